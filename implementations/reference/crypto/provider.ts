@@ -1,0 +1,136 @@
+/**
+ * The one small interface between the TLS protocol code and the cryptographic primitives.
+ *
+ * The protocol code (key schedule, PRF, record protection, handshake signatures, key exchange) calls only
+ * this interface. The default provider is built on @noble/* and micro-rsa-dsa-dh (`noble/`); a faster
+ * provider (node:crypto, WebCrypto, a native addon) can be added later by implementing it, without
+ * touching the protocol code.
+ *
+ * Conventions: all byte strings are Uint8Array; a primitive that rejects its input (a bad tag, a point
+ * not on the curve, a bad signature encoding) reports it as a value (`null`, `false`) or a CryptoError,
+ * never another exception.
+ */
+
+export type HashName = 'sha1' | 'sha256' | 'sha384' | 'sha512';
+export type AeadName = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
+export type CbcName = 'aes-128-cbc' | 'aes-256-cbc';
+/** Key-exchange groups by IANA name (RFC 8446 4.2.7, RFC 7919). */
+export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1' | 'ffdhe2048' | 'ffdhe3072';
+/** Signature schemes by IANA name (RFC 8446 4.2.3); the sha1 ones are for legacy TLS 1.2 peers only. */
+export type SignatureSchemeName =
+  | 'ed25519'
+  | 'ecdsa_secp256r1_sha256'
+  | 'ecdsa_secp384r1_sha384'
+  | 'ecdsa_sha1'
+  | 'rsa_pss_rsae_sha256'
+  | 'rsa_pss_rsae_sha384'
+  | 'rsa_pss_rsae_sha512'
+  | 'rsa_pkcs1_sha256'
+  | 'rsa_pkcs1_sha384'
+  | 'rsa_pkcs1_sha512'
+  | 'rsa_pkcs1_sha1';
+
+/** Why a primitive refused its input. */
+export class CryptoError extends Error {
+  override readonly name = 'CryptoError';
+  constructor(
+    readonly code:
+      | 'invalid_public_key'
+      | 'invalid_private_key'
+      | 'zero_shared_secret'
+      | 'bad_length'
+      | 'unsupported'
+      | 'key_mismatch',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Incremental hash whose running state can be copied: the transcript hash needs Hash(prefix) at many points. */
+export interface HashState {
+  update(data: Uint8Array): this;
+  /** Digest of everything so far, without ending this state. */
+  digest(): Uint8Array;
+  clone(): HashState;
+}
+
+export interface Aead {
+  readonly keyLength: number;
+  readonly nonceLength: number; // 12 for every TLS AEAD here
+  readonly tagLength: number; // 16
+  seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /** null when the tag does not verify. */
+  open(nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array | null;
+}
+
+/** Raw AES-CBC with no padding: TLS CBC padding (RFC 5246 6.2.3.2) is applied by the record layer. */
+export interface Cbc {
+  readonly keyLength: number;
+  readonly blockLength: number; // 16
+  /** data.length must be a multiple of the block length. */
+  encrypt(iv: Uint8Array, data: Uint8Array): Uint8Array;
+  decrypt(iv: Uint8Array, data: Uint8Array): Uint8Array;
+}
+
+/** Public and private keys, as parsed from PEM/DER (node:crypto parses the containers). */
+export type PublicKey =
+  | { kind: 'rsa'; n: bigint; e: bigint; bits: number }
+  | { kind: 'ec'; curve: 'secp256r1' | 'secp384r1'; point: Uint8Array /* uncompressed X9.62 */ }
+  | { kind: 'ed25519'; key: Uint8Array /* 32 bytes */ };
+
+export type PrivateKey =
+  | { kind: 'rsa'; n: bigint; e: bigint; d: bigint; p?: bigint; q?: bigint; bits: number }
+  | { kind: 'ec'; curve: 'secp256r1' | 'secp384r1'; scalar: Uint8Array; point: Uint8Array }
+  | { kind: 'ed25519'; seed: Uint8Array; key: Uint8Array };
+
+/** An ephemeral key pair for one key exchange. */
+export interface KeyPair {
+  readonly group: GroupName;
+  readonly privateKey: Uint8Array;
+  /** The bytes sent on the wire: KeyShareEntry.key_exchange, ECPoint, or dh_Y (left-padded to |p|). */
+  readonly publicKey: Uint8Array;
+}
+
+export interface KeyExchange {
+  readonly group: GroupName;
+  /** A key pair from fresh randomness, or from a given private key (deterministic mode, RFC 8448). */
+  generate(privateKey?: Uint8Array): KeyPair;
+  /**
+   * The shared secret for our private key and the peer's wire public value. Throws CryptoError when the
+   * peer value is invalid: RFC 8446 4.2.8.2 (ECDHE points must be valid), 7.4.2 (all-zero X25519 output
+   * must be rejected), RFC 7919 5.1 (1 < Y < p-1).
+   */
+  sharedSecret(privateKey: Uint8Array, peerPublic: Uint8Array): Uint8Array;
+}
+
+export interface CryptoProvider {
+  readonly name: string;
+  randomBytes(n: number): Uint8Array;
+
+  hashLength(alg: HashName): number;
+  hash(alg: HashName, data: Uint8Array): Uint8Array;
+  createHash(alg: HashName): HashState;
+  hmac(alg: HashName, key: Uint8Array, data: Uint8Array): Uint8Array;
+  /** RFC 5869 2.2. */
+  hkdfExtract(alg: HashName, salt: Uint8Array, ikm: Uint8Array): Uint8Array;
+  /** RFC 5869 2.3; throws CryptoError('bad_length') when length > 255 * HashLen. */
+  hkdfExpand(alg: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+
+  aead(alg: AeadName, key: Uint8Array): Aead;
+  cbc(alg: CbcName, key: Uint8Array): Cbc;
+
+  keyExchange(group: GroupName): KeyExchange;
+
+  sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array): Uint8Array;
+  /** false for any signature that does not verify, including malformed encodings. */
+  verify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean;
+
+  /** RSAES-PKCS1-v1_5 encryption (RFC 8017 7.2.1), for the TLS 1.2 pre-master secret. */
+  rsaEncrypt(key: PublicKey & { kind: 'rsa' }, message: Uint8Array): Uint8Array;
+  /**
+   * RSAES-PKCS1-v1_5 decryption; null on any padding or length failure. The TLS layer turns null into the
+   * RFC 5246 7.4.7.1 random pre-master secret, so no caller may branch observably on it.
+   */
+  rsaDecrypt(key: PrivateKey & { kind: 'rsa' }, ciphertext: Uint8Array): Uint8Array | null;
+}
