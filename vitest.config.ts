@@ -4,9 +4,10 @@ export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', 'reports/**'],
-    // Property tests print their seed on failure (fast-check does this); FC_NUM_RUNS scales them up.
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The default reporter, plus one plain closing line `tests: N passed, N failed, N skipped` for CI.
+    reporters: ['default', './harness/testing/summary-reporter.ts'],
   },
 });

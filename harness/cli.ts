@@ -1,0 +1,118 @@
+/**
+ * The `tls-harness` command line: one subcommand per job. Every user mistake becomes one line on stderr
+ * and exit code 2 (harness/errors.ts); anything else that escapes is a bug in the harness and is reported
+ * as one, with its stack.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { ExitCode, UsageError } from './errors.ts';
+import { katCommand } from './commands/kat.ts';
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  allowPositionals?: boolean;
+  run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
+}
+
+const commands: Command[] = [katCommand];
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function help(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    `tls-harness ${version()}: TLS 1.2 / 1.3 conformance and fuzz-testing harness`,
+    '',
+    'Usage: tls-harness <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `tls-harness <command> --help` for the options of one command.',
+    'Exit codes: 0 all as expected, 1 failures, 2 usage or configuration error.',
+  ].join('\n');
+}
+
+function commandHelp(c: Command): string {
+  const lines = [`Usage: ${c.usage}`, '', c.summary, '', 'Options:'];
+  for (const [name, o] of Object.entries(c.options)) {
+    const opt = o as { type: string; short?: string; description?: string; default?: unknown };
+    const flag = `${opt.short ? `-${opt.short}, ` : ''}--${name}${opt.type === 'string' ? ' <value>' : ''}`;
+    lines.push(`  ${flag.padEnd(28)}${opt.description ?? ''}`);
+  }
+  lines.push(`  ${'-h, --help'.padEnd(28)}show this help`);
+  return lines.join('\n');
+}
+
+/** Nearest known word, for "did you mean" hints. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const [name, ...rest] = argv;
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      process.stdout.write(help() + '\n');
+      return ExitCode.ok;
+    }
+    if (name === '--version' || name === '-V') {
+      process.stdout.write(version() + '\n');
+      return ExitCode.ok;
+    }
+    const cmd = commands.find((c) => c.name === name);
+    if (!cmd) {
+      const hint = closest(name, commands.map((c) => c.name));
+      throw new UsageError(`unknown command '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}; see 'tls-harness --help'`);
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(commandHelp(cmd) + '\n');
+      return ExitCode.ok;
+    }
+    let parsed: { values: Record<string, unknown>; positionals: string[] };
+    try {
+      parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: cmd.allowPositionals ?? false, strict: true });
+    } catch (e) {
+      const msg = (e as Error).message.split('\n')[0].replace(/\. To specify.*$/, '');
+      const unknown = /Unknown option '--?([^']+)'/.exec(msg)?.[1];
+      const hint = unknown ? closest(unknown, Object.keys(cmd.options)) : undefined;
+      throw new UsageError(`${cmd.name}: ${msg}${hint ? ` (did you mean '--${hint}'?)` : ''}`);
+    }
+    return await cmd.run(parsed.values, parsed.positionals);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`tls-harness: ${e.line()}\n`);
+      return ExitCode.usage;
+    }
+    throw e;
+  }
+}

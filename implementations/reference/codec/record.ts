@@ -1,0 +1,185 @@
+/**
+ * The record layer's wire format (RFC 8446 5.1-5.2, RFC 5246 6.2): TLSPlaintext / TLSCiphertext framing,
+ * size limits, a deframer that turns a byte stream into records, and the fragmenting/coalescing of
+ * handshake messages over records. Record protection (encryption) lives in crypto/record-protection.ts;
+ * here a protected record is just a record whose fragment is ciphertext.
+ */
+import { ContentType, ProtocolVersion } from './enums.ts';
+import { DecodeError } from './errors.ts';
+import { Writer } from './writer.ts';
+
+export interface TLSRecord {
+  /** ContentType (for a TLS 1.3 protected record this is the outer opaque_type, application_data). */
+  type: number;
+  legacy_record_version: number;
+  fragment: Uint8Array;
+}
+
+export const RECORD_HEADER_LENGTH = 5;
+
+/** Size limits on the fragment of one record, by RFC. */
+export const RecordLimits = {
+  // RFC 8446 5.1 / RFC 5246 6.2.1: "The length MUST NOT exceed 2^14 bytes."
+  plaintext: 2 ** 14,
+  // RFC 8446 5.2: "The length MUST NOT exceed 2^14 + 256 bytes."
+  tls13Ciphertext: 2 ** 14 + 256,
+  // RFC 5246 6.2.2: TLSCompressed.length MUST NOT exceed 2^14 + 1024.
+  tls12Compressed: 2 ** 14 + 1024,
+  // RFC 5246 6.2.3: "The length (in bytes) of the following TLSCiphertext.fragment. The length MUST NOT
+  // exceed 2^14 + 2048."
+  tls12Ciphertext: 2 ** 14 + 2048,
+} as const;
+
+export interface RecordEncodeOptions {
+  /** Write this in the length field instead of the real fragment length (a deliberate mis-encoding). */
+  length?: number;
+}
+
+export function encodeRecord(rec: TLSRecord, opts: RecordEncodeOptions = {}): Uint8Array {
+  const w = new Writer('TLSPlaintext', opts.length === undefined ? {} : { lengths: { 'TLSPlaintext.fragment': opts.length } });
+  w.u8(rec.type, 'type').u16(rec.legacy_record_version, 'legacy_record_version').opaque('fragment', 2, rec.fragment);
+  return w.finish();
+}
+
+/**
+ * Split `data` of one content type into records of at most `maxFragment` bytes each. Handshake messages
+ * may be coalesced into one record and fragmented across several (RFC 8446 5.1); `splitAt` gives explicit
+ * cut points (offsets into data) for scenarios that fragment on purpose. Zero-length data gives one empty
+ * record only for application data: RFC 8446 5.1 forbids zero-length handshake and alert fragments, so for
+ * those it gives none.
+ */
+export function fragment(
+  type: number,
+  data: Uint8Array,
+  opts: { version?: number; maxFragment?: number; splitAt?: readonly number[] } = {},
+): TLSRecord[] {
+  const version = opts.version ?? ProtocolVersion.TLS1_2;
+  const max = opts.maxFragment ?? RecordLimits.plaintext;
+  if (max < 1) throw new RangeError('maxFragment must be at least 1');
+  const cuts = [...new Set((opts.splitAt ?? []).filter((c) => c > 0 && c < data.length))].sort((a, b) => a - b);
+  const pieces: Uint8Array[] = [];
+  let start = 0;
+  for (const end of [...cuts, data.length]) {
+    for (let p = start; p < end; p += max) pieces.push(data.slice(p, Math.min(end, p + max)));
+    start = end;
+  }
+  if (pieces.length === 0 && type === ContentType.application_data) pieces.push(new Uint8Array(0));
+  return pieces.map((f) => ({ type, legacy_record_version: version, fragment: f }));
+}
+
+/**
+ * Turns a byte stream into records. Bytes arrive in any split (one TCP read may hold half a header or
+ * several records); `next()` returns a whole record, or null when more bytes are needed, and throws a
+ * DecodeError (record_overflow) as soon as a header announces a fragment longer than `maxFragment`, before
+ * waiting for its bytes.
+ */
+export class RecordDeframer {
+  private buf = new Uint8Array(0);
+  private start = 0;
+  /**
+   * The largest fragment accepted now. The connection lowers or raises it as protection starts:
+   * RecordLimits.plaintext before keys, tls13Ciphertext or tls12Ciphertext after (or a negotiated
+   * record_size_limit + expansion, RFC 8449).
+   */
+  maxFragment: number = RecordLimits.plaintext;
+
+  push(data: Uint8Array): void {
+    if (data.length === 0) return;
+    const left = this.buf.length - this.start;
+    const next = new Uint8Array(left + data.length);
+    next.set(this.buf.subarray(this.start));
+    next.set(data, left);
+    this.buf = next;
+    this.start = 0;
+  }
+
+  /** Bytes received but not yet returned as a record. */
+  get buffered(): number {
+    return this.buf.length - this.start;
+  }
+
+  next(): TLSRecord | null {
+    const b = this.buf;
+    const s = this.start;
+    if (b.length - s < RECORD_HEADER_LENGTH) return null;
+    const length = (b[s + 3] << 8) | b[s + 4];
+    if (length > this.maxFragment) {
+      // RFC 8446 5.1 / 5.2, RFC 5246 6.2.1-6.2.3: a record longer than the limit is a record_overflow.
+      throw new DecodeError('record_overflow', 'TLSPlaintext.length', `length ${length} exceeds ${this.maxFragment}`, s + 3);
+    }
+    if (b.length - s < RECORD_HEADER_LENGTH + length) return null;
+    const rec: TLSRecord = {
+      type: b[s],
+      legacy_record_version: (b[s + 1] << 8) | b[s + 2],
+      fragment: b.slice(s + RECORD_HEADER_LENGTH, s + RECORD_HEADER_LENGTH + length),
+    };
+    this.start = s + RECORD_HEADER_LENGTH + length;
+    return rec;
+  }
+
+  /** Every whole record now buffered. */
+  drain(): TLSRecord[] {
+    const out: TLSRecord[] = [];
+    for (let r = this.next(); r; r = this.next()) out.push(r);
+    return out;
+  }
+}
+
+/** One complete handshake message as it was on the wire: header (msg_type, uint24 length) and body. */
+export interface RawHandshake {
+  msg_type: number;
+  body: Uint8Array;
+  /** The message's bytes including its 4-byte header: what goes into the transcript hash. */
+  raw: Uint8Array;
+}
+
+/**
+ * Reassembles handshake messages from the fragments of handshake records: several messages may be
+ * coalesced in one record, and one message may be fragmented over several records (RFC 8446 5.1).
+ */
+export class HandshakeDeframer {
+  private buf = new Uint8Array(0);
+
+  /**
+   * The largest handshake message accepted. RFC 8446 4 caps a message at 2^24-1 bytes; real stacks cap it
+   * far lower to bound memory (a Certificate chain is the largest). A larger announced length is refused
+   * before its bytes arrive.
+   */
+  constructor(readonly maxMessage = 2 ** 17) {}
+
+  push(fragment: Uint8Array): void {
+    if (fragment.length === 0) return;
+    const next = new Uint8Array(this.buf.length + fragment.length);
+    next.set(this.buf);
+    next.set(fragment, this.buf.length);
+    this.buf = next;
+  }
+
+  /**
+   * True when no partial message is buffered. RFC 8446 5.1: "Handshake messages MUST NOT span key changes.
+   * Implementations MUST verify that all messages immediately preceding a key change align with a record
+   * boundary; if not, then they MUST terminate the connection with an "unexpected_message" alert." The
+   * connection calls this before it changes keys.
+   */
+  get empty(): boolean {
+    return this.buf.length === 0;
+  }
+
+  next(): RawHandshake | null {
+    if (this.buf.length < 4) return null;
+    const length = (this.buf[1] << 16) | (this.buf[2] << 8) | this.buf[3];
+    if (length > this.maxMessage) {
+      throw new DecodeError('decode_error', 'Handshake.length', `message of ${length} bytes exceeds the limit of ${this.maxMessage}`, 1);
+    }
+    if (this.buf.length < 4 + length) return null;
+    const raw = this.buf.slice(0, 4 + length);
+    this.buf = this.buf.slice(4 + length);
+    return { msg_type: raw[0], body: raw.subarray(4), raw };
+  }
+
+  drain(): RawHandshake[] {
+    const out: RawHandshake[] = [];
+    for (let m = this.next(); m; m = this.next()) out.push(m);
+    return out;
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The symmetric half of the default CryptoProvider, on @noble/hashes and @noble/ciphers.
+ *
+ * Hashes, HMAC, HKDF (RFC 5869), the TLS AEADs (AES-GCM, RFC 5116 / NIST SP 800-38D; ChaCha20-Poly1305,
+ * RFC 8439) and raw AES-CBC (no padding: TLS CBC padding is the record layer's, RFC 5246 6.2.3.2).
+ * The asymmetric members live in asymmetric.ts; index.ts spreads both into `nobleProvider`.
+ */
+import { randomFillSync } from 'node:crypto';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { sha1 } from '@noble/hashes/legacy.js';
+import { hmac } from '@noble/hashes/hmac.js';
+import { extract as hkdfExtractNoble } from '@noble/hashes/hkdf.js';
+import { gcm, cbc } from '@noble/ciphers/aes.js';
+import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import {
+  CryptoError,
+  type Aead,
+  type AeadName,
+  type Cbc,
+  type CbcName,
+  type CryptoProvider,
+  type HashName,
+  type HashState,
+} from '../provider.ts';
+
+/** The CryptoProvider members this file implements. */
+export type SymmetricPrimitives = Pick<
+  CryptoProvider,
+  'randomBytes' | 'hashLength' | 'hash' | 'createHash' | 'hmac' | 'hkdfExtract' | 'hkdfExpand' | 'aead' | 'cbc'
+>;
+
+// Every noble hash has this shape (CHash); a local structural type keeps the noble generics out of our API.
+interface NobleHashInstance {
+  update(data: Uint8Array): unknown;
+  digest(): Uint8Array;
+  clone(): NobleHashInstance;
+}
+interface NobleHash {
+  (msg: Uint8Array): Uint8Array;
+  create(): NobleHashInstance;
+  outputLen: number;
+  blockLen: number;
+}
+
+const HASHES: Record<HashName, NobleHash> = {
+  sha1: sha1 as unknown as NobleHash,
+  sha256: sha256 as unknown as NobleHash,
+  sha384: sha384 as unknown as NobleHash,
+  sha512: sha512 as unknown as NobleHash,
+};
+
+function nobleHash(alg: HashName): NobleHash {
+  const h = Object.prototype.hasOwnProperty.call(HASHES, alg) ? HASHES[alg] : undefined;
+  if (!h) throw new CryptoError('unsupported', `unsupported hash ${String(alg)}`);
+  return h;
+}
+
+/** A HashState over a noble hash instance; digest() works on a clone so the running state continues. */
+class NobleHashState implements HashState {
+  constructor(private readonly inner: NobleHashInstance) {}
+  update(data: Uint8Array): this {
+    this.inner.update(data);
+    return this;
+  }
+  digest(): Uint8Array {
+    return this.inner.clone().digest();
+  }
+  clone(): HashState {
+    return new NobleHashState(this.inner.clone());
+  }
+}
+
+const AEADS: Record<AeadName, { keyLength: number; make: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) => { encrypt(p: Uint8Array): Uint8Array; decrypt(c: Uint8Array): Uint8Array } }> = {
+  'aes-128-gcm': { keyLength: 16, make: (k, n, a) => gcm(k, n, a) },
+  'aes-256-gcm': { keyLength: 32, make: (k, n, a) => gcm(k, n, a) },
+  'chacha20-poly1305': { keyLength: 32, make: (k, n, a) => chacha20poly1305(k, n, a) },
+};
+
+const AEAD_NONCE_LENGTH = 12; // RFC 5116 5.1 / RFC 8439 2.8; RFC 8446 5.3 iv_length = max(8, N_MIN) = 12
+const AEAD_TAG_LENGTH = 16;
+
+class NobleAead implements Aead {
+  readonly nonceLength = AEAD_NONCE_LENGTH;
+  readonly tagLength = AEAD_TAG_LENGTH;
+  constructor(
+    private readonly alg: AeadName,
+    private readonly key: Uint8Array,
+    readonly keyLength: number,
+  ) {}
+  private checkNonce(nonce: Uint8Array): void {
+    if (nonce.length !== this.nonceLength)
+      throw new CryptoError('bad_length', `${this.alg}: nonce must be ${this.nonceLength} bytes, got ${nonce.length}`);
+  }
+  seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+    this.checkNonce(nonce);
+    return AEADS[this.alg].make(this.key, nonce, aad).encrypt(plaintext);
+  }
+  open(nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array | null {
+    this.checkNonce(nonce);
+    // A ciphertext shorter than the tag cannot verify: that is a bad tag, reported as null.
+    if (ciphertext.length < this.tagLength) return null;
+    try {
+      return AEADS[this.alg].make(this.key, nonce, aad).decrypt(ciphertext);
+    } catch {
+      // noble throws on tag mismatch; the provider contract reports it as a value.
+      return null;
+    }
+  }
+}
+
+const CBC_KEY_LENGTHS: Record<CbcName, number> = { 'aes-128-cbc': 16, 'aes-256-cbc': 32 };
+const AES_BLOCK = 16;
+
+class NobleCbc implements Cbc {
+  readonly blockLength = AES_BLOCK;
+  constructor(
+    private readonly alg: CbcName,
+    private readonly key: Uint8Array,
+    readonly keyLength: number,
+  ) {}
+  private check(iv: Uint8Array, data: Uint8Array): void {
+    if (iv.length !== AES_BLOCK) throw new CryptoError('bad_length', `${this.alg}: IV must be 16 bytes, got ${iv.length}`);
+    if (data.length % AES_BLOCK !== 0)
+      throw new CryptoError('bad_length', `${this.alg}: data length ${data.length} is not a multiple of 16`);
+  }
+  encrypt(iv: Uint8Array, data: Uint8Array): Uint8Array {
+    this.check(iv, data);
+    return cbc(this.key, iv, { disablePadding: true }).encrypt(data);
+  }
+  decrypt(iv: Uint8Array, data: Uint8Array): Uint8Array {
+    this.check(iv, data);
+    return cbc(this.key, iv, { disablePadding: true }).decrypt(data);
+  }
+}
+
+export const symmetricPrimitives: SymmetricPrimitives = {
+  randomBytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    randomFillSync(out);
+    return out;
+  },
+
+  hashLength(alg: HashName): number {
+    return nobleHash(alg).outputLen;
+  },
+
+  hash(alg: HashName, data: Uint8Array): Uint8Array {
+    return nobleHash(alg)(data);
+  },
+
+  createHash(alg: HashName): HashState {
+    return new NobleHashState(nobleHash(alg).create());
+  },
+
+  hmac(alg: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
+    return hmac(nobleHash(alg) as never, key, data);
+  },
+
+  // RFC 5869 2.2: PRK = HMAC-Hash(salt, IKM); an absent salt is HashLen zeros (an empty salt gives the same HMAC key).
+  hkdfExtract(alg: HashName, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
+    const h = nobleHash(alg);
+    return hkdfExtractNoble(h as never, ikm, salt.length === 0 ? new Uint8Array(h.outputLen) : salt);
+  },
+
+  hkdfExpand(alg: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+    const h = nobleHash(alg);
+    // RFC 5869 2.3: "L length of output keying material in octets (<= 255*HashLen)".
+    if (!Number.isInteger(length) || length < 0 || length > 255 * h.outputLen)
+      throw new CryptoError('bad_length', `HKDF-Expand: L=${length} exceeds 255*HashLen=${255 * h.outputLen} (RFC 5869 2.3)`);
+    // RFC 5869 2.3: T(0) = empty; T(i) = HMAC-Hash(PRK, T(i-1) | info | i); OKM = first L octets of T.
+    // Written out here (not noble's expand) because noble also refuses a PRK shorter than HashLen, which
+    // RFC 5869 describes but HMAC does not need; the provider contract allows only CryptoError('bad_length').
+    const okm = new Uint8Array(length);
+    let t: Uint8Array = new Uint8Array(0);
+    for (let i = 1, off = 0; off < length; i++) {
+      const block = new Uint8Array(t.length + info.length + 1);
+      block.set(t, 0);
+      block.set(info, t.length);
+      block[block.length - 1] = i;
+      t = hmac(h as never, prk, block);
+      okm.set(t.subarray(0, Math.min(t.length, length - off)), off);
+      off += t.length;
+    }
+    return okm;
+  },
+
+  aead(alg: AeadName, key: Uint8Array): Aead {
+    const spec = Object.prototype.hasOwnProperty.call(AEADS, alg) ? AEADS[alg] : undefined;
+    if (!spec) throw new CryptoError('unsupported', `unsupported AEAD ${String(alg)}`);
+    if (key.length !== spec.keyLength)
+      throw new CryptoError('bad_length', `${alg}: key must be ${spec.keyLength} bytes, got ${key.length}`);
+    return new NobleAead(alg, Uint8Array.from(key), spec.keyLength);
+  },
+
+  cbc(alg: CbcName, key: Uint8Array): Cbc {
+    const keyLength = Object.prototype.hasOwnProperty.call(CBC_KEY_LENGTHS, alg) ? CBC_KEY_LENGTHS[alg] : undefined;
+    if (keyLength === undefined) throw new CryptoError('unsupported', `unsupported CBC cipher ${String(alg)}`);
+    if (key.length !== keyLength)
+      throw new CryptoError('bad_length', `${alg}: key must be ${keyLength} bytes, got ${key.length}`);
+    return new NobleCbc(alg, Uint8Array.from(key), keyLength);
+  },
+};
