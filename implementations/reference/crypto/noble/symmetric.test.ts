@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { createCipheriv, createHash, createHmac } from 'node:crypto';
+import fc from 'fast-check';
+import { symmetricPrimitives as p } from './symmetric.ts';
+import { CryptoError, type AeadName, type HashName } from '../provider.ts';
+
+const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
+const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
+const FC = { seed: 0x5eed, numRuns: 60 };
+
+describe('hashes', () => {
+  it('hash lengths', () => {
+    expect(p.hashLength('sha1')).toBe(20);
+    expect(p.hashLength('sha256')).toBe(32);
+    expect(p.hashLength('sha384')).toBe(48);
+    expect(p.hashLength('sha512')).toBe(64);
+  });
+
+  it('FIPS 180-4 "abc" digests', () => {
+    expect(toHex(p.hash('sha1', ascii('abc')))).toBe('a9993e364706816aba3e25717850c26c9cd0d89d');
+    expect(toHex(p.hash('sha256', ascii('abc')))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(toHex(p.hash('sha384', ascii('abc')))).toBe(
+      'cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7',
+    );
+  });
+
+  it('createHash: digest() does not end the state; clone() forks it', () => {
+    const h = p.createHash('sha256').update(ascii('ab'));
+    const mid = h.digest();
+    expect(toHex(mid)).toBe(toHex(p.hash('sha256', ascii('ab'))));
+    const fork = h.clone();
+    h.update(ascii('c'));
+    fork.update(ascii('x'));
+    expect(toHex(h.digest())).toBe(toHex(p.hash('sha256', ascii('abc'))));
+    expect(toHex(fork.digest())).toBe(toHex(p.hash('sha256', ascii('abx'))));
+    expect(toHex(h.digest())).toBe(toHex(p.hash('sha256', ascii('abc')))); // twice: same answer
+  });
+
+  it('unknown hash → CryptoError unsupported', () => {
+    expect(() => p.hash('md5' as HashName, new Uint8Array())).toThrow(CryptoError);
+  });
+
+  it('hash and HMAC agree with node:crypto (property, fixed seed)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom<HashName>('sha1', 'sha256', 'sha384', 'sha512'), fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 200 }), (alg, key, msg) => {
+        expect(toHex(p.hash(alg, msg))).toBe(createHash(alg).update(msg).digest('hex'));
+        expect(toHex(p.hmac(alg, key, msg))).toBe(createHmac(alg, key).update(msg).digest('hex'));
+      }),
+      FC,
+    );
+  });
+});
+
+describe('HKDF', () => {
+  it('RFC 5869 A.1', () => {
+    const prk = p.hkdfExtract('sha256', hex('000102030405060708090a0b0c'), hex('0b'.repeat(22)));
+    expect(toHex(prk)).toBe('077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5');
+    expect(toHex(p.hkdfExpand('sha256', prk, hex('f0f1f2f3f4f5f6f7f8f9'), 42))).toBe(
+      '3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865',
+    );
+  });
+
+  it('RFC 5869 2.3: L <= 255*HashLen, else CryptoError bad_length', () => {
+    const prk = new Uint8Array(32);
+    expect(p.hkdfExpand('sha256', prk, new Uint8Array(), 255 * 32)).toHaveLength(255 * 32);
+    try {
+      p.hkdfExpand('sha256', prk, new Uint8Array(), 255 * 32 + 1);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(CryptoError);
+      expect((e as CryptoError).code).toBe('bad_length');
+    }
+    expect(p.hkdfExpand('sha256', prk, new Uint8Array(), 0)).toHaveLength(0);
+  });
+
+  it('agrees with node:crypto hkdfSync (property, fixed seed)', async () => {
+    const { hkdfSync } = await import('node:crypto');
+    fc.assert(
+      fc.property(
+        fc.constantFrom<HashName>('sha256', 'sha384'),
+        fc.uint8Array({ maxLength: 80 }),
+        fc.uint8Array({ minLength: 1, maxLength: 80 }),
+        fc.uint8Array({ maxLength: 80 }),
+        fc.integer({ min: 1, max: 600 }),
+        (alg, ikm, salt, info, len) => {
+          const ours = p.hkdfExpand(alg, p.hkdfExtract(alg, salt, ikm), info, len);
+          expect(toHex(ours)).toBe(Buffer.from(hkdfSync(alg, ikm, salt, info, len)).toString('hex'));
+        },
+      ),
+      FC,
+    );
+  });
+});
+
+describe('AEAD', () => {
+  const ALGS: [AeadName, string, number][] = [
+    ['aes-128-gcm', 'aes-128-gcm', 16],
+    ['aes-256-gcm', 'aes-256-gcm', 32],
+    ['chacha20-poly1305', 'chacha20-poly1305', 32],
+  ];
+
+  for (const [alg, nodeAlg, keyLen] of ALGS) {
+    it(`${alg}: matches node:crypto, opens its own output, null on a bad tag (property, fixed seed)`, () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: keyLen, maxLength: keyLen }), fc.uint8Array({ minLength: 12, maxLength: 12 }), fc.uint8Array({ maxLength: 100 }), fc.uint8Array({ maxLength: 300 }), fc.nat(), (key, nonce, aad, msg, flip) => {
+          const a = p.aead(alg, key);
+          expect(a.keyLength).toBe(keyLen);
+          expect(a.nonceLength).toBe(12);
+          expect(a.tagLength).toBe(16);
+          const sealed = a.seal(nonce, msg, aad);
+          const c = createCipheriv(nodeAlg as 'aes-128-gcm', key, nonce, { authTagLength: 16 } as never);
+          c.setAAD(aad);
+          const expected = Buffer.concat([c.update(msg), c.final(), c.getAuthTag()]);
+          expect(toHex(sealed)).toBe(expected.toString('hex'));
+          expect(toHex(a.open(nonce, sealed, aad)!)).toBe(toHex(msg));
+          const bad = Uint8Array.from(sealed);
+          const bit = flip % (bad.length * 8);
+          bad[bit >> 3] ^= 1 << (bit & 7);
+          expect(a.open(nonce, bad, aad)).toBeNull();
+        }),
+        { ...FC, numRuns: 30 },
+      );
+    });
+  }
+
+  it('open: a ciphertext shorter than the tag is null, not an exception', () => {
+    const a = p.aead('aes-128-gcm', new Uint8Array(16));
+    expect(a.open(new Uint8Array(12), new Uint8Array(15), new Uint8Array())).toBeNull();
+    expect(a.open(new Uint8Array(12), new Uint8Array(0), new Uint8Array())).toBeNull();
+  });
+
+  it('wrong key or nonce length → CryptoError bad_length', () => {
+    expect(() => p.aead('aes-128-gcm', new Uint8Array(24))).toThrow(CryptoError);
+    expect(() => p.aead('chacha20-poly1305', new Uint8Array(16))).toThrow(CryptoError);
+    const a = p.aead('chacha20-poly1305', new Uint8Array(32));
+    expect(() => a.seal(new Uint8Array(8), new Uint8Array(), new Uint8Array())).toThrow(CryptoError);
+    expect(() => a.open(new Uint8Array(16), new Uint8Array(16), new Uint8Array())).toThrow(CryptoError);
+    expect(() => p.aead('aes-128-ccm' as AeadName, new Uint8Array(16))).toThrow(CryptoError);
+  });
+});
+
+describe('raw AES-CBC', () => {
+  it('no padding: matches node:crypto and round-trips (property, fixed seed)', () => {
+    fc.assert(
+      fc.property(fc.boolean(), fc.integer({ min: 0, max: 8 }), fc.nat(), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), (big, blocks, seed, k, iv) => {
+        const key = k.subarray(0, big ? 32 : 16);
+        const data = Uint8Array.from({ length: blocks * 16 }, (_, i) => (i * 7 + seed) & 0xff);
+        const c = p.cbc(big ? 'aes-256-cbc' : 'aes-128-cbc', key);
+        const enc = c.encrypt(iv, data);
+        const n = createCipheriv(big ? 'aes-256-cbc' : 'aes-128-cbc', key, iv).setAutoPadding(false);
+        expect(toHex(enc)).toBe(Buffer.concat([n.update(data), n.final()]).toString('hex'));
+        expect(toHex(c.decrypt(iv, enc))).toBe(toHex(data));
+      }),
+      FC,
+    );
+  });
+
+  it('partial block or bad IV → CryptoError bad_length', () => {
+    const c = p.cbc('aes-128-cbc', new Uint8Array(16));
+    expect(c.blockLength).toBe(16);
+    expect(() => c.encrypt(new Uint8Array(16), new Uint8Array(15))).toThrow(CryptoError);
+    expect(() => c.decrypt(new Uint8Array(16), new Uint8Array(17))).toThrow(CryptoError);
+    expect(() => c.encrypt(new Uint8Array(12), new Uint8Array(16))).toThrow(CryptoError);
+    expect(() => p.cbc('aes-256-cbc', new Uint8Array(16))).toThrow(CryptoError);
+  });
+});
+
+describe('randomBytes', () => {
+  it('gives n fresh bytes', () => {
+    expect(p.randomBytes(0)).toHaveLength(0);
+    const a = p.randomBytes(32);
+    expect(a).toHaveLength(32);
+    expect(toHex(a)).not.toBe(toHex(p.randomBytes(32)));
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * AEAD known-answer tests: Wycheproof `aead_test_schema_v1` (aes_gcm_test.json, chacha20_poly1305_test.json)
+ * and the project's own `aead-kat` files (rfc8439.json), run against CryptoProvider.aead().
+ *
+ * Policy:
+ * - valid: seal(iv, msg, aad) must equal ct || tag, and open(iv, ct || tag, aad) must return msg.
+ * - invalid: open() must return null, or the provider must refuse the inputs with a CryptoError (e.g. a nonce
+ *   that is not 12 bytes); a successful open is a failure.
+ * - acceptable (none in the current files): passed whether the provider accepts or rejects, as long as an
+ *   accepted ciphertext decrypts to the expected message; the reason records which way it went.
+ * Out of TLS scope, so skipped with the reason: AES-192 keys (no TLS suite uses AES-192-GCM) and *valid* tests
+ * with a nonce other than 96 bits (every TLS AEAD nonce is 12 bytes: RFC 8446 5.3, RFC 5288 3, RFC 7905 2).
+ * Invalid tests with other nonce sizes are still run: the provider must reject them.
+ */
+import type { AeadName, CryptoProvider } from '../../implementations/reference/crypto/provider.ts';
+import { CryptoError } from '../../implementations/reference/crypto/provider.ts';
+import type { TestOutcome, VectorFileJson, VectorHandler } from '../runner.ts';
+
+const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
+const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+};
+
+interface AeadCase {
+  id: string;
+  alg: AeadName;
+  key: Uint8Array;
+  iv: Uint8Array;
+  aad: Uint8Array;
+  msg: Uint8Array;
+  ct: Uint8Array;
+  tag: Uint8Array;
+  result: 'valid' | 'invalid' | 'acceptable';
+}
+
+/** Run one AEAD case; exported for reuse by other handlers/tests. */
+export function runAeadCase(provider: CryptoProvider, c: AeadCase): TestOutcome {
+  const expected = concat(c.ct, c.tag);
+  let opened: Uint8Array | null;
+  let sealed: Uint8Array | undefined;
+  try {
+    const aead = provider.aead(c.alg, c.key);
+    opened = aead.open(c.iv, expected, c.aad);
+    if (c.result !== 'invalid') sealed = aead.seal(c.iv, c.msg, c.aad);
+  } catch (e) {
+    if (!(e instanceof CryptoError)) return { id: c.id, outcome: 'failed', reason: `unexpected exception: ${String(e)}` };
+    if (c.result === 'valid') return { id: c.id, outcome: 'failed', reason: `valid test refused: ${e.message}` };
+    return { id: c.id, outcome: 'passed', reason: `rejected: ${e.code}` };
+  }
+  const decryptsRight = opened !== null && toHex(opened) === toHex(c.msg);
+  switch (c.result) {
+    case 'valid':
+      if (sealed === undefined || toHex(sealed) !== toHex(expected))
+        return { id: c.id, outcome: 'failed', reason: `seal gave ${sealed && toHex(sealed)}, expected ${toHex(expected)}` };
+      if (!decryptsRight) return { id: c.id, outcome: 'failed', reason: `open gave ${opened && toHex(opened)}` };
+      return { id: c.id, outcome: 'passed' };
+    case 'invalid':
+      return opened === null
+        ? { id: c.id, outcome: 'passed' }
+        : { id: c.id, outcome: 'failed', reason: 'invalid ciphertext was accepted' };
+    case 'acceptable':
+      if (opened === null) return { id: c.id, outcome: 'passed', reason: 'acceptable: rejected' };
+      return decryptsRight
+        ? { id: c.id, outcome: 'passed', reason: 'acceptable: accepted' }
+        : { id: c.id, outcome: 'failed', reason: 'acceptable test accepted with a wrong plaintext' };
+  }
+}
+
+interface WycheproofAeadTest {
+  tcId: number;
+  comment: string;
+  flags: string[];
+  key: string;
+  iv: string;
+  aad: string;
+  msg: string;
+  ct: string;
+  tag: string;
+  result: 'valid' | 'invalid' | 'acceptable';
+}
+interface WycheproofAeadGroup {
+  ivSize: number;
+  keySize: number;
+  tagSize: number;
+  tests: WycheproofAeadTest[];
+}
+
+function aeadName(algorithm: string, keySize: number): AeadName | undefined {
+  if (algorithm === 'AES-GCM') return keySize === 128 ? 'aes-128-gcm' : keySize === 256 ? 'aes-256-gcm' : undefined;
+  if (algorithm === 'CHACHA20-POLY1305') return keySize === 256 ? 'chacha20-poly1305' : undefined;
+  return undefined;
+}
+
+function runWycheproof(file: VectorFileJson, provider: CryptoProvider): TestOutcome[] {
+  const algorithm = String(file.algorithm);
+  const out: TestOutcome[] = [];
+  for (const g of file.testGroups as WycheproofAeadGroup[]) {
+    const alg = aeadName(algorithm, g.keySize);
+    for (const t of g.tests) {
+      const id = String(t.tcId);
+      if (!alg) {
+        out.push({ id, outcome: 'skipped', reason: `${algorithm} with a ${g.keySize}-bit key: no TLS cipher suite uses it` });
+        continue;
+      }
+      if (g.tagSize !== 128) {
+        out.push({ id, outcome: 'skipped', reason: `${g.tagSize}-bit tag: every TLS AEAD uses a 128-bit tag` });
+        continue;
+      }
+      if (g.ivSize !== 96 && t.result !== 'invalid') {
+        out.push({ id, outcome: 'skipped', reason: `${g.ivSize}-bit nonce: TLS AEAD nonces are 96 bits (RFC 8446 5.3, RFC 5288 3, RFC 7905 2)` });
+        continue;
+      }
+      out.push(
+        runAeadCase(provider, {
+          id,
+          alg,
+          key: hex(t.key),
+          iv: hex(t.iv),
+          aad: hex(t.aad),
+          msg: hex(t.msg),
+          ct: hex(t.ct),
+          tag: hex(t.tag),
+          result: t.result,
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+interface OwnAeadTest {
+  name: string;
+  algorithm: AeadName;
+  key: string;
+  nonce: string;
+  aad: string;
+  plaintext: string;
+  ciphertext: string;
+  tag: string;
+  result: 'valid' | 'invalid';
+}
+
+function runOwn(file: VectorFileJson, provider: CryptoProvider): TestOutcome[] {
+  return (file.tests as OwnAeadTest[]).map((t) =>
+    runAeadCase(provider, {
+      id: t.name,
+      alg: t.algorithm,
+      key: hex(t.key),
+      iv: hex(t.nonce),
+      aad: hex(t.aad),
+      msg: hex(t.plaintext),
+      ct: hex(t.ciphertext),
+      tag: hex(t.tag),
+      result: t.result,
+    }),
+  );
+}
+
+export const aeadHandler: VectorHandler = {
+  handles: ['aead_test_schema_v1.json', 'aead_test_schema_v1', 'aead-kat'],
+  run(file, provider) {
+    return file.kind === 'aead-kat' ? runOwn(file, provider) : runWycheproof(file, provider);
+  },
+};
