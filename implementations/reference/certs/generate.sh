@@ -10,6 +10,8 @@
 #   server-ed25519.key / .pem        leaf, Ed25519
 #   server-p256-via-intermediate.key / .pem   leaf, ECDSA P-256, issued by the intermediate CA
 #   client-p256.key / .pem           client certificate, ECDSA P-256, CN=tls-harness client, EKU clientAuth
+#   unsupported-ed448.key / .pem     leaf with an Ed448 key, a key type the harness does not support
+#                                    (for unsupported_certificate tests)
 #
 # Leaves: CN=localhost, SAN DNS:localhost + IP:127.0.0.1, EKU serverAuth + clientAuth. keyUsage is
 # digitalSignature + keyEncipherment for RSA; digitalSignature only for EC and Ed25519, because RFC 8813
@@ -99,6 +101,7 @@ key server-p384.key -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -pkeyopt ec_p
 key server-ed25519.key -algorithm ED25519
 key server-p256-via-intermediate.key -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve
 key client-p256.key -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve
+key unsupported-ed448.key -algorithm ED448
 
 leaf server-rsa2048 leaf_rsa "/O=tls-harness/CN=localhost" ca.pem ca.key
 leaf server-p256 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key
@@ -106,9 +109,10 @@ leaf server-p384 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key
 leaf server-ed25519 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key
 leaf server-p256-via-intermediate leaf_sig "/O=tls-harness/CN=localhost" intermediate.pem intermediate.key
 leaf client-p256 client "/O=tls-harness/CN=tls-harness client" ca.pem ca.key
+leaf unsupported-ed448 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key
 
 # Check what was made.
-for c in server-rsa2048 server-p256 server-p384 server-ed25519 client-p256; do
+for c in server-rsa2048 server-p256 server-p384 server-ed25519 client-p256 unsupported-ed448; do
   openssl verify -CAfile ca.pem "$c.pem" >/dev/null
 done
 openssl verify -CAfile ca.pem -untrusted intermediate.pem server-p256-via-intermediate.pem >/dev/null

@@ -12,6 +12,11 @@
  * a status_request with a status_type other than ocsp) also decodes as opaque: its body cannot be parsed
  * any further. Duplicates and order are preserved: policing them is the endpoint's job (RFC 8446 4.2).
  *
+ * Alerts: a body that does not match its form (wrong length, vector out of range, bytes left over, a body
+ * where the RFC says empty) is a decode_error (RFC 8446 6.2). The values an RFC says to reject with
+ * illegal_parameter on receipt are rejected here (max_fragment_length outside 1..4, RFC 6066 4;
+ * record_size_limit below 64, RFC 8449 4); every other value check is the endpoint's.
+ *
  * Paths: an extension list item is `<Struct>.extensions[i]`; its body is named by the extension's type, e.g.
  * `ClientHello.extensions[3].key_share.client_shares[0].key_exchange`; an opaque extension's body is
  * `<Struct>.extensions[i].extension_data`.

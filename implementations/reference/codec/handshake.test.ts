@@ -1,5 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -23,10 +22,9 @@ import type { Extension } from './extensions.ts';
 // ---------------------------------------------------------------------------------------------------------
 // RFC 8448 traces
 
-// The RFC texts live next to the checkout (/work/shared/reference); RFC_REFERENCE_DIR overrides the place.
-const RFC8448_PATH = join(process.env.RFC_REFERENCE_DIR ?? fileURLToPath(new URL('../../../../shared/reference', import.meta.url)), 'rfc8448.txt');
-const HAVE_RFC8448 = existsSync(RFC8448_PATH);
-const RFC8448 = HAVE_RFC8448 ? readFileSync(RFC8448_PATH, 'latin1') : '';
+// The RFC text ships with the project, next to its transcription (vectors/rfc8448/).
+const RFC8448_PATH = fileURLToPath(new URL('../../../vectors/rfc8448/rfc8448.txt', import.meta.url));
+const RFC8448 = readFileSync(RFC8448_PATH, 'latin1');
 
 /** The bytes of the `label (N octets):` hex block at or after line `near` (1-based), across page breaks. */
 function rfc8448Hex(label: string, near: number): Uint8Array {
@@ -62,7 +60,7 @@ function roundTrips(bytes: Uint8Array, ctx: HandshakeContext = TLS13): Handshake
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-describe.skipIf(!HAVE_RFC8448)('RFC 8448 section 3 (simple 1-RTT)', () => {
+describe('RFC 8448 section 3 (simple 1-RTT)', () => {
   it('ClientHello', () => {
     const b = rfc8448Hex('ClientHello', 177);
     expect(b.length).toBe(196);
@@ -154,7 +152,7 @@ describe.skipIf(!HAVE_RFC8448)('RFC 8448 section 3 (simple 1-RTT)', () => {
   });
 });
 
-describe.skipIf(!HAVE_RFC8448)('RFC 8448 sections 4-6', () => {
+describe('RFC 8448 sections 4-6', () => {
   it('resumption ClientHello with pre_shared_key and early_data (section 4)', () => {
     const ch = roundTrips(rfc8448Hex('payload', 972)) as ClientHello;
     const psk = ext(ch.extensions, 'pre_shared_key');

@@ -8,3 +8,4 @@ export * from './handshake.ts';
 export * from './alert.ts';
 
 // record layer
+export * from "./record.ts";

@@ -1,0 +1,202 @@
+/**
+ * The record layer of one connection: bytes in, typed inbound items out; typed outbound items in, bytes
+ * out. It owns the deframers and the current read and write protection, and enforces the record-level
+ * rules of RFC 8446 5 and RFC 5246 6.2. It knows nothing of handshake states: the state machine decides
+ * what an inbound item means, when keys change, and what to send.
+ */
+import { ContentType, ProtocolVersion } from '../codec/enums.ts';
+import { DecodeError } from '../codec/errors.ts';
+import { HandshakeDeframer, RecordDeframer, RecordLimits, encodeRecord, fragment, type TLSRecord } from '../codec/record.ts';
+import type { RecordProtection } from '../crypto/record-protection.ts';
+import { TlsError } from './errors.ts';
+
+export type Inbound =
+  | { kind: 'handshake'; msg_type: number; body: Uint8Array; raw: Uint8Array; protected: boolean }
+  | { kind: 'alert'; level: number; description: number; protected: boolean }
+  | { kind: 'change_cipher_spec'; data: Uint8Array }
+  | { kind: 'application_data'; data: Uint8Array; protected: boolean }
+  /** A record of a content type this layer does not interpret (e.g. heartbeat, or an unassigned value). */
+  | { kind: 'other'; type: number; data: Uint8Array; protected: boolean };
+
+export interface RecordLayerOptions {
+  /** Largest handshake message accepted (bounds memory); default 2^17. */
+  maxHandshakeMessage?: number;
+}
+
+export class RecordLayer {
+  private readonly records = new RecordDeframer();
+  private readonly handshake: HandshakeDeframer;
+  private readonly inbound: Inbound[] = [];
+  private readonly out: Uint8Array[] = [];
+  private readProt: RecordProtection | null = null;
+  private writeProt: RecordProtection | null = null;
+  /** Whether protected records follow TLS 1.3 rules (inner content type, opaque_type 23). */
+  tls13 = false;
+  /** legacy_record_version written on outgoing records (RFC 8446 5.1: 0x0303, or 0x0301 for an initial ClientHello). */
+  writeVersion: number = ProtocolVersion.TLS1_2;
+  /** Largest plaintext fragment we send: 2^14, or less after record_size_limit / max_fragment_length. */
+  maxSendFragment: number = RecordLimits.plaintext;
+  /** TLS 1.3 record padding: bytes of zero padding for a record of this type and content length. */
+  padding: (type: number, length: number) => number = () => 0;
+  /**
+   * RFC 8446 4.2.10: a server that rejects 0-RTT skips records that fail to deprotect, up to
+   * max_early_data_size bytes. While this budget is positive, such records are dropped, not fatal.
+   */
+  skipUndecryptable = 0;
+
+  constructor(opts: RecordLayerOptions = {}) {
+    this.handshake = new HandshakeDeframer(opts.maxHandshakeMessage);
+  }
+
+  get readProtected(): boolean {
+    return this.readProt !== null;
+  }
+
+  get writeProtected(): boolean {
+    return this.writeProt !== null;
+  }
+
+  /** True when no partial handshake message is buffered (RFC 8446 5.1: required at every key change). */
+  get handshakeAligned(): boolean {
+    return this.handshake.empty;
+  }
+
+  /**
+   * Change the read keys. RFC 8446 5.1: "Handshake messages MUST NOT span key changes. Implementations MUST
+   * verify that all messages immediately preceding a key change align with a record boundary; if not, then
+   * they MUST terminate the connection with an "unexpected_message" alert."
+   */
+  setReadProtection(p: RecordProtection | null): void {
+    if (!this.handshake.empty) {
+      throw new TlsError('unexpected_message', 'RFC 8446 5.1', 'a handshake message spans a key change');
+    }
+    this.readProt = p;
+    this.records.maxFragment =
+      p === null ? RecordLimits.plaintext : this.tls13 ? RecordLimits.tls13Ciphertext : RecordLimits.tls12Ciphertext;
+  }
+
+  setWriteProtection(p: RecordProtection | null): void {
+    this.writeProt = p;
+  }
+
+  /** Bytes from the peer. */
+  receive(bytes: Uint8Array): void {
+    this.records.push(bytes);
+  }
+
+  /** The next inbound item, or null when more bytes are needed. Throws TlsError for a record-layer violation. */
+  next(): Inbound | null {
+    while (this.inbound.length === 0) {
+      let rec: TLSRecord | null;
+      try {
+        rec = this.records.next();
+      } catch (e) {
+        if (e instanceof DecodeError) throw new TlsError(e.alert, this.tls13 ? 'RFC 8446 5.1' : 'RFC 5246 6.2.1', e.message);
+        throw e;
+      }
+      if (!rec) return null;
+      this.unprotect(rec);
+    }
+    return this.inbound.shift() ?? null;
+  }
+
+  private unprotect(rec: TLSRecord): void {
+    let type = rec.type;
+    let data = rec.fragment;
+    let isProtected = false;
+    // RFC 8446 5: a change_cipher_spec record is never protected in TLS 1.3, whatever the read keys.
+    const plaintextCcs = this.tls13 && rec.type === ContentType.change_cipher_spec;
+    if (this.readProt && !plaintextCcs) {
+      const r = this.readProt.decrypt({ type: rec.type, version: rec.legacy_record_version, fragment: rec.fragment });
+      if (!r.ok) {
+        // RFC 8446 4.2.10: skip early data the server rejected, within max_early_data_size.
+        if (this.skipUndecryptable > 0 && rec.type === ContentType.application_data) {
+          this.skipUndecryptable -= rec.fragment.length;
+          if (this.skipUndecryptable >= 0) return;
+          throw new TlsError('unexpected_message', 'RFC 8446 4.2.10', 'more skipped early data than max_early_data_size');
+        }
+        throw new TlsError(r.error.alert, r.error.section, r.error.reason);
+      }
+      this.skipUndecryptable = 0;
+      type = r.type;
+      data = r.content;
+      isProtected = true;
+    }
+    // RFC 8446 5.1: "Handshake messages MUST NOT be interleaved with other record types."
+    if (type !== ContentType.handshake && !this.handshake.empty) {
+      throw new TlsError('unexpected_message', 'RFC 8446 5.1', `a record of type ${type} interleaved with a fragmented handshake message`);
+    }
+    switch (type) {
+      case ContentType.handshake: {
+        // RFC 8446 5.1: "Implementations MUST NOT send zero-length fragments of Handshake types."
+        if (data.length === 0) throw new TlsError('unexpected_message', 'RFC 8446 5.1', 'zero-length handshake fragment');
+        this.handshake.push(data);
+        let msgs;
+        try {
+          msgs = this.handshake.drain();
+        } catch (e) {
+          if (e instanceof DecodeError) throw new TlsError(e.alert, 'RFC 8446 4', e.message);
+          throw e;
+        }
+        for (const m of msgs) this.inbound.push({ kind: 'handshake', msg_type: m.msg_type, body: m.body, raw: m.raw, protected: isProtected });
+        return;
+      }
+      case ContentType.alert:
+        // RFC 8446 5.1: "a record with an Alert type MUST contain exactly one message" (two bytes, RFC 8446 6).
+        if (data.length !== 2) throw new TlsError('decode_error', 'RFC 8446 5.1', `alert record of ${data.length} bytes, expected 2`);
+        this.inbound.push({ kind: 'alert', level: data[0], description: data[1], protected: isProtected });
+        return;
+      case ContentType.change_cipher_spec:
+        this.inbound.push({ kind: 'change_cipher_spec', data });
+        return;
+      case ContentType.application_data:
+        this.inbound.push({ kind: 'application_data', data, protected: isProtected });
+        return;
+      default:
+        this.inbound.push({ kind: 'other', type, data, protected: isProtected });
+    }
+  }
+
+  /** Queue content of one type for sending: fragmented to maxSendFragment, protected with the write keys. */
+  send(type: number, data: Uint8Array, opts: { splitAt?: readonly number[]; plaintext?: boolean } = {}): void {
+    for (const rec of fragment(type, data, { version: this.writeVersion, maxFragment: this.maxSendFragment, splitAt: opts.splitAt })) {
+      this.out.push(this.protect(rec, opts.plaintext ?? false));
+    }
+  }
+
+  /** Queue one record exactly as given (header and fragment), protected unless `plaintext`. */
+  sendRecord(rec: TLSRecord, plaintext = false): void {
+    this.out.push(this.protect(rec, plaintext));
+  }
+
+  /** Queue raw bytes, bypassing framing and protection (for deliberately malformed output). */
+  sendRaw(bytes: Uint8Array): void {
+    this.out.push(Uint8Array.from(bytes));
+  }
+
+  private protect(rec: TLSRecord, plaintext: boolean): Uint8Array {
+    // RFC 8446 5: change_cipher_spec is always sent in the clear in TLS 1.3.
+    if (!this.writeProt || plaintext || (this.tls13 && rec.type === ContentType.change_cipher_spec)) return encodeRecord(rec);
+    // RFC 8446 5.4: padding may not take TLSInnerPlaintext past 2^14 + 1 bytes.
+    const padding = this.tls13 ? Math.max(0, Math.min(this.padding(rec.type, rec.fragment.length), RecordLimits.plaintext - rec.fragment.length)) : undefined;
+    return this.writeProt.encrypt(rec.type, rec.fragment, { padding }).bytes;
+  }
+
+  /** Everything queued for sending, as one byte string (empty when nothing is queued). */
+  takeOutput(): Uint8Array {
+    if (this.out.length === 0) return new Uint8Array(0);
+    const total = this.out.reduce((n, b) => n + b.length, 0);
+    const res = new Uint8Array(total);
+    let off = 0;
+    for (const b of this.out) {
+      res.set(b, off);
+      off += b.length;
+    }
+    this.out.length = 0;
+    return res;
+  }
+
+  get hasOutput(): boolean {
+    return this.out.length > 0;
+  }
+}
