@@ -3,16 +3,23 @@
  * and exit code 2 (harness/errors.ts); anything else that escapes is a bug in the harness and is reported
  * as one, with its stack.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { ExitCode, UsageError } from './errors.ts';
 import { katCommand } from './commands/kat.ts';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  description?: string;
+}
 
 export interface Command {
   name: string;
   summary: string;
   usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
+  options: Record<string, OptionSpec>;
   allowPositionals?: boolean;
   run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
 }
@@ -42,7 +49,7 @@ function help(): string {
 function commandHelp(c: Command): string {
   const lines = [`Usage: ${c.usage}`, '', c.summary, '', 'Options:'];
   for (const [name, o] of Object.entries(c.options)) {
-    const opt = o as { type: string; short?: string; description?: string; default?: unknown };
+    const opt = o;
     const flag = `${opt.short ? `-${opt.short}, ` : ''}--${name}${opt.type === 'string' ? ' <value>' : ''}`;
     lines.push(`  ${flag.padEnd(28)}${opt.description ?? ''}`);
   }
@@ -100,7 +107,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     let parsed: { values: Record<string, unknown>; positionals: string[] };
     try {
-      parsed = parseArgs({ args: rest, options: cmd.options, allowPositionals: cmd.allowPositionals ?? false, strict: true });
+      const options = Object.fromEntries(
+        Object.entries(cmd.options).map(([k, { type, short, multiple }]) => [
+          k,
+          { type, ...(short ? { short } : {}), ...(multiple ? { multiple } : {}) },
+        ]),
+      );
+      parsed = parseArgs({ args: rest, options, allowPositionals: cmd.allowPositionals ?? false, strict: true });
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0].replace(/\. To specify.*$/, '');
       const unknown = /Unknown option '--?([^']+)'/.exec(msg)?.[1];

@@ -13,7 +13,7 @@ import { TlsError } from './errors.ts';
 export type Inbound =
   | { kind: 'handshake'; msg_type: number; body: Uint8Array; raw: Uint8Array; protected: boolean }
   | { kind: 'alert'; level: number; description: number; protected: boolean }
-  | { kind: 'change_cipher_spec'; data: Uint8Array }
+  | { kind: 'change_cipher_spec'; data: Uint8Array; protected: boolean }
   | { kind: 'application_data'; data: Uint8Array; protected: boolean }
   /** A record of a content type this layer does not interpret (e.g. heartbeat, or an unassigned value). */
   | { kind: 'other'; type: number; data: Uint8Array; protected: boolean };
@@ -147,7 +147,7 @@ export class RecordLayer {
         this.inbound.push({ kind: 'alert', level: data[0], description: data[1], protected: isProtected });
         return;
       case ContentType.change_cipher_spec:
-        this.inbound.push({ kind: 'change_cipher_spec', data });
+        this.inbound.push({ kind: 'change_cipher_spec', data, protected: isProtected });
         return;
       case ContentType.application_data:
         this.inbound.push({ kind: 'application_data', data, protected: isProtected });

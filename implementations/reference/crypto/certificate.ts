@@ -479,19 +479,25 @@ export function validateChain(chain: readonly Certificate[], opts: ValidateOptio
   while (!anchor) {
     const cur = path[path.length - 1];
     if (path.length >= maxDepth) return failure('path_too_long', `no trust anchor within ${maxDepth} certificates`, indexOf(cur));
-    const root = opts.trustRoots.find((r) => safeIssuedNames(cur, r));
+    // Prefer a trust root; else an unused certificate of the presented chain. Among candidates whose names
+    // match, take one that is a CA and whose signature verifies (several roots may share a name).
+    const rootCands = opts.trustRoots.filter((r) => safeIssuedNames(cur, r));
+    const root = rootCands.find((r) => r.isCA && checkIssued(cur, r));
     if (root) {
-      if (!root.isCA) return failure('issuer_not_ca', `trust root "${oneLine(root.subject)}" is not a CA`, indexOf(cur));
-      if (!checkIssued(cur, root)) return failure('bad_signature', `signature of "${oneLine(cur.subject)}" does not verify with its trust root`, indexOf(cur));
       path.push(root);
       anchor = root;
       break;
     }
-    const next = chain.find((c) => !path.includes(c) && safeIssuedNames(cur, c));
-    if (!next) return failure('unknown_issuer', `no trusted issuer for "${oneLine(cur.issuer)}"`, indexOf(cur));
-    if (!next.isCA) return failure('issuer_not_ca', `issuer "${oneLine(next.subject)}" is not a CA`, indexOf(next));
-    if (!checkIssued(cur, next)) return failure('bad_signature', `signature of "${oneLine(cur.subject)}" does not verify`, indexOf(cur));
-    path.push(next);
+    const chainCands = chain.filter((c) => !path.includes(c) && safeIssuedNames(cur, c));
+    const next = chainCands.find((c) => c.isCA && checkIssued(cur, c));
+    if (next) {
+      path.push(next);
+      continue;
+    }
+    const cands = [...rootCands, ...chainCands];
+    if (cands.length === 0) return failure('unknown_issuer', `no trusted issuer for "${oneLine(cur.issuer)}"`, indexOf(cur));
+    if (cands.every((c) => !c.isCA)) return failure('issuer_not_ca', `issuer "${oneLine(cands[0].subject)}" is not a CA`, indexOf(cur));
+    return failure('bad_signature', `signature of "${oneLine(cur.subject)}" does not verify with its issuer's key`, indexOf(cur));
   }
 
   // 2. Validity of every certificate in the path except the trust anchor (unless the anchor is the leaf).

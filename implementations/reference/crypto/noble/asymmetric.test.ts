@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import * as nodeCrypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { asymmetricPrimitives as P, tls12DhePremasterSecret } from './asymmetric.ts';
+import { asymmetricPrimitives as P, rsaPssRecoverSalt, rsaPssSignWithSalt, tls12DhePremasterSecret } from './asymmetric.ts';
 import { FFDHE_GROUPS } from '../ffdhe.ts';
 import { parsePrivateKey, publicKeyOf, schemesForKey, unwrapKey } from '../keys.ts';
 import { CryptoError, type GroupName, type PrivateKey, type PublicKey, type SignatureSchemeName } from '../provider.ts';
@@ -89,6 +90,19 @@ describe('signatures', () => {
       expect(P.verify(scheme, pub, msg, theirs)).toBe(true);
     });
   }
+
+  it('rsaPssSignWithSalt / rsaPssRecoverSalt round trip for every PSS hash', () => {
+    const k = keys['server-rsa2048.key'];
+    for (const [scheme, len] of [['rsa_pss_rsae_sha256', 32], ['rsa_pss_rsae_sha384', 48], ['rsa_pss_rsae_sha512', 64]] as const) {
+      const salt = nodeCrypto.randomBytes(len);
+      const sig = rsaPssSignWithSalt(scheme, k, enc('m'), salt);
+      expect(P.verify(scheme, publicKeyOf(k), enc('m'), sig)).toBe(true);
+      expect(toHex(rsaPssRecoverSalt(scheme, publicKeyOf(k), enc('m'), sig)!)).toBe(salt.toString('hex'));
+      const random = P.sign(scheme, k, enc('m'));
+      const s2 = rsaPssRecoverSalt(scheme, publicKeyOf(k), enc('m'), random)!;
+      expect(toHex(rsaPssSignWithSalt(scheme, k, enc('m'), s2))).toBe(toHex(random));
+    }
+  });
 
   it('RSA signatures are k bytes long and PKCS#1 v1.5 is deterministic', () => {
     const k = keys['server-rsa2048.key'];
@@ -196,6 +210,14 @@ describe('RFC 8448 section 3: the server CertificateVerify (rsa_pss_rsae_sha256)
     wrong[70] ^= 1; // "TLS 1.3, client CertificateVerify" would be a different context
     expect(P.verify('rsa_pss_rsae_sha256', publicKeyOf(key), wrong, signature)).toBe(false);
     expect(P.verify('rsa_pkcs1_sha256', publicKeyOf(key), content, signature)).toBe(false);
+  });
+
+  it('reproduced byte for byte from the recovered salt (deterministic replay)', () => {
+    const salt = rsaPssRecoverSalt('rsa_pss_rsae_sha256', publicKeyOf(key), content, signature);
+    expect(salt?.length).toBe(32);
+    expect(toHex(rsaPssSignWithSalt('rsa_pss_rsae_sha256', key, content, salt!))).toBe(toHex(signature));
+    expect(rsaPssRecoverSalt('rsa_pss_rsae_sha256', publicKeyOf(key), enc('other'), signature)).toBeNull();
+    expect(() => rsaPssSignWithSalt('rsa_pss_rsae_sha256', key, content, new Uint8Array(20))).toThrow(CryptoError);
   });
 
   it('our own rsa_pss_rsae_sha256 signature of that content verifies too (PSS is randomised)', () => {
@@ -398,5 +420,48 @@ describe('RSAES-PKCS1-v1_5', () => {
   it('rsaEncrypt refuses a message longer than k - 11 with bad_length', () => {
     expect(() => P.rsaEncrypt(pub, new Uint8Array(246))).toThrow(CryptoError);
     expect(P.rsaEncrypt(pub, new Uint8Array(245)).length).toBe(256);
+  });
+});
+
+describe('properties (fast-check)', () => {
+  const pubs = KEY_FILES.map((f) => publicKeyOf(keys[f]));
+  const schemes = Object.keys(NODE_HASH).concat('ed25519') as SignatureSchemeName[];
+
+  it('verify returns a boolean and never throws for arbitrary signatures', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...pubs), fc.constantFrom(...schemes), fc.uint8Array({ maxLength: 80 }), fc.uint8Array({ maxLength: 300 }), (k, scheme, msg, sig) => {
+        expect(P.verify(scheme, k, msg, sig)).toBe(false);
+      }),
+      { numRuns: Number(process.env.FC_NUM_RUNS ?? 200) },
+    );
+  });
+
+  it('sign then verify holds for arbitrary messages (ECDSA, Ed25519)', () => {
+    const pairs: [PrivateKey, SignatureSchemeName][] = [
+      [keys['server-p256.key'], 'ecdsa_secp256r1_sha256'],
+      [keys['server-p384.key'], 'ecdsa_secp384r1_sha384'],
+      [keys['server-ed25519.key'], 'ed25519'],
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(...pairs), fc.uint8Array({ maxLength: 200 }), ([k, scheme], msg) => {
+        expect(P.verify(scheme, publicKeyOf(k), msg, P.sign(scheme, k, msg))).toBe(true);
+      }),
+      { numRuns: Number(process.env.FC_NUM_RUNS ?? 50) },
+    );
+  });
+
+  it('x25519 sharedSecret throws only CryptoError for arbitrary 32-byte peer values', () => {
+    const kx = P.keyExchange('x25519');
+    const sk = kx.generate().privateKey;
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (u) => {
+        try {
+          expect(kx.sharedSecret(sk, u).length).toBe(32);
+        } catch (e) {
+          expect((e as CryptoError).code).toBe('zero_shared_secret');
+        }
+      }),
+      { numRuns: Number(process.env.FC_NUM_RUNS ?? 100) },
+    );
   });
 });

@@ -368,6 +368,67 @@ function verify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// RSASSA-PSS with a chosen salt (deterministic replays)
+
+type PssScheme = 'rsa_pss_rsae_sha256' | 'rsa_pss_rsae_sha384' | 'rsa_pss_rsae_sha512';
+const PSS_HASH: Record<PssScheme, 'sha256' | 'sha384' | 'sha512'> = {
+  rsa_pss_rsae_sha256: 'sha256',
+  rsa_pss_rsae_sha384: 'sha384',
+  rsa_pss_rsae_sha512: 'sha512',
+};
+
+/**
+ * RSASSA-PSS-SIGN (RFC 8017 8.1.1) with the given salt instead of a random one, so that a recorded
+ * signature (e.g. the RFC 8448 server CertificateVerify) can be reproduced byte for byte. The salt must be
+ * hLen bytes (RFC 8446 4.2.3). Not part of CryptoProvider: `sign` always uses a fresh random salt.
+ */
+export function rsaPssSignWithSalt(scheme: PssScheme, key: PrivateKey, message: Uint8Array, salt: Uint8Array): Uint8Array {
+  if (key.kind !== 'rsa') throw mismatch(scheme, key);
+  const h = PSS_HASH[scheme];
+  if (!h) throw new CryptoError('unsupported', `not an RSA-PSS scheme: ${String(scheme)}`);
+  const hLen = HASH_LEN[h];
+  // RFC 8446 4.2.3: "The length of the Salt MUST be equal to the length of the output of the digest algorithm."
+  if (salt.length !== hLen) throw new CryptoError('bad_length', `${scheme} salt must be ${hLen} bytes`);
+  if (!rsaKeyFitsScheme(key.bits, scheme)) throw new CryptoError('key_mismatch', `RSA-${key.bits} key is too small for ${scheme}`);
+  const hash = HASHES[h];
+  // EMSA-PSS-ENCODE (RFC 8017 9.1.1), emBits = modBits - 1.
+  const emBits = key.bits - 1;
+  const emLen = Math.ceil(emBits / 8);
+  const mHash = hash(message);
+  const H = hash(Uint8Array.from([...new Uint8Array(8), ...mHash, ...salt]));
+  const db = new Uint8Array(emLen - hLen - 1);
+  db[emLen - hLen - hLen - 2] = 0x01; // PS (zeros) || 0x01 || salt
+  db.set(salt, emLen - hLen - hLen - 1);
+  const mask = mgf1(hash)(H, { dkLen: emLen - hLen - 1 });
+  for (let i = 0; i < db.length; i++) db[i] ^= mask[i];
+  db[0] &= 0xff >> (8 * emLen - emBits);
+  const em = Uint8Array.from([...db, ...H, 0xbc]);
+  const sig = bigintToBytes(rsaPrivate(key, bytesToBigint(em)), byteLength(key.n));
+  if (!verify(scheme, { kind: 'rsa', n: key.n, e: key.e, bits: key.bits }, message, sig))
+    throw new CryptoError('invalid_private_key', 'RSA-PSS signature does not verify');
+  return sig;
+}
+
+/** The salt of a valid RSASSA-PSS signature (RFC 8017 9.1.2 steps 7-11), or null if it does not verify. */
+export function rsaPssRecoverSalt(scheme: PssScheme, key: PublicKey, message: Uint8Array, signature: Uint8Array): Uint8Array | null {
+  try {
+    if (key.kind !== 'rsa' || !PSS_HASH[scheme] || !verify(scheme, key, message, signature)) return null;
+    const h = PSS_HASH[scheme];
+    const hLen = HASH_LEN[h];
+    const emBits = key.bits - 1;
+    const emLen = Math.ceil(emBits / 8);
+    const em = bigintToBytes(pow(bytesToBigint(signature), key.e, key.n), emLen);
+    const maskedDb = em.subarray(0, emLen - hLen - 1);
+    const H = em.subarray(emLen - hLen - 1, emLen - 1);
+    const mask = mgf1(HASHES[h])(H, { dkLen: emLen - hLen - 1 });
+    const db = maskedDb.map((b, i) => b ^ mask[i]);
+    return db.slice(db.length - hLen);
+  } catch {
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // RSAES-PKCS1-v1_5
 
 function rsaEncrypt(key: PublicKey & { kind: 'rsa' }, message: Uint8Array): Uint8Array {

@@ -1,0 +1,167 @@
+/**
+ * Configuration of a reference endpoint (client or server). Everything that makes a handshake vary is
+ * here and injectable: randomness, ephemeral keys, the clock, ticket contents. Deterministic mode (RFC 8448
+ * replays, fixed-seed tests) sets them; the defaults use the provider's randomness and the system clock.
+ */
+import { CipherSuite, NamedGroup, SignatureScheme } from '../codec/enums.ts';
+import type { CryptoProvider, PrivateKey } from '../crypto/provider.ts';
+import type { Certificate } from '../crypto/certificate.ts';
+import { nobleProvider } from '../crypto/noble/index.ts';
+
+/** A certificate chain (leaf first, DER) with the leaf's private key. */
+export interface CertifiedKey {
+  chain: Uint8Array[];
+  key: PrivateKey;
+  /** The parsed leaf. */
+  leaf: Certificate;
+}
+
+/** What a client keeps of a session to resume it (RFC 8446 4.6.1). */
+export interface StoredTicket {
+  ticket: Uint8Array;
+  /** The resumption PSK derived from resumption_master_secret and ticket_nonce. */
+  psk: Uint8Array;
+  cipherSuite: number;
+  /** ms since the epoch when the ticket was received (by the injected clock). */
+  receivedAt: number;
+  lifetimeSeconds: number;
+  ageAdd: number;
+  maxEarlyData: number;
+  alpn?: string;
+  serverName?: string;
+}
+
+export interface SessionStore {
+  get(serverName: string): StoredTicket | undefined;
+  put(serverName: string, t: StoredTicket): void;
+}
+
+export class MemorySessionStore implements SessionStore {
+  private readonly m = new Map<string, StoredTicket>();
+  get(k: string): StoredTicket | undefined {
+    return this.m.get(k);
+  }
+  put(k: string, t: StoredTicket): void {
+    this.m.set(k, t);
+  }
+}
+
+export interface EndpointConfig {
+  provider: CryptoProvider;
+  /** Cipher suites, most preferred first. */
+  cipherSuites: number[];
+  /** supported_groups, most preferred first. */
+  groups: number[];
+  /** Client: the groups it sends key shares for in its first ClientHello (default: the first group). */
+  keyShareGroups?: number[];
+  /** signature_algorithms we offer (client) or accept (both), most preferred first. */
+  signatureSchemes: number[];
+  /** ALPN protocols, most preferred first; empty: no ALPN. */
+  alpn: string[];
+  /** Server: certificate chains to choose from per handshake. Client: the chain to answer a CertificateRequest with. */
+  certificates: CertifiedKey[];
+  /** Trust anchors for the peer's chain. */
+  trustRoots: Certificate[];
+  /** Verify the peer's certificate chain (client: the server's; server: the client's, when it asks for one). */
+  verifyPeer: boolean;
+  /** The clock (ms since the epoch); every validity and ticket-age check uses it. */
+  now: () => number;
+  /** Randomness for randoms, session ids, ticket keys: defaults to the provider's. */
+  random: (n: number) => Uint8Array;
+  /** Ephemeral private keys per group name; undefined: fresh ones. For deterministic replays. */
+  ephemeralKey?: (group: number) => Uint8Array | undefined;
+  /** RFC 8446 D.4 middlebox compatibility mode (client: a 32-byte legacy_session_id and a dummy change_cipher_spec). */
+  middleboxCompat: boolean;
+  /** Our record_size_limit (RFC 8449); undefined: not sent. */
+  recordSizeLimit?: number;
+  /** TLS 1.3 record padding length for a record of a type and content length (RFC 8446 5.4). */
+  padding?: (type: number, length: number) => number;
+  /** Milliseconds a handshake may take before the endpoint gives up (enforced by the transport adapters). */
+  handshakeTimeoutMs: number;
+
+  // Client only
+  serverName?: string;
+  sessionStore?: SessionStore;
+  /** Offer the stored ticket for resumption (psk_dhe_ke unless pskModes says otherwise). */
+  resume: boolean;
+  pskModes: number[];
+  /** 0-RTT data to send with a resumed ClientHello, if the ticket allows early data. */
+  earlyData?: Uint8Array;
+  /** Offer post_handshake_auth. */
+  postHandshakeAuth: boolean;
+
+  // Server only
+  /** Ask the client for a certificate (CertificateRequest). */
+  requestClientCert: boolean;
+  /** Abort with certificate_required when the client sends none. */
+  requireClientCert: boolean;
+  /** Force a HelloRetryRequest even when the client's key share is usable. */
+  forceHelloRetry: boolean;
+  /** Send a cookie in HelloRetryRequest. */
+  helloRetryCookie: boolean;
+  /** NewSessionTicket messages sent after the handshake. */
+  ticketsToSend: number;
+  /** ticket_lifetime in seconds (RFC 8446 4.6.1: at most 604800). */
+  ticketLifetime: number;
+  /** max_early_data_size offered in tickets; 0: no early data. */
+  maxEarlyData: number;
+  /** Accept 0-RTT data when offered with a ticket that allows it. */
+  acceptEarlyData: boolean;
+  /** Key that seals tickets (32 bytes); random by default, fixed for deterministic tests. */
+  ticketKey?: Uint8Array;
+  /** Deterministic ticket contents: return the ticket bytes and nonce to send (RFC 8448 replays). */
+  ticketOverride?: (index: number) => { ticket: Uint8Array; nonce: Uint8Array; ageAdd: number } | undefined;
+  /** RFC 8446 8.3: accepted skew of the obfuscated ticket age for 0-RTT, in ms. */
+  maxTicketAgeSkewMs: number;
+}
+
+export const DEFAULT_CIPHER_SUITES = [
+  CipherSuite.TLS_AES_128_GCM_SHA256,
+  CipherSuite.TLS_AES_256_GCM_SHA384,
+  CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+];
+
+export const DEFAULT_GROUPS = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.ffdhe2048];
+
+export const DEFAULT_SIGNATURE_SCHEMES = [
+  SignatureScheme.ecdsa_secp256r1_sha256,
+  SignatureScheme.ecdsa_secp384r1_sha384,
+  SignatureScheme.ed25519,
+  SignatureScheme.rsa_pss_rsae_sha256,
+  SignatureScheme.rsa_pss_rsae_sha384,
+  SignatureScheme.rsa_pss_rsae_sha512,
+  SignatureScheme.rsa_pkcs1_sha256,
+  SignatureScheme.rsa_pkcs1_sha384,
+  SignatureScheme.rsa_pkcs1_sha512,
+];
+
+export function makeConfig(partial: Partial<EndpointConfig> = {}): EndpointConfig {
+  const provider = partial.provider ?? nobleProvider;
+  return {
+    provider,
+    cipherSuites: DEFAULT_CIPHER_SUITES,
+    groups: DEFAULT_GROUPS,
+    signatureSchemes: DEFAULT_SIGNATURE_SCHEMES,
+    alpn: [],
+    certificates: [],
+    trustRoots: [],
+    verifyPeer: true,
+    now: () => Date.now(),
+    random: (n) => provider.randomBytes(n),
+    middleboxCompat: true,
+    handshakeTimeoutMs: 10_000,
+    resume: true,
+    pskModes: [1], // psk_dhe_ke
+    postHandshakeAuth: false,
+    requestClientCert: false,
+    requireClientCert: false,
+    forceHelloRetry: false,
+    helloRetryCookie: false,
+    ticketsToSend: 1,
+    ticketLifetime: 7200,
+    maxEarlyData: 0,
+    acceptEarlyData: false,
+    maxTicketAgeSkewMs: 10_000,
+    ...partial,
+  };
+}

@@ -1,0 +1,280 @@
+/**
+ * What the TLS 1.3 client and server share: the connection object a caller drives (bytes in, bytes and
+ * events out), alerts and closure (RFC 8446 6), application data, KeyUpdate (4.6.3), and the rule that no
+ * input ever escapes the API as an exception: every failure becomes an alert (when one can still be sent),
+ * a `failed` state and an `error` event carrying a TlsError that names the rule.
+ */
+import { AlertDescription, AlertLevel, ContentType, KeyUpdateRequest } from '../codec/enums.ts';
+import type { HandshakeMessage } from '../codec/handshake.ts';
+import type { EndpointConfig } from './config.ts';
+import { TlsError } from './errors.ts';
+import { RecordLayer, type Inbound } from './record-layer.ts';
+import { Transcript } from './transcript.ts';
+import { Tls13Suite, alertName, decode13, raw, unexpected } from './tls13.ts';
+
+export interface HandshakeSummary {
+  version: 'TLSv1.3' | 'TLSv1.2';
+  cipherSuite: number;
+  /** The key-exchange group, or undefined for a psk_ke resumption. */
+  group?: number;
+  /** The peer's CertificateVerify scheme (client: the server's), or undefined when resumed. */
+  signatureScheme?: number;
+  alpn?: string;
+  resumed: boolean;
+  helloRetry: boolean;
+  earlyDataAccepted: boolean;
+  serverName?: string;
+  /** The peer's certificate chain, DER, leaf first ([] when resumed or none sent). */
+  peerCertificates: Uint8Array[];
+}
+
+export type EndpointEvent =
+  | { type: 'handshake_complete'; summary: HandshakeSummary }
+  | { type: 'application_data'; data: Uint8Array }
+  | { type: 'early_data'; data: Uint8Array }
+  | { type: 'new_session_ticket'; lifetime: number; maxEarlyData: number }
+  | { type: 'key_update'; direction: 'read' | 'write'; requested: boolean }
+  | { type: 'alert'; level: number; description: number }
+  | { type: 'closed'; by: 'peer' | 'local' }
+  | { type: 'error'; error: TlsError };
+
+export type EndpointState = 'handshaking' | 'connected' | 'closed' | 'failed';
+
+export abstract class Endpoint {
+  readonly rl = new RecordLayer();
+  readonly transcript: Transcript;
+  state: EndpointState = 'handshaking';
+  /** Why the connection failed, when it did. */
+  error: TlsError | undefined;
+  summary: HandshakeSummary | undefined;
+  private events: EndpointEvent[] = [];
+  /** The state name of the handshake state machine, for errors and tests. */
+  abstract readonly role: 'client' | 'server';
+  protected abstract hsState: string;
+
+  // TLS 1.3 application traffic secrets, for KeyUpdate (RFC 8446 7.2).
+  protected suite: Tls13Suite | undefined;
+  protected readSecret: Uint8Array | undefined;
+  protected writeSecret: Uint8Array | undefined;
+  /** We owe the peer a KeyUpdate(update_not_requested) before our next application data (RFC 8446 4.6.3). */
+  private keyUpdateOwed = false;
+  private writeClosed = false;
+
+  constructor(readonly config: EndpointConfig) {
+    this.transcript = new Transcript(config.provider);
+    if (config.padding) this.rl.padding = config.padding;
+  }
+
+  // ---- the API -------------------------------------------------------------------------------------------
+
+  /** Bytes received from the peer. Never throws: failures become an alert, `failed` and an `error` event. */
+  receive(bytes: Uint8Array): void {
+    if (this.state === 'failed' || this.state === 'closed') return;
+    this.guard(() => {
+      this.rl.receive(bytes);
+      for (let item = this.rl.next(); item; item = this.state === 'failed' || this.state === 'closed' ? null : this.rl.next()) {
+        this.dispatch(item);
+      }
+    });
+  }
+
+  /** Bytes to send to the peer (empty when there are none). */
+  takeOutput(): Uint8Array {
+    return this.rl.takeOutput();
+  }
+
+  takeEvents(): EndpointEvent[] {
+    const e = this.events;
+    this.events = [];
+    return e;
+  }
+
+  /** Application data to send. Only once the handshake is complete (the server may send after its Finished). */
+  write(data: Uint8Array): void {
+    this.guard(() => {
+      if (!this.canWriteApplicationData()) {
+        throw new TlsError('internal_error', 'RFC 8446 2', `cannot send application data in state ${this.state}/${this.hsState}`, 'local');
+      }
+      this.flushKeyUpdate();
+      this.rl.send(ContentType.application_data, data);
+    });
+  }
+
+  /** Send close_notify (RFC 8446 6.1) and stop writing. */
+  close(): void {
+    if (this.writeClosed || this.state === 'failed') return;
+    this.guard(() => {
+      this.sendAlert(AlertDescription.close_notify, AlertLevel.warning);
+      this.writeClosed = true;
+      if (this.state !== 'closed') {
+        this.state = 'closed';
+        this.emit({ type: 'closed', by: 'local' });
+      }
+    });
+  }
+
+  /** RFC 8446 4.6.3: update our sending keys, optionally asking the peer to update theirs. */
+  keyUpdate(requestPeer: boolean): void {
+    this.guard(() => {
+      if (this.state !== 'connected' || !this.suite || !this.writeSecret) {
+        throw new TlsError('internal_error', 'RFC 8446 4.6.3', 'KeyUpdate before the handshake completed', 'local');
+      }
+      this.sendKeyUpdate(requestPeer ? KeyUpdateRequest.update_requested : KeyUpdateRequest.update_not_requested);
+    });
+  }
+
+  // ---- for the state machines ----------------------------------------------------------------------------
+
+  protected emit(e: EndpointEvent): void {
+    this.events.push(e);
+  }
+
+  protected abstract onHandshake(item: Extract<Inbound, { kind: 'handshake' }>): void;
+  /** Application data while the handshake is in progress (a server's 0-RTT data); default: not allowed. */
+  protected onEarlyApplicationData(item: Extract<Inbound, { kind: 'application_data' }>): void {
+    throw unexpected(item, this.hsState);
+  }
+  /** RFC 8446 5: whether a change_cipher_spec may be dropped now (after the first ClientHello, before the peer's Finished). */
+  protected abstract ccsAllowed(): boolean;
+  protected abstract canWriteApplicationData(): boolean;
+
+  protected sendHandshake(msg: HandshakeMessage, toTranscript = true): Uint8Array {
+    const bytes = raw(msg);
+    if (toTranscript) this.transcript.add(bytes);
+    this.rl.send(ContentType.handshake, bytes);
+    return bytes;
+  }
+
+  protected sendAlert(description: number, level: number = AlertLevel.fatal): void {
+    this.rl.send(ContentType.alert, Uint8Array.of(level, description));
+  }
+
+  protected sendChangeCipherSpec(): void {
+    this.rl.send(ContentType.change_cipher_spec, Uint8Array.of(1));
+  }
+
+  protected complete(summary: HandshakeSummary): void {
+    this.summary = summary;
+    this.state = 'connected';
+    this.emit({ type: 'handshake_complete', summary });
+  }
+
+  /** Run `fn`; a TlsError (or any bug) fails the connection instead of escaping. */
+  protected guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  protected fail(e: unknown): void {
+    const err =
+      e instanceof TlsError
+        ? e
+        : new TlsError('internal_error', 'implementation', `internal error: ${e instanceof Error ? e.message : String(e)}`, 'local');
+    if (this.state === 'failed') return;
+    this.error = err;
+    // RFC 8446 6.2: an error alert is sent (fatal); none in answer to the peer's own error alert.
+    if (err.origin !== 'alert-received' && !this.writeClosed) {
+      try {
+        this.sendAlert(AlertDescription[err.alert]);
+      } catch {
+        // Could not even protect the alert (e.g. keys exhausted): close without it.
+      }
+    }
+    this.writeClosed = true;
+    this.state = 'failed';
+    this.emit({ type: 'error', error: err });
+  }
+
+  private dispatch(item: Inbound): void {
+    switch (item.kind) {
+      case 'alert':
+        return this.onAlert(item);
+      case 'change_cipher_spec':
+        // RFC 8446 5: drop a plaintext change_cipher_spec of the single byte 0x01 between the first
+        // ClientHello and the peer's Finished; any other value, a protected one, or one outside that window is
+        // an unexpected_message.
+        if (item.protected || item.data.length !== 1 || item.data[0] !== 1 || !this.ccsAllowed()) {
+          throw new TlsError('unexpected_message', 'RFC 8446 5', `change_cipher_spec ${item.protected ? '(protected) ' : ''}not allowed in state ${this.hsState}`);
+        }
+        return;
+      case 'handshake':
+        if (this.state === 'connected') return this.onPostHandshake(item);
+        return this.onHandshake(item);
+      case 'application_data':
+        if (this.state === 'connected') {
+          this.emit({ type: 'application_data', data: item.data });
+          return;
+        }
+        return this.onEarlyApplicationData(item);
+      case 'other':
+        // RFC 8446 5: "If a TLS implementation receives an unexpected record type, it MUST terminate the
+        // connection with an "unexpected_message" alert."
+        throw new TlsError('unexpected_message', 'RFC 8446 5', `record of unexpected content type ${item.type}`);
+    }
+  }
+
+  private onAlert(item: Extract<Inbound, { kind: 'alert' }>): void {
+    if (item.description === AlertDescription.close_notify) {
+      // RFC 8446 6.1: close_notify closes the peer's write side; we answer with our own and stop.
+      this.emit({ type: 'closed', by: 'peer' });
+      if (!this.writeClosed) {
+        this.sendAlert(AlertDescription.close_notify, AlertLevel.warning);
+        this.writeClosed = true;
+      }
+      this.state = 'closed';
+      return;
+    }
+    if (item.description === AlertDescription.user_canceled) {
+      // RFC 8446 6.1: user_canceled is a closure alert; a close_notify should follow.
+      this.emit({ type: 'alert', level: item.level, description: item.description });
+      return;
+    }
+    // RFC 8446 6: every other alert, whatever its level, and unknown alerts, are error alerts: the
+    // connection ends at once, without an alert of ours in answer.
+    throw new TlsError(
+      (alertName(item.description) in AlertDescription ? alertName(item.description) : 'internal_error') as TlsError['alert'],
+      'RFC 8446 6',
+      `peer sent alert ${alertName(item.description)} (level ${item.level})`,
+      'alert-received',
+    );
+  }
+
+  /** Post-handshake messages: KeyUpdate for both; the client adds NewSessionTicket (and CertificateRequest). */
+  protected onPostHandshake(item: Extract<Inbound, { kind: 'handshake' }>): void {
+    const msg = decode13(item);
+    if (msg.msg_type === 'key_update') return this.onKeyUpdate(msg.request_update);
+    throw unexpected(msg, 'connected');
+  }
+
+  private onKeyUpdate(request: number): void {
+    if (!this.suite || !this.readSecret) throw new TlsError('unexpected_message', 'RFC 8446 4.6.3', 'KeyUpdate before Finished');
+    // RFC 8446 4.6.3: the receiver updates its receiving keys (record boundary checked by setReadProtection).
+    this.readSecret = this.suite.ks.nextApplicationTrafficSecret(this.readSecret);
+    this.rl.setReadProtection(this.suite.protection(this.readSecret));
+    this.emit({ type: 'key_update', direction: 'read', requested: request === KeyUpdateRequest.update_requested });
+    // RFC 8446 4.6.3: "If the request_update field is set to "update_requested", then the receiver MUST send a
+    // KeyUpdate of its own with request_update set to "update_not_requested" prior to sending its next
+    // Application Data record." We send it at once unless our write side is closed.
+    if (request === KeyUpdateRequest.update_requested) {
+      this.keyUpdateOwed = true;
+      this.flushKeyUpdate();
+    }
+  }
+
+  private flushKeyUpdate(): void {
+    if (!this.keyUpdateOwed || this.writeClosed) return;
+    this.keyUpdateOwed = false;
+    this.sendKeyUpdate(KeyUpdateRequest.update_not_requested);
+  }
+
+  private sendKeyUpdate(request: number): void {
+    if (!this.suite || !this.writeSecret) return;
+    this.sendHandshake({ msg_type: 'key_update', request_update: request }, false);
+    this.writeSecret = this.suite.ks.nextApplicationTrafficSecret(this.writeSecret);
+    this.rl.setWriteProtection(this.suite.protection(this.writeSecret));
+    this.emit({ type: 'key_update', direction: 'write', requested: request === KeyUpdateRequest.update_requested });
+  }
+}
