@@ -14,6 +14,8 @@ import { rsaesPkcs1Handler } from './rsaes-pkcs1.ts';
 import { rsassaPssHandler } from './rsassa-pss.ts';
 import { rsassaPkcs1Handler } from './rsassa-pkcs1.ts';
 import { rfc7748Handler } from './rfc7748.ts';
+// protocol traces (RFC 8448)
+import { rfc8448TraceHandler } from './rfc8448-trace.ts';
 
 /** Every vector handler, one per kind of file. Add new handlers here. */
 export const handlers: VectorHandler[] = [
@@ -32,4 +34,6 @@ export const handlers: VectorHandler[] = [
   rsassaPssHandler,
   rsassaPkcs1Handler,
   rfc7748Handler,
+  // protocol traces
+  rfc8448TraceHandler,
 ];

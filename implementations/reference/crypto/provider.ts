@@ -12,8 +12,8 @@
  */
 
 export type HashName = 'sha1' | 'sha256' | 'sha384' | 'sha512';
-export type AeadName = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
-export type CbcName = 'aes-128-cbc' | 'aes-256-cbc';
+export type AeadName = 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
+export type CbcName = 'aes-128-cbc' | 'aes-192-cbc' | 'aes-256-cbc';
 /** Key-exchange groups by IANA name (RFC 8446 4.2.7, RFC 7919). */
 export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1' | 'ffdhe2048' | 'ffdhe3072';
 /** Signature schemes by IANA name (RFC 8446 4.2.3); the sha1 ones are for legacy TLS 1.2 peers only. */

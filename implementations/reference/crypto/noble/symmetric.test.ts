@@ -96,6 +96,7 @@ describe('HKDF', () => {
 describe('AEAD', () => {
   const ALGS: [AeadName, string, number][] = [
     ['aes-128-gcm', 'aes-128-gcm', 16],
+    ['aes-192-gcm', 'aes-192-gcm', 24],
     ['aes-256-gcm', 'aes-256-gcm', 32],
     ['chacha20-poly1305', 'chacha20-poly1305', 32],
   ];
@@ -124,6 +125,54 @@ describe('AEAD', () => {
     });
   }
 
+  for (const [alg, nodeAlg, keyLen] of ALGS.filter(([a]) => a !== 'chacha20-poly1305')) {
+    it(`${alg}: nonces other than 96 bits (>= 8 bytes) match node:crypto; nonceLength stays 12 (property, fixed seed)`, () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: keyLen, maxLength: keyLen }), fc.uint8Array({ minLength: 8, maxLength: 300 }), fc.uint8Array({ maxLength: 50 }), fc.uint8Array({ maxLength: 100 }), (key, nonce, aad, msg) => {
+          const a = p.aead(alg, key);
+          expect(a.nonceLength).toBe(12);
+          const sealed = a.seal(nonce, msg, aad);
+          const c = createCipheriv(nodeAlg as 'aes-128-gcm', key, nonce, { authTagLength: 16 } as never);
+          c.setAAD(aad);
+          const expected = Buffer.concat([c.update(msg), c.final(), c.getAuthTag()]);
+          expect(toHex(sealed)).toBe(expected.toString('hex'));
+          expect(toHex(a.open(nonce, sealed, aad)!)).toBe(toHex(msg));
+          // The nonce is bound: the same ciphertext under a nonce one byte longer does not open.
+          expect(a.open(Uint8Array.of(...nonce, 0), sealed, aad)).toBeNull();
+        }),
+        { ...FC, numRuns: 30 },
+      );
+    });
+  }
+
+  it('GCM nonces: empty → bad_length; 1..7 bytes (valid GCM, not in @noble/ciphers) → unsupported', () => {
+    const a = p.aead('aes-192-gcm', new Uint8Array(24));
+    const code = (f: () => unknown): string | undefined => {
+      try {
+        f();
+        return undefined;
+      } catch (e) {
+        expect(e).toBeInstanceOf(CryptoError);
+        return (e as CryptoError).code;
+      }
+    };
+    expect(code(() => a.seal(new Uint8Array(0), new Uint8Array(), new Uint8Array()))).toBe('bad_length');
+    expect(code(() => a.open(new Uint8Array(0), new Uint8Array(16), new Uint8Array()))).toBe('bad_length');
+    for (let n = 1; n < 8; n++) {
+      expect(code(() => a.seal(new Uint8Array(n), new Uint8Array(), new Uint8Array()))).toBe('unsupported');
+      expect(code(() => a.open(new Uint8Array(n), new Uint8Array(16), new Uint8Array()))).toBe('unsupported');
+    }
+    expect(code(() => a.seal(new Uint8Array(8), new Uint8Array(), new Uint8Array()))).toBeUndefined();
+  });
+
+  it('ChaCha20-Poly1305 takes only a 12-byte nonce', () => {
+    const a = p.aead('chacha20-poly1305', new Uint8Array(32));
+    for (const n of [0, 8, 11, 13, 16, 24]) {
+      expect(() => a.seal(new Uint8Array(n), new Uint8Array(), new Uint8Array())).toThrow(CryptoError);
+      expect(() => a.open(new Uint8Array(n), new Uint8Array(16), new Uint8Array())).toThrow(CryptoError);
+    }
+  });
+
   it('open: a ciphertext shorter than the tag is null, not an exception', () => {
     const a = p.aead('aes-128-gcm', new Uint8Array(16));
     expect(a.open(new Uint8Array(12), new Uint8Array(15), new Uint8Array())).toBeNull();
@@ -132,6 +181,8 @@ describe('AEAD', () => {
 
   it('wrong key or nonce length → CryptoError bad_length', () => {
     expect(() => p.aead('aes-128-gcm', new Uint8Array(24))).toThrow(CryptoError);
+    expect(() => p.aead('aes-192-gcm', new Uint8Array(16))).toThrow(CryptoError);
+    expect(() => p.aead('aes-192-gcm', new Uint8Array(32))).toThrow(CryptoError);
     expect(() => p.aead('chacha20-poly1305', new Uint8Array(16))).toThrow(CryptoError);
     const a = p.aead('chacha20-poly1305', new Uint8Array(32));
     expect(() => a.seal(new Uint8Array(8), new Uint8Array(), new Uint8Array())).toThrow(CryptoError);
@@ -143,12 +194,14 @@ describe('AEAD', () => {
 describe('raw AES-CBC', () => {
   it('no padding: matches node:crypto and round-trips (property, fixed seed)', () => {
     fc.assert(
-      fc.property(fc.boolean(), fc.integer({ min: 0, max: 8 }), fc.nat(), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), (big, blocks, seed, k, iv) => {
-        const key = k.subarray(0, big ? 32 : 16);
+      fc.property(fc.constantFrom(16, 24, 32), fc.integer({ min: 0, max: 8 }), fc.nat(), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), (keyLen, blocks, seed, k, iv) => {
+        const key = k.subarray(0, keyLen);
+        const alg = `aes-${keyLen * 8}-cbc` as 'aes-128-cbc' | 'aes-192-cbc' | 'aes-256-cbc';
         const data = Uint8Array.from({ length: blocks * 16 }, (_, i) => (i * 7 + seed) & 0xff);
-        const c = p.cbc(big ? 'aes-256-cbc' : 'aes-128-cbc', key);
+        const c = p.cbc(alg, key);
+        expect(c.keyLength).toBe(keyLen);
         const enc = c.encrypt(iv, data);
-        const n = createCipheriv(big ? 'aes-256-cbc' : 'aes-128-cbc', key, iv).setAutoPadding(false);
+        const n = createCipheriv(alg, key, iv).setAutoPadding(false);
         expect(toHex(enc)).toBe(Buffer.concat([n.update(data), n.final()]).toString('hex'));
         expect(toHex(c.decrypt(iv, enc))).toBe(toHex(data));
       }),
@@ -163,6 +216,7 @@ describe('raw AES-CBC', () => {
     expect(() => c.decrypt(new Uint8Array(16), new Uint8Array(17))).toThrow(CryptoError);
     expect(() => c.encrypt(new Uint8Array(12), new Uint8Array(16))).toThrow(CryptoError);
     expect(() => p.cbc('aes-256-cbc', new Uint8Array(16))).toThrow(CryptoError);
+    expect(() => p.cbc('aes-192-cbc', new Uint8Array(16))).toThrow(CryptoError);
   });
 });
 

@@ -1,8 +1,9 @@
 /**
  * The symmetric half of the default CryptoProvider, on @noble/hashes and @noble/ciphers.
  *
- * Hashes, HMAC, HKDF (RFC 5869), the TLS AEADs (AES-GCM, RFC 5116 / NIST SP 800-38D; ChaCha20-Poly1305,
- * RFC 8439) and raw AES-CBC (no padding: TLS CBC padding is the record layer's, RFC 5246 6.2.3.2).
+ * Hashes, HMAC, HKDF (RFC 5869), the AEADs (AES-128/192/256-GCM, RFC 5116 / NIST SP 800-38D; ChaCha20-Poly1305,
+ * RFC 8439) and raw AES-128/192/256-CBC (no padding: TLS CBC padding is the record layer's, RFC 5246 6.2.3.2).
+ * AES-192 and non-96-bit GCM nonces are used by no TLS suite; they are here for the known-answer tests.
  * The asymmetric members live in asymmetric.ts; index.ts spreads both into `nobleProvider`.
  */
 import { randomFillSync } from 'node:crypto';
@@ -70,15 +71,52 @@ class NobleHashState implements HashState {
   }
 }
 
-const AEADS: Record<AeadName, { keyLength: number; make: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) => { encrypt(p: Uint8Array): Uint8Array; decrypt(c: Uint8Array): Uint8Array } }> = {
-  'aes-128-gcm': { keyLength: 16, make: (k, n, a) => gcm(k, n, a) },
-  'aes-256-gcm': { keyLength: 32, make: (k, n, a) => gcm(k, n, a) },
-  'chacha20-poly1305': { keyLength: 32, make: (k, n, a) => chacha20poly1305(k, n, a) },
+type AeadSpec = {
+  keyLength: number;
+  /** Which nonce lengths seal/open take; the Aead's nonceLength property stays the TLS length, 12. */
+  checkNonce: (alg: AeadName, nonce: Uint8Array) => void;
+  make: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) => { encrypt(p: Uint8Array): Uint8Array; decrypt(c: Uint8Array): Uint8Array };
 };
 
 const AEAD_NONCE_LENGTH = 12; // RFC 5116 5.1 / RFC 8439 2.8; RFC 8446 5.3 iv_length = max(8, N_MIN) = 12
 const AEAD_TAG_LENGTH = 16;
+/** @noble/ciphers' gcm refuses IVs under 8 bytes (NIST SP 800-38D 5.2.1.1 lets an implementation restrict IV lengths). */
+const GCM_MIN_NONCE_LENGTH = 8;
 
+/** ChaCha20-Poly1305 takes exactly a 96-bit nonce (RFC 8439 2.8). */
+function exactly12(alg: AeadName, nonce: Uint8Array): void {
+  if (nonce.length !== AEAD_NONCE_LENGTH)
+    throw new CryptoError('bad_length', `${alg}: nonce must be ${AEAD_NONCE_LENGTH} bytes, got ${nonce.length}`);
+}
+
+/**
+ * GCM takes any IV of 1 bit or more (NIST SP 800-38D 5.2.1.1; a 96-bit IV is used directly as J0's prefix,
+ * any other length goes through GHASH, 7.1 step 2). An empty IV is outside GCM: bad_length. 1..7 bytes are
+ * valid GCM that the noble primitive does not implement: unsupported.
+ */
+function gcmNonce(alg: AeadName, nonce: Uint8Array): void {
+  if (nonce.length === 0) throw new CryptoError('bad_length', `${alg}: empty nonce (NIST SP 800-38D 5.2.1.1: len(IV) >= 1)`);
+  if (nonce.length < GCM_MIN_NONCE_LENGTH)
+    throw new CryptoError(
+      'unsupported',
+      `${alg}: ${nonce.length}-byte nonce: @noble/ciphers gcm requires at least ${GCM_MIN_NONCE_LENGTH} bytes`,
+    );
+}
+
+const GCM = (keyLength: number): AeadSpec => ({ keyLength, checkNonce: gcmNonce, make: (k, n, a) => gcm(k, n, a) });
+
+const AEADS: Record<AeadName, AeadSpec> = {
+  'aes-128-gcm': GCM(16),
+  'aes-192-gcm': GCM(24),
+  'aes-256-gcm': GCM(32),
+  'chacha20-poly1305': { keyLength: 32, checkNonce: exactly12, make: (k, n, a) => chacha20poly1305(k, n, a) },
+};
+
+/**
+ * nonceLength is the TLS nonce length (12) for every AEAD, which record protection builds and checks.
+ * seal/open also take the other GCM nonce lengths the primitive implements (>= 8 bytes), for known-answer
+ * tests; ChaCha20-Poly1305 takes only 12.
+ */
 class NobleAead implements Aead {
   readonly nonceLength = AEAD_NONCE_LENGTH;
   readonly tagLength = AEAD_TAG_LENGTH;
@@ -87,20 +125,18 @@ class NobleAead implements Aead {
     private readonly key: Uint8Array,
     readonly keyLength: number,
   ) {}
-  private checkNonce(nonce: Uint8Array): void {
-    if (nonce.length !== this.nonceLength)
-      throw new CryptoError('bad_length', `${this.alg}: nonce must be ${this.nonceLength} bytes, got ${nonce.length}`);
-  }
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
-    this.checkNonce(nonce);
-    return AEADS[this.alg].make(this.key, nonce, aad).encrypt(plaintext);
+    const spec = AEADS[this.alg];
+    spec.checkNonce(this.alg, nonce);
+    return spec.make(this.key, nonce, aad).encrypt(plaintext);
   }
   open(nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array | null {
-    this.checkNonce(nonce);
+    const spec = AEADS[this.alg];
+    spec.checkNonce(this.alg, nonce);
     // A ciphertext shorter than the tag cannot verify: that is a bad tag, reported as null.
     if (ciphertext.length < this.tagLength) return null;
     try {
-      return AEADS[this.alg].make(this.key, nonce, aad).decrypt(ciphertext);
+      return spec.make(this.key, nonce, aad).decrypt(ciphertext);
     } catch {
       // noble throws on tag mismatch; the provider contract reports it as a value.
       return null;
@@ -108,7 +144,7 @@ class NobleAead implements Aead {
   }
 }
 
-const CBC_KEY_LENGTHS: Record<CbcName, number> = { 'aes-128-cbc': 16, 'aes-256-cbc': 32 };
+const CBC_KEY_LENGTHS: Record<CbcName, number> = { 'aes-128-cbc': 16, 'aes-192-cbc': 24, 'aes-256-cbc': 32 };
 const AES_BLOCK = 16;
 
 class NobleCbc implements Cbc {

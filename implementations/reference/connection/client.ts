@@ -1,0 +1,552 @@
+/**
+ * The reference TLS 1.3 client (RFC 8446): a state machine driven by bytes in, bytes and events out.
+ *
+ *   start -> wait_sh -> [HelloRetryRequest -> wait_sh] -> wait_ee -> wait_cert_cr -> wait_cert -> wait_cv
+ *         -> wait_finished -> connected          (a PSK handshake goes wait_ee -> wait_finished)
+ *
+ * Every check the RFC asks of a client ends the connection with the alert the RFC names and a TlsError that
+ * cites the section.
+ */
+import {
+  CipherSuite,
+  ContentType,
+  ExtensionType,
+  HELLO_RETRY_REQUEST_RANDOM,
+  PskKeyExchangeMode,
+  ProtocolVersion,
+  nameOf,
+} from '../codec/enums.ts';
+import type { Extension, KeyShareEntry } from '../codec/extensions.ts';
+import { extensionCode } from '../codec/extensions.ts';
+import type {
+  Certificate as CertificateMsg,
+  CertificateRequest,
+  CertificateVerify,
+  ClientHello,
+  EncryptedExtensions,
+  Finished,
+  HandshakeMessage,
+  HelloRetryRequest,
+  NewSessionTicket,
+  ServerHello,
+} from '../codec/handshake.ts';
+import { encodeHandshake } from '../codec/handshake.ts';
+import { CryptoError, type KeyPair } from '../crypto/provider.ts';
+import { parseCertificateDer, validateChain, type Certificate } from '../crypto/certificate.ts';
+import type { EndpointConfig, StoredTicket } from './config.ts';
+import { Endpoint } from './endpoint.ts';
+import { TlsError, check } from './errors.ts';
+import { groupName } from './groups.ts';
+import type { Inbound } from './record-layer.ts';
+import {
+  ALLOWED_IN,
+  Tls13Suite,
+  certificateVerifyContent,
+  checkExtensions,
+  chooseScheme,
+  decode13,
+  equalBytes,
+  findExt,
+  isTls13SignatureScheme,
+  schemeName,
+  unexpected,
+} from './tls13.ts';
+import { isIP } from 'node:net';
+
+type ClientState = 'start' | 'wait_sh' | 'wait_ee' | 'wait_cert_cr' | 'wait_cert' | 'wait_cv' | 'wait_finished' | 'connected';
+
+/** RFC 8446 4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)." */
+const MAX_TICKET_LIFETIME = 604800;
+
+export class TlsClient extends Endpoint {
+  readonly role = 'client' as const;
+  protected hsState: ClientState = 'start';
+
+  private sessionId = new Uint8Array(0);
+  private clientHello: ClientHello | undefined;
+  private readonly keyShares = new Map<number, KeyPair>();
+  /** Extension codes of our last ClientHello (RFC 8446 4.2: the server may answer only these). */
+  private offered = new Set<number>();
+  private helloRetry: HelloRetryRequest | undefined;
+  private offeredPsk: StoredTicket | undefined;
+  private earlySecret: Uint8Array | undefined;
+  private sentEarlyData = false;
+  private ccsSent = false;
+
+  private group: number | undefined;
+  private handshakeSecret: Uint8Array | undefined;
+  private clientHsSecret: Uint8Array | undefined;
+  private serverHsSecret: Uint8Array | undefined;
+  private resumptionMasterSecret: Uint8Array | undefined;
+  private usingPsk = false;
+  private earlyDataAccepted = false;
+  private alpn: string | undefined;
+  private certRequest: Extract<CertificateRequest, { form: 'tls13' }> | undefined;
+  private serverChain: Certificate[] = [];
+  private serverScheme: number | undefined;
+  private serverFinishedSeen = false;
+
+  constructor(config: EndpointConfig) {
+    super(config);
+    this.rl.tls13 = true;
+    if (config.recordSizeLimit) this.rl.maxSendFragment = Math.min(this.rl.maxSendFragment, config.recordSizeLimit - 1);
+  }
+
+  /** Send the first ClientHello (and 0-RTT data when configured and possible). */
+  start(): void {
+    this.guard(() => {
+      check(this.hsState === 'start', 'internal_error', 'RFC 8446 4.1.2', 'start() called twice');
+      // RFC 8446 D.4: in compatibility mode the client sends a non-empty legacy_session_id.
+      if (this.config.middleboxCompat) this.sessionId = this.config.random(32);
+      const ticket = this.config.resume && this.config.sessionStore ? this.config.sessionStore.get(this.storeKey()) : undefined;
+      this.offeredPsk = ticket && this.ticketUsable(ticket) ? ticket : undefined;
+      const groups = this.config.keyShareGroups ?? this.config.groups.slice(0, 1);
+      for (const g of groups) this.keyShares.set(g, this.generateKeyShare(g));
+      const ch = this.buildClientHello();
+      this.sendClientHello(ch);
+      this.hsState = 'wait_sh';
+      this.maybeSendEarlyData();
+    });
+  }
+
+  private storeKey(): string {
+    return this.config.serverName ?? '';
+  }
+
+  private ticketUsable(t: StoredTicket): boolean {
+    const ageMs = this.config.now() - t.receivedAt;
+    // RFC 8446 4.6.1: clients MUST NOT cache tickets for longer than 7 days, and not past the lifetime.
+    return ageMs >= 0 && ageMs <= Math.min(t.lifetimeSeconds, MAX_TICKET_LIFETIME) * 1000 && this.config.cipherSuites.includes(t.cipherSuite);
+  }
+
+  private generateKeyShare(group: number): KeyPair {
+    const name = groupName(group);
+    if (!name) throw new TlsError('internal_error', 'RFC 8446 4.2.8', `cannot make a key share for group ${nameOf(CipherSuite, group)}`, 'local');
+    return this.config.provider.keyExchange(name).generate(this.config.ephemeralKey?.(group));
+  }
+
+  private buildClientHello(cookie?: Uint8Array): ClientHello {
+    const c = this.config;
+    const exts: Extension[] = [];
+    // RFC 6066 3: "Literal IPv4 and IPv6 addresses are not permitted in "HostName"."
+    if (c.serverName && !isIP(c.serverName)) {
+      exts.push({ type: 'server_name', server_name_list: [{ name_type: 0, host_name: new TextEncoder().encode(c.serverName) }] });
+    }
+    exts.push({ type: 'supported_groups', named_group_list: [...c.groups] });
+    exts.push({
+      type: 'key_share',
+      client_shares: [...this.keyShares.entries()].map(([group, kp]): KeyShareEntry => ({ group, key_exchange: kp.publicKey })),
+    });
+    exts.push({ type: 'supported_versions', versions: [ProtocolVersion.TLS1_3] });
+    exts.push({ type: 'signature_algorithms', supported_signature_algorithms: [...c.signatureSchemes] });
+    if (c.alpn.length > 0) {
+      exts.push({ type: 'application_layer_protocol_negotiation', protocol_name_list: c.alpn.map((p) => new TextEncoder().encode(p)) });
+    }
+    if (c.sessionStore) exts.push({ type: 'psk_key_exchange_modes', ke_modes: [...c.pskModes] });
+    if (c.recordSizeLimit !== undefined) exts.push({ type: 'record_size_limit', record_size_limit: c.recordSizeLimit });
+    if (c.postHandshakeAuth) exts.push({ type: 'post_handshake_auth' });
+    if (cookie) exts.push({ type: 'cookie', cookie });
+    // RFC 8446 4.2.10: early_data only with a PSK whose ticket allows it, and never in the second ClientHello.
+    if (this.offeredPsk && c.earlyData && this.offeredPsk.maxEarlyData > 0 && !this.helloRetry) exts.push({ type: 'early_data' });
+    if (this.offeredPsk) {
+      const t = this.offeredPsk;
+      const hashLen = this.config.provider.hashLength(new Tls13Suite(c.provider, t.cipherSuite).hash);
+      // RFC 8446 4.2.11.1: obfuscated_ticket_age = (age in ms + ticket_age_add) mod 2^32.
+      const age = (this.config.now() - t.receivedAt + t.ageAdd) >>> 0;
+      // RFC 8446 4.2.11: "The "pre_shared_key" extension MUST be the last extension in the ClientHello."
+      exts.push({ type: 'pre_shared_key', identities: [{ identity: t.ticket, obfuscated_ticket_age: age }], binders: [new Uint8Array(hashLen)] });
+    }
+    const ch: ClientHello = {
+      msg_type: 'client_hello',
+      // RFC 8446 4.1.2: legacy_version MUST be set to 0x0303.
+      legacy_version: ProtocolVersion.TLS1_2,
+      random: this.clientHello?.random ?? c.random(32),
+      legacy_session_id: this.sessionId,
+      cipher_suites: [...c.cipherSuites],
+      // RFC 8446 4.1.2: exactly one byte, set to zero.
+      legacy_compression_methods: [0],
+      extensions: exts,
+    };
+    return ch;
+  }
+
+  /** Fill in the PSK binder (RFC 8446 4.2.11.2), add to the transcript and send. */
+  private sendClientHello(ch: ClientHello): void {
+    if (this.offeredPsk) {
+      const suite = new Tls13Suite(this.config.provider, this.offeredPsk.cipherSuite);
+      this.earlySecret = suite.ks.earlySecret(this.offeredPsk.psk);
+      const binderKey = suite.ks.binderKey(this.earlySecret, 'resumption');
+      const full = encodeHandshake(ch);
+      // The binders are the last bytes of the ClientHello: 2-byte list length + (1-byte length + binder) each.
+      const bindersLength = 2 + 1 + suite.hashLength;
+      const truncated = full.subarray(0, full.length - bindersLength);
+      const th = this.transcript.hash ? this.transcript.with(truncated) : this.config.provider.hash(suite.hash, truncated);
+      const binder = suite.ks.pskBinder(binderKey, th);
+      const psk = ch.extensions!.at(-1) as Extract<Extension, { type: 'pre_shared_key'; binders: Uint8Array[] }>;
+      psk.binders = [binder];
+    }
+    this.clientHello = ch;
+    this.offered = new Set(ch.extensions!.map(extensionCode));
+    this.sendHandshake(ch);
+  }
+
+  private maybeSendEarlyData(): void {
+    const t = this.offeredPsk;
+    if (!t || !this.config.earlyData || !this.offered.has(ExtensionType.early_data) || !this.earlySecret) return;
+    const suite = new Tls13Suite(this.config.provider, t.cipherSuite);
+    // RFC 8446 D.4: with 0-RTT, the compatibility change_cipher_spec comes right after the first ClientHello.
+    if (this.config.middleboxCompat) this.sendCcsOnce();
+    this.transcript.start(suite.hash);
+    const secret = suite.ks.clientEarlyTrafficSecret(this.earlySecret, this.transcript.current());
+    this.rl.setWriteProtection(suite.protection(secret));
+    // RFC 8446 4.2.10: 0-RTT data is limited to max_early_data_size.
+    const data = this.config.earlyData.subarray(0, t.maxEarlyData);
+    this.rl.send(ContentType.application_data, data);
+    this.sentEarlyData = true;
+  }
+
+  private sendCcsOnce(): void {
+    if (this.ccsSent) return;
+    this.ccsSent = true;
+    this.sendChangeCipherSpec();
+  }
+
+  protected ccsAllowed(): boolean {
+    return this.hsState !== 'start' && !this.serverFinishedSeen;
+  }
+
+  protected canWriteApplicationData(): boolean {
+    return this.state === 'connected';
+  }
+
+  // ---- inbound handshake messages ------------------------------------------------------------------------
+
+  protected onHandshake(item: Extract<Inbound, { kind: 'handshake' }>): void {
+    const msg = decode13(item);
+    switch (this.hsState) {
+      case 'wait_sh':
+        // RFC 8446 5: ServerHello and HelloRetryRequest come in plaintext records.
+        if (msg.msg_type === 'hello_retry_request') return this.onHelloRetryRequest(msg, item.raw);
+        if (msg.msg_type === 'server_hello') return this.onServerHello(msg, item.raw);
+        break;
+      case 'wait_ee':
+        if (msg.msg_type === 'encrypted_extensions') return this.onEncryptedExtensions(msg, item.raw);
+        break;
+      case 'wait_cert_cr':
+        if (msg.msg_type === 'certificate_request' && msg.form === 'tls13') return this.onCertificateRequest(msg, item.raw);
+        if (msg.msg_type === 'certificate' && msg.form === 'tls13') return this.onCertificate(msg, item.raw);
+        break;
+      case 'wait_cert':
+        if (msg.msg_type === 'certificate' && msg.form === 'tls13') return this.onCertificate(msg, item.raw);
+        break;
+      case 'wait_cv':
+        if (msg.msg_type === 'certificate_verify') return this.onCertificateVerify(msg, item.raw);
+        break;
+      case 'wait_finished':
+        if (msg.msg_type === 'finished') return this.onFinished(msg, item.raw);
+        break;
+    }
+    throw unexpected(msg, this.hsState);
+  }
+
+  /** RFC 8446 4.1.3: checks common to ServerHello and HelloRetryRequest. */
+  private checkServerHelloCommon(m: ServerHello | HelloRetryRequest, where: string): void {
+    // RFC 8446 4.1.3: legacy_version MUST be set to 0x0303 (a 1.3 server); supported_versions decides.
+    const sv = findExt(m.extensions, 'supported_versions');
+    // RFC 8446 4.2.1: without supported_versions the server negotiated TLS 1.2 or earlier, which this client
+    // does not offer: protocol_version.
+    check(sv && 'selected_version' in sv, 'protocol_version', 'RFC 8446 4.2.1', `${where} has no supported_versions: the server chose ${nameOf(ProtocolVersion, m.legacy_version)}`);
+    // RFC 8446 4.2.1: a version not offered, or prior to TLS 1.3, is an illegal_parameter.
+    check(sv.selected_version === ProtocolVersion.TLS1_3, 'illegal_parameter', 'RFC 8446 4.2.1', `${where} selected version 0x${sv.selected_version.toString(16)}, not offered`);
+    check(m.legacy_version === ProtocolVersion.TLS1_2, 'illegal_parameter', 'RFC 8446 4.1.3', `${where}.legacy_version is 0x${m.legacy_version.toString(16)}, MUST be 0x0303`);
+    // RFC 8446 4.1.3: "A client which receives a legacy_session_id_echo field that does not match what it
+    // sent in the ClientHello MUST abort the handshake with an "illegal_parameter" alert."
+    check(equalBytes(m.legacy_session_id_echo, this.sessionId), 'illegal_parameter', 'RFC 8446 4.1.3', `${where}.legacy_session_id_echo does not match the ClientHello`);
+    // RFC 8446 4.1.3: "A client which receives a cipher suite that was not offered MUST abort the handshake
+    // with an "illegal_parameter" alert."
+    check(this.config.cipherSuites.includes(m.cipher_suite), 'illegal_parameter', 'RFC 8446 4.1.3', `${where} chose cipher suite ${nameOf(CipherSuite, m.cipher_suite)}, not offered`);
+    // RFC 8446 4.1.3: legacy_compression_method: single byte which MUST have the value 0.
+    check(m.legacy_compression_method === 0, 'illegal_parameter', 'RFC 8446 4.1.3', `${where}.legacy_compression_method is ${m.legacy_compression_method}`);
+  }
+
+  private onHelloRetryRequest(hrr: HelloRetryRequest, raw: Uint8Array): void {
+    // RFC 8446 4.1.4: "If a client receives a second HelloRetryRequest in the same connection ... it MUST
+    // abort the handshake with an "unexpected_message" alert."
+    check(!this.helloRetry, 'unexpected_message', 'RFC 8446 4.1.4', 'a second HelloRetryRequest');
+    checkExtensions(hrr.extensions, 'HelloRetryRequest', ALLOWED_IN.hello_retry_request, new Set([...this.offered, ExtensionType.cookie]));
+    this.checkServerHelloCommon(hrr, 'HelloRetryRequest');
+    const ks = findExt(hrr.extensions, 'key_share');
+    const cookie = findExt(hrr.extensions, 'cookie');
+    let group: number | undefined;
+    if (ks) {
+      check('selected_group' in ks, 'decode_error', 'RFC 8446 4.2.8', 'HelloRetryRequest key_share is not a NamedGroup');
+      group = ks.selected_group;
+      // RFC 8446 4.2.8: "Upon receipt of this extension in a HelloRetryRequest, the client MUST verify that
+      // (1) the selected_group field corresponds to a group which was provided in the "supported_groups"
+      // extension in the original ClientHello and (2) the selected_group field does not correspond to a group
+      // which was provided in the "key_share" extension in the original ClientHello. If either of these checks
+      // fails, then the client MUST abort the handshake with an "illegal_parameter" alert."
+      check(this.config.groups.includes(group), 'illegal_parameter', 'RFC 8446 4.2.8', `HelloRetryRequest selected group ${group} not in supported_groups`);
+      check(!this.keyShares.has(group), 'illegal_parameter', 'RFC 8446 4.2.8', `HelloRetryRequest selected group ${group}, for which a share was sent`);
+    }
+    // RFC 8446 4.1.4: "Clients MUST abort the handshake with an "illegal_parameter" alert if the
+    // HelloRetryRequest would not result in any change in the ClientHello."
+    check(ks || cookie, 'illegal_parameter', 'RFC 8446 4.1.4', 'HelloRetryRequest would not change the ClientHello');
+    this.helloRetry = hrr;
+    const suite = new Tls13Suite(this.config.provider, hrr.cipher_suite);
+    // RFC 8446 4.2.11: in its updated ClientHello the client SHOULD NOT offer PSKs of another hash; we drop it.
+    if (this.offeredPsk && new Tls13Suite(this.config.provider, this.offeredPsk.cipherSuite).hash !== suite.hash) this.offeredPsk = undefined;
+    // RFC 8446 4.4.1: ClientHello1 is replaced by message_hash(Hash(ClientHello1)), then the HRR follows.
+    this.transcript.start(suite.hash);
+    this.transcript.replaceWithMessageHash();
+    this.transcript.add(raw);
+    if (group !== undefined) {
+      this.keyShares.clear();
+      this.keyShares.set(group, this.generateKeyShare(group));
+    }
+    // RFC 8446 D.4: the compatibility change_cipher_spec goes before the second flight: the second ClientHello.
+    if (this.config.middleboxCompat) this.sendCcsOnce();
+    // RFC 8446 4.2.10: a client that sent early data and gets a HelloRetryRequest stops; keys go back to plaintext.
+    if (this.sentEarlyData) this.rl.setWriteProtection(null);
+    // RFC 8446 4.1.2: the second ClientHello is the first with the key share replaced, the cookie added, early_data removed.
+    this.sendClientHello(this.buildClientHello(cookie?.cookie));
+  }
+
+  private onServerHello(sh: ServerHello, raw: Uint8Array): void {
+    checkExtensions(sh.extensions, 'ServerHello', ALLOWED_IN.server_hello, this.offered);
+    this.checkServerHelloCommon(sh, 'ServerHello');
+    // RFC 8446 4.1.4: "the client MUST verify that the cipher_suite in the ServerHello is the same as that in
+    // the HelloRetryRequest ... and otherwise abort the handshake with an "illegal_parameter" alert."
+    if (this.helloRetry) {
+      check(sh.cipher_suite === this.helloRetry.cipher_suite, 'illegal_parameter', 'RFC 8446 4.1.4', 'ServerHello cipher suite differs from the HelloRetryRequest');
+    }
+    const suite = new Tls13Suite(this.config.provider, sh.cipher_suite);
+    this.suite = suite;
+    this.transcript.start(suite.hash);
+
+    // Pre-shared key (RFC 8446 4.2.11).
+    const psk = findExt(sh.extensions, 'pre_shared_key');
+    let pskSecret: Uint8Array | undefined;
+    if (psk) {
+      check('selected_identity' in psk, 'decode_error', 'RFC 8446 4.2.11', 'ServerHello pre_shared_key form');
+      // RFC 8446 4.2.11: "Clients MUST verify that the server's selected_identity is within the range supplied
+      // by the client, that the server selected a cipher suite indicating a Hash associated with the PSK ...
+      // If these values are not consistent, the client MUST abort the handshake with an "illegal_parameter" alert."
+      check(this.offeredPsk && psk.selected_identity === 0, 'illegal_parameter', 'RFC 8446 4.2.11', `selected_identity ${psk.selected_identity} was not offered`);
+      check(new Tls13Suite(this.config.provider, this.offeredPsk.cipherSuite).hash === suite.hash, 'illegal_parameter', 'RFC 8446 4.2.11', 'cipher suite hash differs from the PSK hash');
+      pskSecret = this.offeredPsk.psk;
+      this.usingPsk = true;
+    }
+
+    // Key exchange (RFC 8446 4.2.8).
+    const ks = findExt(sh.extensions, 'key_share');
+    let shared: Uint8Array | undefined;
+    if (ks) {
+      check('server_share' in ks, 'decode_error', 'RFC 8446 4.2.8', 'ServerHello key_share form');
+      const kp = this.keyShares.get(ks.server_share.group);
+      // RFC 8446 4.2.8: "the client MUST verify that the selected NamedGroup in the ServerHello is the same as
+      // that in the HelloRetryRequest"; and the share must be for a group we sent (illegal_parameter).
+      check(kp, 'illegal_parameter', 'RFC 8446 4.2.8', `ServerHello key_share for group ${ks.server_share.group}, which the client did not send`);
+      // RFC 8446 4.2.9: with psk_ke only, the server MUST NOT send a key_share.
+      if (this.usingPsk) check(this.config.pskModes.includes(PskKeyExchangeMode.psk_dhe_ke), 'illegal_parameter', 'RFC 8446 4.2.9', 'key_share with a psk_ke-only offer');
+      try {
+        shared = this.config.provider.keyExchange(groupName(ks.server_share.group)!).sharedSecret(kp.privateKey, ks.server_share.key_exchange);
+      } catch (e) {
+        // RFC 8446 4.2.8.2 / 7.4: an invalid peer share (point off the curve, all-zero X25519) is illegal_parameter.
+        if (e instanceof CryptoError) throw new TlsError('illegal_parameter', 'RFC 8446 4.2.8.2', `server key share: ${e.message}`);
+        throw e;
+      }
+      this.group = ks.server_share.group;
+    } else {
+      // RFC 8446 4.2.9 / 9.2: without a PSK the server must send a key_share; with psk_ke it need not.
+      check(this.usingPsk, 'missing_extension', 'RFC 8446 9.2', 'ServerHello has neither key_share nor pre_shared_key');
+      check(this.config.pskModes.includes(PskKeyExchangeMode.psk_ke), 'illegal_parameter', 'RFC 8446 4.2.9', 'psk_ke chosen but only psk_dhe_ke offered');
+    }
+    // RFC 8446 4.1.3: the special HRR random never appears in a ServerHello (decode already sorted them).
+    check(!equalBytes(sh.random, HELLO_RETRY_REQUEST_RANDOM), 'unexpected_message', 'RFC 8446 4.1.3', 'ServerHello with the HelloRetryRequest random');
+
+    this.transcript.add(raw);
+    const early = pskSecret && this.earlySecret ? this.earlySecret : suite.ks.earlySecret(pskSecret);
+    this.handshakeSecret = suite.ks.handshakeSecret(early, shared);
+    const th = this.transcript.current();
+    this.clientHsSecret = suite.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
+    this.serverHsSecret = suite.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
+    this.rl.setReadProtection(suite.protection(this.serverHsSecret));
+    this.hsState = 'wait_ee';
+  }
+
+  private onEncryptedExtensions(ee: EncryptedExtensions, raw: Uint8Array): void {
+    checkExtensions(ee.extensions, 'EncryptedExtensions', ALLOWED_IN.encrypted_extensions, this.offered);
+    const alpn = findExt(ee.extensions, 'application_layer_protocol_negotiation');
+    if (alpn) {
+      // RFC 7301 3.1: the server's "protocol_name_list" MUST contain exactly one protocol name, one the client offered.
+      check(alpn.protocol_name_list.length === 1, 'illegal_parameter', 'RFC 7301 3.1', `server ALPN lists ${alpn.protocol_name_list.length} protocols`);
+      const name = new TextDecoder().decode(alpn.protocol_name_list[0]);
+      check(this.config.alpn.includes(name), 'illegal_parameter', 'RFC 7301 3.1', `server selected ALPN '${name}', not offered`);
+      this.alpn = name;
+    }
+    const rsl = findExt(ee.extensions, 'record_size_limit');
+    if (rsl) {
+      // RFC 8449 4: a TLS 1.3 endpoint MUST NOT send a value above 2^14 + 1; the limit includes the content type.
+      check(rsl.record_size_limit <= 2 ** 14 + 1, 'illegal_parameter', 'RFC 8449 4', `record_size_limit ${rsl.record_size_limit} above 2^14+1`);
+      this.rl.maxSendFragment = Math.min(this.rl.maxSendFragment, rsl.record_size_limit - 1);
+    }
+    this.earlyDataAccepted = findExt(ee.extensions, 'early_data') !== undefined;
+    // RFC 8446 4.2.10: the server may accept early data only if the client offered it (checked above as unsolicited).
+    this.transcript.add(raw);
+    this.hsState = this.usingPsk ? 'wait_finished' : 'wait_cert_cr';
+  }
+
+  private onCertificateRequest(cr: Extract<CertificateRequest, { form: 'tls13' }>, raw: Uint8Array): void {
+    // RFC 8446 4.3.2: "certificate_request_context ... SHALL be zero length unless used for post-handshake authentication".
+    check(cr.certificate_request_context.length === 0, 'illegal_parameter', 'RFC 8446 4.3.2', 'in-handshake CertificateRequest with a non-empty context');
+    checkExtensions(cr.extensions, 'CertificateRequest', ALLOWED_IN.certificate_request);
+    // RFC 8446 4.3.2: "The "signature_algorithms" extension MUST be specified".
+    check(findExt(cr.extensions, 'signature_algorithms'), 'missing_extension', 'RFC 8446 4.3.2', 'CertificateRequest without signature_algorithms');
+    this.certRequest = cr;
+    this.transcript.add(raw);
+    this.hsState = 'wait_cert';
+  }
+
+  private onCertificate(cert: Extract<CertificateMsg, { form: 'tls13' }>, raw: Uint8Array): void {
+    // RFC 8446 4.4.2: for server authentication the certificate_request_context SHALL be zero length.
+    check(cert.certificate_request_context.length === 0, 'illegal_parameter', 'RFC 8446 4.4.2', 'server Certificate with a non-empty request context');
+    // RFC 8446 4.4.2.4: "If the server supplies an empty Certificate message, the client MUST abort the
+    // handshake with a "decode_error" alert."
+    check(cert.certificate_list.length > 0, 'decode_error', 'RFC 8446 4.4.2.4', 'empty server Certificate');
+    const chain: Certificate[] = [];
+    cert.certificate_list.forEach((entry, i) => {
+      checkExtensions(entry.extensions, `Certificate.certificate_list[${i}]`, ALLOWED_IN.certificate, this.offered);
+      const parsed = parseCertificateDer(entry.cert_data, i);
+      if (!parsed.ok) throw new TlsError(parsed.alert, 'RFC 8446 4.4.2.4', `certificate ${i}: ${parsed.message}`);
+      chain.push(parsed.value);
+    });
+    if (this.config.verifyPeer) {
+      const host = this.config.serverName;
+      const res = validateChain(chain, { trustRoots: this.config.trustRoots, now: new Date(this.config.now()), hostname: host, purpose: 'serverAuth' });
+      // RFC 8446 4.4.2.4: an invalid chain ends the handshake with a certificate-related alert.
+      if (!res.ok) throw new TlsError(res.alert, 'RFC 8446 4.4.2.4', `server certificate: ${res.message}`);
+    }
+    check(chain[0].publicKey, 'unsupported_certificate', 'RFC 8446 4.4.2.2', `server key type not supported: ${chain[0].publicKeyError ?? ''}`);
+    this.serverChain = chain;
+    this.transcript.add(raw);
+    this.hsState = 'wait_cv';
+  }
+
+  private onCertificateVerify(cv: CertificateVerify, raw: Uint8Array): void {
+    const key = this.serverChain[0].publicKey!;
+    // RFC 8446 4.4.3: "the signature algorithm MUST be one offered in the client's "signature_algorithms"
+    // extension" and RSA signatures MUST use RSASSA-PSS: illegal_parameter otherwise.
+    check(this.config.signatureSchemes.includes(cv.algorithm), 'illegal_parameter', 'RFC 8446 4.4.3', `CertificateVerify scheme 0x${cv.algorithm.toString(16)} was not offered`);
+    check(isTls13SignatureScheme(cv.algorithm), 'illegal_parameter', 'RFC 8446 4.4.3', `scheme 0x${cv.algorithm.toString(16)} is not allowed in TLS 1.3`);
+    const name = schemeName(cv.algorithm)!;
+    check(chooseScheme(key, [cv.algorithm], [cv.algorithm]) !== undefined, 'illegal_parameter', 'RFC 8446 4.4.3', `scheme ${name} does not fit the server's key`);
+    const content = certificateVerifyContent('server', this.transcript.current());
+    // RFC 8446 4.4.3: "If the verification fails, the receiver MUST terminate the handshake with a
+    // "decrypt_error" alert."
+    check(this.config.provider.verify(name, key, content, cv.signature), 'decrypt_error', 'RFC 8446 4.4.3', 'server CertificateVerify signature does not verify');
+    this.serverScheme = cv.algorithm;
+    this.transcript.add(raw);
+    this.hsState = 'wait_finished';
+  }
+
+  private onFinished(fin: Finished, raw: Uint8Array): void {
+    const suite = this.suite!;
+    const expected = suite.ks.finishedVerifyData(this.serverHsSecret!, this.transcript.current());
+    // RFC 8446 4.4.4: "Recipients of Finished messages MUST verify that the contents are correct and if
+    // incorrect MUST terminate the connection with a "decrypt_error" alert."
+    check(equalBytes(fin.verify_data, expected), 'decrypt_error', 'RFC 8446 4.4.4', 'server Finished verify_data is wrong');
+    this.serverFinishedSeen = true;
+    this.transcript.add(raw);
+    const master = suite.ks.masterSecret(this.handshakeSecret!);
+    const thServerFinished = this.transcript.current();
+    const clientApp = suite.ks.clientApplicationTrafficSecret0(master, thServerFinished);
+    const serverApp = suite.ks.serverApplicationTrafficSecret0(master, thServerFinished);
+    // RFC 8446 5.1: the server's flight must end on a record boundary before the key change.
+    this.rl.setReadProtection(suite.protection(serverApp));
+
+    // Our second flight.
+    if (this.config.middleboxCompat) this.sendCcsOnce();
+    // RFC 8446 4.5: if the server accepted early data, the client sends EndOfEarlyData under the early keys.
+    if (this.earlyDataAccepted && this.sentEarlyData) this.sendHandshake({ msg_type: 'end_of_early_data' });
+    this.rl.setWriteProtection(suite.protection(this.clientHsSecret!));
+    if (this.certRequest) this.sendClientCertificate(suite);
+    const verify = suite.ks.finishedVerifyData(this.clientHsSecret!, this.transcript.current());
+    this.sendHandshake({ msg_type: 'finished', verify_data: verify });
+    this.resumptionMasterSecret = suite.ks.resumptionMasterSecret(master, this.transcript.current());
+    this.rl.setWriteProtection(suite.protection(clientApp));
+    this.readSecret = serverApp;
+    this.writeSecret = clientApp;
+    this.hsState = 'connected';
+    this.complete({
+      version: 'TLSv1.3',
+      cipherSuite: suite.code,
+      group: this.group,
+      signatureScheme: this.serverScheme,
+      alpn: this.alpn,
+      resumed: this.usingPsk,
+      helloRetry: this.helloRetry !== undefined,
+      earlyDataAccepted: this.earlyDataAccepted && this.sentEarlyData,
+      serverName: this.config.serverName,
+      peerCertificates: this.serverChain.map((c) => c.der),
+    });
+  }
+
+  /** RFC 8446 4.4.2 / 4.4.3: the client's Certificate (possibly empty) and CertificateVerify. */
+  private sendClientCertificate(suite: Tls13Suite): void {
+    const cr = this.certRequest!;
+    const accepted = findExt(cr.extensions, 'signature_algorithms')!.supported_signature_algorithms;
+    let chosen: { ck: EndpointConfig['certificates'][number]; scheme: number } | undefined;
+    for (const ck of this.config.certificates) {
+      const scheme = chooseScheme(ck.key, accepted, this.config.signatureSchemes);
+      if (scheme !== undefined) {
+        chosen = { ck, scheme };
+        break;
+      }
+    }
+    // RFC 8446 4.4.2: with no suitable certificate the client sends a Certificate message with no certificates.
+    this.sendHandshake({
+      msg_type: 'certificate',
+      form: 'tls13',
+      certificate_request_context: cr.certificate_request_context,
+      certificate_list: chosen ? chosen.ck.chain.map((d) => ({ cert_data: d, extensions: [] })) : [],
+    });
+    if (!chosen) return;
+    const content = certificateVerifyContent('client', this.transcript.current());
+    const signature = this.config.provider.sign(schemeName(chosen.scheme)!, chosen.ck.key, content);
+    this.sendHandshake({ msg_type: 'certificate_verify', algorithm: chosen.scheme, signature });
+    void suite;
+  }
+
+  // ---- post-handshake ------------------------------------------------------------------------------------
+
+  protected override onPostHandshake(item: Extract<Inbound, { kind: 'handshake' }>): void {
+    const msg: HandshakeMessage = decode13(item);
+    if (msg.msg_type === 'new_session_ticket' && msg.form === 'tls13') return this.onNewSessionTicket(msg);
+    super.onPostHandshake(item);
+  }
+
+  private onNewSessionTicket(nst: Extract<NewSessionTicket, { form: 'tls13' }>): void {
+    checkExtensions(nst.extensions, 'NewSessionTicket', ALLOWED_IN.new_session_ticket);
+    // RFC 8446 4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)." A client that
+    // receives one cannot trust the ticket: illegal_parameter.
+    check(nst.ticket_lifetime <= MAX_TICKET_LIFETIME, 'illegal_parameter', 'RFC 8446 4.6.1', `ticket_lifetime ${nst.ticket_lifetime} exceeds 7 days`);
+    const ed = findExt(nst.extensions, 'early_data');
+    const maxEarlyData = ed && 'max_early_data_size' in ed ? ed.max_early_data_size : 0;
+    this.emit({ type: 'new_session_ticket', lifetime: nst.ticket_lifetime, maxEarlyData });
+    // RFC 8446 4.6.1: a lifetime of zero means the ticket should be discarded at once.
+    if (nst.ticket_lifetime === 0 || !this.config.sessionStore) return;
+    const suite = this.suite!;
+    this.config.sessionStore.put(this.storeKey(), {
+      ticket: nst.ticket,
+      psk: suite.ks.resumptionPsk(this.resumptionMasterSecret!, nst.ticket_nonce),
+      cipherSuite: suite.code,
+      receivedAt: this.config.now(),
+      lifetimeSeconds: nst.ticket_lifetime,
+      ageAdd: nst.ticket_age_add,
+      maxEarlyData,
+      alpn: this.alpn,
+      serverName: this.config.serverName,
+    });
+  }
+}
