@@ -107,8 +107,8 @@ export interface EndpointConfig {
   maxEarlyData: number;
   /** Accept 0-RTT data when offered with a ticket that allows it. */
   acceptEarlyData: boolean;
-  /** Key that seals tickets (32 bytes); random by default, fixed for deterministic tests. */
-  ticketKey?: Uint8Array;
+  /** Key that seals tickets (32 bytes); random per config by default, fixed for deterministic tests. */
+  ticketKey: Uint8Array;
   /** Deterministic ticket contents: return the ticket bytes and nonce to send (RFC 8448 replays). */
   ticketOverride?: (index: number) => { ticket: Uint8Array; nonce: Uint8Array; ageAdd: number } | undefined;
   /** RFC 8446 8.3: accepted skew of the obfuscated ticket age for 0-RTT, in ms. */
@@ -162,6 +162,8 @@ export function makeConfig(partial: Partial<EndpointConfig> = {}): EndpointConfi
     maxEarlyData: 0,
     acceptEarlyData: false,
     maxTicketAgeSkewMs: 10_000,
+    // One key per config, so every connection made from this config can open the others' tickets.
+    ticketKey: provider.randomBytes(32),
     ...partial,
   };
 }
