@@ -62,7 +62,7 @@ export class TlsClient extends Endpoint {
   readonly role = 'client' as const;
   protected hsState: ClientState = 'start';
 
-  private sessionId = new Uint8Array(0);
+  private sessionId: Uint8Array = new Uint8Array(0);
   private clientHello: ClientHello | undefined;
   private readonly keyShares = new Map<number, KeyPair>();
   /** Extension codes of our last ClientHello (RFC 8446 4.2: the server may answer only these). */
@@ -255,9 +255,10 @@ export class TlsClient extends Endpoint {
     const sv = findExt(m.extensions, 'supported_versions');
     // RFC 8446 4.2.1: without supported_versions the server negotiated TLS 1.2 or earlier, which this client
     // does not offer: protocol_version.
-    check(sv && 'selected_version' in sv, 'protocol_version', 'RFC 8446 4.2.1', `${where} has no supported_versions: the server chose ${nameOf(ProtocolVersion, m.legacy_version)}`);
+    check(sv && sv.selected_version !== undefined, 'protocol_version', 'RFC 8446 4.2.1', `${where} has no supported_versions: the server chose ${nameOf(ProtocolVersion, m.legacy_version)}`);
     // RFC 8446 4.2.1: a version not offered, or prior to TLS 1.3, is an illegal_parameter.
-    check(sv.selected_version === ProtocolVersion.TLS1_3, 'illegal_parameter', 'RFC 8446 4.2.1', `${where} selected version 0x${sv.selected_version.toString(16)}, not offered`);
+    const selected = sv.selected_version;
+    check(selected === ProtocolVersion.TLS1_3, 'illegal_parameter', 'RFC 8446 4.2.1', `${where} selected version 0x${selected.toString(16)}, not offered`);
     check(m.legacy_version === ProtocolVersion.TLS1_2, 'illegal_parameter', 'RFC 8446 4.1.3', `${where}.legacy_version is 0x${m.legacy_version.toString(16)}, MUST be 0x0303`);
     // RFC 8446 4.1.3: "A client which receives a legacy_session_id_echo field that does not match what it
     // sent in the ClientHello MUST abort the handshake with an "illegal_parameter" alert."
@@ -279,8 +280,9 @@ export class TlsClient extends Endpoint {
     const cookie = findExt(hrr.extensions, 'cookie');
     let group: number | undefined;
     if (ks) {
-      check('selected_group' in ks, 'decode_error', 'RFC 8446 4.2.8', 'HelloRetryRequest key_share is not a NamedGroup');
-      group = ks.selected_group;
+      const selected = ks.selected_group;
+      check(selected !== undefined, 'decode_error', 'RFC 8446 4.2.8', 'HelloRetryRequest key_share is not a NamedGroup');
+      group = selected;
       // RFC 8446 4.2.8: "Upon receipt of this extension in a HelloRetryRequest, the client MUST verify that
       // (1) the selected_group field corresponds to a group which was provided in the "supported_groups"
       // extension in the original ClientHello and (2) the selected_group field does not correspond to a group
@@ -328,7 +330,7 @@ export class TlsClient extends Endpoint {
     const psk = findExt(sh.extensions, 'pre_shared_key');
     let pskSecret: Uint8Array | undefined;
     if (psk) {
-      check('selected_identity' in psk, 'decode_error', 'RFC 8446 4.2.11', 'ServerHello pre_shared_key form');
+      check(psk.selected_identity !== undefined, 'decode_error', 'RFC 8446 4.2.11', 'ServerHello pre_shared_key form');
       // RFC 8446 4.2.11: "Clients MUST verify that the server's selected_identity is within the range supplied
       // by the client, that the server selected a cipher suite indicating a Hash associated with the PSK ...
       // If these values are not consistent, the client MUST abort the handshake with an "illegal_parameter" alert."
@@ -342,21 +344,22 @@ export class TlsClient extends Endpoint {
     const ks = findExt(sh.extensions, 'key_share');
     let shared: Uint8Array | undefined;
     if (ks) {
-      check('server_share' in ks, 'decode_error', 'RFC 8446 4.2.8', 'ServerHello key_share form');
-      const kp = this.keyShares.get(ks.server_share.group);
+      const share = ks.server_share;
+      check(share !== undefined, 'decode_error', 'RFC 8446 4.2.8', 'ServerHello key_share form');
+      const kp = this.keyShares.get(share.group);
       // RFC 8446 4.2.8: "the client MUST verify that the selected NamedGroup in the ServerHello is the same as
       // that in the HelloRetryRequest"; and the share must be for a group we sent (illegal_parameter).
-      check(kp, 'illegal_parameter', 'RFC 8446 4.2.8', `ServerHello key_share for group ${ks.server_share.group}, which the client did not send`);
+      check(kp, 'illegal_parameter', 'RFC 8446 4.2.8', `ServerHello key_share for group ${share.group}, which the client did not send`);
       // RFC 8446 4.2.9: with psk_ke only, the server MUST NOT send a key_share.
       if (this.usingPsk) check(this.config.pskModes.includes(PskKeyExchangeMode.psk_dhe_ke), 'illegal_parameter', 'RFC 8446 4.2.9', 'key_share with a psk_ke-only offer');
       try {
-        shared = this.config.provider.keyExchange(groupName(ks.server_share.group)!).sharedSecret(kp.privateKey, ks.server_share.key_exchange);
+        shared = this.config.provider.keyExchange(groupName(share.group)!).sharedSecret(kp.privateKey, share.key_exchange);
       } catch (e) {
         // RFC 8446 4.2.8.2 / 7.4: an invalid peer share (point off the curve, all-zero X25519) is illegal_parameter.
         if (e instanceof CryptoError) throw new TlsError('illegal_parameter', 'RFC 8446 4.2.8.2', `server key share: ${e.message}`);
         throw e;
       }
-      this.group = ks.server_share.group;
+      this.group = share.group;
     } else {
       // RFC 8446 4.2.9 / 9.2: without a PSK the server must send a key_share; with psk_ke it need not.
       check(this.usingPsk, 'missing_extension', 'RFC 8446 9.2', 'ServerHello has neither key_share nor pre_shared_key');
@@ -372,6 +375,9 @@ export class TlsClient extends Endpoint {
     this.clientHsSecret = suite.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
     this.serverHsSecret = suite.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
     this.rl.setReadProtection(suite.protection(this.serverHsSecret));
+    // From here on, everything the client sends (an alert too) is protected with its handshake keys, except
+    // while 0-RTT data is in flight: then the early keys stay until EndOfEarlyData (RFC 8446 4.5, 2.3).
+    if (!this.sentEarlyData) this.rl.setWriteProtection(suite.protection(this.clientHsSecret));
     this.hsState = 'wait_ee';
   }
 
@@ -469,7 +475,7 @@ export class TlsClient extends Endpoint {
     if (this.config.middleboxCompat) this.sendCcsOnce();
     // RFC 8446 4.5: if the server accepted early data, the client sends EndOfEarlyData under the early keys.
     if (this.earlyDataAccepted && this.sentEarlyData) this.sendHandshake({ msg_type: 'end_of_early_data' });
-    this.rl.setWriteProtection(suite.protection(this.clientHsSecret!));
+    if (this.sentEarlyData) this.rl.setWriteProtection(suite.protection(this.clientHsSecret!));
     if (this.certRequest) this.sendClientCertificate(suite);
     const verify = suite.ks.finishedVerifyData(this.clientHsSecret!, this.transcript.current());
     this.sendHandshake({ msg_type: 'finished', verify_data: verify });
@@ -532,7 +538,7 @@ export class TlsClient extends Endpoint {
     // receives one cannot trust the ticket: illegal_parameter.
     check(nst.ticket_lifetime <= MAX_TICKET_LIFETIME, 'illegal_parameter', 'RFC 8446 4.6.1', `ticket_lifetime ${nst.ticket_lifetime} exceeds 7 days`);
     const ed = findExt(nst.extensions, 'early_data');
-    const maxEarlyData = ed && 'max_early_data_size' in ed ? ed.max_early_data_size : 0;
+    const maxEarlyData = ed?.max_early_data_size ?? 0;
     this.emit({ type: 'new_session_ticket', lifetime: nst.ticket_lifetime, maxEarlyData });
     // RFC 8446 4.6.1: a lifetime of zero means the ticket should be discarded at once.
     if (nst.ticket_lifetime === 0 || !this.config.sessionStore) return;

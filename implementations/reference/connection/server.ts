@@ -1,0 +1,578 @@
+/**
+ * The reference TLS 1.3 server (RFC 8446): a state machine driven by bytes in, bytes and events out.
+ *
+ *   wait_ch -> [HelloRetryRequest -> wait_ch2] -> (ServerHello .. Finished sent)
+ *           -> [wait_eoed] -> [wait_client_cert -> wait_client_cv] -> wait_client_finished -> connected
+ *
+ * Strict by design: it is the ruler other implementations are measured with, so every check the RFC asks
+ * of a server ends the connection with the alert the RFC names and a TlsError citing the section.
+ */
+import { ProtocolVersion, PskKeyExchangeMode, nameOf } from '../codec/enums.ts';
+import type { Extension } from '../codec/extensions.ts';
+import type {
+  Certificate as CertificateMsg,
+  CertificateVerify,
+  ClientHello,
+  Finished,
+  HandshakeMessage,
+  HelloRetryRequest,
+} from '../codec/handshake.ts';
+import { CryptoError } from '../crypto/provider.ts';
+import { parseCertificateDer, validateChain, type Certificate } from '../crypto/certificate.ts';
+import { suiteParams } from '../crypto/suites.ts';
+import type { CertifiedKey, EndpointConfig } from './config.ts';
+import { Endpoint } from './endpoint.ts';
+import { TlsError, check } from './errors.ts';
+import { groupName } from './groups.ts';
+import type { Inbound } from './record-layer.ts';
+import { openTicket, sealTicket, type TicketState } from './tickets.ts';
+import {
+  ALLOWED_IN,
+  Tls13Suite,
+  certificateVerifyContent,
+  checkExtensions,
+  chooseScheme,
+  decode13,
+  equalBytes,
+  findExt,
+  isTls13SignatureScheme,
+  schemeName,
+  unexpected,
+} from './tls13.ts';
+
+type ServerState = 'wait_ch' | 'wait_ch2' | 'wait_eoed' | 'wait_client_cert' | 'wait_client_cv' | 'wait_client_finished' | 'connected';
+
+interface AcceptedPsk {
+  index: number;
+  state: TicketState;
+  mode: number;
+  /** Client's view of the ticket age minus ours, in ms (RFC 8446 8.3). */
+  ageSkewMs: number;
+}
+
+export class TlsServer extends Endpoint {
+  readonly role = 'server' as const;
+  protected hsState: ServerState = 'wait_ch';
+
+  private ch1: ClientHello | undefined;
+  private hrr: HelloRetryRequest | undefined;
+  private hrrCookie: Uint8Array | undefined;
+  /** RFC 8446 4.2.10: after a HelloRetryRequest, 0-RTT records are skipped up to this many bytes. */
+  private hrrEarlySkip = 0;
+  private group: number | undefined;
+  private scheme: number | undefined;
+  private alpn: string | undefined;
+  private serverName: string | undefined;
+  private psk: AcceptedPsk | undefined;
+  private earlyDataAccepted = false;
+  private handshakeSecret: Uint8Array | undefined;
+  private clientHsSecret: Uint8Array | undefined;
+  private master: Uint8Array | undefined;
+  private clientApp: Uint8Array | undefined;
+  private certRequested = false;
+  private clientChain: Certificate[] = [];
+  private clientFinishedSeen = false;
+  private ccsSent = false;
+
+  constructor(config: EndpointConfig) {
+    super(config);
+    this.rl.tls13 = true;
+  }
+
+  protected ccsAllowed(): boolean {
+    // RFC 8446 5: after the first ClientHello, before the client's Finished.
+    return this.hsState !== 'wait_ch' && !this.clientFinishedSeen;
+  }
+
+  protected canWriteApplicationData(): boolean {
+    return this.state === 'connected';
+  }
+
+  protected onHandshake(item: Extract<Inbound, { kind: 'handshake' }>): void {
+    const msg = decode13(item);
+    switch (this.hsState) {
+      case 'wait_ch':
+      case 'wait_ch2':
+        if (msg.msg_type === 'client_hello') return this.onClientHello(msg, item.raw);
+        break;
+      case 'wait_eoed':
+        if (msg.msg_type === 'end_of_early_data') return this.onEndOfEarlyData(item.raw);
+        break;
+      case 'wait_client_cert':
+        if (msg.msg_type === 'certificate' && msg.form === 'tls13') return this.onClientCertificate(msg, item.raw);
+        break;
+      case 'wait_client_cv':
+        if (msg.msg_type === 'certificate_verify') return this.onClientCertificateVerify(msg, item.raw);
+        break;
+      case 'wait_client_finished':
+        if (msg.msg_type === 'finished') return this.onClientFinished(msg, item.raw);
+        break;
+    }
+    throw unexpected(msg, this.hsState);
+  }
+
+  protected override onEarlyApplicationData(item: Extract<Inbound, { kind: 'application_data' }>): void {
+    if (this.hsState === 'wait_eoed' && item.protected) {
+      this.emit({ type: 'early_data', data: item.data });
+      return;
+    }
+    // RFC 8446 4.2.10: after a HelloRetryRequest the server skips records of type application_data (the
+    // client's 0-RTT data) up to max_early_data_size.
+    if (this.hsState === 'wait_ch2' && !item.protected && this.hrrEarlySkip >= item.data.length) {
+      this.hrrEarlySkip -= item.data.length;
+      return;
+    }
+    throw unexpected(item, this.hsState);
+  }
+
+  // ---- ClientHello ---------------------------------------------------------------------------------------
+
+  private onClientHello(ch: ClientHello, raw: Uint8Array): void {
+    const second = this.hsState === 'wait_ch2';
+    // RFC 8446 4.2: no duplicate extensions; known extensions only where RFC 8446 4.2 allows them.
+    checkExtensions(ch.extensions, 'ClientHello', ALLOWED_IN.client_hello);
+    const sv = findExt(ch.extensions, 'supported_versions');
+    // RFC 8446 4.2.1: without supported_versions the client offers TLS 1.2 or earlier, which this server
+    // does not speak; with it, 0x0304 must be among the versions.
+    check(sv && sv.versions !== undefined, 'protocol_version', 'RFC 8446 4.2.1', `ClientHello offers only ${nameOf(ProtocolVersion, ch.legacy_version)} (no supported_versions)`);
+    check(sv.versions!.includes(ProtocolVersion.TLS1_3), 'protocol_version', 'RFC 8446 4.2.1', 'supported_versions does not include TLS 1.3');
+    // RFC 8446 4.1.2: "For every TLS 1.3 ClientHello, this vector MUST contain exactly one byte, set to zero
+    // ... the server MUST abort the handshake with an "illegal_parameter" alert."
+    check(
+      ch.legacy_compression_methods.length === 1 && ch.legacy_compression_methods[0] === 0,
+      'illegal_parameter',
+      'RFC 8446 4.1.2',
+      `legacy_compression_methods is [${ch.legacy_compression_methods.join(', ')}], MUST be [0]`,
+    );
+    const exts = ch.extensions ?? [];
+    const pskExt = findExt(exts, 'pre_shared_key');
+    if (pskExt) {
+      // RFC 8446 4.2.11: "Servers MUST check that it is the last extension and otherwise fail the handshake
+      // with an "illegal_parameter" alert."
+      check(exts.at(-1) === pskExt, 'illegal_parameter', 'RFC 8446 4.2.11', 'pre_shared_key is not the last extension');
+      // RFC 8446 4.2.9: "If clients offer "pre_shared_key" without a "psk_key_exchange_modes" extension,
+      // servers MUST abort the handshake."
+      check(findExt(exts, 'psk_key_exchange_modes'), 'missing_extension', 'RFC 8446 4.2.9', 'pre_shared_key without psk_key_exchange_modes');
+      check(pskExt.identities !== undefined, 'decode_error', 'RFC 8446 4.2.11', 'ClientHello pre_shared_key form');
+      // RFC 8446 4.2.11: one binder per identity.
+      check(pskExt.identities.length === pskExt.binders!.length, 'illegal_parameter', 'RFC 8446 4.2.11', `${pskExt.identities.length} identities but ${pskExt.binders!.length} binders`);
+    }
+    const groupsExt = findExt(exts, 'supported_groups');
+    const ksExt = findExt(exts, 'key_share');
+    const sigExt = findExt(exts, 'signature_algorithms');
+    // RFC 8446 9.2: without pre_shared_key, signature_algorithms and supported_groups are mandatory;
+    // supported_groups and key_share come together. Otherwise missing_extension.
+    if (!pskExt) {
+      check(sigExt, 'missing_extension', 'RFC 8446 9.2', 'ClientHello without signature_algorithms');
+      check(groupsExt, 'missing_extension', 'RFC 8446 9.2', 'ClientHello without supported_groups');
+    }
+    check(!groupsExt === !ksExt, 'missing_extension', 'RFC 8446 9.2', 'supported_groups and key_share must come together');
+    const shares = ksExt?.client_shares ?? [];
+    const offeredGroups = groupsExt?.named_group_list ?? [];
+    const seenShare = new Set<number>();
+    for (const s of shares) {
+      // RFC 8446 4.2.8: "Clients MUST NOT offer multiple KeyShareEntry values for the same group ... MUST NOT
+      // offer any KeyShareEntry values for groups not listed in the client's "supported_groups" extension.
+      // Servers MAY check for violations of these rules and abort the handshake with an "illegal_parameter"
+      // alert if one is violated."
+      check(!seenShare.has(s.group), 'illegal_parameter', 'RFC 8446 4.2.8', `two key shares for group ${s.group}`);
+      check(offeredGroups.includes(s.group), 'illegal_parameter', 'RFC 8446 4.2.8', `key share for group ${s.group}, not in supported_groups`);
+      seenShare.add(s.group);
+    }
+
+    if (second) this.checkSecondClientHello(ch, shares.map((s) => s.group));
+
+    // Cipher suite: ours in preference order (RFC 8446 4.1.1: none in common is a handshake_failure).
+    const suiteCode = this.config.cipherSuites.find((s) => ch.cipher_suites.includes(s) && suiteParams(s)?.version === 'TLS1.3');
+    check(suiteCode !== undefined, 'handshake_failure', 'RFC 8446 4.1.1', 'no TLS 1.3 cipher suite in common');
+    // RFC 8446 4.1.4: the server MUST negotiate the same cipher suite in the updated ClientHello.
+    if (second) check(suiteCode === this.hrr!.cipher_suite, 'illegal_parameter', 'RFC 8446 4.1.4', 'second ClientHello no longer allows the HelloRetryRequest suite');
+    const suite = new Tls13Suite(this.config.provider, suiteCode);
+
+    // Transcript: ClientHello1 (replaced by message_hash after a HelloRetryRequest, RFC 8446 4.4.1).
+    this.transcript.start(suite.hash);
+
+    // PSK (RFC 8446 4.2.11), chosen before key exchange: psk_ke needs no share.
+    const modes = findExt(exts, 'psk_key_exchange_modes')?.ke_modes ?? [];
+    this.psk = pskExt?.identities ? this.choosePsk(raw, pskExt.identities, pskExt.binders!, suite, modes, shares.length > 0) : undefined;
+
+    // Key exchange group.
+    let shareGroup: number | undefined;
+    if (!this.psk || this.psk.mode === PskKeyExchangeMode.psk_dhe_ke) {
+      const usable = this.config.groups.filter((g) => offeredGroups.includes(g) && groupName(g));
+      const withShare = usable.find((g) => seenShare.has(g));
+      if (second) {
+        shareGroup = this.group;
+      } else if (withShare !== undefined && !this.config.forceHelloRetry) {
+        shareGroup = withShare;
+      } else {
+        // RFC 8446 4.1.1: no group in common is a handshake_failure; a group in common without a share asks
+        // for a HelloRetryRequest (RFC 8446 4.1.4).
+        const target = this.config.forceHelloRetry ? usable.find((g) => !seenShare.has(g)) ?? usable[0] : usable[0];
+        check(target !== undefined, 'handshake_failure', 'RFC 8446 4.1.1', 'no key exchange group in common');
+        if (!seenShare.has(target) || this.config.forceHelloRetry) {
+          check(!second, 'illegal_parameter', 'RFC 8446 4.1.4', 'second ClientHello still lacks a usable share');
+          return this.sendHelloRetryRequest(ch, raw, suite, target, exts);
+        }
+        shareGroup = target;
+      }
+    }
+
+    this.transcript.add(raw);
+    this.ch1 ??= ch;
+
+    // Certificate (not for a PSK handshake).
+    let certified: { ck: CertifiedKey; scheme: number } | undefined;
+    if (!this.psk) {
+      const accepted = sigExt!.supported_signature_algorithms;
+      for (const ck of this.config.certificates) {
+        const scheme = chooseScheme(ck.key, accepted, this.config.signatureSchemes);
+        if (scheme !== undefined) {
+          certified = { ck, scheme };
+          break;
+        }
+      }
+      // RFC 8446 4.4.2.2: no certificate chain the client can verify: handshake_failure (as 4.1.1).
+      check(certified, 'handshake_failure', 'RFC 8446 4.4.2.2', 'no certificate matches the client\'s signature_algorithms');
+      this.scheme = certified.scheme;
+    }
+
+    // ALPN (RFC 7301 3.2).
+    const alpnExt = findExt(exts, 'application_layer_protocol_negotiation');
+    if (alpnExt && this.config.alpn.length > 0) {
+      const offered = alpnExt.protocol_name_list.map((p) => new TextDecoder().decode(p));
+      const chosen = this.config.alpn.find((p) => offered.includes(p));
+      // RFC 7301 3.2: "In the event that the server supports no protocols that the client advertises, then
+      // the server SHALL respond with a fatal "no_application_protocol" alert."
+      check(chosen, 'no_application_protocol', 'RFC 7301 3.2', `no ALPN protocol in common (client offers ${offered.join(', ')})`);
+      this.alpn = chosen;
+    }
+    const sni = findExt(exts, 'server_name');
+    if (sni && 'server_name_list' in sni && sni.server_name_list) {
+      const host = sni.server_name_list.find((n) => n.name_type === 0);
+      if (host) this.serverName = new TextDecoder().decode(host.host_name);
+    }
+    const clientRsl = findExt(exts, 'record_size_limit');
+    if (clientRsl) this.rl.maxSendFragment = Math.min(this.rl.maxSendFragment, clientRsl.record_size_limit - 1);
+
+    // 0-RTT (RFC 8446 4.2.10).
+    const earlyOffered = findExt(exts, 'early_data') !== undefined;
+    if (earlyOffered && second) throw new TlsError('illegal_parameter', 'RFC 8446 4.2.10', 'early_data in the second ClientHello');
+    this.earlyDataAccepted = earlyOffered && this.acceptEarlyData(suite);
+
+    this.sendServerFlight(ch, suite, shareGroup, shares, certified, exts, earlyOffered);
+  }
+
+  /** RFC 8446 4.1.2: the second ClientHello is the first with only the permitted changes. */
+  private checkSecondClientHello(ch: ClientHello, shareGroups: number[]): void {
+    const ch1 = this.ch1!;
+    check(equalBytes(ch.random, ch1.random), 'illegal_parameter', 'RFC 8446 4.1.2', 'second ClientHello changed random');
+    check(equalBytes(ch.legacy_session_id, ch1.legacy_session_id), 'illegal_parameter', 'RFC 8446 4.1.2', 'second ClientHello changed legacy_session_id');
+    check(
+      ch.cipher_suites.length === ch1.cipher_suites.length && ch.cipher_suites.every((s, i) => s === ch1.cipher_suites[i]),
+      'illegal_parameter',
+      'RFC 8446 4.1.2',
+      'second ClientHello changed cipher_suites',
+    );
+    // RFC 8446 4.2.8: after a HelloRetryRequest the client sends exactly one share, for the selected group.
+    check(shareGroups.length === 1 && shareGroups[0] === this.group, 'illegal_parameter', 'RFC 8446 4.2.8', `second ClientHello shares [${shareGroups.join(', ')}], expected exactly group ${this.group}`);
+    if (this.hrrCookie) {
+      const cookie = findExt(ch.extensions, 'cookie');
+      // RFC 8446 4.2.2: the client MUST echo the cookie of the HelloRetryRequest.
+      check(cookie, 'missing_extension', 'RFC 8446 4.2.2', 'second ClientHello does not echo the cookie');
+      check(equalBytes(cookie.cookie, this.hrrCookie), 'illegal_parameter', 'RFC 8446 4.2.2', 'second ClientHello has a different cookie');
+    }
+  }
+
+  private sendHelloRetryRequest(ch: ClientHello, raw: Uint8Array, suite: Tls13Suite, group: number, exts: Extension[]): void {
+    this.transcript.add(raw);
+    this.transcript.replaceWithMessageHash();
+    this.ch1 = ch;
+    this.group = group;
+    const hrrExts: Extension[] = [
+      { type: 'supported_versions', selected_version: ProtocolVersion.TLS1_3 },
+      { type: 'key_share', selected_group: group },
+    ];
+    if (this.config.helloRetryCookie) {
+      this.hrrCookie = this.config.random(32);
+      hrrExts.push({ type: 'cookie', cookie: this.hrrCookie });
+    }
+    const hrr: HelloRetryRequest = {
+      msg_type: 'hello_retry_request',
+      legacy_version: ProtocolVersion.TLS1_2,
+      legacy_session_id_echo: ch.legacy_session_id,
+      cipher_suite: suite.code,
+      legacy_compression_method: 0,
+      extensions: hrrExts,
+    };
+    this.hrr = hrr;
+    this.sendHandshake(hrr);
+    // RFC 8446 D.4: in compatibility mode the server sends a change_cipher_spec after its first handshake message.
+    this.maybeCcs(ch);
+    // RFC 8446 4.2.10: 0-RTT data that follows the first ClientHello is skipped.
+    if (findExt(exts, 'early_data')) this.hrrEarlySkip = 2 ** 14 * 4;
+    this.hsState = 'wait_ch2';
+  }
+
+  private maybeCcs(ch: ClientHello): void {
+    if (!this.ccsSent && ch.legacy_session_id.length > 0 && this.config.middleboxCompat) {
+      this.ccsSent = true;
+      this.sendChangeCipherSpec();
+    }
+  }
+
+  /**
+   * The first identity whose ticket we issued, is still valid, fits the suite's hash and a mode the client
+   * allows, and whose binder verifies (RFC 8446 4.2.11, 4.2.11.2). A binder that does not verify is fatal.
+   */
+  private choosePsk(
+    raw: Uint8Array,
+    identities: { identity: Uint8Array; obfuscated_ticket_age: number }[],
+    binders: Uint8Array[],
+    suite: Tls13Suite,
+    modes: number[],
+    haveShares: boolean,
+  ): AcceptedPsk | undefined {
+    const mode = modes.includes(PskKeyExchangeMode.psk_dhe_ke) && haveShares ? PskKeyExchangeMode.psk_dhe_ke : modes.includes(PskKeyExchangeMode.psk_ke) ? PskKeyExchangeMode.psk_ke : undefined;
+    if (mode === undefined) return undefined;
+    for (let i = 0; i < identities.length; i++) {
+      const state = openTicket(this.config.provider, this.config.ticketKey, identities[i].identity);
+      if (!state) continue;
+      const ageMs = this.config.now() - state.issuedAt;
+      if (ageMs < 0 || ageMs > state.lifetimeSeconds * 1000) continue;
+      const tsuite = suiteParams(state.cipherSuite);
+      if (!tsuite || tsuite.prfHash !== suite.hash) continue;
+      // RFC 8446 4.2.11.2: verify the binder over the ClientHello truncated before the binders list.
+      const bindersLength = 2 + binders.reduce((n, b) => n + 1 + b.length, 0);
+      const truncated = raw.subarray(0, raw.length - bindersLength);
+      const th = this.transcript.with(truncated);
+      const early = suite.ks.earlySecret(state.psk);
+      const expected = suite.ks.pskBinder(suite.ks.binderKey(early, 'resumption'), th);
+      // RFC 8446 4.2.11: "If this value is not present or does not validate, the server MUST abort the
+      // handshake." RFC 8446 6.2: a PSK binder that does not validate is a decrypt_error.
+      check(equalBytes(binders[i], expected), 'decrypt_error', 'RFC 8446 4.2.11', `PSK binder ${i} does not verify`);
+      // RFC 8446 4.2.11.1: the client's ticket age is obfuscated_ticket_age - ticket_age_add (mod 2^32).
+      const clientAge = (identities[i].obfuscated_ticket_age - state.ageAdd) >>> 0;
+      return { index: i, state, mode, ageSkewMs: clientAge - ageMs };
+    }
+    return undefined;
+  }
+
+  private acceptEarlyData(suite: Tls13Suite): boolean {
+    const p = this.psk;
+    // RFC 8446 4.2.10: early data only with the first PSK, the same suite and ALPN as the ticket, within its max.
+    if (!p || p.index !== 0 || !this.config.acceptEarlyData || p.state.maxEarlyData === 0 || this.hrr) return false;
+    if (p.state.cipherSuite !== suite.code || p.state.alpn !== (this.alpn ?? '')) return false;
+    // RFC 8446 8.3: refuse 0-RTT when the client's ticket age is too far from the server's (replay window).
+    return Math.abs(p.ageSkewMs) <= this.config.maxTicketAgeSkewMs;
+  }
+
+  private sendServerFlight(
+    ch: ClientHello,
+    suite: Tls13Suite,
+    shareGroup: number | undefined,
+    shares: { group: number; key_exchange: Uint8Array }[],
+    certified: { ck: CertifiedKey; scheme: number } | undefined,
+    exts: Extension[],
+    earlyOffered: boolean,
+  ): void {
+    this.suite = suite;
+    const shExts: Extension[] = [];
+    let shared: Uint8Array | undefined;
+    if (shareGroup !== undefined) {
+      const peer = shares.find((s) => s.group === shareGroup)!;
+      const kx = this.config.provider.keyExchange(groupName(shareGroup)!);
+      const kp = kx.generate(this.config.ephemeralKey?.(shareGroup));
+      try {
+        shared = kx.sharedSecret(kp.privateKey, peer.key_exchange);
+      } catch (e) {
+        // RFC 8446 4.2.8.2 / 7.4: an invalid client share is an illegal_parameter.
+        if (e instanceof CryptoError) throw new TlsError('illegal_parameter', 'RFC 8446 4.2.8.2', `client key share: ${e.message}`);
+        throw e;
+      }
+      this.group = shareGroup;
+      shExts.push({ type: 'key_share', server_share: { group: shareGroup, key_exchange: kp.publicKey } });
+    }
+    if (this.psk) shExts.push({ type: 'pre_shared_key', selected_identity: this.psk.index });
+    shExts.push({ type: 'supported_versions', selected_version: ProtocolVersion.TLS1_3 });
+    this.sendHandshake({
+      msg_type: 'server_hello',
+      legacy_version: ProtocolVersion.TLS1_2,
+      random: this.config.random(32),
+      legacy_session_id_echo: ch.legacy_session_id,
+      cipher_suite: suite.code,
+      legacy_compression_method: 0,
+      extensions: shExts,
+    });
+    this.maybeCcs(ch);
+
+    const early = suite.ks.earlySecret(this.psk?.state.psk);
+    const thClientHello = this.earlyDataAccepted ? this.transcriptBeforeServerHello() : undefined;
+    this.handshakeSecret = suite.ks.handshakeSecret(early, shared);
+    const th = this.transcript.current();
+    this.clientHsSecret = suite.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
+    const serverHs = suite.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
+    this.rl.setWriteProtection(suite.protection(serverHs));
+
+    // EncryptedExtensions.
+    const ee: Extension[] = [];
+    // RFC 6066 3: a server that used the name answers with an empty server_name.
+    if (this.serverName !== undefined) ee.push({ type: 'server_name' });
+    if (this.alpn) ee.push({ type: 'application_layer_protocol_negotiation', protocol_name_list: [new TextEncoder().encode(this.alpn)] });
+    // RFC 8449 4: answer record_size_limit with our own limit (2^14 + 1 when we have none lower).
+    if (findExt(exts, 'record_size_limit')) ee.push({ type: 'record_size_limit', record_size_limit: Math.min(this.config.recordSizeLimit ?? 2 ** 14 + 1, 2 ** 14 + 1) });
+    if (this.earlyDataAccepted) ee.push({ type: 'early_data' });
+    this.sendHandshake({ msg_type: 'encrypted_extensions', extensions: ee });
+
+    if (certified) {
+      if (this.config.requestClientCert) {
+        this.certRequested = true;
+        this.sendHandshake({
+          msg_type: 'certificate_request',
+          form: 'tls13',
+          certificate_request_context: new Uint8Array(0),
+          extensions: [{ type: 'signature_algorithms', supported_signature_algorithms: this.config.signatureSchemes.filter(isTls13SignatureScheme) }],
+        });
+      }
+      this.sendHandshake({
+        msg_type: 'certificate',
+        form: 'tls13',
+        certificate_request_context: new Uint8Array(0),
+        certificate_list: certified.ck.chain.map((d) => ({ cert_data: d, extensions: [] })),
+      });
+      const content = certificateVerifyContent('server', this.transcript.current());
+      const signature = this.config.provider.sign(schemeName(certified.scheme)!, certified.ck.key, content);
+      this.sendHandshake({ msg_type: 'certificate_verify', algorithm: certified.scheme, signature });
+    }
+    const verify = suite.ks.finishedVerifyData(serverHs, this.transcript.current());
+    this.sendHandshake({ msg_type: 'finished', verify_data: verify });
+
+    this.master = suite.ks.masterSecret(this.handshakeSecret);
+    const thSf = this.transcript.current();
+    this.clientApp = suite.ks.clientApplicationTrafficSecret0(this.master, thSf);
+    this.writeSecret = suite.ks.serverApplicationTrafficSecret0(this.master, thSf);
+    this.rl.setWriteProtection(suite.protection(this.writeSecret));
+
+    if (this.earlyDataAccepted) {
+      this.rl.setReadProtection(suite.protection(suite.ks.clientEarlyTrafficSecret(early, thClientHello!)));
+      this.hsState = 'wait_eoed';
+    } else {
+      this.rl.setReadProtection(suite.protection(this.clientHsSecret));
+      // RFC 8446 4.2.10: a server that ignores offered 0-RTT skips the records it cannot deprotect.
+      if (earlyOffered) this.rl.skipUndecryptable = Math.max(this.psk?.state.maxEarlyData ?? 0, this.config.maxEarlyData, 2 ** 14) + 2 ** 14;
+      this.hsState = this.certRequested ? 'wait_client_cert' : 'wait_client_finished';
+    }
+  }
+
+  /** Transcript-Hash(ClientHello): the transcript now holds ClientHello and ServerHello; rebuild the prefix. */
+  private transcriptBeforeServerHello(): Uint8Array {
+    const msgs = this.transcript.messages;
+    const h = this.config.provider.createHash(this.transcript.hash!);
+    for (const m of msgs.slice(0, -1)) h.update(m);
+    return h.digest();
+  }
+
+  private onEndOfEarlyData(raw: Uint8Array): void {
+    this.transcript.add(raw);
+    // RFC 8446 4.5: after EndOfEarlyData the client's records use the handshake traffic keys.
+    this.rl.setReadProtection(this.suite!.protection(this.clientHsSecret!));
+    this.hsState = this.certRequested ? 'wait_client_cert' : 'wait_client_finished';
+  }
+
+  private onClientCertificate(cert: Extract<CertificateMsg, { form: 'tls13' }>, raw: Uint8Array): void {
+    // RFC 8446 4.4.2: the context echoes the CertificateRequest's (empty during the handshake).
+    check(cert.certificate_request_context.length === 0, 'illegal_parameter', 'RFC 8446 4.4.2', 'client Certificate context does not match the CertificateRequest');
+    this.transcript.add(raw);
+    if (cert.certificate_list.length === 0) {
+      // RFC 8446 4.4.2.4: with no client certificate the server MAY continue or abort with certificate_required.
+      check(!this.config.requireClientCert, 'certificate_required', 'RFC 8446 4.4.2.4', 'the client sent no certificate');
+      this.hsState = 'wait_client_finished';
+      return;
+    }
+    const chain: Certificate[] = [];
+    cert.certificate_list.forEach((entry, i) => {
+      checkExtensions(entry.extensions, `Certificate.certificate_list[${i}]`, ALLOWED_IN.certificate, new Set<number>());
+      const parsed = parseCertificateDer(entry.cert_data, i);
+      if (!parsed.ok) throw new TlsError(parsed.alert, 'RFC 8446 4.4.2.4', `client certificate ${i}: ${parsed.message}`);
+      chain.push(parsed.value);
+    });
+    if (this.config.verifyPeer) {
+      const res = validateChain(chain, { trustRoots: this.config.trustRoots, now: new Date(this.config.now()), purpose: 'clientAuth' });
+      if (!res.ok) throw new TlsError(res.alert, 'RFC 8446 4.4.2.4', `client certificate: ${res.message}`);
+    }
+    check(chain[0].publicKey, 'unsupported_certificate', 'RFC 8446 4.4.2.2', 'client key type not supported');
+    this.clientChain = chain;
+    this.hsState = 'wait_client_cv';
+  }
+
+  private onClientCertificateVerify(cv: CertificateVerify, raw: Uint8Array): void {
+    const key = this.clientChain[0].publicKey!;
+    const offered = this.config.signatureSchemes.filter(isTls13SignatureScheme);
+    // RFC 8446 4.4.3: the scheme MUST be one the CertificateRequest offered; RSA MUST use PSS.
+    check(offered.includes(cv.algorithm), 'illegal_parameter', 'RFC 8446 4.4.3', `client CertificateVerify scheme 0x${cv.algorithm.toString(16)} was not offered`);
+    const name = schemeName(cv.algorithm)!;
+    check(chooseScheme(key, [cv.algorithm], [cv.algorithm]) !== undefined, 'illegal_parameter', 'RFC 8446 4.4.3', `scheme ${name} does not fit the client's key`);
+    const content = certificateVerifyContent('client', this.transcript.current());
+    // RFC 8446 4.4.3: a signature that does not verify is a decrypt_error.
+    check(this.config.provider.verify(name, key, content, cv.signature), 'decrypt_error', 'RFC 8446 4.4.3', 'client CertificateVerify signature does not verify');
+    this.transcript.add(raw);
+    this.hsState = 'wait_client_finished';
+  }
+
+  private onClientFinished(fin: Finished, raw: Uint8Array): void {
+    const suite = this.suite!;
+    const expected = suite.ks.finishedVerifyData(this.clientHsSecret!, this.transcript.current());
+    // RFC 8446 4.4.4: a wrong verify_data is a decrypt_error.
+    check(equalBytes(fin.verify_data, expected), 'decrypt_error', 'RFC 8446 4.4.4', 'client Finished verify_data is wrong');
+    this.clientFinishedSeen = true;
+    this.transcript.add(raw);
+    this.readSecret = this.clientApp!;
+    this.rl.setReadProtection(suite.protection(this.readSecret));
+    const rms = suite.ks.resumptionMasterSecret(this.master!, this.transcript.current());
+    this.hsState = 'connected';
+    this.complete({
+      version: 'TLSv1.3',
+      cipherSuite: suite.code,
+      group: this.group,
+      signatureScheme: this.scheme,
+      alpn: this.alpn,
+      resumed: this.psk !== undefined,
+      helloRetry: this.hrr !== undefined,
+      earlyDataAccepted: this.earlyDataAccepted,
+      serverName: this.serverName,
+      peerCertificates: this.clientChain.map((c) => c.der),
+    });
+    for (let i = 0; i < this.config.ticketsToSend; i++) this.sendTicket(i, rms);
+  }
+
+  private sendTicket(index: number, rms: Uint8Array): void {
+    const suite = this.suite!;
+    const forced = this.config.ticketOverride?.(index);
+    const nonce = forced?.nonce ?? Uint8Array.of(index);
+    const ageAdd = forced?.ageAdd ?? new DataView(this.config.random(4).buffer).getUint32(0);
+    const psk = suite.ks.resumptionPsk(rms, nonce);
+    // RFC 8446 4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)."
+    const lifetime = Math.min(this.config.ticketLifetime, 604800);
+    const ticket =
+      forced?.ticket ??
+      sealTicket(
+        this.config.provider,
+        this.config.ticketKey,
+        { psk, cipherSuite: suite.code, issuedAt: this.config.now(), lifetimeSeconds: lifetime, ageAdd, maxEarlyData: this.config.maxEarlyData, alpn: this.alpn ?? '' },
+        this.config.random(12),
+      );
+    const extensions: Extension[] = this.config.maxEarlyData > 0 ? [{ type: 'early_data', max_early_data_size: this.config.maxEarlyData }] : [];
+    this.sendHandshake(
+      { msg_type: 'new_session_ticket', form: 'tls13', ticket_lifetime: lifetime, ticket_age_add: ageAdd, ticket_nonce: nonce, ticket, extensions },
+      false,
+    );
+  }
+
+  protected override onPostHandshake(item: Extract<Inbound, { kind: 'handshake' }>): void {
+    const msg: HandshakeMessage = decode13(item);
+    // RFC 8446 4.6: a server receives no NewSessionTicket; KeyUpdate is handled by the base.
+    if (msg.msg_type === 'key_update') return super.onPostHandshake(item);
+    throw unexpected(msg, 'connected');
+  }
+}
+
