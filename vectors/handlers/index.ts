@@ -16,6 +16,7 @@ import { rsassaPkcs1Handler } from './rsassa-pkcs1.ts';
 import { rfc7748Handler } from './rfc7748.ts';
 // protocol traces (RFC 8448)
 import { rfc8448TraceHandler } from './rfc8448-trace.ts';
+import { rfc8448ReplayHandler } from './rfc8448-replay.ts';
 
 /** Every vector handler, one per kind of file. Add new handlers here. */
 export const handlers: VectorHandler[] = [
@@ -36,4 +37,5 @@ export const handlers: VectorHandler[] = [
   rfc7748Handler,
   // protocol traces
   rfc8448TraceHandler,
+  rfc8448ReplayHandler,
 ];

@@ -89,6 +89,9 @@ export class TlsClient extends Endpoint {
   constructor(config: EndpointConfig) {
     super(config);
     this.rl.tls13 = true;
+    // RFC 8446 5.1: legacy_record_version MAY be 0x0301 for an initial ClientHello, for compatibility with
+    // middleboxes; 0x0303 for every other record.
+    this.rl.writeVersion = ProtocolVersion.TLS1_0;
     if (config.recordSizeLimit) this.rl.maxSendFragment = Math.min(this.rl.maxSendFragment, config.recordSizeLimit - 1);
   }
 
@@ -104,6 +107,8 @@ export class TlsClient extends Endpoint {
       for (const g of groups) this.keyShares.set(g, this.generateKeyShare(g));
       const ch = this.buildClientHello();
       this.sendClientHello(ch);
+      this.rl.flush();
+      this.rl.writeVersion = ProtocolVersion.TLS1_2;
       this.hsState = 'wait_sh';
       this.maybeSendEarlyData();
     });
@@ -127,34 +132,36 @@ export class TlsClient extends Endpoint {
 
   private buildClientHello(cookie?: Uint8Array): ClientHello {
     const c = this.config;
-    const exts: Extension[] = [];
+    const enc = new TextEncoder();
+    let exts: Extension[] = [];
     // RFC 6066 3: "Literal IPv4 and IPv6 addresses are not permitted in "HostName"."
     if (c.serverName && !isIP(c.serverName)) {
-      exts.push({ type: 'server_name', server_name_list: [{ name_type: 0, host_name: new TextEncoder().encode(c.serverName) }] });
+      exts.push({ type: 'server_name', server_name_list: [{ name_type: 0, host_name: enc.encode(c.serverName) }] });
     }
     exts.push({ type: 'supported_groups', named_group_list: [...c.groups] });
+    if (c.alpn.length > 0) exts.push({ type: 'application_layer_protocol_negotiation', protocol_name_list: c.alpn.map((p) => enc.encode(p)) });
     exts.push({
       type: 'key_share',
       client_shares: [...this.keyShares.entries()].map(([group, kp]): KeyShareEntry => ({ group, key_exchange: kp.publicKey })),
     });
+    // RFC 8446 4.2.10: early_data only with a PSK whose ticket allows it, and never in the second ClientHello.
+    if (this.offeredPsk && c.earlyData && this.offeredPsk.maxEarlyData > 0 && !this.helloRetry) exts.push({ type: 'early_data' });
     exts.push({ type: 'supported_versions', versions: [ProtocolVersion.TLS1_3] });
     exts.push({ type: 'signature_algorithms', supported_signature_algorithms: [...c.signatureSchemes] });
-    if (c.alpn.length > 0) {
-      exts.push({ type: 'application_layer_protocol_negotiation', protocol_name_list: c.alpn.map((p) => new TextEncoder().encode(p)) });
-    }
+    // RFC 8446 4.2.2: the second ClientHello echoes the HelloRetryRequest's cookie.
+    if (cookie) exts.push({ type: 'cookie', cookie });
     if (c.sessionStore) exts.push({ type: 'psk_key_exchange_modes', ke_modes: [...c.pskModes] });
     if (c.recordSizeLimit !== undefined) exts.push({ type: 'record_size_limit', record_size_limit: c.recordSizeLimit });
     if (c.postHandshakeAuth) exts.push({ type: 'post_handshake_auth' });
-    if (cookie) exts.push({ type: 'cookie', cookie });
-    // RFC 8446 4.2.10: early_data only with a PSK whose ticket allows it, and never in the second ClientHello.
-    if (this.offeredPsk && c.earlyData && this.offeredPsk.maxEarlyData > 0 && !this.helloRetry) exts.push({ type: 'early_data' });
+    if (c.shapeExtensions) exts = c.shapeExtensions('client_hello', exts);
+
+    let psk: Extension | undefined;
     if (this.offeredPsk) {
       const t = this.offeredPsk;
       const hashLen = this.config.provider.hashLength(new Tls13Suite(c.provider, t.cipherSuite).hash);
       // RFC 8446 4.2.11.1: obfuscated_ticket_age = (age in ms + ticket_age_add) mod 2^32.
       const age = (this.config.now() - t.receivedAt + t.ageAdd) >>> 0;
-      // RFC 8446 4.2.11: "The "pre_shared_key" extension MUST be the last extension in the ClientHello."
-      exts.push({ type: 'pre_shared_key', identities: [{ identity: t.ticket, obfuscated_ticket_age: age }], binders: [new Uint8Array(hashLen)] });
+      psk = { type: 'pre_shared_key', identities: [{ identity: t.ticket, obfuscated_ticket_age: age }], binders: [new Uint8Array(hashLen)] };
     }
     const ch: ClientHello = {
       msg_type: 'client_hello',
@@ -165,8 +172,18 @@ export class TlsClient extends Endpoint {
       cipher_suites: [...c.cipherSuites],
       // RFC 8446 4.1.2: exactly one byte, set to zero.
       legacy_compression_methods: [0],
-      extensions: exts,
+      // RFC 8446 4.2.11: "The "pre_shared_key" extension MUST be the last extension in the ClientHello."
+      extensions: psk ? [...exts, psk] : exts,
     };
+    if (c.clientHelloPadding) {
+      // RFC 7685 4 (as NSS and BoringSSL apply it): a ClientHello of 256..511 bytes is padded to 512; the
+      // padding extension goes before pre_shared_key, which must stay last.
+      const length = encodeHandshake(ch).length;
+      if (length >= 256 && length < 512) {
+        const padding: Extension = { type: 'padding', padding: new Uint8Array(Math.max(1, 512 - length - 4)) };
+        ch.extensions = psk ? [...exts, padding, psk] : [...exts, padding];
+      }
+    }
     return ch;
   }
 
@@ -182,7 +199,7 @@ export class TlsClient extends Endpoint {
       const truncated = full.subarray(0, full.length - bindersLength);
       const th = this.transcript.hash ? this.transcript.with(truncated) : this.config.provider.hash(suite.hash, truncated);
       const binder = suite.ks.pskBinder(binderKey, th);
-      const psk = ch.extensions!.at(-1) as Extract<Extension, { type: 'pre_shared_key'; binders: Uint8Array[] }>;
+      const psk = ch.extensions!.at(-1) as Extract<Extension, { type: 'pre_shared_key' }>;
       psk.binders = [binder];
     }
     this.clientHello = ch;
@@ -429,7 +446,12 @@ export class TlsClient extends Endpoint {
     });
     if (this.config.verifyPeer) {
       const host = this.config.serverName;
-      const res = validateChain(chain, { trustRoots: this.config.trustRoots, now: new Date(this.config.now()), hostname: host, purpose: 'serverAuth' });
+      const res = validateChain(chain, {
+        trustRoots: this.config.trustRoots,
+        now: new Date(this.config.now()),
+        hostname: this.config.hostnameCheck ? host : undefined,
+        purpose: 'serverAuth',
+      });
       // RFC 8446 4.4.2.4: an invalid chain ends the handshake with a certificate-related alert.
       if (!res.ok) throw new TlsError(res.alert, 'RFC 8446 4.4.2.4', `server certificate: ${res.message}`);
     }

@@ -6,6 +6,8 @@
 import { CipherSuite, NamedGroup, SignatureScheme } from '../codec/enums.ts';
 import type { CryptoProvider, PrivateKey } from '../crypto/provider.ts';
 import type { Certificate } from '../crypto/certificate.ts';
+import type { Extension } from '../codec/extensions.ts';
+import type { TicketState } from './tickets.ts';
 import { nobleProvider } from '../crypto/noble/index.ts';
 
 /** A certificate chain (leaf first, DER) with the leaf's private key. */
@@ -44,6 +46,15 @@ export class MemorySessionStore implements SessionStore {
   put(k: string, t: StoredTicket): void {
     this.m.set(k, t);
   }
+}
+
+/** The messages whose extensions `shapeExtensions` may rewrite. */
+export type ShapedMessage = 'client_hello' | 'server_hello' | 'hello_retry_request' | 'encrypted_extensions' | 'certificate_request' | 'new_session_ticket';
+
+export interface TicketCodec {
+  seal(state: TicketState, index: number): Uint8Array;
+  /** The state of a ticket we issued, or undefined for anything else. */
+  open(ticket: Uint8Array): TicketState | undefined;
 }
 
 export interface EndpointConfig {
@@ -89,6 +100,13 @@ export interface EndpointConfig {
   earlyData?: Uint8Array;
   /** Offer post_handshake_auth. */
   postHandshakeAuth: boolean;
+  /** Check that the server certificate names serverName (RFC 6125); off only for traces whose certificate names no host. */
+  hostnameCheck: boolean;
+  /**
+   * RFC 7685 padding as NSS and BoringSSL do it: a ClientHello of 256 to 511 bytes is padded to 512, which
+   * some middleboxes need.
+   */
+  clientHelloPadding: boolean;
 
   // Server only
   /** Ask the client for a certificate (CertificateRequest). */
@@ -109,8 +127,24 @@ export interface EndpointConfig {
   acceptEarlyData: boolean;
   /** Key that seals tickets (32 bytes); random per config by default, fixed for deterministic tests. */
   ticketKey: Uint8Array;
-  /** Deterministic ticket contents: return the ticket bytes and nonce to send (RFC 8448 replays). */
-  ticketOverride?: (index: number) => { ticket: Uint8Array; nonce: Uint8Array; ageAdd: number } | undefined;
+  /**
+   * How tickets are made and read back: by default the state is sealed with ticketKey (stateless tickets);
+   * a deterministic replay or a stateful session cache supplies its own.
+   */
+  ticketCodec?: TicketCodec;
+  /** ticket_nonce of the index-th NewSessionTicket of a connection (default: one byte, the index). */
+  ticketNonce?: (index: number) => Uint8Array;
+  /** The HelloRetryRequest cookie when helloRetryCookie is on (default: 32 random bytes). */
+  cookieFactory?: () => Uint8Array;
+  /** Send our supported_groups in EncryptedExtensions (RFC 8446 4.2.7 allows it). */
+  advertiseGroups: boolean;
+
+  // Both
+  /**
+   * Last say over the extensions of a message we send, after the endpoint built them: add, drop, reorder.
+   * For deterministic replays of another stack's messages (RFC 8448) and for the scenario engine.
+   */
+  shapeExtensions?: (message: ShapedMessage, extensions: Extension[]) => Extension[];
   /** RFC 8446 8.3: accepted skew of the obfuscated ticket age for 0-RTT, in ms. */
   maxTicketAgeSkewMs: number;
 }
@@ -153,6 +187,9 @@ export function makeConfig(partial: Partial<EndpointConfig> = {}): EndpointConfi
     resume: true,
     pskModes: [1], // psk_dhe_ke
     postHandshakeAuth: false,
+    hostnameCheck: true,
+    clientHelloPadding: false,
+    advertiseGroups: false,
     requestClientCert: false,
     requireClientCert: false,
     forceHelloRetry: false,

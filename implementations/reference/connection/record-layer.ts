@@ -76,6 +76,8 @@ export class RecordLayer {
   }
 
   setWriteProtection(p: RecordProtection | null): void {
+    // The flight so far goes out under the keys it was written for.
+    this.flush();
     this.writeProt = p;
   }
 
@@ -157,20 +159,54 @@ export class RecordLayer {
     }
   }
 
-  /** Queue content of one type for sending: fragmented to maxSendFragment, protected with the write keys. */
+  /**
+   * Queue content of one type for sending: fragmented to maxSendFragment, protected with the write keys.
+   * Consecutive handshake messages under the same keys are coalesced into as few records as possible, as
+   * real stacks send a flight (RFC 8446 5.1 allows it); the flight is framed when something else is sent,
+   * the keys change, or the output is taken.
+   */
   send(type: number, data: Uint8Array, opts: { splitAt?: readonly number[]; plaintext?: boolean } = {}): void {
+    if (type === ContentType.handshake && !opts.splitAt && !opts.plaintext) {
+      this.flight.push(data);
+      return;
+    }
+    this.flush();
+    this.frame(type, data, opts);
+  }
+
+  private frame(type: number, data: Uint8Array, opts: { splitAt?: readonly number[]; plaintext?: boolean } = {}): void {
     for (const rec of fragment(type, data, { version: this.writeVersion, maxFragment: this.maxSendFragment, splitAt: opts.splitAt })) {
       this.out.push(this.protect(rec, opts.plaintext ?? false));
     }
   }
 
+  /** Handshake messages queued for the current flight, not yet framed. */
+  private flight: Uint8Array[] = [];
+
+  /** Frame the pending flight now (before a change of record version, keys or content type). */
+  flush(): void {
+    if (this.flight.length === 0) return;
+    const parts = this.flight;
+    this.flight = [];
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    const data = new Uint8Array(total);
+    let off = 0;
+    for (const p of parts) {
+      data.set(p, off);
+      off += p.length;
+    }
+    this.frame(ContentType.handshake, data);
+  }
+
   /** Queue one record exactly as given (header and fragment), protected unless `plaintext`. */
   sendRecord(rec: TLSRecord, plaintext = false): void {
+    this.flush();
     this.out.push(this.protect(rec, plaintext));
   }
 
   /** Queue raw bytes, bypassing framing and protection (for deliberately malformed output). */
   sendRaw(bytes: Uint8Array): void {
+    this.flush();
     this.out.push(Uint8Array.from(bytes));
   }
 
@@ -184,6 +220,7 @@ export class RecordLayer {
 
   /** Everything queued for sending, as one byte string (empty when nothing is queued). */
   takeOutput(): Uint8Array {
+    this.flush();
     if (this.out.length === 0) return new Uint8Array(0);
     const total = this.out.reduce((n, b) => n + b.length, 0);
     const res = new Uint8Array(total);
@@ -197,6 +234,6 @@ export class RecordLayer {
   }
 
   get hasOutput(): boolean {
-    return this.out.length > 0;
+    return this.out.length > 0 || this.flight.length > 0;
   }
 }

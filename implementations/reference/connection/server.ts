@@ -20,7 +20,7 @@ import type {
 import { CryptoError } from '../crypto/provider.ts';
 import { parseCertificateDer, validateChain, type Certificate } from '../crypto/certificate.ts';
 import { suiteParams } from '../crypto/suites.ts';
-import type { CertifiedKey, EndpointConfig } from './config.ts';
+import type { CertifiedKey, EndpointConfig, ShapedMessage, TicketCodec } from './config.ts';
 import { Endpoint } from './endpoint.ts';
 import { TlsError, check } from './errors.ts';
 import { groupName } from './groups.ts';
@@ -74,9 +74,19 @@ export class TlsServer extends Endpoint {
   private clientFinishedSeen = false;
   private ccsSent = false;
 
+  private readonly tickets: TicketCodec;
+
   constructor(config: EndpointConfig) {
     super(config);
     this.rl.tls13 = true;
+    this.tickets = config.ticketCodec ?? {
+      seal: (state) => sealTicket(config.provider, config.ticketKey, state, config.random(12)),
+      open: (ticket) => openTicket(config.provider, config.ticketKey, ticket),
+    };
+  }
+
+  private shape(message: ShapedMessage, exts: Extension[]): Extension[] {
+    return this.config.shapeExtensions ? this.config.shapeExtensions(message, exts) : exts;
   }
 
   protected ccsAllowed(): boolean {
@@ -289,14 +299,13 @@ export class TlsServer extends Endpoint {
     this.transcript.replaceWithMessageHash();
     this.ch1 = ch;
     this.group = group;
-    const hrrExts: Extension[] = [
-      { type: 'supported_versions', selected_version: ProtocolVersion.TLS1_3 },
-      { type: 'key_share', selected_group: group },
-    ];
+    let hrrExts: Extension[] = [{ type: 'key_share', selected_group: group }];
     if (this.config.helloRetryCookie) {
-      this.hrrCookie = this.config.random(32);
+      this.hrrCookie = this.config.cookieFactory?.() ?? this.config.random(32);
       hrrExts.push({ type: 'cookie', cookie: this.hrrCookie });
     }
+    hrrExts.push({ type: 'supported_versions', selected_version: ProtocolVersion.TLS1_3 });
+    if (this.config.shapeExtensions) hrrExts = this.config.shapeExtensions('hello_retry_request', hrrExts);
     const hrr: HelloRetryRequest = {
       msg_type: 'hello_retry_request',
       legacy_version: ProtocolVersion.TLS1_2,
@@ -336,7 +345,7 @@ export class TlsServer extends Endpoint {
     const mode = modes.includes(PskKeyExchangeMode.psk_dhe_ke) && haveShares ? PskKeyExchangeMode.psk_dhe_ke : modes.includes(PskKeyExchangeMode.psk_ke) ? PskKeyExchangeMode.psk_ke : undefined;
     if (mode === undefined) return undefined;
     for (let i = 0; i < identities.length; i++) {
-      const state = openTicket(this.config.provider, this.config.ticketKey, identities[i].identity);
+      const state = this.tickets.open(identities[i].identity);
       if (!state) continue;
       const ageMs = this.config.now() - state.issuedAt;
       if (ageMs < 0 || ageMs > state.lifetimeSeconds * 1000) continue;
@@ -377,7 +386,9 @@ export class TlsServer extends Endpoint {
     earlyOffered: boolean,
   ): void {
     this.suite = suite;
-    const shExts: Extension[] = [];
+    let shExts: Extension[] = [];
+    // RFC 8446 4.2.11: the pre_shared_key answer (its position in ServerHello is free; NSS puts it first).
+    if (this.psk) shExts.push({ type: 'pre_shared_key', selected_identity: this.psk.index });
     let shared: Uint8Array | undefined;
     if (shareGroup !== undefined) {
       const peer = shares.find((s) => s.group === shareGroup)!;
@@ -393,8 +404,8 @@ export class TlsServer extends Endpoint {
       this.group = shareGroup;
       shExts.push({ type: 'key_share', server_share: { group: shareGroup, key_exchange: kp.publicKey } });
     }
-    if (this.psk) shExts.push({ type: 'pre_shared_key', selected_identity: this.psk.index });
     shExts.push({ type: 'supported_versions', selected_version: ProtocolVersion.TLS1_3 });
+    if (this.config.shapeExtensions) shExts = this.config.shapeExtensions('server_hello', shExts);
     this.sendHandshake({
       msg_type: 'server_hello',
       legacy_version: ProtocolVersion.TLS1_2,
@@ -415,13 +426,16 @@ export class TlsServer extends Endpoint {
     this.rl.setWriteProtection(suite.protection(serverHs));
 
     // EncryptedExtensions.
-    const ee: Extension[] = [];
+    let ee: Extension[] = [];
+    // RFC 8446 4.2.7: the server may tell the client its groups, for use in later connections.
+    if (this.config.advertiseGroups) ee.push({ type: 'supported_groups', named_group_list: [...this.config.groups] });
+    // RFC 8449 4: answer record_size_limit with our own limit (2^14 + 1 when we have none lower).
+    if (findExt(exts, 'record_size_limit')) ee.push({ type: 'record_size_limit', record_size_limit: Math.min(this.config.recordSizeLimit ?? 2 ** 14 + 1, 2 ** 14 + 1) });
     // RFC 6066 3: a server that used the name answers with an empty server_name.
     if (this.serverName !== undefined) ee.push({ type: 'server_name' });
     if (this.alpn) ee.push({ type: 'application_layer_protocol_negotiation', protocol_name_list: [new TextEncoder().encode(this.alpn)] });
-    // RFC 8449 4: answer record_size_limit with our own limit (2^14 + 1 when we have none lower).
-    if (findExt(exts, 'record_size_limit')) ee.push({ type: 'record_size_limit', record_size_limit: Math.min(this.config.recordSizeLimit ?? 2 ** 14 + 1, 2 ** 14 + 1) });
     if (this.earlyDataAccepted) ee.push({ type: 'early_data' });
+    if (this.config.shapeExtensions) ee = this.config.shapeExtensions('encrypted_extensions', ee);
     this.sendHandshake({ msg_type: 'encrypted_extensions', extensions: ee });
 
     if (certified) {
@@ -431,7 +445,8 @@ export class TlsServer extends Endpoint {
           msg_type: 'certificate_request',
           form: 'tls13',
           certificate_request_context: new Uint8Array(0),
-          extensions: [{ type: 'signature_algorithms', supported_signature_algorithms: this.config.signatureSchemes.filter(isTls13SignatureScheme) }],
+          // RFC 8446 4.3.2: the schemes we accept, for CertificateVerify and for the certificates' own signatures.
+          extensions: this.shape('certificate_request', [{ type: 'signature_algorithms', supported_signature_algorithms: [...this.config.signatureSchemes] }]),
         });
       }
       this.sendHandshake({
@@ -547,21 +562,16 @@ export class TlsServer extends Endpoint {
 
   private sendTicket(index: number, rms: Uint8Array): void {
     const suite = this.suite!;
-    const forced = this.config.ticketOverride?.(index);
-    const nonce = forced?.nonce ?? Uint8Array.of(index);
-    const ageAdd = forced?.ageAdd ?? new DataView(this.config.random(4).buffer).getUint32(0);
+    const nonce = this.config.ticketNonce?.(index) ?? Uint8Array.of(index);
+    const ageAdd = new DataView(this.config.random(4).buffer).getUint32(0);
     const psk = suite.ks.resumptionPsk(rms, nonce);
     // RFC 8446 4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)."
     const lifetime = Math.min(this.config.ticketLifetime, 604800);
-    const ticket =
-      forced?.ticket ??
-      sealTicket(
-        this.config.provider,
-        this.config.ticketKey,
-        { psk, cipherSuite: suite.code, issuedAt: this.config.now(), lifetimeSeconds: lifetime, ageAdd, maxEarlyData: this.config.maxEarlyData, alpn: this.alpn ?? '' },
-        this.config.random(12),
-      );
-    const extensions: Extension[] = this.config.maxEarlyData > 0 ? [{ type: 'early_data', max_early_data_size: this.config.maxEarlyData }] : [];
+    const ticket = this.tickets.seal(
+      { psk, cipherSuite: suite.code, issuedAt: this.config.now(), lifetimeSeconds: lifetime, ageAdd, maxEarlyData: this.config.maxEarlyData, alpn: this.alpn ?? '' },
+      index,
+    );
+    const extensions = this.shape('new_session_ticket', this.config.maxEarlyData > 0 ? [{ type: 'early_data', max_early_data_size: this.config.maxEarlyData }] : []);
     this.sendHandshake(
       { msg_type: 'new_session_ticket', form: 'tls13', ticket_lifetime: lifetime, ticket_age_add: ageAdd, ticket_nonce: nonce, ticket, extensions },
       false,
