@@ -315,7 +315,9 @@ function sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array)
       const digest = HASHES[spec.hash](message);
       // RFC 8446 4.2.3: "The signature is represented as a DER-encoded ECDSA-Sig-Value structure."
       // Deterministic k (RFC 6979) hedged with fresh randomness; low-S (any S verifies, it is just canonical).
-      return CURVES[key.curve].sign(digest, key.scalar, { prehash: false, format: 'der', lowS: true, extraEntropy: true });
+      // RFC 6979 deterministic nonces (no extra entropy): the reference's signatures are reproducible, so a
+      // replayed or fixed-seed handshake is byte-identical from run to run.
+      return CURVES[key.curve].sign(digest, key.scalar, { prehash: false, format: 'der', lowS: true, extraEntropy: false });
     }
     case 'rsa-pss':
     case 'rsa-pkcs1': {
