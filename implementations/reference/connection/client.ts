@@ -51,7 +51,7 @@ import {
   schemeName,
   unexpected,
 } from './tls13.ts';
-import { isIP } from 'node:net';
+import { buildClientHello, fillPskBinder } from './builders13.ts';
 
 type ClientState = 'start' | 'wait_sh' | 'wait_ee' | 'wait_cert_cr' | 'wait_cert' | 'wait_cv' | 'wait_finished' | 'connected';
 
@@ -131,77 +131,20 @@ export class TlsClient extends Endpoint {
   }
 
   private buildClientHello(cookie?: Uint8Array): ClientHello {
-    const c = this.config;
-    const enc = new TextEncoder();
-    let exts: Extension[] = [];
-    // RFC 6066 3: "Literal IPv4 and IPv6 addresses are not permitted in "HostName"."
-    if (c.serverName && !isIP(c.serverName)) {
-      exts.push({ type: 'server_name', server_name_list: [{ name_type: 0, host_name: enc.encode(c.serverName) }] });
-    }
-    exts.push({ type: 'supported_groups', named_group_list: [...c.groups] });
-    if (c.alpn.length > 0) exts.push({ type: 'application_layer_protocol_negotiation', protocol_name_list: c.alpn.map((p) => enc.encode(p)) });
-    exts.push({
-      type: 'key_share',
-      client_shares: [...this.keyShares.entries()].map(([group, kp]): KeyShareEntry => ({ group, key_exchange: kp.publicKey })),
+    return buildClientHello(this.config, {
+      keyShares: this.keyShares,
+      sessionId: this.sessionId,
+      random: this.clientHello?.random ?? this.config.random(32),
+      cookie,
+      // RFC 8446 4.2.10: early_data only with a PSK whose ticket allows it, and never in the second ClientHello.
+      earlyData: !!(this.offeredPsk && this.config.earlyData && this.offeredPsk.maxEarlyData > 0 && !this.helloRetry),
+      psk: this.offeredPsk,
     });
-    // RFC 8446 4.2.10: early_data only with a PSK whose ticket allows it, and never in the second ClientHello.
-    if (this.offeredPsk && c.earlyData && this.offeredPsk.maxEarlyData > 0 && !this.helloRetry) exts.push({ type: 'early_data' });
-    exts.push({ type: 'supported_versions', versions: [ProtocolVersion.TLS1_3] });
-    exts.push({ type: 'signature_algorithms', supported_signature_algorithms: [...c.signatureSchemes] });
-    // RFC 8446 4.2.2: the second ClientHello echoes the HelloRetryRequest's cookie.
-    if (cookie) exts.push({ type: 'cookie', cookie });
-    if (c.sessionStore) exts.push({ type: 'psk_key_exchange_modes', ke_modes: [...c.pskModes] });
-    if (c.recordSizeLimit !== undefined) exts.push({ type: 'record_size_limit', record_size_limit: c.recordSizeLimit });
-    if (c.postHandshakeAuth) exts.push({ type: 'post_handshake_auth' });
-    if (c.shapeExtensions) exts = c.shapeExtensions('client_hello', exts);
-
-    let psk: Extension | undefined;
-    if (this.offeredPsk) {
-      const t = this.offeredPsk;
-      const hashLen = this.config.provider.hashLength(new Tls13Suite(c.provider, t.cipherSuite).hash);
-      // RFC 8446 4.2.11.1: obfuscated_ticket_age = (age in ms + ticket_age_add) mod 2^32.
-      const age = (this.config.now() - t.receivedAt + t.ageAdd) >>> 0;
-      psk = { type: 'pre_shared_key', identities: [{ identity: t.ticket, obfuscated_ticket_age: age }], binders: [new Uint8Array(hashLen)] };
-    }
-    const ch: ClientHello = {
-      msg_type: 'client_hello',
-      // RFC 8446 4.1.2: legacy_version MUST be set to 0x0303.
-      legacy_version: ProtocolVersion.TLS1_2,
-      random: this.clientHello?.random ?? c.random(32),
-      legacy_session_id: this.sessionId,
-      cipher_suites: [...c.cipherSuites],
-      // RFC 8446 4.1.2: exactly one byte, set to zero.
-      legacy_compression_methods: [0],
-      // RFC 8446 4.2.11: "The "pre_shared_key" extension MUST be the last extension in the ClientHello."
-      extensions: psk ? [...exts, psk] : exts,
-    };
-    if (c.clientHelloPadding) {
-      // RFC 7685 4 (as NSS and BoringSSL apply it): a ClientHello of 256..511 bytes is padded to 512; the
-      // padding extension goes before pre_shared_key, which must stay last.
-      const length = encodeHandshake(ch).length;
-      if (length >= 256 && length < 512) {
-        const padding: Extension = { type: 'padding', padding: new Uint8Array(Math.max(1, 512 - length - 4)) };
-        ch.extensions = psk ? [...exts, padding, psk] : [...exts, padding];
-      }
-    }
-    return ch;
   }
 
   /** Fill in the PSK binder (RFC 8446 4.2.11.2), add to the transcript and send. */
   private sendClientHello(ch: ClientHello): void {
-    if (this.offeredPsk) {
-      const suite = new Tls13Suite(this.config.provider, this.offeredPsk.cipherSuite);
-      this.earlySecret = suite.ks.earlySecret(this.offeredPsk.psk);
-      const binderKey = suite.ks.binderKey(this.earlySecret, 'resumption');
-      const full = encodeHandshake(ch);
-      // The binders are the last bytes of the ClientHello: 2-byte list length + (1-byte length + binder) each.
-      const bindersLength = 2 + 1 + suite.hashLength;
-      const truncated = full.subarray(0, full.length - bindersLength);
-      const th = this.transcript.hash ? this.transcript.with(truncated) : this.config.provider.hash(suite.hash, truncated);
-      const binder = suite.ks.pskBinder(binderKey, th);
-      const psk = ch.extensions!.at(-1) as Extract<Extension, { type: 'pre_shared_key' }>;
-      psk.binders = [binder];
-    }
+    if (this.offeredPsk) this.earlySecret = fillPskBinder(ch, this.offeredPsk, this.config.provider, this.transcript);
     this.clientHello = ch;
     this.offered = new Set(ch.extensions!.map(extensionCode));
     this.sendHandshake(ch);
@@ -416,6 +359,10 @@ export class TlsClient extends Endpoint {
     }
     this.earlyDataAccepted = findExt(ee.extensions, 'early_data') !== undefined;
     // RFC 8446 4.2.10: the server may accept early data only if the client offered it (checked above as unsolicited).
+    // RFC 8446 4.2.10: "If the server supplies an "early_data" extension, the client MUST verify that the
+    // server's selected_identity is 0. If any other value is returned, the client MUST abort the handshake
+    // with an "illegal_parameter" alert." No PSK selected at all is no selected_identity 0 either.
+    if (this.earlyDataAccepted) check(this.usingPsk, 'illegal_parameter', 'RFC 8446 4.2.10', 'EncryptedExtensions accepts early_data but the server selected no PSK');
     this.transcript.add(raw);
     this.hsState = this.usingPsk ? 'wait_finished' : 'wait_cert_cr';
   }

@@ -43,6 +43,8 @@ export class RecordLayer {
    * max_early_data_size bytes. While this budget is positive, such records are dropped, not fatal.
    */
   skipUndecryptable = 0;
+  /** Read plaintext alert records while protection is on (harness peers only; see unprotect). */
+  acceptPlaintextAlerts = false;
 
   constructor(opts: RecordLayerOptions = {}) {
     this.handshake = new HandshakeDeframer(opts.maxHandshakeMessage);
@@ -69,6 +71,11 @@ export class RecordLayer {
   setReadProtection(p: RecordProtection | null): void {
     if (!this.handshake.empty) {
       throw new TlsError('unexpected_message', 'RFC 8446 5.1', 'a handshake message spans a key change');
+    }
+    // RFC 8446 5.1: the message before the key change must also be the last in its record: whole messages
+    // still queued from that record were read under the old keys and must not pass for ones under the new.
+    if (this.inbound.length > 0) {
+      throw new TlsError('unexpected_message', 'RFC 8446 5.1', 'a key change is not on a record boundary: more messages follow in the same record');
     }
     this.readProt = p;
     this.records.maxFragment =
@@ -108,7 +115,10 @@ export class RecordLayer {
     let isProtected = false;
     // RFC 8446 5: a change_cipher_spec record is never protected in TLS 1.3, whatever the read keys.
     const plaintextCcs = this.tls13 && rec.type === ContentType.change_cipher_spec;
-    if (this.readProt && !plaintextCcs) {
+    // The harness's own peer reads a plaintext alert even where encryption is due, to report what a target
+    // said; a strict endpoint never does (RFC 8446 5: unexpected_message).
+    const tolerated = this.acceptPlaintextAlerts && rec.type === ContentType.alert && rec.fragment.length === 2;
+    if (this.readProt && !plaintextCcs && !tolerated) {
       const r = this.readProt.decrypt({ type: rec.type, version: rec.legacy_record_version, fragment: rec.fragment });
       if (!r.ok) {
         // RFC 8446 4.2.10: skip early data the server rejected, within max_early_data_size.
@@ -131,7 +141,8 @@ export class RecordLayer {
     switch (type) {
       case ContentType.handshake: {
         // RFC 8446 5.1: "Implementations MUST NOT send zero-length fragments of Handshake types."
-        if (data.length === 0) throw new TlsError('unexpected_message', 'RFC 8446 5.1', 'zero-length handshake fragment');
+        // RFC 8446 5.4: the same for protected records, with unexpected_message named.
+        if (data.length === 0) throw new TlsError('unexpected_message', isProtected ? 'RFC 8446 5.4' : 'RFC 8446 5.1', 'zero-length handshake fragment');
         this.handshake.push(data);
         let msgs;
         try {
@@ -144,6 +155,10 @@ export class RecordLayer {
         return;
       }
       case ContentType.alert:
+        // RFC 8446 5.4: "Implementations MUST NOT send Handshake and Alert records that have a zero-length
+        // TLSInnerPlaintext.content; if such a message is received, the receiving implementation MUST terminate
+        // the connection with an "unexpected_message" alert."
+        if (data.length === 0 && isProtected) throw new TlsError('unexpected_message', 'RFC 8446 5.4', 'protected alert record with zero-length content');
         // RFC 8446 5.1: "a record with an Alert type MUST contain exactly one message" (two bytes, RFC 8446 6).
         if (data.length !== 2) throw new TlsError('decode_error', 'RFC 8446 5.1', `alert record of ${data.length} bytes, expected 2`);
         this.inbound.push({ kind: 'alert', level: data[0], description: data[1], protected: isProtected });

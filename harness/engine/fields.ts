@@ -1,0 +1,270 @@
+/**
+ * Field paths into decoded messages, for a scenario's `set` (change a field of a message we send) and
+ * `where` (a predicate on a field of a message we receive).
+ *
+ * A path is dotted with list indexes: `cipher_suites`, `random`, `extensions.key_share.client_shares[0].group`.
+ * `extensions.<name>` selects the extension of that IANA name (the first one); `extensions[2]` the third.
+ * Values take IANA names where the field holds a code point (cipher suites, groups, signature schemes,
+ * versions), and bytes as `0x...`, `{ hex: ... }`, an array of numbers, or text (UTF-8).
+ */
+import {
+  AlertDescription,
+  CipherSuite,
+  ContentType,
+  ExtensionType,
+  NamedGroup,
+  ProtocolVersion,
+  PskKeyExchangeMode,
+  SignatureScheme,
+  nameOf,
+  type NameTable,
+} from '../../implementations/reference/codec/enums.ts';
+import type { FieldValue } from '../scenario/model.ts';
+import { closest } from '../cli.ts';
+
+/** A mistake in a scenario's path or value: the case ends with verdict `error`. */
+export class ScenarioRuntimeError extends Error {
+  override readonly name = 'ScenarioRuntimeError';
+}
+
+/** Which name table a field's numbers come from, by field name. */
+const TABLES: Record<string, NameTable> = {
+  cipher_suites: CipherSuite,
+  cipher_suite: CipherSuite,
+  named_group_list: NamedGroup,
+  group: NamedGroup,
+  selected_group: NamedGroup,
+  named_curve: NamedGroup,
+  supported_signature_algorithms: SignatureScheme,
+  algorithm: SignatureScheme,
+  versions: ProtocolVersion,
+  selected_version: ProtocolVersion,
+  legacy_version: ProtocolVersion,
+  ke_modes: PskKeyExchangeMode,
+  extension_type: ExtensionType,
+  description: AlertDescription,
+  type: ContentType,
+};
+
+export function tableFor(field: string): NameTable | undefined {
+  return TABLES[field];
+}
+
+type Segment = { key: string } | { index: number };
+
+export function parsePath(path: string): Segment[] {
+  const out: Segment[] = [];
+  for (const part of path.split('.')) {
+    const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(part);
+    if (!m || (m[1] === '' && m[2] === '')) throw new ScenarioRuntimeError(`bad field path '${path}'`);
+    if (m[1] !== '') out.push({ key: m[1] });
+    for (const idx of m[2].matchAll(/\[(\d+)\]/g)) out.push({ index: Number(idx[1]) });
+  }
+  return out;
+}
+
+function extensionName(e: { type: string; extension_type?: number }): string {
+  return e.type === 'opaque' ? nameOf(ExtensionType, e.extension_type ?? -1) : e.type;
+}
+
+/** Resolve all but the last segment; returns the container and the last key/index. */
+function walk(root: unknown, path: string, create: boolean): { parent: Record<string, unknown> | unknown[]; last: Segment; field: string } {
+  const segs = parsePath(path);
+  let cur: unknown = root;
+  let field = '';
+  for (let i = 0; i < segs.length - 1; i++) {
+    cur = step(cur, segs[i], segs, i, path, create);
+    if ('key' in segs[i]) field = (segs[i] as { key: string }).key;
+  }
+  const last = segs[segs.length - 1];
+  if (cur === null || typeof cur !== 'object') throw new ScenarioRuntimeError(`'${path}': not a structure before '${'key' in last ? last.key : `[${last.index}]`}'`);
+  return { parent: cur as Record<string, unknown>, last, field: 'key' in last ? last.key : field };
+}
+
+function step(cur: unknown, seg: Segment, segs: Segment[], i: number, path: string, _create: boolean): unknown {
+  if (cur === null || typeof cur !== 'object') throw new ScenarioRuntimeError(`'${path}': nothing at segment ${i + 1}`);
+  if ('index' in seg) {
+    if (!Array.isArray(cur) || seg.index >= cur.length) throw new ScenarioRuntimeError(`'${path}': index [${seg.index}] out of range`);
+    return cur[seg.index];
+  }
+  const obj = cur as Record<string, unknown>;
+  // extensions.<name>: the extension of that type.
+  if (Array.isArray(obj) && segs[i - 1] && 'key' in segs[i - 1] && (segs[i - 1] as { key: string }).key === 'extensions') {
+    const e = (obj as { type: string; extension_type?: number }[]).find((x) => extensionName(x) === seg.key);
+    if (!e) throw new ScenarioRuntimeError(`'${path}': the message has no ${seg.key} extension (add one with insert_extension)`);
+    return e;
+  }
+  if (!(seg.key in obj)) {
+    const hint = closest(seg.key, Object.keys(obj));
+    throw new ScenarioRuntimeError(`'${path}': no field '${seg.key}'${hint ? ` (did you mean '${hint}'?)` : ''}; fields here: ${Object.keys(obj).join(', ')}`);
+  }
+  return obj[seg.key];
+}
+
+/** The value at a path, or undefined when the path does not exist in this message. */
+export function getField(root: unknown, path: string): unknown {
+  try {
+    const { parent, last } = walk(root, path, false);
+    if ('index' in last) return Array.isArray(parent) ? parent[last.index] : undefined;
+    if (Array.isArray(parent) && parent.length > 0 && typeof parent[0] === 'object' && parent[0] !== null && 'type' in (parent[0] as object)) {
+      return (parent as { type: string }[]).find((x) => extensionName(x) === last.key);
+    }
+    return (parent as Record<string, unknown>)[last.key];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Convert a scenario value to the representation of the field it replaces. */
+export function convertValue(value: FieldValue, current: unknown, field: string, path: string): unknown {
+  if (current === undefined) return guess(value, field, path);
+  if (current instanceof Uint8Array) return toBytes(value, path);
+  if (Array.isArray(current) || Array.isArray(value)) {
+    if (!Array.isArray(value)) throw new ScenarioRuntimeError(`'${path}': expects a list`);
+    const sample = Array.isArray(current) && current.length > 0 ? current[0] : typeof value[0] === 'object' ? {} : 0;
+    if (sample instanceof Uint8Array) return value.map((v, i) => toBytes(v, `${path}[${i}]`));
+    if (typeof sample === 'number' || typeof value[0] !== 'object') return value.map((v, i) => toNumber(v, field, `${path}[${i}]`));
+    return value.map((v, i) => convertObject(v, (Array.isArray(current) ? current[i] : undefined) ?? (Array.isArray(current) ? current[0] : {}), `${path}[${i}]`));
+  }
+  if (typeof current === 'number') return toNumber(value, field, path);
+  if (current !== null && typeof current === 'object') return convertObject(value, current, path);
+  return value;
+}
+
+function convertObject(value: FieldValue, current: unknown, path: string): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ScenarioRuntimeError(`'${path}': expects a mapping`);
+  const base = (current && typeof current === 'object' ? { ...(current as object) } : {}) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(value)) base[k] = convertValue(v as FieldValue, base[k], k, `${path}.${k}`);
+  return base;
+}
+
+/** A value for a field the message does not have yet: bytes if written as bytes, code points by the field's table. */
+function guess(value: FieldValue, field: string, path: string): unknown {
+  if (typeof value === 'string' && /^0x([0-9a-f]{2})*$/i.test(value) && !TABLES[field]) return toBytes(value, path);
+  if (value && typeof value === 'object' && !Array.isArray(value) && ('hex' in value || 'repeat' in value)) return toBytes(value, path);
+  if (typeof value === 'string' && TABLES[field]) return toNumber(value, field, path);
+  if (Array.isArray(value)) return value.map((v, i) => guess(v, field, `${path}[${i}]`));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = guess(v as FieldValue, k, `${path}.${k}`);
+    return out;
+  }
+  return value;
+}
+
+export function toNumber(value: FieldValue, field: string, path: string): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'string') {
+    if (/^0x[0-9a-f]+$/i.test(value)) return Number.parseInt(value, 16);
+    if (/^\d+$/.test(value)) return Number(value);
+    const table = TABLES[field];
+    if (table && Object.prototype.hasOwnProperty.call(table, value)) return table[value];
+    const hint = table ? closest(value, Object.keys(table)) : undefined;
+    throw new ScenarioRuntimeError(`'${path}': unknown name '${value}'${hint ? ` (did you mean '${hint}'?)` : ''}`);
+  }
+  throw new ScenarioRuntimeError(`'${path}': expects a number or a name`);
+}
+
+export function toBytes(value: FieldValue, path: string): Uint8Array {
+  if (typeof value === 'string') {
+    if (/^0x([0-9a-f]{2})*$/i.test(value)) return Uint8Array.from(Buffer.from(value.slice(2), 'hex'));
+    return new TextEncoder().encode(value);
+  }
+  if (Array.isArray(value) && value.every((v) => typeof v === 'number')) return Uint8Array.from(value as number[]);
+  if (value && typeof value === 'object' && !Array.isArray(value) && typeof value.hex === 'string') {
+    const hex = value.hex.replace(/\s+/g, '');
+    if (!/^([0-9a-f]{2})*$/i.test(hex)) throw new ScenarioRuntimeError(`'${path}': bad hex`);
+    return Uint8Array.from(Buffer.from(hex, 'hex'));
+  }
+  if (value && typeof value === 'object' && !Array.isArray(value) && typeof value.repeat === 'number') {
+    // { repeat: N, byte: B }: N copies of one byte (long fields without long YAML).
+    return new Uint8Array(value.repeat).fill(typeof value.byte === 'number' ? value.byte : 0);
+  }
+  throw new ScenarioRuntimeError(`'${path}': expects bytes (0x..., { hex }, or text)`);
+}
+
+/** Apply `set` overrides to a message object (in place). */
+export function applySet(msg: object, set: Record<string, FieldValue>): void {
+  for (const [path, value] of Object.entries(set)) {
+    const { parent, last, field } = walk(msg, path, false);
+    if ('index' in last) {
+      if (!Array.isArray(parent) || last.index > parent.length) throw new ScenarioRuntimeError(`'${path}': index out of range`);
+      parent[last.index] = convertValue(value, parent[last.index] ?? parent[0], field, path);
+      continue;
+    }
+    if (Array.isArray(parent)) {
+      // extensions.<name> = { ...fields }
+      const e = (parent as { type: string; extension_type?: number }[]).find((x) => extensionName(x) === last.key);
+      if (!e) throw new ScenarioRuntimeError(`'${path}': the message has no ${last.key} extension (add one with insert_extension)`);
+      Object.assign(e, convertObject(value, e, path));
+      continue;
+    }
+    const obj = parent as Record<string, unknown>;
+    if (!(last.key in obj)) {
+      // Optional fields the message does not carry yet (e.g. extensions of a ServerHello without them).
+      const hint = closest(last.key, Object.keys(obj));
+      if (hint !== last.key && !OPTIONAL_FIELDS.has(last.key)) {
+        throw new ScenarioRuntimeError(`'${path}': no field '${last.key}'${hint ? ` (did you mean '${hint}'?)` : ''}; fields here: ${Object.keys(obj).join(', ')}`);
+      }
+    }
+    obj[last.key] = convertValue(value, obj[last.key], last.key, path);
+  }
+}
+
+const OPTIONAL_FIELDS = new Set(['extensions', 'signature', 'server_name_list']);
+
+/** JSON-safe view of a decoded message: bytes as hex, code points with their names. */
+export function describe(value: unknown, field = ''): unknown {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  if (Array.isArray(value)) return value.map((v) => describe(v, field));
+  if (typeof value === 'number') {
+    const t = TABLES[field];
+    return t ? `${nameOf(t, value)}` : value;
+  }
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = describe(v, k);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Does a received message satisfy `where`? Returns undefined when it does, or a one-line reason.
+ * `present` / `absent` test existence; other values compare after name resolution.
+ */
+export function checkWhere(msg: object, where: Record<string, FieldValue>): string | undefined {
+  for (const [path, expected] of Object.entries(where)) {
+    const actual = getField(msg, path);
+    if (expected === 'present') {
+      if (actual === undefined) return `${path} is absent`;
+      continue;
+    }
+    if (expected === 'absent') {
+      if (actual !== undefined) return `${path} is present`;
+      continue;
+    }
+    if (actual === undefined) return `${path} is absent (expected ${JSON.stringify(expected)})`;
+    const field = parsePath(path).filter((s): s is { key: string } => 'key' in s).at(-1)?.key ?? '';
+    let want: unknown;
+    try {
+      want = convertValue(expected, actual, field, path);
+    } catch (e) {
+      throw e instanceof ScenarioRuntimeError ? e : new ScenarioRuntimeError(String(e));
+    }
+    if (!deepEqual(actual, want)) return `${path} is ${JSON.stringify(describe(actual, field))}, expected ${JSON.stringify(describe(want, field))}`;
+  }
+  return undefined;
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+    const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  }
+  return a === b;
+}

@@ -1,0 +1,155 @@
+/**
+ * A scenario's `mutate` operations on a message it sends: extension-list edits on the message before it is
+ * encoded, length and trailing-byte overrides while it is encoded, and byte edits after.
+ */
+import { ExtensionType, nameOf } from '../../implementations/reference/codec/enums.ts';
+import type { Extension } from '../../implementations/reference/codec/extensions.ts';
+import { encodeHandshakeWithSpans, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
+import type { EncodeOverrides } from '../../implementations/reference/codec/writer.ts';
+import type { MutateOp, Position } from '../scenario/model.ts';
+import { ScenarioRuntimeError, toBytes, convertValue } from './fields.ts';
+
+function extensionCode(t: string | number, where: string): number {
+  if (typeof t === 'number') return t;
+  if (/^0x[0-9a-f]+$/i.test(t)) return Number.parseInt(t, 16);
+  const code = (ExtensionType as Record<string, number>)[t];
+  if (code === undefined) throw new ScenarioRuntimeError(`${where}: unknown extension '${t}'`);
+  return code;
+}
+
+function codeOfExt(e: Extension): number {
+  return e.type === 'opaque' ? e.extension_type : (ExtensionType as Record<string, number>)[e.type];
+}
+
+function extensionsOf(msg: HandshakeMessage, op: string): Extension[] {
+  const m = msg as { extensions?: Extension[] };
+  if (!m.extensions) {
+    if (!('extensions' in m) && !['client_hello', 'server_hello'].includes(msg.msg_type)) throw new ScenarioRuntimeError(`${op}: ${msg.msg_type} has no extensions`);
+    m.extensions = [];
+  }
+  return m.extensions;
+}
+
+/** Apply the extension-list edits (in place) and collect the encode overrides; returns the byte-level ops left. */
+export function prepare(msg: HandshakeMessage, ops: readonly MutateOp[]): { overrides: EncodeOverrides; byteOps: MutateOp[] } {
+  const overrides: EncodeOverrides = { lengths: {}, append: {} };
+  const byteOps: MutateOp[] = [];
+  for (const op of ops) {
+    switch (op.op) {
+      case 'insert_extension': {
+        const exts = extensionsOf(msg, op.op);
+        const code = extensionCode(op.type, op.op);
+        const ext: Extension =
+          op.value !== undefined
+            ? ({ type: nameOf(ExtensionType, code), ...(convertValue(op.value, undefined, '', `insert_extension.${String(op.type)}`) as object) } as Extension)
+            : { type: 'opaque', extension_type: code, extension_data: op.hex ? toBytes(`0x${op.hex}`, op.op) : new Uint8Array(0) };
+        exts.splice(op.index ?? exts.length, 0, ext);
+        break;
+      }
+      case 'remove_extension': {
+        const exts = extensionsOf(msg, op.op);
+        const code = extensionCode(op.type, op.op);
+        const i = exts.findIndex((e) => codeOfExt(e) === code);
+        if (i < 0) throw new ScenarioRuntimeError(`remove_extension: the message has no ${String(op.type)} extension`);
+        exts.splice(i, 1);
+        break;
+      }
+      case 'duplicate_extension': {
+        const exts = extensionsOf(msg, op.op);
+        const code = extensionCode(op.type, op.op);
+        const i = exts.findIndex((e) => codeOfExt(e) === code);
+        if (i < 0) throw new ScenarioRuntimeError(`duplicate_extension: the message has no ${String(op.type)} extension`);
+        exts.splice(i + 1, 0, structuredClone(exts[i]));
+        break;
+      }
+      case 'reorder_extensions': {
+        const exts = extensionsOf(msg, op.op);
+        const order = op.order.map((t) => extensionCode(t, op.op));
+        const picked: Extension[] = [];
+        for (const code of order) {
+          const i = exts.findIndex((e) => codeOfExt(e) === code);
+          if (i < 0) throw new ScenarioRuntimeError(`reorder_extensions: the message has no ${nameOf(ExtensionType, code)} extension`);
+          picked.push(...exts.splice(i, 1));
+        }
+        // The named extensions first, in the given order, then the rest as they were.
+        exts.unshift(...picked);
+        break;
+      }
+      case 'length':
+        overrides.lengths![op.field] = op.value;
+        break;
+      case 'append':
+        overrides.append![op.field ?? structName(msg)] = toBytes(`0x${op.hex}`, op.op);
+        break;
+      default:
+        byteOps.push(op);
+    }
+  }
+  return { overrides, byteOps };
+}
+
+import { HANDSHAKE_STRUCT_NAMES } from '../../implementations/reference/codec/handshake.ts';
+function structName(msg: HandshakeMessage): string {
+  return HANDSHAKE_STRUCT_NAMES[msg.msg_type];
+}
+
+/** Encode with overrides, then apply the byte-level operations. */
+export function encodeMutated(msg: HandshakeMessage, ops: readonly MutateOp[]): Uint8Array {
+  const { overrides, byteOps } = prepare(msg, ops);
+  const { bytes, spans } = encodeHandshakeWithSpans(msg, overrides);
+  return applyByteOps(bytes, byteOps, spans);
+}
+
+function resolve(pos: Position, spans: Map<string, readonly [number, number]>, len: number, op: string): number {
+  let off: number;
+  if ('field' in pos) {
+    const span = spans.get(pos.field);
+    if (!span) {
+      const known = [...spans.keys()].slice(0, 12).join(', ');
+      throw new ScenarioRuntimeError(`${op}: no field '${pos.field}' in the encoded message (fields include: ${known}, ...)`);
+    }
+    off = span[0] + (pos.at ?? 0);
+  } else off = pos.at;
+  if (off < 0) off += len;
+  if (off < 0 || off > len) throw new ScenarioRuntimeError(`${op}: offset ${off} outside the message (${len} bytes)`);
+  return off;
+}
+
+export function applyByteOps(input: Uint8Array, ops: readonly MutateOp[], spans: Map<string, readonly [number, number]> = new Map()): Uint8Array {
+  let bytes = Uint8Array.from(input);
+  for (const op of ops) {
+    switch (op.op) {
+      case 'xor': {
+        const at = resolve(op.pos, spans, bytes.length, 'xor');
+        if (at >= bytes.length) throw new ScenarioRuntimeError(`xor: offset ${at} outside the message (${bytes.length} bytes)`);
+        bytes[at] ^= op.value;
+        break;
+      }
+      case 'set_bytes': {
+        const at = resolve(op.pos, spans, bytes.length, 'set_bytes');
+        const data = toBytes(`0x${op.hex}`, 'set_bytes');
+        if (at + data.length > bytes.length) {
+          const grown = new Uint8Array(at + data.length);
+          grown.set(bytes);
+          bytes = grown;
+        }
+        bytes.set(data, at);
+        break;
+      }
+      case 'truncate':
+        bytes = bytes.slice(0, resolve(op.pos, spans, bytes.length, 'truncate'));
+        break;
+      case 'extend': {
+        const data = toBytes(`0x${op.hex}`, 'extend');
+        const grown = new Uint8Array(bytes.length + data.length);
+        grown.set(bytes);
+        grown.set(data, bytes.length);
+        bytes = grown;
+        break;
+      }
+      default:
+        throw new ScenarioRuntimeError(`${op.op}: not a byte-level operation`);
+    }
+  }
+  return bytes;
+}

@@ -1,0 +1,714 @@
+/**
+ * The harness's own TLS 1.3 endpoint in a conversation with a target: a scripted, permissive peer.
+ *
+ * Unlike the strict reference endpoints, it sends only what the scenario's steps say, when they say it, and
+ * it never aborts: it builds each message with every field filled from the live handshake state (so a
+ * scenario only states what it changes), keeps the transcript and keys from what was really sent and
+ * received, and decrypts what the target sends. Checks it can make on the target's messages (a Finished or a
+ * CertificateVerify that does not verify, a certificate that does not validate) become `violation`s on the
+ * observation, which the engine turns into failures citing the rule.
+ */
+import { AlertDescription, ContentType, ProtocolVersion, nameOf } from '../../implementations/reference/codec/enums.ts';
+import type { Extension } from '../../implementations/reference/codec/extensions.ts';
+import {
+  HANDSHAKE_STRUCT_NAMES,
+  decodeHandshakeBody,
+  type ClientHello,
+  type HandshakeMessage,
+} from '../../implementations/reference/codec/handshake.ts';
+import { DecodeError } from '../../implementations/reference/codec/errors.ts';
+import { CryptoError, type KeyPair } from '../../implementations/reference/crypto/provider.ts';
+import { parseCertificateDer, validateChain, type Certificate } from '../../implementations/reference/crypto/certificate.ts';
+import { suiteParams } from '../../implementations/reference/crypto/suites.ts';
+import type { EndpointConfig, StoredTicket } from '../../implementations/reference/connection/config.ts';
+import { TlsError } from '../../implementations/reference/connection/errors.ts';
+import { groupName } from '../../implementations/reference/connection/groups.ts';
+import { RecordLayer } from '../../implementations/reference/connection/record-layer.ts';
+import { Transcript } from '../../implementations/reference/connection/transcript.ts';
+import { Tls13Suite, certificateVerifyContent, chooseScheme, equalBytes, findExt, schemeName } from '../../implementations/reference/connection/tls13.ts';
+import { buildClientHello, fillPskBinder } from '../../implementations/reference/connection/builders13.ts';
+import { sealTicket } from '../../implementations/reference/connection/tickets.ts';
+import { ScenarioRuntimeError } from './fields.ts';
+
+/** A rule the target's message broke, found by the peer's own checks. */
+export interface Violation {
+  rule: string;
+  message: string;
+}
+
+/** Something the target sent (or did), in order. */
+export type Observation =
+  | { kind: 'handshake'; name: string; msg?: HandshakeMessage; raw: Uint8Array; epoch: string; decodeError?: string; violation?: Violation }
+  | { kind: 'alert'; level: number; description: number; name: string; epoch: string }
+  | { kind: 'change_cipher_spec'; epoch: string }
+  | { kind: 'application_data'; data: Uint8Array; epoch: string }
+  | { kind: 'other'; type: number; epoch: string }
+  /** The target's bytes broke the record layer (undecryptable, oversized, garbage): nothing after is readable. */
+  | { kind: 'record_error'; alert: string; rule: string; message: string; epoch: string }
+  | { kind: 'close'; how: 'eof' | 'reset'; detail?: string };
+
+/** The struct name of a message (ClientHello, ...); for an unknown type, Handshake(N). */
+export function messageName(msg: HandshakeMessage): string {
+  return msg.msg_type === 'unknown' ? `Handshake(${msg.code})` : HANDSHAKE_STRUCT_NAMES[msg.msg_type];
+}
+
+const MESSAGE_TYPES: Record<string, HandshakeMessage['msg_type']> = Object.fromEntries(
+  Object.entries(HANDSHAKE_STRUCT_NAMES).map(([k, v]) => [v, k as HandshakeMessage['msg_type']]),
+);
+
+export function messageType(name: string): HandshakeMessage['msg_type'] {
+  const t = MESSAGE_TYPES[name];
+  if (!t || t === 'unknown' || t === 'message_hash') throw new ScenarioRuntimeError(`unknown message '${name}'`);
+  return t;
+}
+
+export abstract class Peer13 {
+  readonly rl = new RecordLayer();
+  readonly transcript: Transcript;
+  suite: Tls13Suite | undefined;
+  /** Where we are in the key schedule, for the transcript of the conversation. */
+  readEpoch = 'plaintext';
+  writeEpoch = 'plaintext';
+  protected handshakeSecret: Uint8Array | undefined;
+  protected clientHsSecret: Uint8Array | undefined;
+  protected serverHsSecret: Uint8Array | undefined;
+  protected clientAppSecret: Uint8Array | undefined;
+  protected serverAppSecret: Uint8Array | undefined;
+  protected masterSecret: Uint8Array | undefined;
+  /** The target's certificate chain (or the client's). */
+  peerChain: Certificate[] = [];
+  /** Set when the record layer can no longer read the target's bytes. */
+  broken = false;
+  abstract readonly role: 'client' | 'server';
+
+  constructor(readonly config: EndpointConfig) {
+    this.rl.tls13 = true;
+    this.transcript = new Transcript(config.provider);
+  }
+
+  /** The default message of this name, every field filled from the live state. */
+  abstract build(name: string): HandshakeMessage;
+  /** After the bytes of a message went out: transcript and key changes. */
+  protected abstract afterSend(msg: HandshakeMessage | undefined, bytes: Uint8Array): void;
+  /** After a message arrived: transcript, keys, checks. */
+  protected abstract afterReceive(msg: HandshakeMessage, raw: Uint8Array): Violation | undefined;
+
+  /** Record a handshake message we send (its exact bytes) and apply what sending it changes. */
+  commit(msg: HandshakeMessage | undefined, bytes: Uint8Array): void {
+    if (msg) this.beforeSend(msg);
+    this.transcript.add(bytes);
+    this.afterSend(msg, bytes);
+  }
+
+  /** Before a message's bytes join the transcript. */
+  protected beforeSend(_msg: HandshakeMessage): void {}
+
+  /** Bytes from the target -> what it sent, in order. */
+  ingest(bytes: Uint8Array): Observation[] {
+    const out: Observation[] = [];
+    if (this.broken) return out;
+    this.rl.receive(bytes);
+    for (;;) {
+      let item;
+      const epoch = this.readEpoch;
+      try {
+        item = this.rl.next();
+      } catch (e) {
+        if (!(e instanceof TlsError)) throw e;
+        this.broken = true;
+        out.push({ kind: 'record_error', alert: e.alert, rule: e.rule, message: e.message, epoch });
+        return out;
+      }
+      if (!item) return out;
+      switch (item.kind) {
+        case 'handshake': {
+          let msg: HandshakeMessage;
+          try {
+            msg = decodeHandshakeBody(item.msg_type, item.body, { version: 'tls13' });
+          } catch (e) {
+            if (!(e instanceof DecodeError)) throw e;
+            out.push({ kind: 'handshake', name: `Handshake(${item.msg_type})`, raw: item.raw, epoch, decodeError: `${e.path}: ${e.reason}` });
+            this.transcript.add(item.raw);
+            continue;
+          }
+          let violation: Violation | undefined;
+          try {
+            violation = this.afterReceive(msg, item.raw);
+          } catch (e) {
+            if (e instanceof TlsError) violation = { rule: e.rule, message: e.message };
+            else if (e instanceof CryptoError) violation = { rule: 'RFC 8446 4.2.8.2', message: e.message };
+            else throw e;
+          }
+          out.push({ kind: 'handshake', name: messageName(msg), msg, raw: item.raw, epoch, violation });
+          break;
+        }
+        case 'alert':
+          out.push({ kind: 'alert', level: item.level, description: item.description, name: nameOf(AlertDescription, item.description, 2), epoch });
+          break;
+        case 'change_cipher_spec':
+          out.push({ kind: 'change_cipher_spec', epoch });
+          break;
+        case 'application_data':
+          out.push({ kind: 'application_data', data: item.data, epoch });
+          break;
+        case 'other':
+          out.push({ kind: 'other', type: item.type, epoch });
+          break;
+      }
+    }
+  }
+
+  protected setRead(secret: Uint8Array | undefined, epoch: string): void {
+    if (!this.suite || !secret) return;
+    try {
+      this.rl.setReadProtection(this.suite.protection(secret));
+    } catch (e) {
+      // A key change in the middle of a record: the target broke RFC 8446 5.1; keep reading with the new keys.
+      if (!(e instanceof TlsError)) throw e;
+    }
+    this.readEpoch = epoch;
+  }
+
+  protected setWrite(secret: Uint8Array | undefined, epoch: string): void {
+    if (!this.suite || !secret) return;
+    this.rl.setWriteProtection(this.suite.protection(secret));
+    this.writeEpoch = epoch;
+  }
+
+  /** KeyUpdate sent by us: our write keys move on (RFC 8446 4.6.3). */
+  protected updateWrite(): void {
+    const mine = this.role === 'client' ? 'clientAppSecret' : 'serverAppSecret';
+    if (!this.suite || !this[mine]) return;
+    this[mine] = this.suite.ks.nextApplicationTrafficSecret(this[mine]!);
+    this.setWrite(this[mine], 'application');
+  }
+
+  /** KeyUpdate received: the target's keys move on. */
+  protected updateRead(): void {
+    const theirs = this.role === 'client' ? 'serverAppSecret' : 'clientAppSecret';
+    if (!this.suite || !this[theirs]) return;
+    this[theirs] = this.suite.ks.nextApplicationTrafficSecret(this[theirs]!);
+    this.setRead(this[theirs], 'application');
+  }
+
+  protected checkChain(chain: Uint8Array[], purpose: 'serverAuth' | 'clientAuth', hostname?: string): Violation | undefined {
+    const certs: Certificate[] = [];
+    for (const [i, der] of chain.entries()) {
+      const p = parseCertificateDer(der, i);
+      if (!p.ok) return { rule: 'RFC 8446 4.4.2', message: `certificate ${i}: ${p.message}` };
+      certs.push(p.value);
+    }
+    this.peerChain = certs;
+    if (!this.config.verifyPeer || certs.length === 0) return undefined;
+    const r = validateChain(certs, { trustRoots: this.config.trustRoots, now: new Date(this.config.now()), hostname, purpose });
+    return r.ok ? undefined : { rule: 'RFC 8446 4.4.2.4', message: `certificate chain: ${r.message} (${r.alert})` };
+  }
+
+  protected checkCertificateVerify(msg: Extract<HandshakeMessage, { msg_type: 'certificate_verify' }>, side: 'server' | 'client'): Violation | undefined {
+    const key = this.peerChain[0]?.publicKey;
+    if (!key) return { rule: 'RFC 8446 4.4.3', message: 'CertificateVerify without a usable certificate' };
+    const name = schemeName(msg.algorithm);
+    if (!name || chooseScheme(key, [msg.algorithm], [msg.algorithm]) === undefined) {
+      return { rule: 'RFC 8446 4.4.3', message: `signature scheme 0x${msg.algorithm.toString(16)} does not fit the certificate's key` };
+    }
+    const content = certificateVerifyContent(side, this.transcript.current());
+    return this.config.provider.verify(name, key, content, msg.signature) ? undefined : { rule: 'RFC 8446 4.4.3', message: `${side} CertificateVerify signature does not verify` };
+  }
+
+  protected checkFinished(verify: Uint8Array, baseKey: Uint8Array | undefined, side: string): Violation | undefined {
+    if (!this.suite || !baseKey) return { rule: 'RFC 8446 4.4.4', message: `${side} Finished before keys were agreed` };
+    const expected = this.suite.ks.finishedVerifyData(baseKey, this.transcript.current());
+    return equalBytes(verify, expected) ? undefined : { rule: 'RFC 8446 4.4.4', message: `${side} Finished verify_data is wrong` };
+  }
+
+  /** A generic instance of any message, for scenarios that send one where the protocol has none. */
+  protected generic(name: string): HandshakeMessage {
+    const t = messageType(name);
+    const z = (n: number) => new Uint8Array(n);
+    switch (t) {
+      case 'encrypted_extensions':
+        return { msg_type: t, extensions: [] };
+      case 'end_of_early_data':
+      case 'server_hello_done':
+      case 'hello_request':
+        return { msg_type: t };
+      case 'finished':
+        return { msg_type: t, verify_data: z(this.suite?.hashLength ?? 32) };
+      case 'key_update':
+        return { msg_type: t, request_update: 0 };
+      case 'certificate':
+        return { msg_type: t, form: 'tls13', certificate_request_context: z(0), certificate_list: [] };
+      case 'certificate_request':
+        return { msg_type: t, form: 'tls13', certificate_request_context: z(0), extensions: [{ type: 'signature_algorithms', supported_signature_algorithms: [...this.config.signatureSchemes] }] };
+      case 'certificate_verify':
+        return { msg_type: t, algorithm: this.config.signatureSchemes[0] ?? 0x0804, signature: z(64) };
+      case 'new_session_ticket':
+        return { msg_type: t, form: 'tls13', ticket_lifetime: 7200, ticket_age_add: 0, ticket_nonce: z(1), ticket: z(16), extensions: [] };
+      case 'client_hello':
+        return { msg_type: t, legacy_version: 0x0303, random: z(32), legacy_session_id: z(0), cipher_suites: [...this.config.cipherSuites], legacy_compression_methods: [0], extensions: [] };
+      case 'server_hello':
+        return { msg_type: t, legacy_version: 0x0303, random: z(32), legacy_session_id_echo: z(0), cipher_suite: this.config.cipherSuites[0], legacy_compression_method: 0, extensions: [] };
+      case 'hello_retry_request':
+        return { msg_type: t, legacy_version: 0x0303, legacy_session_id_echo: z(0), cipher_suite: this.config.cipherSuites[0], legacy_compression_method: 0, extensions: [{ type: 'supported_versions', selected_version: ProtocolVersion.TLS1_3 }] };
+      case 'server_key_exchange':
+        return { msg_type: t, form: 'opaque', body: z(0) };
+      case 'client_key_exchange':
+        return { msg_type: t, form: 'rsa', encrypted_pre_master_secret: z(0) } as HandshakeMessage;
+      default:
+        throw new ScenarioRuntimeError(`cannot build a ${name}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/** The harness as a TLS 1.3 client, talking to a target server. */
+export class ClientPeer13 extends Peer13 {
+  readonly role = 'client' as const;
+  private readonly keyShares = new Map<number, KeyPair>();
+  private sessionId: Uint8Array;
+  private random: Uint8Array;
+  private clientHello: ClientHello | undefined;
+  private hrr: Extract<HandshakeMessage, { msg_type: 'hello_retry_request' }> | undefined;
+  private certRequest: Extract<HandshakeMessage, { msg_type: 'certificate_request'; form: 'tls13' }> | undefined;
+  private offeredPsk: StoredTicket | undefined;
+  private earlySecret: Uint8Array | undefined;
+  private resumptionMaster: Uint8Array | undefined;
+  /** Tickets the target issued (for reconnect with resume). */
+  readonly tickets: StoredTicket[] = [];
+  serverFinished = false;
+  /** True once our Finished went out after the server's. */
+  handshakeDone = false;
+
+  constructor(config: EndpointConfig, resumeWith?: StoredTicket) {
+    super(config);
+    this.sessionId = config.middleboxCompat ? config.random(32) : new Uint8Array(0);
+    this.random = config.random(32);
+    this.offeredPsk = resumeWith;
+    for (const g of config.keyShareGroups ?? config.groups.slice(0, 1)) this.keyShares.set(g, this.share(g));
+    // RFC 8446 5.1: the initial ClientHello may go in a record of version 0x0301.
+    this.rl.writeVersion = ProtocolVersion.TLS1_0;
+  }
+
+  private share(group: number): KeyPair {
+    const name = groupName(group);
+    if (!name) throw new ScenarioRuntimeError(`the harness cannot make a key share for group 0x${group.toString(16)}`);
+    return this.config.provider.keyExchange(name).generate(this.config.ephemeralKey?.(group));
+  }
+
+  build(name: string): HandshakeMessage {
+    switch (name) {
+      case 'ClientHello': {
+        const cookie = this.hrr ? findExt(this.hrr.extensions, 'cookie')?.cookie : undefined;
+        const ch = buildClientHello(this.config, {
+          keyShares: this.keyShares,
+          sessionId: this.sessionId,
+          random: this.random,
+          cookie,
+          earlyData: !!(this.offeredPsk && this.config.earlyData && !this.hrr),
+          psk: this.offeredPsk,
+        });
+        if (this.offeredPsk) this.earlySecret = fillPskBinder(ch, this.offeredPsk, this.config.provider, this.transcript);
+        return ch;
+      }
+      case 'Finished':
+        if (this.suite && this.clientHsSecret) {
+          return { msg_type: 'finished', verify_data: this.suite.ks.finishedVerifyData(this.clientHsSecret, this.transcript.current()) };
+        }
+        return this.generic(name);
+      case 'Certificate': {
+        const ck = this.config.certificates[0];
+        return {
+          msg_type: 'certificate',
+          form: 'tls13',
+          certificate_request_context: this.certRequest?.certificate_request_context ?? new Uint8Array(0),
+          certificate_list: ck ? ck.chain.map((d) => ({ cert_data: d, extensions: [] })) : [],
+        };
+      }
+      case 'CertificateVerify': {
+        const ck = this.config.certificates[0];
+        if (!ck || !this.suite) return this.generic(name);
+        const accepted = findExt(this.certRequest?.extensions, 'signature_algorithms')?.supported_signature_algorithms ?? this.config.signatureSchemes;
+        const scheme = chooseScheme(ck.key, accepted, this.config.signatureSchemes) ?? this.config.signatureSchemes[0];
+        const content = certificateVerifyContent('client', this.transcript.current());
+        return { msg_type: 'certificate_verify', algorithm: scheme, signature: this.config.provider.sign(schemeName(scheme)!, ck.key, content) };
+      }
+      default:
+        return this.generic(name);
+    }
+  }
+
+  protected afterSend(msg: HandshakeMessage | undefined, _bytes: Uint8Array): void {
+    if (!msg) return;
+    if (msg.msg_type === 'client_hello') {
+      this.clientHello = msg;
+      this.rl.flush();
+      this.rl.writeVersion = ProtocolVersion.TLS1_2;
+      // 0-RTT: early keys for the data that follows the first ClientHello (RFC 8446 2.3).
+      if (this.offeredPsk && findExt(msg.extensions, 'early_data') && this.earlySecret) {
+        const suite = new Tls13Suite(this.config.provider, this.offeredPsk.cipherSuite);
+        this.transcript.start(suite.hash);
+        this.suite = suite;
+        this.rl.setWriteProtection(suite.protection(suite.ks.clientEarlyTrafficSecret(this.earlySecret, this.transcript.current())));
+        this.writeEpoch = 'early';
+      }
+    } else if (msg.msg_type === 'end_of_early_data') {
+      this.setWrite(this.clientHsSecret, 'handshake');
+    } else if (msg.msg_type === 'finished' && this.serverFinished) {
+      this.resumptionMaster = this.masterSecret && this.suite?.ks.resumptionMasterSecret(this.masterSecret, this.transcript.current());
+      this.setWrite(this.clientAppSecret, 'application');
+      this.handshakeDone = true;
+    } else if (msg.msg_type === 'key_update') {
+      this.updateWrite();
+    }
+  }
+
+  protected afterReceive(msg: HandshakeMessage, raw: Uint8Array): Violation | undefined {
+    const prov = this.config.provider;
+    switch (msg.msg_type) {
+      case 'hello_retry_request': {
+        const params = suiteParams(msg.cipher_suite);
+        if (!params || params.version !== 'TLS1.3') {
+          this.transcript.add(raw);
+          return { rule: 'RFC 8446 4.1.3', message: `HelloRetryRequest with cipher suite 0x${msg.cipher_suite.toString(16)}, not offered` };
+        }
+        this.suite = new Tls13Suite(prov, msg.cipher_suite);
+        this.transcript.start(this.suite.hash);
+        this.transcript.replaceWithMessageHash();
+        this.transcript.add(raw);
+        this.hrr = msg;
+        const g = findExt(msg.extensions, 'key_share')?.selected_group;
+        if (g !== undefined && groupName(g)) {
+          this.keyShares.clear();
+          this.keyShares.set(g, this.share(g));
+        }
+        // The record layer goes back to plaintext writes if 0-RTT keys were on (RFC 8446 4.2.10).
+        if (this.writeEpoch === 'early') {
+          this.rl.setWriteProtection(null);
+          this.writeEpoch = 'plaintext';
+        }
+        return undefined;
+      }
+      case 'server_hello': {
+        const params = suiteParams(msg.cipher_suite);
+        if (!params || params.version !== 'TLS1.3') {
+          this.transcript.add(raw);
+          return { rule: 'RFC 8446 4.1.3', message: `ServerHello with cipher suite 0x${msg.cipher_suite.toString(16)}, not a TLS 1.3 suite offered` };
+        }
+        this.suite = new Tls13Suite(prov, msg.cipher_suite);
+        this.transcript.start(this.suite.hash);
+        this.transcript.add(raw);
+        const share = findExt(msg.extensions, 'key_share')?.server_share;
+        const pskSel = findExt(msg.extensions, 'pre_shared_key')?.selected_identity;
+        let shared: Uint8Array | undefined;
+        if (share) {
+          const kp = this.keyShares.get(share.group);
+          if (!kp) return { rule: 'RFC 8446 4.2.8', message: `ServerHello key_share for group 0x${share.group.toString(16)}, which the client did not send` };
+          try {
+            shared = prov.keyExchange(groupName(share.group)!).sharedSecret(kp.privateKey, share.key_exchange);
+          } catch (e) {
+            if (e instanceof CryptoError) return { rule: 'RFC 8446 4.2.8.2', message: `server key share: ${e.message}` };
+            throw e;
+          }
+        } else if (pskSel === undefined) {
+          return { rule: 'RFC 8446 9.2', message: 'ServerHello has neither key_share nor pre_shared_key' };
+        }
+        const psk = pskSel !== undefined && this.offeredPsk ? this.offeredPsk.psk : undefined;
+        const early = psk && this.earlySecret ? this.earlySecret : this.suite.ks.earlySecret(psk);
+        this.handshakeSecret = this.suite.ks.handshakeSecret(early, shared);
+        const th = this.transcript.current();
+        this.clientHsSecret = this.suite.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
+        this.serverHsSecret = this.suite.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
+        this.setRead(this.serverHsSecret, 'handshake');
+        if (this.writeEpoch !== 'early') this.setWrite(this.clientHsSecret, 'handshake');
+        const sv = findExt(msg.extensions, 'supported_versions')?.selected_version;
+        if (sv !== ProtocolVersion.TLS1_3) return { rule: 'RFC 8446 4.2.1', message: `ServerHello selects version 0x${(sv ?? msg.legacy_version).toString(16)}` };
+        if (this.clientHello && !equalBytes(msg.legacy_session_id_echo, this.clientHello.legacy_session_id)) {
+          return { rule: 'RFC 8446 4.1.3', message: 'legacy_session_id_echo does not match the ClientHello' };
+        }
+        return undefined;
+      }
+      case 'certificate_request':
+        this.transcript.add(raw);
+        if (msg.form === 'tls13') this.certRequest = msg;
+        return undefined;
+      case 'certificate': {
+        this.transcript.add(raw);
+        if (msg.form !== 'tls13') return undefined;
+        if (msg.certificate_list.length === 0) return { rule: 'RFC 8446 4.4.2.4', message: 'empty server Certificate' };
+        return this.checkChain(msg.certificate_list.map((e) => e.cert_data), 'serverAuth', this.config.hostnameCheck ? this.config.serverName : undefined);
+      }
+      case 'certificate_verify': {
+        const v = this.checkCertificateVerify(msg, 'server');
+        this.transcript.add(raw);
+        return v;
+      }
+      case 'finished': {
+        const v = this.checkFinished(msg.verify_data, this.serverHsSecret, 'server');
+        this.transcript.add(raw);
+        this.serverFinished = true;
+        if (this.suite && this.handshakeSecret) {
+          this.masterSecret = this.suite.ks.masterSecret(this.handshakeSecret);
+          const th = this.transcript.current();
+          this.clientAppSecret = this.suite.ks.clientApplicationTrafficSecret0(this.masterSecret, th);
+          this.serverAppSecret = this.suite.ks.serverApplicationTrafficSecret0(this.masterSecret, th);
+          this.setRead(this.serverAppSecret, 'application');
+        }
+        return v;
+      }
+      case 'new_session_ticket':
+        if (msg.form === 'tls13' && this.suite && this.resumptionMaster) {
+          this.tickets.push({
+            ticket: msg.ticket,
+            psk: this.suite.ks.resumptionPsk(this.resumptionMaster, msg.ticket_nonce),
+            cipherSuite: this.suite.code,
+            receivedAt: this.config.now(),
+            lifetimeSeconds: msg.ticket_lifetime,
+            ageAdd: msg.ticket_age_add,
+            maxEarlyData: findExt(msg.extensions, 'early_data')?.max_early_data_size ?? 0,
+          });
+        }
+        return undefined;
+      case 'key_update':
+        this.updateRead();
+        return undefined;
+      default:
+        this.transcript.add(raw);
+        return undefined;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+/** The harness as a TLS 1.3 server, talking to a target client. */
+export class ServerPeer13 extends Peer13 {
+  readonly role = 'server' as const;
+  clientHello: ClientHello | undefined;
+  private firstClientHello: ClientHello | undefined;
+  private hrrGroup: number | undefined;
+  private serverFinishedSent = false;
+  clientFinished = false;
+  private certRequested = false;
+  private ticketIndex = 0;
+
+  build(name: string): HandshakeMessage {
+    const c = this.config;
+    const ch = this.clientHello;
+    switch (name) {
+      case 'HelloRetryRequest': {
+        const offered = findExt(ch?.extensions, 'supported_groups')?.named_group_list ?? [];
+        const shared = new Set((findExt(ch?.extensions, 'key_share')?.client_shares ?? []).map((s) => s.group));
+        const group = c.groups.find((g) => offered.includes(g) && !shared.has(g) && groupName(g)) ?? c.groups[0];
+        const exts: Extension[] = [{ type: 'key_share', selected_group: group }];
+        if (c.helloRetryCookie) exts.push({ type: 'cookie', cookie: c.cookieFactory?.() ?? c.random(32) });
+        exts.push({ type: 'supported_versions', selected_version: ProtocolVersion.TLS1_3 });
+        return {
+          msg_type: 'hello_retry_request',
+          legacy_version: ProtocolVersion.TLS1_2,
+          legacy_session_id_echo: ch?.legacy_session_id ?? new Uint8Array(0),
+          cipher_suite: this.chooseSuite(),
+          legacy_compression_method: 0,
+          extensions: exts,
+        };
+      }
+      case 'ServerHello': {
+        const exts: Extension[] = [];
+        const share = this.chooseShare();
+        if (share) exts.push({ type: 'key_share', server_share: { group: share.group, key_exchange: share.kp.publicKey } });
+        exts.push({ type: 'supported_versions', selected_version: ProtocolVersion.TLS1_3 });
+        this.pendingShare = share;
+        return {
+          msg_type: 'server_hello',
+          legacy_version: ProtocolVersion.TLS1_2,
+          random: c.random(32),
+          legacy_session_id_echo: ch?.legacy_session_id ?? new Uint8Array(0),
+          cipher_suite: this.chooseSuite(),
+          legacy_compression_method: 0,
+          extensions: exts,
+        };
+      }
+      case 'EncryptedExtensions': {
+        const exts: Extension[] = [];
+        const alpn = findExt(ch?.extensions, 'application_layer_protocol_negotiation');
+        if (alpn && c.alpn.length > 0) {
+          const offered = alpn.protocol_name_list.map((p) => new TextDecoder().decode(p));
+          const chosen = c.alpn.find((p) => offered.includes(p));
+          if (chosen) exts.push({ type: 'application_layer_protocol_negotiation', protocol_name_list: [new TextEncoder().encode(chosen)] });
+        }
+        if (findExt(ch?.extensions, 'server_name')) exts.push({ type: 'server_name' });
+        return { msg_type: 'encrypted_extensions', extensions: exts };
+      }
+      case 'CertificateRequest':
+        return {
+          msg_type: 'certificate_request',
+          form: 'tls13',
+          certificate_request_context: new Uint8Array(0),
+          extensions: [{ type: 'signature_algorithms', supported_signature_algorithms: [...c.signatureSchemes] }],
+        };
+      case 'Certificate': {
+        const ck = this.chooseCertificate()?.ck;
+        return {
+          msg_type: 'certificate',
+          form: 'tls13',
+          certificate_request_context: new Uint8Array(0),
+          certificate_list: ck ? ck.chain.map((d) => ({ cert_data: d, extensions: [] })) : [],
+        };
+      }
+      case 'CertificateVerify': {
+        const chosen = this.chooseCertificate();
+        if (!chosen) return this.generic(name);
+        const content = certificateVerifyContent('server', this.transcript.current());
+        return { msg_type: 'certificate_verify', algorithm: chosen.scheme, signature: c.provider.sign(schemeName(chosen.scheme)!, chosen.ck.key, content) };
+      }
+      case 'Finished':
+        if (this.suite && this.serverHsSecret && !this.serverFinishedSent) {
+          return { msg_type: 'finished', verify_data: this.suite.ks.finishedVerifyData(this.serverHsSecret, this.transcript.current()) };
+        }
+        return this.generic(name);
+      case 'NewSessionTicket': {
+        if (!this.suite || !this.masterSecret || !this.clientFinished) return this.generic(name);
+        const rms = this.suite.ks.resumptionMasterSecret(this.masterSecret, this.transcript.current());
+        const nonce = Uint8Array.of(this.ticketIndex++);
+        const ageAdd = new DataView(c.random(4).buffer).getUint32(0);
+        const psk = this.suite.ks.resumptionPsk(rms, nonce);
+        const ticket = sealTicket(c.provider, c.ticketKey, { psk, cipherSuite: this.suite.code, issuedAt: c.now(), lifetimeSeconds: c.ticketLifetime, ageAdd, maxEarlyData: c.maxEarlyData, alpn: '' }, c.random(12));
+        return { msg_type: 'new_session_ticket', form: 'tls13', ticket_lifetime: c.ticketLifetime, ticket_age_add: ageAdd, ticket_nonce: nonce, ticket, extensions: [] };
+      }
+      default:
+        return this.generic(name);
+    }
+  }
+
+  private pendingShare: { group: number; kp: KeyPair; peer: Uint8Array } | undefined;
+
+  private chooseSuite(): number {
+    const offered = this.clientHello?.cipher_suites ?? [];
+    return this.config.cipherSuites.find((s) => offered.includes(s)) ?? this.config.cipherSuites[0];
+  }
+
+  private chooseShare(): { group: number; kp: KeyPair; peer: Uint8Array } | undefined {
+    const shares = findExt(this.clientHello?.extensions, 'key_share')?.client_shares ?? [];
+    const pick = this.config.groups.map((g) => shares.find((s) => s.group === g)).find((s) => s && groupName(s.group)) ?? shares.find((s) => groupName(s.group));
+    if (!pick) return undefined;
+    const kx = this.config.provider.keyExchange(groupName(pick.group)!);
+    return { group: pick.group, kp: kx.generate(this.config.ephemeralKey?.(pick.group)), peer: pick.key_exchange };
+  }
+
+  private chooseCertificate(): { ck: EndpointConfig['certificates'][number]; scheme: number } | undefined {
+    const accepted = findExt(this.clientHello?.extensions, 'signature_algorithms')?.supported_signature_algorithms ?? this.config.signatureSchemes;
+    for (const ck of this.config.certificates) {
+      const scheme = chooseScheme(ck.key, accepted, this.config.signatureSchemes);
+      if (scheme !== undefined) return { ck, scheme };
+    }
+    const ck = this.config.certificates[0];
+    return ck ? { ck, scheme: chooseScheme(ck.key, this.config.signatureSchemes, this.config.signatureSchemes) ?? this.config.signatureSchemes[0] } : undefined;
+  }
+
+  protected afterSend(msg: HandshakeMessage | undefined, _bytes: Uint8Array): void {
+    if (!msg) return;
+    const prov = this.config.provider;
+    switch (msg.msg_type) {
+      case 'hello_retry_request':
+        this.hrrGroup = findExt(msg.extensions, 'key_share')?.selected_group;
+        return;
+      case 'server_hello': {
+        const share = findExt(msg.extensions, 'key_share')?.server_share;
+        let shared: Uint8Array | undefined;
+        if (share && this.pendingShare && share.group === this.pendingShare.group) {
+          try {
+            shared = prov.keyExchange(groupName(share.group)!).sharedSecret(this.pendingShare.kp.privateKey, this.pendingShare.peer);
+          } catch (e) {
+            if (!(e instanceof CryptoError)) throw e;
+          }
+        }
+        const suite = this.suite!;
+        this.handshakeSecret = suite.ks.handshakeSecret(suite.ks.earlySecret(), shared);
+        const th = this.transcript.current();
+        this.clientHsSecret = suite.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
+        this.serverHsSecret = suite.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
+        this.rl.flush();
+        this.setWrite(this.serverHsSecret, 'handshake');
+        this.setRead(this.clientHsSecret, 'handshake');
+        return;
+      }
+      case 'certificate_request':
+        this.certRequested = true;
+        return;
+      case 'finished':
+        if (this.serverFinishedSent || !this.suite || !this.handshakeSecret) return;
+        this.serverFinishedSent = true;
+        this.masterSecret = this.suite.ks.masterSecret(this.handshakeSecret);
+        {
+          const th = this.transcript.current();
+          this.clientAppSecret = this.suite.ks.clientApplicationTrafficSecret0(this.masterSecret, th);
+          this.serverAppSecret = this.suite.ks.serverApplicationTrafficSecret0(this.masterSecret, th);
+        }
+        this.setWrite(this.serverAppSecret, 'application');
+        return;
+      case 'key_update':
+        this.updateWrite();
+        return;
+    }
+  }
+
+  protected override beforeSend(msg: HandshakeMessage): void {
+    if (msg.msg_type === 'hello_retry_request' || msg.msg_type === 'server_hello') {
+      const params = suiteParams(msg.cipher_suite);
+      if (!params || params.version !== 'TLS1.3') throw new ScenarioRuntimeError(`the harness cannot run cipher suite 0x${msg.cipher_suite.toString(16)}`);
+      this.suite = new Tls13Suite(this.config.provider, msg.cipher_suite);
+      this.transcript.start(this.suite.hash);
+      // RFC 8446 4.4.1: ClientHello1 becomes message_hash(ClientHello1); the HelloRetryRequest follows it.
+      if (msg.msg_type === 'hello_retry_request') this.transcript.replaceWithMessageHash();
+    }
+  }
+
+  protected afterReceive(msg: HandshakeMessage, raw: Uint8Array): Violation | undefined {
+    switch (msg.msg_type) {
+      case 'client_hello':
+        this.transcript.add(raw);
+        this.firstClientHello ??= msg;
+        this.clientHello = msg;
+        if (this.hrrGroup !== undefined) {
+          const shares = findExt(msg.extensions, 'key_share')?.client_shares ?? [];
+          // RFC 8446 4.2.8: after a HelloRetryRequest, exactly one share, for the selected group.
+          if (shares.length !== 1 || shares[0].group !== this.hrrGroup) {
+            return { rule: 'RFC 8446 4.2.8', message: `second ClientHello shares [${shares.map((s) => s.group).join(', ')}], expected group ${this.hrrGroup}` };
+          }
+        }
+        return undefined;
+      case 'certificate': {
+        this.transcript.add(raw);
+        if (msg.form !== 'tls13' || msg.certificate_list.length === 0) return undefined;
+        return this.checkChain(msg.certificate_list.map((e) => e.cert_data), 'clientAuth');
+      }
+      case 'certificate_verify': {
+        const v = this.checkCertificateVerify(msg, 'client');
+        this.transcript.add(raw);
+        return v;
+      }
+      case 'finished': {
+        const v = this.checkFinished(msg.verify_data, this.clientHsSecret, 'client');
+        this.transcript.add(raw);
+        this.clientFinished = true;
+        this.setRead(this.clientAppSecret, 'application');
+        void this.certRequested;
+        return v;
+      }
+      case 'key_update':
+        this.updateRead();
+        return undefined;
+      default:
+        this.transcript.add(raw);
+        return undefined;
+    }
+  }
+}
+
+/** Content type codes by name, for record options. */
+export function contentTypeCode(v: number | string): number {
+  if (typeof v === 'number') return v;
+  const c = (ContentType as Record<string, number>)[v];
+  if (c === undefined) throw new ScenarioRuntimeError(`unknown content type '${v}'`);
+  return c;
+}

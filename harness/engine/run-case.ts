@@ -1,0 +1,539 @@
+/**
+ * Runs one scenario case against a target: opens the connection, plays the steps with the harness's own
+ * peer (peer13.ts), matches what the target does against the expectations, and returns a verdict with the
+ * whole conversation. Every target behaviour (garbage, silence, reset, crash) ends in a verdict within the
+ * case's time limit; a mistake in the scenario ends in verdict `error`.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { AlertDescription, AlertLevel, ContentType, NamedGroup, nameOf } from '../../implementations/reference/codec/enums.ts';
+import { decodeHandshakeBody, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
+import { makeConfig, type EndpointConfig, type StoredTicket } from '../../implementations/reference/connection/config.ts';
+import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
+import type { Expectation, MessageExpectation, PeerConfig, ScenarioCase, Step } from '../scenario/model.ts';
+import type { Capabilities, Target, TargetConnection } from '../targets/types.ts';
+import type { CaseResult, TranscriptEntry, Verdict } from './result.ts';
+import { ScenarioRuntimeError, applySet, checkWhere, describe, toNumber } from './fields.ts';
+import { encodeMutated } from './mutate.ts';
+import { ClientPeer13, Peer13, ServerPeer13, contentTypeCode, type Observation } from './peer13.ts';
+import { Wire } from './wire.ts';
+import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
+
+export interface RunCaseOptions {
+  /** The whole case must finish within this many ms. */
+  timeoutMs: number;
+  /** How long an `expect` waits for the target before it counts as silence (bounded by the case limit). */
+  expectTimeoutMs?: number;
+  /** How long an optional expectation at the end waits before it is taken as absent. */
+  optionalGraceMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Ends the case with a verdict (thrown inside the step loop, caught in runCase). */
+class CaseEnd extends Error {
+  constructor(
+    readonly verdict: Verdict,
+    readonly reason: string,
+    readonly expected?: string,
+    readonly observed?: string,
+  ) {
+    super(reason);
+  }
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/** What is missing from the target for this case, or undefined when it can run. */
+export function missingCapability(c: ScenarioCase, caps: Capabilities): string | undefined {
+  const s = c.scenario;
+  if (!caps.roles.includes(s.target)) return `the target cannot play the ${s.target} role`;
+  const versions = c.requires.versions ?? s.versions;
+  const v = versions.find((x) => !caps.versions.includes(x));
+  if (v) return `the target does not support ${v}`;
+  const lists: [string, string[] | undefined, string[]][] = [
+    ['cipher suite', [...(c.requires.cipher_suites ?? []), ...(c.config.cipher_suites ?? [])], caps.cipher_suites],
+    ['group', [...(c.requires.groups ?? []), ...(c.config.groups ?? [])], caps.groups],
+    ['signature scheme', c.requires.signature_schemes, caps.signature_schemes],
+    ['feature', c.requires.features, caps.features],
+  ];
+  for (const [what, need, have] of lists) {
+    const miss = (need ?? []).filter((n) => !have.includes(n));
+    // A peer config that offers several may still run if the target has one of them; a requirement needs all.
+    if (what === 'cipher suite' || what === 'group') {
+      const offered = what === 'cipher suite' ? c.config.cipher_suites : c.config.groups;
+      const required = what === 'cipher suite' ? c.requires.cipher_suites : c.requires.groups;
+      const reqMiss = (required ?? []).filter((n) => !have.includes(n));
+      if (reqMiss.length) return `the target lacks ${what} ${reqMiss.join(', ')}`;
+      if (offered && offered.length > 0 && !offered.some((n) => have.includes(n))) return `the target supports none of the ${what}s ${offered.join(', ')}`;
+      continue;
+    }
+    if (miss.length) return `the target lacks ${what} ${miss.join(', ')}`;
+  }
+  return undefined;
+}
+
+function codes(names: string[] | undefined, field: string): number[] | undefined {
+  return names?.map((n, i) => toNumber(n, field, `config.${field}[${i}]`));
+}
+
+/** The harness peer's endpoint configuration for a case. */
+export function peerConfig(c: PeerConfig, role: 'client' | 'server'): EndpointConfig {
+  const certs = {
+    rsa: TEST_PKI.rsa,
+    p256: TEST_PKI.p256,
+    p384: TEST_PKI.p384,
+    ed25519: TEST_PKI.ed25519,
+    client: TEST_PKI.client,
+  } as Record<string, () => EndpointConfig['certificates'][number]>;
+  let certificates: EndpointConfig['certificates'];
+  if (c.certificate) {
+    const load = certs[c.certificate];
+    if (!load) throw new ScenarioRuntimeError(`config.certificate: unknown test certificate '${c.certificate}' (one of ${Object.keys(certs).join(', ')})`);
+    certificates = [load()];
+  } else certificates = role === 'server' ? [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519()] : [];
+  const base = makeConfig();
+  return makeConfig({
+    cipherSuites: codes(c.cipher_suites, 'cipher_suite') ?? base.cipherSuites,
+    groups: codes(c.groups, 'group') ?? [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1],
+    keyShareGroups: codes(c.key_share_groups, 'group'),
+    signatureSchemes: codes(c.signature_schemes, 'algorithm') ?? base.signatureSchemes,
+    alpn: c.alpn ?? [],
+    serverName: role === 'client' ? (c.server_name ?? 'localhost') : undefined,
+    middleboxCompat: c.middlebox_compat ?? false,
+    certificates,
+    trustRoots: TEST_PKI.ca(),
+    verifyPeer: true,
+    requestClientCert: c.request_client_certificate ?? false,
+    helloRetryCookie: false,
+    earlyData: c.early_data !== undefined ? new TextEncoder().encode(c.early_data) : undefined,
+  });
+}
+
+interface Conn {
+  wire: Wire;
+  peer: Peer13;
+  /** Observations not yet consumed by an expectation. */
+  queue: Observation[];
+  closedSeen: boolean;
+}
+
+export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOptions): Promise<CaseResult> {
+  const started = Date.now();
+  const deadline = started + opts.timeoutMs;
+  const transcript: TranscriptEntry[] = [];
+  const note = (dir: TranscriptEntry['dir'], kind: string, name: string, extra: Partial<TranscriptEntry> = {}) =>
+    transcript.push({ t: Date.now() - started, dir, kind, name, ...extra });
+  const base = {
+    id: c.id,
+    scenarioId: c.scenario.id,
+    title: c.scenario.title,
+    rfc: c.scenario.rfc,
+    params: c.params,
+  };
+  const finish = (verdict: Verdict, extra: Partial<CaseResult> = {}): CaseResult => ({
+    ...base,
+    verdict,
+    durationMs: Date.now() - started,
+    transcript,
+    ...extra,
+  });
+
+  const missing = missingCapability(c, target.capabilities);
+  if (missing) return finish('skip', { reason: missing });
+  if (!c.scenario.versions.includes('tls13')) return finish('skip', { reason: 'the harness peer speaks TLS 1.3 only for now' });
+
+  const role = c.scenario.target === 'server' ? 'client' : 'server';
+  let config: EndpointConfig;
+  try {
+    config = peerConfig(c.config, role);
+  } catch (e) {
+    return finish('error', { reason: `scenario: ${(e as Error).message}` });
+  }
+
+  const ac = new AbortController();
+  const onAbort = () => ac.abort();
+  opts.signal?.addEventListener('abort', onAbort);
+  const timer = setTimeout(() => ac.abort(), Math.max(0, deadline - Date.now()));
+  let listener: Server | undefined;
+  let conn: Conn | undefined;
+  let lenient: string | undefined;
+  let stepIndex = -1;
+
+  const open = async (resume?: StoredTicket): Promise<Conn> => {
+    let tc: TargetConnection;
+    if (c.scenario.target === 'server') {
+      tc = await target.connect({ caseId: c.id, signal: ac.signal });
+    } else {
+      if (!target.launchClient) throw new CaseEnd('error', 'the target has no client role adapter');
+      listener ??= await listen();
+      const addr = listener.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      const accepted = acceptOne(listener, deadline);
+      await target.launchClient({ caseId: c.id, listen: { host: '127.0.0.1', port }, signal: ac.signal });
+      const sock = await accepted;
+      if (!sock) throw new CaseEnd('fail', 'the target client did not connect', 'a connection', 'none within the time limit');
+      tc = { stream: sock, peer: `${sock.remoteAddress}:${sock.remotePort}` };
+    }
+    note('note', 'connect', tc.peer);
+    const peer = role === 'client' ? new ClientPeer13(config, resume) : new ServerPeer13(config);
+    peer.rl.acceptPlaintextAlerts = true;
+    return { wire: new Wire(tc.stream), peer, queue: [], closedSeen: false };
+  };
+
+  try {
+    conn = await open();
+    for (stepIndex = 0; stepIndex < c.steps.length; stepIndex++) {
+      if (ac.signal.aborted) throw new CaseEnd(opts.signal?.aborted ? 'error' : 'fail', opts.signal?.aborted ? 'interrupted' : `the case did not finish within ${opts.timeoutMs} ms`);
+      const step = c.steps[stepIndex];
+      const r = await runStep(step, conn);
+      if (r?.lenient) lenient ??= r.lenient;
+      if (r?.reconnect) {
+        const tickets = conn.peer instanceof ClientPeer13 ? conn.peer.tickets : [];
+        conn.wire.destroy();
+        conn = await open(r.reconnect === 'resume' ? tickets[0] : undefined);
+      }
+    }
+    const crash = target.takeCrash?.();
+    if (crash) return finish('fail', { reason: `the target crashed: ${crash}`, observed: crash });
+    return finish(lenient ? 'lenient' : 'pass', lenient ? { reason: lenient } : {});
+  } catch (e) {
+    const crash = target.takeCrash?.();
+    const step = stepIndex >= 0 && stepIndex < c.steps.length ? { index: stepIndex, loc: c.steps[stepIndex].loc } : undefined;
+    if (e instanceof CaseEnd) {
+      const reason = crash ? `${e.reason}; the target crashed: ${crash}` : e.reason;
+      return finish(e.verdict, { reason, expected: e.expected, observed: e.observed, step });
+    }
+    if (e instanceof ScenarioRuntimeError) return finish('error', { reason: `scenario: ${e.message}`, step });
+    return finish('error', { reason: `harness: ${(e as Error).stack ?? String(e)}`, step });
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
+    conn?.wire.destroy();
+    listener?.close();
+  }
+
+  // ---- steps ------------------------------------------------------------------------------------------
+
+  async function runStep(step: Step, cn: Conn): Promise<{ lenient?: string; reconnect?: 'resume' | 'new' } | void> {
+    const { peer, wire } = cn;
+    switch (step.kind) {
+      case 'send': {
+        const msg = peer.build(step.message);
+        applySet(msg, step.set);
+        const bytes = encodeMutated(msg, step.mutate);
+        const ro = step.record;
+        let decoded: HandshakeMessage | undefined = msg;
+        const type = ro.content_type !== undefined ? contentTypeCode(ro.content_type) : ContentType.handshake;
+        const splitAt = ro.fragment_at ?? (ro.max_fragment ? range(ro.max_fragment, bytes.length, ro.max_fragment) : undefined);
+        const savedVersion = peer.rl.writeVersion;
+        if (ro.version !== undefined) {
+          peer.rl.flush();
+          peer.rl.writeVersion = ro.version;
+        }
+        if (splitAt || ro.plaintext || type !== ContentType.handshake) {
+          peer.rl.flush();
+          peer.rl.send(type, bytes, { splitAt: splitAt ?? [], plaintext: ro.plaintext });
+        } else peer.rl.send(ContentType.handshake, bytes);
+        const epoch = ro.plaintext ? 'plaintext' : peer.writeEpoch;
+        if (ro.version !== undefined) {
+          peer.rl.flush();
+          peer.rl.writeVersion = savedVersion;
+        }
+        if (step.mutate.length > 0) decoded = tryDecode(bytes) ?? msg;
+        note('sent', 'handshake', step.message, { detail: describe(decoded), epoch });
+        if (!ro.coalesce) await flush(cn, ro.tcp_split, ro.length);
+        peer.commit(decoded, bytes);
+        return;
+      }
+      case 'send_raw': {
+        const bytes = Uint8Array.from(Buffer.from(step.hex, 'hex'));
+        if (step.layer === 'handshake') {
+          peer.rl.send(step.content_type ?? ContentType.handshake, bytes);
+          note('sent', 'raw', 'handshake bytes', { wire: step.hex, epoch: peer.writeEpoch });
+          await flush(cn);
+          peer.commit(tryDecode(bytes), bytes);
+        } else {
+          await flush(cn);
+          note('sent', 'raw', `${step.layer} bytes`, { wire: step.hex });
+          await wire.write(bytes);
+        }
+        return;
+      }
+      case 'send_application_data':
+        peer.rl.send(ContentType.application_data, step.data);
+        note('sent', 'application_data', `${step.data.length} bytes`, { epoch: peer.writeEpoch, detail: printable(step.data) });
+        await flush(cn);
+        return;
+      case 'send_alert':
+        peer.rl.send(ContentType.alert, Uint8Array.of(step.level, step.description));
+        note('sent', 'alert', nameOf(AlertDescription, step.description, 2), { epoch: peer.writeEpoch });
+        await flush(cn);
+        return;
+      case 'send_change_cipher_spec':
+        peer.rl.send(ContentType.change_cipher_spec, Uint8Array.of(1));
+        note('sent', 'change_cipher_spec', 'ChangeCipherSpec');
+        await flush(cn);
+        return;
+      case 'close_notify':
+        peer.rl.send(ContentType.alert, Uint8Array.of(AlertLevel.warning, AlertDescription.close_notify));
+        note('sent', 'alert', 'close_notify', { epoch: peer.writeEpoch });
+        await flush(cn);
+        return;
+      case 'key_update': {
+        const msg: HandshakeMessage = { msg_type: 'key_update', request_update: step.request_update ? 1 : 0 };
+        const bytes = encodeMutated(msg, []);
+        peer.rl.send(ContentType.handshake, bytes);
+        note('sent', 'handshake', 'KeyUpdate', { detail: describe(msg), epoch: peer.writeEpoch });
+        await flush(cn);
+        peer.commit(msg, bytes);
+        return;
+      }
+      case 'wait':
+        await pump(cn, Math.min(deadline, Date.now() + step.ms), () => false);
+        return;
+      case 'reconnect':
+        note('note', 'reconnect', step.resume ? 'resume' : 'new connection');
+        return { reconnect: step.resume ? 'resume' : 'new' };
+      case 'expect':
+        return expect(step.expect, cn);
+    }
+  }
+
+  async function flush(cn: Conn, tcpSplit?: number[], forcedLength?: number): Promise<void> {
+    const out = cn.peer.rl.takeOutput();
+    if (out.length === 0) return;
+    if (forcedLength !== undefined && out.length >= 5) {
+      // A wrong length in the first record header.
+      out[3] = (forcedLength >> 8) & 0xff;
+      out[4] = forcedLength & 0xff;
+    }
+    transcript.at(-1)!.wire = hex(out);
+    await cn.wire.write(out, tcpSplit);
+  }
+
+  /** Read until `done` says stop or the deadline passes; observations go to the queue. */
+  async function pump(cn: Conn, until: number, done: () => boolean): Promise<void> {
+    while (!done()) {
+      const r = await cn.wire.read(Math.min(until, deadline));
+      if (r.kind === 'timeout') return;
+      if (r.kind === 'data') {
+        for (const o of cn.peer.ingest(r.bytes)) {
+          cn.queue.push(o);
+          record(o, r.bytes);
+        }
+        continue;
+      }
+      if (!cn.closedSeen) {
+        cn.closedSeen = true;
+        const o: Observation = r.kind === 'eof' ? { kind: 'close', how: 'eof' } : { kind: 'close', how: 'reset', detail: r.detail };
+        cn.queue.push(o);
+        record(o);
+      }
+      return;
+    }
+  }
+
+  function record(o: Observation, wireBytes?: Uint8Array): void {
+    const w = wireBytes ? hex(wireBytes) : undefined;
+    switch (o.kind) {
+      case 'handshake':
+        note('received', 'handshake', o.name, {
+          detail: o.msg ? describe(o.msg) : { decode_error: o.decodeError, bytes: hex(o.raw) },
+          epoch: o.epoch,
+          ...(o.violation ? { wire: w } : {}),
+        });
+        if (o.violation) note('note', 'violation', `${o.violation.rule}: ${o.violation.message}`);
+        return;
+      case 'alert':
+        note('received', 'alert', o.name, { detail: { level: nameOf(AlertLevel, o.level, 2) }, epoch: o.epoch });
+        return;
+      case 'change_cipher_spec':
+        note('received', 'change_cipher_spec', 'ChangeCipherSpec', { epoch: o.epoch });
+        return;
+      case 'application_data':
+        note('received', 'application_data', `${o.data.length} bytes`, { detail: printable(o.data), epoch: o.epoch });
+        return;
+      case 'other':
+        note('received', 'record', `content type ${o.type}`, { epoch: o.epoch });
+        return;
+      case 'record_error':
+        note('received', 'record', `unreadable: ${o.message}`, { wire: w, epoch: o.epoch });
+        return;
+      case 'close':
+        note('received', 'close', o.how === 'eof' ? 'connection closed' : `connection reset (${o.detail})`);
+    }
+  }
+
+  /** The next observation that matters (CCS and, unless wanted, post-handshake tickets are skipped). */
+  async function next(cn: Conn, until: number, keep: (o: Observation) => boolean = () => false): Promise<Observation | undefined> {
+    for (;;) {
+      while (cn.queue.length > 0) {
+        const o = cn.queue.shift()!;
+        if (keep(o)) return o;
+        if (o.kind === 'change_cipher_spec') continue;
+        if (o.kind === 'handshake' && (o.name === 'NewSessionTicket' || o.name === 'KeyUpdate') && !o.violation && !o.decodeError) continue;
+        return o;
+      }
+      if (cn.closedSeen || Date.now() >= Math.min(until, deadline)) return undefined;
+      await pump(cn, until, () => cn.queue.length > 0);
+      if (cn.queue.length === 0 && (cn.closedSeen || Date.now() >= Math.min(until, deadline))) return undefined;
+    }
+  }
+
+  function show(o: Observation | undefined, waitedMs: number): string {
+    if (!o) return `nothing within ${waitedMs} ms`;
+    switch (o.kind) {
+      case 'handshake':
+        return o.decodeError ? `an undecodable handshake message (${o.decodeError})` : o.name;
+      case 'alert':
+        return `alert ${o.name}`;
+      case 'close':
+        return o.how === 'eof' ? 'the connection closed' : `a connection reset (${o.detail})`;
+      case 'record_error':
+        return `an unreadable record (${o.message})`;
+      case 'application_data':
+        return `application data (${o.data.length} bytes)`;
+      case 'change_cipher_spec':
+        return 'ChangeCipherSpec';
+      case 'other':
+        return `a record of content type ${o.type}`;
+    }
+  }
+
+  async function expect(e: Expectation, cn: Conn): Promise<{ lenient?: string } | void> {
+    const wait = opts.expectTimeoutMs ?? 3000;
+    const until = Date.now() + wait;
+    switch (e.kind) {
+      case 'messages': {
+        for (const [i, m] of e.messages.entries()) {
+          const isLast = i === e.messages.length - 1;
+          await expectMessage(m, cn, isLast);
+        }
+        return;
+      }
+      case 'alert': {
+        const o = await next(cn, until);
+        const want = e.alerts.join(' or ');
+        if (o?.kind === 'alert' && e.alerts.includes(o.name)) return;
+        const seen = show(o, wait);
+        const closed = o?.kind === 'close' || (o?.kind === 'alert' && o.description !== undefined) || o?.kind === 'record_error';
+        if (closed && e.lenient) return { lenient: `expected alert ${want}, got ${seen}` };
+        throw new CaseEnd('fail', `expected alert ${want}, got ${seen}`, `alert ${want}`, seen);
+      }
+      case 'close': {
+        const o = await next(cn, until, (x) => x.kind === 'alert');
+        if (o?.kind === 'close') return;
+        if (o?.kind === 'alert' && o.description === AlertDescription.close_notify) return;
+        if (o?.kind === 'alert') {
+          // An error alert, then the close.
+          const after = await next(cn, until);
+          if (!after || after.kind === 'close') return;
+          throw new CaseEnd('fail', `expected the connection to close, got ${show(after, wait)}`, 'close', show(after, wait));
+        }
+        if (o?.kind === 'record_error') return;
+        throw new CaseEnd('fail', `expected the connection to close, got ${show(o, wait)}`, 'close', show(o, wait));
+      }
+      case 'silence': {
+        const o = await next(cn, Date.now() + e.ms);
+        if (o) throw new CaseEnd('fail', `expected silence for ${e.ms} ms, got ${show(o, e.ms)}`, `silence for ${e.ms} ms`, show(o, e.ms));
+        if (cn.closedSeen) throw new CaseEnd('fail', `expected silence for ${e.ms} ms, the connection closed`, 'silence', 'close');
+        return;
+      }
+      case 'application_data': {
+        let got = new Uint8Array(0);
+        for (;;) {
+          const o = await next(cn, until);
+          if (o?.kind !== 'application_data') {
+            if (got.length > 0 && !e.data) return;
+            throw new CaseEnd('fail', `expected application data, got ${show(o, wait)}`, 'application data', show(o, wait));
+          }
+          got = Buffer.concat([got, o.data]);
+          if (!e.data || got.length >= e.data.length) break;
+        }
+        if (e.data && Buffer.compare(Buffer.from(got.subarray(0, e.data.length)), Buffer.from(e.data)) !== 0) {
+          throw new CaseEnd('fail', `application data differs: got ${JSON.stringify(printable(got))}`, JSON.stringify(printable(e.data)), JSON.stringify(printable(got)));
+        }
+        return;
+      }
+      case 'handshake_complete': {
+        const p = cn.peer;
+        if (p instanceof ClientPeer13) {
+          if (p.serverFinished) return;
+          throw new CaseEnd('fail', 'the handshake did not complete: no server Finished', 'handshake complete', 'no server Finished');
+        }
+        const sp = p as ServerPeer13;
+        if (sp.clientFinished) return;
+        const o = await next(cn, until);
+        if (o?.kind === 'handshake' && o.name === 'Finished' && !o.violation) return;
+        throw new CaseEnd('fail', `expected the client to complete the handshake, got ${show(o, wait)}`, 'client Finished', show(o, wait));
+      }
+    }
+  }
+
+  async function expectMessage(m: MessageExpectation, cn: Conn, isLast: boolean): Promise<void> {
+    const wanted = m.names.join(' or ');
+    const wait = m.optional && isLast ? (opts.optionalGraceMs ?? 300) : (opts.expectTimeoutMs ?? 3000);
+    const keepWanted = (o: Observation) => o.kind === 'handshake' && m.names.includes(o.name);
+    let count = 0;
+    for (;;) {
+      const o = await next(cn, Date.now() + wait, keepWanted);
+      if (o?.kind === 'handshake' && m.names.includes(o.name)) {
+        if (o.decodeError) throw new CaseEnd('fail', `${o.name} does not decode: ${o.decodeError}`, wanted, `undecodable ${o.name}`);
+        if (o.violation) throw new CaseEnd('fail', `${o.name} breaks ${o.violation.rule}: ${o.violation.message}`, wanted, `${o.name} (${o.violation.message})`);
+        const bad = checkWhere(o.msg!, m.where);
+        if (bad) throw new CaseEnd('fail', `${o.name}: ${bad}`, `${wanted} where ${JSON.stringify(m.where)}`, bad);
+        count++;
+        if (!m.repeat) return;
+        continue;
+      }
+      if (o) cn.queue.unshift(o);
+      if (count > 0 || m.optional) return;
+      const seen = show(o, wait);
+      throw new CaseEnd('fail', `expected ${wanted}, got ${seen}`, wanted, seen);
+    }
+  }
+}
+
+function tryDecode(bytes: Uint8Array): HandshakeMessage | undefined {
+  if (bytes.length < 4) return undefined;
+  try {
+    const len = (bytes[1] << 16) | (bytes[2] << 8) | bytes[3];
+    if (len !== bytes.length - 4) return undefined;
+    return decodeHandshakeBody(bytes[0], bytes.subarray(4), { version: 'tls13' });
+  } catch {
+    return undefined;
+  }
+}
+
+function range(step: number, end: number, start: number): number[] {
+  const out: number[] = [];
+  for (let i = start; i < end; i += step) out.push(i);
+  return out;
+}
+
+function printable(b: Uint8Array): string {
+  const s = Buffer.from(b.subarray(0, 200)).toString('latin1');
+  return /^[\x20-\x7e\r\n\t]*$/.test(s) ? s + (b.length > 200 ? '...' : '') : Buffer.from(b.subarray(0, 64)).toString('hex') + (b.length > 64 ? '...' : '');
+}
+
+async function listen(): Promise<Server> {
+  const srv = createServer();
+  await listenOnLowPort(srv);
+  return srv;
+}
+
+function acceptOne(srv: Server, deadline: number): Promise<Socket | undefined> {
+  return new Promise((resolve) => {
+    const t = setTimeout(() => {
+      srv.off('connection', on);
+      resolve(undefined);
+    }, Math.max(0, deadline - Date.now()));
+    const on = (s: Socket) => {
+      clearTimeout(t);
+      srv.off('connection', on);
+      s.setNoDelay(true);
+      resolve(s);
+    };
+    srv.on('connection', on);
+  });
+}
+

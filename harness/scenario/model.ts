@@ -1,0 +1,184 @@
+/**
+ * The scenario model: what a scenario YAML file means once loaded and validated. The loader
+ * (loader.ts) turns YAML into these types, with every value's source position kept for error messages;
+ * the engine (harness/engine/) runs them. The README's "Scenario format" section documents the YAML, and
+ * scenario.schema.json describes it for editors.
+ */
+
+/** A position in a scenario file, for error messages and reports (1-based). */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export type Role = 'server' | 'client';
+export type VersionName = 'tls13' | 'tls12';
+
+/** The requirement a scenario tests: TLS-Anvil-style traceability. */
+export interface RfcReference {
+  /** RFC number, e.g. 8446. */
+  doc: number;
+  /** Section, e.g. "4.4.4". */
+  section: string;
+  /** The quoted requirement. */
+  quote: string;
+}
+
+/**
+ * Handshake message names as the RFCs name their structs: ClientHello, ServerHello, HelloRetryRequest,
+ * EncryptedExtensions, Certificate, CertificateRequest, CertificateVerify, Finished, NewSessionTicket,
+ * EndOfEarlyData, KeyUpdate, ServerKeyExchange, ServerHelloDone, ClientKeyExchange, HelloRequest.
+ */
+export type MessageName = string;
+
+/** A value in `set` or `where`: IANA names resolve to code points; `0x..` strings and {hex} are bytes. */
+export type FieldValue = string | number | boolean | null | FieldValue[] | { [key: string]: FieldValue };
+
+/** Where a mutation applies inside the encoded message: a byte offset, or a field path (its first byte). */
+export type Position = { at: number } | { field: string; at?: number };
+
+/** Byte-level mutations, applied in order after the message is encoded (offsets count from the 4-byte header). */
+export type MutateOp =
+  | { op: 'xor'; pos: Position; value: number }
+  | { op: 'set_bytes'; pos: Position; hex: string }
+  /** Keep only the first `length` bytes (or the bytes before `field`). */
+  | { op: 'truncate'; pos: Position }
+  /** Append bytes after the message, outside every length (a trailing-garbage test). */
+  | { op: 'extend'; hex: string }
+  /** Append bytes at the end of a region, inside its length (`field` omitted: the message body). */
+  | { op: 'append'; field?: string; hex: string }
+  /** Write this value in the length prefix of the region at `field` (the handshake length for the message name). */
+  | { op: 'length'; field: string; value: number }
+  /** Extension-list edits, applied to the message before encoding. */
+  | { op: 'insert_extension'; type: string | number; hex?: string; value?: FieldValue; index?: number }
+  | { op: 'remove_extension'; type: string | number }
+  | { op: 'duplicate_extension'; type: string | number }
+  | { op: 'reorder_extensions'; order: (string | number)[] };
+
+/** How a message goes onto the wire. */
+export interface RecordOptions {
+  /** Split the message over records of at most this many bytes. */
+  max_fragment?: number;
+  /** Split the message over records at these offsets. */
+  fragment_at?: number[];
+  /** Keep this message in the same record as the next `send` (coalescing). */
+  coalesce?: boolean;
+  /** Split the bytes over several TCP writes at these offsets (pausing between them). */
+  tcp_split?: number[];
+  /** legacy_record_version of the record(s). */
+  version?: number;
+  /** ContentType written in the record header instead of the real one. */
+  content_type?: number | string;
+  /** Send in a plaintext record even where encryption is due. */
+  plaintext?: boolean;
+  /** A wrong record length field. */
+  length?: number;
+}
+
+export type Step =
+  | {
+      kind: 'send';
+      message: MessageName;
+      /** Field overrides by path (`cipher_suites`, `extensions.key_share.client_shares[0].group`). */
+      set: Record<string, FieldValue>;
+      mutate: MutateOp[];
+      record: RecordOptions;
+      loc: SourceLocation;
+    }
+  | { kind: 'send_raw'; layer: 'record' | 'handshake' | 'tcp'; hex: string; content_type?: number; loc: SourceLocation }
+  | { kind: 'send_application_data'; data: Uint8Array; loc: SourceLocation }
+  | { kind: 'send_alert'; level: number; description: number; loc: SourceLocation }
+  | { kind: 'send_change_cipher_spec'; loc: SourceLocation }
+  | { kind: 'close_notify'; loc: SourceLocation }
+  | { kind: 'key_update'; request_update: boolean; loc: SourceLocation }
+  | { kind: 'wait'; ms: number; loc: SourceLocation }
+  /** Close this connection and open a new one (resuming the session when `resume`). */
+  | { kind: 'reconnect'; resume: boolean; loc: SourceLocation }
+  | { kind: 'expect'; expect: Expectation; loc: SourceLocation };
+
+/** One expected handshake message, with predicates on its decoded fields. */
+export interface MessageExpectation {
+  /** Acceptable message names (one_of); usually one. */
+  names: MessageName[];
+  optional: boolean;
+  /** One or more in a row (e.g. NewSessionTicket). */
+  repeat: boolean;
+  /** Field path -> expected value (names resolve to code points). */
+  where: Record<string, FieldValue>;
+}
+
+export type Expectation =
+  /** These messages, in order. */
+  | { kind: 'messages'; messages: MessageExpectation[] }
+  /**
+   * A fatal alert, one of `alerts` (names). `lenient` (default true): a different alert or a plain close is
+   * a lenient pass (the right outcome, not the named alert), not a failure.
+   */
+  | { kind: 'alert'; alerts: string[]; lenient: boolean }
+  /** The connection closes (close_notify, EOF or reset). */
+  | { kind: 'close' }
+  /** Nothing arrives for this long. */
+  | { kind: 'silence'; ms: number }
+  /** Application data arrives (optionally exactly this data). */
+  | { kind: 'application_data'; data?: Uint8Array }
+  /** The handshake completes (for a client target: it sends its Finished and the harness accepts it). */
+  | { kind: 'handshake_complete' };
+
+/**
+ * Configuration of the harness's own endpoint for this scenario (its ClientHello when the target is a
+ * server, its ServerHello and flight when the target is a client). Names as in the IANA registries.
+ */
+export interface PeerConfig {
+  cipher_suites?: string[];
+  groups?: string[];
+  key_share_groups?: string[];
+  signature_schemes?: string[];
+  alpn?: string[];
+  server_name?: string;
+  middlebox_compat?: boolean;
+  /** Test PKI certificate the harness presents: rsa, p256, p384, ed25519 (server role), client (client auth). */
+  certificate?: string;
+  request_client_certificate?: boolean;
+  hello_retry?: boolean;
+  early_data?: string;
+}
+
+/** Capabilities a target must have for the scenario to run (otherwise the case is skipped). */
+export interface Requirements {
+  versions?: VersionName[];
+  cipher_suites?: string[];
+  groups?: string[];
+  signature_schemes?: string[];
+  features?: string[];
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  rfc: RfcReference;
+  /** The role the target plays. */
+  target: Role;
+  versions: VersionName[];
+  tags: string[];
+  requires: Requirements;
+  /** Parameters expanded into cases (cartesian product); steps use them as `${name}`. */
+  matrix: Record<string, (string | number)[]>;
+  config: PeerConfig;
+  /** Per-case time limit in ms (default: the run's --timeout). */
+  timeout?: number;
+  steps: Step[];
+  loc: SourceLocation;
+}
+
+/** One runnable case: a scenario with one combination of its matrix substituted. */
+export interface ScenarioCase {
+  /** `scenario-id` or `scenario-id[cipher_suite=TLS_AES_128_GCM_SHA256,group=x25519]`. */
+  id: string;
+  scenario: Scenario;
+  params: Record<string, string | number>;
+  /** The scenario's steps and config with `${param}` substituted. */
+  steps: Step[];
+  config: PeerConfig;
+  requires: Requirements;
+}

@@ -1,0 +1,110 @@
+/**
+ * The embedded default target: the reference TLS 1.3 server and client, in this process, over real TCP
+ * sockets on 127.0.0.1. Strict by construction, so the starter suite passes against it; it is also how the
+ * harness tests itself.
+ */
+import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import { TlsClient } from '../../implementations/reference/connection/client.ts';
+import { TlsServer } from '../../implementations/reference/connection/server.ts';
+import { makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
+import type { Endpoint } from '../../implementations/reference/connection/endpoint.ts';
+import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
+import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
+import type { Capabilities, ExpectedFailure, Target, TargetCaseContext, TargetConnection } from './types.ts';
+
+export const REFERENCE_CAPABILITIES: Capabilities = {
+  roles: ['server', 'client'],
+  versions: ['tls13'],
+  cipher_suites: ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'],
+  groups: ['x25519', 'secp256r1', 'secp384r1', 'ffdhe2048', 'ffdhe3072'],
+  signature_schemes: ['ecdsa_secp256r1_sha256', 'ecdsa_secp384r1_sha384', 'ed25519', 'rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384', 'rsa_pss_rsae_sha512'],
+  features: ['hello_retry_request', 'psk', 'early_data', 'client_auth', 'key_update', 'alpn', 'record_size_limit', 'middlebox_compat', 'sni'],
+  concurrent: true,
+};
+
+/** Pump bytes between a socket and an endpoint until either side is done. */
+export function bridge(sock: Socket, ep: Endpoint): void {
+  sock.setNoDelay(true);
+  const flush = () => {
+    const out = ep.takeOutput();
+    if (out.length > 0 && !sock.destroyed) sock.write(out);
+    ep.takeEvents();
+    if ((ep.state === 'failed' || ep.state === 'closed') && !sock.destroyed) sock.end();
+  };
+  sock.on('data', (d: Buffer) => {
+    ep.receive(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+    flush();
+  });
+  sock.on('error', () => sock.destroy());
+  sock.on('end', () => sock.end());
+  flush();
+}
+
+export class ReferenceTarget implements Target {
+  readonly name = 'reference';
+  readonly capabilities = REFERENCE_CAPABILITIES;
+  readonly expectedFailures: ExpectedFailure[] = [];
+  private server: Server | undefined;
+  private port = 0;
+  private readonly sockets = new Set<Socket>();
+  private readonly serverConfig: EndpointConfig;
+  private readonly clientConfig: EndpointConfig;
+
+  constructor(overrides: { server?: Partial<EndpointConfig>; client?: Partial<EndpointConfig> } = {}) {
+    this.serverConfig = makeConfig({
+      certificates: [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519()],
+      trustRoots: TEST_PKI.ca(),
+      alpn: ['http/1.1'],
+      ...overrides.server,
+    });
+    this.clientConfig = makeConfig({ serverName: 'localhost', trustRoots: TEST_PKI.ca(), ...overrides.client });
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    this.server = createServer((sock) => {
+      this.track(sock);
+      bridge(sock, new TlsServer(this.serverConfig));
+    });
+    this.port = await listenOnLowPort(this.server);
+  }
+
+  private track(sock: Socket): void {
+    this.sockets.add(sock);
+    sock.on('close', () => this.sockets.delete(sock));
+  }
+
+  async connect(_ctx: TargetCaseContext): Promise<TargetConnection> {
+    if (!this.server) await this.start();
+    const sock = netConnect({ host: '127.0.0.1', port: this.port });
+    this.track(sock);
+    await new Promise<void>((resolve, reject) => {
+      sock.once('connect', resolve);
+      sock.once('error', reject);
+    });
+    sock.setNoDelay(true);
+    return { stream: sock, peer: `reference server 127.0.0.1:${this.port}` };
+  }
+
+  async launchClient(ctx: TargetCaseContext): Promise<void> {
+    const listen = ctx.listen!;
+    const sock = netConnect({ host: listen.host, port: listen.port });
+    this.track(sock);
+    const client = new TlsClient(this.clientConfig);
+    sock.once('connect', () => {
+      bridge(sock, client);
+      client.start();
+      const out = client.takeOutput();
+      if (out.length) sock.write(out);
+    });
+    sock.on('error', () => sock.destroy());
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    const srv = this.server;
+    this.server = undefined;
+    if (srv) await new Promise<void>((r) => srv.close(() => r()));
+  }
+}

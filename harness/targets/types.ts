@@ -1,0 +1,57 @@
+/**
+ * Targets: the implementation under test, as the engine sees it. A target plays one role per case: a
+ * server (the harness connects to it as a client) or a client (it connects to the harness's listener).
+ */
+import type { Duplex } from 'node:stream';
+import type { Role, VersionName } from '../scenario/model.ts';
+
+/** What a target supports; scenarios that need more are skipped, with the missing capability named. */
+export interface Capabilities {
+  roles: Role[];
+  versions: VersionName[];
+  cipher_suites: string[];
+  groups: string[];
+  signature_schemes: string[];
+  /** hello_retry_request, psk, early_data, client_auth, key_update, alpn, record_size_limit, middlebox_compat, ... */
+  features: string[];
+  /** Whether several cases may run at once against one instance. */
+  concurrent: boolean;
+}
+
+/** A case listed as failing against this target, on purpose, with the reason (mandatory). */
+export interface ExpectedFailure {
+  /** Case id glob (`tls13-finished-*`, `*[group=ffdhe2048]`). */
+  id: string;
+  reason: string;
+}
+
+/** A byte stream to the target for one connection of a case. */
+export interface TargetConnection {
+  stream: Duplex;
+  /** A description for the transcript, e.g. `127.0.0.1:4433`. */
+  peer: string;
+}
+
+export interface TargetCaseContext {
+  caseId: string;
+  /** For a client target: where the harness listens for its connection. */
+  listen?: { host: string; port: number };
+  /** Aborted when the case times out or the run is interrupted. */
+  signal: AbortSignal;
+}
+
+export interface Target {
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  readonly expectedFailures: ExpectedFailure[];
+  /** Start whatever must run for the whole run (a server process); resolves when ready. */
+  start(signal: AbortSignal): Promise<void>;
+  /** Server role: a new connection to the target. */
+  connect(ctx: TargetCaseContext): Promise<TargetConnection>;
+  /** Client role: make the target client connect once to ctx.listen; resolves when it has been started. */
+  launchClient?(ctx: TargetCaseContext): Promise<void>;
+  /** A crash or exit of the target since the last call, if any (for verdicts: "target crashed"). */
+  takeCrash?(): string | undefined;
+  /** Stop everything started; idempotent; leaves no processes or sockets behind. */
+  stop(): Promise<void>;
+}
