@@ -6,7 +6,13 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { ExitCode, UsageError } from './errors.ts';
+import { runCommand } from './commands/run.ts';
 import { katCommand } from './commands/kat.ts';
+import { serveCommand } from './commands/serve.ts';
+import { connectCommand } from './commands/connect.ts';
+import { validateCommand } from './commands/validate.ts';
+import { listCommand } from './commands/list.ts';
+import { mergeCommand } from './commands/merge.ts';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -24,7 +30,7 @@ export interface Command {
   run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
 }
 
-const commands: Command[] = [katCommand];
+const commands: Command[] = [runCommand, katCommand, serveCommand, connectCommand, validateCommand, listCommand, mergeCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

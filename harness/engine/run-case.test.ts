@@ -40,7 +40,7 @@ const SERVER_FLIGHT = ['ServerHello', 'EncryptedExtensions', 'Certificate', 'Cer
 
 describe('runCase against the reference target', () => {
   const target = new ReferenceTarget();
-  beforeAll(() => target.start(new AbortController().signal));
+  beforeAll(() => target.start());
   afterAll(() => target.stop());
   const opts = { timeoutMs: 5000, expectTimeoutMs: 1500 };
 

@@ -1,0 +1,213 @@
+/**
+ * `tls-harness run`: the main job. Loads scenarios, expands them into cases, runs them against a target
+ * (the embedded reference by default), and writes reports/<run-id>/ (report.json, junit.xml, summary.md,
+ * run.log). Exit codes: 0 everything as expected; 1 unexpected results (a failure or error not listed as
+ * expected, an expected failure that passed, a regression against --baseline); 2 usage or configuration
+ * errors; 130 interrupted (Ctrl-C), after writing the report of the cases that finished.
+ */
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from '../cli.ts';
+import { ExitCode, UsageError } from '../errors.ts';
+import { expandAll, loadScenariosOrThrow, formatDiagnostic } from '../scenario/loader.ts';
+import { filterCases } from './list.ts';
+import { resolveTarget } from '../targets/config.ts';
+import { runAll, isUnexpected, summarize } from '../engine/run-all.ts';
+import type { CaseResult, RunResult } from '../engine/result.ts';
+import type { ScenarioCase } from '../scenario/model.ts';
+import { createReportWriter, createRunLogger, compareToBaseline, describeComparison, readReport } from '../report/index.ts';
+
+const DEFAULT_SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url));
+const DEFAULT_REPORTS = fileURLToPath(new URL('../../reports/', import.meta.url));
+
+function positiveInt(v: unknown, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag}: expected a positive integer, got '${String(v)}'`);
+  return n;
+}
+
+export function parseShard(v: string | undefined): { index: number; count: number } | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) throw new UsageError(`--shard: expected I/N with 1 <= I <= N, got '${v}'`);
+  return { index, count };
+}
+
+/** Shard I of N: every N-th case in id order, starting at the I-th. */
+export function shardCases(cases: ScenarioCase[], shard: { index: number; count: number } | undefined): ScenarioCase[] {
+  if (!shard) return cases;
+  const sorted = [...cases].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return sorted.filter((_, i) => i % shard.count === shard.index - 1);
+}
+
+export function makeRunId(now = new Date()): string {
+  const iso = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${iso}-${process.pid}`;
+}
+
+const WORD: Record<CaseResult['verdict'], string> = { pass: 'PASS', lenient: 'LENIENT', fail: 'FAIL', error: 'ERROR', skip: 'SKIP' };
+
+/** The progress output: a redrawn bar on a terminal, one line per case otherwise. */
+class Progress {
+  private readonly tty = process.stderr.isTTY === true;
+  private counts = { pass: 0, lenient: 0, fail: 0, error: 0, skip: 0 };
+  private running = new Set<string>();
+
+  start(id: string): void {
+    this.running.add(id);
+    if (this.tty) this.draw(0, 0);
+  }
+
+  done(r: CaseResult, done: number, total: number): void {
+    this.running.delete(r.id);
+    this.counts[r.verdict]++;
+    const xf = r.expectedFailure !== undefined ? (isUnexpected(r) ? ' (expected to fail, but passed)' : ' (expected failure)') : '';
+    const line = `${WORD[r.verdict].padEnd(7)} ${r.id} (${r.durationMs} ms)${xf}${r.reason && r.verdict !== 'pass' ? `: ${r.reason.split('\n')[0]}` : ''}`;
+    if (this.tty) {
+      process.stderr.write(`\r\x1b[2K`);
+      if (r.verdict !== 'pass' && r.verdict !== 'skip') process.stderr.write(line + '\n');
+      this.draw(done, total);
+    } else process.stdout.write(line + '\n');
+  }
+
+  private draw(done: number, total: number): void {
+    const width = 30;
+    const filled = total ? Math.round((done / total) * width) : 0;
+    const c = this.counts;
+    process.stderr.write(
+      `\r\x1b[2K[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}  pass ${c.pass}  lenient ${c.lenient}  fail ${c.fail}  error ${c.error}  skip ${c.skip}`,
+    );
+  }
+
+  end(): void {
+    if (this.tty) process.stderr.write('\r\x1b[2K');
+  }
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run the conformance scenarios against a target (the embedded reference by default) and write reports',
+  usage:
+    'tls-harness run [--target NAME|tcp://HOST:PORT] [--scenarios GLOB ...] [--tag T ...] [--grep RE] [--jobs N] [--shard I/N] [--baseline report.json] [--timeout MS] [--report-dir DIR] [--log-level LEVEL]',
+  options: {
+    target: { type: 'string', description: 'reference (default), a config in implementations/targets/ (openssl, node), a .yaml path, or tcp://HOST:PORT' },
+    scenarios: { type: 'string', multiple: true, description: 'scenario files, directories or globs (default: scenarios/)' },
+    tag: { type: 'string', multiple: true, description: 'only cases with this tag (repeat: all of them)' },
+    grep: { type: 'string', description: 'only cases whose id or title matches this regular expression' },
+    jobs: { type: 'string', short: 'j', description: 'cases run at once, where the target allows it (default 4)' },
+    shard: { type: 'string', description: 'run shard I of N (I/N) of the cases, for splitting a run over CI jobs' },
+    baseline: { type: 'string', description: 'a previous report.json: regressions against it fail the run' },
+    timeout: { type: 'string', description: 'time limit per case in ms (default 10000)' },
+    'report-dir': { type: 'string', description: 'where reports/<run-id>/ goes (default reports/)' },
+    'run-id': { type: 'string', description: 'name of the report folder (default: a timestamp)' },
+    'log-level': { type: 'string', description: 'run.log level: fatal, error, warn, info (default), debug, trace, silent' },
+  },
+  async run(values) {
+    const jobs = positiveInt(values.jobs, 'jobs') ?? 4;
+    const timeoutMs = positiveInt(values.timeout, 'timeout') ?? 10_000;
+    const shard = parseShard(values.shard as string | undefined);
+    let grep: RegExp | undefined;
+    if (typeof values.grep === 'string') {
+      try {
+        grep = new RegExp(values.grep, 'i');
+      } catch (e) {
+        throw new UsageError(`--grep: ${(e as Error).message}`);
+      }
+    }
+    const baseline = typeof values.baseline === 'string' ? readReport(values.baseline) : undefined;
+    const runId = (values['run-id'] as string | undefined) ?? makeRunId();
+    if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`--run-id: use letters, digits, '.', '_' and '-' only`);
+    const reportDir = join((values['report-dir'] as string | undefined) ?? DEFAULT_REPORTS, runId);
+
+    const loaded = loadScenariosOrThrow((values.scenarios as string[] | undefined) ?? [DEFAULT_SCENARIOS]);
+    for (const d of loaded.diagnostics) process.stderr.write(`tls-harness: ${formatDiagnostic(d)}\n`);
+    const cases = shardCases(filterCases(expandAll(loaded.scenarios), (values.tag as string[] | undefined) ?? [], grep), shard);
+    if (cases.length === 0) throw new UsageError('no case matches the given scenarios, tags and --grep');
+
+    const target = resolveTarget((values.target as string | undefined) ?? 'reference');
+    const log = createRunLogger(reportDir, (values['log-level'] as string | undefined) ?? 'info', { runId, target: target.name });
+    const writer = createReportWriter(reportDir, { minIntervalMs: 1000 });
+    const ac = new AbortController();
+    const finished: CaseResult[] = [];
+    const startedAt = new Date().toISOString();
+    const snapshot = (interrupted: boolean): RunResult => ({
+      runId,
+      target: target.name,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      interrupted,
+      summary: summarize(finished),
+      cases: [...finished].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    });
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts++;
+      if (interrupts > 1) {
+        // A second Ctrl-C: write what finished and leave at once.
+        writer.flush(snapshot(true));
+        log.close();
+        process.exit(130);
+      }
+      process.stderr.write('\ntls-harness: interrupted; finishing the report (Ctrl-C again to quit at once)\n');
+      ac.abort();
+    };
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+    const progress = new Progress();
+    log.logger.info({ cases: cases.length, jobs, timeoutMs, scenarios: loaded.files.length }, 'run start');
+    if (!target.capabilities.concurrent && jobs > 1) process.stderr.write(`tls-harness: target ${target.name} takes one connection at a time: running cases one by one\n`);
+    let result: RunResult;
+    try {
+      try {
+        await target.start(ac.signal);
+      } catch (e) {
+        if (e instanceof UsageError) throw e;
+        throw new UsageError(`target ${target.name} did not start: ${(e as Error).message.split('\n')[0]}`);
+      }
+      result = await runAll(cases, target, {
+        jobs,
+        runId,
+        timeoutMs,
+        expectTimeoutMs: Math.min(3000, timeoutMs),
+        signal: ac.signal,
+        onStart: (c) => progress.start(c.id),
+        onCase: (r, done, total) => {
+          finished.push(r);
+          progress.done(r, done, total);
+          log.logCase(r);
+          writer.update(snapshot(false));
+        },
+      });
+    } finally {
+      progress.end();
+      await target.stop().catch(() => undefined);
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    }
+    const final = { ...snapshot(result.interrupted), startedAt: result.startedAt, finishedAt: result.finishedAt };
+    const written = writer.flush(final);
+    const s = final.summary;
+    const unexpected = final.cases.filter(isUnexpected);
+    let regressions = 0;
+    let baselineLine = '';
+    if (baseline) {
+      const cmp = compareToBaseline(final, baseline);
+      regressions = cmp.regressions.length;
+      baselineLine = `\n${describeComparison(cmp)}${cmp.regressions.map((r) => `\n  REGRESSION ${r.id}: ${r.was} -> ${r.now}`).join('')}`;
+    }
+    log.logger.info({ summary: s, regressions }, 'run end');
+    log.close();
+    process.stdout.write(
+      `\n${s.total} cases against ${target.name}: ${s.passed} passed, ${s.lenient} lenient, ${s.failed} failed, ${s.errors} errors, ${s.skipped} skipped` +
+        (s.expectedFailures ? ` (${s.expectedFailures} expected failures)` : '') +
+        (s.unexpectedPasses ? ` (${s.unexpectedPasses} expected failures passed)` : '') +
+        baselineLine +
+        `\nreports: ${relative(process.cwd(), written.json).replace(/report\.json$/, '') || '.'}\n`,
+    );
+    if (final.interrupted) return 130;
+    return unexpected.length > 0 || regressions > 0 ? ExitCode.failures : ExitCode.ok;
+  },
+};

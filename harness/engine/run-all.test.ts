@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import type { CaseResult } from './result.ts';
+import { applyExpectedFailure, globMatch, isUnexpected, summarize } from './run-all.ts';
+
+const result = (id: string, verdict: CaseResult['verdict']): CaseResult => ({
+  id,
+  scenarioId: id.replace(/\[.*$/, ''),
+  title: id,
+  rfc: { doc: 8446, section: '4', quote: '' },
+  verdict,
+  params: {},
+  durationMs: 1,
+  transcript: [],
+});
+
+describe('expected failures and the run summary', () => {
+  it('matches case ids by glob, brackets literal', () => {
+    expect(globMatch('tls13-finished-*', 'tls13-finished-bad-verify-data[cipher_suite=X]')).toBe(true);
+    expect(globMatch('*[group=ffdhe2048]', 'a-b[group=ffdhe2048]')).toBe(true);
+    expect(globMatch('*[group=ffdhe2048]', 'a-b[group=x25519]')).toBe(false);
+    expect(globMatch('tls13-a', 'tls13-ab')).toBe(false);
+  });
+
+  it('an expected failure that fails is expected; one that passes is unexpected', () => {
+    const list = [{ id: 'x-*', reason: 'known bug' }];
+    const failed = applyExpectedFailure(result('x-1', 'fail'), list);
+    const passed = applyExpectedFailure(result('x-2', 'pass'), list);
+    const other = applyExpectedFailure(result('y-1', 'fail'), list);
+    expect(failed.expectedFailure).toBe('known bug');
+    expect(isUnexpected(failed)).toBe(false);
+    expect(isUnexpected(passed)).toBe(true);
+    expect(isUnexpected(other)).toBe(true);
+    expect(isUnexpected(result('z', 'skip'))).toBe(false);
+    expect(isUnexpected(result('z', 'lenient'))).toBe(false);
+    const s = summarize([failed, passed, other, result('s', 'skip'), result('l', 'lenient'), result('e', 'error')]);
+    expect(s).toEqual({ total: 6, passed: 1, lenient: 1, failed: 2, errors: 1, skipped: 1, expectedFailures: 1, unexpectedPasses: 1 });
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * Runs many cases against one target: concurrency (`--jobs`, only where the target allows it), expected
+ * failures, the run summary, and interruption (an aborted run stops starting cases; the cases running end
+ * with verdict `error`, "interrupted"; the result says `interrupted` and holds what finished).
+ */
+import type { ScenarioCase } from '../scenario/model.ts';
+import type { ExpectedFailure, Target } from '../targets/types.ts';
+import type { CaseResult, RunResult, RunSummary } from './result.ts';
+import { runCase, type RunCaseOptions } from './run-case.ts';
+
+export interface RunAllOptions extends Omit<RunCaseOptions, 'signal'> {
+  jobs: number;
+  runId: string;
+  signal?: AbortSignal;
+  /** Called as each case finishes (for progress output and incremental reports). */
+  onCase?: (result: CaseResult, done: number, total: number) => void;
+  /** Called before each case starts. */
+  onStart?: (c: ScenarioCase) => void;
+}
+
+/** A glob over case ids: `*` any run of characters, `?` one; everything else literal (brackets included). */
+export function globMatch(pattern: string, id: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return re.test(id);
+}
+
+export function expectedFailureFor(id: string, list: readonly ExpectedFailure[]): ExpectedFailure | undefined {
+  return list.find((f) => globMatch(f.id, id) || globMatch(f.id, id.replace(/\[.*$/, '')));
+}
+
+/** Cases listed as expected failures: a fail/error is expected; a pass is an unexpected pass (it fails the run). */
+export function applyExpectedFailure(r: CaseResult, list: readonly ExpectedFailure[]): CaseResult {
+  const xf = expectedFailureFor(r.id, list);
+  return xf ? { ...r, expectedFailure: xf.reason } : r;
+}
+
+export function summarize(cases: readonly CaseResult[]): RunSummary {
+  const s: RunSummary = { total: cases.length, passed: 0, lenient: 0, failed: 0, errors: 0, skipped: 0, expectedFailures: 0, unexpectedPasses: 0 };
+  for (const c of cases) {
+    if (c.verdict === 'pass') s.passed++;
+    else if (c.verdict === 'lenient') s.lenient++;
+    else if (c.verdict === 'fail') s.failed++;
+    else if (c.verdict === 'error') s.errors++;
+    else s.skipped++;
+    if (c.expectedFailure !== undefined) {
+      if (c.verdict === 'fail' || c.verdict === 'error') s.expectedFailures++;
+      else if (c.verdict === 'pass' || c.verdict === 'lenient') s.unexpectedPasses++;
+    }
+  }
+  return s;
+}
+
+/** True when a case's result is not what the run expects: an unexpected fail/error, or an expected failure that passed. */
+export function isUnexpected(c: CaseResult): boolean {
+  const bad = c.verdict === 'fail' || c.verdict === 'error';
+  return c.expectedFailure !== undefined ? c.verdict === 'pass' || c.verdict === 'lenient' : bad;
+}
+
+export async function runAll(cases: readonly ScenarioCase[], target: Target, opts: RunAllOptions): Promise<RunResult> {
+  const startedAt = new Date().toISOString();
+  const results: (CaseResult | undefined)[] = new Array(cases.length);
+  const jobs = target.capabilities.concurrent ? Math.max(1, opts.jobs) : 1;
+  let nextIndex = 0;
+  let done = 0;
+  const worker = async () => {
+    for (;;) {
+      if (opts.signal?.aborted) return;
+      const i = nextIndex++;
+      if (i >= cases.length) return;
+      opts.onStart?.(cases[i]);
+      const r = applyExpectedFailure(await runCase(cases[i], target, { ...opts, signal: opts.signal }), target.expectedFailures);
+      results[i] = r;
+      done++;
+      opts.onCase?.(r, done, cases.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, cases.length) }, worker));
+  const finished = results.filter((r): r is CaseResult => r !== undefined);
+  return {
+    runId: opts.runId,
+    target: target.name,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    interrupted: opts.signal?.aborted ?? false,
+    summary: summarize(finished),
+    cases: finished,
+  };
+}
