@@ -69,6 +69,8 @@ export async function runAll(cases: readonly ScenarioCase[], target: Target, opt
       if (i >= cases.length) return;
       opts.onStart?.(cases[i]);
       const r = applyExpectedFailure(await runCase(cases[i], target, { ...opts, signal: opts.signal }), target.expectedFailures);
+      // A case cut short by an interruption did not finish: it is not reported.
+      if (opts.signal?.aborted && r.verdict === 'error' && r.reason === 'interrupted') return;
       results[i] = r;
       done++;
       opts.onCase?.(r, done, cases.length);

@@ -150,11 +150,16 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
   }
 
   const ac = new AbortController();
-  const onAbort = () => ac.abort();
+  let conn: Conn | undefined;
+  // An interrupted run (Ctrl-C) ends the case at once: closing the connection wakes any pending read.
+  const onAbort = () => {
+    ac.abort();
+    conn?.wire.destroy();
+  };
   opts.signal?.addEventListener('abort', onAbort);
+  if (opts.signal?.aborted) return finish('error', { reason: 'interrupted' });
   const timer = setTimeout(() => ac.abort(), Math.max(0, deadline - Date.now()));
   let listener: Server | undefined;
-  let conn: Conn | undefined;
   let lenient: string | undefined;
   let stepIndex = -1;
 
@@ -192,10 +197,12 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
         conn = await open(r.reconnect === 'resume' ? tickets[0] : undefined);
       }
     }
+    if (opts.signal?.aborted) return finish('error', { reason: 'interrupted' });
     const crash = target.takeCrash?.();
     if (crash) return finish('fail', { reason: `the target crashed: ${crash}`, observed: crash });
     return finish(lenient ? 'lenient' : 'pass', lenient ? { reason: lenient } : {});
   } catch (e) {
+    if (opts.signal?.aborted) return finish('error', { reason: 'interrupted' });
     const crash = target.takeCrash?.();
     const step = stepIndex >= 0 && stepIndex < c.steps.length ? { index: stepIndex, loc: c.steps[stepIndex].loc } : undefined;
     if (e instanceof CaseEnd) {

@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UsageError } from '../errors.ts';
+import { readReport, rfcUrl, serializeReport, summarize, summaryOk, toReportJson, validateReport } from './json.ts';
+import { checkSchema, makeCase, makeRun } from './testing.ts';
+
+const schema = JSON.parse(readFileSync(new URL('./report.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+
+const run = makeRun([
+  makeCase('tls13-finished-bad[group=x25519]', 'fail'),
+  makeCase('tls13-finished-bad[group=secp256r1]', 'pass'),
+  makeCase('tls13-hrr-cookie', 'lenient'),
+  makeCase('tls13-early-data', 'skip'),
+  makeCase('tls13-key-update', 'error'),
+  makeCase('tls13-known-bug', 'fail', { expectedFailure: 'issue #12' }),
+  makeCase('tls13-was-bug', 'pass', { expectedFailure: 'issue #13' }),
+]);
+
+function oneLineError(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    const line = (e as UsageError).line();
+    expect(line).not.toContain('\n');
+    return line;
+  }
+  throw new Error('did not throw');
+}
+
+describe('report.json', () => {
+  it('has the documented structure and conforms to report.schema.json', () => {
+    const text = serializeReport(toReportJson(run));
+    const json = JSON.parse(text);
+    expect(checkSchema(json, schema)).toEqual([]);
+    expect(json).toMatchObject({
+      schemaVersion: 1,
+      runId: 'run-1',
+      target: 'openssl-3.0',
+      interrupted: false,
+      tool: { name: 'tls-harness', version: expect.stringMatching(/^\d+\.\d+\.\d+/) },
+      summary: { total: 7, passed: 2, lenient: 1, failed: 2, errors: 1, skipped: 1, expectedFailures: 1, unexpectedPasses: 1 },
+    });
+    expect(Object.keys(json)).toEqual(['schemaVersion', 'runId', 'target', 'startedAt', 'finishedAt', 'interrupted', 'tool', 'summary', 'cases']);
+    expect(json.cases[0]).toEqual({
+      id: 'tls13-finished-bad[group=x25519]',
+      scenarioId: 'tls13-finished-bad',
+      title: 'title of tls13-finished-bad',
+      verdict: 'fail',
+      rfc: {
+        doc: 8446,
+        section: '4.4.4',
+        quote: 'Recipients of Finished messages MUST verify that the contents are correct.',
+        url: 'https://www.rfc-editor.org/rfc/rfc8446#section-4.4.4',
+      },
+      reason: 'fail because of reasons',
+      expected: 'alert decrypt_error',
+      observed: 'alert bad_record_mac',
+      step: { index: 3, file: 'scenarios/tls13/finished.yaml', line: 12, col: 5 },
+      expectedFailure: null,
+      params: { group: 'x25519', record_size: 16384 },
+      durationMs: 12.5,
+      transcript: run.cases[0].transcript,
+    });
+    expect(json.cases[1]).toMatchObject({ reason: null, expected: null, observed: null, step: null });
+    expect(validateReport(json)).toBe(json);
+  });
+
+  it('the schema rejects what the validator rejects (spot checks)', () => {
+    const json = JSON.parse(serializeReport(toReportJson(run)));
+    json.cases[0].verdict = 'ok';
+    delete json.cases[1].rfc.url;
+    json.extra = 1;
+    expect(checkSchema(json, schema)).toEqual(['$.cases[0].verdict: not in enum', '$.cases[1].rfc: missing url', '$: unexpected property extra']);
+  });
+
+  it('an empty run serializes to valid JSON', () => {
+    const json = JSON.parse(serializeReport(toReportJson(makeRun([]))));
+    expect(json.cases).toEqual([]);
+    expect(checkSchema(json, schema)).toEqual([]);
+  });
+
+  it('survives transcripts that are not JSON-safe (bigint, bytes, cycles)', () => {
+    const cyc: Record<string, unknown> = { n: 1n, bytes: new Uint8Array([1, 2, 255]) };
+    cyc.self = cyc;
+    const c = makeCase('x', 'fail', { transcript: [{ t: 0, dir: 'note', kind: 'raw', name: 'odd', detail: cyc }] });
+    const json = JSON.parse(serializeReport(toReportJson(makeRun([c]))));
+    expect(json.cases[0].transcript[0].detail).toEqual({ n: '1', bytes: '0102ff', self: '[circular]' });
+  });
+
+  it('rfcUrl links sections and appendices', () => {
+    expect(rfcUrl(8446, '4.1.3')).toBe('https://www.rfc-editor.org/rfc/rfc8446#section-4.1.3');
+    expect(rfcUrl(8446, 'B.4')).toBe('https://www.rfc-editor.org/rfc/rfc8446#appendix-B.4');
+    expect(rfcUrl(5246, 'Section 7.4.1.4')).toBe('https://www.rfc-editor.org/rfc/rfc5246#section-7.4.1.4');
+    expect(rfcUrl(8446, '')).toBe('https://www.rfc-editor.org/rfc/rfc8446');
+  });
+
+  it('summarize and summaryOk', () => {
+    expect(summarize(run.cases)).toEqual({ total: 7, passed: 2, lenient: 1, failed: 2, errors: 1, skipped: 1, expectedFailures: 1, unexpectedPasses: 1 });
+    expect(summaryOk(summarize([makeCase('a', 'pass'), makeCase('b', 'skip'), makeCase('c', 'lenient'), makeCase('d', 'fail', { expectedFailure: 'x' })]))).toBe(true);
+    expect(summaryOk(summarize([makeCase('a', 'fail')]))).toBe(false);
+    expect(summaryOk(summarize([makeCase('a', 'error')]))).toBe(false);
+    expect(summaryOk(summarize([makeCase('a', 'pass', { expectedFailure: 'x' })]))).toBe(false);
+  });
+});
+
+describe('validateReport', () => {
+  const good = () => JSON.parse(serializeReport(toReportJson(run)));
+
+  it('rejects files that are not tls-harness reports, in one line', () => {
+    expect(oneLineError(() => validateReport([], 'a.json'))).toBe('a.json: not a tls-harness report (expected a JSON object, got an array)');
+    expect(oneLineError(() => validateReport(null))).toBe('not a tls-harness report (expected a JSON object, got null)');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(oneLineError(() => validateReport(pkg, 'package.json'))).toBe("package.json: not a tls-harness report (no schemaVersion, or tool.name is not 'tls-harness')");
+    expect(oneLineError(() => validateReport({ ...good(), tool: { name: 'other', version: '1' } }))).toMatch(/not a tls-harness report/);
+  });
+
+  it('rejects other schema versions', () => {
+    expect(oneLineError(() => validateReport({ ...good(), schemaVersion: 2 }, 'r.json'))).toBe(
+      'r.json: report schema version 2 is newer than this tls-harness understands (1); upgrade tls-harness',
+    );
+    expect(oneLineError(() => validateReport({ ...good(), schemaVersion: '1' }))).toBe('unsupported report schema version "1" (this tls-harness reads version 1)');
+  });
+
+  it('names the first bad field', () => {
+    const j = good();
+    j.cases[2].verdict = 'ok';
+    expect(oneLineError(() => validateReport(j, 'r.json'))).toBe("r.json: invalid tls-harness report: cases[2].verdict: expected one of pass, lenient, fail, error, skip, got 'ok'");
+    const k = good();
+    delete k.summary.failed;
+    expect(oneLineError(() => validateReport(k))).toBe('invalid tls-harness report: summary.failed: expected a non-negative integer, got nothing');
+    const l = good();
+    l.cases[0].transcript[1].dir = 'up';
+    expect(oneLineError(() => validateReport(l))).toMatch(/cases\[0\]\.transcript\[1\]\.dir: expected one of sent, received, note, got 'up'$/);
+    const m = good();
+    m.cases[0].step = { index: 1, file: 'x', line: 'one', col: 1 };
+    expect(oneLineError(() => validateReport(m))).toMatch(/cases\[0\]\.step\.line: expected a non-negative integer, got 'one'$/);
+    const n = good();
+    n.interrupted = 'no';
+    expect(oneLineError(() => validateReport(n))).toMatch(/: interrupted: expected true or false, got 'no'$/);
+  });
+
+  it('readReport: missing file, directory, not JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'report-'));
+    expect(oneLineError(() => readReport(join(dir, 'nope.json')))).toBe(`${join(dir, 'nope.json')}: no such file`);
+    expect(oneLineError(() => readReport(dir))).toBe(`${dir}: is a directory, not a report.json`);
+    writeFileSync(join(dir, 'junit.xml'), '<?xml version="1.0"?>\n<testsuite/>');
+    expect(oneLineError(() => readReport(join(dir, 'junit.xml')))).toMatch(/junit\.xml: not a tls-harness report \(not JSON: .*\)$/);
+    writeFileSync(join(dir, 'report.json'), serializeReport(toReportJson(run)));
+    expect(readReport(join(dir, 'report.json')).cases).toHaveLength(7);
+  });
+});

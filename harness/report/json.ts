@@ -1,0 +1,335 @@
+/**
+ * report.json: the machine-readable record of a run (schema: report.schema.json, described in the README,
+ * section "Reports"). `toReportJson` builds it from a RunResult, `validateReport` / `readReport` accept only
+ * files that are tls-harness reports of a schema version this code understands.
+ */
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../errors.ts';
+import type { CaseResult, RunResult, RunSummary, TranscriptEntry, Verdict } from '../engine/result.ts';
+
+export const SCHEMA_VERSION = 1;
+export const TOOL_NAME = 'tls-harness';
+export const VERDICTS: readonly Verdict[] = ['pass', 'lenient', 'fail', 'error', 'skip'];
+
+export interface ReportRfc {
+  doc: number;
+  section: string;
+  quote: string;
+  /** https://www.rfc-editor.org/rfc/rfcN#section-S (appendix-S for lettered sections). */
+  url: string;
+}
+
+export interface ReportStep {
+  index: number;
+  file: string;
+  line: number;
+  col: number;
+}
+
+export interface ReportCase {
+  id: string;
+  scenarioId: string;
+  title: string;
+  verdict: Verdict;
+  rfc: ReportRfc;
+  reason: string | null;
+  expected: string | null;
+  observed: string | null;
+  step: ReportStep | null;
+  expectedFailure: string | null;
+  params: Record<string, string | number>;
+  durationMs: number;
+  transcript: TranscriptEntry[];
+}
+
+export interface ReportTool {
+  name: string;
+  version: string;
+}
+
+export interface ReportJson {
+  schemaVersion: 1;
+  runId: string;
+  target: string;
+  startedAt: string;
+  finishedAt: string;
+  interrupted: boolean;
+  tool: ReportTool;
+  summary: RunSummary;
+  cases: ReportCase[];
+  /** Only in merged reports: the shard reports this one was merged from, in argument order. */
+  mergedFrom?: { runId: string; file: string }[];
+}
+
+let cachedVersion: string | undefined;
+/** This tls-harness, as recorded in `tool`. */
+export function toolInfo(): ReportTool {
+  if (cachedVersion === undefined) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+      cachedVersion = pkg.version ?? '0.0.0';
+    } catch {
+      cachedVersion = '0.0.0';
+    }
+  }
+  return { name: TOOL_NAME, version: cachedVersion };
+}
+
+/** The rfc-editor.org link of an RFC section ("4.4.4" -> #section-4.4.4, "B.2" -> #appendix-B.2). */
+export function rfcUrl(doc: number, section: string): string {
+  const base = `https://www.rfc-editor.org/rfc/rfc${doc}`;
+  const s = section.trim().replace(/^(section|appendix|§)\s*/i, '');
+  if (s === '') return base;
+  return /^[A-Za-z]/.test(s) ? `${base}#appendix-${encodeURIComponent(s)}` : `${base}#section-${encodeURIComponent(s)}`;
+}
+
+/** Expected failure that failed: counted in `failed` and in `expectedFailures`. */
+export function isExpectedFailure(c: { verdict: Verdict; expectedFailure?: string | null }): boolean {
+  return !!c.expectedFailure && c.verdict === 'fail';
+}
+
+/** A case listed as an expected failure that passed (pass or lenient): it fails the run. */
+export function isUnexpectedPass(c: { verdict: Verdict; expectedFailure?: string | null }): boolean {
+  return !!c.expectedFailure && (c.verdict === 'pass' || c.verdict === 'lenient');
+}
+
+/**
+ * Counts verdicts. `expectedFailures`: verdict fail with `expectedFailure` set (also counted in `failed`);
+ * `unexpectedPasses`: verdict pass or lenient with `expectedFailure` set (also counted in passed/lenient).
+ */
+export function summarize(cases: readonly { verdict: Verdict; expectedFailure?: string | null }[]): RunSummary {
+  const s: RunSummary = { total: 0, passed: 0, lenient: 0, failed: 0, errors: 0, skipped: 0, expectedFailures: 0, unexpectedPasses: 0 };
+  for (const c of cases) {
+    s.total++;
+    if (c.verdict === 'pass') s.passed++;
+    else if (c.verdict === 'lenient') s.lenient++;
+    else if (c.verdict === 'fail') s.failed++;
+    else if (c.verdict === 'error') s.errors++;
+    else if (c.verdict === 'skip') s.skipped++;
+    if (isExpectedFailure(c)) s.expectedFailures++;
+    if (isUnexpectedPass(c)) s.unexpectedPasses++;
+  }
+  return s;
+}
+
+/** Whether a summary is all as expected: no unexpected failure, no error, no unexpected pass. */
+export function summaryOk(s: RunSummary): boolean {
+  return s.failed - s.expectedFailures === 0 && s.errors === 0 && s.unexpectedPasses === 0;
+}
+
+export function toReportCase(c: CaseResult): ReportCase {
+  return {
+    id: c.id,
+    scenarioId: c.scenarioId,
+    title: c.title,
+    verdict: c.verdict,
+    rfc: { doc: c.rfc.doc, section: c.rfc.section, quote: c.rfc.quote, url: rfcUrl(c.rfc.doc, c.rfc.section) },
+    reason: c.reason ?? null,
+    expected: c.expected ?? null,
+    observed: c.observed ?? null,
+    step: c.step ? { index: c.step.index, file: c.step.loc.file, line: c.step.loc.line, col: c.step.loc.col } : null,
+    expectedFailure: c.expectedFailure ?? null,
+    params: c.params,
+    durationMs: c.durationMs,
+    transcript: c.transcript,
+  };
+}
+
+/** The report of a run (`summary` as the run computed it; see `summarize` to recompute). */
+export function toReportJson(run: RunResult, tool: ReportTool = toolInfo(), cases: ReportCase[] = run.cases.map(toReportCase)): ReportJson {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    runId: run.runId,
+    target: run.target,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+    interrupted: run.interrupted,
+    tool,
+    summary: run.summary,
+    cases,
+  };
+}
+
+// ---- serialization -----------------------------------------------------------------------------------
+
+/** For transcripts that break the JSON-safe promise: bytes as hex, bigints as decimal strings. */
+function safeReplacer(_k: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex');
+  return v;
+}
+
+/** JSON.stringify that never throws on bigints or cycles (a report must always be written). */
+export function safeStringify(v: unknown, indent?: number): string {
+  try {
+    return JSON.stringify(v, null, indent);
+  } catch {
+    const seen = new WeakSet<object>();
+    return JSON.stringify(
+      v,
+      (k, x) => {
+        const y = safeReplacer(k, x);
+        if (typeof y === 'object' && y !== null) {
+          if (seen.has(y)) return '[circular]';
+          seen.add(y);
+        }
+        return y;
+      },
+      indent,
+    );
+  }
+}
+
+/**
+ * One case, as it appears (indented) inside `cases` in report.json: its fields one per line, each
+ * transcript entry on one line (compact, and still diffable).
+ */
+export function reportCaseJson(c: ReportCase): string {
+  const { transcript, ...rest } = c;
+  const head = safeStringify(rest, 2).slice(0, -2); // without the closing "\n}"
+  const entries = transcript.map((e) => safeStringify(e));
+  const t = entries.length ? `[\n        ${entries.join(',\n        ')}\n      ]` : '[]';
+  return '    ' + head.replace(/\n/g, '\n    ') + `,\n      "transcript": ${t}\n    }`;
+}
+
+/** report.json as chunks, from already-serialized cases (writeReports caches those between calls). */
+export function* reportJsonChunks(report: ReportJson, caseJsons: readonly string[]): Generator<string> {
+  const { cases: _cases, ...head } = report;
+  const headJson = safeStringify(head, 2);
+  yield headJson.slice(0, -2); // without the closing "\n}"
+  yield ',\n  "cases": [';
+  for (let i = 0; i < caseJsons.length; i++) yield (i === 0 ? '\n' : ',\n') + caseJsons[i];
+  yield caseJsons.length ? '\n  ]\n}\n' : ']\n}\n';
+}
+
+/** The whole report.json text. */
+export function serializeReport(report: ReportJson): string {
+  return [...reportJsonChunks(report, report.cases.map(reportCaseJson))].join('');
+}
+
+// ---- validation --------------------------------------------------------------------------------------
+
+class Invalid extends Error {}
+
+function fail(path: string, what: string, got: unknown): never {
+  const shown = got === undefined ? 'nothing' : typeof got === 'string' ? `'${got.length > 40 ? got.slice(0, 40) + '...' : got}'` : Array.isArray(got) ? 'an array' : got === null ? 'null' : typeof got;
+  throw new Invalid(`${path}: expected ${what}, got ${shown}`);
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function str(o: Record<string, unknown>, k: string, path: string, nullable = false): void {
+  const v = o[k];
+  if (typeof v === 'string' || (nullable && v === null)) return;
+  fail(`${path}.${k}`, nullable ? 'a string or null' : 'a string', v);
+}
+
+function num(o: Record<string, unknown>, k: string, path: string, integer = false): void {
+  const v = o[k];
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0 && (!integer || Number.isInteger(v))) return;
+  fail(`${path}.${k}`, integer ? 'a non-negative integer' : 'a non-negative number', v);
+}
+
+function bool(o: Record<string, unknown>, k: string, path: string): void {
+  if (typeof o[k] !== 'boolean') fail(`${path}.${k}`, 'true or false', o[k]);
+}
+
+function obj(o: Record<string, unknown>, k: string, path: string): Record<string, unknown> {
+  const v = o[k];
+  if (!isObj(v)) fail(`${path}.${k}`, 'an object', v);
+  return v;
+}
+
+const SUMMARY_KEYS = ['total', 'passed', 'lenient', 'failed', 'errors', 'skipped', 'expectedFailures', 'unexpectedPasses'] as const;
+const DIRS = ['sent', 'received', 'note'];
+
+function checkCase(c: unknown, p: string): void {
+  if (!isObj(c)) fail(p, 'an object', c);
+  for (const k of ['id', 'scenarioId', 'title']) str(c, k, p);
+  if (!VERDICTS.includes(c.verdict as Verdict)) fail(`${p}.verdict`, `one of ${VERDICTS.join(', ')}`, c.verdict);
+  const rfc = obj(c, 'rfc', p);
+  num(rfc, 'doc', `${p}.rfc`, true);
+  for (const k of ['section', 'quote', 'url']) str(rfc, k, `${p}.rfc`);
+  for (const k of ['reason', 'expected', 'observed', 'expectedFailure']) str(c, k, p, true);
+  if (c.step !== null) {
+    const step = obj(c, 'step', p);
+    str(step, 'file', `${p}.step`);
+    for (const k of ['index', 'line', 'col']) num(step, k, `${p}.step`, true);
+  }
+  const params = obj(c, 'params', p);
+  for (const [k, v] of Object.entries(params)) if (typeof v !== 'string' && typeof v !== 'number') fail(`${p}.params.${k}`, 'a string or a number', v);
+  num(c, 'durationMs', p);
+  if (!Array.isArray(c.transcript)) fail(`${p}.transcript`, 'an array', c.transcript);
+  c.transcript.forEach((e: unknown, j: number) => {
+    const q = `${p}.transcript[${j}]`;
+    if (!isObj(e)) fail(q, 'an object', e);
+    num(e, 't', q);
+    if (!DIRS.includes(e.dir as string)) fail(`${q}.dir`, `one of ${DIRS.join(', ')}`, e.dir);
+    str(e, 'kind', q);
+    str(e, 'name', q);
+    if (e.wire !== undefined) str(e, 'wire', q);
+    if (e.epoch !== undefined) str(e, 'epoch', q);
+  });
+}
+
+/**
+ * Checks that `json` (parsed) is a tls-harness report this version understands and returns it typed.
+ * Throws a UsageError with one line (prefixed with `source`, e.g. the file name, when given).
+ */
+export function validateReport(json: unknown, source?: string): ReportJson {
+  const bad = (msg: string): never => {
+    throw new UsageError(msg, source);
+  };
+  if (!isObj(json)) return bad(`not a tls-harness report (expected a JSON object, got ${Array.isArray(json) ? 'an array' : json === null ? 'null' : typeof json})`);
+  const tool = json.tool;
+  if (json.schemaVersion === undefined || !isObj(tool) || tool.name !== TOOL_NAME) {
+    return bad(`not a tls-harness report (no schemaVersion, or tool.name is not '${TOOL_NAME}')`);
+  }
+  if (json.schemaVersion !== SCHEMA_VERSION) {
+    return bad(
+      typeof json.schemaVersion === 'number' && json.schemaVersion > SCHEMA_VERSION
+        ? `report schema version ${json.schemaVersion} is newer than this tls-harness understands (${SCHEMA_VERSION}); upgrade tls-harness`
+        : `unsupported report schema version ${JSON.stringify(json.schemaVersion)} (this tls-harness reads version ${SCHEMA_VERSION})`,
+    );
+  }
+  try {
+    const r = json;
+    str(tool, 'version', 'tool');
+    for (const k of ['runId', 'target', 'startedAt', 'finishedAt']) str(r, k, 'report');
+    bool(r, 'interrupted', 'report');
+    const s = obj(r, 'summary', 'report');
+    for (const k of SUMMARY_KEYS) num(s, k, 'summary', true);
+    if (!Array.isArray(r.cases)) fail('report.cases', 'an array', r.cases);
+    r.cases.forEach((c: unknown, i: number) => checkCase(c, `cases[${i}]`));
+    if (r.mergedFrom !== undefined) {
+      if (!Array.isArray(r.mergedFrom)) fail('report.mergedFrom', 'an array', r.mergedFrom);
+      r.mergedFrom.forEach((m: unknown, i: number) => {
+        if (!isObj(m)) fail(`mergedFrom[${i}]`, 'an object', m);
+        str(m, 'runId', `mergedFrom[${i}]`);
+        str(m, 'file', `mergedFrom[${i}]`);
+      });
+    }
+  } catch (e) {
+    if (e instanceof Invalid) return bad(`invalid tls-harness report: ${e.message.replace(/^report\./, '')}`);
+    throw e;
+  }
+  return json as unknown as ReportJson;
+}
+
+/** Reads and validates a report.json; every problem (missing file, bad JSON, not a report) is a UsageError. */
+export function readReport(path: string): ReportJson {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a report.json' : `cannot read: ${(e as Error).message}`, path);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`not a tls-harness report (not JSON: ${(e as Error).message.split('\n')[0]})`, path);
+  }
+  return validateReport(json, path);
+}

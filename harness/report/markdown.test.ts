@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { toReportJson } from './json.ts';
+import { mdCell, statusWord, toSummaryMarkdown } from './markdown.ts';
+import { makeCase, makeRun, transcript } from './testing.ts';
+
+const run = makeRun([
+  makeCase('tls13-finished-bad[group=x25519]', 'fail', { reason: 'accepted a bad | Finished <script>' }),
+  makeCase('tls13-finished-bad[group=secp256r1]', 'pass'),
+  makeCase('tls13-hrr-cookie', 'lenient'),
+  makeCase('tls13-early-data', 'skip'),
+  makeCase('tls13-key-update', 'error', { rfc: { doc: 8446, section: 'B.4', quote: 'q' } }),
+  makeCase('tls13-known-bug', 'fail', { expectedFailure: 'issue #12' }),
+  makeCase('tls13-was-bug', 'pass', { expectedFailure: 'issue #13' }),
+]);
+
+describe('summary.md', () => {
+  const md = toSummaryMarkdown(toReportJson(run));
+
+  it('headline: target, status word, totals and verdict counts', () => {
+    const lines = md.split('\n');
+    expect(lines[0]).toBe('## tls-harness: openssl-3.0: FAILED');
+    expect(lines[2]).toBe('**7 cases**: 2 passed, 1 lenient, 2 failed (1 expected), 1 errors, 1 skipped, 1 unexpected passes.');
+    expect(md).toContain('Run `run-1`, 2024-05-01T10:00:00.000Z to 2024-05-01T10:01:30.500Z, tls-harness');
+    // no emoji
+    expect(md).not.toMatch(/\p{Extended_Pictographic}/u);
+  });
+
+  it('tables of non-passing cases with linked RFC sections and escaped reasons', () => {
+    expect(md).toContain('### Failures and errors (2)');
+    expect(md).toContain('| verdict | case | RFC | reason |');
+    expect(md).toContain(
+      '| fail | `tls13-finished-bad[group=x25519]` | [RFC 8446 4.4.4](https://www.rfc-editor.org/rfc/rfc8446#section-4.4.4) | accepted a bad \\| Finished &lt;script&gt; |',
+    );
+    expect(md).toContain('| error | `tls13-key-update` | [RFC 8446 B.4](https://www.rfc-editor.org/rfc/rfc8446#appendix-B.4) | error because of reasons |');
+    expect(md).toContain('### Unexpected passes (1)');
+    expect(md).toContain('| unexpected pass | `tls13-was-bug` |');
+    expect(md).toContain('### Expected failures (1)');
+    expect(md).toContain('| fail (expected) | `tls13-known-bug` |');
+    expect(md).toMatch(/<details><summary>Lenient \(1\)<\/summary>\n\n### Lenient \(1\)[^]*\| lenient \| `tls13-hrr-cookie` \|/);
+    expect(md).toMatch(/<details><summary>Skipped \(1\)<\/summary>[^]*\| skip \| `tls13-early-data` \|/);
+    expect(md).not.toContain('`tls13-finished-bad[group=secp256r1]`');
+  });
+
+  it('a collapsed transcript table per failure and error', () => {
+    expect(md).toContain('### Transcripts');
+    const d = md.split('<details><summary>fail: <code>tls13-finished-bad[group=x25519]</code>: accepted a bad | Finished &lt;script&gt;</summary>')[1].split('</details>')[0];
+    expect(d).toContain('- expected: alert decrypt\\_error');
+    expect(d).toContain('- at: `scenarios/tls13/finished.yaml:12:5` (step 3)');
+    expect(d).toContain('| t (ms) | direction | kind | name | epoch |');
+    expect(d).toContain('| 0 | sent | handshake | ClientHello | plaintext |');
+    expect(d).toContain('| 15 | received | handshake | Finished | handshake |');
+    expect(md).toContain('<details><summary>error: <code>tls13-key-update</code>: error because of reasons</summary>');
+    // expected failures and skips get no transcript
+    expect(md).not.toContain('<details><summary>fail (expected)');
+  });
+
+  it('status words', () => {
+    const ok = toReportJson(makeRun([makeCase('a', 'pass'), makeCase('b', 'fail', { expectedFailure: 'known' })]));
+    expect(statusWord(ok)).toBe('PASSED');
+    expect(statusWord({ ...ok, interrupted: true })).toBe('INTERRUPTED');
+    const md2 = toSummaryMarkdown({ ...ok, interrupted: true });
+    expect(md2.split('\n')[0]).toBe('## tls-harness: openssl-3.0: INTERRUPTED');
+    expect(md2).toContain('**Interrupted**: only the cases that finished are reported.');
+    expect(md2).not.toContain('### Failures and errors');
+  });
+
+  it('stays under the size limit, with a note', () => {
+    const many = makeRun(
+      Array.from({ length: 2000 }, (_, i) => makeCase(`tls13-case-${String(i).padStart(4, '0')}`, i % 3 === 0 ? 'skip' : 'fail', { transcript: transcript(40) })),
+    );
+    const big = toSummaryMarkdown(toReportJson(many));
+    expect(Buffer.byteLength(big)).toBeLessThanOrEqual(60_000);
+    expect(big).toMatch(/_Truncated: \d+ more transcripts not shown \(size limit\); see report.json and junit.xml._/);
+    expect(big).toContain('### Failures and errors (1333)');
+    const small = toSummaryMarkdown(toReportJson(many), { limitBytes: 8_000 });
+    expect(Buffer.byteLength(small)).toBeLessThanOrEqual(8_000);
+    expect(small).toMatch(/_Truncated: \d+ more failures not shown/);
+    expect(small).toMatch(/_Truncated: 667 more skipped cases not shown/);
+  });
+
+  it('mdCell escapes Markdown and HTML', () => {
+    expect(mdCell('a|b <i>*x*</i> `c` [l](u)\nnext')).toBe('a\\|b &lt;i&gt;\\*x\\*&lt;/i&gt; \\`c\\` \\[l\\](u) next');
+  });
+});

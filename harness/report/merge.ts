@@ -1,0 +1,72 @@
+/**
+ * Merging shard reports (from `run --shard I/N`) into one: cases concatenated and sorted by id (code-point
+ * order), a case id in two shards is an error, the summary recounted, `interrupted` if any shard was,
+ * startedAt the earliest, finishedAt the latest. All shards must be for the same target.
+ */
+import { UsageError } from '../errors.ts';
+import { SCHEMA_VERSION, summarize, toolInfo, type ReportCase, type ReportJson, type ReportTool } from './json.ts';
+
+export interface MergeInput {
+  report: ReportJson;
+  /** Where it came from, for errors and `mergedFrom`. */
+  file: string;
+}
+
+function time(s: string): number {
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? NaN : t;
+}
+
+function pick(values: string[], later: boolean): string {
+  let best = values[0];
+  for (const v of values.slice(1)) {
+    const a = time(v);
+    const b = time(best);
+    const better = !Number.isNaN(a) && !Number.isNaN(b) ? (later ? a > b : a < b) : later ? v > best : v < best;
+    if (better) best = v;
+  }
+  return best;
+}
+
+export function mergeReports(inputs: readonly MergeInput[], opts: { runId: string; tool?: ReportTool }): ReportJson {
+  if (inputs.length === 0) throw new UsageError('merge: no reports to merge');
+  const target = inputs[0].report.target;
+  for (const i of inputs.slice(1)) {
+    if (i.report.target !== target) {
+      throw new UsageError(`merge: the reports are for different targets: '${target}' (${inputs[0].file}) and '${i.report.target}' (${i.file})`);
+    }
+  }
+  const owner = new Map<string, string>();
+  const cases: ReportCase[] = [];
+  for (const i of inputs) {
+    for (const c of i.report.cases) {
+      const other = owner.get(c.id);
+      if (other !== undefined) {
+        throw new UsageError(
+          other === i.file ? `merge: case '${c.id}' appears twice in ${i.file}` : `merge: case '${c.id}' is in both ${other} and ${i.file} (overlapping shards?)`,
+        );
+      }
+      owner.set(c.id, i.file);
+      cases.push(c);
+    }
+  }
+  cases.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    runId: opts.runId,
+    target,
+    startedAt: pick(
+      inputs.map((i) => i.report.startedAt),
+      false,
+    ),
+    finishedAt: pick(
+      inputs.map((i) => i.report.finishedAt),
+      true,
+    ),
+    interrupted: inputs.some((i) => i.report.interrupted),
+    tool: opts.tool ?? toolInfo(),
+    summary: summarize(cases),
+    mergedFrom: inputs.map((i) => ({ runId: i.report.runId, file: i.file })),
+    cases,
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * The keys of the scenario YAML format, in one place: the loader accepts exactly these, suggests among
+ * them, and the JSON Schema (schema.ts -> scenario.schema.json) is built from them (a test checks both).
+ */
+
+export const TOP_KEYS = ['id', 'title', 'rfc', 'target', 'versions', 'tags', 'requires', 'matrix', 'config', 'timeout', 'steps'] as const;
+export const REQUIRED_TOP_KEYS = ['id', 'title', 'rfc', 'target', 'versions', 'steps'] as const;
+export const RFC_KEYS = ['doc', 'section', 'quote'] as const;
+export const REQUIRES_KEYS = ['versions', 'cipher_suites', 'groups', 'signature_schemes', 'features'] as const;
+export const CONFIG_KEYS = [
+  'cipher_suites',
+  'groups',
+  'key_share_groups',
+  'signature_schemes',
+  'alpn',
+  'server_name',
+  'middlebox_compat',
+  'certificate',
+  'request_client_certificate',
+  'hello_retry',
+  'early_data',
+] as const;
+export const ROLES = ['server', 'client'] as const;
+export const VERSIONS = ['tls13', 'tls12'] as const;
+export const CERTIFICATES = ['rsa', 'p256', 'p384', 'ed25519', 'client'] as const;
+
+/** The action keys of a step: a step mapping has exactly one. */
+export const STEP_KINDS = [
+  'send',
+  'send_raw',
+  'application_data',
+  'alert',
+  'change_cipher_spec',
+  'close_notify',
+  'key_update',
+  'wait',
+  'reconnect',
+  'expect',
+] as const;
+export type StepKey = (typeof STEP_KINDS)[number];
+
+/** Keys that go next to the action key. */
+export const STEP_MODIFIERS: Readonly<Record<StepKey, readonly string[]>> = {
+  send: ['set', 'mutate', 'record'],
+  send_raw: [],
+  application_data: [],
+  alert: [],
+  change_cipher_spec: [],
+  close_notify: [],
+  key_update: [],
+  wait: [],
+  reconnect: [],
+  expect: [],
+};
+
+/** Steps that may be written as a bare string (`- close_notify`) or with a null / `{}` value. */
+export const BARE_STEPS = ['change_cipher_spec', 'close_notify', 'key_update', 'reconnect'] as const;
+
+/** Keys of the mapping form of each step's value (absent: the value is not a mapping). */
+export const STEP_VALUE_KEYS: Readonly<Partial<Record<StepKey, readonly string[]>>> = {
+  send_raw: ['hex', 'layer', 'content_type'],
+  application_data: ['hex'],
+  alert: ['level', 'description'],
+  change_cipher_spec: [],
+  close_notify: [],
+  key_update: ['request_update'],
+  reconnect: ['resume'],
+};
+
+export const RAW_LAYERS = ['record', 'handshake', 'tcp'] as const;
+
+export const RECORD_KEYS = ['max_fragment', 'fragment_at', 'coalesce', 'tcp_split', 'version', 'content_type', 'plaintext', 'length'] as const;
+
+export const MUTATE_OPS = [
+  'xor',
+  'set_bytes',
+  'truncate',
+  'extend',
+  'append',
+  'length',
+  'insert_extension',
+  'remove_extension',
+  'duplicate_extension',
+  'reorder_extensions',
+] as const;
+export type MutateKey = (typeof MUTATE_OPS)[number];
+
+/** Keys of each mutate op's mapping form (absent: the op takes a scalar or a list only). */
+export const MUTATE_KEYS: Readonly<Partial<Record<MutateKey, readonly string[]>>> = {
+  xor: ['field', 'at', 'value'],
+  set_bytes: ['field', 'at', 'hex'],
+  truncate: ['field', 'at'],
+  extend: ['hex'],
+  append: ['field', 'hex'],
+  length: ['field', 'value'],
+  insert_extension: ['type', 'hex', 'value', 'index'],
+};
+
+/** Keys of an `expect` mapping: one of EXPECT_KINDS, plus the modifiers that go with it. */
+export const EXPECT_KINDS = ['message', 'one_of', 'alert', 'silence', 'application_data'] as const;
+export const EXPECT_MODIFIERS: Readonly<Record<(typeof EXPECT_KINDS)[number], readonly string[]>> = {
+  message: ['where', 'optional', 'repeat'],
+  one_of: ['where', 'optional', 'repeat'],
+  alert: ['lenient'],
+  silence: [],
+  application_data: [],
+};
+export const EXPECT_KEYS = ['message', 'one_of', 'where', 'optional', 'repeat', 'alert', 'lenient', 'silence', 'application_data'] as const;
+/** Keys of one item of a message sequence (`expect: [ServerHello, {message: ..., where: ...}]`). */
+export const EXPECT_ITEM_KEYS = ['message', 'one_of', 'where', 'optional', 'repeat'] as const;
+/** Bare-word expectations (message names are CamelCase, these are not). */
+export const EXPECT_WORDS = ['close', 'handshake_complete', 'application_data'] as const;
+/** Predicate words allowed as values in `where`. */
+export const WHERE_WORDS = ['present', 'absent'] as const;
+
+/** Matrix keys: `${name}` names. */
+export const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const ID_PATTERN = /^[a-z0-9][a-z0-9.-]*$/;

@@ -1,0 +1,480 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
+import {
+  ScenarioError,
+  expandCases,
+  formatDiagnostic,
+  globFiles,
+  loadScenarioFile,
+  loadScenarios,
+  loadScenariosOrThrow,
+  parseScenarioText,
+  type Diagnostic,
+} from './loader.ts';
+import type { Scenario, Step } from './model.ts';
+
+const here = (p: string) => relative(process.cwd(), fileURLToPath(new URL(p, import.meta.url)));
+const brokenDir = here('./fixtures/broken');
+const everyForm = here('./fixtures/ok/every-form.yaml');
+const examples = here('../../scenarios/examples');
+
+const HEAD = `id: t
+title: a test
+rfc: { doc: 8446, section: 4.4.4, quote: "q" }
+target: server
+versions: [tls13]
+`;
+
+/** Parse a scenario made of HEAD plus `rest`; line numbers in `rest` start at 6. */
+function parse(rest: string, head = HEAD) {
+  return parseScenarioText(head + rest, 't.yaml');
+}
+const lines = (ds: Diagnostic[]) => ds.map((d) => `${d.line}:${d.col} ${d.severity}: ${d.message}`);
+function only(rest: string): Scenario {
+  const r = parse(rest);
+  expect(lines(r.diagnostics)).toEqual([]);
+  expect(r.scenarios).toHaveLength(1);
+  return r.scenarios[0];
+}
+const steps = (rest: string): Step[] => only(rest).steps.map(({ loc: _loc, ...s }) => s as Step);
+
+describe('broken fixtures: every diagnostic, with exact line:col', () => {
+  const all = loadScenarios([brokenDir]);
+  const files = readdirSync(brokenDir).filter((f) => f.endsWith('.yaml'));
+  it('covers the fixtures', () => {
+    expect(files.length).toBeGreaterThanOrEqual(9);
+    expect(all.files.map((f) => f.split(/[\\/]/).pop()).sort()).toEqual([...files].sort());
+  });
+  for (const f of files.filter((x) => x !== 'dup-a.yaml')) {
+    it(f, () => {
+      const path = join(brokenDir, f);
+      const expected = readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('# expect '))
+        .map((l) => l.slice('# expect '.length));
+      expect(expected.length).toBeGreaterThan(0);
+      expect(lines(all.diagnostics.filter((d) => d.file === path))).toEqual(expected);
+    });
+  }
+  it('dup-a.yaml (the first of two equal ids) has no diagnostic', () => {
+    expect(all.diagnostics.filter((d) => d.file === join(brokenDir, 'dup-a.yaml'))).toEqual([]);
+  });
+  it('a file with errors yields no scenario; one with only warnings does', () => {
+    expect(loadScenarioFile(join(brokenDir, 'names.yaml')).scenarios).toEqual([]);
+    const r = parse(`tags: [x]\nsteps: [close_notify]\nmatrix: { unused: [1] }\n`);
+    expect(r.diagnostics.map((d) => d.severity)).toEqual(['warning']);
+    expect(r.scenarios).toHaveLength(1);
+  });
+});
+
+describe('every form the loader accepts', () => {
+  const r = loadScenarioFile(everyForm);
+  it('loads without any diagnostic', () => {
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
+    expect(r.scenarios).toHaveLength(1);
+  });
+  const s = r.scenarios[0];
+
+  it('reads the header, keeping a numeric section as written', () => {
+    expect(s.id).toBe('every-form.tls13');
+    expect(s.rfc).toEqual({ doc: 8446, section: '4.1', quote: 'a quote' });
+    expect(s.target).toBe('server');
+    expect(s.versions).toEqual(['tls13', 'tls12']);
+    expect(s.tags).toEqual(['reference', 'all']);
+    expect(s.timeout).toBe(5000);
+    expect(s.matrix).toEqual({ suite: ['TLS_AES_128_GCM_SHA256', 0x1302], group: ['x25519', 'secp256r1'] });
+    expect(s.requires.groups).toEqual(['x25519', 'secp256r1']);
+    expect(s.config.groups).toEqual(['${group}', 'x25519']);
+    expect(s.loc).toEqual({ file: everyForm, line: 3, col: 1 });
+    expect(s.steps[0].loc).toEqual({ file: everyForm, line: 27, col: 5 });
+  });
+
+  it('every mutate op', () => {
+    const send = s.steps[0];
+    if (send.kind !== 'send') throw new Error('not send');
+    expect(send.message).toBe('ClientHello');
+    expect(send.mutate).toEqual([
+      { op: 'xor', pos: { at: 0 }, value: 1 },
+      { op: 'xor', pos: { field: 'ClientHello.random', at: 3 }, value: 1 },
+      { op: 'set_bytes', pos: { at: 10 }, hex: '00ff' },
+      { op: 'set_bytes', pos: { field: 'ClientHello.legacy_session_id' }, hex: 'abcd' },
+      { op: 'truncate', pos: { at: 40 } },
+      { op: 'truncate', pos: { field: 'ClientHello.extensions' } },
+      { op: 'truncate', pos: { at: 12 } },
+      { op: 'extend', hex: 'deadbeef' },
+      { op: 'extend', hex: '00' },
+      { op: 'append', field: 'ClientHello.extensions', hex: '0000' },
+      { op: 'append', hex: '0000' },
+      { op: 'length', field: 'ClientHello.extensions', value: 3 },
+      { op: 'insert_extension', type: 'padding', hex: '0000', index: 0 },
+      { op: 'insert_extension', type: 0xfe0d, value: { a: 1 } },
+      { op: 'insert_extension', type: 0x1a1a },
+      { op: 'remove_extension', type: 'supported_versions' },
+      { op: 'duplicate_extension', type: 'key_share' },
+      { op: 'remove_extension', type: 43 },
+      { op: 'reorder_extensions', order: ['supported_versions', 'key_share', 10] },
+    ]);
+    expect(send.record).toEqual({ max_fragment: 10, fragment_at: [5], coalesce: true, tcp_split: [3], version: 0x0301, content_type: 23, plaintext: true, length: 5 });
+    expect(send.set).toEqual({
+      cipher_suites: ['${suite}'],
+      'extensions.key_share.client_shares[0].group': '${group}',
+      legacy_session_id: '0x0a0b',
+      random: { hex: '00112233' },
+      legacy_version: 0x0303,
+      'extensions.${group}.note': 'literal $${not_a_param}',
+    });
+  });
+
+  it('every step kind', () => {
+    const kinds = s.steps.map((x) => x.kind);
+    expect(new Set(kinds)).toEqual(
+      new Set(['send', 'send_raw', 'send_application_data', 'send_alert', 'send_change_cipher_spec', 'close_notify', 'key_update', 'wait', 'reconnect', 'expect']),
+    );
+    const noLoc = s.steps.slice(1, 21).map(({ loc: _l, ...x }) => x);
+    expect(noLoc).toEqual([
+      { kind: 'send', message: 'ServerHello', set: {}, mutate: [], record: { version: 0x0303, content_type: 22 } },
+      { kind: 'send_raw', layer: 'record', hex: '1603030001ff' },
+      { kind: 'send_raw', layer: 'handshake', hex: '0100', content_type: 22 },
+      { kind: 'send_raw', layer: 'tcp', hex: '00' },
+      { kind: 'send_raw', layer: 'record', hex: '1603030001ff' },
+      { kind: 'send_application_data', data: new TextEncoder().encode('GET / HTTP/1.1\r\n\r\n') },
+      { kind: 'send_application_data', data: Uint8Array.from([0x0a, 0x0b]) },
+      { kind: 'send_alert', level: 2, description: 50 },
+      { kind: 'send_alert', level: 1, description: 0 },
+      { kind: 'send_alert', level: 2, description: 50 },
+      { kind: 'send_change_cipher_spec' },
+      { kind: 'send_change_cipher_spec' },
+      { kind: 'close_notify' },
+      { kind: 'close_notify' },
+      { kind: 'key_update', request_update: true },
+      { kind: 'key_update', request_update: false },
+      { kind: 'wait', ms: 100 },
+      { kind: 'reconnect', resume: true },
+      { kind: 'reconnect', resume: false },
+      { kind: 'expect', expect: { kind: 'messages', messages: [{ names: ['ServerHello'], optional: false, repeat: false, where: {} }] } },
+    ]);
+  });
+
+  it('every expectation', () => {
+    const m = (names: string[], extra: object = {}) => ({ names, optional: false, repeat: false, where: {}, ...extra });
+    const ex = s.steps.filter((x) => x.kind === 'expect').map((x) => (x.kind === 'expect' ? x.expect : undefined));
+    expect(ex).toEqual([
+      { kind: 'messages', messages: [m(['ServerHello'])] },
+      { kind: 'messages', messages: ['ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished'].map((n) => m([n])) },
+      {
+        kind: 'messages',
+        messages: [m(['ServerHello']), m(['EncryptedExtensions'], { where: { 'extensions.server_name': 'present', 'extensions.early_data': 'absent' } })],
+      },
+      { kind: 'messages', messages: [m(['CertificateRequest', 'Certificate'])] },
+      { kind: 'messages', messages: [m(['HelloRetryRequest', 'ServerHello'], { optional: true })] },
+      { kind: 'messages', messages: [m(['NewSessionTicket'], { optional: true, repeat: true })] },
+      { kind: 'application_data' },
+      { kind: 'application_data', data: new TextEncoder().encode('text') },
+      { kind: 'application_data', data: Uint8Array.from([0x0a, 0x0b]) },
+      { kind: 'handshake_complete' },
+      { kind: 'silence', ms: 500 },
+      { kind: 'alert', alerts: ['decrypt_error', 'decode_error'], lenient: false },
+      { kind: 'alert', alerts: ['decrypt_error'], lenient: true },
+      { kind: 'close' },
+    ]);
+  });
+});
+
+describe('matrix expansion and substitution', () => {
+  const s = loadScenarioFile(everyForm).scenarios[0];
+  const cases = expandCases(s);
+
+  it('is the cartesian product, first key slowest, ids in matrix key order', () => {
+    expect(cases.map((c) => c.id)).toEqual([
+      'every-form.tls13[suite=TLS_AES_128_GCM_SHA256,group=x25519]',
+      'every-form.tls13[suite=TLS_AES_128_GCM_SHA256,group=secp256r1]',
+      'every-form.tls13[suite=4866,group=x25519]',
+      'every-form.tls13[suite=4866,group=secp256r1]',
+    ]);
+    expect(cases[3].params).toEqual({ suite: 0x1302, group: 'secp256r1' });
+    expect(cases.every((c) => c.scenario === s)).toBe(true);
+  });
+
+  it('substitutes in steps, config and requires; names normalized; $${ unescaped', () => {
+    const c = cases[3];
+    const send = c.steps[0];
+    if (send.kind !== 'send') throw new Error('not send');
+    expect(send.set).toEqual({
+      cipher_suites: [0x1302],
+      'extensions.key_share.client_shares[0].group': 'secp256r1',
+      legacy_session_id: '0x0a0b',
+      random: { hex: '00112233' },
+      legacy_version: 0x0303,
+      'extensions.secp256r1.note': 'literal ${not_a_param}',
+    });
+    expect(c.config.cipher_suites).toEqual(['TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']);
+    expect(c.config.groups).toEqual(['secp256r1', 'x25519']);
+    expect(c.config.key_share_groups).toEqual(['secp256r1']);
+    expect(c.config.server_name).toBe('host-secp256r1.example');
+    expect(c.requires.cipher_suites).toEqual(['TLS_AES_256_GCM_SHA384']);
+    // the scenario itself keeps its templates
+    expect(s.config.key_share_groups).toEqual(['${group}']);
+  });
+
+  it('without a matrix: one case named by the id', () => {
+    const sc = only(`steps:\n  - send: ClientHello\n    set: { note: "a $\${b}" }\n`);
+    const cs = expandCases(sc);
+    expect(cs.map((c) => c.id)).toEqual(['t']);
+    expect(cs[0].params).toEqual({});
+    expect(cs[0].steps[0]).toMatchObject({ set: { note: 'a ${b}' } });
+  });
+
+  it('templated hex, extension types, content types and alerts resolve per case', () => {
+    const sc = only(
+      [
+        'matrix: { b: ["00", "ff"], ext: [padding, 43], ct: [alert, 23], al: [decode_error, 47] }',
+        'steps:',
+        '  - send: ClientHello',
+        '    mutate: [ { extend: "${b}${b}" }, { remove_extension: "${ext}" } ]',
+        '    record: { content_type: "${ct}" }',
+        '  - expect: { alert: ["${al}"] }',
+        '',
+      ].join('\n'),
+    );
+    const cs = expandCases(sc);
+    expect(cs).toHaveLength(16);
+    const last = cs[15];
+    expect(last.id).toBe('t[b=ff,ext=43,ct=23,al=47]');
+    expect(last.steps[0]).toMatchObject({ mutate: [{ op: 'extend', hex: 'ffff' }, { op: 'remove_extension', type: 43 }], record: { content_type: 23 } });
+    expect(cs[0].steps[0]).toMatchObject({ mutate: [{ hex: '0000' }, { type: 'padding' }], record: { content_type: 21 } });
+    expect(last.steps[1]).toMatchObject({ expect: { kind: 'alert', alerts: ['illegal_parameter'] } });
+  });
+
+  it('the example scenario expands to one case per TLS 1.3 suite', () => {
+    const r = loadScenarios([examples]);
+    expect(r.diagnostics).toEqual([]);
+    const ex = r.scenarios.find((x) => x.id === 'tls13-finished-bad-verify-data')!;
+    expect(expandCases(ex).map((c) => c.config.cipher_suites)).toEqual([['TLS_AES_128_GCM_SHA256'], ['TLS_AES_256_GCM_SHA384'], ['TLS_CHACHA20_POLY1305_SHA256']]);
+    expect(r.scenarios.map((x) => x.target).sort()).toEqual(['client', 'server']);
+  });
+});
+
+describe('errors, each with its position', () => {
+  it('YAML syntax', () => {
+    const r = parseScenarioText('id: x\ntitle: [a\n', 's.yaml');
+    expect(r.diagnostics[0]).toMatchObject({ file: 's.yaml', line: 3, col: 1, severity: 'error' });
+    expect(r.scenarios).toEqual([]);
+  });
+
+  it('duplicate keys (YAML)', () => {
+    const r = parse('steps: [close_notify]\nsteps: [close_notify]\n');
+    expect(lines(r.diagnostics)).toEqual(['7:1 error: Map keys must be unique']);
+  });
+
+  it('unknown keys with the closest valid key', () => {
+    expect(lines(parse('steps:\n  - sned: ClientHello\n').diagnostics)).toEqual(["7:5 error: unknown step key 'sned' (did you mean 'send'?)"]);
+    expect(lines(parse('tgas: []\nsteps: [close_notify]\n').diagnostics)).toEqual(["6:1 error: unknown key 'tgas' (did you mean 'tags'?)"]);
+    expect(lines(parse('steps:\n  - close_notfy\n').diagnostics)).toEqual(["7:5 error: unknown step 'close_notfy' (did you mean 'close_notify'?)"]);
+    expect(lines(parse('steps:\n  - reconnect: { resum: true }\n').diagnostics)).toEqual(["7:18 error: unknown key 'resum' in reconnect (did you mean 'resume'?)"]);
+    expect(lines(parse('steps:\n  - expect: { message: Finished, repaet: true }\n').diagnostics)).toEqual([
+      "7:34 error: unknown expect key 'repaet' (did you mean 'repeat'?)",
+    ]);
+    expect(lines(parse('steps:\n  - send: ClientHello\n    mutate: [ { xor: { at: 1, value: 1 }, at: 2 } ]\n').diagnostics)).toEqual([
+      "8:43 error: one op per mutate entry: 'at' next to 'xor' (indent it under 'xor'?)",
+    ]);
+  });
+
+  it('wrong types', () => {
+    expect(lines(parse('steps: { send: ClientHello }\n').diagnostics)).toEqual(['6:8 error: steps must be a list, got a mapping']);
+    expect(lines(parse('timeout: 1.5\nsteps: [close_notify]\n').diagnostics)).toEqual(['6:10 error: timeout (ms) must be an integer, got 1.5']);
+    expect(lines(parse('steps:\n  - reconnect: { resume: 1 }\n').diagnostics)).toEqual(['7:26 error: reconnect resume must be true or false, got 1']);
+    expect(lines(parse('steps:\n  - expect: { alert: decode_error, lenient: "no" }\n').diagnostics)).toEqual([
+      "7:45 error: lenient must be true or false, got 'no'",
+    ]);
+    expect(lines(parse('steps:\n  - expect: { silence: 5, lenient: true }\n').diagnostics)).toEqual([
+      "7:27 error: 'lenient' does not apply to an silence expectation",
+    ]);
+  });
+
+  it('missing required fields', () => {
+    const r = parseScenarioText('title: x\nsteps: [close_notify]\n', 'm.yaml');
+    expect(lines(r.diagnostics)).toEqual([
+      "1:1 error: the scenario is missing required key 'id'",
+      "1:1 error: the scenario is missing required key 'rfc'",
+      "1:1 error: the scenario is missing required key 'target'",
+      "1:1 error: the scenario is missing required key 'versions'",
+    ]);
+    expect(lines(parseScenarioText('- a\n', 'l.yaml').diagnostics)).toEqual(['1:1 error: a scenario must be a mapping, got a list']);
+  });
+
+  it('unknown names against every table, numbers accepted', () => {
+    const r = parse(
+      [
+        'config: { cipher_suites: [TLS_AES_128_GCM_SHA265, 0x1301, "0x1a1a"], groups: [X25519], signature_schemes: [ed2519], key_share_groups: [70000] }',
+        'steps:',
+        '  - alert: { level: fatel, description: 300 }',
+        '  - send_raw: { hex: "00", content_type: alrt }',
+        '  - send: Finished',
+        '    record: { version: TLS1_3, content_type: 255 }',
+        '    mutate: [ { duplicate_extension: keyshare }, { insert_extension: { type: 65536 } } ]',
+        '  - expect: [ServerHelo]',
+        '',
+      ].join('\n'),
+    );
+    expect(lines(r.diagnostics)).toEqual([
+      "6:27 error: unknown cipher suite 'TLS_AES_128_GCM_SHA265' (did you mean 'TLS_AES_128_GCM_SHA256'?)",
+      "6:79 error: unknown group 'X25519' (did you mean 'x25519'?)",
+      "6:108 error: unknown signature scheme 'ed2519' (did you mean 'ed25519'?)",
+      '6:136 error: group 70000 is out of range (0..65535)',
+      "8:21 error: unknown alert level 'fatel' (did you mean 'fatal'?)",
+      '8:41 error: alert 300 is out of range (0..255)',
+      "9:42 error: unknown content type 'alrt' (did you mean 'alert'?)",
+      "12:38 error: unknown extension 'keyshare' (did you mean 'key_share'?)",
+      '12:78 error: extension 65536 is out of range (0..65535)',
+      "13:14 error: unknown message 'ServerHelo' (did you mean 'ServerHello'?)",
+    ]);
+  });
+
+  it('bad hex, with plain YAML numbers read as the digits written', () => {
+    expect(lines(parse('steps:\n  - send_raw: "16 03 0"\n').diagnostics)).toEqual(["7:15 error: bad hex '16 03 0': odd number of hex digits (5)"]);
+    expect(lines(parse('steps:\n  - application_data: { hex: xyz }\n').diagnostics)).toEqual(["7:30 error: bad hex 'xyz': 'x' is not a hex digit"]);
+    const st = steps('steps:\n  - send_raw: 0000\n  - send: ClientHello\n    mutate: [ { extend: 0x00ff } ]\n');
+    expect(st[0]).toEqual({ kind: 'send_raw', layer: 'record', hex: '0000' });
+    expect(st[1]).toMatchObject({ mutate: [{ op: 'extend', hex: '00ff' }] });
+  });
+
+  it('duplicate ids across files, at the second id', () => {
+    const r = loadScenarios([join(brokenDir, 'dup-a.yaml'), join(brokenDir, 'dup-b.yaml')]);
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      `${join(brokenDir, 'dup-b.yaml')}:1:5: duplicate scenario id 'broken-duplicate' (first defined at ${join(brokenDir, 'dup-a.yaml')}:1:5)`,
+    ]);
+    expect(r.scenarios).toHaveLength(1);
+  });
+
+  it('undefined ${x}, at the string that uses it; a bad matrix value at the value', () => {
+    expect(lines(parse('steps:\n  - send: ClientHello\n    set: { a: "${x}" }\n').diagnostics)).toEqual([
+      "8:15 error: undefined parameter '${x}' (this scenario has no matrix)",
+    ]);
+    expect(lines(parse('matrix: { m: [ClientHello, Finishd] }\nsteps:\n  - send: "${m}"\n').diagnostics)).toEqual([
+      "6:28 error: unknown message 'Finishd' (did you mean 'Finished'?) (matrix value used as '${m}' at 8:11)",
+    ]);
+    expect(lines(parse('matrix: { n: [1, 2] }\nsteps:\n  - expect: { alert: "decode_error${n}" }\n').diagnostics)).toEqual([
+      "8:22 error: unknown alert 'decode_error1' (did you mean 'decode_error'?) (with n=1)",
+      "8:22 error: unknown alert 'decode_error2' (did you mean 'decode_error'?) (with n=2)",
+    ]);
+    expect(lines(parse('matrix: { "a-b": [1], c: [a, a], d: [] }\nsteps: [close_notify]\n').diagnostics)).toEqual([
+      "6:11 error: matrix key 'a-b' must be a name ([A-Za-z_][A-Za-z0-9_]*)",
+      "6:30 error: duplicate matrix value 'a' in 'c' (two cases would have the same id)",
+      "6:37 error: matrix 'd' must list at least one value",
+    ]);
+  });
+
+  it('application_data text is not a template (warning)', () => {
+    expect(lines(parse('matrix: { p: [a] }\nconfig: { alpn: ["${p}"] }\nsteps:\n  - application_data: "GET /${p}"\n').diagnostics)).toEqual([
+      "9:23 warning: '${p}' in application_data is not substituted: application_data text is sent as written (use { hex } or a send step for parameters)",
+    ]);
+  });
+
+  it('step structure', () => {
+    expect(lines(parse('steps:\n  - set: { a: 1 }\n').diagnostics)).toEqual([
+      "7:5 error: a step needs an action (send, send_raw, application_data, alert, change_cipher_spec, close_notify, key_update, wait, reconnect, expect); 'set' goes with 'send'",
+    ]);
+    expect(lines(parse('steps:\n  - expect: [ServerHello, close]\n').diagnostics)).toEqual([
+      "7:27 error: 'close' cannot be part of a message sequence: give it its own expect step",
+    ]);
+    expect(lines(parse('steps:\n  - expect: { message: A, one_of: [B] }\n').diagnostics)).toEqual([
+      "7:27 error: one expectation per step: 'message' and 'one_of' (split it into two steps)",
+    ]);
+    expect(lines(parse('steps:\n  - send: ClientHello\n    mutate: [ { insert_extension: { type: 1, hex: "", value: 1 } } ]\n').diagnostics)).toEqual([
+      "8:55 error: insert_extension takes 'hex' or 'value', not both",
+    ]);
+    expect(lines(parse('steps:\n  - send: ClientHello\n    record: { fragment_at: [5, 3] }\n').diagnostics)).toEqual([
+      '8:32 error: record fragment_at offsets must increase (5 then 3)',
+    ]);
+  });
+});
+
+describe('lint rules', () => {
+  const head = (id: string, title: string, versions: string, quote = 'q') =>
+    `id: ${id}\ntitle: ${title}\nrfc: { doc: 8446, section: "1", quote: "${quote}" }\ntarget: server\nversions: ${versions}\n`;
+  it('version words in the id or title must match versions', () => {
+    const r = parse('steps: [close_notify]\n', head('tls13-x', 'TLSv1.2 thing', '[tls12]'));
+    expect(lines(r.diagnostics)).toEqual(["1:5 warning: the id says 'tls13' but versions does not list tls13 (versions: tls12)"]);
+    expect(parse('steps: [close_notify]\n', head('tls1.3-x', 'A TLS 1.3 and TLS 1.2 thing', '[tls13, tls12]')).diagnostics).toEqual([]);
+    expect(lines(parse('steps: [close_notify]\n', head('x', 'About TLS 1.3', '[tls12]')).diagnostics)).toEqual([
+      "2:8 warning: the title says 'TLS 1.3' but versions does not list tls13 (versions: tls12)",
+    ]);
+  });
+  it('empty quote', () => {
+    expect(lines(parse('steps: [close_notify]\n', head('x', 'y', '[tls13]', '  ')).diagnostics)).toEqual([
+      '3:40 warning: empty RFC quote: quote the requirement the scenario tests',
+    ]);
+  });
+  it('unused matrix key', () => {
+    expect(lines(parse('matrix: { a: [1] }\nsteps: [close_notify]\n').diagnostics)).toEqual([
+      "6:11 warning: matrix key 'a' is not used by any step, config or requires (it only multiplies identical cases)",
+    ]);
+  });
+  it('sending after an expected alert or close needs a reconnect', () => {
+    expect(lines(parse('steps:\n  - expect: { alert: decode_error }\n  - wait: 5\n  - expect: close\n  - reconnect\n  - send: ClientHello\n').diagnostics)).toEqual([]);
+    expect(lines(parse('steps:\n  - expect: { alert: decode_error }\n  - key_update\n').diagnostics)).toEqual([
+      "8:5 error: 'key_update' after expecting an alert (at 7:5): the connection is dead; add '- reconnect' first",
+    ]);
+  });
+});
+
+describe('files, directories, globs, streams', () => {
+  it('a YAML stream holds several scenarios', () => {
+    const r = parseScenarioText(`${HEAD}steps: [close_notify]\n---\n${HEAD.replace('id: t', 'id: u')}steps: [wait]\n`, 's.yaml');
+    expect(lines(r.diagnostics)).toEqual(["13:9 error: step 'wait' needs a value ('wait: ...')"]);
+    expect(r.scenarios.map((s) => s.id)).toEqual(['t']);
+  });
+
+  it('a directory means every *.yaml / *.yml under it; globs; missing paths', () => {
+    expect(loadScenarios([examples]).files).toEqual([
+      join(examples, 'tls13-client-rejects-hrr-same-group.yaml'),
+      join(examples, 'tls13-finished-bad-verify-data.yaml'),
+    ]);
+    expect(globFiles(`${brokenDir}/dup-*.yaml`)).toEqual([join(brokenDir, 'dup-a.yaml'), join(brokenDir, 'dup-b.yaml')]);
+    expect(globFiles('harness/scenario/**/every-{form,thing}.y?ml')).toEqual([everyForm]);
+    const r = loadScenarios(['no/such/dir', 'no/*.yaml']);
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual(['no/such/dir: no such file or directory', "no/*.yaml: no file matches 'no/*.yaml'"]);
+  });
+
+  it('loadScenariosOrThrow: a ScenarioError (a UsageError) naming the first error', () => {
+    expect(() => loadScenariosOrThrow([examples])).not.toThrow();
+    try {
+      loadScenariosOrThrow([join(brokenDir, 'names.yaml')]);
+      throw new Error('no throw');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ScenarioError);
+      expect((e as ScenarioError).line()).toMatch(/^harness\/scenario\/fixtures\/broken\/names\.yaml:7:35: unknown cipher suite .*\(and 13 more errors: run 'tls-harness validate'\)$/);
+    }
+  });
+});
+
+describe('robustness', () => {
+  it('never throws: each line of a valid file replaced by other shapes', () => {
+    const text = readFileSync(everyForm, 'utf8');
+    const src = text.split('\n');
+    const shapes = ['[]', '{}', '', '1', '"x"', '[1, {a: b}]', 'null', '*nope', '&a x'];
+    let n = 0;
+    src.forEach((line, i) => {
+      const m = /^(\s*(?:- )?[^:#]*:\s?)(.*)$/.exec(line);
+      for (const shape of shapes) {
+        const variant = [...src];
+        variant[i] = m ? `${m[1]} ${shape}` : `${line.replace(/\S.*$/, '')}- ${shape}`;
+        const r = parseScenarioText(variant.join('\n'), 'v.yaml');
+        for (const d of r.diagnostics) {
+          expect(d.line).toBeGreaterThan(0);
+          expect(d.message).not.toMatch(/'undefined'|got undefined|\[object|NaN/);
+        }
+        for (const s of r.scenarios) expandCases(s);
+        n++;
+      }
+    });
+    expect(n).toBeGreaterThan(500);
+  });
+
+  it('aliases resolve', () => {
+    const s = only('config: { groups: &g [x25519] }\nrequires: { groups: *g }\nsteps: [close_notify]\n');
+    expect(s.requires.groups).toEqual(['x25519']);
+  });
+});

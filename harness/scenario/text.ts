@@ -1,0 +1,96 @@
+/**
+ * Small text helpers for the scenario loader: "did you mean" hints, hex, `${param}` templates.
+ */
+
+/** Nearest candidate by edit distance (case-insensitive), if near enough to be a plausible typo. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  const w = word.toLowerCase();
+  for (const c of candidates) {
+    const d = editDistance(w, c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/** ` (did you mean 'x'?)` or ''. */
+export function hint(word: string, candidates: Iterable<string>): string {
+  const c = closest(word, candidates);
+  return c === undefined ? '' : ` (did you mean '${c}'?)`;
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}
+
+/**
+ * Hex as scenarios write it: an optional `0x`, then pairs of hex digits; spaces, `:` and `_` between digits
+ * are ignored. Returns lowercase digits only, or an error message.
+ */
+export function parseHex(text: string): { hex: string } | { error: string } {
+  let s = text.trim();
+  if (/^0x/i.test(s)) s = s.slice(2);
+  s = s.replace(/[\s:_]/g, '');
+  const bad = /[^0-9a-fA-F]/.exec(s);
+  if (bad) return { error: `bad hex '${clip(text)}': '${bad[0]}' is not a hex digit` };
+  if (s.length % 2 !== 0) return { error: `bad hex '${clip(text)}': odd number of hex digits (${s.length})` };
+  return { hex: s.toLowerCase() };
+}
+
+export function hexToBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+export function clip(s: string, n = 60): string {
+  return s.length > n ? `${s.slice(0, n - 3)}...` : s;
+}
+
+/** `${name}` references and the `$${` escape (a literal `${`). */
+const TEMPLATE = /\$\$\{|\$\{([^}]*)\}/g;
+
+/** The parameter names a string references, in order, with repeats; `$${` escapes are skipped. */
+export function templateRefs(s: string): string[] {
+  const out: string[] = [];
+  for (const m of s.matchAll(TEMPLATE)) if (m[0] !== '$${') out.push(m[1]);
+  return out;
+}
+
+/** True when the string has a `${` that is neither an escape nor closed by `}`. */
+export function hasUnterminatedRef(s: string): boolean {
+  return /\$\{[^}]*$/.test(s.replace(TEMPLATE, ''));
+}
+
+/** Substitute `${name}` from params (unknown names are left as written) and unescape `$${`. */
+export function substitute(s: string, params: Readonly<Record<string, string | number>>): string {
+  return s.replace(TEMPLATE, (m, name: string | undefined) =>
+    m === '$${' ? '${' : Object.prototype.hasOwnProperty.call(params, name!) ? String(params[name!]) : m,
+  );
+}
+
+/** A string that is exactly one `${name}`: its name. */
+export function wholeRef(s: string): string | undefined {
+  return /^\$\{([^}]*)\}$/.exec(s)?.[1];
+}
+
+/** Decimal or 0x-hex integer text. */
+export function numericText(s: string): number | undefined {
+  if (/^0x[0-9a-f]+$/i.test(s)) return parseInt(s.slice(2), 16);
+  if (/^[0-9]+$/.test(s)) return parseInt(s, 10);
+  return undefined;
+}
