@@ -34,5 +34,7 @@ describe('expected failures and the run summary', () => {
     expect(isUnexpected(result('z', 'lenient'))).toBe(false);
     const s = summarize([failed, passed, other, result('s', 'skip'), result('l', 'lenient'), result('e', 'error')]);
     expect(s).toEqual({ total: 6, passed: 1, lenient: 1, failed: 2, errors: 1, skipped: 1, expectedFailures: 1, unexpectedPasses: 1 });
+    // An error is never an expected result, even for a case listed as an expected failure.
+    expect(isUnexpected(applyExpectedFailure(result('x-3', 'error'), list))).toBe(true);
   });
 });

@@ -5,8 +5,11 @@
  */
 import type { ScenarioCase } from '../scenario/model.ts';
 import type { ExpectedFailure, Target } from '../targets/types.ts';
-import type { CaseResult, RunResult, RunSummary } from './result.ts';
+import type { CaseResult, RunResult } from './result.ts';
 import { runCase, type RunCaseOptions } from './run-case.ts';
+import { isUnexpectedPass, summarize } from '../report/json.ts';
+
+export { summarize };
 
 export interface RunAllOptions extends Omit<RunCaseOptions, 'signal'> {
   jobs: number;
@@ -34,26 +37,12 @@ export function applyExpectedFailure(r: CaseResult, list: readonly ExpectedFailu
   return xf ? { ...r, expectedFailure: xf.reason } : r;
 }
 
-export function summarize(cases: readonly CaseResult[]): RunSummary {
-  const s: RunSummary = { total: cases.length, passed: 0, lenient: 0, failed: 0, errors: 0, skipped: 0, expectedFailures: 0, unexpectedPasses: 0 };
-  for (const c of cases) {
-    if (c.verdict === 'pass') s.passed++;
-    else if (c.verdict === 'lenient') s.lenient++;
-    else if (c.verdict === 'fail') s.failed++;
-    else if (c.verdict === 'error') s.errors++;
-    else s.skipped++;
-    if (c.expectedFailure !== undefined) {
-      if (c.verdict === 'fail' || c.verdict === 'error') s.expectedFailures++;
-      else if (c.verdict === 'pass' || c.verdict === 'lenient') s.unexpectedPasses++;
-    }
-  }
-  return s;
-}
-
-/** True when a case's result is not what the run expects: an unexpected fail/error, or an expected failure that passed. */
+/**
+ * True when a case's result is not what the run expects: a failure not listed as expected, any error (a
+ * harness or setup fault is never "expected"), or an expected failure that passed.
+ */
 export function isUnexpected(c: CaseResult): boolean {
-  const bad = c.verdict === 'fail' || c.verdict === 'error';
-  return c.expectedFailure !== undefined ? c.verdict === 'pass' || c.verdict === 'lenient' : bad;
+  return (c.verdict === 'fail' && c.expectedFailure === undefined) || c.verdict === 'error' || isUnexpectedPass(c);
 }
 
 export async function runAll(cases: readonly ScenarioCase[], target: Target, opts: RunAllOptions): Promise<RunResult> {
