@@ -58,7 +58,10 @@ export abstract class Endpoint {
   protected writeSecret: Uint8Array | undefined;
   /** We owe the peer a KeyUpdate(update_not_requested) before our next application data (RFC 8446 4.6.3). */
   private keyUpdateOwed = false;
-  private writeClosed = false;
+  /** We sent close_notify (or a fatal alert): nothing more goes out. */
+  writeClosed = false;
+  /** The peer sent close_notify: RFC 8446 6.1, "Any data received after a closure alert has been received MUST be ignored." */
+  readClosed = false;
 
   constructor(readonly config: EndpointConfig) {
     this.transcript = new Transcript(config.provider);
@@ -69,10 +72,11 @@ export abstract class Endpoint {
 
   /** Bytes received from the peer. Never throws: failures become an alert, `failed` and an `error` event. */
   receive(bytes: Uint8Array): void {
-    if (this.state === 'failed' || this.state === 'closed') return;
+    if (this.state === 'failed' || this.state === 'closed' || this.readClosed) return;
     this.guard(() => {
       this.rl.receive(bytes);
-      for (let item = this.rl.next(); item; item = this.state === 'failed' || this.state === 'closed' ? null : this.rl.next()) {
+      const stop = () => this.state === 'failed' || this.state === 'closed' || this.readClosed;
+      for (let item = this.rl.next(); item; item = stop() ? null : this.rl.next()) {
         this.dispatch(item);
       }
     });
@@ -92,7 +96,7 @@ export abstract class Endpoint {
   /** Application data to send. Only once the handshake is complete (the server may send after its Finished). */
   write(data: Uint8Array): void {
     this.guard(() => {
-      if (!this.canWriteApplicationData()) {
+      if (this.writeClosed || !this.canWriteApplicationData()) {
         throw new TlsError('internal_error', 'RFC 8446 2', `cannot send application data in state ${this.state}/${this.hsState}`, 'local');
       }
       this.flushKeyUpdate();
@@ -100,16 +104,17 @@ export abstract class Endpoint {
     });
   }
 
-  /** Send close_notify (RFC 8446 6.1) and stop writing. */
+  /**
+   * Send close_notify and stop writing (RFC 8446 6.1). This closes our write side only: the peer may still
+   * send, and we still read, until its own close_notify. The state is `closed` once both sides are.
+   */
   close(): void {
     if (this.writeClosed || this.state === 'failed') return;
     this.guard(() => {
       this.sendAlert(AlertDescription.close_notify, AlertLevel.warning);
       this.writeClosed = true;
-      if (this.state !== 'closed') {
-        this.state = 'closed';
-        this.emit({ type: 'closed', by: 'local' });
-      }
+      this.emit({ type: 'closed', by: 'local' });
+      if (this.readClosed || this.state === 'handshaking') this.state = 'closed';
     });
   }
 
@@ -218,13 +223,13 @@ export abstract class Endpoint {
 
   private onAlert(item: Extract<Inbound, { kind: 'alert' }>): void {
     if (item.description === AlertDescription.close_notify) {
-      // RFC 8446 6.1: close_notify closes the peer's write side; we answer with our own and stop.
+      // RFC 8446 6.1: close_notify closes the peer's write side only. Unlike TLS 1.2, no immediate answer is
+      // required ("a change from versions of TLS prior to TLS 1.3"): we may go on writing, and the
+      // application closes our side with close() when it is done. Whatever follows is ignored.
+      this.readClosed = true;
       this.emit({ type: 'closed', by: 'peer' });
-      if (!this.writeClosed) {
-        this.sendAlert(AlertDescription.close_notify, AlertLevel.warning);
-        this.writeClosed = true;
-      }
-      this.state = 'closed';
+      // A close during the handshake ends it: nothing can complete it any more.
+      if (this.writeClosed || this.state === 'handshaking') this.state = 'closed';
       return;
     }
     if (item.description === AlertDescription.user_canceled) {

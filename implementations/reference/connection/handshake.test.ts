@@ -159,13 +159,25 @@ describe('TLS 1.3 handshake, reference client against reference server', () => {
     expect(errorOf(ce)).toBeUndefined();
   });
 
-  it('closes with close_notify both ways', () => {
+  it('close_notify closes one direction at a time (RFC 8446 6.1)', () => {
     const { client, server } = connect();
+    client.write(enc('GET /'));
     client.close();
     pump(client, server);
-    expect(server.takeEvents()).toContainEqual({ type: 'closed', by: 'peer' });
+    const se = server.takeEvents();
+    expect(se).toContainEqual({ type: 'application_data', data: enc('GET /') });
+    expect(se).toContainEqual({ type: 'closed', by: 'peer' });
+    // The server's write side is still open: the answer arrives after the client closed its side.
+    expect(server.state).toBe('connected');
+    server.write(enc('response'));
+    server.close();
+    pump(client, server);
+    expect(client.takeEvents()).toEqual(expect.arrayContaining([{ type: 'application_data', data: enc('response') }, { type: 'closed', by: 'peer' }]));
     expect(server.state).toBe('closed');
     expect(client.state).toBe('closed');
+    // Nothing is written after close.
+    server.write(enc('late'));
+    expect(server.takeOutput().length).toBe(0);
   });
 
   it('a client rejects a server certificate for another name (bad_certificate)', () => {

@@ -59,6 +59,9 @@ export function raw(msg: HandshakeMessage): Uint8Array {
 /** A handshake message of a type the state does not expect: RFC 8446 4 / 5, unexpected_message. */
 export function unexpected(msg: { msg_type: string | number } | Inbound, state: string): TlsError {
   const what = 'msg_type' in msg ? String(msg.msg_type) : msg.kind;
+  // RFC 8446 4.6.3: "Implementations that receive a KeyUpdate message prior to receiving a Finished message
+  // MUST terminate the connection with an "unexpected_message" alert."
+  if (what === 'key_update') return new TlsError('unexpected_message', 'RFC 8446 4.6.3', `key_update received in state ${state}, before Finished`);
   return new TlsError('unexpected_message', 'RFC 8446 4', `${what} received in state ${state}`);
 }
 

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as net from 'node:net';
+import { ALL_KEYS, cert, cliAsync, startServe, type ServeProcess } from './serve-testing.ts';
+import { parseHostPort } from './connect.ts';
+
+const CA = cert('ca.pem');
+
+describe('tls-harness connect, against tls-harness serve', () => {
+  let serve: ServeProcess;
+  let p256only: ServeProcess;
+  beforeAll(async () => {
+    [serve, p256only] = await Promise.all([startServe(ALL_KEYS), startServe([...ALL_KEYS, '--groups', 'secp256r1'])]);
+  });
+  afterAll(async () => {
+    await Promise.all([serve?.stop(), p256only?.stop()]);
+  });
+  const at = () => `localhost:${serve.port}`;
+
+  it('prints the negotiated parameters by name and exits 0', async () => {
+    const r = await cliAsync('connect', at(), '--ca', CA);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^connected to localhost:\d+\n/);
+    expect(r.stdout).toMatch(/version: +TLSv1\.3\n/);
+    expect(r.stdout).toMatch(/cipher suite: +TLS_AES_128_GCM_SHA256\n/);
+    expect(r.stdout).toMatch(/group: +x25519\n/);
+    expect(r.stdout).toMatch(/signature scheme: +rsa_pss_rsae_sha256\n/);
+    expect(r.stdout).toMatch(/resumed: +no\n/);
+    expect(r.stdout).toMatch(/verification: +ok \(chain to .*ca\.pem, name localhost\)/);
+  });
+
+  it('--json with a chosen suite, group and ALPN', async () => {
+    const r = await cliAsync('connect', at(), '--ca', CA, '--json', '--ciphersuites', 'TLS_CHACHA20_POLY1305_SHA256', '--groups', 'P-384', '--alpn', 'h2,http/1.1');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0])).toMatchObject({
+      ok: true,
+      version: 'TLSv1.3',
+      cipherSuite: 'TLS_CHACHA20_POLY1305_SHA256',
+      group: 'secp384r1',
+      alpn: 'http/1.1',
+      resumed: false,
+      helloRetry: false,
+      verification: 'ok',
+    });
+  });
+
+  it('--resume reports the second connection, resumed', async () => {
+    const r = await cliAsync('connect', at(), '--ca', CA, '--resume', '--json');
+    expect(r.code).toBe(0);
+    const o = JSON.parse(r.stdout);
+    expect(o).toMatchObject({ ok: true, resumed: true, signatureScheme: null, first: { resumed: false, ticketReceived: true } });
+  });
+
+  it('--send prints the reply (the HTML page for a GET)', async () => {
+    const r = await cliAsync('connect', at(), '--ca', CA, '--send', 'GET / HTTP/1.0\\r\\n\\r\\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--- received \d+ bytes ---\nHTTP\/1\.1 200 OK\r\n/);
+    expect(r.stdout).toMatch(/<th>Request<\/th><td>GET \/ HTTP\/1\.0<\/td>/);
+  });
+
+  it('reports a HelloRetryRequest (server accepts only secp256r1)', async () => {
+    const r = await cliAsync('connect', `127.0.0.1:${p256only.port}`, '--ca', CA, '--servername', 'localhost', '--groups', 'x25519,secp256r1', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ group: 'secp256r1', helloRetry: true });
+  });
+
+  it('a wrong server name fails verification: exit 1 with the alert and rule', async () => {
+    const r = await cliAsync('connect', `127.0.0.1:${serve.port}`, '--ca', CA, '--servername', 'example.com');
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/handshake failed: alert bad_certificate sent: .*RFC 8446 4\.4\.2\.4/);
+  });
+
+  it('an IP address is verified against the IP SAN (no SNI)', async () => {
+    const r = await cliAsync('connect', `127.0.0.1:${serve.port}`, '--ca', CA, '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, serverName: '127.0.0.1' });
+  });
+
+  it('an ALPN mismatch: exit 1, no_application_protocol received, with --json', async () => {
+    const r = await cliAsync('connect', at(), '--ca', CA, '--alpn', 'h2', '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { type: 'tls', alert: 'no_application_protocol', origin: 'alert-received' } });
+  });
+
+  it('--insecure skips verification and says so', async () => {
+    const r = await cliAsync('connect', `127.0.0.1:${serve.port}`, '--insecure', '--servername', 'wrong.example');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/verification: +skipped \(--insecure\)/);
+  });
+});
+
+describe('tls-harness connect: failures and usage errors', () => {
+  it('connection refused: exit 1, one line', async () => {
+    const s = net.createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as net.AddressInfo).port;
+    await new Promise((r) => s.close(r));
+    const r = await cliAsync('connect', `127.0.0.1:${port}`, '--ca', CA);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^tls-harness connect: 127\.0\.0\.1:\d+: connection failed: connect: .*ECONNREFUSED/);
+  });
+
+  it('a silent server: exit 1 after --timeout', async () => {
+    const sockets: net.Socket[] = [];
+    const s = net.createServer((c) => sockets.push(c.on('error', () => {})));
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    try {
+      const r = await cliAsync('connect', `127.0.0.1:${(s.address() as net.AddressInfo).port}`, '--ca', CA, '--timeout', '300');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/connection failed: timeout: handshake not complete after 300 ms/);
+    } finally {
+      for (const c of sockets) c.destroy();
+      s.close();
+    }
+  });
+
+  const cases: [string, string[], RegExp][] = [
+    ['no --ca and no --insecure', ['127.0.0.1:4433'], /--ca FILE is required to verify the server \(or --insecure/],
+    ['no HOST:PORT', ['--ca', CA], /expected one HOST:PORT argument, got 0/],
+    ['a bad HOST:PORT', ['localhost', '--ca', CA], /expected HOST:PORT, got 'localhost'/],
+    ['an unknown flag', ['127.0.0.1:4433', '--ca', CA, '--jsn'], /Unknown option '--jsn'.*did you mean '--json'/],
+    ['a missing --ca file', ['127.0.0.1:4433', '--ca', '/nonexistent/ca.pem'], /\/nonexistent\/ca\.pem: cannot read \(ENOENT\)/],
+    ['--cert without --key', ['127.0.0.1:4433', '--ca', CA, '--cert', cert('client-p256.pem')], /--cert and --key go together/],
+    ['an unknown suite', ['127.0.0.1:4433', '--ca', CA, '--ciphersuites', 'TLS_AES_128_CCM_SHA256'], /unsupported cipher suite 'TLS_AES_128_CCM_SHA256'/],
+    ['key shares outside --groups', ['127.0.0.1:4433', '--ca', CA, '--groups', 'x25519', '--key-shares', 'secp256r1'], /subset of --groups/],
+  ];
+  for (const [what, args, re] of cases) {
+    it(`${what}: one line, exit code 2`, async () => {
+      const r = await cliAsync('connect', ...args);
+      expect(r.code).toBe(2);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(re);
+    });
+  }
+
+  it('parseHostPort', () => {
+    expect(parseHostPort('localhost:4433')).toEqual({ host: 'localhost', port: 4433 });
+    expect(parseHostPort('[::1]:443')).toEqual({ host: '::1', port: 443 });
+  });
+});

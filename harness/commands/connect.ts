@@ -1,0 +1,209 @@
+/**
+ * `tls-harness connect HOST:PORT`: the reference TLS 1.3 client against a real server. Prints the
+ * negotiated version, cipher suite, group, signature scheme, ALPN and whether the session was resumed.
+ *
+ * Verification: the server's chain is verified against `--ca` (there is no system trust store in the
+ * reference client) and its name against `--servername` (default: HOST). Without `--ca` the command
+ * refuses to run unless `--insecure` is given, which skips verification and says so in the output.
+ *
+ * Exit codes: 0 the handshake completed and was verified (or --insecure); 1 the handshake failed (the alert
+ * and RFC rule are printed) or the connection could not be made; 2 usage errors.
+ */
+import { isIP } from 'node:net';
+import type { Command } from '../cli.ts';
+import { ExitCode, UsageError } from '../errors.ts';
+import { makeConfig, MemorySessionStore, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
+import { TlsError } from '../../implementations/reference/connection/errors.ts';
+import { connectTls, describeError, type ConnectionError, type TlsSocket } from '../../implementations/reference/connection/tcp.ts';
+import type { HandshakeSummary } from '../../implementations/reference/connection/endpoint.ts';
+import { loadCa, loadPairs, namedSummary, parseAlpn, parseCipherSuites, parseGroups, parseIntOption } from './tls-options.ts';
+
+const CMD = 'connect';
+
+/** HOST:PORT, [IPv6]:PORT. */
+export function parseHostPort(s: string): { host: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
+  if (!m) throw new UsageError(`${CMD}: expected HOST:PORT, got '${s}'`);
+  return { host: m[1], port: parseIntOption(CMD, 'PORT', m[2], 1, 65535) };
+}
+
+function errorJson(e: ConnectionError) {
+  if (e instanceof TlsError) return { type: 'tls', alert: e.alert, rule: e.rule, origin: e.origin, message: e.message };
+  return { type: 'transport', kind: e.kind, rule: e.rule ?? null, code: e.code ?? null, message: e.message };
+}
+
+/** After --send: collect what the server sends until it closes, goes quiet for `idleMs`, or `maxMs` passes. */
+function collect(t: TlsSocket, idleMs: number, maxMs: number): Promise<Uint8Array> {
+  return new Promise((resolve) => {
+    const chunks: Uint8Array[] = [];
+    let idle: NodeJS.Timeout | undefined;
+    const finish = () => {
+      clearTimeout(idle);
+      clearTimeout(max);
+      t.off('data', onData);
+      const total = chunks.reduce((n, c) => n + c.length, 0);
+      const out = new Uint8Array(total);
+      let o = 0;
+      for (const c of chunks) {
+        out.set(c, o);
+        o += c.length;
+      }
+      resolve(out);
+    };
+    const onData = (d: Uint8Array) => {
+      chunks.push(d);
+      clearTimeout(idle);
+      idle = setTimeout(finish, idleMs);
+    };
+    const max = setTimeout(finish, maxMs);
+    idle = setTimeout(finish, Math.max(idleMs, 2000));
+    t.on('data', onData);
+    void t.closed.then(finish);
+  });
+}
+
+interface Outcome {
+  summary?: HandshakeSummary;
+  error?: ConnectionError;
+  ticket: boolean;
+  response?: Uint8Array;
+  /** An error after the handshake completed (e.g. the server closed without close_notify). */
+  after?: ConnectionError;
+}
+
+async function once(host: string, port: number, config: EndpointConfig, send: string | undefined, waitTicket: boolean, timeoutMs: number): Promise<Outcome> {
+  let t: TlsSocket;
+  try {
+    t = await connectTls(host, port, config);
+  } catch (e) {
+    return { error: e as ConnectionError, ticket: false };
+  }
+  let ticket = false;
+  t.on('session', () => (ticket = true));
+  const out: Outcome = { summary: t.summary, ticket };
+  if (send !== undefined) {
+    const reply = collect(t, 1000, timeoutMs);
+    t.write(send);
+    out.response = await reply;
+  }
+  if (waitTicket && !ticket && !t.error) {
+    // RFC 8446 4.6.1: the server may send NewSessionTicket at any time after its Finished; wait a little.
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        t.off('session', done);
+        resolve();
+      };
+      const timer = setTimeout(done, 1000);
+      t.once('session', done);
+      void t.closed.then(done);
+    });
+  }
+  out.ticket = ticket;
+  const r = await t.close();
+  if (r.error) out.after = r.error;
+  return out;
+}
+
+export const connectCommand: Command = {
+  name: 'connect',
+  summary: 'connect the reference TLS 1.3 client to HOST:PORT and print what was negotiated',
+  usage: 'tls-harness connect HOST:PORT (--ca F | --insecure) [--servername N] [--alpn LIST] [--groups LIST] [--ciphersuites LIST] [--cert C --key K] [--send TEXT] [--resume] [--json] [--timeout MS]',
+  allowPositionals: true,
+  options: {
+    ca: { type: 'string', description: 'trust anchors (PEM) to verify the server certificate with' },
+    insecure: { type: 'boolean', description: 'do not verify the server certificate (reported in the output)' },
+    servername: { type: 'string', description: 'SNI and the name to verify (default: HOST; no SNI for an IP address)' },
+    alpn: { type: 'string', description: 'ALPN protocols to offer, comma-separated' },
+    groups: { type: 'string', description: 'supported_groups, most preferred first (default x25519,secp256r1,secp384r1,ffdhe2048)' },
+    'key-shares': { type: 'string', description: 'groups to send key shares for (default: the first of --groups)' },
+    ciphersuites: { type: 'string', description: 'TLS 1.3 cipher suites to offer, most preferred first' },
+    cert: { type: 'string', description: 'client certificate (PEM), for servers that ask' },
+    key: { type: 'string', description: 'the client certificate\'s private key' },
+    send: { type: 'string', description: 'send this text after the handshake (\\r and \\n escapes allowed) and print the reply' },
+    resume: { type: 'boolean', description: 'connect twice with one session store; report the second connection' },
+    json: { type: 'boolean', description: 'print one JSON object' },
+    timeout: { type: 'string', description: 'handshake timeout in ms, TCP connect included (default 10000)' },
+  },
+  async run(values, positionals) {
+    if (positionals.length !== 1) throw new UsageError(`${CMD}: expected one HOST:PORT argument, got ${positionals.length}`);
+    const { host, port } = parseHostPort(positionals[0]);
+    const insecure = values.insecure === true;
+    if (values.ca === undefined && !insecure) {
+      throw new UsageError(`${CMD}: --ca FILE is required to verify the server (or --insecure to skip verification)`);
+    }
+    const serverName = (values.servername as string | undefined) ?? host;
+    const partial: Partial<EndpointConfig> = { serverName, verifyPeer: !insecure };
+    if (values.ca !== undefined) partial.trustRoots = loadCa(CMD, values.ca as string);
+    if (values.alpn !== undefined) partial.alpn = parseAlpn(CMD, values.alpn as string);
+    if (values.groups !== undefined) partial.groups = parseGroups(CMD, '--groups', values.groups as string);
+    if (values['key-shares'] !== undefined) {
+      partial.keyShareGroups = parseGroups(CMD, '--key-shares', values['key-shares'] as string);
+      partial.groups ??= makeConfig().groups;
+      const missing = partial.keyShareGroups.filter((g) => !partial.groups!.includes(g));
+      // RFC 8446 4.2.8: key shares only for groups in supported_groups.
+      if (missing.length > 0) throw new UsageError(`${CMD}: --key-shares must be a subset of --groups (RFC 8446 4.2.8)`);
+    }
+    if (values.ciphersuites !== undefined) partial.cipherSuites = parseCipherSuites(CMD, values.ciphersuites as string);
+    if ((values.cert === undefined) !== (values.key === undefined)) throw new UsageError(`${CMD}: --cert and --key go together`);
+    if (values.cert !== undefined) partial.certificates = loadPairs(CMD, [values.cert as string], [values.key as string]);
+    const timeoutMs = values.timeout === undefined ? 10_000 : parseIntOption(CMD, '--timeout', values.timeout as string, 1, 3_600_000);
+    partial.handshakeTimeoutMs = timeoutMs;
+    const send = values.send === undefined ? undefined : (values.send as string).replace(/\\r/g, '\r').replace(/\\n/g, '\n');
+    const resume = values.resume === true;
+    if (resume) partial.sessionStore = new MemorySessionStore();
+
+    const config = makeConfig(partial);
+    let first: Outcome | undefined;
+    let result: Outcome;
+    if (resume) {
+      first = await once(host, port, config, undefined, true, timeoutMs);
+      result = first.error ? first : await once(host, port, config, send, false, timeoutMs);
+    } else {
+      result = await once(host, port, config, send, false, timeoutMs);
+    }
+    const ok = result.summary !== undefined && !result.error;
+    const verification = insecure ? 'skipped (--insecure)' : `ok (chain to ${values.ca as string}, name ${serverName}${isIP(serverName) ? ' (IP SAN)' : ''})`;
+
+    if (values.json) {
+      const obj: Record<string, unknown> = { ok, host, port };
+      if (result.summary) Object.assign(obj, namedSummary(result.summary), { verification: insecure ? 'skipped' : 'ok' });
+      if (result.error) obj.error = errorJson(result.error);
+      if (result.after) obj.closeError = errorJson(result.after);
+      if (result.response) obj.response = new TextDecoder().decode(result.response);
+      if (first) {
+        obj.first = first.summary ? { ...namedSummary(first.summary), ticketReceived: first.ticket } : { error: errorJson(first.error!) };
+      }
+      process.stdout.write(JSON.stringify(obj) + '\n');
+    } else if (ok) {
+      const n = namedSummary(result.summary!);
+      const lines = [
+        `connected to ${host}:${port}${first ? ' (second connection, --resume)' : ''}`,
+        `  version:          ${n.version}`,
+        `  cipher suite:     ${n.cipherSuite}`,
+        `  group:            ${n.group ?? '(none: psk_ke)'}`,
+        `  signature scheme: ${n.signatureScheme ?? '(none: resumed)'}`,
+        `  alpn:             ${n.alpn ?? '(none)'}`,
+        `  resumed:          ${n.resumed ? 'yes' : 'no'}`,
+        `  hello retry:      ${n.helloRetry ? 'yes' : 'no'}`,
+        `  verification:     ${n.resumed ? 'resumed session (verified on the first connection)' : verification}`,
+      ];
+      if (n.peerCertificate) lines.push(`  peer certificate: ${n.peerCertificate}`);
+      if (first) lines.push(`  first connection: ${first.summary ? `${namedSummary(first.summary).cipherSuite}, ticket received: ${first.ticket ? 'yes' : 'no'}` : 'failed'}`);
+      if (result.after) lines.push(`  connection ended: ${describeError(result.after)}`);
+      process.stdout.write(lines.join('\n') + '\n');
+      if (result.response) {
+        process.stdout.write(`--- received ${result.response.length} bytes ---\n`);
+        process.stdout.write(new TextDecoder().decode(result.response));
+        if (result.response.length > 0 && result.response.at(-1) !== 0x0a) process.stdout.write('\n');
+      }
+    }
+    if (!ok) {
+      const e = result.error!;
+      const line = e instanceof TlsError ? `handshake failed: ${describeError(e)}` : `connection failed: ${describeError(e)}`;
+      process.stderr.write(`tls-harness connect: ${host}:${port}${first && result !== first ? ' (second connection)' : ''}: ${line}\n`);
+      return ExitCode.failures;
+    }
+    return ExitCode.ok;
+  },
+};
