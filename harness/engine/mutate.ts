@@ -95,9 +95,21 @@ function structName(msg: HandshakeMessage): string {
 
 /** Encode with overrides, then apply the byte-level operations. */
 export function encodeMutated(msg: HandshakeMessage, ops: readonly MutateOp[]): Uint8Array {
+  return encodeForWire(msg, ops).wire;
+}
+
+/**
+ * The bytes to send, and the bytes of the message itself: `extend` appends bytes after the message (the
+ * target reads them as whatever follows), so they are on the wire but not part of the message the harness
+ * puts in its transcript.
+ */
+export function encodeForWire(msg: HandshakeMessage, ops: readonly MutateOp[]): { wire: Uint8Array; message: Uint8Array } {
   const { overrides, byteOps } = prepare(msg, ops);
   const { bytes, spans } = encodeHandshakeWithSpans(msg, overrides);
-  return applyByteOps(bytes, byteOps, spans);
+  const inMessage = byteOps.filter((o) => o.op !== 'extend');
+  const message = applyByteOps(bytes, inMessage, spans);
+  const wire = inMessage.length === byteOps.length ? message : applyByteOps(bytes, byteOps, spans);
+  return { wire, message };
 }
 
 function resolve(pos: Position, spans: Map<string, readonly [number, number]>, len: number, op: string): number {

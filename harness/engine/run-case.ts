@@ -13,7 +13,7 @@ import type { Expectation, MessageExpectation, PeerConfig, ScenarioCase, Step } 
 import type { Capabilities, Target, TargetConnection } from '../targets/types.ts';
 import type { CaseResult, TranscriptEntry, Verdict } from './result.ts';
 import { ScenarioRuntimeError, applySet, checkWhere, describe, toNumber } from './fields.ts';
-import { encodeMutated } from './mutate.ts';
+import { encodeForWire, encodeMutated } from './mutate.ts';
 import { ClientPeer13, Peer13, ServerPeer13, contentTypeCode, type Observation } from './peer13.ts';
 import { Wire } from './wire.ts';
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
@@ -166,7 +166,12 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
   const open = async (resume?: StoredTicket): Promise<Conn> => {
     let tc: TargetConnection;
     if (c.scenario.target === 'server') {
-      tc = await target.connect({ caseId: c.id, signal: ac.signal });
+      try {
+        tc = await target.connect({ caseId: c.id, signal: ac.signal });
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        throw new CaseEnd('error', `cannot connect to the target: ${err.code ?? err.message.split('\n')[0]}`);
+      }
     } else {
       if (!target.launchClient) throw new CaseEnd('error', 'the target has no client role adapter');
       listener ??= await listen();
@@ -216,6 +221,8 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
     opts.signal?.removeEventListener('abort', onAbort);
     conn?.wire.destroy();
     listener?.close();
+    // Release what the case started on the target's side (a client process, a per-case server).
+    await target.endCase?.({ caseId: c.id, signal: ac.signal }).catch(() => undefined);
   }
 
   // ---- steps ------------------------------------------------------------------------------------------
@@ -226,7 +233,7 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
       case 'send': {
         const msg = peer.build(step.message);
         applySet(msg, step.set);
-        const bytes = encodeMutated(msg, step.mutate);
+        const { wire: bytes, message: messageBytes } = encodeForWire(msg, step.mutate);
         const ro = step.record;
         let decoded: HandshakeMessage | undefined = msg;
         const type = ro.content_type !== undefined ? contentTypeCode(ro.content_type) : ContentType.handshake;
@@ -236,25 +243,35 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
           peer.rl.flush();
           peer.rl.writeVersion = ro.version;
         }
-        if (splitAt || ro.plaintext || type !== ContentType.handshake) {
+        const oversize = ro.max_fragment !== undefined && ro.max_fragment > peer.rl.maxSendFragment;
+        if (splitAt || ro.plaintext || type !== ContentType.handshake || oversize) {
           peer.rl.flush();
-          peer.rl.send(type, bytes, { splitAt: splitAt ?? [], plaintext: ro.plaintext });
+          const saved = peer.rl.maxSendFragment;
+          // A max_fragment above the limit makes records that are too long on purpose (record_overflow tests).
+          if (oversize) peer.rl.maxSendFragment = ro.max_fragment!;
+          try {
+            peer.rl.send(type, bytes, { splitAt: oversize ? [] : (splitAt ?? []), plaintext: ro.plaintext, protectAlways: ro.protected, unchecked: oversize });
+          } finally {
+            peer.rl.maxSendFragment = saved;
+          }
         } else peer.rl.send(ContentType.handshake, bytes);
         const epoch = ro.plaintext ? 'plaintext' : peer.writeEpoch;
         if (ro.version !== undefined) {
           peer.rl.flush();
           peer.rl.writeVersion = savedVersion;
         }
-        if (step.mutate.length > 0) decoded = tryDecode(bytes) ?? msg;
+        if (step.mutate.length > 0) decoded = tryDecode(messageBytes) ?? msg;
         note('sent', 'handshake', step.message, { detail: describe(decoded), epoch });
-        if (!ro.coalesce) await flush(cn, ro.tcp_split, ro.length);
-        peer.commit(decoded, bytes);
+        if (!ro.coalesce) await flush(cn, ro.tcp_split, ro.length, ro.wire_xor);
+        peer.commit(decoded, messageBytes);
         return;
       }
       case 'send_raw': {
         const bytes = Uint8Array.from(Buffer.from(step.hex, 'hex'));
         if (step.layer === 'handshake') {
-          peer.rl.send(step.content_type ?? ContentType.handshake, bytes);
+          // Raw content under the current keys: a protected change_cipher_spec, or an empty record, on purpose.
+          peer.rl.flush();
+          peer.rl.send(step.content_type ?? ContentType.handshake, bytes, { protectAlways: true, allowEmpty: true });
           note('sent', 'raw', 'handshake bytes', { wire: step.hex, epoch: peer.writeEpoch });
           await flush(cn);
           peer.commit(tryDecode(bytes), bytes);
@@ -305,9 +322,15 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
     }
   }
 
-  async function flush(cn: Conn, tcpSplit?: number[], forcedLength?: number): Promise<void> {
+  async function flush(cn: Conn, tcpSplit?: number[], forcedLength?: number, xor?: { at: number; value: number }): Promise<void> {
     const out = cn.peer.rl.takeOutput();
     if (out.length === 0) return;
+    if (xor) {
+      // A byte of the record(s) as they go out, after protection: a bad MAC, a corrupted header.
+      const at = xor.at < 0 ? out.length + xor.at : xor.at;
+      if (at < 0 || at >= out.length) throw new ScenarioRuntimeError(`record.wire_xor: offset ${xor.at} outside the ${out.length} bytes sent`);
+      out[at] ^= xor.value;
+    }
     if (forcedLength !== undefined && out.length >= 5) {
       // A wrong length in the first record header.
       out[3] = (forcedLength >> 8) & 0xff;

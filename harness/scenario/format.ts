@@ -69,7 +69,7 @@ export const STEP_VALUE_KEYS: Readonly<Partial<Record<StepKey, readonly string[]
 
 export const RAW_LAYERS = ['record', 'handshake', 'tcp'] as const;
 
-export const RECORD_KEYS = ['max_fragment', 'fragment_at', 'coalesce', 'tcp_split', 'version', 'content_type', 'plaintext', 'length'] as const;
+export const RECORD_KEYS = ['max_fragment', 'fragment_at', 'coalesce', 'tcp_split', 'version', 'content_type', 'plaintext', 'length', 'wire_xor', 'protected'] as const;
 
 export const MUTATE_OPS = [
   'xor',

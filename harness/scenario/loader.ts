@@ -1080,8 +1080,20 @@ class DocReader {
           break;
         case 'coalesce':
         case 'plaintext':
+        case 'protected':
           set(e.key, this.bool(e.value, what));
           break;
+        case 'wire_xor': {
+          const x = this.entries(e.value, what);
+          if (!x || !this.checkKeys(x, ['at', 'value'], 'key', what) || !this.require(x, ['at', 'value'], e.value, what)) {
+            ok = false;
+            break;
+          }
+          const at = this.int(x.get('at')!.value, `${what} at`, Number.MIN_SAFE_INTEGER);
+          const value = this.int(x.get('value')!.value, `${what} value`, 1, 255);
+          set('wire_xor', at !== undefined && value !== undefined ? { at, value } : undefined);
+          break;
+        }
         case 'version':
           set('version', this.code(e.value, NAMES.version, what));
           break;

@@ -74,6 +74,10 @@ export interface RecordOptions {
   plaintext?: boolean;
   /** A wrong record length field. */
   length?: number;
+  /** XOR a byte of the record(s) as sent, after protection (offset into the wire bytes; negative from the end). */
+  wire_xor?: { at: number; value: number };
+  /** Protect the record even where the protocol sends it in the clear (a protected change_cipher_spec). */
+  protected?: boolean;
 }
 
 export type Step =

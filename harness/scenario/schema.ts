@@ -102,6 +102,12 @@ export function buildSchema(): Schema {
     content_type: names('content_type', 'ContentType written in the record header'),
     plaintext: { type: 'boolean', description: 'send in a plaintext record even where encryption is due' },
     length: { type: 'integer', minimum: 0, maximum: 0xffff, description: 'a wrong record length field' },
+    wire_xor: obj(
+      { at: { type: 'integer', description: 'offset into the bytes sent (negative: from the end)' }, value: { type: 'integer', minimum: 1, maximum: 255 } },
+      ['at', 'value'],
+      { description: 'XOR a byte of the record(s) as sent, after protection (a bad MAC)' },
+    ),
+    protected: { type: 'boolean', description: 'protect the record even where it goes in the clear (change_cipher_spec)' },
   };
 
   const empty: Schema = { anyOf: [{ type: 'null' }, obj({})] };

@@ -26,10 +26,12 @@ export const REFERENCE_CAPABILITIES: Capabilities = {
 export function bridge(sock: Socket, ep: Endpoint): void {
   sock.setNoDelay(true);
   const flush = () => {
+    // RFC 8446 6.1: the peer's close_notify closes its side only; like common servers, we then close ours.
+    if (ep.readClosed && !ep.writeClosed && ep.state !== 'failed') ep.close();
     const out = ep.takeOutput();
     if (out.length > 0 && !sock.destroyed) sock.write(out);
     ep.takeEvents();
-    if ((ep.state === 'failed' || ep.state === 'closed') && !sock.destroyed) sock.end();
+    if ((ep.state === 'failed' || ep.state === 'closed' || ep.writeClosed) && !sock.destroyed) sock.end();
   };
   sock.on('data', (d: Buffer) => {
     ep.receive(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));

@@ -50,6 +50,11 @@ export interface Target {
   connect(ctx: TargetCaseContext): Promise<TargetConnection>;
   /** Client role: make the target client connect once to ctx.listen; resolves when it has been started. */
   launchClient?(ctx: TargetCaseContext): Promise<void>;
+  /**
+   * The case is over, whatever its verdict: release what it started (client processes, client connections,
+   * a per-case server). Optional; adapters also clean up at the next case and at stop().
+   */
+  endCase?(ctx: TargetCaseContext): Promise<void>;
   /** A crash or exit of the target since the last call, if any (for verdicts: "target crashed"). */
   takeCrash?(): string | undefined;
   /** Stop everything started; idempotent; leaves no processes or sockets behind. */

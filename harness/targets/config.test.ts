@@ -1,0 +1,182 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../errors.ts';
+import { REFERENCE_CAPABILITIES, ReferenceTarget } from './reference.ts';
+import {
+  PERMISSIVE_CAPABILITIES,
+  TARGETS_DIR,
+  TargetUnavailableError,
+  listTargetNames,
+  loadTargetConfig,
+  parseTargetConfig,
+  resolveTarget,
+} from './config.ts';
+import { ProcessTarget } from './process.ts';
+import { NodeTlsTarget } from './node-tls.ts';
+import { TcpTarget, parseTcpUrl } from './tcp.ts';
+
+const CAPS = `capabilities:
+  roles: [server]
+  versions: [tls13]
+  cipher_suites: [TLS_AES_128_GCM_SHA256]
+  groups: [x25519]
+  signature_schemes: [ecdsa_secp256r1_sha256]
+`;
+const SERVER = `server:
+  command: ["openssl", "s_server", "-accept", "127.0.0.1:{port}", "-cert", "{cert}", "-key", "{key}"]
+  ready: { stdout: ACCEPT }
+`;
+
+/** The UsageError a config text produces, as the one line the CLI prints. */
+function errorOf(text: string, file = 'implementations/targets/x.yaml'): string {
+  try {
+    parseTargetConfig(text, file);
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    return (e as UsageError).line();
+  }
+  throw new Error('no error');
+}
+
+describe('target config parsing', () => {
+  it('parses the shipped configs', () => {
+    const openssl = loadTargetConfig(join(TARGETS_DIR, 'openssl.yaml'));
+    expect(openssl.kind).toBe('process');
+    expect(openssl.server?.command[0]).toBe('openssl');
+    expect(openssl.server?.ready).toMatchObject({ stdout: 'ACCEPT', port: true });
+    expect(openssl.client?.stdin).toBe('keep');
+    expect(openssl.client?.resume_args).toEqual(['-sess_in', '{session}']);
+    expect(openssl.capabilities.concurrent).toBe(false);
+    expect(openssl.capabilities.cipher_suites).toContain('TLS_CHACHA20_POLY1305_SHA256');
+    expect(openssl.capabilities.groups).toEqual(expect.arrayContaining(['x25519', 'secp256r1', 'secp384r1', 'ffdhe2048']));
+    expect(openssl.certificates).toEqual(['p256']);
+    const node = loadTargetConfig(join(TARGETS_DIR, 'node.yaml'));
+    expect(node.kind).toBe('node-tls');
+    expect(node.certificates).toEqual(['p256', 'rsa']);
+    expect(node.node).toMatchObject({ min_version: 'TLSv1.2', max_version: 'TLSv1.3', alpn: ['http/1.1'] });
+    const ref = loadTargetConfig(join(TARGETS_DIR, 'reference.yaml'));
+    expect(ref.kind).toBe('reference');
+    expect(ref.capabilities).toEqual(REFERENCE_CAPABILITIES);
+  });
+
+  it('parses a minimal process config with defaults', () => {
+    const c = parseTargetConfig(`kind: process\n${SERVER}${CAPS}expected_failures:\n  - { id: "tls13-x-*", reason: "  sends Y  " }\n`, 'x.yaml');
+    expect(c.name).toBe('x');
+    expect(c.server).toMatchObject({ per_case: false, ready: { stdout: 'ACCEPT', timeout_ms: 10000 } });
+    expect(c.capabilities.features).toEqual([]);
+    expect(c.capabilities.concurrent).toBe(false);
+    expect(c.expected_failures).toEqual([{ id: 'tls13-x-*', reason: 'sends Y' }]);
+  });
+
+  it('reports YAML syntax errors with file:line:col', () => {
+    expect(errorOf('kind: process\nserver: [unclosed\n')).toMatch(/^implementations\/targets\/x\.yaml:\d+:\d+: /);
+  });
+
+  it('reports unknown keys with a hint and their position', () => {
+    expect(errorOf(`kind: process\n${SERVER}${CAPS}expected_failure: []\n`)).toBe(
+      "implementations/targets/x.yaml:11:1: unknown key 'expected_failure' in the target config (did you mean 'expected_failures'?); allowed: name, kind, description, requires_binary, server, client, tcp, node, certificate, stop_grace_ms, capabilities, expected_failures",
+    );
+    expect(errorOf(`kind: process\nserver:\n  command: ["x", "{port}"]\n  redy: { port: true }\n${CAPS}`)).toMatch(/^implementations\/targets\/x\.yaml:4:3: unknown key 'redy' in server \(did you mean 'ready'\?\)/);
+  });
+
+  it('requires a reason for every expected failure', () => {
+    expect(errorOf(`kind: process\n${SERVER}${CAPS}expected_failures:\n  - { id: "tls13-*" }\n`)).toBe(
+      "implementations/targets/x.yaml:12:5: expected_failures[0]: missing 'reason' (why the case fails against this target is mandatory)",
+    );
+    expect(errorOf(`kind: process\n${SERVER}${CAPS}expected_failures:\n  - id: "tls13-*"\n    reason: "  "\n`)).toBe(
+      'implementations/targets/x.yaml:13:13: expected_failures[0].reason must not be empty',
+    );
+  });
+
+  it('checks kinds, names, roles and capabilities', () => {
+    expect(errorOf(`kind: proces\n${SERVER}${CAPS}`)).toBe("implementations/targets/x.yaml:1:7: kind must be one of reference, tcp, process, node-tls, not 'proces' (did you mean 'process'?)");
+    expect(errorOf(`${SERVER}${CAPS}`)).toMatch(/x\.yaml:1:1: missing 'kind'/);
+    expect(errorOf(`kind: process\n${SERVER}`)).toMatch(/x\.yaml:1:1: missing 'capabilities'/);
+    expect(errorOf(`kind: process\n${SERVER}${CAPS.replace('x25519', 'x25591')}`)).toBe(
+      "implementations/targets/x.yaml:9:12: unknown group 'x25591' (did you mean 'x25519'?) (IANA names, e.g. secp256r1)",
+    );
+    expect(errorOf(`kind: process\n${SERVER}${CAPS.replace('[server]', '[server, client]')}`)).toBe("implementations/targets/x.yaml:6:19: role 'client' needs a 'client' section");
+    expect(errorOf(`kind: process\n${SERVER}${CAPS.replace('[tls13]', '[tls1.3]')}`)).toMatch(/x\.yaml:7:14: unknown version 'tls1\.3'/);
+    expect(errorOf(`name: other\nkind: process\n${SERVER}${CAPS}`)).toMatch(/x\.yaml:1:7: name 'other' differs from the file name 'x'/);
+    expect(errorOf(`kind: node-tls\n${SERVER}${CAPS}`)).toBe("implementations/targets/x.yaml:2:1: 'server' does not apply to kind node-tls");
+    expect(errorOf(`kind: process\n${CAPS}`)).toMatch(/x\.yaml:1:7: a process target needs a 'server' or a 'client' section/);
+    expect(errorOf(`kind: reference\ncertificate: p255\n`)).toMatch(/x\.yaml:2:14: certificate must be one of rsa, p256, p384, ed25519, client, not 'p255' \(did you mean 'p256'\?\)/);
+  });
+
+  it('checks commands and their placeholders', () => {
+    expect(errorOf(`kind: process\nserver:\n  command: "openssl s_server"\n${CAPS}`)).toMatch(/x\.yaml:3:12: server\.command must be a list of arguments \(no shell\)/);
+    expect(errorOf(`kind: process\nserver:\n  command: ["s", "{prot}"]\n${CAPS}`)).toMatch(/x\.yaml:3:18: server\.command: unknown placeholder \{prot\}/);
+    expect(errorOf(`kind: process\nserver:\n  command: ["s", "{port}", "{cert:p521}"]\n${CAPS}`)).toMatch(/x\.yaml:3:28: server\.command: unknown certificate 'p521'/);
+    expect(errorOf(`kind: process\nserver:\n  command: ["s", "-p", "4433"]\n${CAPS}`)).toMatch(/x\.yaml:3:12: server\.command must use \{port\}/);
+    expect(errorOf(`kind: process\nserver:\n  command: ["s", "{port}", "{session}"]\n${CAPS}`)).toMatch(/unknown placeholder \{session\}/);
+    expect(errorOf(`kind: process\nserver:\n  command: ["s", "{port}"]\n  ready: { timeout_ms: 5 }\n${CAPS}`)).toMatch(/x\.yaml:4:10: server\.ready needs stdout/);
+    expect(errorOf(`kind: process\nclient:\n  command: ["c", "{host}:{port}"]\n  stdin: open\n${CAPS.replace('[server]', '[client]')}`)).toMatch(
+      /x\.yaml:4:10: client\.stdin must be one of close, keep, not 'open'/,
+    );
+  });
+
+  it('checks tcp and node sections', () => {
+    expect(errorOf(`kind: tcp\n${CAPS}`)).toMatch(/x\.yaml:1:7: a tcp target needs a 'tcp' section/);
+    expect(errorOf(`kind: tcp\ntcp: { host: h, port: 70000 }\n${CAPS}`)).toMatch(/x\.yaml:2:23: tcp\.port must be between 1 and 65535/);
+    expect(errorOf(`kind: node-tls\nnode: { min_version: TLSv1.3, max_version: TLSv1.2 }\n${CAPS}`)).toMatch(/min_version TLSv1\.3 is above max_version TLSv1\.2/);
+    expect(errorOf(`kind: node-tls\nnode: { min_version: TLSv1.1 }\n${CAPS}`)).toMatch(/x\.yaml:2:22: node\.min_version must be one of TLSv1\.2, TLSv1\.3/);
+  });
+
+  it('reports a missing file as one line', () => {
+    expect(() => loadTargetConfig('/nonexistent/t.yaml')).toThrow(/no such target config file/);
+  });
+});
+
+describe('resolveTarget', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'targets-test-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('resolves each kind', () => {
+    // `reference` is implementations/targets/reference.yaml when it exists, the built-in target otherwise.
+    const ref = resolveTarget();
+    expect(ref.name).toBe('reference');
+    expect(ref.capabilities).toEqual(REFERENCE_CAPABILITIES);
+    expect(ref.launchClient).toBeTypeOf('function');
+    expect(resolveTarget('reference', { dir })).toBeInstanceOf(ReferenceTarget);
+    expect(resolveTarget('node')).toBeInstanceOf(NodeTlsTarget);
+    expect(resolveTarget('node').capabilities.versions).toEqual(['tls13', 'tls12']);
+    const tcp = resolveTarget('tcp://127.0.0.1:4433', { capabilities: { versions: ['tls13'], groups: ['x25519'] } });
+    expect(tcp).toBeInstanceOf(TcpTarget);
+    expect(tcp.name).toBe('tcp://127.0.0.1:4433');
+    expect(tcp.capabilities).toMatchObject({ roles: ['server'], versions: ['tls13'], groups: ['x25519'] });
+    expect(tcp.capabilities.cipher_suites).toEqual(PERMISSIVE_CAPABILITIES.cipher_suites);
+    writeFileSync(join(dir, 'lab.yaml'), `kind: tcp\ntcp: { host: 127.0.0.1, port: 4433 }\n${CAPS}`);
+    expect(resolveTarget('lab', { dir })).toBeInstanceOf(TcpTarget);
+    expect(resolveTarget(join(dir, 'lab.yaml'))).toBeInstanceOf(TcpTarget);
+    writeFileSync(join(dir, 'srv.yaml'), `kind: process\nserver:\n  command: ["node", "{port}"]\n  ready: { port: true }\n${CAPS}`);
+    expect(resolveTarget('srv', { dir })).toBeInstanceOf(ProcessTarget);
+  });
+
+  it('names the closest target for an unknown name', () => {
+    expect(() => resolveTarget('opensl')).toThrow(UsageError);
+    expect(() => resolveTarget('opensl')).toThrow(/^unknown target 'opensl' \(did you mean 'openssl'\?\); known targets: .*node, openssl, reference/);
+    expect(listTargetNames()).toEqual(expect.arrayContaining(['node', 'openssl', 'reference']));
+  });
+
+  it('rejects bad URLs', () => {
+    expect(() => resolveTarget('https://example.org')).toThrow(/unsupported target URL 'https:\/\/example.org': only tcp:\/\/host:port/);
+    expect(() => resolveTarget('tcp://127.0.0.1')).toThrow(/expected tcp:\/\/host:port/);
+    expect(() => resolveTarget('tcp://127.0.0.1:0')).toThrow(/port 0 is not in 1-65535/);
+    expect(parseTcpUrl('tcp://[::1]:4433')).toEqual({ host: '::1', port: 4433 });
+  });
+
+  it('reports a missing binary as an unavailable target, in one line', () => {
+    writeFileSync(join(dir, 'ghost.yaml'), `kind: process\nrequires_binary: tls-harness-no-such-binary\n${SERVER}${CAPS}`);
+    let err: unknown;
+    try {
+      resolveTarget('ghost', { dir });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TargetUnavailableError);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as UsageError).line()).toMatch(/^target 'ghost' is unavailable: 'tls-harness-no-such-binary' is not installed \(not found on PATH\), required at .*ghost\.yaml:2:18$/);
+  });
+});

@@ -1,0 +1,549 @@
+/**
+ * Target configuration files (implementations/targets/<name>.yaml) and target resolution.
+ *
+ * `loadTargetConfig(path)` validates a file and returns a TargetConfig; the first problem found is thrown
+ * as a UsageError whose `where` is `file:line:col` (exit code 2 from the CLI). `resolveTarget(nameOrUrl)`
+ * turns what a user typed into a Target: `reference` (the default), the name of a config file in
+ * implementations/targets/, a path to a config file, or `tcp://host:port`.
+ *
+ * The README's "Targets" section documents the format; implementations/targets/openssl.yaml is a full
+ * example.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YNode, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { UsageError } from '../errors.ts';
+import { CipherSuite, NamedGroup, SignatureScheme } from '../../implementations/reference/codec/enums.ts';
+import { closest, hint } from '../scenario/text.ts';
+import type { Role, VersionName } from '../scenario/model.ts';
+import { REFERENCE_CAPABILITIES, ReferenceTarget } from './reference.ts';
+import { CERTIFICATE_FILES, CLIENT_PLACEHOLDERS, PLACEHOLDERS, ProcessTarget, checkTemplate, type CertificateName, type ProcessClientSpec, type ProcessServerSpec } from './process.ts';
+import { NodeTlsTarget, type NodeTlsSettings } from './node-tls.ts';
+import { TcpTarget, parseTcpUrl } from './tcp.ts';
+import { findBinary } from './processes.ts';
+import type { Capabilities, ExpectedFailure, Target } from './types.ts';
+
+export const TARGET_KINDS = ['reference', 'tcp', 'process', 'node-tls'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+/** Where the shipped target configs live. */
+export const TARGETS_DIR = fileURLToPath(new URL('../../implementations/targets/', import.meta.url));
+
+/** Feature names the scenarios use today (a config may name others: they are free-form snake_case words). */
+export const KNOWN_FEATURES = [
+  'hello_retry_request',
+  'psk',
+  'early_data',
+  'client_auth',
+  'key_update',
+  'alpn',
+  'record_size_limit',
+  'middlebox_compat',
+  'sni',
+] as const;
+
+export interface TargetConfig {
+  /** The file it came from. */
+  file: string;
+  name: string;
+  kind: TargetKind;
+  description?: string;
+  /** A program that must be on PATH (or an absolute path) for the target to be available. */
+  requires_binary?: string;
+  /** The leaves given to the target: the first fills {cert} / {key} / {chain}. */
+  certificates: CertificateName[];
+  server?: ProcessServerSpec;
+  client?: ProcessClientSpec;
+  tcp?: { host: string; port: number; probe: boolean };
+  node?: Partial<NodeTlsSettings>;
+  stop_grace_ms?: number;
+  capabilities: Capabilities;
+  expected_failures: ExpectedFailure[];
+  /** `file:line:col` of requires_binary, for the "unavailable" message. */
+  requiresAt?: string;
+}
+
+/** The UsageError thrown when a target cannot run here (a binary is missing, nothing listens at a tcp:// URL). */
+export class TargetUnavailableError extends UsageError {
+  readonly unavailable = true;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Parsing
+
+const TOP_KEYS = [
+  'name',
+  'kind',
+  'description',
+  'requires_binary',
+  'server',
+  'client',
+  'tcp',
+  'node',
+  'certificate',
+  'stop_grace_ms',
+  'capabilities',
+  'expected_failures',
+] as const;
+const SERVER_KEYS = ['command', 'ready', 'per_case', 'env'] as const;
+const READY_KEYS = ['stdout', 'stderr', 'port', 'timeout_ms'] as const;
+const CLIENT_KEYS = ['command', 'stdin', 'resume_args', 'timeout_ms', 'env'] as const;
+const TCP_KEYS = ['host', 'port', 'probe'] as const;
+const NODE_KEYS = ['min_version', 'max_version', 'ciphers', 'ecdh_curve', 'sigalgs', 'alpn', 'session_tickets', 'session_cache', 'request_cert', 'resume', 'respond'] as const;
+const CAP_KEYS = ['roles', 'versions', 'cipher_suites', 'groups', 'signature_schemes', 'features', 'concurrent'] as const;
+const EF_KEYS = ['id', 'reason'] as const;
+
+class Reader {
+  constructor(
+    readonly file: string,
+    private readonly lc: LineCounter,
+  ) {}
+
+  where(node: YNode | null | undefined): string {
+    const offset = node?.range?.[0] ?? 0;
+    const { line, col } = this.lc.linePos(offset);
+    return `${this.file}:${line}:${col}`;
+  }
+
+  fail(node: YNode | null | undefined, message: string): never {
+    throw new UsageError(message, this.where(node));
+  }
+
+  /** A mapping's entries by key, rejecting unknown and duplicate keys (with a "did you mean"). */
+  map(node: YNode | null | undefined, what: string, keys: readonly string[]): Map<string, { key: YNode; value: YNode | null }> {
+    if (!isMap(node)) this.fail(node, `${what} must be a mapping`);
+    const out = new Map<string, { key: YNode; value: YNode | null }>();
+    for (const pair of (node as YAMLMap).items as Pair<YNode, YNode | null>[]) {
+      const k = pair.key;
+      if (!isScalar(k) || typeof k.value !== 'string') this.fail(k ?? node, `${what}: keys must be plain words`);
+      const name = (k as Scalar<string>).value;
+      if (!keys.includes(name)) this.fail(k, `unknown key '${name}' in ${what}${hint(name, keys)}; allowed: ${keys.join(', ')}`);
+      if (out.has(name)) this.fail(k, `duplicate key '${name}' in ${what}`);
+      out.set(name, { key: k, value: pair.value ?? null });
+    }
+    return out;
+  }
+
+  string(node: YNode | null, what: string, opts: { nonEmpty?: boolean } = {}): string {
+    if (!isScalar(node) || typeof node.value !== 'string') this.fail(node, `${what} must be a string`);
+    const v = (node as Scalar<string>).value;
+    if (opts.nonEmpty && v.trim() === '') this.fail(node, `${what} must not be empty`);
+    return v;
+  }
+
+  bool(node: YNode | null, what: string): boolean {
+    if (!isScalar(node) || typeof node.value !== 'boolean') this.fail(node, `${what} must be true or false`);
+    return (node as Scalar<boolean>).value;
+  }
+
+  int(node: YNode | null, what: string, min: number, max: number): number {
+    if (!isScalar(node) || typeof node.value !== 'number' || !Number.isInteger(node.value)) this.fail(node, `${what} must be an integer`);
+    const v = (node as Scalar<number>).value;
+    if (v < min || v > max) this.fail(node, `${what} must be between ${min} and ${max}, not ${v}`);
+    return v;
+  }
+
+  oneOf<T extends string>(node: YNode | null, what: string, allowed: readonly T[]): T {
+    const v = this.string(node, what);
+    if (!(allowed as readonly string[]).includes(v)) this.fail(node, `${what} must be one of ${allowed.join(', ')}, not '${v}'${hint(v, allowed)}`);
+    return v as T;
+  }
+
+  seq(node: YNode | null, what: string): YNode[] {
+    if (!isSeq(node)) this.fail(node, `${what} must be a list`);
+    return node.items as YNode[];
+  }
+
+  stringList(node: YNode | null, what: string, check?: (v: string, n: YNode) => void): string[] {
+    return this.seq(node, what).map((n, i) => {
+      const v = this.string(n, `${what}[${i}]`, { nonEmpty: true });
+      check?.(v, n);
+      return v;
+    });
+  }
+
+  env(node: YNode | null, what: string): Record<string, string> {
+    if (!isMap(node)) this.fail(node, `${what} must be a mapping of NAME: value`);
+    const out: Record<string, string> = {};
+    for (const pair of node.items as Pair<YNode, YNode | null>[]) {
+      const k = this.string(pair.key, `${what} key`, { nonEmpty: true });
+      const v = pair.value;
+      if (!isScalar(v) || v.value === null || typeof v.value === 'object') this.fail(v ?? pair.key, `${what}.${k} must be a string or number`);
+      out[k] = String(v.value);
+    }
+    return out;
+  }
+}
+
+function namesOf(table: Record<string, number>, exclude: string[] = []): string[] {
+  return Object.keys(table).filter((n) => !exclude.includes(n));
+}
+
+const SUITE_NAMES = namesOf(CipherSuite, ['TLS_EMPTY_RENEGOTIATION_INFO_SCSV', 'TLS_FALLBACK_SCSV']);
+const GROUP_NAMES = namesOf(NamedGroup);
+const SCHEME_NAMES = namesOf(SignatureScheme);
+const CERT_NAMES = Object.keys(CERTIFICATE_FILES) as CertificateName[];
+
+/** Capabilities that claim everything the harness can name (tcp:// targets without flags). */
+export const PERMISSIVE_CAPABILITIES: Capabilities = {
+  roles: ['server'],
+  versions: ['tls13', 'tls12'],
+  cipher_suites: SUITE_NAMES,
+  groups: GROUP_NAMES,
+  signature_schemes: SCHEME_NAMES,
+  features: [...KNOWN_FEATURES],
+  concurrent: false,
+};
+
+/** Parse a target config held in memory (`file` names it in errors). */
+export function parseTargetConfig(text: string, file: string): TargetConfig {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
+  const r: Reader = new Reader(file, lc);
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const { line, col } = lc.linePos(e.pos[0]);
+    throw new UsageError(e.message.split('\n')[0], `${file}:${line}:${col}`);
+  }
+  const root = doc.contents as YNode | null;
+  if (root === null) throw new UsageError('empty target config', file);
+  const top = r.map(root, 'the target config', TOP_KEYS);
+  const get = (k: (typeof TOP_KEYS)[number]) => top.get(k);
+
+  const fileBase = basename(file).replace(/\.ya?ml$/, '');
+  const nameEntry = get('name');
+  const name = nameEntry ? r.string(nameEntry.value, 'name', { nonEmpty: true }) : fileBase;
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(name)) r.fail(nameEntry?.value, `name '${name}' must be lowercase letters, digits, '.', '_' or '-'`);
+  if (nameEntry && /\.ya?ml$/.test(file) && name !== fileBase) r.fail(nameEntry.value, `name '${name}' differs from the file name '${fileBase}': a target is found by its file name`);
+
+  const kindEntry = get('kind');
+  if (!kindEntry) r.fail(root, `missing 'kind' (one of ${TARGET_KINDS.join(', ')})`);
+  const kind = r.oneOf(kindEntry.value, 'kind', TARGET_KINDS);
+
+  const cfg: TargetConfig = { file, name, kind, certificates: ['p256'], capabilities: REFERENCE_CAPABILITIES, expected_failures: [] };
+  const description = get('description');
+  if (description) cfg.description = r.string(description.value, 'description');
+  const requires = get('requires_binary');
+  if (requires) {
+    cfg.requires_binary = r.string(requires.value, 'requires_binary', { nonEmpty: true });
+    cfg.requiresAt = r.where(requires.value);
+  }
+  const grace = get('stop_grace_ms');
+  if (grace) cfg.stop_grace_ms = r.int(grace.value, 'stop_grace_ms', 0, 600_000);
+
+  const cert = get('certificate');
+  if (cert) {
+    const certOne = (n: YNode | null, what: string) => r.oneOf(n, what, CERT_NAMES);
+    cfg.certificates = isSeq(cert.value) ? r.seq(cert.value, 'certificate').map((n, i) => certOne(n, `certificate[${i}]`)) : [certOne(cert.value, 'certificate')];
+    if (cfg.certificates.length === 0) r.fail(cert.value, 'certificate must name at least one leaf');
+  }
+
+  // Kind-specific sections.
+  const only: Record<TargetKind, readonly string[]> = {
+    reference: [],
+    tcp: ['tcp'],
+    process: ['server', 'client', 'requires_binary', 'stop_grace_ms'],
+    'node-tls': ['node'],
+  };
+  for (const k of ['server', 'client', 'tcp', 'node', 'stop_grace_ms'] as const) {
+    const e = get(k);
+    if (e && !only[kind].includes(k)) r.fail(e.key, `'${k}' does not apply to kind ${kind}`);
+  }
+
+  const server = get('server');
+  if (server) cfg.server = parseServer(r, server.value);
+  const client = get('client');
+  if (client) cfg.client = parseClient(r, client.value);
+  if (kind === 'process' && !server && !client) r.fail(kindEntry.value, "a process target needs a 'server' or a 'client' section (or both)");
+
+  const tcp = get('tcp');
+  if (kind === 'tcp') {
+    if (!tcp) r.fail(kindEntry.value, "a tcp target needs a 'tcp' section with host and port");
+    const t = r.map(tcp.value, 'tcp', TCP_KEYS);
+    const host = t.get('host');
+    const port = t.get('port');
+    if (!host) r.fail(tcp.value, "tcp: missing 'host'");
+    if (!port) r.fail(tcp.value, "tcp: missing 'port'");
+    cfg.tcp = {
+      host: r.string(host.value, 'tcp.host', { nonEmpty: true }),
+      port: r.int(port.value, 'tcp.port', 1, 65535),
+      probe: t.get('probe') ? r.bool(t.get('probe')!.value, 'tcp.probe') : true,
+    };
+  }
+  const node = get('node');
+  if (node) cfg.node = parseNode(r, node.value);
+
+  // Capabilities: mandatory except for the reference, which knows its own.
+  const caps = get('capabilities');
+  const rolesAvailable: Role[] =
+    kind === 'process' ? [...(server ? (['server'] as const) : []), ...(client ? (['client'] as const) : [])] : kind === 'tcp' ? ['server'] : ['server', 'client'];
+  if (caps) cfg.capabilities = parseCapabilities(r, caps.value, kind, rolesAvailable);
+  else if (kind !== 'reference') r.fail(root, `missing 'capabilities': say honestly what ${name} supports (roles, versions, cipher_suites, groups, signature_schemes, features, concurrent)`);
+
+  const ef = get('expected_failures');
+  if (ef) {
+    if (ef.value !== null && !(isScalar(ef.value) && ef.value.value === null))
+      cfg.expected_failures = r.seq(ef.value, 'expected_failures').map((n, i) => {
+        const m = r.map(n, `expected_failures[${i}]`, EF_KEYS);
+        const id = m.get('id');
+        const reason = m.get('reason');
+        if (!id) r.fail(n, `expected_failures[${i}]: missing 'id' (a case id glob)`);
+        if (!reason) r.fail(n, `expected_failures[${i}]: missing 'reason' (why the case fails against this target is mandatory)`);
+        const idText = r.string(id.value, `expected_failures[${i}].id`, { nonEmpty: true });
+        if (/\s/.test(idText)) r.fail(id.value, `expected_failures[${i}].id '${idText}' contains white space`);
+        return { id: idText, reason: r.string(reason.value, `expected_failures[${i}].reason`, { nonEmpty: true }).trim() };
+      });
+  }
+  return cfg;
+}
+
+function parseCommand(r: Reader, node: YNode | null, what: string, allowed: readonly string[]): string[] {
+  if (isScalar(node) && typeof node.value === 'string') r.fail(node, `${what} must be a list of arguments (no shell): ["prog", "arg", ...]`);
+  const argv = r.stringList(node, what, (v, n) => {
+    const problems = checkTemplate(v, allowed);
+    if (problems.length) r.fail(n, `${what}: ${problems[0]}`);
+  });
+  if (argv.length === 0) r.fail(node, `${what} must not be empty`);
+  return argv;
+}
+
+function parseServer(r: Reader, node: YNode | null): ProcessServerSpec {
+  const m = r.map(node, 'server', SERVER_KEYS);
+  const command = m.get('command');
+  if (!command) r.fail(node, "server: missing 'command'");
+  const spec: ProcessServerSpec = {
+    command: parseCommand(r, command.value, 'server.command', PLACEHOLDERS),
+    ready: { port: true, timeout_ms: 10_000 },
+    per_case: m.get('per_case') ? r.bool(m.get('per_case')!.value, 'server.per_case') : false,
+  };
+  if (!spec.command.some((a) => a.includes('{port}'))) r.fail(command.value, 'server.command must use {port}: the harness picks the port (below 32768) and connects to it');
+  const ready = m.get('ready');
+  if (ready) {
+    const rm = r.map(ready.value, 'server.ready', READY_KEYS);
+    const rs: ProcessServerSpec['ready'] = { timeout_ms: 10_000 };
+    if (rm.get('stdout')) rs.stdout = r.string(rm.get('stdout')!.value, 'server.ready.stdout', { nonEmpty: true });
+    if (rm.get('stderr')) rs.stderr = r.string(rm.get('stderr')!.value, 'server.ready.stderr', { nonEmpty: true });
+    if (rs.stdout !== undefined && rs.stderr !== undefined) r.fail(rm.get('stderr')!.key, 'server.ready: give stdout or stderr, not both');
+    if (rm.get('port')) rs.port = r.bool(rm.get('port')!.value, 'server.ready.port');
+    if (rm.get('timeout_ms')) rs.timeout_ms = r.int(rm.get('timeout_ms')!.value, 'server.ready.timeout_ms', 1, 600_000);
+    if (!rs.stdout && !rs.stderr && !rs.port) r.fail(ready.value, 'server.ready needs stdout: TEXT, stderr: TEXT or port: true');
+    spec.ready = rs;
+  }
+  const env = m.get('env');
+  if (env) spec.env = r.env(env.value, 'server.env');
+  return spec;
+}
+
+function parseClient(r: Reader, node: YNode | null): ProcessClientSpec {
+  const m = r.map(node, 'client', CLIENT_KEYS);
+  const command = m.get('command');
+  if (!command) r.fail(node, "client: missing 'command'");
+  const spec: ProcessClientSpec = {
+    command: parseCommand(r, command.value, 'client.command', CLIENT_PLACEHOLDERS),
+    stdin: m.get('stdin') ? r.oneOf(m.get('stdin')!.value, 'client.stdin', ['close', 'keep'] as const) : 'close',
+    timeout_ms: m.get('timeout_ms') ? r.int(m.get('timeout_ms')!.value, 'client.timeout_ms', 1, 3_600_000) : 60_000,
+  };
+  if (!spec.command.some((a) => a.includes('{port}'))) r.fail(command.value, 'client.command must use {port} (and {host}): where the harness listens');
+  const resume = m.get('resume_args');
+  if (resume) {
+    spec.resume_args = r.stringList(resume.value, 'client.resume_args', (v, n) => {
+      const problems = checkTemplate(v, CLIENT_PLACEHOLDERS);
+      if (problems.length) r.fail(n, `client.resume_args: ${problems[0]}`);
+    });
+    if (![...spec.command, ...spec.resume_args].some((a) => a.includes('{session}'))) r.fail(resume.value, 'client.resume_args needs a {session} file, written by the command (e.g. -sess_out {session}) and read back here');
+  }
+  const env = m.get('env');
+  if (env) spec.env = r.env(env.value, 'client.env');
+  return spec;
+}
+
+function parseNode(r: Reader, node: YNode | null): Partial<NodeTlsSettings> {
+  const m = r.map(node, 'node', NODE_KEYS);
+  const out: Partial<NodeTlsSettings> = {};
+  const versions = ['TLSv1.2', 'TLSv1.3'] as const;
+  for (const [k, e] of m) {
+    const what = `node.${k}`;
+    switch (k) {
+      case 'min_version':
+      case 'max_version':
+        out[k] = r.oneOf(e.value, what, versions);
+        break;
+      case 'ciphers':
+      case 'ecdh_curve':
+      case 'sigalgs':
+        out[k] = r.string(e.value, what, { nonEmpty: true });
+        break;
+      case 'alpn':
+        out.alpn = r.stringList(e.value, what);
+        break;
+      case 'respond':
+        out.respond = r.oneOf(e.value, what, ['echo', 'none'] as const);
+        break;
+      default:
+        out[k as 'session_tickets' | 'session_cache' | 'request_cert' | 'resume'] = r.bool(e.value, what);
+    }
+  }
+  if (out.min_version && out.max_version && out.min_version > out.max_version) r.fail(m.get('min_version')!.value, `node.min_version ${out.min_version} is above max_version ${out.max_version}`);
+  return out;
+}
+
+function parseCapabilities(r: Reader, node: YNode | null, kind: TargetKind, rolesAvailable: Role[]): Capabilities {
+  const m = r.map(node, 'capabilities', CAP_KEYS);
+  const need = (k: (typeof CAP_KEYS)[number]) => {
+    const e = m.get(k);
+    if (!e) r.fail(node, `capabilities: missing '${k}'`);
+    return e;
+  };
+  const names = (k: 'cipher_suites' | 'groups' | 'signature_schemes', table: string[], label: string) => {
+    const e = need(k);
+    const list = r.stringList(e.value, `capabilities.${k}`, (v, n) => {
+      if (!table.includes(v)) r.fail(n, `unknown ${label} '${v}'${hint(v, table)} (IANA names, e.g. ${table[0]})`);
+    });
+    return list;
+  };
+  const rolesEntry = m.get('roles');
+  const roles = rolesEntry
+    ? r.stringList(rolesEntry.value, 'capabilities.roles', (v, n) => {
+        if (v !== 'server' && v !== 'client') r.fail(n, `unknown role '${v}' (server or client)${hint(v, ['server', 'client'])}`);
+        if (!rolesAvailable.includes(v)) r.fail(n, `role '${v}' needs a '${v}' section${kind === 'tcp' ? ' (a tcp target is a server only)' : ''}`);
+      }) as Role[]
+    : rolesAvailable;
+  if (roles.length === 0) r.fail(rolesEntry?.value, 'capabilities.roles must not be empty');
+  const versionsEntry = need('versions');
+  const versions = r.stringList(versionsEntry.value, 'capabilities.versions', (v, n) => {
+    if (v !== 'tls13' && v !== 'tls12') r.fail(n, `unknown version '${v}' (tls13 or tls12)${hint(v, ['tls13', 'tls12'])}`);
+  }) as VersionName[];
+  if (versions.length === 0) r.fail(versionsEntry.value, 'capabilities.versions must not be empty');
+  const featuresEntry = m.get('features');
+  const features = featuresEntry
+    ? r.stringList(featuresEntry.value, 'capabilities.features', (v, n) => {
+        if (!/^[a-z][a-z0-9_]*$/.test(v)) {
+          const near = closest(v, KNOWN_FEATURES);
+          r.fail(n, `feature '${v}' must be a snake_case word${near ? ` (did you mean '${near}'?)` : ''}`);
+        }
+      })
+    : [];
+  return {
+    roles: [...new Set(roles)],
+    versions: [...new Set(versions)],
+    cipher_suites: names('cipher_suites', SUITE_NAMES, 'cipher suite'),
+    groups: names('groups', GROUP_NAMES, 'group'),
+    signature_schemes: names('signature_schemes', SCHEME_NAMES, 'signature scheme'),
+    features,
+    concurrent: m.get('concurrent') ? r.bool(m.get('concurrent')!.value, 'capabilities.concurrent') : kind !== 'process',
+  };
+}
+
+/** Read and validate a target config file. */
+export function loadTargetConfig(path: string): TargetConfig {
+  let text: string;
+  const shown = displayPath(path);
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? 'no such target config file' : code === 'EISDIR' ? 'is a directory, not a target config file' : `cannot read: ${(e as Error).message}`, shown);
+  }
+  return parseTargetConfig(text, shown);
+}
+
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Availability and construction
+
+/** Why the target cannot run on this machine (a missing program), or undefined when it can. */
+export function unavailableReason(cfg: TargetConfig): string | undefined {
+  const programs = new Set<string>();
+  if (cfg.requires_binary) programs.add(cfg.requires_binary);
+  if (cfg.kind === 'process') {
+    if (cfg.server) programs.add(cfg.server.command[0]);
+    if (cfg.client) programs.add(cfg.client.command[0]);
+  }
+  for (const p of programs) {
+    if (p.includes('{')) continue;
+    if (!findBinary(p)) return `target '${cfg.name}' is unavailable: '${p}' is not installed (not found on PATH)${cfg.requiresAt && p === cfg.requires_binary ? `, required at ${cfg.requiresAt}` : ''}`;
+  }
+  return undefined;
+}
+
+/** Build the Target a config describes; throws TargetUnavailableError when a program is missing. */
+export function targetFromConfig(cfg: TargetConfig): Target {
+  const why = unavailableReason(cfg);
+  if (why) throw new TargetUnavailableError(why);
+  switch (cfg.kind) {
+    case 'reference': {
+      const ref = new ReferenceTarget();
+      return {
+        name: cfg.name,
+        capabilities: cfg.capabilities,
+        expectedFailures: cfg.expected_failures,
+        start: (signal) => ref.start(),
+        connect: (ctx) => ref.connect(ctx),
+        launchClient: (ctx) => ref.launchClient(ctx),
+        stop: () => ref.stop(),
+      } satisfies Target;
+    }
+    case 'tcp':
+      return new TcpTarget({ name: cfg.name, ...cfg.tcp!, capabilities: cfg.capabilities, expectedFailures: cfg.expected_failures });
+    case 'node-tls':
+      return new NodeTlsTarget({ name: cfg.name, capabilities: cfg.capabilities, expectedFailures: cfg.expected_failures, certificates: cfg.certificates, settings: cfg.node });
+    case 'process':
+      return new ProcessTarget({
+        name: cfg.name,
+        capabilities: cfg.capabilities,
+        expectedFailures: cfg.expected_failures,
+        server: cfg.server,
+        client: cfg.client,
+        certificate: cfg.certificates[0],
+        stop_grace_ms: cfg.stop_grace_ms,
+      });
+  }
+}
+
+/** Names of the configs in `dir` (file names without .yaml), plus `reference`. */
+export function listTargetNames(dir = TARGETS_DIR): string[] {
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
+  } catch {
+    /* no directory: only the built-in reference */
+  }
+  return [...new Set(['reference', ...files.map((f) => f.replace(/\.ya?ml$/, ''))])].sort();
+}
+
+export interface ResolveOptions {
+  /** Where named configs are looked up (default implementations/targets/). */
+  dir?: string;
+  /** For tcp:// URLs: capabilities from command-line flags, over the permissive defaults. */
+  capabilities?: Partial<Capabilities>;
+  /** For tcp:// URLs: expected failures (e.g. from a file given on the command line). */
+  expectedFailures?: ExpectedFailure[];
+}
+
+/**
+ * `reference` (the default), a config name (`openssl`, `node`), a path to a config file, or `tcp://host:port`
+ * -> a Target (not started). Unknown names and bad configs are UsageErrors; a missing program is a
+ * TargetUnavailableError (also a UsageError).
+ */
+export function resolveTarget(nameOrUrl = 'reference', opts: ResolveOptions = {}): Target {
+  const dir = opts.dir ?? TARGETS_DIR;
+  const spec = nameOrUrl.trim();
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
+    if (!spec.toLowerCase().startsWith('tcp://')) throw new UsageError(`unsupported target URL '${spec}': only tcp://host:port`);
+    const { host, port } = parseTcpUrl(spec);
+    const caps: Capabilities = { ...PERMISSIVE_CAPABILITIES, ...opts.capabilities, roles: ['server'] };
+    return new TcpTarget({ host, port, capabilities: caps, expectedFailures: opts.expectedFailures });
+  }
+  if (/\.ya?ml$/.test(spec) || spec.includes('/')) return targetFromConfig(loadTargetConfig(spec));
+  const file = [join(dir, `${spec}.yaml`), join(dir, `${spec}.yml`)].find((f) => existsSync(f));
+  if (file) return targetFromConfig(loadTargetConfig(file));
+  if (spec === 'reference') return new ReferenceTarget();
+  const names = listTargetNames(dir);
+  const near = closest(spec, names);
+  throw new UsageError(`unknown target '${spec}'${near ? ` (did you mean '${near}'?)` : ''}; known targets: ${names.join(', ')}, or tcp://host:port, or a path to a .yaml target config`);
+}

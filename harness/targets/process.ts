@@ -1,0 +1,452 @@
+/**
+ * A target that is an external program: a server command started once per run (or once per case for
+ * single-connection servers) and/or a client command started once per connection of a client-role case.
+ *
+ * Commands are argument vectors (no shell) with placeholders: {port} {host} {cert} {key} {chain} {ca}, and
+ * {cert:NAME} {key:NAME} {chain:NAME} for any leaf of the test PKI (rsa, p256, p384, ed25519, client).
+ * {chain} is a file holding the leaf then the CA. `{{` and `}}` write literal braces.
+ *
+ * Every process runs in its own process group; stop() sends SIGTERM to the group, then SIGKILL after a
+ * grace period. Processes are registered (processes.ts) and killed on harness exit, SIGINT and SIGTERM.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
+import { ManagedProcess, freeLowPort, portListening, registerTempDir, removeTempDir } from './processes.ts';
+import type { Capabilities, ExpectedFailure, Target, TargetCaseContext, TargetConnection } from './types.ts';
+
+export type CertificateName = 'rsa' | 'p256' | 'p384' | 'ed25519' | 'client';
+
+export const CERTIFICATE_FILES: Record<CertificateName, string> = {
+  rsa: 'server-rsa2048',
+  p256: 'server-p256',
+  p384: 'server-p384',
+  ed25519: 'server-ed25519',
+  client: 'client-p256',
+};
+
+/** Placeholders a command may use; `cert`, `key` and `chain` also take `:NAME`. */
+export const PLACEHOLDERS = ['port', 'host', 'cert', 'key', 'chain', 'ca'] as const;
+/** Client commands may also use {session}: a per-case file for a session to resume (see resume_args). */
+export const CLIENT_PLACEHOLDERS = [...PLACEHOLDERS, 'session'] as const;
+
+export interface ReadySpec {
+  /** A line of stdout containing this text. */
+  stdout?: string;
+  /** A line of stderr containing this text. */
+  stderr?: string;
+  /** The server's {port} is listening (read from /proc/net/tcp, without connecting). */
+  port?: boolean;
+  timeout_ms: number;
+}
+
+export interface ProcessServerSpec {
+  command: string[];
+  ready: ReadySpec;
+  /** One server process per case (servers that handle a single connection). */
+  per_case: boolean;
+  env?: Record<string, string>;
+}
+
+export interface ProcessClientSpec {
+  command: string[];
+  stdin: 'close' | 'keep';
+  /**
+   * Appended to the command when an earlier connection of the same case left a non-empty {session} file
+   * (e.g. OpenSSL's `-sess_in {session}`, with `-sess_out {session}` in the command): resumption.
+   */
+  resume_args?: string[];
+  /** A client still running this long after it was launched is killed. */
+  timeout_ms: number;
+  env?: Record<string, string>;
+}
+
+export interface ProcessTargetOptions {
+  name: string;
+  capabilities: Capabilities;
+  expectedFailures: ExpectedFailure[];
+  server?: ProcessServerSpec;
+  client?: ProcessClientSpec;
+  /** The leaf for {cert} / {key} / {chain}. */
+  certificate: CertificateName;
+  /** SIGTERM -> SIGKILL delay. */
+  stop_grace_ms?: number;
+  cwd?: string;
+}
+
+const PLACEHOLDER_RE = /\{\{|\}\}|\{([a-z_]+)(?::([a-z0-9_]+))?\}/g;
+
+/** Problems with a command's placeholders (for the config loader), as messages. */
+export function checkTemplate(arg: string, allowed: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const m of arg.matchAll(PLACEHOLDER_RE)) {
+    if (m[0] === '{{' || m[0] === '}}') continue;
+    const [, name, sub] = m;
+    if (!allowed.includes(name)) problems.push(`unknown placeholder {${name}${sub ? `:${sub}` : ''}} (known: ${allowed.map((a) => `{${a}}`).join(' ')})`);
+    else if (sub !== undefined && !['cert', 'key', 'chain'].includes(name)) problems.push(`{${name}} takes no ':${sub}'`);
+    else if (sub !== undefined && !(sub in CERTIFICATE_FILES)) problems.push(`unknown certificate '${sub}' in {${name}:${sub}} (known: ${Object.keys(CERTIFICATE_FILES).join(', ')})`);
+  }
+  return problems;
+}
+
+export function expandTemplate(arg: string, vars: (name: string, sub?: string) => string): string {
+  return arg.replace(PLACEHOLDER_RE, (all, name?: string, sub?: string) => {
+    if (all === '{{') return '{';
+    if (all === '}}') return '}';
+    return vars(name!, sub);
+  });
+}
+
+interface RunningServer {
+  proc: ManagedProcess;
+  port: number;
+  /** For per-case servers: the case it belongs to. */
+  caseId?: string;
+}
+
+export class ProcessTarget implements Target {
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  readonly expectedFailures: ExpectedFailure[];
+  private readonly opts: ProcessTargetOptions;
+  private server: RunningServer | undefined;
+  private starting: Promise<RunningServer> | undefined;
+  private readonly clients = new Map<string, Set<ManagedProcess>>();
+  private readonly crashes: string[] = [];
+  private readonly sockets = new Set<Socket>();
+  private tmp: string | undefined;
+  private started = false;
+
+  constructor(opts: ProcessTargetOptions) {
+    this.opts = opts;
+    this.name = opts.name;
+    this.capabilities = opts.capabilities;
+    this.expectedFailures = opts.expectedFailures;
+  }
+
+  /** The pid of the running server process (for tests and diagnostics). */
+  get serverPid(): number | undefined {
+    return this.server?.proc.running ? this.server.proc.pid : undefined;
+  }
+
+  get serverPort(): number | undefined {
+    return this.server?.port;
+  }
+
+  /** Pids of the client processes still running. */
+  clientPids(): number[] {
+    return [...this.clients.values()].flatMap((s) => [...s].filter((p) => p.running).map((p) => p.pid));
+  }
+
+  // ---- files ----------------------------------------------------------------------------------------
+
+  private tmpDir(): string {
+    if (!this.tmp) {
+      this.tmp = mkdtempSync(join(tmpdir(), `tls-harness-${this.name}-`));
+      registerTempDir(this.tmp);
+    }
+    return this.tmp;
+  }
+
+  private chainFile(cert: CertificateName): string {
+    const path = join(this.tmpDir(), `${cert}-chain.pem`);
+    const leaf = readFileSync(TEST_PKI.path(`${CERTIFICATE_FILES[cert]}.pem`), 'utf8');
+    const ca = readFileSync(TEST_PKI.path('ca.pem'), 'utf8');
+    writeFileSync(path, leaf.trimEnd() + '\n' + ca);
+    return path;
+  }
+
+  private sessionFile(caseId: string): string {
+    return join(this.tmpDir(), `session-${createHash('sha256').update(caseId).digest('hex').slice(0, 16)}.pem`);
+  }
+
+  private expand(command: string[], host: string, port: number, caseId?: string): string[] {
+    const vars = (name: string, sub?: string): string => {
+      const cert = (sub ?? this.opts.certificate) as CertificateName;
+      switch (name) {
+        case 'port':
+          return String(port);
+        case 'host':
+          return host;
+        case 'ca':
+          return TEST_PKI.path('ca.pem');
+        case 'cert':
+          return TEST_PKI.path(`${CERTIFICATE_FILES[cert]}.pem`);
+        case 'key':
+          return TEST_PKI.path(`${CERTIFICATE_FILES[cert]}.key`);
+        case 'chain':
+          return this.chainFile(cert);
+        case 'session':
+          return this.sessionFile(caseId ?? '');
+        default:
+          throw new Error(`unknown placeholder {${name}}`);
+      }
+    };
+    return command.map((a) => expandTemplate(a, vars));
+  }
+
+  // ---- server ---------------------------------------------------------------------------------------
+
+  async start(signal?: AbortSignal): Promise<void> {
+    this.started = true;
+    if (this.opts.server && !this.opts.server.per_case) await this.ensureServer(undefined, signal);
+  }
+
+  private async ensureServer(caseId: string | undefined, signal?: AbortSignal): Promise<RunningServer> {
+    const s = this.server;
+    if (s && s.proc.running && s.caseId === caseId) return s;
+    if (this.starting) return this.starting;
+    this.starting = (async () => {
+      if (s) {
+        this.server = undefined;
+        await s.proc.terminate(this.grace);
+      }
+      const started = await this.launchServer(caseId, signal);
+      this.server = started;
+      return started;
+    })();
+    try {
+      return await this.starting;
+    } finally {
+      this.starting = undefined;
+    }
+  }
+
+  private get grace(): number {
+    return this.opts.stop_grace_ms ?? 2000;
+  }
+
+  private async launchServer(caseId: string | undefined, signal?: AbortSignal): Promise<RunningServer> {
+    const spec = this.opts.server!;
+    const usesPort = spec.command.some((a) => /\{port\}/.test(a));
+    let lastError: Error | undefined;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const port = freeLowPort();
+      try {
+        return await this.launchServerOnce(spec, port, caseId, signal);
+      } catch (e) {
+        lastError = e as Error;
+        // Someone took the port between our check and the bind: try another one.
+        if (!usesPort || !/address already in use|EADDRINUSE|bind/i.test(lastError.message)) throw e;
+      }
+    }
+    throw lastError!;
+  }
+
+  private async launchServerOnce(spec: ProcessServerSpec, port: number, caseId: string | undefined, signal?: AbortSignal): Promise<RunningServer> {
+    const argv = this.expand(spec.command, '127.0.0.1', port);
+    const ready = spec.ready;
+    let sawLine = !ready.stdout && !ready.stderr;
+    let onReadyLine: (() => void) | undefined;
+    const proc = await ManagedProcess.spawn(argv, `${this.name} server`, {
+      stdin: 'keep',
+      env: spec.env,
+      cwd: this.opts.cwd,
+      onLine: (stream, line) => {
+        if (sawLine) return;
+        const want = stream === 'stdout' ? ready.stdout : ready.stderr;
+        if (want !== undefined && line.includes(want)) {
+          sawLine = true;
+          onReadyLine?.();
+        }
+      },
+    });
+    const running: RunningServer = { proc, port, caseId };
+    let isReady = false;
+    void proc.exited.then(() => {
+      // An exit before readiness is the start's error, not a crash.
+      if (proc.expected || !isReady) return;
+      // A per-case server may end by itself after its connection; only a signal is a crash then.
+      if (caseId !== undefined && !proc.exit!.signal) return;
+      const tail = proc.tail();
+      this.crashes.push(`${proc.label} (pid ${proc.pid}) ${proc.describeExit()}${tail ? `; last output: ${tail}` : ''}`);
+    });
+
+    const deadline = Date.now() + ready.timeout_ms;
+    const fail = async (why: string): Promise<never> => {
+      await proc.terminate(this.grace);
+      const tail = proc.tail();
+      throw new Error(`${this.name} server ${why}${tail ? `; last output: ${tail}` : ''} (command: ${argv.join(' ')})`);
+    };
+    // Wait for the ready line (if any)...
+    if (!sawLine) {
+      const lineSeen = new Promise<void>((r) => (onReadyLine = r));
+      let timer: NodeJS.Timeout | undefined;
+      const outcome = await Promise.race([
+        lineSeen.then(() => 'ready' as const),
+        proc.exited.then(() => 'exited' as const),
+        new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), Math.max(0, deadline - Date.now())))),
+        ...(signal ? [abortPromise(signal).then(() => 'aborted' as const)] : []),
+      ]);
+      clearTimeout(timer);
+      if (outcome === 'exited') {
+        proc.expectExit();
+        return fail(`${proc.describeExit()} before it was ready`);
+      }
+      if (outcome === 'timeout') return fail(`printed no '${ready.stdout ?? ready.stderr}' within ${ready.timeout_ms} ms`);
+      if (outcome === 'aborted') return fail('start was interrupted');
+    }
+    // ...then for the listening socket.
+    if (ready.port) {
+      while (!portListening(port)) {
+        if (!proc.running) {
+          proc.expectExit();
+          return fail(`${proc.describeExit()} before it was ready`);
+        }
+        if (Date.now() > deadline) return fail(`was not listening on port ${port} within ${ready.timeout_ms} ms`);
+        if (signal?.aborted) return fail('start was interrupted');
+        await sleep(20);
+      }
+    }
+    isReady = true;
+    return running;
+  }
+
+  async connect(ctx: TargetCaseContext): Promise<TargetConnection> {
+    if (!this.opts.server) throw new Error(`${this.name} has no server command: it cannot play the server role`);
+    const spec = this.opts.server;
+    const s = spec.per_case
+      ? await this.ensureServer(ctx.caseId, ctx.signal)
+      : this.server?.proc.running
+        ? this.server
+        : await this.ensureServer(undefined, ctx.signal); // restart after a crash (reported by takeCrash)
+    let sock: Socket;
+    try {
+      sock = await tcpConnect('127.0.0.1', s.port, `${this.name} server`, ctx.signal);
+    } catch (e) {
+      // The server may be exiting (a single-connection server after its connection, or a crash) before we
+      // have seen its exit: wait a moment for it, then start a new one and try once more.
+      const gone = await Promise.race([s.proc.exited.then(() => true), sleep(500).then(() => false)]);
+      if (!gone || ctx.signal.aborted) throw e;
+      const again = await this.ensureServer(spec.per_case ? ctx.caseId : undefined, ctx.signal);
+      sock = await tcpConnect('127.0.0.1', again.port, `${this.name} server`, ctx.signal);
+      return this.track(sock, again);
+    }
+    return this.track(sock, s);
+  }
+
+  private track(sock: Socket, s: RunningServer): TargetConnection {
+    this.sockets.add(sock);
+    sock.on('close', () => this.sockets.delete(sock));
+    return { stream: sock, peer: `${this.name} server 127.0.0.1:${s.port} (pid ${s.proc.pid})` };
+  }
+
+  // ---- client ---------------------------------------------------------------------------------------
+
+  async launchClient(ctx: TargetCaseContext): Promise<void> {
+    const spec = this.opts.client;
+    if (!spec) throw new Error(`${this.name} has no client command: it cannot play the client role`);
+    if (!ctx.listen) throw new Error('launchClient needs ctx.listen');
+    // Clients of earlier cases that are still running have outlived their case.
+    for (const id of [...this.clients.keys()]) if (id !== ctx.caseId) await this.killClients(id);
+    let command = spec.command;
+    if (spec.resume_args && this.clients.has(ctx.caseId) && fileHasData(this.sessionFile(ctx.caseId))) command = [...command, ...spec.resume_args];
+    const argv = this.expand(command, ctx.listen.host, ctx.listen.port, ctx.caseId);
+    const proc = await ManagedProcess.spawn(argv, `${this.name} client`, { stdin: spec.stdin, env: spec.env, cwd: this.opts.cwd });
+    let set = this.clients.get(ctx.caseId);
+    if (!set) this.clients.set(ctx.caseId, (set = new Set()));
+    set.add(proc);
+    const timer = setTimeout(() => void proc.terminate(this.grace), spec.timeout_ms);
+    const onAbort = () => void proc.terminate(this.grace);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    void proc.exited.then(() => {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', onAbort);
+      // A client that fails a handshake exits non-zero: that is a verdict, not a crash. A signal we did not send is.
+      if (!proc.expected && proc.exit!.signal) {
+        const tail = proc.tail();
+        this.crashes.push(`${proc.label} (pid ${proc.pid}) ${proc.describeExit()}${tail ? `; last output: ${tail}` : ''}`);
+      }
+    });
+  }
+
+  private async killClients(caseId: string): Promise<void> {
+    const set = this.clients.get(caseId);
+    this.clients.delete(caseId);
+    if (this.tmp) rmSync(this.sessionFile(caseId), { force: true });
+    if (set) await Promise.all([...set].map((p) => p.terminate(this.grace)));
+  }
+
+  /** End of a case: kill its client processes and its per-case server. */
+  async endCase(ctx: TargetCaseContext): Promise<void> {
+    await this.killClients(ctx.caseId);
+    if (this.opts.server?.per_case && this.server?.caseId === ctx.caseId) {
+      const s = this.server;
+      this.server = undefined;
+      await s.proc.terminate(this.grace);
+    }
+  }
+
+  takeCrash(): string | undefined {
+    if (this.crashes.length === 0) return undefined;
+    return this.crashes.splice(0).join('; ');
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    if (this.starting) await this.starting.catch(() => undefined);
+    const s = this.server;
+    this.server = undefined;
+    await Promise.all([s?.proc.terminate(this.grace), ...[...this.clients.keys()].map((id) => this.killClients(id))]);
+    if (this.tmp) removeTempDir(this.tmp);
+    this.tmp = undefined;
+    this.started = false;
+  }
+
+  /** Whether start() ran without a stop() since (for diagnostics). */
+  get isStarted(): boolean {
+    return this.started;
+  }
+}
+
+function fileHasData(path: string): boolean {
+  try {
+    return statSync(path).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function abortPromise(signal: AbortSignal): Promise<void> {
+  return signal.aborted ? Promise.resolve() : new Promise((r) => signal.addEventListener('abort', () => r(), { once: true }));
+}
+
+/** A TCP connection with a one-line error for the usual failures (refused, unreachable, aborted). */
+export async function tcpConnect(host: string, port: number, what: string, signal?: AbortSignal): Promise<Socket> {
+  const sock = netConnect({ host, port });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(new Error(`connecting to ${what} at ${host}:${port} was interrupted`));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      sock.once('connect', () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+      sock.once('error', (e: NodeJS.ErrnoException) => {
+        signal?.removeEventListener('abort', onAbort);
+        const why =
+          e.code === 'ECONNREFUSED'
+            ? 'connection refused (is it running and listening there?)'
+            : e.code === 'ETIMEDOUT' || e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH'
+              ? `unreachable (${e.code})`
+              : e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN'
+                ? `unknown host '${host}'`
+                : e.message;
+        reject(new Error(`cannot connect to ${what} at ${host}:${port}: ${why}`));
+      });
+    });
+  } catch (e) {
+    sock.destroy();
+    throw e;
+  }
+  sock.setNoDelay(true);
+  return sock;
+}
