@@ -1,3 +1,4 @@
+import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as net from 'node:net';
 import { ALL_KEYS, cert, cliAsync, startServe, type ServeProcess } from './serve-testing.ts';
@@ -95,7 +96,7 @@ describe('tls-harness connect, against tls-harness serve', () => {
 describe('tls-harness connect: failures and usage errors', () => {
   it('connection refused: exit 1, one line', async () => {
     const s = net.createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    await listenOnLowPort(s);
     const port = (s.address() as net.AddressInfo).port;
     await new Promise((r) => s.close(r));
     const r = await cliAsync('connect', `127.0.0.1:${port}`, '--ca', CA);
@@ -106,7 +107,7 @@ describe('tls-harness connect: failures and usage errors', () => {
   it('a silent server: exit 1 after --timeout', async () => {
     const sockets: net.Socket[] = [];
     const s = net.createServer((c) => sockets.push(c.on('error', () => {})));
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    await listenOnLowPort(s);
     try {
       const r = await cliAsync('connect', `127.0.0.1:${(s.address() as net.AddressInfo).port}`, '--ca', CA, '--timeout', '300');
       expect(r.code).toBe(1);

@@ -1,3 +1,4 @@
+import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -135,7 +136,7 @@ describe('tls-harness serve: lifecycle and usage errors', () => {
 
   it('a port in use: one line, exit code 2', async () => {
     const busy = net.createServer();
-    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    await listenOnLowPort(busy);
     const port = (busy.address() as net.AddressInfo).port;
     try {
       const { cliAsync } = await import('./serve-testing.ts');

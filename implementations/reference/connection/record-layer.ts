@@ -18,6 +18,20 @@ export type Inbound =
   /** A record of a content type this layer does not interpret (e.g. heartbeat, or an unassigned value). */
   | { kind: 'other'; type: number; data: Uint8Array; protected: boolean };
 
+/** How `send` frames and protects content; the deliberate deviations are for the harness's negative tests. */
+export interface SendOptions {
+  /** Record boundaries at these offsets of the data. */
+  splitAt?: readonly number[];
+  /** Send in the clear even under write keys. */
+  plaintext?: boolean;
+  /** Protect even content the protocol sends in the clear (change_cipher_spec in TLS 1.3). */
+  protectAlways?: boolean;
+  /** Send one empty record for empty data (forbidden for handshake and alert content). */
+  allowEmpty?: boolean;
+  /** Skip the sender-side size checks (records over the limit). */
+  unchecked?: boolean;
+}
+
 export interface RecordLayerOptions {
   /** Largest handshake message accepted (bounds memory); default 2^17. */
   maxHandshakeMessage?: number;
@@ -58,9 +72,12 @@ export class RecordLayer {
     return this.writeProt !== null;
   }
 
-  /** True when no partial handshake message is buffered (RFC 8446 5.1: required at every key change). */
+  /**
+   * True when the last message read ended its record: no partial handshake message is buffered and no other
+   * message of the same record waits (RFC 8446 5.1: required at every key change).
+   */
   get handshakeAligned(): boolean {
-    return this.handshake.empty;
+    return this.handshake.empty && this.inbound.length === 0;
   }
 
   /**
@@ -180,8 +197,8 @@ export class RecordLayer {
    * real stacks send a flight (RFC 8446 5.1 allows it); the flight is framed when something else is sent,
    * the keys change, or the output is taken.
    */
-  send(type: number, data: Uint8Array, opts: { splitAt?: readonly number[]; plaintext?: boolean } = {}): void {
-    if (type === ContentType.handshake && !opts.splitAt && !opts.plaintext) {
+  send(type: number, data: Uint8Array, opts: SendOptions = {}): void {
+    if (type === ContentType.handshake && !opts.splitAt && !opts.plaintext && !opts.protectAlways && !opts.allowEmpty && !opts.unchecked) {
       this.flight.push(data);
       return;
     }
@@ -189,10 +206,11 @@ export class RecordLayer {
     this.frame(type, data, opts);
   }
 
-  private frame(type: number, data: Uint8Array, opts: { splitAt?: readonly number[]; plaintext?: boolean } = {}): void {
-    for (const rec of fragment(type, data, { version: this.writeVersion, maxFragment: this.maxSendFragment, splitAt: opts.splitAt })) {
-      this.out.push(this.protect(rec, opts.plaintext ?? false));
-    }
+  private frame(type: number, data: Uint8Array, opts: SendOptions = {}): void {
+    const recs = fragment(type, data, { version: this.writeVersion, maxFragment: this.maxSendFragment, splitAt: opts.splitAt });
+    // An empty record on purpose (RFC 8446 5.1 / 5.4 forbid sending them: negative tests only).
+    if (recs.length === 0 && opts.allowEmpty) recs.push({ type, legacy_record_version: this.writeVersion, fragment: new Uint8Array(0) });
+    for (const rec of recs) this.out.push(this.protect(rec, opts.plaintext ?? false, opts));
   }
 
   /** Handshake messages queued for the current flight, not yet framed. */
@@ -225,9 +243,11 @@ export class RecordLayer {
     this.out.push(Uint8Array.from(bytes));
   }
 
-  private protect(rec: TLSRecord, plaintext: boolean): Uint8Array {
+  private protect(rec: TLSRecord, plaintext: boolean, opts: SendOptions = {}): Uint8Array {
     // RFC 8446 5: change_cipher_spec is always sent in the clear in TLS 1.3.
-    if (!this.writeProt || plaintext || (this.tls13 && rec.type === ContentType.change_cipher_spec)) return encodeRecord(rec);
+    const clearCcs = this.tls13 && rec.type === ContentType.change_cipher_spec && !opts.protectAlways;
+    if (!this.writeProt || plaintext || clearCcs) return encodeRecord(rec);
+    if (opts.unchecked || opts.allowEmpty) return this.writeProt.encrypt(rec.type, rec.fragment, { unchecked: true }).bytes;
     // RFC 8446 5.4: padding may not take TLSInnerPlaintext past 2^14 + 1 bytes.
     const padding = this.tls13 ? Math.max(0, Math.min(this.padding(rec.type, rec.fragment.length), RecordLimits.plaintext - rec.fragment.length)) : undefined;
     return this.writeProt.encrypt(rec.type, rec.fragment, { padding }).bytes;

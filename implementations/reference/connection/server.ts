@@ -385,6 +385,9 @@ export class TlsServer extends Endpoint {
     exts: Extension[],
     earlyOffered: boolean,
   ): void {
+    // RFC 8446 5.1: the ClientHello precedes our change of read keys, so it must end its record; checked
+    // before the flight goes out, so that a misaligned ClientHello gets the alert and nothing else.
+    check(this.rl.handshakeAligned, 'unexpected_message', 'RFC 8446 5.1', 'the ClientHello does not end its record: a handshake message would span the key change');
     this.suite = suite;
     let shExts: Extension[] = [];
     // RFC 8446 4.2.11: the pre_shared_key answer (its position in ServerHello is free; NSS puts it first).

@@ -20,6 +20,7 @@
  */
 import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
+import { listenOnLowPort } from './ports.ts';
 import { AlertDescription, AlertLevel, ContentType } from '../codec/enums.ts';
 import type { EndpointConfig } from './config.ts';
 import type { Endpoint, EndpointEvent, HandshakeSummary } from './endpoint.ts';
@@ -473,7 +474,12 @@ export class TlsListener {
   }
 
   /** Listen; resolves with the bound address, rejects (e.g. EADDRINUSE) with the listen error. */
-  listen(port: number, host = '127.0.0.1'): Promise<net.AddressInfo> {
+  /** Listen on host:port; port 0 picks a free port below 32768 (ports.ts), not one of the ephemeral range. */
+  async listen(port: number, host = '127.0.0.1'): Promise<net.AddressInfo> {
+    if (port === 0) {
+      await listenOnLowPort(this.server, host);
+      return this.server.address() as net.AddressInfo;
+    }
     return new Promise((resolve, reject) => {
       const onError = (e: Error) => {
         this.server.off('listening', onListening);

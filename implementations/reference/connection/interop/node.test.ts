@@ -4,6 +4,7 @@
  * support, with HelloRetryRequest, resumption, client authentication, KeyUpdate and data both ways.
  * Node bundles OpenSSL 3.0, so this is OpenSSL's TLS stack driven through node's API.
  */
+import { listenOnLowPort } from '../ports.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
@@ -49,7 +50,7 @@ async function nodeServer(opts: tls.TlsOptions): Promise<NodeServer> {
     },
   );
   server.on('tlsClientError', () => {});
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await listenOnLowPort(server);
   return {
     server,
     port: (server.address() as AddressInfo).port,
