@@ -158,8 +158,7 @@ export class NodeTlsTarget implements Target {
 
   async launchClient(ctx: TargetCaseContext): Promise<void> {
     if (!ctx.listen) throw new Error('launchClient needs ctx.listen');
-    // Clients of earlier cases that are still open have outlived their case.
-    for (const id of [...this.clientSockets.keys()]) if (id !== ctx.caseId) this.endClients(id);
+    // Cases run concurrently against this target: each case's clients are closed by endCase, not here.
     const s = this.settings;
     const client = leaf('client');
     const session = s.resume ? this.sessions.get(ctx.caseId) : undefined;

@@ -340,8 +340,7 @@ export class ProcessTarget implements Target {
     const spec = this.opts.client;
     if (!spec) throw new Error(`${this.name} has no client command: it cannot play the client role`);
     if (!ctx.listen) throw new Error('launchClient needs ctx.listen');
-    // Clients of earlier cases that are still running have outlived their case.
-    for (const id of [...this.clients.keys()]) if (id !== ctx.caseId) await this.killClients(id);
+    // Each case's clients are killed by endCase (cases may run concurrently when the config allows it).
     let command = spec.command;
     if (spec.resume_args && this.clients.has(ctx.caseId) && fileHasData(this.sessionFile(ctx.caseId))) command = [...command, ...spec.resume_args];
     const argv = this.expand(command, ctx.listen.host, ctx.listen.port, ctx.caseId);
