@@ -198,14 +198,15 @@ describe.skipIf(!OPENSSL)('process adapter: openssl s_client (client role)', () 
     }
   });
 
-  it('kills clients of an earlier case when the next case launches, and all clients on stop()', async () => {
+  it('kills a case\'s clients when the case ends (endCase), and all clients on stop()', async () => {
     const l = await rawListener();
     try {
       await target.launchClient(ctx('one', { host: '127.0.0.1', port: l.port }));
       await l.firstBytes();
       const [p1] = target.clientPids();
-      await target.launchClient(ctx('two', { host: '127.0.0.1', port: l.port }));
+      await target.endCase!(ctx('one', { host: '127.0.0.1', port: l.port }));
       expect(pidAlive(p1)).toBe(false);
+      await target.launchClient(ctx('two', { host: '127.0.0.1', port: l.port }));
       const [p2] = target.clientPids();
       expect(p2).not.toBe(p1);
       await target.stop();
