@@ -94,6 +94,27 @@ describe('runCase against the reference target', () => {
     }
   });
 
+  it('resumption on a second connection: the ticket from the first, a PSK handshake on the second', async () => {
+    const r = await runCase(
+      makeCase('server', [
+        send('ClientHello'),
+        expectMsgs(...SERVER_FLIGHT),
+        send('Finished'),
+        expectStep({ kind: 'messages', messages: [{ names: ['NewSessionTicket'], optional: false, repeat: true, where: {} }] }),
+        { kind: 'reconnect', resume: true, loc },
+        send('ClientHello'),
+        { kind: 'expect', expect: { kind: 'messages', messages: [{ names: ['ServerHello'], optional: false, repeat: false, where: { 'extensions.pre_shared_key.selected_identity': 0 } }] }, loc },
+        expectMsgs('EncryptedExtensions', 'Finished'),
+        send('Finished'),
+        expectStep({ kind: 'silence', ms: 100 }),
+      ]),
+      target,
+      opts,
+    );
+    expect(r.reason).toBeUndefined();
+    expect(r.verdict).toBe('pass');
+  });
+
   it('an expectation the target does not meet fails, with expected and observed', async () => {
     const r = await runCase(makeCase('server', [send('ClientHello'), expectMsgs(...SERVER_FLIGHT), send('Finished'), expectStep({ kind: 'alert', alerts: ['decrypt_error'], lenient: true })]), target, {
       ...opts,

@@ -501,10 +501,12 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
 
   async function expectMessage(m: MessageExpectation, cn: Conn, isLast: boolean): Promise<void> {
     const wanted = m.names.join(' or ');
-    const wait = m.optional && isLast ? (opts.optionalGraceMs ?? 300) : (opts.expectTimeoutMs ?? 3000);
+    const grace = opts.optionalGraceMs ?? 300;
     const keepWanted = (o: Observation) => o.kind === 'handshake' && m.names.includes(o.name);
     let count = 0;
     for (;;) {
+      // An optional message at the end, or one more of a repeated one, is waited for only briefly.
+      const wait = (m.optional && isLast) || count > 0 ? grace : (opts.expectTimeoutMs ?? 3000);
       const o = await next(cn, Date.now() + wait, keepWanted);
       if (o?.kind === 'handshake' && m.names.includes(o.name)) {
         if (o.decodeError) throw new CaseEnd('fail', `${o.name} does not decode: ${o.decodeError}`, wanted, `undecodable ${o.name}`);

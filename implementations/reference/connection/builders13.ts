@@ -43,7 +43,8 @@ export function buildClientHello(c: EndpointConfig, inputs: ClientHelloInputs): 
   exts.push({ type: 'signature_algorithms', supported_signature_algorithms: [...c.signatureSchemes] });
   // RFC 8446 4.2.2: the second ClientHello echoes the HelloRetryRequest's cookie.
   if (cookie) exts.push({ type: 'cookie', cookie });
-  if (c.sessionStore) exts.push({ type: 'psk_key_exchange_modes', ke_modes: [...c.pskModes] });
+  // RFC 8446 4.2.9: offered whenever resumption is possible, and always with a pre_shared_key.
+  if (c.sessionStore || inputs.psk) exts.push({ type: 'psk_key_exchange_modes', ke_modes: [...c.pskModes] });
   if (c.recordSizeLimit !== undefined) exts.push({ type: 'record_size_limit', record_size_limit: c.recordSizeLimit });
   if (c.postHandshakeAuth) exts.push({ type: 'post_handshake_auth' });
   if (c.shapeExtensions) exts = c.shapeExtensions('client_hello', exts);
