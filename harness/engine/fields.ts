@@ -20,7 +20,7 @@ import {
   type NameTable,
 } from '../../implementations/reference/codec/enums.ts';
 import type { FieldValue } from '../scenario/model.ts';
-import { closest } from '../cli.ts';
+import { closest } from '../suggest.ts';
 
 /** A mistake in a scenario's path or value: the case ends with verdict `error`. */
 export class ScenarioRuntimeError extends Error {

@@ -1,21 +1,9 @@
 /**
  * Small text helpers for the scenario loader: "did you mean" hints, hex, `${param}` templates.
  */
+import { closest } from '../suggest.ts';
 
-/** Nearest candidate by edit distance (case-insensitive), if near enough to be a plausible typo. */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  const w = word.toLowerCase();
-  for (const c of candidates) {
-    const d = editDistance(w, c.toLowerCase());
-    if (d < bestD) {
-      bestD = d;
-      best = c;
-    }
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
+export { closest };
 
 /** ` (did you mean 'x'?)` or ''. */
 export function hint(word: string, candidates: Iterable<string>): string {
@@ -23,19 +11,6 @@ export function hint(word: string, candidates: Iterable<string>): string {
   return c === undefined ? '' : ` (did you mean '${c}'?)`;
 }
 
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length];
-}
 
 /**
  * Hex as scenarios write it: an optional `0x`, then pairs of hex digits; spaces, `:` and `_` between digits

@@ -44,6 +44,7 @@ import {
 } from '../../implementations/reference/codec/enums.ts';
 import type { TestOutcome, VectorFileJson, VectorHandler } from '../runner.ts';
 import { errorText, hex, toHex } from './wycheproof-common.ts';
+import { concatBytes as concat } from '../../implementations/reference/codec/bytes.ts';
 
 // ---- the file ------------------------------------------------------------------------------------------
 
@@ -96,15 +97,6 @@ const eq = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a
 const short = (b: Uint8Array): string => (b.length > 12 ? `${toHex(b.subarray(0, 12))}… (${b.length} octets)` : toHex(b) || '(empty)');
 const other = (a: Actor): Actor => (a === 'client' ? 'server' : 'client');
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
 
 /** Thrown by the small parsers below; becomes a step failure. */
 class TraceError extends Error {}

@@ -16,6 +16,7 @@ import { Writer, type EncodeOverrides, type Span } from './writer.ts';
 import { DecodeError, decoded, type Decoded } from './errors.ts';
 import { HandshakeType, HELLO_RETRY_REQUEST_RANDOM } from './enums.ts';
 import { parseAt, readExtensions, writeExtensions, type Extension, type ExtensionContext } from './extensions.ts';
+import { equalBytes } from './bytes.ts';
 
 /** What the decoder must know to read an ambiguous body. */
 export interface HandshakeContext {
@@ -258,11 +259,6 @@ export function handshakeCode(msg: HandshakeMessage): number {
   return msg.msg_type === 'unknown' ? msg.code : CODES[msg.msg_type];
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // Encoding

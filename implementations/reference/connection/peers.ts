@@ -25,6 +25,8 @@ import type { TlsError } from './errors.ts';
 import { groupName } from './groups.ts';
 import { TlsServer } from './server.ts';
 import { testClientConfig, testServerConfig } from './testing.ts';
+import { concatBytes as concat } from '../codec/bytes.ts';
+export { concat };
 
 // ---- deterministic configurations ------------------------------------------------------------------------
 
@@ -230,15 +232,6 @@ export function splitRecords(bytes: Uint8Array): { records: Uint8Array[]; rest: 
   return { records, rest: bytes.slice(off) };
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 export function plainRecord(type: number, fragment: Uint8Array, version = 0x0303): Uint8Array {
   return concat(Uint8Array.of(type, version >> 8, version & 0xff, fragment.length >> 8, fragment.length & 0xff), fragment);

@@ -13,6 +13,8 @@ import { Tls13KeySchedule } from '../crypto/tls13-key-schedule.ts';
 import { schemesForKey } from '../crypto/keys.ts';
 import { TlsError, check } from './errors.ts';
 import type { Inbound } from './record-layer.ts';
+export { concatBytes, equalBytes } from '../codec/bytes.ts';
+import { equalBytes } from '../codec/bytes.ts';
 
 /** The negotiated TLS 1.3 suite: its parameters and a key schedule on its hash. */
 export class Tls13Suite {
@@ -162,20 +164,6 @@ export function alertName(code: number): AlertName | string {
   return nameOf(AlertDescription, code, 2);
 }
 
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 export const HT = HandshakeType;

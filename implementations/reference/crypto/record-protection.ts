@@ -24,6 +24,7 @@ import type { AlertName } from '../codec/enums.ts';
 import type { Aead, Cbc, CryptoProvider, HashName } from './provider.ts';
 import type { CipherSuiteParams } from './suites.ts';
 import { tls13RecordNonce } from './tls13-key-schedule.ts';
+import { concatBytes as concat, constantTimeEqual } from '../codec/bytes.ts';
 
 export const CONTENT_TYPE_APPLICATION_DATA = 23;
 export const TLS12_RECORD_VERSION = 0x0303;
@@ -91,15 +92,6 @@ export interface RecordProtection {
 
 // ---- helpers -------------------------------------------------------------------------------------------
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
 
 function header(type: number, version: number, length: number): Uint8Array {
   return Uint8Array.of(type & 0xff, (version >> 8) & 0xff, version & 0xff, (length >> 8) & 0xff, length & 0xff);
@@ -115,13 +107,6 @@ function wire(type: number, version: number, fragment: Uint8Array): ProtectedRec
   return { type, version, fragment, bytes: concat(header(type, version, fragment.length), fragment) };
 }
 
-/** Equality whose running time depends only on the lengths. */
-function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
-}
 
 /** Parse a whole record (5-byte header + fragment) from wire bytes; null if the length does not match. */
 export function parseRecord(bytes: Uint8Array): TlsRecord | null {

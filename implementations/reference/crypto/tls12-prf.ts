@@ -8,18 +8,10 @@
 import type { CryptoProvider, HashName } from './provider.ts';
 import { CryptoError } from './provider.ts';
 import type { CipherSuiteParams } from './suites.ts';
+import { concatBytes as concat } from '../codec/bytes.ts';
 
 const TEXT = new TextEncoder();
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
 
 /**
  * RFC 5246 5:
