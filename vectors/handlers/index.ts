@@ -17,6 +17,8 @@ import { rfc7748Handler } from './rfc7748.ts';
 // protocol traces (RFC 8448)
 import { rfc8448TraceHandler } from './rfc8448-trace.ts';
 import { rfc8448ReplayHandler } from './rfc8448-replay.ts';
+// protocol traces (TLS 1.2, recorded from OpenSSL)
+import { tls12TraceHandler } from './tls12-trace.ts';
 
 /** Every vector handler, one per kind of file. Add new handlers here. */
 export const handlers: VectorHandler[] = [
@@ -38,4 +40,5 @@ export const handlers: VectorHandler[] = [
   // protocol traces
   rfc8448TraceHandler,
   rfc8448ReplayHandler,
+  tls12TraceHandler,
 ];
