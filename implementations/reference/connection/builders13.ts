@@ -22,6 +22,11 @@ export interface ClientHelloInputs {
   earlyData: boolean;
   /** The ticket to offer; its binder is a placeholder until fillPskBinder. */
   psk?: StoredTicket;
+  /**
+   * A dual-version (TLS 1.3 + 1.2) ClientHello: these supported_versions and cipher suites replace the
+   * TLS 1.3-only ones, and the TLS 1.2 extensions are added (before shapeExtensions and pre_shared_key).
+   */
+  tls12?: { versions: number[]; cipherSuites: number[]; extensions: Extension[] };
 }
 
 export function buildClientHello(c: EndpointConfig, inputs: ClientHelloInputs): ClientHello {
@@ -39,7 +44,7 @@ export function buildClientHello(c: EndpointConfig, inputs: ClientHelloInputs): 
     client_shares: [...inputs.keyShares.entries()].map(([group, kp]): KeyShareEntry => ({ group, key_exchange: kp.publicKey })),
   });
   if (inputs.earlyData) exts.push({ type: 'early_data' });
-  exts.push({ type: 'supported_versions', versions: [ProtocolVersion.TLS1_3] });
+  exts.push({ type: 'supported_versions', versions: inputs.tls12 ? [...inputs.tls12.versions] : [ProtocolVersion.TLS1_3] });
   exts.push({ type: 'signature_algorithms', supported_signature_algorithms: [...c.signatureSchemes] });
   // RFC 8446 4.2.2: the second ClientHello echoes the HelloRetryRequest's cookie.
   if (cookie) exts.push({ type: 'cookie', cookie });
@@ -47,6 +52,7 @@ export function buildClientHello(c: EndpointConfig, inputs: ClientHelloInputs): 
   if (c.sessionStore || inputs.psk) exts.push({ type: 'psk_key_exchange_modes', ke_modes: [...c.pskModes] });
   if (c.recordSizeLimit !== undefined) exts.push({ type: 'record_size_limit', record_size_limit: c.recordSizeLimit });
   if (c.postHandshakeAuth) exts.push({ type: 'post_handshake_auth' });
+  if (inputs.tls12) exts.push(...inputs.tls12.extensions);
   if (c.shapeExtensions) exts = c.shapeExtensions('client_hello', exts);
 
   let psk: Extension | undefined;
@@ -63,7 +69,7 @@ export function buildClientHello(c: EndpointConfig, inputs: ClientHelloInputs): 
     legacy_version: ProtocolVersion.TLS1_2,
     random: inputs.random,
     legacy_session_id: inputs.sessionId,
-    cipher_suites: [...c.cipherSuites],
+    cipher_suites: inputs.tls12 ? [...inputs.tls12.cipherSuites] : [...c.cipherSuites],
     // RFC 8446 4.1.2: exactly one byte, set to zero.
     legacy_compression_methods: [0],
     // RFC 8446 4.2.11: "The "pre_shared_key" extension MUST be the last extension in the ClientHello."

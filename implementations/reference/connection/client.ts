@@ -52,8 +52,13 @@ import {
   unexpected,
 } from './tls13.ts';
 import { buildClientHello, fillPskBinder } from './builders13.ts';
+import { isIP } from 'node:net';
+import type { StoredSession12 } from './config.ts';
+import { suiteParams } from '../crypto/suites.ts';
+import { isTls12Suite, isTls13Suite, tls12Offer, versionsEnabled, type Offer12 } from './tls12/common12.ts';
+import { Client12, type ClientOffer12 } from './tls12/client12.ts';
 
-type ClientState = 'start' | 'wait_sh' | 'wait_ee' | 'wait_cert_cr' | 'wait_cert' | 'wait_cv' | 'wait_finished' | 'connected';
+type ClientState = 'start' | 'tls12' | 'wait_sh' | 'wait_ee' | 'wait_cert_cr' | 'wait_cert' | 'wait_cv' | 'wait_finished' | 'connected';
 
 /** RFC 8446 4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)." */
 const MAX_TICKET_LIFETIME = 604800;
@@ -85,6 +90,8 @@ export class TlsClient extends Endpoint {
   private serverChain: Certificate[] = [];
   private serverScheme: number | undefined;
   private serverFinishedSeen = false;
+  /** What the ClientHello offered for TLS 1.2, when it did (RFC 5246). */
+  private offer12: ClientOffer12 | undefined;
 
   constructor(config: EndpointConfig) {
     super(config);
@@ -99,6 +106,9 @@ export class TlsClient extends Endpoint {
   start(): void {
     this.guard(() => {
       check(this.hsState === 'start', 'internal_error', 'RFC 8446 4.1.2', 'start() called twice');
+      const versions = versionsEnabled(this.config);
+      if (versions.tls12) return this.startWithTls12(versions.tls13);
+      check(versions.tls13, 'internal_error', 'RFC 8446 4.2.1', 'no protocol version enabled: check minVersion, maxVersion and cipherSuites');
       // RFC 8446 D.4: in compatibility mode the client sends a non-empty legacy_session_id.
       if (this.config.middleboxCompat) this.sessionId = this.config.random(32);
       const ticket = this.config.resume && this.config.sessionStore ? this.config.sessionStore.get(this.storeKey()) : undefined;
@@ -112,6 +122,90 @@ export class TlsClient extends Endpoint {
       this.hsState = 'wait_sh';
       this.maybeSendEarlyData();
     });
+  }
+
+  /**
+   * A ClientHello that offers TLS 1.2: dual-version (RFC 8446 4.2.1: supported_versions [TLS 1.3, TLS 1.2],
+   * the TLS 1.2 suites after the TLS 1.3 ones, and the TLS 1.2 extensions) or TLS 1.2 only (RFC 5246 7.4.1.2:
+   * client_version 0x0303, no supported_versions).
+   */
+  private startWithTls12(tls13: boolean): void {
+    const store = this.config.sessionStore;
+    const s12 = this.config.resume && store?.get12 ? store.get12(this.storeKey()) : undefined;
+    const session = s12 && this.session12Usable(s12) ? s12 : undefined;
+    const offer = tls12Offer(this.config, session);
+    if (session) {
+      // RFC 5246 7.4.1.2: resumption by session ID offers the session's ID; RFC 5077 3.4: with a ticket the client
+      // makes one up, which the server echoes when it accepts the ticket.
+      this.sessionId = session.sessionId.length > 0 ? session.sessionId : this.config.random(32);
+    } else if (tls13 && this.config.middleboxCompat) {
+      // RFC 8446 D.4: compatibility mode.
+      this.sessionId = this.config.random(32);
+    }
+    let ch: ClientHello;
+    if (tls13) {
+      const ticket = this.config.resume && store ? store.get(this.storeKey()) : undefined;
+      this.offeredPsk = ticket && this.ticketUsable(ticket) ? ticket : undefined;
+      const groups = this.config.keyShareGroups ?? this.config.groups.slice(0, 1);
+      for (const g of groups) this.keyShares.set(g, this.generateKeyShare(g));
+      ch = buildClientHello(this.config, {
+        keyShares: this.keyShares,
+        sessionId: this.sessionId,
+        random: this.config.random(32),
+        earlyData: !!(this.offeredPsk && this.config.earlyData && this.offeredPsk.maxEarlyData > 0),
+        psk: this.offeredPsk,
+        tls12: {
+          versions: [ProtocolVersion.TLS1_3, ProtocolVersion.TLS1_2],
+          cipherSuites: [...this.config.cipherSuites.filter(isTls13Suite), ...offer.cipherSuites],
+          extensions: offer.extensions,
+        },
+      });
+    } else {
+      ch = this.buildClientHello12(offer);
+    }
+    this.sendClientHello(ch);
+    const offered = new Set(this.offered);
+    // RFC 5746 3.4: a server answers the SCSV with renegotiation_info.
+    offered.add(ExtensionType.renegotiation_info);
+    this.offer12 = { clientHello: ch, offered, offeredTls13: tls13, session, storeKey: this.storeKey() };
+    this.rl.flush();
+    this.rl.writeVersion = ProtocolVersion.TLS1_2;
+    this.hsState = 'wait_sh';
+    if (tls13) this.maybeSendEarlyData();
+  }
+
+  private session12Usable(s: StoredSession12): boolean {
+    const age = this.config.now() - s.receivedAt;
+    if (age < 0 || (s.lifetimeSeconds > 0 && age > s.lifetimeSeconds * 1000)) return false;
+    // RFC 5246 7.4.1.2: the resumed session's cipher suite must be offered.
+    return this.config.cipherSuites.includes(s.cipherSuite) && (s.serverName ?? '') === (this.config.serverName ?? '');
+  }
+
+  /** RFC 5246 7.4.1.2: a TLS 1.2-only ClientHello. */
+  private buildClientHello12(offer: Offer12): ClientHello {
+    const c = this.config;
+    const enc = new TextEncoder();
+    let exts: Extension[] = [];
+    // RFC 6066 3: no IP literals in HostName.
+    if (c.serverName && !isIP(c.serverName)) exts.push({ type: 'server_name', server_name_list: [{ name_type: 0, host_name: enc.encode(c.serverName) }] });
+    // RFC 8422 5.1.1 / RFC 7919 4: the curves and FFDHE groups we support.
+    const groups = c.groups.filter((g) => groupName(g) !== undefined);
+    if (groups.length > 0 && c.cipherSuites.some((s) => isTls12Suite(s) && suiteParams(s)!.keyExchange !== 'rsa')) exts.push({ type: 'supported_groups', named_group_list: groups });
+    if (c.alpn.length > 0) exts.push({ type: 'application_layer_protocol_negotiation', protocol_name_list: c.alpn.map((p) => enc.encode(p)) });
+    // RFC 5246 7.4.1.4.1: the schemes we accept.
+    exts.push({ type: 'signature_algorithms', supported_signature_algorithms: [...c.signatureSchemes] });
+    exts.push(...offer.extensions);
+    if (c.shapeExtensions) exts = c.shapeExtensions('client_hello', exts);
+    return {
+      msg_type: 'client_hello',
+      // RFC 5246 7.4.1.2: client_version is the highest version the client supports.
+      legacy_version: ProtocolVersion.TLS1_2,
+      random: this.config.random(32),
+      legacy_session_id: this.sessionId,
+      cipher_suites: offer.cipherSuites,
+      legacy_compression_methods: [0],
+      extensions: exts,
+    };
   }
 
   private storeKey(): string {
@@ -226,6 +320,8 @@ export class TlsClient extends Endpoint {
     // RFC 8446 4.1.3: "A client which receives a cipher suite that was not offered MUST abort the handshake
     // with an "illegal_parameter" alert."
     check(this.config.cipherSuites.includes(m.cipher_suite), 'illegal_parameter', 'RFC 8446 4.1.3', `${where} chose cipher suite ${nameOf(CipherSuite, m.cipher_suite)}, not offered`);
+    // RFC 8446 4.1.3: a TLS 1.3 ServerHello must choose a TLS 1.3 suite (a dual-version client offers TLS 1.2 ones too).
+    check(isTls13Suite(m.cipher_suite), 'illegal_parameter', 'RFC 8446 4.1.3', `${where} chose ${nameOf(CipherSuite, m.cipher_suite)}, not a TLS 1.3 suite`);
     // RFC 8446 4.1.3: legacy_compression_method: single byte which MUST have the value 0.
     check(m.legacy_compression_method === 0, 'illegal_parameter', 'RFC 8446 4.1.3', `${where}.legacy_compression_method is ${m.legacy_compression_method}`);
   }
@@ -275,6 +371,20 @@ export class TlsClient extends Endpoint {
   }
 
   private onServerHello(sh: ServerHello, raw: Uint8Array): void {
+    // RFC 8446 4.2.1: a ServerHello without supported_versions negotiates TLS 1.2 or earlier (RFC 5246); a
+    // TLS 1.2-only ClientHello gets its answer there too (any supported_versions in it is unsolicited).
+    if (this.offer12 && (!this.offer12.offeredTls13 || !findExt(sh.extensions, 'supported_versions'))) {
+      // RFC 8446 D.3: "A client that attempts to send 0-RTT data MUST fail a connection if it receives a
+      // ServerHello with TLS 1.2 or older."
+      check(!this.sentEarlyData, 'protocol_version', 'RFC 8446 D.3', 'the server chose TLS 1.2 after 0-RTT data was sent');
+      // RFC 8446 4.1.4: after a HelloRetryRequest the ServerHello must be TLS 1.3 (the HRR's version).
+      check(!this.helloRetry, 'illegal_parameter', 'RFC 8446 4.1.4', 'a TLS 1.2 ServerHello after a HelloRetryRequest');
+      const m = new Client12(this.host12(), this.offer12);
+      this.t12 = m;
+      this.hsState = 'tls12';
+      m.onServerHello(sh, raw);
+      return;
+    }
     checkExtensions(sh.extensions, 'ServerHello', ALLOWED_IN.server_hello, this.offered);
     this.checkServerHelloCommon(sh, 'ServerHello');
     // RFC 8446 4.1.4: "the client MUST verify that the cipher_suite in the ServerHello is the same as that in

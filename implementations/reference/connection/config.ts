@@ -33,20 +33,78 @@ export interface StoredTicket {
   serverName?: string;
 }
 
+/** What a client keeps of a TLS 1.2 session to resume it (RFC 5246 7.4.1.2 by session ID, RFC 5077 3.4 by ticket). */
+export interface StoredSession12 {
+  /** The session ID the server gave (may be empty when only a ticket was issued). */
+  sessionId: Uint8Array;
+  /** RFC 5077 3.3: the ticket, when the server issued a non-empty one. */
+  ticket?: Uint8Array;
+  masterSecret: Uint8Array;
+  cipherSuite: number;
+  /** RFC 7627 5.3: whether the session used the extended master secret. */
+  extendedMasterSecret: boolean;
+  /** ms since the epoch when the session was stored (by the injected clock). */
+  receivedAt: number;
+  /** RFC 5077 3.3 ticket_lifetime_hint, seconds (0: unspecified). */
+  lifetimeSeconds: number;
+  alpn?: string;
+  serverName?: string;
+}
+
 export interface SessionStore {
   get(serverName: string): StoredTicket | undefined;
   put(serverName: string, t: StoredTicket): void;
+  /** TLS 1.2 sessions (optional: a store without them never resumes TLS 1.2). */
+  get12?(serverName: string): StoredSession12 | undefined;
+  put12?(serverName: string, s: StoredSession12): void;
 }
 
 export class MemorySessionStore implements SessionStore {
   private readonly m = new Map<string, StoredTicket>();
+  private readonly m12 = new Map<string, StoredSession12>();
   get(k: string): StoredTicket | undefined {
     return this.m.get(k);
   }
   put(k: string, t: StoredTicket): void {
     this.m.set(k, t);
   }
+  get12(k: string): StoredSession12 | undefined {
+    return this.m12.get(k);
+  }
+  put12(k: string, s: StoredSession12): void {
+    this.m12.set(k, s);
+  }
 }
+
+/** A server's TLS 1.2 session state (kept in the session cache, or sealed in a ticket). */
+export interface ServerSession12 {
+  masterSecret: Uint8Array;
+  cipherSuite: number;
+  extendedMasterSecret: boolean;
+  /** ms since the epoch, by the server's clock, when the session was made. */
+  createdAt: number;
+  lifetimeSeconds: number;
+  alpn: string;
+  serverName: string;
+}
+
+/** RFC 5246 7.4.1.2: the server's session cache, keyed by session ID (hex). */
+export interface SessionCache12 {
+  get(sessionIdHex: string): ServerSession12 | undefined;
+  put(sessionIdHex: string, s: ServerSession12): void;
+}
+
+export class MemorySessionCache12 implements SessionCache12 {
+  private readonly m = new Map<string, ServerSession12>();
+  get(k: string): ServerSession12 | undefined {
+    return this.m.get(k);
+  }
+  put(k: string, s: ServerSession12): void {
+    this.m.set(k, s);
+  }
+}
+
+export type TlsVersionSetting = 'TLSv1.2' | 'TLSv1.3';
 
 /** The messages whose extensions `shapeExtensions` may rewrite. */
 export type ShapedMessage = 'client_hello' | 'server_hello' | 'hello_retry_request' | 'encrypted_extensions' | 'certificate_request' | 'new_session_ticket';
@@ -59,6 +117,14 @@ export interface TicketCodec {
 
 export interface EndpointConfig {
   provider: CryptoProvider;
+  /**
+   * The versions this endpoint speaks (RFC 8446 4.2.1). TLS 1.2 is in use only when minVersion allows it AND
+   * cipherSuites holds at least one TLS 1.2 suite; TLS 1.3 only when maxVersion allows it and cipherSuites
+   * holds a TLS 1.3 suite. DEFAULT_CIPHER_SUITES is TLS 1.3 only, so a default config speaks TLS 1.3 exactly
+   * as before; add TLS12_CIPHER_SUITES (or use DUAL_CIPHER_SUITES) for TLS 1.2.
+   */
+  minVersion: TlsVersionSetting;
+  maxVersion: TlsVersionSetting;
   /** Cipher suites, most preferred first. */
   cipherSuites: number[];
   /** supported_groups, most preferred first. */
@@ -139,6 +205,20 @@ export interface EndpointConfig {
   /** Send our supported_groups in EncryptedExtensions (RFC 8446 4.2.7 allows it). */
   advertiseGroups: boolean;
 
+  // TLS 1.2 (RFC 5246 and its extensions)
+  /** RFC 7627: offer (client) / accept (server) the extended master secret. */
+  extendedMasterSecret: boolean;
+  /** RFC 7366: offer (client) / accept (server) encrypt-then-MAC for CBC suites. */
+  encryptThenMac: boolean;
+  /** RFC 5746 3.3: the client signals secure renegotiation with TLS_EMPTY_RENEGOTIATION_INFO_SCSV instead of an empty renegotiation_info. */
+  renegotiationScsv: boolean;
+  /** RFC 5077: offer (client) / issue (server) TLS 1.2 session tickets. */
+  sessionTickets12: boolean;
+  /** Server: the TLS 1.2 session cache (by session ID); shared by every connection of one config; undefined: no session IDs. */
+  sessionCache12?: SessionCache12;
+  /** Server: lifetime of a TLS 1.2 session (cache entry or ticket), seconds. */
+  sessionLifetime12: number;
+
   // Both
   /**
    * Last say over the extensions of a message we send, after the endpoint built them: add, drop, reorder.
@@ -154,6 +234,33 @@ export const DEFAULT_CIPHER_SUITES = [
   CipherSuite.TLS_AES_256_GCM_SHA384,
   CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
 ];
+
+/** The TLS 1.2 suites the reference endpoints implement, in the order a client offers them by default. */
+export const TLS12_CIPHER_SUITES = [
+  CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+  CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+  CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+  CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+  CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+  CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+  CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
+  CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+  CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
+  CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
+  CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+  CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+  CipherSuite.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+  CipherSuite.TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
+  CipherSuite.TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+  CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256,
+  CipherSuite.TLS_RSA_WITH_AES_256_GCM_SHA384,
+  CipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA256,
+  CipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA,
+  CipherSuite.TLS_RSA_WITH_AES_256_CBC_SHA,
+];
+
+/** TLS 1.3 then TLS 1.2: a config with these speaks both versions (with the default min/maxVersion). */
+export const DUAL_CIPHER_SUITES = [...DEFAULT_CIPHER_SUITES, ...TLS12_CIPHER_SUITES];
 
 export const DEFAULT_GROUPS = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.ffdhe2048];
 
@@ -173,6 +280,8 @@ export function makeConfig(partial: Partial<EndpointConfig> = {}): EndpointConfi
   const provider = partial.provider ?? nobleProvider;
   return {
     provider,
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.3',
     cipherSuites: DEFAULT_CIPHER_SUITES,
     groups: DEFAULT_GROUPS,
     signatureSchemes: DEFAULT_SIGNATURE_SCHEMES,
@@ -199,6 +308,12 @@ export function makeConfig(partial: Partial<EndpointConfig> = {}): EndpointConfi
     maxEarlyData: 0,
     acceptEarlyData: false,
     maxTicketAgeSkewMs: 10_000,
+    extendedMasterSecret: true,
+    encryptThenMac: true,
+    renegotiationScsv: false,
+    sessionTickets12: true,
+    sessionCache12: new MemorySessionCache12(),
+    sessionLifetime12: 7200,
     // One key per config, so every connection made from this config can open the others' tickets.
     ticketKey: provider.randomBytes(32),
     ...partial,

@@ -11,6 +11,7 @@ import { TlsError } from './errors.ts';
 import { RecordLayer, type Inbound } from './record-layer.ts';
 import { Transcript } from './transcript.ts';
 import { Tls13Suite, alertName, decode13, raw, unexpected } from './tls13.ts';
+import type { Host12, Machine12 } from './tls12/common12.ts';
 
 export interface HandshakeSummary {
   version: 'TLSv1.3' | 'TLSv1.2';
@@ -26,6 +27,12 @@ export interface HandshakeSummary {
   serverName?: string;
   /** The peer's certificate chain, DER, leaf first ([] when resumed or none sent). */
   peerCertificates: Uint8Array[];
+  /** TLS 1.2 only: RFC 7627 extended master secret in use. */
+  extendedMasterSecret?: boolean;
+  /** TLS 1.2 only: RFC 7366 encrypt-then-MAC in use. */
+  encryptThenMac?: boolean;
+  /** TLS 1.2 only: RFC 5746 secure renegotiation signalled by both sides. */
+  secureRenegotiation?: boolean;
 }
 
 export type EndpointEvent =
@@ -62,6 +69,10 @@ export abstract class Endpoint {
   writeClosed = false;
   /** The peer sent close_notify: RFC 8446 6.1, "Any data received after a closure alert has been received MUST be ignored." */
   readClosed = false;
+  /** The TLS 1.2 handshake, once TLS 1.2 is negotiated (RFC 5246); undefined for TLS 1.3. */
+  protected t12: Machine12 | undefined;
+  /** Renegotiation attempts refused with a warning no_renegotiation (RFC 5246 7.2.2, RFC 5746 4.2 / 4.4). */
+  renegotiationsRefused = 0;
 
   constructor(readonly config: EndpointConfig) {
     this.transcript = new Transcript(config.provider);
@@ -121,6 +132,8 @@ export abstract class Endpoint {
   /** RFC 8446 4.6.3: update our sending keys, optionally asking the peer to update theirs. */
   keyUpdate(requestPeer: boolean): void {
     this.guard(() => {
+      // RFC 5246 has no KeyUpdate (RFC 8446 4.6.3 is TLS 1.3 only).
+      if (this.t12) throw new TlsError('internal_error', 'RFC 8446 4.6.3', 'no KeyUpdate in TLS 1.2', 'local');
       if (this.state !== 'connected' || !this.suite || !this.writeSecret) {
         throw new TlsError('internal_error', 'RFC 8446 4.6.3', 'KeyUpdate before the handshake completed', 'local');
       }
@@ -156,6 +169,23 @@ export abstract class Endpoint {
 
   protected sendChangeCipherSpec(): void {
     this.rl.send(ContentType.change_cipher_spec, Uint8Array.of(1));
+  }
+
+  /** What the TLS 1.2 state machines drive this endpoint through. */
+  protected host12(): Host12 {
+    return {
+      config: this.config,
+      rl: this.rl,
+      transcript: this.transcript,
+      send: (msg) => this.sendHandshake(msg),
+      sendCcs: () => this.sendChangeCipherSpec(),
+      sendAlert: (d, l) => this.sendAlert(d, l),
+      emit: (e) => this.emit(e),
+      complete: (s) => this.complete(s),
+      refusedRenegotiation: () => {
+        this.renegotiationsRefused++;
+      },
+    };
   }
 
   protected complete(summary: HandshakeSummary): void {
@@ -198,6 +228,8 @@ export abstract class Endpoint {
       case 'alert':
         return this.onAlert(item);
       case 'change_cipher_spec':
+        // RFC 5246 7.1: in TLS 1.2 ChangeCipherSpec is a real protocol message: it switches the read keys.
+        if (this.t12) return this.t12.onChangeCipherSpec(item);
         // RFC 8446 5: drop a plaintext change_cipher_spec of the single byte 0x01 between the first
         // ClientHello and the peer's Finished; any other value, a protected one, or one outside that window is
         // an unexpected_message.
@@ -206,6 +238,7 @@ export abstract class Endpoint {
         }
         return;
       case 'handshake':
+        if (this.t12) return this.state === 'connected' ? this.t12.onPostHandshake(item) : this.t12.onHandshake(item);
         if (this.state === 'connected') return this.onPostHandshake(item);
         return this.onHandshake(item);
       case 'application_data':
@@ -222,6 +255,27 @@ export abstract class Endpoint {
   }
 
   private onAlert(item: Extract<Inbound, { kind: 'alert' }>): void {
+    if (this.t12 && item.description === AlertDescription.close_notify) {
+      // RFC 5246 7.2.1: "Unless some other fatal alert has been transmitted, each party is required to send a
+      // close_notify alert before closing the write side of the connection. The other party MUST respond with a
+      // close_notify alert of its own and close down the connection immediately, discarding any pending writes."
+      this.readClosed = true;
+      this.emit({ type: 'closed', by: 'peer' });
+      if (!this.writeClosed) {
+        this.sendAlert(AlertDescription.close_notify, AlertLevel.warning);
+        this.writeClosed = true;
+        this.emit({ type: 'closed', by: 'local' });
+      }
+      this.state = 'closed';
+      return;
+    }
+    if (this.t12 && item.level === AlertLevel.warning && TLS12_WARNINGS.has(item.description)) {
+      // RFC 5246 7.2.2: no_renegotiation and user_canceled are warnings, and the certificate alerts may be sent
+      // as warnings; "the receiving party MAY decide at its discretion whether to treat this as a fatal error or
+      // not": this endpoint carries on and reports the alert.
+      this.emit({ type: 'alert', level: item.level, description: item.description });
+      return;
+    }
     if (item.description === AlertDescription.close_notify) {
       // RFC 8446 6.1: close_notify closes the peer's write side only. Unlike TLS 1.2, no immediate answer is
       // required ("a change from versions of TLS prior to TLS 1.3"): we may go on writing, and the
@@ -283,3 +337,14 @@ export abstract class Endpoint {
     this.emit({ type: 'key_update', direction: 'write', requested: request === KeyUpdateRequest.update_requested });
   }
 }
+
+/** RFC 5246 7.2.2: the alerts that may come as warnings in TLS 1.2; every other one is fatal whatever its level. */
+const TLS12_WARNINGS: ReadonlySet<number> = new Set<number>([
+  AlertDescription.no_renegotiation,
+  AlertDescription.user_canceled,
+  AlertDescription.bad_certificate,
+  AlertDescription.unsupported_certificate,
+  AlertDescription.certificate_revoked,
+  AlertDescription.certificate_expired,
+  AlertDescription.certificate_unknown,
+]);

@@ -39,8 +39,10 @@ import {
   schemeName,
   unexpected,
 } from './tls13.ts';
+import { versionsEnabled } from './tls12/common12.ts';
+import { Server12 } from './tls12/server12.ts';
 
-type ServerState = 'wait_ch' | 'wait_ch2' | 'wait_eoed' | 'wait_client_cert' | 'wait_client_cv' | 'wait_client_finished' | 'connected';
+type ServerState = 'tls12' | 'wait_ch' | 'wait_ch2' | 'wait_eoed' | 'wait_client_cert' | 'wait_client_cv' | 'wait_client_finished' | 'connected';
 
 interface AcceptedPsk {
   index: number;
@@ -142,6 +144,20 @@ export class TlsServer extends Endpoint {
     // RFC 8446 4.2: no duplicate extensions; known extensions only where RFC 8446 4.2 allows them.
     checkExtensions(ch.extensions, 'ClientHello', ALLOWED_IN.client_hello);
     const sv = findExt(ch.extensions, 'supported_versions');
+    const versions = versionsEnabled(this.config);
+    const offers13 = sv?.versions !== undefined && sv.versions.includes(ProtocolVersion.TLS1_3);
+    if (!second && versions.tls12 && !(versions.tls13 && offers13)) {
+      // RFC 8446 4.2.1: with supported_versions, only it counts ("servers MUST NOT use the ClientHello.legacy_version
+      // value for version negotiation"); without it, RFC 5246 E.1: client_version 0x0303 or higher gets TLS 1.2.
+      const offers12 = sv?.versions !== undefined ? sv.versions.includes(ProtocolVersion.TLS1_2) : ch.legacy_version >= ProtocolVersion.TLS1_2;
+      // RFC 8446 4.2.1 / RFC 5246 E.1: no version in common: protocol_version.
+      check(offers12, 'protocol_version', sv?.versions ? 'RFC 8446 4.2.1' : 'RFC 5246 E.1', `ClientHello offers no version this server speaks (TLS 1.2${versions.tls13 ? ' or 1.3' : ''})`);
+      const m = new Server12(this.host12(), versions.tls13);
+      this.t12 = m;
+      this.hsState = 'tls12';
+      m.onClientHello(ch, raw);
+      return;
+    }
     // RFC 8446 4.2.1: without supported_versions the client offers TLS 1.2 or earlier, which this server
     // does not speak; with it, 0x0304 must be among the versions.
     check(sv && sv.versions !== undefined, 'protocol_version', 'RFC 8446 4.2.1', `ClientHello offers only ${nameOf(ProtocolVersion, ch.legacy_version)} (no supported_versions)`);

@@ -1,0 +1,231 @@
+/**
+ * TLS 1.2 pieces shared by the reference client and server (RFC 5246): which versions a config speaks,
+ * decoding in the TLS 1.2 context, the key schedule (master secret, RFC 7627 extended master secret, key
+ * block, Finished), signature scheme choice, the signed ServerKeyExchange params, the ClientHello
+ * additions of a TLS 1.2-capable client, and the host interface the state machines drive an Endpoint through.
+ */
+import { CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme, nameOf } from '../../codec/enums.ts';
+import type { Extension } from '../../codec/extensions.ts';
+import { decodeHandshakeBody, type HandshakeMessage } from '../../codec/handshake.ts';
+import { DecodeError } from '../../codec/errors.ts';
+import { concatBytes } from '../../codec/bytes.ts';
+import type { CryptoProvider, PrivateKey, PublicKey, SignatureSchemeName } from '../../crypto/provider.ts';
+import { suiteParams, type CipherSuiteParams } from '../../crypto/suites.ts';
+import { createRecordProtection, type RecordProtection } from '../../crypto/record-protection.ts';
+import { deriveKeyMaterial, extendedMasterSecret, finishedVerifyData, masterSecret } from '../../crypto/tls12-prf.ts';
+import { schemesForKey } from '../../crypto/keys.ts';
+import type { EndpointConfig, StoredSession12 } from '../config.ts';
+import type { EndpointEvent, HandshakeSummary } from '../endpoint.ts';
+import { TlsError } from '../errors.ts';
+import type { Inbound } from '../record-layer.ts';
+import type { RecordLayer } from '../record-layer.ts';
+import type { Transcript } from '../transcript.ts';
+
+/** What a TLS 1.2 state machine needs of its Endpoint. */
+export interface Host12 {
+  readonly config: EndpointConfig;
+  readonly rl: RecordLayer;
+  readonly transcript: Transcript;
+  /** Send a handshake message and add it to the transcript. */
+  send(msg: HandshakeMessage): Uint8Array;
+  sendCcs(): void;
+  sendAlert(description: number, level: number): void;
+  emit(e: EndpointEvent): void;
+  complete(summary: HandshakeSummary): void;
+  /** Count a refused renegotiation (RFC 5746 4.2 / 4.4). */
+  refusedRenegotiation(): void;
+}
+
+/** The TLS 1.2 state machine an Endpoint hands its records to once TLS 1.2 is negotiated. */
+export interface Machine12 {
+  readonly state: string;
+  onHandshake(item: Extract<Inbound, { kind: 'handshake' }>): void;
+  onChangeCipherSpec(item: Extract<Inbound, { kind: 'change_cipher_spec' }>): void;
+  onPostHandshake(item: Extract<Inbound, { kind: 'handshake' }>): void;
+}
+
+export const isTls12Suite = (code: number): boolean => suiteParams(code)?.version === 'TLS1.2';
+export const isTls13Suite = (code: number): boolean => suiteParams(code)?.version === 'TLS1.3';
+
+/**
+ * The versions a config speaks: TLS 1.3 when maxVersion allows it and a TLS 1.3 suite is configured, TLS 1.2
+ * when minVersion allows it and a TLS 1.2 suite is configured.
+ */
+export function versionsEnabled(c: EndpointConfig): { tls12: boolean; tls13: boolean } {
+  return {
+    tls13: c.maxVersion === 'TLSv1.3' && c.cipherSuites.some(isTls13Suite),
+    tls12: c.minVersion === 'TLSv1.2' && c.cipherSuites.some(isTls12Suite),
+  };
+}
+
+/** Decode one inbound handshake message in the TLS 1.2 context; a DecodeError becomes its alert (RFC 5246 7.2.2). */
+export function decode12(item: Extract<Inbound, { kind: 'handshake' }>, keyExchange?: 'rsa' | 'ecdhe' | 'dhe'): HandshakeMessage {
+  try {
+    return decodeHandshakeBody(item.msg_type, item.body, { version: 'tls12', keyExchange });
+  } catch (e) {
+    if (e instanceof DecodeError) throw new TlsError(e.alert, 'RFC 5246 7.2.2', `${e.path}: ${e.reason}`);
+    throw e;
+  }
+}
+
+/** RFC 5246 7.3 / 7.2.2: a handshake message out of order is an unexpected_message. */
+export function unexpected12(what: string, state: string): TlsError {
+  return new TlsError('unexpected_message', 'RFC 5246 7.3', `${what} received in TLS 1.2 state ${state}`);
+}
+
+export const EC_GROUPS: readonly number[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
+export const FFDHE_GROUP_CODES: readonly number[] = [NamedGroup.ffdhe2048, NamedGroup.ffdhe3072];
+
+// ---- keys ------------------------------------------------------------------------------------------------
+
+/** The negotiated TLS 1.2 suite: master secret, keys and Finished (RFC 5246 6.3, 7.4.9, 8.1; RFC 7627 4). */
+export class Keys12 {
+  constructor(
+    readonly provider: CryptoProvider,
+    readonly suite: CipherSuiteParams,
+  ) {}
+
+  /**
+   * RFC 5246 8.1: master_secret = PRF(pre_master_secret, "master secret", ClientHello.random + ServerHello.random);
+   * RFC 7627 4: with the extension, PRF(pre_master_secret, "extended master secret", session_hash).
+   */
+  master(pms: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array, sessionHash: Uint8Array | undefined): Uint8Array {
+    return sessionHash
+      ? extendedMasterSecret(this.provider, this.suite.prfHash, pms, sessionHash)
+      : masterSecret(this.provider, this.suite.prfHash, pms, clientRandom, serverRandom);
+  }
+
+  /** RFC 5246 6.3: the key block, as record protection for each direction. */
+  protections(master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array, encryptThenMac: boolean): { client: RecordProtection; server: RecordProtection } {
+    const km = deriveKeyMaterial(this.provider, this.suite, master, clientRandom, serverRandom);
+    const opts = { encryptThenMac };
+    return {
+      client: createRecordProtection(this.provider, this.suite, { key: km.clientWriteKey, iv: km.clientWriteIv, macKey: km.clientWriteMacKey }, opts),
+      server: createRecordProtection(this.provider, this.suite, { key: km.serverWriteKey, iv: km.serverWriteIv, macKey: km.serverWriteMacKey }, opts),
+    };
+  }
+
+  /** RFC 5246 7.4.9: verify_data = PRF(master_secret, finished_label, Hash(handshake_messages))[0..11]. */
+  finished(master: Uint8Array, sender: 'client' | 'server', handshakeHash: Uint8Array): Uint8Array {
+    return finishedVerifyData(this.provider, this.suite.prfHash, master, sender, handshakeHash);
+  }
+}
+
+// ---- signatures -----------------------------------------------------------------------------------------
+
+/** RFC 5246 7.4.1.4.1: a client that sends no signature_algorithms is taken to support {sha1, rsa} and {sha1, ecdsa}. */
+export const DEFAULT_TLS12_SCHEMES: readonly number[] = [SignatureScheme.rsa_pkcs1_sha1, SignatureScheme.ecdsa_sha1];
+
+export function schemeName12(code: number): SignatureSchemeName | undefined {
+  const n = nameOf(SignatureScheme, code);
+  return n.startsWith('unknown') ? undefined : (n as SignatureSchemeName);
+}
+
+/** Whether `key` can make signatures of `scheme` (RSA PKCS#1 allowed: this is TLS 1.2). */
+export function keyCanUse(key: PrivateKey | PublicKey, scheme: number): boolean {
+  const name = schemeName12(scheme);
+  return name !== undefined && schemesForKey(key).includes(name);
+}
+
+/** The first scheme of `preference` that the key can make and the peer accepts. */
+export function chooseScheme12(key: PrivateKey | PublicKey, peerAccepts: readonly number[], preference: readonly number[]): number | undefined {
+  return preference.find((s) => peerAccepts.includes(s) && keyCanUse(key, s));
+}
+
+/**
+ * RFC 5246 7.4.2 / RFC 8422 5.3: the server certificate's key must fit the suite: RSA for RSA key exchange and
+ * *_RSA suites, ECDSA (or, RFC 8422 5.10, EdDSA) for *_ECDSA suites.
+ */
+export function keyFitsSuite(key: PrivateKey | PublicKey, suite: CipherSuiteParams): boolean {
+  if (suite.authentication === 'rsa') return key.kind === 'rsa';
+  return key.kind === 'ec' || key.kind === 'ed25519';
+}
+
+// ---- ServerKeyExchange params ----------------------------------------------------------------------------
+
+/** RFC 8422 5.4: ServerECDHParams = ECParameters (named_curve) || ECPoint. */
+export function ecdheParams(group: number, point: Uint8Array): Uint8Array {
+  return concatBytes(Uint8Array.of(3, group >> 8, group & 0xff, point.length), point);
+}
+
+const u16len = (b: Uint8Array) => concatBytes(Uint8Array.of(b.length >> 8, b.length & 0xff), b);
+
+/** RFC 5246 7.4.3: ServerDHParams = dh_p<1..2^16-1> || dh_g<1..2^16-1> || dh_Ys<1..2^16-1>. */
+export function dheParams(p: Uint8Array, g: Uint8Array, ys: Uint8Array): Uint8Array {
+  return concatBytes(u16len(p), u16len(g), u16len(ys));
+}
+
+/** RFC 5246 7.4.3 / RFC 8422 5.4: the signed content: ClientHello.random + ServerHello.random + params. */
+export function signedParams(clientRandom: Uint8Array, serverRandom: Uint8Array, params: Uint8Array): Uint8Array {
+  return concatBytes(clientRandom, serverRandom, params);
+}
+
+export function bytesToBigint(b: Uint8Array): bigint {
+  let x = 0n;
+  for (const v of b) x = (x << 8n) | BigInt(v);
+  return x;
+}
+
+export function bigintToBytes(x: bigint, len: number): Uint8Array {
+  const out = new Uint8Array(len);
+  for (let i = len - 1; i >= 0; i--) {
+    out[i] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+  return out;
+}
+
+export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+  let r = 1n;
+  base %= mod;
+  while (exp > 0n) {
+    if (exp & 1n) r = (r * base) % mod;
+    base = (base * base) % mod;
+    exp >>= 1n;
+  }
+  return r;
+}
+
+// ---- the client's TLS 1.2 offer --------------------------------------------------------------------------
+
+export interface Offer12 {
+  /** The TLS 1.2 cipher suites (and signalling values) to append after the TLS 1.3 ones. */
+  cipherSuites: number[];
+  /** The TLS 1.2 extensions to add to the ClientHello. */
+  extensions: Extension[];
+}
+
+/**
+ * What a TLS 1.2-capable client adds to its ClientHello: the TLS 1.2 suites; ec_point_formats (RFC 8422
+ * 5.1.2, uncompressed) when an ECDHE suite is offered; extended_master_secret (RFC 7627 5.1); encrypt_then_mac
+ * (RFC 7366 2) when a CBC suite is offered; session_ticket (RFC 5077 3.2, with the ticket when resuming by
+ * ticket); and secure renegotiation signalling (RFC 5746 3.4: an empty renegotiation_info, or the SCSV).
+ */
+export function tls12Offer(c: EndpointConfig, session: StoredSession12 | undefined): Offer12 {
+  const suites = c.cipherSuites.filter(isTls12Suite);
+  const params = suites.map((s) => suiteParams(s)!);
+  const extensions: Extension[] = [];
+  if (params.some((p) => p.keyExchange === 'ecdhe')) extensions.push({ type: 'ec_point_formats', ec_point_format_list: [0] });
+  if (c.extendedMasterSecret) extensions.push({ type: 'extended_master_secret' });
+  if (c.encryptThenMac && params.some((p) => p.cipher.type === 'cbc')) extensions.push({ type: 'encrypt_then_mac' });
+  if (c.sessionTickets12) extensions.push(session?.ticket ? { type: 'session_ticket', ticket: session.ticket } : { type: 'session_ticket' });
+  if (!c.renegotiationScsv) extensions.push({ type: 'renegotiation_info', renegotiated_connection: new Uint8Array(0) });
+  const cipherSuites = c.renegotiationScsv ? [...suites, CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV] : [...suites];
+  // RFC 7507 4: a client retrying with a lower version than it supports sends TLS_FALLBACK_SCSV (configured as a suite).
+  if (c.cipherSuites.includes(CipherSuite.TLS_FALLBACK_SCSV)) cipherSuites.push(CipherSuite.TLS_FALLBACK_SCSV);
+  return { cipherSuites, extensions };
+}
+
+/** RFC 5246 7.4.1.4 / RFC 8446 4.2 table: the extensions a TLS 1.2 ServerHello may carry (in answer to ours). */
+const E = ExtensionType;
+export const ALLOWED_IN_SERVER_HELLO12: ReadonlySet<number> = new Set<number>([
+  E.server_name, E.max_fragment_length, E.status_request, E.ec_point_formats, E.application_layer_protocol_negotiation,
+  E.encrypt_then_mac, E.extended_master_secret, E.record_size_limit, E.session_ticket, E.renegotiation_info,
+  E.signed_certificate_timestamp, E.heartbeat, E.use_srtp, E.client_certificate_type, E.server_certificate_type,
+]);
+
+export const TLS12 = ProtocolVersion.TLS1_2;
+
+export function hex(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex');
+}
