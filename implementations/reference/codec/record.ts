@@ -68,14 +68,62 @@ export function fragment(
 }
 
 /**
+ * A FIFO of bytes with amortised O(1) appends: the deframers' buffer. Data read off the front is dropped
+ * lazily; the backing array grows by doubling, so a stream arriving one byte at a time costs linear time.
+ */
+class ByteQueue {
+  private buf = new Uint8Array(256);
+  private start = 0;
+  private end = 0;
+
+  get length(): number {
+    return this.end - this.start;
+  }
+
+  push(data: Uint8Array): void {
+    if (data.length === 0) return;
+    if (this.end + data.length > this.buf.length) {
+      const need = this.length + data.length;
+      if (need <= this.buf.length / 2) {
+        this.buf.copyWithin(0, this.start, this.end);
+      } else {
+        let size = this.buf.length * 2;
+        while (size < need) size *= 2;
+        const next = new Uint8Array(size);
+        next.set(this.buf.subarray(this.start, this.end));
+        this.buf = next;
+      }
+      this.end -= this.start;
+      this.start = 0;
+    }
+    this.buf.set(data, this.end);
+    this.end += data.length;
+  }
+
+  /** The byte at offset i from the front (i < length). */
+  at(i: number): number {
+    return this.buf[this.start + i];
+  }
+
+  /** A copy of bytes [from, to) counted from the front. */
+  slice(from: number, to: number): Uint8Array {
+    return this.buf.slice(this.start + from, this.start + to);
+  }
+
+  drop(n: number): void {
+    this.start += n;
+    if (this.start === this.end) this.start = this.end = 0;
+  }
+}
+
+/**
  * Turns a byte stream into records. Bytes arrive in any split (one TCP read may hold half a header or
  * several records); `next()` returns a whole record, or null when more bytes are needed, and throws a
  * DecodeError (record_overflow) as soon as a header announces a fragment longer than `maxFragment`, before
  * waiting for its bytes.
  */
 export class RecordDeframer {
-  private buf = new Uint8Array(0);
-  private start = 0;
+  private readonly q = new ByteQueue();
   /**
    * The largest fragment accepted now. The connection lowers or raises it as protection starts:
    * RecordLimits.plaintext before keys, tls13Ciphertext or tls12Ciphertext after (or a negotiated
@@ -84,36 +132,34 @@ export class RecordDeframer {
   maxFragment: number = RecordLimits.plaintext;
 
   push(data: Uint8Array): void {
-    if (data.length === 0) return;
-    const left = this.buf.length - this.start;
-    const next = new Uint8Array(left + data.length);
-    next.set(this.buf.subarray(this.start));
-    next.set(data, left);
-    this.buf = next;
-    this.start = 0;
+    this.q.push(data);
   }
 
   /** Bytes received but not yet returned as a record. */
   get buffered(): number {
-    return this.buf.length - this.start;
+    return this.q.length;
+  }
+
+  /** The content type of the next record, as soon as its first byte has arrived. */
+  peekType(): number | undefined {
+    return this.q.length > 0 ? this.q.at(0) : undefined;
   }
 
   next(): TLSRecord | null {
-    const b = this.buf;
-    const s = this.start;
-    if (b.length - s < RECORD_HEADER_LENGTH) return null;
-    const length = (b[s + 3] << 8) | b[s + 4];
+    const q = this.q;
+    if (q.length < RECORD_HEADER_LENGTH) return null;
+    const length = (q.at(3) << 8) | q.at(4);
     if (length > this.maxFragment) {
       // RFC 8446 5.1 / 5.2, RFC 5246 6.2.1-6.2.3: a record longer than the limit is a record_overflow.
-      throw new DecodeError('record_overflow', 'TLSPlaintext.length', `length ${length} exceeds ${this.maxFragment}`, s + 3);
+      throw new DecodeError('record_overflow', 'TLSPlaintext.length', `length ${length} exceeds ${this.maxFragment}`, 3);
     }
-    if (b.length - s < RECORD_HEADER_LENGTH + length) return null;
+    if (q.length < RECORD_HEADER_LENGTH + length) return null;
     const rec: TLSRecord = {
-      type: b[s],
-      legacy_record_version: (b[s + 1] << 8) | b[s + 2],
-      fragment: b.slice(s + RECORD_HEADER_LENGTH, s + RECORD_HEADER_LENGTH + length),
+      type: q.at(0),
+      legacy_record_version: (q.at(1) << 8) | q.at(2),
+      fragment: q.slice(RECORD_HEADER_LENGTH, RECORD_HEADER_LENGTH + length),
     };
-    this.start = s + RECORD_HEADER_LENGTH + length;
+    q.drop(RECORD_HEADER_LENGTH + length);
     return rec;
   }
 
@@ -138,7 +184,7 @@ export interface RawHandshake {
  * coalesced in one record, and one message may be fragmented over several records (RFC 8446 5.1).
  */
 export class HandshakeDeframer {
-  private buf = new Uint8Array(0);
+  private readonly q = new ByteQueue();
 
   /**
    * The largest handshake message accepted. RFC 8446 4 caps a message at 2^24-1 bytes; real stacks cap it
@@ -148,11 +194,7 @@ export class HandshakeDeframer {
   constructor(readonly maxMessage = 2 ** 17) {}
 
   push(fragment: Uint8Array): void {
-    if (fragment.length === 0) return;
-    const next = new Uint8Array(this.buf.length + fragment.length);
-    next.set(this.buf);
-    next.set(fragment, this.buf.length);
-    this.buf = next;
+    this.q.push(fragment);
   }
 
   /**
@@ -162,18 +204,19 @@ export class HandshakeDeframer {
    * connection calls this before it changes keys.
    */
   get empty(): boolean {
-    return this.buf.length === 0;
+    return this.q.length === 0;
   }
 
   next(): RawHandshake | null {
-    if (this.buf.length < 4) return null;
-    const length = (this.buf[1] << 16) | (this.buf[2] << 8) | this.buf[3];
+    const q = this.q;
+    if (q.length < 4) return null;
+    const length = (q.at(1) << 16) | (q.at(2) << 8) | q.at(3);
     if (length > this.maxMessage) {
       throw new DecodeError('decode_error', 'Handshake.length', `message of ${length} bytes exceeds the limit of ${this.maxMessage}`, 1);
     }
-    if (this.buf.length < 4 + length) return null;
-    const raw = this.buf.slice(0, 4 + length);
-    this.buf = this.buf.slice(4 + length);
+    if (q.length < 4 + length) return null;
+    const raw = q.slice(0, 4 + length);
+    q.drop(4 + length);
     return { msg_type: raw[0], body: raw.subarray(4), raw };
   }
 

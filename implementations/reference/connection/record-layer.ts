@@ -10,6 +10,14 @@ import { HandshakeDeframer, RecordDeframer, RecordLimits, encodeRecord, fragment
 import type { RecordProtection } from '../crypto/record-protection.ts';
 import { TlsError } from './errors.ts';
 
+const KNOWN_CONTENT_TYPES: ReadonlySet<number> = new Set([
+  ContentType.change_cipher_spec,
+  ContentType.alert,
+  ContentType.handshake,
+  ContentType.application_data,
+  ContentType.heartbeat,
+]);
+
 export type Inbound =
   | { kind: 'handshake'; msg_type: number; body: Uint8Array; raw: Uint8Array; protected: boolean }
   | { kind: 'alert'; level: number; description: number; protected: boolean }
@@ -120,7 +128,15 @@ export class RecordLayer {
         if (e instanceof DecodeError) throw new TlsError(e.alert, this.tls13 ? 'RFC 8446 5.1' : 'RFC 5246 6.2.1', e.message);
         throw e;
       }
-      if (!rec) return null;
+      if (!rec) {
+        // RFC 8446 5 / RFC 5246 6: a record of an unknown content type is an unexpected_message. Known from
+        // the first byte: no need to wait for the rest of a "record" that is really, say, an HTTP request.
+        const t = this.records.peekType();
+        if (t !== undefined && !KNOWN_CONTENT_TYPES.has(t)) {
+          throw new TlsError('unexpected_message', this.tls13 ? 'RFC 8446 5' : 'RFC 5246 6', `record of unknown content type ${t}`);
+        }
+        return null;
+      }
       this.unprotect(rec);
     }
     return this.inbound.shift() ?? null;

@@ -183,7 +183,7 @@ describe('TCP adapter: misbehaving peers', () => {
     expect(sr.error).toMatchObject({ origin: 'peer', alert: 'record_overflow' });
   });
 
-  it('a plaintext HTTP request to the server ends in an error (the record header alone does not reveal it yet)', async () => {
+  it('a plaintext HTTP request to the server is an unexpected_message at once (RFC 8446 5: unknown content type)', async () => {
     const serverSide: TlsSocket[] = [];
     const listener = createTlsServer(testServerConfig({ handshakeTimeoutMs: 300 }), (t) => serverSide.push(t));
     const { port } = await listener.listen(0);
@@ -193,9 +193,9 @@ describe('TCP adapter: misbehaving peers', () => {
     cleanups.push(() => void s.destroy());
     while (!serverSide[0]) await new Promise((r) => setTimeout(r, 5));
     const sr = await serverSide[0].closed;
-    // 'GET / ...' reads as a record of type 0x47 and length 0x202f: the deframer waits for 8239 bytes
-    // before the content type is looked at (reported), so today this is the handshake timeout.
-    expect(sr.error?.name).toMatch(/TlsError|TransportError/);
+    // 'GET / ...' reads as a record of content type 0x47: refused from its first byte, not after a timeout.
+    expect(sr.error).toBeInstanceOf(TlsError);
+    expect(sr.error).toMatchObject({ alert: 'unexpected_message', rule: 'RFC 8446 5' });
   });
 
   it('a silent server: timeout error within the configured time, user_canceled + close_notify sent', async () => {
