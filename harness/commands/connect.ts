@@ -1,6 +1,7 @@
 /**
- * `tls-harness connect HOST:PORT`: the reference TLS 1.3 client against a real server. Prints the
- * negotiated version, cipher suite, group, signature scheme, ALPN and whether the session was resumed.
+ * `tls-harness connect HOST:PORT`: the reference TLS 1.3 client (TLS 1.2 with --max-version / --min-version
+ * 1.2) against a real server. Prints the negotiated version, cipher suite, group, signature scheme, ALPN and
+ * whether the session was resumed; for TLS 1.2 also the extended master secret and encrypt-then-MAC.
  *
  * Verification: the server's chain is verified against `--ca` (there is no system trust store in the
  * reference client) and its name against `--servername` (default: HOST). Without `--ca` the command
@@ -16,7 +17,7 @@ import { makeConfig, MemorySessionStore, type EndpointConfig } from '../../imple
 import { TlsError } from '../../implementations/reference/connection/errors.ts';
 import { connectTls, describeError, type ConnectionError, type TlsSocket } from '../../implementations/reference/connection/tcp.ts';
 import type { HandshakeSummary } from '../../implementations/reference/connection/endpoint.ts';
-import { loadCa, loadPairs, namedSummary, parseAlpn, parseCipherSuites, parseGroups, parseIntOption } from './tls-options.ts';
+import { defaultSuites, loadCa, loadPairs, namedSummary, noGroupReason, noSignatureReason, parseAlpn, parseCipherSuites, parseGroups, parseIntOption, parseVersionRange } from './tls-options.ts';
 
 const CMD = 'connect';
 
@@ -73,20 +74,21 @@ interface Outcome {
 
 async function once(host: string, port: number, config: EndpointConfig, send: string | undefined, waitTicket: boolean, timeoutMs: number): Promise<Outcome> {
   let t: TlsSocket;
+  let ticket = false;
   try {
-    t = await connectTls(host, port, config);
+    // Listen before the handshake: a TLS 1.2 NewSessionTicket comes inside it (RFC 5077 3.3).
+    t = await connectTls(host, port, config, { onSocket: (s) => s.on('session', () => (ticket = true)) });
   } catch (e) {
     return { error: e as ConnectionError, ticket: false };
   }
-  let ticket = false;
-  t.on('session', () => (ticket = true));
   const out: Outcome = { summary: t.summary, ticket };
   if (send !== undefined) {
     const reply = collect(t, 1000, timeoutMs);
     t.write(send);
     out.response = await reply;
   }
-  if (waitTicket && !ticket && !t.error) {
+  // TLS 1.2: the session (ID or ticket) is stored when the handshake completes; nothing comes after it.
+  if (waitTicket && !ticket && !t.error && t.summary?.version === 'TLSv1.3') {
     // RFC 8446 4.6.1: the server may send NewSessionTicket at any time after its Finished; wait a little.
     await new Promise<void>((resolve) => {
       const done = () => {
@@ -107,8 +109,9 @@ async function once(host: string, port: number, config: EndpointConfig, send: st
 
 export const connectCommand: Command = {
   name: 'connect',
-  summary: 'connect the reference TLS 1.3 client to HOST:PORT and print what was negotiated',
-  usage: 'tls-harness connect HOST:PORT (--ca F | --insecure) [--servername N] [--alpn LIST] [--groups LIST] [--ciphersuites LIST] [--cert C --key K] [--send TEXT] [--resume] [--json] [--timeout MS]',
+  summary: 'connect the reference TLS 1.3 / 1.2 client to HOST:PORT and print what was negotiated',
+  usage:
+    'tls-harness connect HOST:PORT (--ca F | --insecure) [--servername N] [--min-version V] [--max-version V] [--alpn LIST] [--groups LIST] [--ciphersuites LIST] [--no-ems] [--no-etm] [--cert C --key K] [--send TEXT] [--resume] [--json] [--timeout MS]',
   allowPositionals: true,
   options: {
     ca: { type: 'string', description: 'trust anchors (PEM) to verify the server certificate with' },
@@ -117,7 +120,14 @@ export const connectCommand: Command = {
     alpn: { type: 'string', description: 'ALPN protocols to offer, comma-separated' },
     groups: { type: 'string', description: 'supported_groups, most preferred first (default x25519,secp256r1,secp384r1,ffdhe2048)' },
     'key-shares': { type: 'string', description: 'groups to send key shares for (default: the first of --groups)' },
-    ciphersuites: { type: 'string', description: 'TLS 1.3 cipher suites to offer, most preferred first' },
+    'min-version': { type: 'string', description: 'lowest version offered: 1.2 or 1.3 (TLSv1.2 ... accepted; default 1.3, or 1.2 with --max-version 1.2)' },
+    'max-version': { type: 'string', description: 'highest version offered: 1.2 or 1.3 (default 1.3); --max-version 1.2 offers TLS 1.2 only' },
+    ciphersuites: {
+      type: 'string',
+      description: 'cipher suites to offer, most preferred first, IANA names (TLS 1.2 ones also by OpenSSL name); default: every suite the reference implements in the version range',
+    },
+    'no-ems': { type: 'boolean', description: 'TLS 1.2: do not offer the extended master secret (RFC 7627)' },
+    'no-etm': { type: 'boolean', description: 'TLS 1.2: do not offer encrypt-then-MAC (RFC 7366)' },
     cert: { type: 'string', description: 'client certificate (PEM), for servers that ask' },
     key: { type: 'string', description: 'the client certificate\'s private key' },
     send: { type: 'string', description: 'send this text after the handshake (\\r and \\n escapes allowed) and print the reply' },
@@ -144,7 +154,11 @@ export const connectCommand: Command = {
       // RFC 8446 4.2.8: key shares only for groups in supported_groups.
       if (missing.length > 0) throw new UsageError(`${CMD}: --key-shares must be a subset of --groups (RFC 8446 4.2.8)`);
     }
-    if (values.ciphersuites !== undefined) partial.cipherSuites = parseCipherSuites(CMD, values.ciphersuites as string);
+    const range = parseVersionRange(CMD, values['min-version'] as string | undefined, values['max-version'] as string | undefined);
+    Object.assign(partial, range);
+    partial.cipherSuites = values.ciphersuites === undefined ? defaultSuites(range) : parseCipherSuites(CMD, values.ciphersuites as string, range);
+    if (values['no-ems']) partial.extendedMasterSecret = false;
+    if (values['no-etm']) partial.encryptThenMac = false;
     if ((values.cert === undefined) !== (values.key === undefined)) throw new UsageError(`${CMD}: --cert and --key go together`);
     if (values.cert !== undefined) partial.certificates = loadPairs(CMD, [values.cert as string], [values.key as string]);
     const timeoutMs = values.timeout === undefined ? 10_000 : parseIntOption(CMD, '--timeout', values.timeout as string, 1, 3_600_000);
@@ -176,16 +190,19 @@ export const connectCommand: Command = {
       }
       process.stdout.write(JSON.stringify(obj) + '\n');
     } else if (ok) {
-      const n = namedSummary(result.summary!);
+      const s = result.summary!;
+      const n = namedSummary(s);
       const lines = [
         `connected to ${host}:${port}${first ? ' (second connection, --resume)' : ''}`,
         `  version:          ${n.version}`,
         `  cipher suite:     ${n.cipherSuite}`,
-        `  group:            ${n.group ?? '(none: psk_ke)'}`,
-        `  signature scheme: ${n.signatureScheme ?? '(none: resumed)'}`,
+        `  group:            ${n.group ?? `(none: ${noGroupReason(s)})`}`,
+        `  signature scheme: ${n.signatureScheme ?? `(none: ${noSignatureReason(s)})`}`,
         `  alpn:             ${n.alpn ?? '(none)'}`,
         `  resumed:          ${n.resumed ? 'yes' : 'no'}`,
-        `  hello retry:      ${n.helloRetry ? 'yes' : 'no'}`,
+        ...(s.version === 'TLSv1.3'
+          ? [`  hello retry:      ${n.helloRetry ? 'yes' : 'no'}`]
+          : [`  extended master secret: ${n.extendedMasterSecret ? 'yes' : 'no'}`, `  encrypt-then-MAC: ${n.encryptThenMac ? 'yes' : 'no'}`]),
         `  verification:     ${n.resumed ? 'resumed session (verified on the first connection)' : verification}`,
       ];
       if (n.peerCertificate) lines.push(`  peer certificate: ${n.peerCertificate}`);

@@ -55,7 +55,7 @@ export function startServe(args: string[], timeoutMs = 30_000): Promise<ServePro
       const parts = outBuf.split('\n');
       outBuf = parts.pop()!;
       stdout.push(...parts);
-      const m = /^tls-harness serve: listening on 127\.0\.0\.1:(\d+)$/.exec(stdout[0] ?? '');
+      const m = /^tls-harness serve: listening on 127\.0\.0\.1:(\d+) \(TLSv1\.[23](?:, TLSv1\.3)?\)$/.exec(stdout[0] ?? '');
       if (m && stdout.length === 1) {
         clearTimeout(timer);
         resolve({

@@ -1,8 +1,10 @@
 /**
- * `tls-harness serve`: the reference TLS 1.3 server on a real TCP port, for trying other implementations'
- * clients against it (openssl s_client, curl, gnutls-cli, browsers).
+ * `tls-harness serve`: the reference TLS 1.3 (and, with --min-version / --max-version 1.2, TLS 1.2) server
+ * on a real TCP port, for trying other implementations' clients against it (openssl s_client, curl,
+ * gnutls-cli, browsers).
  *
- * - One ready line on stdout once listening: `tls-harness serve: listening on 127.0.0.1:PORT`.
+ * - One ready line on stdout once listening: `tls-harness serve: listening on 127.0.0.1:PORT (TLSv1.3)`, the
+ *   versions served in the parentheses (`TLSv1.2`, or `TLSv1.2, TLSv1.3`).
  * - An HTTP request (GET/HEAD ...) is answered with a small HTML page describing the handshake, headers and
  *   body in ONE TLS record, then close_notify (`Connection: close`); any other data is echoed back.
  * - One line per connection on stderr when it ends: the negotiated parameters, or the error with its alert
@@ -13,7 +15,7 @@ import type { Command } from '../cli.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
 import { createTlsServer, describeError, type TlsSocket } from '../../implementations/reference/connection/tcp.ts';
-import { loadCa, loadPairs, namedSummary, parseAlpn, parseCipherSuites, parseGroups, parseIntOption } from './tls-options.ts';
+import { defaultSuites, isTls12Suite, isTls13Suite, loadCa, loadPairs, namedSummary, noGroupReason, noSignatureReason, parseAlpn, parseCipherSuites, parseGroups, parseIntOption, parseVersionRange } from './tls-options.ts';
 
 const CMD = 'serve';
 
@@ -26,13 +28,15 @@ export function connectionLogLine(remote: string, t: TlsSocket, error = t.error)
     parts.push(
       n.version,
       n.cipherSuite,
-      n.group ?? 'psk_ke',
+      n.group ?? (s.version === 'TLSv1.3' ? 'psk_ke' : '-'),
       n.signatureScheme ?? '-',
       `alpn=${n.alpn ?? '-'}`,
       `sni=${n.serverName ?? '-'}`,
       `resumed=${n.resumed ? 'yes' : 'no'}`,
-      `hrr=${n.helloRetry ? 'yes' : 'no'}`,
     );
+    // TLS 1.2 has no HelloRetryRequest; it has RFC 7627 and RFC 7366 instead.
+    if (s.version === 'TLSv1.3') parts.push(`hrr=${n.helloRetry ? 'yes' : 'no'}`);
+    else parts.push(`ems=${n.extendedMasterSecret ? 'yes' : 'no'}`, `etm=${n.encryptThenMac ? 'yes' : 'no'}`);
     if (s.peerCertificates.length > 0) parts.push('client-cert=yes');
     if (error) parts.push(`then ${describeError(error)}`);
   } else {
@@ -49,16 +53,22 @@ function escapeHtml(s: string): string {
 
 /** The HTTP response, headers and body, as one byte string (it goes out in one record: < 2^14 bytes). */
 export function httpResponse(t: TlsSocket, requestLine: string, head: boolean): Uint8Array {
-  const n = namedSummary(t.summary!);
+  const s = t.summary!;
+  const n = namedSummary(s);
   const rows: [string, string][] = [
     ['Protocol', n.version],
     ['Cipher suite', n.cipherSuite],
-    ['Group', n.group ?? '(psk_ke: none)'],
-    ['Signature scheme', n.signatureScheme ?? '(resumed: none)'],
+    ['Group', n.group ?? `(none: ${noGroupReason(s)})`],
+    ['Signature scheme', n.signatureScheme ?? `(none: ${noSignatureReason(s)})`],
     ['ALPN', n.alpn ?? '(none)'],
     ['Server name', n.serverName ?? '(none)'],
     ['Resumed', n.resumed ? 'yes' : 'no'],
-    ['HelloRetryRequest', n.helloRetry ? 'yes' : 'no'],
+    ...(s.version === 'TLSv1.3'
+      ? ([['HelloRetryRequest', n.helloRetry ? 'yes' : 'no']] as [string, string][])
+      : ([
+          ['Extended master secret', n.extendedMasterSecret ? 'yes' : 'no'],
+          ['Encrypt-then-MAC', n.encryptThenMac ? 'yes' : 'no'],
+        ] as [string, string][])),
     ['Client certificate', n.peerCertificate ?? '(none)'],
     ['Request', requestLine],
   ];
@@ -112,8 +122,9 @@ export function httpOrEcho(t: TlsSocket): void {
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'run the reference TLS 1.3 server on a TCP port (HTTP page or echo) for other clients to connect to',
-  usage: 'tls-harness serve [--port P] --cert C --key K [--chain F] [--cert C2 --key K2 ...] [--alpn LIST] [--groups LIST] [--ciphersuites LIST] [--request-client-cert --ca F]',
+  summary: 'run the reference TLS 1.3 / 1.2 server on a TCP port (HTTP page or echo) for other clients to connect to',
+  usage:
+    'tls-harness serve [--port P] --cert C --key K [--chain F] [--cert C2 --key K2 ...] [--min-version V] [--max-version V] [--alpn LIST] [--groups LIST] [--ciphersuites LIST] [--no-ems] [--no-etm] [--request-client-cert --ca F]',
   options: {
     port: { type: 'string', short: 'p', description: 'TCP port (default 4433; 0: any free port, printed in the ready line)' },
     host: { type: 'string', description: 'address to listen on (default 127.0.0.1)' },
@@ -122,7 +133,14 @@ export const serveCommand: Command = {
     chain: { type: 'string', multiple: true, description: 'extra chain certificates for the --cert in the same position' },
     alpn: { type: 'string', description: 'ALPN protocols, comma-separated, most preferred first (default http/1.1; "" disables)' },
     groups: { type: 'string', description: 'key-exchange groups, most preferred first (default x25519,secp256r1,secp384r1,ffdhe2048)' },
-    ciphersuites: { type: 'string', description: 'TLS 1.3 cipher suites, most preferred first (default all three)' },
+    'min-version': { type: 'string', description: 'lowest version served: 1.2 or 1.3 (TLSv1.2 ... accepted; default 1.3, or 1.2 with --max-version 1.2)' },
+    'max-version': { type: 'string', description: 'highest version served: 1.2 or 1.3 (default 1.3); --max-version 1.2 serves TLS 1.2 only' },
+    ciphersuites: {
+      type: 'string',
+      description: 'cipher suites, most preferred first, IANA names (TLS 1.2 ones also by OpenSSL name); default: every suite the reference implements in the version range',
+    },
+    'no-ems': { type: 'boolean', description: 'TLS 1.2: do not accept the extended master secret (RFC 7627)' },
+    'no-etm': { type: 'boolean', description: 'TLS 1.2: do not accept encrypt-then-MAC (RFC 7366)' },
     'request-client-cert': { type: 'boolean', description: 'send a CertificateRequest; verify what the client sends against --ca' },
     'require-client-cert': { type: 'boolean', description: 'as --request-client-cert, and abort with certificate_required without one' },
     ca: { type: 'string', description: 'trust anchors (PEM) for client certificates' },
@@ -141,7 +159,11 @@ export const serveCommand: Command = {
       ticketsToSend: 2,
     };
     if (values.groups !== undefined) partial.groups = parseGroups(CMD, '--groups', values.groups as string);
-    if (values.ciphersuites !== undefined) partial.cipherSuites = parseCipherSuites(CMD, values.ciphersuites as string);
+    const range = parseVersionRange(CMD, values['min-version'] as string | undefined, values['max-version'] as string | undefined);
+    Object.assign(partial, range);
+    partial.cipherSuites = values.ciphersuites === undefined ? defaultSuites(range) : parseCipherSuites(CMD, values.ciphersuites as string, range);
+    if (values['no-ems']) partial.extendedMasterSecret = false;
+    if (values['no-etm']) partial.encryptThenMac = false;
     if (values.timeout !== undefined) partial.handshakeTimeoutMs = parseIntOption(CMD, '--timeout', values.timeout as string, 1, 3_600_000);
     const requireCert = values['require-client-cert'] === true;
     if (values['request-client-cert'] || requireCert) {
@@ -154,7 +176,8 @@ export const serveCommand: Command = {
       partial.forceHelloRetry = true;
       partial.helloRetryCookie = true;
     }
-    // One config for every connection: the ticket key is shared, so tickets resume across connections.
+    // One config for every connection: the ticket key and the TLS 1.2 session cache are shared, so tickets and
+    // session IDs resume across connections.
     const config = makeConfig(partial);
 
     const listener = createTlsServer(config, (t) => {
@@ -168,7 +191,12 @@ export const serveCommand: Command = {
     } catch (e) {
       throw new UsageError(`${CMD}: cannot listen on ${host}:${port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    process.stdout.write(`tls-harness serve: listening on ${addr.address}:${addr.port}\n`);
+    // The versions the configuration can actually negotiate (a version also needs one of its suites).
+    const versions = [
+      range.minVersion === 'TLSv1.2' && config.cipherSuites.some(isTls12Suite) ? 'TLSv1.2' : '',
+      range.maxVersion === 'TLSv1.3' && config.cipherSuites.some(isTls13Suite) ? 'TLSv1.3' : '',
+    ].filter((v) => v).join(', ');
+    process.stdout.write(`tls-harness serve: listening on ${addr.address}:${addr.port} (${versions})\n`);
 
     await new Promise<void>((resolve) => {
       const stop = () => {

@@ -4,10 +4,9 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { CipherSuite, NamedGroup, SignatureScheme, codeOf, nameOf } from '../../implementations/reference/codec/enums.ts';
-import { suiteParams } from '../../implementations/reference/crypto/suites.ts';
 import { groupName } from '../../implementations/reference/connection/groups.ts';
 import { CredentialError, loadCertificates, loadCertifiedKey } from '../../implementations/reference/connection/credentials.ts';
-import type { CertifiedKey } from '../../implementations/reference/connection/config.ts';
+import { DEFAULT_CIPHER_SUITES, DUAL_CIPHER_SUITES, TLS12_CIPHER_SUITES, type CertifiedKey, type TlsVersionSetting } from '../../implementations/reference/connection/config.ts';
 import type { Certificate } from '../../implementations/reference/crypto/certificate.ts';
 import type { HandshakeSummary } from '../../implementations/reference/connection/endpoint.ts';
 import { UsageError } from '../errors.ts';
@@ -29,16 +28,79 @@ const GROUP_ALIASES: Record<string, string> = {
   x25519: 'x25519',
 };
 
-/** TLS 1.3 cipher suites by IANA name (TLS_AES_128_GCM_SHA256 ...), in the order given. */
-export function parseCipherSuites(cmd: string, value: string): number[] {
+/** OpenSSL's names of the TLS 1.2 suites the reference implements (`openssl ciphers -stdname`), accepted besides the IANA names. */
+export const OPENSSL_SUITE_NAMES: Record<string, string> = {
+  'ECDHE-ECDSA-AES128-GCM-SHA256': 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256': 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384': 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305': 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256',
+  'ECDHE-RSA-CHACHA20-POLY1305': 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-SHA256': 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256',
+  'ECDHE-RSA-AES128-SHA256': 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256',
+  'ECDHE-ECDSA-AES256-SHA384': 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384',
+  'ECDHE-RSA-AES256-SHA384': 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384',
+  'ECDHE-ECDSA-AES128-SHA': 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA',
+  'ECDHE-RSA-AES128-SHA': 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA',
+  'DHE-RSA-AES128-GCM-SHA256': 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256',
+  'DHE-RSA-AES256-GCM-SHA384': 'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384',
+  'DHE-RSA-CHACHA20-POLY1305': 'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+  'AES128-GCM-SHA256': 'TLS_RSA_WITH_AES_128_GCM_SHA256',
+  'AES256-GCM-SHA384': 'TLS_RSA_WITH_AES_256_GCM_SHA384',
+  'AES128-SHA256': 'TLS_RSA_WITH_AES_128_CBC_SHA256',
+  'AES128-SHA': 'TLS_RSA_WITH_AES_128_CBC_SHA',
+  'AES256-SHA': 'TLS_RSA_WITH_AES_256_CBC_SHA',
+};
+
+/** `1.2`, `1.3`, `TLSv1.2`, `tls1.3`, `tls1_2` (OpenSSL's flag spelling): the version setting, or a UsageError. */
+export function parseVersion(cmd: string, flag: string, value: string): TlsVersionSetting {
+  const m = /^(?:tls(?:v)?)?1[._]([23])$/i.exec(value.trim());
+  if (!m) throw new UsageError(`${cmd}: ${flag} must be 1.2 or 1.3 (or TLSv1.2, TLSv1.3), got '${value}'`);
+  return m[1] === '2' ? 'TLSv1.2' : 'TLSv1.3';
+}
+
+/**
+ * The version range from --min-version / --max-version. Default: TLS 1.3 only; `--max-version 1.2` alone
+ * means TLS 1.2 only, `--min-version 1.2` alone means TLS 1.2 and 1.3.
+ */
+export function parseVersionRange(cmd: string, min: string | undefined, max: string | undefined): { minVersion: TlsVersionSetting; maxVersion: TlsVersionSetting } {
+  const maxVersion = max === undefined ? 'TLSv1.3' : parseVersion(cmd, '--max-version', max);
+  const minVersion = min === undefined ? (maxVersion === 'TLSv1.2' ? 'TLSv1.2' : 'TLSv1.3') : parseVersion(cmd, '--min-version', min);
+  if (minVersion === 'TLSv1.3' && maxVersion === 'TLSv1.2') throw new UsageError(`${cmd}: --min-version ${minVersion} is above --max-version ${maxVersion}`);
+  return { minVersion, maxVersion };
+}
+
+/** The cipher suites that go with a version range when --ciphersuites is not given. */
+export function defaultSuites(range: { minVersion: TlsVersionSetting; maxVersion: TlsVersionSetting }): number[] {
+  if (range.maxVersion === 'TLSv1.2') return TLS12_CIPHER_SUITES;
+  if (range.minVersion === 'TLSv1.2') return DUAL_CIPHER_SUITES;
+  return DEFAULT_CIPHER_SUITES;
+}
+
+const suiteName = (code: number) => nameOf(CipherSuite, code);
+/** Whether a suite code is one of the reference's TLS 1.3 / TLS 1.2 suites. */
+export const isTls13Suite = (code: number) => (DEFAULT_CIPHER_SUITES as readonly number[]).includes(code);
+export const isTls12Suite = (code: number) => (TLS12_CIPHER_SUITES as readonly number[]).includes(code);
+
+/**
+ * Cipher suites by IANA name (TLS_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 ...) or, for the
+ * TLS 1.2 ones, OpenSSL name (ECDHE-RSA-AES128-GCM-SHA256, AES128-SHA), in the order given. Only suites the
+ * reference implements; each must belong to a version in `range` (default: TLS 1.3 only).
+ */
+export function parseCipherSuites(cmd: string, value: string, range: { minVersion: TlsVersionSetting; maxVersion: TlsVersionSetting } = { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }): number[] {
   const out: number[] = [];
   for (const name of splitList(value)) {
-    const code = codeOf(CipherSuite, name.toUpperCase());
-    const p = code === undefined ? undefined : suiteParams(code);
-    if (code === undefined || !p || p.version !== 'TLS1.3') {
-      const known = Object.keys(CipherSuite).filter((n) => suiteParams(n as keyof typeof CipherSuite)?.version === 'TLS1.3');
-      throw new UsageError(`${cmd}: unsupported cipher suite '${name}' (TLS 1.3 suites: ${known.join(', ')})`);
+    const iana = OPENSSL_SUITE_NAMES[name.toUpperCase()] ?? name.toUpperCase();
+    const code = codeOf(CipherSuite, iana);
+    const tls13 = code !== undefined && isTls13Suite(code);
+    const tls12 = code !== undefined && isTls12Suite(code);
+    if (code === undefined || (!tls13 && !tls12)) {
+      throw new UsageError(
+        `${cmd}: unsupported cipher suite '${name}' (TLS 1.3 suites: ${DEFAULT_CIPHER_SUITES.map(suiteName).join(', ')}; TLS 1.2 suites, with --max-version 1.2 or --min-version 1.2: ${TLS12_CIPHER_SUITES.map(suiteName).join(', ')})`,
+      );
     }
+    if (tls12 && range.minVersion !== 'TLSv1.2') throw new UsageError(`${cmd}: ${iana} is a TLS 1.2 suite: add --min-version 1.2 (TLS 1.2 and 1.3) or --max-version 1.2 (TLS 1.2 only)`);
+    if (tls13 && range.maxVersion !== 'TLSv1.3') throw new UsageError(`${cmd}: ${iana} is a TLS 1.3 suite, but --max-version is TLSv1.2`);
     out.push(code);
   }
   if (out.length === 0) throw new UsageError(`${cmd}: --ciphersuites is empty`);
@@ -101,6 +163,20 @@ export function parseIntOption(cmd: string, flag: string, value: string, min: nu
   return n;
 }
 
+/**
+ * Why a summary has no group: a TLS 1.3 psk_ke resumption, a TLS 1.2 abbreviated handshake (resumed: no key
+ * exchange at all) or the TLS 1.2 RSA key exchange (no ephemeral key).
+ */
+export function noGroupReason(s: HandshakeSummary): string {
+  if (s.version === 'TLSv1.3') return 'psk_ke';
+  return s.resumed ? 'resumed' : 'RSA key exchange';
+}
+
+/** Why a summary has no signature scheme: resumed, or the TLS 1.2 RSA key exchange (nothing signed). */
+export function noSignatureReason(s: HandshakeSummary): string {
+  return s.resumed ? 'resumed' : 'RSA key exchange';
+}
+
 /** The negotiated parameters by name (codec/enums.ts), for output. */
 export function namedSummary(s: HandshakeSummary) {
   let peer: string | undefined;
@@ -121,5 +197,8 @@ export function namedSummary(s: HandshakeSummary) {
     helloRetry: s.helloRetry,
     serverName: s.serverName ?? null,
     peerCertificate: peer ?? null,
+    /** TLS 1.2 only (RFC 7627, RFC 7366); null in TLS 1.3, where neither exists. */
+    extendedMasterSecret: s.version === 'TLSv1.2' ? (s.extendedMasterSecret ?? false) : null,
+    encryptThenMac: s.version === 'TLSv1.2' ? (s.encryptThenMac ?? false) : null,
   };
 }
