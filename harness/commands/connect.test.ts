@@ -93,6 +93,64 @@ describe('tls-harness connect, against tls-harness serve', () => {
   });
 });
 
+describe('tls-harness connect: TLS 1.2 (--max-version / --min-version)', () => {
+  let dual: ServeProcess;
+  let only13: ServeProcess;
+  beforeAll(async () => {
+    [dual, only13] = await Promise.all([startServe([...ALL_KEYS, '--min-version', '1.2']), startServe(ALL_KEYS)]);
+  });
+  afterAll(async () => {
+    await Promise.all([dual?.stop(), only13?.stop()]);
+  });
+  const at = () => `localhost:${dual.port}`;
+
+  it('--max-version 1.2 prints TLSv1.2, EMS and EtM (no hello retry line)', async () => {
+    const r = await cliAsync('connect', at(), '--ca', CA, '--max-version', '1.2');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/version: +TLSv1\.2\n/);
+    expect(r.stdout).toMatch(/cipher suite: +TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256\n/);
+    expect(r.stdout).toMatch(/EMS \(RFC 7627\): +yes\n {2}EtM \(RFC 7366\): +no\n/);
+    expect(r.stdout).not.toMatch(/hello retry/);
+  });
+
+  it('--json: RSA key exchange with a CBC suite by OpenSSL name (no group, no signature scheme; EMS and EtM on)', async () => {
+    const r = await cliAsync('connect', at(), '--ca', CA, '--max-version', 'TLSv1.2', '--ciphersuites', 'AES128-SHA', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, version: 'TLSv1.2', cipherSuite: 'TLS_RSA_WITH_AES_128_CBC_SHA', group: null, signatureScheme: null, extendedMasterSecret: true, encryptThenMac: true });
+  });
+
+  it('--no-ems --no-etm', async () => {
+    const r = await cliAsync('connect', at(), '--ca', CA, '--max-version', '1.2', '--ciphersuites', 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256', '--no-ems', '--no-etm', '--json');
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, cipherSuite: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256', extendedMasterSecret: false, encryptThenMac: false });
+  });
+
+  it('--min-version 1.2 offers both and gets TLS 1.3 from a dual server; EMS/EtM are null in TLS 1.3', async () => {
+    const r = await cliAsync('connect', at(), '--ca', CA, '--min-version', '1.2', '--json');
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, version: 'TLSv1.3', extendedMasterSecret: null, encryptThenMac: null });
+  });
+
+  it('--max-version 1.2 --resume: the second connection resumes (session ID or ticket), without waiting for a ticket', async () => {
+    const t0 = Date.now();
+    const r = await cliAsync('connect', at(), '--ca', CA, '--max-version', '1.2', '--resume', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, version: 'TLSv1.2', resumed: true, group: null, signatureScheme: null, first: { resumed: false, ticketReceived: true } });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('--send over TLS 1.2 prints the page', async () => {
+    const r = await cliAsync('connect', at(), '--ca', CA, '--max-version', '1.2', '--send', 'GET / HTTP/1.0\\r\\n\\r\\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/<tr><th>Protocol<\/th><td>TLSv1\.2<\/td><\/tr>/);
+  });
+
+  it('--max-version 1.2 against a TLS 1.3-only server: exit 1, protocol_version', async () => {
+    const r = await cliAsync('connect', `localhost:${only13.port}`, '--ca', CA, '--max-version', '1.2');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/handshake failed: alert protocol_version received/);
+  });
+});
+
 describe('tls-harness connect: failures and usage errors', () => {
   it('connection refused: exit 1, one line', async () => {
     const s = net.createServer();
@@ -126,6 +184,9 @@ describe('tls-harness connect: failures and usage errors', () => {
     ['a missing --ca file', ['127.0.0.1:4433', '--ca', '/nonexistent/ca.pem'], /\/nonexistent\/ca\.pem: cannot read \(ENOENT\)/],
     ['--cert without --key', ['127.0.0.1:4433', '--ca', CA, '--cert', cert('client-p256.pem')], /--cert and --key go together/],
     ['an unknown suite', ['127.0.0.1:4433', '--ca', CA, '--ciphersuites', 'TLS_AES_128_CCM_SHA256'], /unsupported cipher suite 'TLS_AES_128_CCM_SHA256'/],
+    ['a bad --max-version', ['127.0.0.1:4433', '--ca', CA, '--max-version', '1.4'], /--max-version must be 1\.2 or 1\.3/],
+    ['a TLS 1.2 suite without a TLS 1.2 version', ['127.0.0.1:4433', '--ca', CA, '--ciphersuites', 'ECDHE-RSA-AES128-GCM-SHA256'], /TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 is a TLS 1\.2 suite: add --min-version 1\.2/],
+    ['--min-version above --max-version', ['127.0.0.1:4433', '--ca', CA, '--min-version', '1.3', '--max-version', '1.2'], /--min-version TLSv1\.3 is above --max-version TLSv1\.2/],
     ['key shares outside --groups', ['127.0.0.1:4433', '--ca', CA, '--groups', 'x25519', '--key-shares', 'secp256r1'], /subset of --groups/],
   ];
   for (const [what, args, re] of cases) {

@@ -33,10 +33,13 @@ function errorJson(e: ConnectionError) {
   return { type: 'transport', kind: e.kind, rule: e.rule ?? null, code: e.code ?? null, message: e.message };
 }
 
-/** After --send: collect what the server sends until it closes, goes quiet for `idleMs`, or `maxMs` passes. */
-function collect(t: TlsSocket, idleMs: number, maxMs: number): Promise<Uint8Array> {
+/**
+ * After --send: collect what the server sends until it closes, goes quiet for `idleMs`, or `maxMs` passes;
+ * `early` is what arrived before (with the handshake).
+ */
+function collect(t: TlsSocket, idleMs: number, maxMs: number, early: Uint8Array[] = []): Promise<Uint8Array> {
   return new Promise((resolve) => {
-    const chunks: Uint8Array[] = [];
+    const chunks: Uint8Array[] = [...early];
     let idle: NodeJS.Timeout | undefined;
     const finish = () => {
       clearTimeout(idle);
@@ -75,15 +78,24 @@ interface Outcome {
 async function once(host: string, port: number, config: EndpointConfig, send: string | undefined, waitTicket: boolean, timeoutMs: number): Promise<Outcome> {
   let t: TlsSocket;
   let ticket = false;
+  // Listen before the handshake: a TLS 1.2 NewSessionTicket comes inside it (RFC 5077 3.3), and data a server
+  // sends right after its TLS 1.2 Finished can arrive (and be emitted) before connectTls resolves.
+  const early: Uint8Array[] = [];
+  const onEarly = (d: Uint8Array) => early.push(d);
   try {
-    // Listen before the handshake: a TLS 1.2 NewSessionTicket comes inside it (RFC 5077 3.3).
-    t = await connectTls(host, port, config, { onSocket: (s) => s.on('session', () => (ticket = true)) });
+    t = await connectTls(host, port, config, {
+      onSocket: (s) => {
+        s.on('session', () => (ticket = true));
+        s.on('data', onEarly);
+      },
+    });
   } catch (e) {
     return { error: e as ConnectionError, ticket: false };
   }
+  t.off('data', onEarly);
   const out: Outcome = { summary: t.summary, ticket };
   if (send !== undefined) {
-    const reply = collect(t, 1000, timeoutMs);
+    const reply = collect(t, 1000, timeoutMs, early);
     t.write(send);
     out.response = await reply;
   }
@@ -202,7 +214,7 @@ export const connectCommand: Command = {
         `  resumed:          ${n.resumed ? 'yes' : 'no'}`,
         ...(s.version === 'TLSv1.3'
           ? [`  hello retry:      ${n.helloRetry ? 'yes' : 'no'}`]
-          : [`  extended master secret: ${n.extendedMasterSecret ? 'yes' : 'no'}`, `  encrypt-then-MAC: ${n.encryptThenMac ? 'yes' : 'no'}`]),
+          : [`  EMS (RFC 7627):   ${n.extendedMasterSecret ? 'yes' : 'no'}`, `  EtM (RFC 7366):   ${n.encryptThenMac ? 'yes' : 'no'}`]),
         `  verification:     ${n.resumed ? 'resumed session (verified on the first connection)' : verification}`,
       ];
       if (n.peerCertificate) lines.push(`  peer certificate: ${n.peerCertificate}`);

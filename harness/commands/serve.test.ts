@@ -4,12 +4,14 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as net from 'node:net';
-import { SignatureScheme } from '../../implementations/reference/codec/enums.ts';
-import { makeConfig } from '../../implementations/reference/connection/config.ts';
+import { CipherSuite, SignatureScheme } from '../../implementations/reference/codec/enums.ts';
+import { DEFAULT_CIPHER_SUITES, TLS12_CIPHER_SUITES, makeConfig } from '../../implementations/reference/connection/config.ts';
 import { connectTls } from '../../implementations/reference/connection/tcp.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import { TlsError } from '../../implementations/reference/connection/errors.ts';
-import { ALL_KEYS, cert, cli, startServe, type ServeProcess } from './serve-testing.ts';
+import { ALL_KEYS, cert, cli, cliAsync, startServe, type ServeProcess } from './serve-testing.ts';
+import { OPENSSL_SUITE_NAMES, parseVersion } from './tls-options.ts';
+import { spawn, spawnSync } from 'node:child_process';
 
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const clientConfig = (partial = {}) => makeConfig({ trustRoots: TEST_PKI.ca(), serverName: 'localhost', ...partial });
@@ -24,7 +26,7 @@ describe('tls-harness serve', () => {
   });
 
   it('prints exactly one ready line on stdout', () => {
-    expect(serve.stdout).toEqual([`tls-harness serve: listening on 127.0.0.1:${serve.port}`]);
+    expect(serve.stdout).toEqual([`tls-harness serve: listening on 127.0.0.1:${serve.port} (TLSv1.3)`]);
   });
 
   it('answers an HTTP GET with an HTML page in one record, then close_notify; accepts http/1.1', async () => {
@@ -118,7 +120,12 @@ describe('tls-harness serve: lifecycle and usage errors', () => {
     ['a file that is not a key', ['--cert', cert('server-p256.pem'), '--key', join(dir, 'bad.key')], /bad\.key/],
     ['a bad port', [...p256, '--port', '70000'], /--port must be an integer from 0 to 65535/],
     ['an unknown group', [...p256, '--groups', 'x25519,brainpool'], /unsupported group 'brainpool'/],
-    ['a TLS 1.2 suite', [...p256, '--ciphersuites', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'], /unsupported cipher suite/],
+    ['a TLS 1.2 suite without a TLS 1.2 version', [...p256, '--ciphersuites', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'], /TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 is a TLS 1.2 suite: add --min-version 1\.2/],
+    ['a TLS 1.3 suite with --max-version 1.2', [...p256, '--max-version', '1.2', '--ciphersuites', 'TLS_AES_128_GCM_SHA256'], /TLS_AES_128_GCM_SHA256 is a TLS 1\.3 suite, but --max-version is TLSv1\.2/],
+    ['an unknown suite', [...p256, '--min-version', '1.2', '--ciphersuites', 'TLS_RSA_WITH_RC4_128_SHA'], /unsupported cipher suite 'TLS_RSA_WITH_RC4_128_SHA' \(TLS 1\.3 suites: .*TLS 1\.2 suites/],
+    ['a bad --max-version', [...p256, '--max-version', '1.1'], /--max-version must be 1\.2 or 1\.3 \(or TLSv1\.2, TLSv1\.3\), got '1\.1'/],
+    ['a bad --min-version', [...p256, '--min-version', 'SSLv3'], /--min-version must be 1\.2 or 1\.3/],
+    ['--min-version above --max-version', [...p256, '--min-version', '1.3', '--max-version', 'TLSv1.2'], /--min-version TLSv1\.3 is above --max-version TLSv1\.2/],
     ['--request-client-cert without --ca', [...p256, '--request-client-cert'], /needs --ca/],
   ];
   writeFileSync(join(dir, 'bad.key'), '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
@@ -146,5 +153,123 @@ describe('tls-harness serve: lifecycle and usage errors', () => {
     } finally {
       busy.close();
     }
+  });
+});
+
+describe('tls-harness serve: TLS 1.2 (--max-version / --min-version)', () => {
+  let only12: ServeProcess;
+  let dual: ServeProcess;
+  beforeAll(async () => {
+    [only12, dual] = await Promise.all([startServe([...ALL_KEYS, '--max-version', '1.2']), startServe([...ALL_KEYS, '--min-version', 'TLSv1.2'])]);
+  });
+  afterAll(async () => {
+    await Promise.all([only12?.stop(), dual?.stop()]);
+  });
+  const tls12 = (suite: number, partial = {}) => clientConfig({ maxVersion: 'TLSv1.2', cipherSuites: [suite], ...partial });
+
+  it('the ready line names the versions served', () => {
+    expect(only12.stdout).toEqual([`tls-harness serve: listening on 127.0.0.1:${only12.port} (TLSv1.2)`]);
+    expect(dual.stdout).toEqual([`tls-harness serve: listening on 127.0.0.1:${dual.port} (TLSv1.2, TLSv1.3)`]);
+  });
+
+  it('--max-version 1.2: RSA key exchange with a CBC suite; the page and the log line say TLSv1.2, EMS and EtM', async () => {
+    const c = await connectTls('127.0.0.1', only12.port, tls12(CipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA));
+    expect(c.summary).toMatchObject({ version: 'TLSv1.2', cipherSuite: CipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA, extendedMasterSecret: true, encryptThenMac: true });
+    const local = `127.0.0.1:${c.socket.localPort} `;
+    let page = '';
+    c.on('data', (d) => (page += dec(d)));
+    c.write('GET / HTTP/1.0\r\n\r\n');
+    expect((await c.closed).error).toBeUndefined();
+    expect(page).toMatch(/<tr><th>Protocol<\/th><td>TLSv1\.2<\/td><\/tr>/);
+    expect(page).toMatch(/<td>TLS_RSA_WITH_AES_128_CBC_SHA<\/td>/);
+    expect(page).toMatch(/<tr><th>Group<\/th><td>\(none: RSA key exchange\)<\/td><\/tr>/);
+    expect(page).toMatch(/<tr><th>Extended master secret<\/th><td>yes<\/td><\/tr>\n<tr><th>Encrypt-then-MAC<\/th><td>yes<\/td><\/tr>/);
+    expect(page).not.toMatch(/HelloRetryRequest/);
+    expect(await only12.waitLine(local)).toMatch(/^tls-harness serve: 127\.0\.0\.1:\d+ TLSv1\.2 TLS_RSA_WITH_AES_128_CBC_SHA - - alpn=- sni=localhost resumed=no ems=yes etm=yes$/);
+  });
+
+  it('--max-version 1.2: ECDHE_ECDSA GCM, then resumption (ticket) and the log line', async () => {
+    const { MemorySessionStore } = await import('../../implementations/reference/connection/config.ts');
+    const cfg = tls12(CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, { sessionStore: new MemorySessionStore() });
+    const c1 = await connectTls('127.0.0.1', only12.port, cfg);
+    expect(c1.summary).toMatchObject({ version: 'TLSv1.2', group: 0x1d, signatureScheme: SignatureScheme.ecdsa_secp256r1_sha256, encryptThenMac: false });
+    const l1 = `127.0.0.1:${c1.socket.localPort} `;
+    await c1.close();
+    expect(await only12.waitLine(l1)).toMatch(/TLSv1\.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 x25519 ecdsa_secp256r1_sha256 alpn=- sni=localhost resumed=no ems=yes etm=no$/);
+    const c2 = await connectTls('127.0.0.1', only12.port, cfg);
+    expect(c2.summary).toMatchObject({ version: 'TLSv1.2', resumed: true });
+    const l2 = `127.0.0.1:${c2.socket.localPort} `;
+    await c2.close();
+    expect(await only12.waitLine(l2)).toMatch(/TLSv1\.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 - - alpn=- sni=localhost resumed=yes ems=yes etm=no$/);
+  });
+
+  it('--max-version 1.2 refuses a TLS 1.3-only client with protocol_version', async () => {
+    const err = await connectTls('127.0.0.1', only12.port, clientConfig()).catch((e) => e);
+    expect(err).toBeInstanceOf(TlsError);
+    expect(err).toMatchObject({ alert: 'protocol_version' });
+  });
+
+  it('--min-version 1.2 serves TLS 1.3 to a 1.3 client and TLS 1.2 to a 1.2-only client', async () => {
+    const c13 = await connectTls('127.0.0.1', dual.port, clientConfig({ cipherSuites: DEFAULT_CIPHER_SUITES }));
+    expect(c13.summary?.version).toBe('TLSv1.3');
+    await c13.close();
+    const c12 = await connectTls('127.0.0.1', dual.port, clientConfig({ maxVersion: 'TLSv1.2', cipherSuites: TLS12_CIPHER_SUITES }));
+    expect(c12.summary?.version).toBe('TLSv1.2');
+    await c12.close();
+  });
+
+  it('--ciphersuites takes TLS 1.2 suites by IANA or OpenSSL name, in order; --no-etm', async () => {
+    const s = await startServe([...ALL_KEYS, '--max-version', '1.2', '--ciphersuites', 'AES256-SHA,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA', '--no-etm']);
+    try {
+      const c = await connectTls('127.0.0.1', s.port, clientConfig({ maxVersion: 'TLSv1.2', cipherSuites: TLS12_CIPHER_SUITES }));
+      expect(c.summary).toMatchObject({ cipherSuite: CipherSuite.TLS_RSA_WITH_AES_256_CBC_SHA, encryptThenMac: false });
+      await c.close();
+    } finally {
+      await s.stop();
+    }
+  });
+
+  const noOpenssl = spawnSync('openssl', ['version']).error !== undefined;
+  it.skipIf(noOpenssl)('openssl s_client -tls1_2 gets the page: RSA key exchange (AES128-SHA) and ECDHE_RSA GCM', async () => {
+    for (const [cipher, suite] of [
+      ['AES128-SHA:@SECLEVEL=0', 'TLS_RSA_WITH_AES_128_CBC_SHA'],
+      ['ECDHE-RSA-AES128-GCM-SHA256', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'],
+    ]) {
+      const r = await new Promise<string>((resolve) => {
+        const p = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${only12.port}`, '-tls1_2', '-cipher', cipher, '-CAfile', cert('ca.pem'), '-servername', 'localhost', '-ign_eof', '-quiet']);
+        let out = '';
+        p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+        p.stderr.resume();
+        p.stdin.end('GET / HTTP/1.0\r\n\r\n');
+        p.once('close', () => resolve(out));
+      });
+      expect(r).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(r).toMatch(`<tr><th>Cipher suite</th><td>${suite}</td></tr>`);
+      expect(r).toMatch('<tr><th>Protocol</th><td>TLSv1.2</td></tr>');
+    }
+  });
+});
+
+describe('tls-options: versions and suite names', () => {
+  it('parseVersion accepts 1.2, 1.3, TLSv1.2, tls1_3', () => {
+    expect(['1.2', 'TLSv1.2', 'tlsv1.2', 'tls1_2', 'TLS1.2'].map((v) => parseVersion('x', '--v', v))).toEqual(Array(5).fill('TLSv1.2'));
+    expect(['1.3', 'TLSv1.3', 'tls1_3'].map((v) => parseVersion('x', '--v', v))).toEqual(Array(3).fill('TLSv1.3'));
+    for (const bad of ['1.1', '1', 'TLSv1', '2', '']) expect(() => parseVersion('x', '--v', bad)).toThrow(/must be 1\.2 or 1\.3/);
+  });
+
+  it('the OpenSSL suite names are the reference\'s TLS 1.2 suites, and agree with `openssl ciphers -stdname`', () => {
+    const names = Object.values(OPENSSL_SUITE_NAMES).map((n) => CipherSuite[n as keyof typeof CipherSuite]);
+    expect(new Set(names)).toEqual(new Set(TLS12_CIPHER_SUITES));
+    const r = spawnSync('openssl', ['ciphers', '-stdname', Object.keys(OPENSSL_SUITE_NAMES).join(':') + ':@SECLEVEL=0'], { encoding: 'utf8' });
+    if (r.error) return; // no openssl: the table is checked against the enum only
+    const pairs = new Map(r.stdout.trim().split('\n').map((l) => { const f = l.trim().split(/\s+/); return [f[2], f[0]] as const; }));
+    for (const [ossl, iana] of Object.entries(OPENSSL_SUITE_NAMES)) expect(pairs.get(ossl), ossl).toBe(iana);
+  });
+
+  it('serve --help documents --min-version, --max-version and TLS 1.2 suites', async () => {
+    const r = await cliAsync('serve', '--help');
+    expect(r.stdout).toMatch(/--max-version/);
+    expect(r.stdout).toMatch(/--min-version/);
+    expect(r.stdout).toMatch(/TLS 1\.2 ones also by OpenSSL name/);
   });
 });

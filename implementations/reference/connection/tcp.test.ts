@@ -76,6 +76,23 @@ describe('TCP adapter: reference client against reference server', () => {
     expect(sr.summary?.alpn).toBe('http/1.1');
   });
 
+  it('keeps data that arrives with the handshake for the first data listener (a TLS 1.2 server greeting)', async () => {
+    // In a full TLS 1.2 handshake the server's Finished ends the client's handshake; a greeting written at once
+    // may come in the same read, before `await connectTls()` returns and a listener is attached.
+    const listener = createTlsServer(testServerConfig({ minVersion: 'TLSv1.2', cipherSuites: [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256] }), (t) => {
+      t.on('secure', () => t.write(new TextEncoder().encode('greeting')));
+    });
+    const { port } = await listener.listen(0);
+    cleanups.push(() => listener.close());
+    const c = await connectTls('127.0.0.1', port, testClientConfig({ maxVersion: 'TLSv1.2', minVersion: 'TLSv1.2', cipherSuites: [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256] }));
+    await new Promise((r) => setTimeout(r, 50));
+    let got = '';
+    c.on('data', (d) => (got += dec(d)));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(got).toBe('greeting');
+    await c.close();
+  });
+
   it('queues writes made before the handshake completes', async () => {
     const listener = await echoServer();
     let t!: TlsSocket;

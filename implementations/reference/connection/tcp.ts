@@ -130,6 +130,9 @@ export class TlsSocket extends EventEmitter<TlsSocketEvents> {
   private done = false;
   private readonly lingerMs: number;
 
+  /** Application data received while no 'data' listener was attached. */
+  private unread: Uint8Array[] = [];
+
   private constructor(
     readonly endpoint: Endpoint,
     readonly socket: net.Socket,
@@ -137,6 +140,15 @@ export class TlsSocket extends EventEmitter<TlsSocketEvents> {
     connecting: boolean,
   ) {
     super();
+    (this as EventEmitter).on('newListener', (event: string | symbol) => {
+      if (event !== 'data' || this.unread.length === 0) return;
+      // After the listener is attached (newListener fires before), in order.
+      queueMicrotask(() => {
+        const pending = this.unread;
+        this.unread = [];
+        for (const d of pending) this.emit('data', d);
+      });
+    });
     this.lingerMs = opts.lingerMs ?? 2000;
     this.handshake = new Promise<HandshakeSummary>((res, rej) => {
       this.resolveHandshake = res;
@@ -300,7 +312,10 @@ export class TlsSocket extends EventEmitter<TlsSocketEvents> {
         return;
       }
       case 'application_data':
-        this.emit('data', e.data);
+        // Data that arrives before anyone listens (a server's greeting in the same read as its Finished) is
+        // kept for the first 'data' listener, as Node's own sockets do.
+        if (this.listenerCount('data') === 0) this.unread.push(e.data);
+        else this.emit('data', e.data);
         return;
       case 'early_data':
         this.emit('early_data', e.data);

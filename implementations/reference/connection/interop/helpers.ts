@@ -20,6 +20,53 @@ export const GROUPS = [
 ] as const;
 
 export const suiteCode = (s: (typeof SUITES)[number]) => CipherSuite[s];
+
+/**
+ * The TLS 1.2 suites of the interop matrix: IANA name, OpenSSL name, the server key type the suite needs
+ * (RSA for RSA and (EC)DHE_RSA key exchange, P-256 for ECDHE_ECDSA), and whether it is a CBC suite (where
+ * encrypt-then-MAC applies, RFC 7366).
+ */
+export const TLS12_SUITES = [
+  ['TLS_RSA_WITH_AES_128_CBC_SHA', 'AES128-SHA', 'rsa'],
+  ['TLS_RSA_WITH_AES_256_CBC_SHA', 'AES256-SHA', 'rsa'],
+  ['TLS_RSA_WITH_AES_128_CBC_SHA256', 'AES128-SHA256', 'rsa'],
+  ['TLS_RSA_WITH_AES_128_GCM_SHA256', 'AES128-GCM-SHA256', 'rsa'],
+  ['TLS_RSA_WITH_AES_256_GCM_SHA384', 'AES256-GCM-SHA384', 'rsa'],
+  ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'p256'],
+  ['TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'p256'],
+  ['TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'p256'],
+  ['TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 'ECDHE-ECDSA-AES128-SHA', 'p256'],
+  ['TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256', 'ECDHE-ECDSA-AES128-SHA256', 'p256'],
+  ['TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384', 'ECDHE-ECDSA-AES256-SHA384', 'p256'],
+  ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'rsa'],
+  ['TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'ECDHE-RSA-AES256-GCM-SHA384', 'rsa'],
+  ['TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'ECDHE-RSA-CHACHA20-POLY1305', 'rsa'],
+  ['TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA', 'ECDHE-RSA-AES128-SHA', 'rsa'],
+  ['TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256', 'ECDHE-RSA-AES128-SHA256', 'rsa'],
+  ['TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384', 'ECDHE-RSA-AES256-SHA384', 'rsa'],
+  ['TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', 'DHE-RSA-AES128-GCM-SHA256', 'rsa'],
+] as const;
+export type Tls12SuiteName = (typeof TLS12_SUITES)[number][0];
+export const isCbc = (iana: string) => iana.includes('_CBC_');
+/** Every OpenSSL name of TLS12_SUITES, as one cipher string (SECLEVEL 0: the RSA key exchange and SHA-1 MACs). */
+export const TLS12_OPENSSL_CIPHERS = TLS12_SUITES.map(([, o]) => o).join(':') + ':@SECLEVEL=0';
+
+/**
+ * The suites of TLS12_SUITES that the local OpenSSL (`openssl ciphers -stdname`) does not offer, by IANA name;
+ * undefined when openssl cannot be run.
+ */
+export function opensslMissingSuites(): Set<string> | undefined {
+  const r = spawnSync('openssl', ['ciphers', '-stdname', TLS12_OPENSSL_CIPHERS], { encoding: 'utf8', timeout: 10_000 });
+  if (r.error || r.status !== 0) return undefined;
+  const offered = new Set(r.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]));
+  return new Set(TLS12_SUITES.map(([iana]) => iana).filter((iana) => !offered.has(iana)));
+}
+
+/** Node's OpenSSL's TLS 1.2 suites (tls.getCiphers(), lowercase OpenSSL names) missing from TLS12_SUITES, by IANA name. */
+export function nodeMissingSuites(available: string[]): Set<string> {
+  const have = new Set(available.map((c) => c.toUpperCase()));
+  return new Set(TLS12_SUITES.filter(([, o]) => !have.has(o)).map(([iana]) => iana));
+}
 export const groupCode = (g: (typeof GROUPS)[number][0]) => NamedGroup[g];
 
 export const PEM = {
@@ -48,7 +95,7 @@ export function refServerConfig(partial: Partial<EndpointConfig> = {}): Endpoint
 
 /**
  * A reference server whose connections answer a record starting `GET ` with a one-record HTTP/1.0 response naming the
- * negotiated suite and group (then close_notify), and echo anything else. Keeps every connection.
+ * negotiated suite, group, resumption and version (TLS 1.2: also EMS and EtM) (then close_notify), and echo anything else. Keeps every connection.
  */
 export async function refServer(partial: Partial<EndpointConfig> = {}): Promise<{ listener: TlsListener; conns: TlsSocket[] }> {
   const conns: TlsSocket[] = [];
@@ -58,7 +105,8 @@ export async function refServer(partial: Partial<EndpointConfig> = {}): Promise<
       const text = new TextDecoder().decode(d);
       if (text.startsWith('GET ')) {
         const s = t.summary!;
-        t.write(`HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nreference server: suite=0x${s.cipherSuite.toString(16)} group=0x${(s.group ?? 0).toString(16)} resumed=${s.resumed}\n`);
+        const tls12 = s.version === 'TLSv1.2' ? ` ems=${s.extendedMasterSecret} etm=${s.encryptThenMac}` : '';
+        t.write(`HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nreference server: suite=0x${s.cipherSuite.toString(16)} group=0x${(s.group ?? 0).toString(16)} resumed=${s.resumed} version=${s.version}${tls12}\n`);
         void t.close();
       } else {
         t.write(d);

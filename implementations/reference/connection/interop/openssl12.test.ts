@@ -1,0 +1,181 @@
+/**
+ * TLS 1.2 interop over TCP against `openssl s_server -tls1_2` and `openssl s_client -tls1_2`: every suite of
+ * TLS12_SUITES that the local OpenSSL offers, once per direction (RSA, ECDHE_ECDSA, ECDHE_RSA and DHE_RSA key
+ * exchanges; GCM, ChaCha20-Poly1305 and CBC with SHA-1/256/384), with the extended master secret (RFC 7627)
+ * and encrypt-then-MAC (RFC 7366) as negotiated by default, both switched off for a CBC suite, and resumption
+ * by session ID and by ticket (RFC 5077).
+ *
+ * A handshake counts as complete only from protocol evidence (/work/shared/targets.md): the reference client
+ * must receive s_server's `-www` page (it names the protocol, the cipher and "Extended master secret" of the
+ * session OpenSSL negotiated), and s_client must print the page the reference server encrypted for it (it
+ * names the suite, version, EMS and EtM the reference server negotiated). RSA key exchange and SHA-1 MACs need
+ * `@SECLEVEL=0` on this Debian OpenSSL (its default security level is 2).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CipherSuite, SignatureScheme } from '../../codec/enums.ts';
+import { DUAL_CIPHER_SUITES, MemorySessionStore } from '../config.ts';
+import { connectTls, type TlsListener, type TlsSocket } from '../tcp.ts';
+import { PEM, TLS12_OPENSSL_CIPHERS, TLS12_SUITES, isCbc, opensslMissingSuites, probe, refClientConfig, refServer, runProgram, startProgram, type Program } from './helpers.ts';
+
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+const noOpenssl = probe('openssl', ['version']);
+if (noOpenssl) console.log(`interop/openssl12.test.ts: skipping: ${noOpenssl}`);
+const missing = noOpenssl ? new Set<string>() : (opensslMissingSuites() ?? new Set<string>());
+for (const s of missing) console.log(`interop/openssl12.test.ts: skipping ${s}: not offered by this openssl (openssl ciphers -stdname)`);
+
+/** GET / over the reference client; the whole response (s_server -www closes after it). */
+async function get(t: TlsSocket): Promise<string> {
+  let all = '';
+  t.on('data', (d) => (all += dec(d)));
+  t.write('GET / HTTP/1.0\r\n\r\n');
+  const r = await t.closed;
+  expect(r.error).toBeUndefined();
+  return all;
+}
+
+/** s_server capped at TLS 1.2 with an RSA and a P-256 certificate (-cert / -dcert), every matrix suite enabled. */
+function sServer12(extra: string[], base: number): Promise<Program> {
+  return startProgram(
+    'openssl',
+    (port) => [
+      's_server', '-accept', `127.0.0.1:${port}`, '-tls1_2', '-www', '-cipher', TLS12_OPENSSL_CIPHERS,
+      '-cert', PEM.rsa[0], '-key', PEM.rsa[1], '-dcert', PEM.p256[0], '-dkey', PEM.p256[1], ...extra,
+    ],
+    /ACCEPT/,
+    base,
+  );
+}
+
+const tls12Client = (suite: number, partial = {}) => refClientConfig({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', cipherSuites: [suite], ...partial });
+
+describe.skipIf(noOpenssl)('TLS 1.2 interop: reference client -> openssl s_server -tls1_2', () => {
+  let srv: Program;
+  beforeAll(async () => {
+    srv = await sServer12([], 6000);
+  });
+  afterAll(() => srv?.stop());
+
+  for (const [iana, ossl, key] of TLS12_SUITES) {
+    it.skipIf(missing.has(iana))(`${iana}: the -www page names ${ossl}, EMS on${isCbc(iana) ? ', EtM on' : ''}`, async () => {
+      const c = await connectTls('127.0.0.1', srv.port, tls12Client(CipherSuite[iana]));
+      expect(c.summary).toMatchObject({ version: 'TLSv1.2', cipherSuite: CipherSuite[iana], resumed: false, extendedMasterSecret: true, encryptThenMac: isCbc(iana) });
+      if (iana.startsWith('TLS_RSA_')) expect(c.summary).toMatchObject({ group: undefined, signatureScheme: undefined });
+      else if (key === 'p256') expect(c.summary?.signatureScheme).toBe(SignatureScheme.ecdsa_secp256r1_sha256);
+      const page = await get(c);
+      expect(page).toMatch(/^HTTP\/1\.0 200 ok\r\n/);
+      expect(page).toMatch(new RegExp(`\\nNew, \\S+, Cipher is ${ossl}\\n`));
+      expect(page).toMatch(/Protocol {2}: TLSv1\.2\n/);
+      expect(page).toMatch(/Extended master secret: yes/);
+    });
+  }
+
+  it('without encrypt-then-MAC (s_server -no_etm) and without EMS (reference client): TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256', async () => {
+    const noEtm = await sServer12(['-no_etm'], 7000);
+    try {
+      const c = await connectTls('127.0.0.1', noEtm.port, tls12Client(CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, { extendedMasterSecret: false }));
+      expect(c.summary).toMatchObject({ cipherSuite: CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, extendedMasterSecret: false, encryptThenMac: false });
+      const page = await get(c);
+      expect(page).toMatch(/Cipher is ECDHE-RSA-AES128-SHA256\n/);
+      expect(page).toMatch(/Extended master secret: no/);
+    } finally {
+      await noEtm.stop();
+    }
+  });
+
+  for (const [suite, by] of [
+    ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'ticket'],
+    ['TLS_RSA_WITH_AES_128_CBC_SHA', 'session ID'],
+    ['TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384', 'session ID'],
+    ['TLS_RSA_WITH_AES_256_GCM_SHA384', 'ticket'],
+  ] as const) {
+    it.skipIf(missing.has(suite))(`resumes by ${by} with ${suite} ("Reused" in the page)`, async () => {
+      const store = new MemorySessionStore();
+      const cfg = tls12Client(CipherSuite[suite], { sessionStore: store, sessionTickets12: by === 'ticket' });
+      const c1 = await connectTls('127.0.0.1', srv.port, cfg);
+      const p1 = await get(c1);
+      expect(p1).toMatch(/\nNew, /);
+      const stored = store.get12('localhost');
+      expect(stored).toBeDefined();
+      if (by === 'ticket') expect(stored!.ticket?.length).toBeGreaterThan(0);
+      else expect(stored!.ticket).toBeUndefined();
+      const c2 = await connectTls('127.0.0.1', srv.port, cfg);
+      expect(c2.summary).toMatchObject({ version: 'TLSv1.2', resumed: true, cipherSuite: CipherSuite[suite], extendedMasterSecret: true, peerCertificates: [] });
+      const p2 = await get(c2);
+      expect(p2).toMatch(/\nReused, /);
+      expect(p2).toMatch(/session cache hits/);
+    });
+  }
+});
+
+describe.skipIf(noOpenssl)('TLS 1.2 interop: openssl s_client -tls1_2 -> reference server', () => {
+  let listener: TlsListener;
+  let conns: TlsSocket[];
+  let dir: string;
+  beforeAll(async () => {
+    // A dual-version server (TLS 1.3 and 1.2 suites, the default min/maxVersion): s_client -tls1_2 gets TLS 1.2.
+    ({ listener, conns } = await refServer({ cipherSuites: DUAL_CIPHER_SUITES }));
+    dir = mkdtempSync(join(tmpdir(), 'interop-openssl12-'));
+  });
+  afterAll(async () => {
+    await listener.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const sClient = (args: string[], port = listener.port) =>
+    runProgram(
+      'openssl',
+      ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_2', '-CAfile', PEM.ca, '-servername', 'localhost', '-verify_return_error', '-ign_eof', ...args],
+      'GET / HTTP/1.0\r\n\r\n',
+    );
+  /** The server side of the latest s_client connection (they run one at a time). */
+  const last = (list: TlsSocket[]) => list.at(-1)!;
+
+  for (const [iana, ossl] of TLS12_SUITES) {
+    it.skipIf(missing.has(iana))(`s_client -cipher ${ossl}: the reference server's page reaches s_client`, async () => {
+      const r = await sClient(['-cipher', `${ossl}:@SECLEVEL=0`]);
+      expect(r.stdout).toMatch(`reference server: suite=0x${CipherSuite[iana].toString(16)} `);
+      expect(r.stdout).toMatch(`resumed=false version=TLSv1.2 ems=true etm=${isCbc(iana)}\n`);
+      expect(r.stdout).toMatch(/Verify return code: 0 \(ok\)/);
+      const server = last(conns);
+      expect(server.summary).toMatchObject({ version: 'TLSv1.2', cipherSuite: CipherSuite[iana], extendedMasterSecret: true, encryptThenMac: isCbc(iana) });
+      expect((await server.closed).error).toBeUndefined();
+    });
+  }
+
+  it('without EtM (s_client -no_etm) and without EMS (reference server): AES128-SHA256', async () => {
+    const noEms = await refServer({ cipherSuites: DUAL_CIPHER_SUITES, extendedMasterSecret: false });
+    try {
+      const r = await sClient(['-cipher', 'AES128-SHA256:@SECLEVEL=0', '-no_etm'], noEms.listener.port);
+      expect(r.stdout).toMatch(`suite=0x${CipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA256.toString(16)} `);
+      expect(r.stdout).toMatch(/version=TLSv1\.2 ems=false etm=false\n/);
+      expect(r.stdout).toMatch(/Extended master secret: no/);
+      expect(last(noEms.conns).summary).toMatchObject({ extendedMasterSecret: false, encryptThenMac: false });
+    } finally {
+      await noEms.listener.close();
+    }
+  });
+
+  for (const [ossl, iana, by] of [
+    ['ECDHE-ECDSA-AES128-GCM-SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'ticket'],
+    ['AES128-SHA', 'TLS_RSA_WITH_AES_128_CBC_SHA', 'ticket'],
+    ['ECDHE-RSA-AES256-GCM-SHA384', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'session ID'],
+    ['AES256-SHA', 'TLS_RSA_WITH_AES_256_CBC_SHA', 'session ID'],
+  ] as const) {
+    it.skipIf(missing.has(iana))(`-sess_out / -sess_in resume by ${by} with ${ossl}`, async () => {
+      const sess = join(dir, `${ossl}.pem`);
+      const extra = ['-cipher', `${ossl}:@SECLEVEL=0`, ...(by === 'session ID' ? ['-no_ticket'] : [])];
+      const r1 = await sClient([...extra, '-sess_out', sess]);
+      expect(r1.stdout).toMatch(/resumed=false version=TLSv1\.2/);
+      // s_client prints the session: a ticket when one was issued, else only the session ID.
+      if (by === 'ticket') expect(r1.stdout).toMatch(/TLS session ticket:/);
+      else expect(r1.stdout).not.toMatch(/TLS session ticket:/);
+      const r2 = await sClient([...extra, '-sess_in', sess]);
+      expect(r2.stdout).toMatch(`suite=0x${CipherSuite[iana].toString(16)} group=0x0 resumed=true version=TLSv1.2 ems=true`);
+      expect(r2.stdout).toMatch(/^Reused, /m);
+      expect(last(conns).summary).toMatchObject({ resumed: true, cipherSuite: CipherSuite[iana], peerCertificates: [] });
+    });
+  }
+});
