@@ -246,11 +246,14 @@ export abstract class Endpoint {
           this.emit({ type: 'application_data', data: item.data });
           return;
         }
+        // RFC 5246 7.4.9: TLS 1.2 application data flows only once both Finished messages are exchanged (no
+        // early data in TLS 1.2): before that it is an unexpected_message (RFC 5246 7.2.2).
+        if (this.t12) throw new TlsError('unexpected_message', 'RFC 5246 7.4.9', `application data received during the TLS 1.2 handshake (state ${this.t12.state})`);
         return this.onEarlyApplicationData(item);
       case 'other':
         // RFC 8446 5: "If a TLS implementation receives an unexpected record type, it MUST terminate the
-        // connection with an "unexpected_message" alert."
-        throw new TlsError('unexpected_message', 'RFC 8446 5', `record of unexpected content type ${item.type}`);
+        // connection with an "unexpected_message" alert." RFC 5246 6 says the same for TLS 1.2.
+        throw new TlsError('unexpected_message', this.t12 ? 'RFC 5246 6' : 'RFC 8446 5', `record of unexpected content type ${item.type}`);
     }
   }
 
@@ -292,10 +295,11 @@ export abstract class Endpoint {
       return;
     }
     // RFC 8446 6: every other alert, whatever its level, and unknown alerts, are error alerts: the
-    // connection ends at once, without an alert of ours in answer.
+    // connection ends at once, without an alert of ours in answer. TLS 1.2: RFC 5246 7.2.2, "Upon transmission
+    // or receipt of a fatal alert message, both parties immediately close the connection."
     throw new TlsError(
       (alertName(item.description) in AlertDescription ? alertName(item.description) : 'internal_error') as TlsError['alert'],
-      'RFC 8446 6',
+      this.t12 ? 'RFC 5246 7.2.2' : 'RFC 8446 6',
       `peer sent alert ${alertName(item.description)} (level ${item.level})`,
       'alert-received',
     );

@@ -125,7 +125,9 @@ export class RecordLayer {
       try {
         rec = this.records.next();
       } catch (e) {
-        if (e instanceof DecodeError) throw new TlsError(e.alert, this.tls13 ? 'RFC 8446 5.1' : 'RFC 5246 6.2.1', e.message);
+        // The limit broken: plaintext (RFC 8446 5.1 / RFC 5246 6.2.1) or protected (RFC 8446 5.2 / RFC 5246 6.2.3).
+        const rule = this.tls13 ? (this.readProt ? 'RFC 8446 5.2' : 'RFC 8446 5.1') : this.readProt ? 'RFC 5246 6.2.3' : 'RFC 5246 6.2.1';
+        if (e instanceof DecodeError) throw new TlsError(e.alert, rule, e.message);
         throw e;
       }
       if (!rec) {
@@ -143,6 +145,11 @@ export class RecordLayer {
   }
 
   private unprotect(rec: TLSRecord): void {
+    // RFC 8446 5 / RFC 5246 6: a record of an unknown content type is an unexpected_message, before any
+    // attempt to decrypt it (in TLS 1.2 the type is in the clear even under keys).
+    if (!KNOWN_CONTENT_TYPES.has(rec.type)) {
+      throw new TlsError('unexpected_message', this.tls13 ? 'RFC 8446 5' : 'RFC 5246 6', `record of unknown content type ${rec.type}`);
+    }
     let type = rec.type;
     let data = rec.fragment;
     let isProtected = false;

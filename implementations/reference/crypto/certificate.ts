@@ -277,8 +277,15 @@ function fromDer(der: Uint8Array, strict: boolean, index?: number): CertResult<C
   } catch (e) {
     return failure('parse_error', `cannot read signatureAlgorithm: ${(e as Error).message}`, index);
   }
-  const san = parseSubjectAltName(x509.subjectAltName);
-  const pk = publicKeyFromKeyObject(x509.publicKey);
+  let san: ReturnType<typeof parseSubjectAltName>;
+  let pk: ReturnType<typeof publicKeyFromKeyObject>;
+  try {
+    san = parseSubjectAltName(x509.subjectAltName);
+    // node:crypto parses the key lazily and throws on a corrupt SubjectPublicKeyInfo.
+    pk = publicKeyFromKeyObject(x509.publicKey);
+  } catch (e) {
+    return failure('parse_error', `cannot read the certificate's name or key: ${String((e as Error).message).replace(/^error:[0-9A-F]+:/, '')}`, index);
+  }
   const notBefore = new Date(x509.validFrom);
   const notAfter = new Date(x509.validTo);
   if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime()))

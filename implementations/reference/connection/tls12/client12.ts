@@ -254,7 +254,14 @@ export class Client12 implements Machine12 {
     check(list.length > 0, 'bad_certificate', 'RFC 5246 7.4.2', 'empty server Certificate');
     const chain: Certificate[] = [];
     list.forEach((der, i) => {
-      const parsed = parseCertificateDer(der, i);
+      let parsed: ReturnType<typeof parseCertificateDer>;
+      try {
+        parsed = parseCertificateDer(der, i);
+      } catch (e) {
+        // A malformed SubjectPublicKeyInfo makes node's X509Certificate.publicKey throw inside the parser:
+        // still a certificate that cannot be used (RFC 5246 7.2.2 bad_certificate), not an internal error.
+        throw new TlsError('bad_certificate', 'RFC 5246 7.4.2', `certificate ${i}: ${e instanceof Error ? e.message : String(e)}`);
+      }
       if (!parsed.ok) throw new TlsError(parsed.alert, 'RFC 5246 7.4.2', `certificate ${i}: ${parsed.message}`);
       chain.push(parsed.value);
     });

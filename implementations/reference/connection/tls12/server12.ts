@@ -74,6 +74,8 @@ export class Server12 implements Machine12 {
   private serverName: string | undefined;
   private secureRenegotiation = false;
   private certRequested = false;
+  /** The certificate_types of the CertificateRequest sent (RFC 5246 7.4.4). */
+  private requestedCertTypes: number[] = [];
   private clientChain: Certificate[] = [];
   private master!: Uint8Array;
   private readProt: RecordProtection | undefined;
@@ -294,11 +296,12 @@ export class Server12 implements Machine12 {
     }
     if (this.config.requestClientCert) {
       this.certRequested = true;
+      this.requestedCertTypes = [ClientCertificateType.rsa_sign, ClientCertificateType.ecdsa_sign];
       // RFC 5246 7.4.4: the certificate types and signature schemes we accept; no authorities named.
       this.host.send({
         msg_type: 'certificate_request',
         form: 'tls12',
-        certificate_types: [ClientCertificateType.rsa_sign, ClientCertificateType.ecdsa_sign],
+        certificate_types: this.requestedCertTypes,
         supported_signature_algorithms: [...this.config.signatureSchemes],
         certificate_authorities: [],
       });
@@ -369,7 +372,14 @@ export class Server12 implements Machine12 {
     }
     const chain: Certificate[] = [];
     list.forEach((der, i) => {
-      const parsed = parseCertificateDer(der, i);
+      let parsed: ReturnType<typeof parseCertificateDer>;
+      try {
+        parsed = parseCertificateDer(der, i);
+      } catch (e) {
+        // A malformed SubjectPublicKeyInfo makes node's X509Certificate.publicKey throw inside the parser:
+        // still a certificate that cannot be used (RFC 5246 7.2.2 bad_certificate), not an internal error.
+        throw new TlsError('bad_certificate', 'RFC 5246 7.4.6', `client certificate ${i}: ${e instanceof Error ? e.message : String(e)}`);
+      }
       if (!parsed.ok) throw new TlsError(parsed.alert, 'RFC 5246 7.4.6', `client certificate ${i}: ${parsed.message}`);
       chain.push(parsed.value);
     });
@@ -379,7 +389,11 @@ export class Server12 implements Machine12 {
     }
     const key = chain[0].publicKey;
     check(key, 'unsupported_certificate', 'RFC 5246 7.4.6', 'client key type not supported');
-    // RFC 5246 7.4.6: the certificate MUST be of a type the CertificateRequest allowed (rsa_sign, ecdsa_sign).
+    // RFC 5246 7.4.6: "The end-entity certificate's public key (and associated restrictions) has to be compatible
+    // with the certificate types listed in CertificateRequest" (RFC 8422 5.5: ecdsa_sign covers ECDSA and EdDSA
+    // keys); a key of a type we did not ask for is an unsupported_certificate (RFC 5246 7.2.2).
+    const certType = key.kind === 'rsa' ? ClientCertificateType.rsa_sign : ClientCertificateType.ecdsa_sign;
+    check(this.requestedCertTypes.includes(certType), 'unsupported_certificate', 'RFC 5246 7.4.6', `a ${key.kind} client certificate, not of a requested type (${this.requestedCertTypes.join(', ')})`);
     this.clientChain = chain;
     this.state = 'wait_cke';
   }

@@ -1,0 +1,910 @@
+/**
+ * Negative tests of the reference endpoints speaking TLS 1.2: one per rule the TLS 1.2 code enforces
+ * (client12.ts, server12.ts, common12.ts, the record layer and endpoint.ts under TLS 1.2). Each builds the
+ * offending message with a scripted peer (the real TlsClient / TlsServer whose outgoing messages a Script
+ * changes before they are encoded and protected, see ../peers.ts), and checks the alert, the rule cited, the
+ * origin, and that exactly one fatal alert with that description was the last record the endpoint sent. A
+ * renegotiation attempt is refused with a warning no_renegotiation and the connection carries on.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  AlertDescription,
+  CipherSuite,
+  ClientCertificateType,
+  ContentType,
+  DOWNGRADE_TLS12,
+  NamedGroup,
+  ProtocolVersion,
+  SignatureScheme,
+  type AlertName,
+} from '../../codec/enums.ts';
+import type { HandshakeMessage } from '../../codec/handshake.ts';
+import type { Extension } from '../../codec/extensions.ts';
+import type { RecordProtection } from '../../crypto/record-protection.ts';
+import { nobleProvider } from '../../crypto/noble/index.ts';
+import { FFDHE_GROUPS } from '../../crypto/ffdhe.ts';
+import { DUAL_CIPHER_SUITES, MemorySessionCache12, MemorySessionStore, TLS12_CIPHER_SUITES, type EndpointConfig } from '../config.ts';
+import type { Endpoint, EndpointEvent } from '../endpoint.ts';
+import type { TlsError } from '../errors.ts';
+import { OutputDecoder, ScriptedClient, ScriptedServer, clientConfig, concat, drive, errorOf, plainRecord, replaceExt, serverConfig, withoutExt, type Script, type SentRecord } from '../peers.ts';
+import { TEST_PKI } from '../testing.ts';
+import { bigintToBytes, ecdheParams, signedParams } from './common12.ts';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const S = CipherSuite;
+const ECDSA_GCM = S.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
+const ECDSA_GCM256 = S.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384;
+const RSA_GCM = S.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
+const DHE_GCM = S.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256;
+const CLIENT_CERT = TEST_PKI.client();
+
+// ---- running a scripted conversation ---------------------------------------------------------------------
+
+interface Party<E extends Endpoint> {
+  ep: E;
+  events: EndpointEvent[];
+  error: TlsError | undefined;
+  /** Every record this endpoint sent, decoded (through its own protection). */
+  sent: SentRecord[];
+}
+
+interface Outcome {
+  client: Party<ScriptedClient>;
+  server: Party<ScriptedServer>;
+}
+
+interface RunOptions {
+  client?: Partial<EndpointConfig>;
+  server?: Partial<EndpointConfig>;
+  clientScript?: (s: Script) => void;
+  serverScript?: (s: Script) => void;
+  /** Change the bytes on the wire (after they were decoded for `sent`). */
+  tap?: (from: 'client' | 'server', bytes: Uint8Array) => Uint8Array;
+  /** Run once the first exchange is quiet (e.g. post-handshake messages), then drive again. */
+  then?: (client: ScriptedClient, server: ScriptedServer) => void;
+}
+
+/** A TLS 1.2-only client (all the TLS 1.2 suites unless told) and a dual-version server. */
+function run(o: RunOptions = {}): Outcome {
+  const client = new ScriptedClient(clientConfig({ cipherSuites: TLS12_CIPHER_SUITES, ...o.client }));
+  const server = new ScriptedServer(serverConfig({ cipherSuites: DUAL_CIPHER_SUITES, ...o.server }));
+  o.clientScript?.(client.script);
+  o.serverScript?.(server.script);
+  const dc = new OutputDecoder(client);
+  const ds = new OutputDecoder(server);
+  const sent = { client: [] as SentRecord[], server: [] as SentRecord[] };
+  const tap = (from: 'client' | 'server', bytes: Uint8Array) => {
+    sent[from].push(...(from === 'client' ? dc : ds).decode(bytes));
+    return o.tap ? o.tap(from, bytes) : bytes;
+  };
+  client.start();
+  drive(client, server, { tap });
+  if (o.then) {
+    o.then(client, server);
+    drive(client, server, { tap });
+  }
+  const party = <E extends Endpoint>(ep: E, s: SentRecord[]): Party<E> => {
+    const events = ep.takeEvents();
+    return { ep, events, error: errorOf(events), sent: s };
+  };
+  return { client: party(client, sent.client), server: party(server, sent.server) };
+}
+
+/** The endpoint failed because of its peer, with this alert and rule, and sent exactly that fatal alert last. */
+function expectRejected(p: Party<Endpoint>, alert: AlertName, rule: string): void {
+  expect(p.error, 'error').toMatchObject({ alert, rule, origin: 'peer' });
+  expect(p.ep.state).toBe('failed');
+  expect(p.events.filter((e) => e.type === 'error')).toHaveLength(1);
+  const fatal = p.sent.filter((r) => r.type === ContentType.alert && r.content[0] === 2);
+  expect(fatal).toHaveLength(1);
+  expect([...fatal[0].content]).toEqual([2, AlertDescription[alert]]);
+  expect(p.sent.at(-1)).toBe(fatal[0]);
+}
+
+/** Both ends connected, no error on either side. */
+function expectConnected(o: Outcome): void {
+  expect(o.client.error?.message).toBeUndefined();
+  expect(o.server.error?.message).toBeUndefined();
+  expect(o.client.ep.state).toBe('connected');
+  expect(o.server.ep.state).toBe('connected');
+}
+
+/** Private state of an endpoint's TLS 1.2 machine, for building messages that need its secrets. */
+const t12 = (ep: Endpoint) => (ep as unknown as { t12: Record<string, unknown> }).t12;
+const writeProt = (ep: Endpoint) => (ep as unknown as { rl: { writeProt: RecordProtection } }).rl.writeProt;
+const sendPost = (ep: Endpoint, msg: HandshakeMessage) => (ep as unknown as { sendHandshake(m: HandshakeMessage, t: boolean): void }).sendHandshake(msg, false);
+
+/** A first handshake that leaves a TLS 1.2 session in the client store (and the server cache, when one is given). */
+function firstSession(client: Partial<EndpointConfig>, server: Partial<EndpointConfig>): { store: MemorySessionStore; cache: MemorySessionCache12 } {
+  const store = new MemorySessionStore();
+  const cache = new MemorySessionCache12();
+  const o = run({ client: { sessionStore: store, ...client }, server: { sessionCache12: cache, ...server } });
+  expectConnected(o);
+  expect(store.get12('localhost')).toBeDefined();
+  return { store, cache };
+}
+
+const unknownExt = (code = 0x7a7a): Extension => ({ type: 'opaque', extension_type: code, extension_data: Uint8Array.of(1, 2) });
+
+/** Replace, from the first ChangeCipherSpec record on, the sender's output with a plaintext Finished (12 zero bytes). */
+function finishedWithoutCcs(from: 'client' | 'server') {
+  let done = false;
+  return (f: 'client' | 'server', b: Uint8Array): Uint8Array => {
+    if (f !== from || done) return b;
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < b.length; ) {
+      const len = 5 + ((b[i + 3] << 8) | b[i + 4]);
+      if (b[i] === ContentType.change_cipher_spec) {
+        parts.push(plainRecord(ContentType.handshake, Uint8Array.of(20, 0, 0, 12, ...new Uint8Array(12))));
+        done = true;
+        break;
+      }
+      parts.push(b.subarray(i, i + len));
+      i += len;
+    }
+    return concat(...parts);
+  };
+}
+
+// ---- hand-made protected records (CBC) -------------------------------------------------------------------
+
+interface CbcInternals {
+  cbc: { encrypt(iv: Uint8Array, d: Uint8Array): Uint8Array; blockLength: number };
+  mac(seq: bigint, type: number, version: number, data: Uint8Array): Uint8Array;
+  seq: bigint;
+  macLength: number;
+  encryptThenMac: boolean;
+}
+
+/**
+ * One application_data record under a CBC write protection, built by hand with one fault: a wrong MAC (and
+ * correct padding), or wrong padding (and a correct MAC). MAC-then-encrypt or encrypt-then-MAC as the
+ * protection is.
+ */
+function cbcRecord(prot: RecordProtection, content: Uint8Array, fault: 'mac' | 'padding'): Uint8Array {
+  const p = prot as unknown as CbcInternals;
+  const block = p.cbc.blockLength;
+  const type = ContentType.application_data;
+  const macInside = p.encryptThenMac ? 0 : p.macLength;
+  const padLength = ((block - ((content.length + macInside + 1) % block)) % block) + block;
+  const mac = p.encryptThenMac ? new Uint8Array(0) : p.mac(p.seq, type, 0x0303, content);
+  const plain = concat(content, mac, new Uint8Array(padLength + 1).fill(padLength));
+  if (fault === 'padding') plain[content.length + macInside] ^= 0x01;
+  if (fault === 'mac' && !p.encryptThenMac) plain[content.length] ^= 0x01;
+  const iv = new Uint8Array(block).fill(9);
+  const encrypted = concat(iv, p.cbc.encrypt(iv, plain));
+  let fragment = encrypted;
+  if (p.encryptThenMac) {
+    const outer = p.mac(p.seq, type, 0x0303, encrypted);
+    if (fault === 'mac') outer[0] ^= 0x01;
+    fragment = concat(encrypted, outer);
+  }
+  return plainRecord(type, fragment);
+}
+
+// ==========================================================================================================
+
+describe('TLS 1.2 checks: the scripted peers themselves', () => {
+  it('unscripted, a TLS 1.2 handshake completes (full, and with client authentication)', () => {
+    const o = run();
+    expectConnected(o);
+    expect(o.client.ep.summary?.version).toBe('TLSv1.2');
+    expectConnected(run({ client: { certificates: [CLIENT_CERT] }, server: { requestClientCert: true, requireClientCert: true } }));
+  });
+});
+
+describe('reference client, TLS 1.2 ServerHello (RFC 5246 7.4.1.3, 7.4.1.4, E.1; RFC 8446 4.1.3)', () => {
+  it('server_version below TLS 1.2: protocol_version', () => {
+    const o = run({ serverScript: (s) => s.mutate('server_hello', (m) => void (m.legacy_version = ProtocolVersion.TLS1_1)) });
+    expectRejected(o.client, 'protocol_version', 'RFC 5246 E.1');
+  });
+
+  it('a dual-version client that sees the downgrade sentinel DOWNGRD\\x01: illegal_parameter', () => {
+    const o = run({
+      client: { cipherSuites: DUAL_CIPHER_SUITES },
+      server: { maxVersion: 'TLSv1.2' },
+      serverScript: (s) => s.mutate('server_hello', (m) => void (m.random = concat(m.random.subarray(0, 24), DOWNGRADE_TLS12))),
+    });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 8446 4.1.3');
+  });
+
+  it('a cipher suite that was not offered: illegal_parameter', () => {
+    const o = run({ client: { cipherSuites: [ECDSA_GCM] }, serverScript: (s) => s.mutate('server_hello', (m) => void (m.cipher_suite = ECDSA_GCM256)) });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 5246 7.4.1.3');
+  });
+
+  it('a TLS 1.3 suite (offered by a dual client) in a TLS 1.2 ServerHello: illegal_parameter', () => {
+    const o = run({
+      client: { cipherSuites: DUAL_CIPHER_SUITES },
+      server: { maxVersion: 'TLSv1.2' },
+      serverScript: (s) => s.mutate('server_hello', (m) => void (m.cipher_suite = S.TLS_AES_128_GCM_SHA256)),
+    });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 5246 7.4.1.3');
+  });
+
+  it('a compression method that was not offered: illegal_parameter', () => {
+    const o = run({ serverScript: (s) => s.mutate('server_hello', (m) => void (m.legacy_compression_method = 1)) });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 5246 7.4.1.3');
+  });
+
+  it('the same extension twice: illegal_parameter', () => {
+    const o = run({ serverScript: (s) => s.mutate('server_hello', (m) => void m.extensions!.push({ type: 'extended_master_secret' })) });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 5246 7.4.1.4');
+  });
+
+  it('an unsolicited unknown extension: unsupported_extension', () => {
+    const o = run({ serverScript: (s) => s.mutate('server_hello', (m) => void m.extensions!.push(unknownExt())) });
+    expectRejected(o.client, 'unsupported_extension', 'RFC 5246 7.4.1.4');
+  });
+
+  it('an unsolicited extended_master_secret: unsupported_extension', () => {
+    const o = run({ client: { extendedMasterSecret: false }, server: { extendedMasterSecret: false }, serverScript: (s) => s.mutate('server_hello', (m) => void m.extensions!.push({ type: 'extended_master_secret' })) });
+    expectRejected(o.client, 'unsupported_extension', 'RFC 5246 7.4.1.4');
+  });
+
+  it('an offered extension that has no place in a TLS 1.2 ServerHello (supported_groups): illegal_parameter', () => {
+    const o = run({ serverScript: (s) => s.mutate('server_hello', (m) => void m.extensions!.push(unknownExt(10))) });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 5246 7.4.1.4');
+  });
+
+  it('a session ID echoed that the client has no session for: illegal_parameter', () => {
+    // A dual client in compatibility mode sends a random session ID; a TLS 1.2 server must not echo it.
+    const o = run({
+      client: { cipherSuites: DUAL_CIPHER_SUITES },
+      server: { maxVersion: 'TLSv1.2' },
+      serverScript: (s) =>
+        s.on('server_hello', (m, ctl) => {
+          const ch = t12(ctl.peer).ch as { legacy_session_id: Uint8Array };
+          expect(ch.legacy_session_id.length).toBe(32);
+          ctl.send({ ...m, legacy_session_id_echo: ch.legacy_session_id });
+        }),
+    });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 5246 7.4.1.3');
+  });
+
+  it('ec_point_formats without the uncompressed format: illegal_parameter', () => {
+    const o = run({
+      client: { cipherSuites: [ECDSA_GCM] },
+      serverScript: (s) => s.mutate('server_hello', (m) => void (m.extensions = replaceExt(m.extensions, { type: 'ec_point_formats', ec_point_format_list: [1] }))),
+    });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 8422 5.2');
+  });
+
+  it('encrypt_then_mac answered for an AEAD suite: illegal_parameter', () => {
+    const o = run({
+      client: { cipherSuites: [ECDSA_GCM, S.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA] },
+      serverScript: (s) => s.mutate('server_hello', (m) => void m.extensions!.push({ type: 'encrypt_then_mac' })),
+    });
+    expect(o.server.ep.summary === undefined || o.server.ep.summary.cipherSuite === ECDSA_GCM).toBe(true);
+    expectRejected(o.client, 'illegal_parameter', 'RFC 7366 3');
+  });
+});
+
+describe('reference client, TLS 1.2 ALPN (RFC 7301 3.1) and secure renegotiation (RFC 5746 3.4)', () => {
+  const alpn = (...names: string[]): Extension => ({ type: 'application_layer_protocol_negotiation', protocol_name_list: names.map(enc) });
+
+  it('a protocol the client did not offer: illegal_parameter', () => {
+    const o = run({ client: { alpn: ['h2'] }, serverScript: (s) => s.mutate('server_hello', (m) => void (m.extensions = replaceExt(m.extensions, alpn('http/1.1')))) });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 7301 3.1');
+  });
+
+  it('two protocols selected: illegal_parameter', () => {
+    const o = run({ client: { alpn: ['h2', 'http/1.1'] }, server: { alpn: ['h2'] }, serverScript: (s) => s.mutate('server_hello', (m) => void (m.extensions = replaceExt(m.extensions, alpn('h2', 'http/1.1')))) });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 7301 3.1');
+  });
+
+  for (const scsv of [false, true]) {
+    it(`a non-empty renegotiation_info in the initial ServerHello (client sent ${scsv ? 'the SCSV' : 'the extension'}): handshake_failure`, () => {
+      const o = run({
+        client: { renegotiationScsv: scsv },
+        serverScript: (s) => s.mutate('server_hello', (m) => void (m.extensions = replaceExt(m.extensions, { type: 'renegotiation_info', renegotiated_connection: new Uint8Array(24) }))),
+      });
+      expectRejected(o.client, 'handshake_failure', 'RFC 5746 3.4');
+    });
+  }
+});
+
+describe('reference client, TLS 1.2 resumption (RFC 5246 7.4.1.3, RFC 7627 5.3) and session tickets (RFC 5077)', () => {
+  it('a resumed session with another cipher suite: illegal_parameter', () => {
+    const { store, cache } = firstSession({ cipherSuites: [ECDSA_GCM], sessionTickets12: false }, {});
+    const o = run({
+      client: { cipherSuites: [ECDSA_GCM, ECDSA_GCM256], sessionStore: store, sessionTickets12: false },
+      server: { sessionCache12: cache },
+      serverScript: (s) => s.mutate('server_hello', (m) => void (m.cipher_suite = ECDSA_GCM256)),
+    });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 5246 7.4.1.3');
+  });
+
+  it('extended master secret used by the session but missing on resumption: handshake_failure (abort)', () => {
+    const { store, cache } = firstSession({ sessionTickets12: false }, {});
+    expect(store.get12('localhost')!.extendedMasterSecret).toBe(true);
+    const o = run({
+      client: { sessionStore: store, sessionTickets12: false },
+      server: { sessionCache12: cache },
+      serverScript: (s) => s.mutate('server_hello', (m) => void (m.extensions = withoutExt(m.extensions, 'extended_master_secret'))),
+    });
+    expect(o.server.ep.state).not.toBe('connected');
+    expectRejected(o.client, 'handshake_failure', 'RFC 7627 5.3');
+  });
+
+  it('extended master secret not used by the session but present on resumption: handshake_failure (abort)', () => {
+    const { store, cache } = firstSession({ sessionTickets12: false }, { extendedMasterSecret: false });
+    expect(store.get12('localhost')!.extendedMasterSecret).toBe(false);
+    const o = run({
+      client: { sessionStore: store, sessionTickets12: false },
+      server: { sessionCache12: cache, extendedMasterSecret: false },
+      serverScript: (s) => s.mutate('server_hello', (m) => void m.extensions!.push({ type: 'extended_master_secret' })),
+    });
+    expectRejected(o.client, 'handshake_failure', 'RFC 7627 5.3');
+  });
+
+  it('session_ticket in the ServerHello of a client that did not offer it: unsupported_extension', () => {
+    const o = run({ client: { sessionTickets12: false }, serverScript: (s) => s.mutate('server_hello', (m) => void m.extensions!.push({ type: 'session_ticket' })) });
+    expectRejected(o.client, 'unsupported_extension', 'RFC 5246 7.4.1.4');
+  });
+
+  it('a NewSessionTicket that the ServerHello did not announce: unexpected_message', () => {
+    const o = run({ serverScript: (s) => s.mutate('server_hello', (m) => void (m.extensions = withoutExt(m.extensions, 'session_ticket'))) });
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+  });
+
+  it('a NewSessionTicket announced but not sent (ChangeCipherSpec instead): unexpected_message', () => {
+    const o = run({ serverScript: (s) => s.drop('new_session_ticket') });
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.1');
+  });
+
+  it('a second NewSessionTicket: unexpected_message', () => {
+    const o = run({ serverScript: (s) => s.after('new_session_ticket', (ctl, m) => void ctl.send(m)) });
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+  });
+});
+
+describe('reference client, the server Certificate (RFC 5246 7.4.2)', () => {
+  it('an empty certificate_list: bad_certificate', () => {
+    const o = run({ serverScript: (s) => s.mutate('certificate', (m) => void (m.certificate_list = [])) });
+    expectRejected(o.client, 'bad_certificate', 'RFC 5246 7.4.2');
+  });
+
+  it('a certificate that does not parse: bad_certificate', () => {
+    const o = run({ serverScript: (s) => s.mutate('certificate', (m) => void (m.certificate_list = [Uint8Array.of(0x30, 3, 1, 2, 3)])) });
+    expectRejected(o.client, 'bad_certificate', 'RFC 5246 7.4.2');
+  });
+
+  it('a certificate from an unknown CA: unknown_ca', () => {
+    const o = run({ client: { trustRoots: [] } });
+    expectRejected(o.client, 'unknown_ca', 'RFC 5246 7.4.2');
+  });
+
+  it('a certificate whose public key does not decode: bad_certificate (was an internal_error)', () => {
+    const der = Uint8Array.from(TEST_PKI.p256().chain[0]);
+    der[193] = 0; // inside the SubjectPublicKeyInfo: node's X509Certificate.publicKey throws
+    const o = run({ client: { cipherSuites: [ECDSA_GCM] }, serverScript: (s) => s.mutate('certificate', (m) => void (m.certificate_list = [der])) });
+    expectRejected(o.client, 'bad_certificate', 'RFC 5246 7.4.2');
+  });
+
+  it('an RSA certificate for an ECDHE_ECDSA suite: unsupported_certificate', () => {
+    const o = run({ client: { cipherSuites: [ECDSA_GCM] }, serverScript: (s) => s.mutate('certificate', (m) => void (m.certificate_list = TEST_PKI.rsa().chain)) });
+    expectRejected(o.client, 'unsupported_certificate', 'RFC 5246 7.4.2');
+  });
+
+  it('an ECDSA certificate for an RSA key exchange suite: unsupported_certificate', () => {
+    const o = run({ client: { cipherSuites: [S.TLS_RSA_WITH_AES_128_GCM_SHA256] }, serverScript: (s) => s.mutate('certificate', (m) => void (m.certificate_list = TEST_PKI.p256().chain)) });
+    expectRejected(o.client, 'unsupported_certificate', 'RFC 5246 7.4.2');
+  });
+});
+
+describe('reference client, the ServerKeyExchange (RFC 5246 7.4.3, RFC 8422 5.4 / 5.11, RFC 7919)', () => {
+  type Ske = Extract<HandshakeMessage, { msg_type: 'server_key_exchange' }>;
+  const ske = (fn: (m: Ske) => void) => (s: Script) => s.mutate('server_key_exchange', (m) => void fn(m));
+  /** The signature of a signed (ECDHE or DHE) ServerKeyExchange. */
+  const sig = (m: Ske) => (m as Extract<Ske, { form: 'ecdhe' | 'dhe' }>).signature!;
+  const ffdhe2048 = Object.values(FFDHE_GROUPS).find((g) => g.codePoint === NamedGroup.ffdhe2048)!;
+  const dhe = { cipherSuites: [DHE_GCM], groups: [NamedGroup.ffdhe2048] };
+  const dheServer = { groups: [NamedGroup.ffdhe2048] };
+
+  it('a curve the client did not offer: illegal_parameter', () => {
+    const o = run({
+      client: { cipherSuites: [ECDSA_GCM], groups: [NamedGroup.x25519] },
+      serverScript: ske((m) => {
+        if (m.form === 'ecdhe') m.named_curve = NamedGroup.secp384r1;
+      }),
+    });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 8422 5.4');
+  });
+
+  it('an off-curve ECDHE point, correctly signed: illegal_parameter', () => {
+    const o = run({
+      client: { cipherSuites: [ECDSA_GCM], groups: [NamedGroup.secp256r1] },
+      server: { groups: [NamedGroup.secp256r1] },
+      serverScript: (s) =>
+        s.on('server_key_exchange', (m, ctl) => {
+          if (m.form !== 'ecdhe') throw new Error('expected ECDHE');
+          const point = concat(Uint8Array.of(4), new Uint8Array(64).fill(1));
+          const m12 = t12(ctl.peer) as { ch: { random: Uint8Array }; serverRandom: Uint8Array; selected: { ck: { key: Parameters<typeof nobleProvider.sign>[1] } } };
+          const content = signedParams(m12.ch.random, m12.serverRandom, ecdheParams(m.named_curve, point));
+          const signature = nobleProvider.sign('ecdsa_secp256r1_sha256', m12.selected.ck.key, content);
+          ctl.send({ ...m, public: point, signature: { algorithm: SignatureScheme.ecdsa_secp256r1_sha256, signature } });
+        }),
+    });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 8422 5.11');
+  });
+
+  it('a signature scheme the client did not offer: illegal_parameter', () => {
+    const o = run({
+      client: { cipherSuites: [ECDSA_GCM], signatureSchemes: [SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.rsa_pss_rsae_sha256] },
+      serverScript: ske((m) => void (sig(m).algorithm = SignatureScheme.ecdsa_secp384r1_sha384)),
+    });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 5246 7.4.1.4.1');
+  });
+
+  it('a signature scheme the server key cannot make: illegal_parameter', () => {
+    const o = run({ client: { cipherSuites: [ECDSA_GCM] }, serverScript: ske((m) => void (sig(m).algorithm = SignatureScheme.rsa_pss_rsae_sha256)) });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 5246 7.4.3');
+  });
+
+  for (const suite of [ECDSA_GCM, RSA_GCM, DHE_GCM]) {
+    it(`a signature that does not verify (${suite.toString(16)}): decrypt_error`, () => {
+      const o = run({ client: { cipherSuites: [suite] }, serverScript: ske((m) => void (sig(m).signature[5] ^= 0x40)) });
+      expectRejected(o.client, 'decrypt_error', 'RFC 5246 7.4.3');
+    });
+  }
+
+  it('DHE with a group smaller than 2048 bits: insufficient_security', () => {
+    const o = run({ client: dhe, server: dheServer, serverScript: ske((m) => void (m.form === 'dhe' && (m.dh_p = bigintToBytes((1n << 1023n) + 1n, 128)))) });
+    expectRejected(o.client, 'insufficient_security', 'RFC 7919 3');
+  });
+
+  it('DHE with an even "prime" (not an RFC 7919 group): insufficient_security', () => {
+    const o = run({ client: dhe, server: dheServer, serverScript: ske((m) => void (m.form === 'dhe' && (m.dh_p = bigintToBytes(ffdhe2048.p - 1n, 256)))) });
+    expectRejected(o.client, 'insufficient_security', 'RFC 7919 3');
+  });
+
+  it('DHE with a generator out of range (g = 1, not an RFC 7919 group): illegal_parameter', () => {
+    const o = run({ client: dhe, server: dheServer, serverScript: ske((m) => void (m.form === 'dhe' && ((m.dh_p = bigintToBytes(ffdhe2048.p + 2n, 256)), (m.dh_g = Uint8Array.of(1))))) });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 7919 5.1');
+  });
+
+  for (const [name, ys] of [['1', 1n], ['p-1', ffdhe2048.p - 1n], ['0', 0n]] as const) {
+    it(`DHE with Ys = ${name}: illegal_parameter`, () => {
+      const o = run({ client: dhe, server: dheServer, serverScript: ske((m) => void (m.form === 'dhe' && (m.dh_Ys = bigintToBytes(ys, 256)))) });
+      expectRejected(o.client, 'illegal_parameter', 'RFC 7919 5.1');
+    });
+  }
+
+  it('a ServerKeyExchange for an RSA key exchange suite: unexpected_message', () => {
+    const o = run({
+      client: { cipherSuites: [S.TLS_RSA_WITH_AES_128_GCM_SHA256] },
+      serverScript: (s) => s.after('certificate', (ctl) => void ctl.send({ msg_type: 'server_key_exchange', form: 'ecdhe', curve_type: 3, named_curve: NamedGroup.x25519, public: new Uint8Array(32).fill(1), signature: { algorithm: SignatureScheme.rsa_pss_rsae_sha256, signature: new Uint8Array(256) } })),
+    });
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+  });
+
+  it('a ServerKeyExchange missing for an ECDHE suite: unexpected_message', () => {
+    const o = run({ client: { cipherSuites: [ECDSA_GCM] }, serverScript: (s) => s.drop('server_key_exchange') });
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+  });
+});
+
+describe('reference client, ChangeCipherSpec and Finished (RFC 5246 7.1, 7.4.9)', () => {
+  it('a ChangeCipherSpec before the key exchange: unexpected_message', () => {
+    const o = run({ serverScript: (s) => s.after('server_hello', (ctl) => ctl.record(ContentType.change_cipher_spec, Uint8Array.of(1))) });
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.1');
+  });
+
+  it('a ChangeCipherSpec that is not the single byte 1: decode_error', () => {
+    const o = run({ serverScript: (s) => s.after('server_hello', (ctl) => ctl.record(ContentType.change_cipher_spec, Uint8Array.of(1, 1))) });
+    expectRejected(o.client, 'decode_error', 'RFC 5246 7.1');
+  });
+
+  it('a second ChangeCipherSpec (after the Finished): unexpected_message', () => {
+    const o = run({ serverScript: (s) => s.after('finished', (ctl) => ctl.record(ContentType.change_cipher_spec, Uint8Array.of(1))) });
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.1');
+  });
+
+  it('a Finished before the ChangeCipherSpec: unexpected_message', () => {
+    const o = run({ tap: finishedWithoutCcs('server') });
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+  });
+
+  it('a wrong verify_data: decrypt_error', () => {
+    const o = run({ serverScript: (s) => s.mutate('finished', (m) => void (m.verify_data[0] ^= 1)) });
+    expectRejected(o.client, 'decrypt_error', 'RFC 5246 7.4.9');
+  });
+
+  it('a wrong verify_data in an abbreviated handshake: decrypt_error', () => {
+    const { store, cache } = firstSession({ sessionTickets12: false }, {});
+    const o = run({ client: { sessionStore: store, sessionTickets12: false }, server: { sessionCache12: cache }, serverScript: (s) => s.mutate('finished', (m) => void (m.verify_data[11] ^= 1)) });
+    expectRejected(o.client, 'decrypt_error', 'RFC 5246 7.4.9');
+  });
+
+  it('a verify_data of 16 bytes: decode_error', () => {
+    const o = run({ serverScript: (s) => s.mutate('finished', (m) => void (m.verify_data = new Uint8Array(16))) });
+    expectRejected(o.client, 'decode_error', 'RFC 5246 7.4.9');
+  });
+});
+
+describe('reference server, TLS 1.2 ClientHello (RFC 5246 7.4.1.2, E.1; RFC 5746 3.6; RFC 7507; RFC 8422 5.1.2; RFC 7301 3.2)', () => {
+  it('a client_version below TLS 1.2 without supported_versions: protocol_version', () => {
+    const o = run({ clientScript: (s) => s.mutate('client_hello', (m) => void (m.legacy_version = ProtocolVersion.TLS1_1)) });
+    expectRejected(o.server, 'protocol_version', 'RFC 5246 E.1');
+  });
+
+  it('compression methods without null: illegal_parameter', () => {
+    const o = run({ clientScript: (s) => s.mutate('client_hello', (m) => void (m.legacy_compression_methods = [1])) });
+    expectRejected(o.server, 'illegal_parameter', 'RFC 5246 7.4.1.2');
+  });
+
+  it('TLS_FALLBACK_SCSV to a server that speaks TLS 1.3: inappropriate_fallback', () => {
+    const o = run({ client: { cipherSuites: [...TLS12_CIPHER_SUITES, S.TLS_FALLBACK_SCSV] } });
+    expectRejected(o.server, 'inappropriate_fallback', 'RFC 7507 3');
+  });
+
+  it('a non-empty renegotiation_info in the initial ClientHello: handshake_failure', () => {
+    const o = run({ clientScript: (s) => s.mutate('client_hello', (m) => void (m.extensions = replaceExt(m.extensions, { type: 'renegotiation_info', renegotiated_connection: new Uint8Array(12) }))) });
+    expectRejected(o.server, 'handshake_failure', 'RFC 5746 3.6');
+  });
+
+  it('ec_point_formats without uncompressed, with ECC groups offered: illegal_parameter', () => {
+    const o = run({ clientScript: (s) => s.mutate('client_hello', (m) => void (m.extensions = replaceExt(m.extensions, { type: 'ec_point_formats', ec_point_format_list: [1, 2] }))) });
+    expectRejected(o.server, 'illegal_parameter', 'RFC 8422 5.1.2');
+  });
+
+  it('no ALPN protocol in common: no_application_protocol', () => {
+    const o = run({ client: { alpn: ['h2'] }, server: { alpn: ['http/1.1'] } });
+    expectRejected(o.server, 'no_application_protocol', 'RFC 7301 3.2');
+  });
+
+  it('no cipher suite in common: handshake_failure', () => {
+    const o = run({ client: { cipherSuites: [ECDSA_GCM] }, server: { cipherSuites: [RSA_GCM] } });
+    expectRejected(o.server, 'handshake_failure', 'RFC 5246 7.4.1.3');
+  });
+
+  it('the same extension twice: illegal_parameter', () => {
+    const o = run({ clientScript: (s) => s.mutate('client_hello', (m) => void m.extensions!.push({ type: 'extended_master_secret' })) });
+    // Checked for every ClientHello before the version is chosen, hence the RFC 8446 citation (RFC 5246 7.4.1.4
+    // has the same rule).
+    expectRejected(o.server, 'illegal_parameter', 'RFC 8446 4.2');
+  });
+
+  it('extended master secret used by the session but missing on resumption: handshake_failure (abort)', () => {
+    const { store, cache } = firstSession({ sessionTickets12: false }, {});
+    const o = run({
+      client: { sessionStore: store, sessionTickets12: false },
+      server: { sessionCache12: cache },
+      clientScript: (s) => s.mutate('client_hello', (m) => void (m.extensions = withoutExt(m.extensions, 'extended_master_secret'))),
+    });
+    expectRejected(o.server, 'handshake_failure', 'RFC 7627 5.3');
+  });
+
+  it('extended master secret used by a ticket session but missing on resumption: handshake_failure (abort)', () => {
+    const { store } = firstSession({}, { sessionCache12: undefined });
+    expect(store.get12('localhost')!.ticket).toBeDefined();
+    const o = run({
+      client: { sessionStore: store },
+      server: { sessionCache12: undefined },
+      clientScript: (s) => s.mutate('client_hello', (m) => void (m.extensions = withoutExt(m.extensions, 'extended_master_secret'))),
+    });
+    expectRejected(o.server, 'handshake_failure', 'RFC 7627 5.3');
+  });
+
+  it('a forged session ticket is not an error: a full handshake with a new ticket', () => {
+    const o = run({ clientScript: (s) => s.mutate('client_hello', (m) => void ((m.legacy_session_id = new Uint8Array(32).fill(3)), (m.extensions = replaceExt(m.extensions, { type: 'session_ticket', ticket: new Uint8Array(80).fill(1) })))) });
+    expectConnected(o);
+    expect(o.client.ep.summary?.resumed).toBe(false);
+  });
+});
+
+describe('reference server, the client Certificate and CertificateVerify (RFC 5246 7.4.6, 7.4.8)', () => {
+  const auth = { client: { certificates: [CLIENT_CERT] }, server: { requestClientCert: true, requireClientCert: true } };
+
+  it('no certificate when one is required: handshake_failure', () => {
+    const o = run({ server: auth.server });
+    expectRejected(o.server, 'handshake_failure', 'RFC 5246 7.4.6');
+  });
+
+  it('a certificate that does not parse: bad_certificate', () => {
+    const o = run({ ...auth, clientScript: (s) => s.mutate('certificate', (m) => void (m.certificate_list = [Uint8Array.of(0x30, 3, 1, 2, 3)])) });
+    expectRejected(o.server, 'bad_certificate', 'RFC 5246 7.4.6');
+  });
+
+  it('a certificate whose public key does not decode: bad_certificate (was an internal_error)', () => {
+    const der = Uint8Array.from(TEST_PKI.p256().chain[0]);
+    der[193] = 0;
+    const o = run({ ...auth, clientScript: (s) => s.mutate('certificate', (m) => void (m.certificate_list = [der])) });
+    expectRejected(o.server, 'bad_certificate', 'RFC 5246 7.4.6');
+  });
+
+  it('a certificate from an unknown CA: unknown_ca', () => {
+    const o = run({ ...auth, server: { ...auth.server, trustRoots: [] } });
+    expectRejected(o.server, 'unknown_ca', 'RFC 5246 7.4.6');
+  });
+
+  it('a key of a type the CertificateRequest did not list: unsupported_certificate (added check)', () => {
+    const o = run({
+      ...auth,
+      // The server asks for rsa_sign only; the client sends its ECDSA certificate anyway.
+      serverScript: (s) =>
+        s.on('certificate_request', (m, ctl) => {
+          if (m.form !== 'tls12') throw new Error('expected a TLS 1.2 CertificateRequest');
+          m.certificate_types.splice(0, m.certificate_types.length, ClientCertificateType.rsa_sign);
+          ctl.send(m);
+        }),
+      clientScript: (s) => s.mutate('certificate', (m) => void (m.certificate_list = CLIENT_CERT.chain)),
+    });
+    expectRejected(o.server, 'unsupported_certificate', 'RFC 5246 7.4.6');
+  });
+
+  it('a CertificateVerify scheme that was not requested: illegal_parameter', () => {
+    const o = run({ ...auth, server: { ...auth.server, signatureSchemes: [SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.rsa_pss_rsae_sha256] }, clientScript: (s) => s.mutate('certificate_verify', (m) => void (m.algorithm = SignatureScheme.ecdsa_secp384r1_sha384)) });
+    expectRejected(o.server, 'illegal_parameter', 'RFC 5246 7.4.8');
+  });
+
+  it('a CertificateVerify scheme the client key cannot make: illegal_parameter', () => {
+    const o = run({ ...auth, clientScript: (s) => s.mutate('certificate_verify', (m) => void (m.algorithm = SignatureScheme.rsa_pss_rsae_sha256)) });
+    expectRejected(o.server, 'illegal_parameter', 'RFC 5246 7.4.8');
+  });
+
+  it('a CertificateVerify that does not verify: decrypt_error', () => {
+    const o = run({ ...auth, clientScript: (s) => s.mutate('certificate_verify', (m) => void (m.signature[8] ^= 1)) });
+    expectRejected(o.server, 'decrypt_error', 'RFC 5246 7.4.8');
+  });
+
+  it('no CertificateVerify after a certificate (ChangeCipherSpec instead): unexpected_message', () => {
+    const o = run({ ...auth, clientScript: (s) => s.drop('certificate_verify') });
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.1');
+  });
+
+  it('no Certificate when one was requested (ClientKeyExchange first): unexpected_message', () => {
+    const o = run({ ...auth, clientScript: (s) => s.drop('certificate') });
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.3');
+  });
+});
+
+describe('reference server, ClientKeyExchange, ChangeCipherSpec and Finished (RFC 8422 5.11, RFC 7919 5.1, RFC 5246 7.1, 7.4.9)', () => {
+  it('an off-curve ECDHE point: illegal_parameter', () => {
+    const o = run({
+      client: { cipherSuites: [ECDSA_GCM], groups: [NamedGroup.secp256r1] },
+      server: { groups: [NamedGroup.secp256r1] },
+      clientScript: (s) => s.mutate('client_key_exchange', (m) => void (m.form === 'ecdhe' && (m.ecdh_Yc = concat(Uint8Array.of(4), new Uint8Array(64).fill(1))))),
+    });
+    expectRejected(o.server, 'illegal_parameter', 'RFC 8422 5.11');
+  });
+
+  it('a DHE public value Yc = 1: illegal_parameter', () => {
+    const o = run({
+      client: { cipherSuites: [DHE_GCM], groups: [NamedGroup.ffdhe2048] },
+      server: { groups: [NamedGroup.ffdhe2048] },
+      clientScript: (s) => s.mutate('client_key_exchange', (m) => void (m.form === 'dhe' && (m.dh_Yc = bigintToBytes(1n, 256)))),
+    });
+    expectRejected(o.server, 'illegal_parameter', 'RFC 7919 5.1');
+  });
+
+  it('a ChangeCipherSpec before the ClientKeyExchange: unexpected_message', () => {
+    const o = run({ clientScript: (s) => s.on('client_key_exchange', (m, ctl) => void (ctl.record(ContentType.change_cipher_spec, Uint8Array.of(1)), ctl.send(m))) });
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.1');
+  });
+
+  it('a ChangeCipherSpec that is not the single byte 1: decode_error', () => {
+    const o = run({ clientScript: (s) => s.after('client_key_exchange', (ctl) => ctl.record(ContentType.change_cipher_spec, Uint8Array.of(2))) });
+    expectRejected(o.server, 'decode_error', 'RFC 5246 7.1');
+  });
+
+  it('a second ChangeCipherSpec (before the Finished): unexpected_message', () => {
+    const o = run({ clientScript: (s) => s.on('finished', (m, ctl) => void (ctl.record(ContentType.change_cipher_spec, Uint8Array.of(1)), ctl.send(m))) });
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.1');
+  });
+
+  it('a Finished before the ChangeCipherSpec: unexpected_message', () => {
+    const o = run({ tap: finishedWithoutCcs('client') });
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.3');
+  });
+
+  it('a wrong verify_data: decrypt_error', () => {
+    const o = run({ clientScript: (s) => s.mutate('finished', (m) => void (m.verify_data[3] ^= 0x80)) });
+    expectRejected(o.server, 'decrypt_error', 'RFC 5246 7.4.9');
+  });
+
+  it('a wrong verify_data in an abbreviated handshake: decrypt_error', () => {
+    const { store, cache } = firstSession({ sessionTickets12: false }, {});
+    const o = run({ client: { sessionStore: store, sessionTickets12: false }, server: { sessionCache12: cache }, clientScript: (s) => s.mutate('finished', (m) => void (m.verify_data[0] ^= 1)) });
+    expect(o.client.ep.summary?.resumed).toBe(true);
+    expectRejected(o.server, 'decrypt_error', 'RFC 5246 7.4.9');
+  });
+
+  it('a client Finished before the server Finished in an abbreviated handshake (no CCS): unexpected_message', () => {
+    const { store, cache } = firstSession({ sessionTickets12: false }, {});
+    // The client, resuming, gets the server's ServerHello only (CCS and Finished held back) and a Finished of
+    // its own is forced out in plaintext: the server waits for a ChangeCipherSpec.
+    const o = run({ client: { sessionStore: store, sessionTickets12: false }, server: { sessionCache12: cache }, tap: finishedWithoutCcs('client') });
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.3');
+  });
+});
+
+describe('TLS 1.2 record protection: padding and MAC errors are indistinguishable (RFC 5246 6.2.3.2, RFC 7366 3)', () => {
+  /** Connect, then have the client's next record replaced by `record(writeProtection)`; the server's error. */
+  function badRecord(suite: number, etm: boolean, record: (p: RecordProtection) => Uint8Array): Party<ScriptedServer> {
+    const o = run({
+      client: { cipherSuites: [suite], encryptThenMac: etm },
+      then: (c) => c.rl.sendRaw(record(writeProt(c))),
+    });
+    expect(o.client.ep.summary?.encryptThenMac).toBe(etm);
+    return o.server;
+  }
+
+  for (const [name, suite] of [['AES-128-CBC-SHA', S.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA], ['AES-256-CBC-SHA384', S.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384]] as const) {
+    it(`MAC-then-encrypt (${name}): a bad MAC and bad padding both give bad_record_mac, with the same alert, rule and message`, () => {
+      const content = enc('hello, padding oracle');
+      const mac = badRecord(suite, false, (p) => cbcRecord(p, content, 'mac'));
+      const pad = badRecord(suite, false, (p) => cbcRecord(p, content, 'padding'));
+      expectRejected(mac, 'bad_record_mac', 'RFC 5246 6.2.3.2');
+      expectRejected(pad, 'bad_record_mac', 'RFC 5246 6.2.3.2');
+      expect(pad.error!.message).toBe(mac.error!.message);
+      expect(pad.sent.at(-1)).toEqual(mac.sent.at(-1));
+    });
+
+    it(`encrypt-then-MAC (${name}): a bad MAC and bad padding (under a good MAC) both give bad_record_mac`, () => {
+      const content = enc('hello, padding oracle');
+      const mac = badRecord(suite, true, (p) => cbcRecord(p, content, 'mac'));
+      const pad = badRecord(suite, true, (p) => cbcRecord(p, content, 'padding'));
+      expectRejected(mac, 'bad_record_mac', 'RFC 7366 3');
+      // Under encrypt-then-MAC the padding is looked at only once the MAC has verified: the rule names both RFCs.
+      expectRejected(pad, 'bad_record_mac', 'RFC 7366 3 / RFC 5246 6.2.3.2');
+      expect(pad.error!.alert).toBe(mac.error!.alert);
+      expect(pad.error!.message).toBe(mac.error!.message.replace('RFC 7366 3,', 'RFC 7366 3 / RFC 5246 6.2.3.2,'));
+      expect(pad.sent.at(-1)).toEqual(mac.sent.at(-1));
+    });
+  }
+
+  it('the hand-made records are right when not faulted (MtE and EtM): the data arrives', () => {
+    for (const etm of [false, true]) {
+      const o = run({ client: { cipherSuites: [S.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA], encryptThenMac: etm }, then: (c) => c.rl.sendRaw(cbcRecordGood(writeProt(c), enc('ok'))) });
+      expectConnected(o);
+      expect(o.server.events).toContainEqual({ type: 'application_data', data: enc('ok') });
+    }
+  });
+
+  it('AEAD (AES-GCM): a flipped tag bit gives bad_record_mac', () => {
+    const o = run({
+      client: { cipherSuites: [ECDSA_GCM] },
+      then: (c) => {
+        const r = writeProt(c).encrypt(ContentType.application_data, enc('x')).bytes;
+        r[r.length - 1] ^= 1;
+        c.rl.sendRaw(r);
+      },
+    });
+    expectRejected(o.server, 'bad_record_mac', 'RFC 5246 6.2.3.3');
+  });
+
+  it('a record too short for nonce_explicit and tag: bad_record_mac', () => {
+    const o = run({ client: { cipherSuites: [ECDSA_GCM] }, then: (c) => c.rl.sendRaw(plainRecord(ContentType.application_data, new Uint8Array(10))) });
+    expectRejected(o.server, 'bad_record_mac', 'RFC 5246 6.2.3.3');
+  });
+
+  it('a protected fragment over 2^14 bytes: record_overflow', () => {
+    const o = run({ client: { cipherSuites: [ECDSA_GCM] }, then: (c) => c.rl.sendRaw(writeProt(c).encrypt(ContentType.application_data, new Uint8Array(2 ** 14 + 1), { unchecked: true }).bytes) });
+    expectRejected(o.server, 'record_overflow', 'RFC 5246 6.2.1');
+  });
+
+  it('a TLSCiphertext over 2^14 + 2048 bytes: record_overflow', () => {
+    const o = run({ client: { cipherSuites: [ECDSA_GCM] }, then: (c) => c.rl.sendRaw(plainRecord(ContentType.application_data, new Uint8Array(2 ** 14 + 2049))) });
+    // The deframer's limit for protected records (2^14 + 2048, RFC 5246 6.2.3).
+    expectRejected(o.server, 'record_overflow', 'RFC 5246 6.2.3');
+  });
+
+  it('a record of an unknown content type during the handshake: unexpected_message', () => {
+    const o = run({ clientScript: (s) => s.after('client_key_exchange', (ctl) => ctl.raw(plainRecord(0x42, Uint8Array.of(1)))) });
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 6');
+  });
+
+  // KNOWN BUG (record-layer.ts, outside this change): under TLS 1.2 read keys a whole record of an unknown
+  // content type is decrypted first and fails as bad_record_mac; RFC 5246 6 wants unexpected_message (the
+  // type is in the clear in TLS 1.2). `it.fails` until the record layer checks the type before decrypting.
+  it('a record of an unknown content type under the read keys: unexpected_message', () => {
+    const o = run({ then: (c) => c.rl.sendRaw(plainRecord(0x42, Uint8Array.of(1))) });
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 6');
+  });
+
+  it('a heartbeat record (heartbeat not negotiated): unexpected_message', () => {
+    const o = run({ then: (c) => c.rl.send(ContentType.heartbeat, Uint8Array.of(1, 0, 1, 0)) });
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 6');
+  });
+});
+
+/** cbcRecord without a fault: the same construction, to show the faults are the only difference. */
+function cbcRecordGood(prot: RecordProtection, content: Uint8Array): Uint8Array {
+  const p = prot as unknown as CbcInternals;
+  const block = p.cbc.blockLength;
+  const type = ContentType.application_data;
+  const macInside = p.encryptThenMac ? 0 : p.macLength;
+  const padLength = ((block - ((content.length + macInside + 1) % block)) % block) + block;
+  const mac = p.encryptThenMac ? new Uint8Array(0) : p.mac(p.seq, type, 0x0303, content);
+  const plain = concat(content, mac, new Uint8Array(padLength + 1).fill(padLength));
+  const iv = new Uint8Array(block).fill(9);
+  const encrypted = concat(iv, p.cbc.encrypt(iv, plain));
+  return plainRecord(type, p.encryptThenMac ? concat(encrypted, p.mac(p.seq, type, 0x0303, encrypted)) : encrypted);
+}
+
+describe('TLS 1.2 application data before the handshake completes (RFC 5246 7.4.9; fixed: cited RFC 8446 4)', () => {
+  it('the client gets application data in the server\'s first flight: unexpected_message', () => {
+    const o = run({ serverScript: (s) => s.after('certificate', (ctl) => ctl.record(ContentType.application_data, enc('too early'))) });
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.4.9');
+  });
+
+  it('the server gets plaintext application data after the ClientKeyExchange: unexpected_message', () => {
+    const o = run({ clientScript: (s) => s.after('client_key_exchange', (ctl) => ctl.record(ContentType.application_data, enc('too early'))) });
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.4.9');
+  });
+
+  it('the server gets protected application data between the ChangeCipherSpec and the Finished: unexpected_message', () => {
+    const o = run({ clientScript: (s) => s.on('finished', (m, ctl) => void (ctl.record(ContentType.application_data, enc('too early')), ctl.send(m))) });
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.4.9');
+  });
+});
+
+describe('TLS 1.2 after the handshake: renegotiation refused (RFC 5246 7.2.2, RFC 5746 4.2 / 4.4), other messages, alerts', () => {
+  /** The endpoint sent a warning no_renegotiation and nothing fatal, and the connection still carries data. */
+  function expectRefused(p: Party<Endpoint>, o: Outcome): void {
+    expect(p.error).toBeUndefined();
+    const alerts = p.sent.filter((r) => r.type === ContentType.alert);
+    expect(alerts.map((a) => [...a.content])).toEqual([[1, AlertDescription.no_renegotiation]]);
+    expect(p.ep.renegotiationsRefused).toBe(1);
+    expect(o.client.ep.state).toBe('connected');
+    expect(o.server.ep.state).toBe('connected');
+    o.client.ep.write(enc('still'));
+    o.server.ep.write(enc('here'));
+    drive(o.client.ep, o.server.ep);
+    expect(o.server.ep.takeEvents()).toContainEqual({ type: 'application_data', data: enc('still') });
+    expect(o.client.ep.takeEvents()).toContainEqual({ type: 'application_data', data: enc('here') });
+  }
+
+  it('a HelloRequest after the handshake: the client refuses with a warning no_renegotiation and carries on', () => {
+    const o = run({ then: (_c, s) => sendPost(s, { msg_type: 'hello_request' }) });
+    expectRefused(o.client, o);
+    expect(o.server.events).toContainEqual({ type: 'alert', level: 1, description: AlertDescription.no_renegotiation });
+  });
+
+  it('a second ClientHello after the handshake: the server refuses with a warning no_renegotiation and carries on', () => {
+    const o = run({
+      then: (c) =>
+        sendPost(c, {
+          msg_type: 'client_hello',
+          legacy_version: 0x0303,
+          random: new Uint8Array(32).fill(4),
+          legacy_session_id: new Uint8Array(0),
+          cipher_suites: [ECDSA_GCM],
+          legacy_compression_methods: [0],
+          extensions: [{ type: 'renegotiation_info', renegotiated_connection: new Uint8Array(12) }],
+        }),
+    });
+    expectRefused(o.server, o);
+    expect(o.client.events).toContainEqual({ type: 'alert', level: 1, description: AlertDescription.no_renegotiation });
+  });
+
+  it('a HelloRequest during the handshake is ignored (RFC 5246 7.4.1.1)', () => {
+    const o = run({ serverScript: (s) => s.after('certificate', (ctl) => void ctl.send({ msg_type: 'hello_request' }, false)) });
+    expectConnected(o);
+  });
+
+  it('a HelloRequest sent to the server: unexpected_message', () => {
+    const o = run({ then: (c) => sendPost(c, { msg_type: 'hello_request' }) });
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.3');
+  });
+
+  it('another handshake message after the handshake (a server Certificate): unexpected_message', () => {
+    const o = run({ then: (_c, s) => sendPost(s, { msg_type: 'certificate', form: 'tls12', certificate_list: [] }) });
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+  });
+
+  it('a fatal alert from the peer: the connection fails without an alert in answer', () => {
+    const o = run({ then: (c) => c.rl.send(ContentType.alert, Uint8Array.of(2, AlertDescription.internal_error)) });
+    expect(o.server.error).toMatchObject({ alert: 'internal_error', origin: 'alert-received' });
+    expect(o.server.error!.rule).toBe('RFC 5246 7.2.2');
+    expect(o.server.sent.filter((r) => r.type === ContentType.alert)).toEqual([]);
+  });
+
+  it('a warning-level alert that TLS 1.2 does not allow as a warning (decode_error) is fatal', () => {
+    const o = run({ then: (c) => c.rl.send(ContentType.alert, Uint8Array.of(1, AlertDescription.decode_error)) });
+    expect(o.server.error).toMatchObject({ alert: 'decode_error', origin: 'alert-received' });
+    expect(o.server.ep.state).toBe('failed');
+  });
+});
