@@ -16,7 +16,7 @@ import {
   ProtocolVersion,
   nameOf,
 } from '../codec/enums.ts';
-import type { Extension, KeyShareEntry } from '../codec/extensions.ts';
+import type { Extension } from '../codec/extensions.ts';
 import { extensionCode } from '../codec/extensions.ts';
 import type {
   Certificate as CertificateMsg,
@@ -30,7 +30,6 @@ import type {
   NewSessionTicket,
   ServerHello,
 } from '../codec/handshake.ts';
-import { encodeHandshake } from '../codec/handshake.ts';
 import { CryptoError, type KeyPair } from '../crypto/provider.ts';
 import { parseCertificateDer, validateChain, type Certificate } from '../crypto/certificate.ts';
 import type { EndpointConfig, StoredTicket } from './config.ts';

@@ -472,7 +472,7 @@ export class TlsListener {
   constructor(
     config: EndpointConfig | ((socket: net.Socket) => EndpointConfig),
     onConnection: (t: TlsSocket) => void,
-    private readonly opts: TlsSocketOptions = {},
+    opts: TlsSocketOptions = {},
   ) {
     this.server = net.createServer((socket) => {
       let t: TlsSocket;
@@ -488,8 +488,10 @@ export class TlsListener {
     });
   }
 
-  /** Listen; resolves with the bound address, rejects (e.g. EADDRINUSE) with the listen error. */
-  /** Listen on host:port; port 0 picks a free port below 32768 (ports.ts), not one of the ephemeral range. */
+  /**
+   * Listen on host:port; resolves with the bound address, rejects (e.g. EADDRINUSE) with the listen error.
+   * Port 0 picks a free port below 32768 (ports.ts), not one of the ephemeral range.
+   */
   async listen(port: number, host = '127.0.0.1'): Promise<net.AddressInfo> {
     if (port === 0) {
       await listenOnLowPort(this.server, host);

@@ -14,7 +14,6 @@ import { schemesForKey } from '../crypto/keys.ts';
 import { TlsError, check } from './errors.ts';
 import type { Inbound } from './record-layer.ts';
 export { concatBytes, equalBytes } from '../codec/bytes.ts';
-import { equalBytes } from '../codec/bytes.ts';
 
 /** The negotiated TLS 1.3 suite: its parameters and a key schedule on its hash. */
 export class Tls13Suite {
