@@ -158,6 +158,23 @@ export abstract class Peer13 {
     }
   }
 
+  /** RFC 8446 7.1: the handshake secret and both handshake traffic secrets, over the transcript so far. */
+  protected deriveHandshakeSecrets(suite: Tls13Suite, earlySecret: Uint8Array, shared: Uint8Array | undefined): void {
+    this.handshakeSecret = suite.ks.handshakeSecret(earlySecret, shared);
+    const th = this.transcript.current();
+    this.clientHsSecret = suite.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
+    this.serverHsSecret = suite.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
+  }
+
+  /** RFC 8446 7.1: the master secret and both application traffic secrets, after the server Finished. */
+  protected deriveApplicationSecrets(): void {
+    if (!this.suite || !this.handshakeSecret) return;
+    this.masterSecret = this.suite.ks.masterSecret(this.handshakeSecret);
+    const th = this.transcript.current();
+    this.clientAppSecret = this.suite.ks.clientApplicationTrafficSecret0(this.masterSecret, th);
+    this.serverAppSecret = this.suite.ks.serverApplicationTrafficSecret0(this.masterSecret, th);
+  }
+
   protected setRead(secret: Uint8Array | undefined, epoch: string): void {
     if (!this.suite || !secret) return;
     try {
@@ -415,10 +432,7 @@ export class ClientPeer13 extends Peer13 {
         }
         const psk = pskSel !== undefined && this.offeredPsk ? this.offeredPsk.psk : undefined;
         const early = psk && this.earlySecret ? this.earlySecret : this.suite.ks.earlySecret(psk);
-        this.handshakeSecret = this.suite.ks.handshakeSecret(early, shared);
-        const th = this.transcript.current();
-        this.clientHsSecret = this.suite.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
-        this.serverHsSecret = this.suite.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
+        this.deriveHandshakeSecrets(this.suite, early, shared);
         this.setRead(this.serverHsSecret, 'handshake');
         if (this.writeEpoch !== 'early') this.setWrite(this.clientHsSecret, 'handshake');
         const sv = findExt(msg.extensions, 'supported_versions')?.selected_version;
@@ -447,13 +461,8 @@ export class ClientPeer13 extends Peer13 {
         const v = this.checkFinished(msg.verify_data, this.serverHsSecret, 'server');
         this.transcript.add(raw);
         this.serverFinished = true;
-        if (this.suite && this.handshakeSecret) {
-          this.masterSecret = this.suite.ks.masterSecret(this.handshakeSecret);
-          const th = this.transcript.current();
-          this.clientAppSecret = this.suite.ks.clientApplicationTrafficSecret0(this.masterSecret, th);
-          this.serverAppSecret = this.suite.ks.serverApplicationTrafficSecret0(this.masterSecret, th);
-          this.setRead(this.serverAppSecret, 'application');
-        }
+        this.deriveApplicationSecrets();
+        this.setRead(this.serverAppSecret, 'application');
         return v;
       }
       case 'new_session_ticket':
@@ -489,7 +498,6 @@ export class ServerPeer13 extends Peer13 {
   private hrrGroup: number | undefined;
   private serverFinishedSent = false;
   clientFinished = false;
-  private certRequested = false;
   private ticketIndex = 0;
 
   build(name: string): HandshakeMessage {
@@ -622,29 +630,17 @@ export class ServerPeer13 extends Peer13 {
             if (!(e instanceof CryptoError)) throw e;
           }
         }
-        const suite = this.suite;
-        if (!suite) return;
-        this.handshakeSecret = suite.ks.handshakeSecret(suite.ks.earlySecret(), shared);
-        const th = this.transcript.current();
-        this.clientHsSecret = suite.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
-        this.serverHsSecret = suite.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
+        if (!this.suite) return;
+        this.deriveHandshakeSecrets(this.suite, this.suite.ks.earlySecret(), shared);
         this.rl.flush();
         this.setWrite(this.serverHsSecret, 'handshake');
         this.setRead(this.clientHsSecret, 'handshake');
         return;
       }
-      case 'certificate_request':
-        this.certRequested = true;
-        return;
       case 'finished':
         if (this.serverFinishedSent || !this.suite || !this.handshakeSecret) return;
         this.serverFinishedSent = true;
-        this.masterSecret = this.suite.ks.masterSecret(this.handshakeSecret);
-        {
-          const th = this.transcript.current();
-          this.clientAppSecret = this.suite.ks.clientApplicationTrafficSecret0(this.masterSecret, th);
-          this.serverAppSecret = this.suite.ks.serverApplicationTrafficSecret0(this.masterSecret, th);
-        }
+        this.deriveApplicationSecrets();
         this.setWrite(this.serverAppSecret, 'application');
         return;
       case 'key_update':
@@ -694,7 +690,6 @@ export class ServerPeer13 extends Peer13 {
         this.transcript.add(raw);
         this.clientFinished = true;
         this.setRead(this.clientAppSecret, 'application');
-        void this.certRequested;
         return v;
       }
       case 'key_update':
