@@ -41,8 +41,7 @@ import {
   signedParams,
   unexpected12,
   type Host12,
-  type Machine12,
-} from './common12.ts';
+  type Machine12, acceptChangeCipherSpec } from './common12.ts';
 
 type State = 'wait_cert' | 'wait_ske' | 'wait_cr_shd' | 'wait_shd' | 'wait_nst' | 'wait_ccs' | 'wait_finished' | 'connected';
 
@@ -225,12 +224,9 @@ export class Client12 implements Machine12 {
   }
 
   onChangeCipherSpec(item: Extract<Inbound, { kind: 'change_cipher_spec' }>): void {
-    // RFC 5246 7.1: "The message consists of a single byte of value 1."
-    check(item.data.length === 1 && item.data[0] === 1, 'decode_error', 'RFC 5246 7.1', 'ChangeCipherSpec is not the single byte 1');
     // RFC 5246 7.1 / 7.4.9: ChangeCipherSpec comes only right before the server's Finished (after NewSessionTicket
     // when one was announced, RFC 5077 3.3); anywhere else it is an unexpected_message.
-    if (this.state !== 'wait_ccs') throw new TlsError('unexpected_message', 'RFC 5246 7.1', `ChangeCipherSpec received in TLS 1.2 state ${this.state}`);
-    this.host.rl.setReadProtection(this.readProt!);
+    acceptChangeCipherSpec(item, this.state, this.host.rl, this.readProt);
     this.state = 'wait_finished';
   }
 

@@ -16,7 +16,7 @@ import { deriveKeyMaterial, extendedMasterSecret, finishedVerifyData, masterSecr
 import { schemesForKey } from '../../crypto/keys.ts';
 import type { EndpointConfig, StoredSession12 } from '../config.ts';
 import type { EndpointEvent, HandshakeSummary } from '../endpoint.ts';
-import { TlsError } from '../errors.ts';
+import { TlsError, check } from '../errors.ts';
 import type { Inbound } from '../record-layer.ts';
 import type { RecordLayer } from '../record-layer.ts';
 import type { Transcript } from '../transcript.ts';
@@ -228,4 +228,14 @@ export const TLS12 = ProtocolVersion.TLS1_2;
 
 export function hex(b: Uint8Array): string {
   return Buffer.from(b).toString('hex');
+}
+
+/**
+ * RFC 5246 7.1: the peer's ChangeCipherSpec, "a single byte of value 1", accepted only where the state machine
+ * waits for it (`wait_ccs`); anywhere else it is an unexpected_message. It switches the read keys.
+ */
+export function acceptChangeCipherSpec(item: Extract<Inbound, { kind: 'change_cipher_spec' }>, state: string, rl: RecordLayer, readProt: RecordProtection | undefined): void {
+  check(item.data.length === 1 && item.data[0] === 1, 'decode_error', 'RFC 5246 7.1', 'ChangeCipherSpec is not the single byte 1');
+  if (state !== 'wait_ccs' || !readProt) throw new TlsError('unexpected_message', 'RFC 5246 7.1', `ChangeCipherSpec received in TLS 1.2 state ${state}`);
+  rl.setReadProtection(readProt);
 }

@@ -44,8 +44,7 @@ import {
   signedParams,
   unexpected12,
   type Host12,
-  type Machine12,
-} from './common12.ts';
+  type Machine12, acceptChangeCipherSpec } from './common12.ts';
 
 type State = 'start' | 'wait_client_cert' | 'wait_cke' | 'wait_cv' | 'wait_ccs' | 'wait_finished' | 'connected';
 
@@ -340,12 +339,9 @@ export class Server12 implements Machine12 {
   }
 
   onChangeCipherSpec(item: Extract<Inbound, { kind: 'change_cipher_spec' }>): void {
-    // RFC 5246 7.1: "The message consists of a single byte of value 1."
-    check(item.data.length === 1 && item.data[0] === 1, 'decode_error', 'RFC 5246 7.1', 'ChangeCipherSpec is not the single byte 1');
     // RFC 5246 7.1 / 7.4.8: the client's ChangeCipherSpec follows ClientKeyExchange (and CertificateVerify when
     // it sent a certificate); anywhere else it is an unexpected_message.
-    if (this.state !== 'wait_ccs') throw new TlsError('unexpected_message', 'RFC 5246 7.1', `ChangeCipherSpec received in TLS 1.2 state ${this.state}`);
-    this.host.rl.setReadProtection(this.readProt!);
+    acceptChangeCipherSpec(item, this.state, this.host.rl, this.readProt);
     this.state = 'wait_finished';
   }
 
