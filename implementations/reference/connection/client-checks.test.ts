@@ -8,16 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { AlertDescription, CipherSuite, ContentType, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme, type AlertName } from '../codec/enums.ts';
 import { encodeHandshake, type HandshakeMessage } from '../codec/handshake.ts';
 import type { Extension } from '../codec/extensions.ts';
-import { MemorySessionStore, type EndpointConfig } from './config.ts';
+import type { EndpointConfig } from './config.ts';
 import { TlsClient } from './client.ts';
 import { TlsServer } from './server.ts';
+import { alertBetweenFragments, exchange, expectRejectedParty, ticketStore, zeroLengthRecordFirst } from './checks-harness.ts';
 import {
-  OutputDecoder,
   ScriptedServer,
   clientConfig,
   concat,
-  drive,
-  errorOf,
   plainRecord,
   replaceExt,
   serverConfig,
@@ -42,39 +40,13 @@ function run(opts: { script?: (s: Script) => void; client?: Partial<EndpointConf
   const server = new ScriptedServer(serverConfig(opts.server));
   opts.script?.(server.script);
   const client = new TlsClient(clientConfig(opts.client));
-  const decoder = new OutputDecoder(client);
-  const clientSent: SentRecord[] = [];
-  client.start();
-  drive(client, server, {
-    tap: (from, bytes) => {
-      if (from === 'client') clientSent.push(...decoder.decode(bytes));
-      return bytes;
-    },
-  });
-  const clientEvents = client.takeEvents();
-  return { client, server, clientError: errorOf(clientEvents), serverError: errorOf(server.takeEvents()), clientEvents, clientSent };
+  const r = exchange(client, server, { watch: ['client'] });
+  return { client, server, clientError: r.client.error, serverError: r.server.error, clientEvents: r.client.events, clientSent: r.client.sent };
 }
 
 /** The client failed because of the server, with this alert and rule, and sent exactly that fatal alert last. */
 function expectRejected(o: Outcome, alert: AlertName, rule: string): void {
-  expect(o.clientError, 'client error').toMatchObject({ alert, rule, origin: 'peer' });
-  expect(o.client.state).toBe('failed');
-  expect(o.clientEvents.filter((e) => e.type === 'error')).toHaveLength(1);
-  const alerts = o.clientSent.filter((r) => r.type === ContentType.alert);
-  expect(alerts).toHaveLength(1);
-  expect([...alerts[0].content]).toEqual([2, AlertDescription[alert]]);
-  expect(o.clientSent.at(-1)).toBe(alerts[0]);
-}
-
-/** A store holding one ticket from a full handshake with a server of this configuration. */
-function ticketStore(server: Partial<EndpointConfig> = {}, client: Partial<EndpointConfig> = {}): MemorySessionStore {
-  const store = new MemorySessionStore();
-  const c = new TlsClient(clientConfig({ sessionStore: store, ...client }));
-  const s = new TlsServer(serverConfig(server));
-  c.start();
-  drive(c, s);
-  expect(c.state).toBe('connected');
-  return store;
+  expectRejectedParty({ ep: o.client, events: o.clientEvents, error: o.clientError, sent: o.clientSent }, alert, rule, { label: 'client error', fatalOnly: false });
 }
 
 const X25519 = NamedGroup.x25519;
@@ -445,27 +417,12 @@ describe('reference client: records (RFC 8446 5)', () => {
   });
 
   it('a fragmented handshake message interleaved with an alert: unexpected_message', () => {
-    const o = run({
-      script: (s) =>
-        s.on('server_hello', (m, ctl) => {
-          const bytes = encodeHandshake(m);
-          ctl.transcript(bytes);
-          ctl.record(ContentType.handshake, bytes.subarray(0, 10));
-          ctl.record(ContentType.alert, Uint8Array.of(1, AlertDescription.user_canceled));
-          ctl.record(ContentType.handshake, bytes.subarray(10));
-        }),
-    });
+    const o = run({ script: (s) => s.on('server_hello', alertBetweenFragments(10)) });
     expectRejected(o, 'unexpected_message', 'RFC 8446 5.1');
   });
 
   it('a zero-length handshake record: unexpected_message', () => {
-    const o = run({
-      script: (s) =>
-        s.on('server_hello', (m, ctl) => {
-          ctl.raw(plainRecord(ContentType.handshake, new Uint8Array(0)));
-          ctl.send(m);
-        }),
-    });
+    const o = run({ script: (s) => s.on('server_hello', zeroLengthRecordFirst) });
     expectRejected(o, 'unexpected_message', 'RFC 8446 5.1');
   });
 

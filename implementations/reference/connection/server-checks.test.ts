@@ -9,15 +9,15 @@ import { AlertDescription, CipherSuite, ContentType, NamedGroup, ProtocolVersion
 import { encodeHandshake, type HandshakeMessage } from '../codec/handshake.ts';
 import type { Extension, KeyShareEntry } from '../codec/extensions.ts';
 import { nobleProvider } from '../crypto/noble/index.ts';
-import { MemorySessionStore, type EndpointConfig } from './config.ts';
+import type { EndpointConfig } from './config.ts';
 import { TlsClient } from './client.ts';
 import { TlsServer } from './server.ts';
+import { alertBetweenFragments, exchange, expectRejectedParty, ticketStore, zeroLengthRecordFirst } from './checks-harness.ts';
 import {
   OutputDecoder,
   ScriptedClient,
   clientConfig,
   concat,
-  drive,
   errorOf,
   plainRecord,
   replaceExt,
@@ -43,41 +43,15 @@ interface Outcome {
 
 function run(opts: { script?: (s: Script) => void; client?: Partial<EndpointConfig>; server?: Partial<EndpointConfig> } = {}): Outcome {
   const server = new TlsServer(serverConfig(opts.server));
-  const decoder = new OutputDecoder(server);
   const client = new ScriptedClient(clientConfig(opts.client));
   opts.script?.(client.script);
-  const serverSent: SentRecord[] = [];
-  client.start();
-  drive(client, server, {
-    tap: (from, bytes) => {
-      if (from === 'server') serverSent.push(...decoder.decode(bytes));
-      return bytes;
-    },
-  });
-  const serverEvents = server.takeEvents();
-  return { client, server, serverError: errorOf(serverEvents), clientError: errorOf(client.takeEvents()), serverEvents, serverSent, decoder };
+  const r = exchange(client, server, { watch: ['server'] });
+  return { client, server, serverError: r.server.error, clientError: r.client.error, serverEvents: r.server.events, serverSent: r.server.sent, decoder: r.server.decoder! };
 }
 
 /** The server failed because of the client, with this alert and rule, and sent exactly that fatal alert last. */
 function expectRejected(o: Outcome, alert: AlertName, rule: string): void {
-  expect(o.serverError, 'server error').toMatchObject({ alert, rule, origin: 'peer' });
-  expect(o.server.state).toBe('failed');
-  expect(o.serverEvents.filter((e) => e.type === 'error')).toHaveLength(1);
-  const alerts = o.serverSent.filter((r) => r.type === ContentType.alert);
-  expect(alerts).toHaveLength(1);
-  expect([...alerts[0].content]).toEqual([2, AlertDescription[alert]]);
-  expect(o.serverSent.at(-1)).toBe(alerts[0]);
-}
-
-/** A store holding one ticket from a full handshake with a server of the default test configuration. */
-function ticketStore(server: Partial<EndpointConfig> = {}): MemorySessionStore {
-  const store = new MemorySessionStore();
-  const c = new TlsClient(clientConfig({ sessionStore: store }));
-  const s = new TlsServer(serverConfig(server));
-  c.start();
-  drive(c, s);
-  expect(c.state).toBe('connected');
-  return store;
+  expectRejectedParty({ ep: o.server, events: o.serverEvents, error: o.serverError, sent: o.serverSent }, alert, rule, { label: 'server error', fatalOnly: false });
 }
 
 const X25519 = NamedGroup.x25519;
@@ -366,27 +340,12 @@ describe('reference server: records (RFC 8446 5)', () => {
   });
 
   it('a zero-length handshake record: unexpected_message', () => {
-    const o = run({
-      script: (s) =>
-        s.on('client_hello', (m, ctl) => {
-          ctl.raw(plainRecord(ContentType.handshake, new Uint8Array(0)));
-          ctl.send(m);
-        }),
-    });
+    const o = run({ script: (s) => s.on('client_hello', zeroLengthRecordFirst) });
     expectRejected(o, 'unexpected_message', 'RFC 8446 5.1');
   });
 
   it('a ClientHello fragment interleaved with an alert: unexpected_message', () => {
-    const o = run({
-      script: (s) =>
-        s.on('client_hello', (m, ctl) => {
-          const bytes = encodeHandshake(m);
-          ctl.transcript(bytes);
-          ctl.record(ContentType.handshake, bytes.subarray(0, 50));
-          ctl.record(ContentType.alert, Uint8Array.of(1, AlertDescription.user_canceled));
-          ctl.record(ContentType.handshake, bytes.subarray(50));
-        }),
-    });
+    const o = run({ script: (s) => s.on('client_hello', alertBetweenFragments(50)) });
     expectRejected(o, 'unexpected_message', 'RFC 8446 5.1');
   });
 

@@ -5,6 +5,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import * as tls from 'node:tls';
 import { CipherSuite, NamedGroup } from '../../codec/enums.ts';
 import { makeConfig, type EndpointConfig } from '../config.ts';
 import { TEST_PKI } from '../testing.ts';
@@ -225,5 +226,31 @@ export function runProgram(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+  });
+}
+
+// ---- node:tls clients ------------------------------------------------------------------------------------
+
+/** A node:tls client connected to the reference server on `port` (trusting the test CA), once its handshake is done. */
+export function connectNode(port: number, opts: tls.ConnectionOptions): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: read(PEM.ca), ...opts }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** The text a node:tls socket receives, once `predicate` holds for all of it. */
+export function nodeRead(s: tls.TLSSocket, predicate: (all: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let all = '';
+    const on = (d: Buffer) => {
+      all += d.toString();
+      if (predicate(all)) {
+        s.off('data', on);
+        resolve(all);
+      }
+    };
+    s.on('data', on);
+    s.once('error', reject);
   });
 }

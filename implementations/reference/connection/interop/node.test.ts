@@ -12,7 +12,7 @@ import { NamedGroup, SignatureScheme } from '../../codec/enums.ts';
 import { MemorySessionStore } from '../config.ts';
 import { TEST_PKI } from '../testing.ts';
 import { connectTls, type TlsListener, type TlsSocket } from '../tcp.ts';
-import { GROUPS, PEM, SUITES, connFor, groupCode, read, refClientConfig, refServer, suiteCode } from './helpers.ts';
+import { GROUPS, PEM, SUITES, connFor, connectNode, groupCode, nodeRead, read, refClientConfig, refServer, suiteCode } from './helpers.ts';
 
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const NODE_GROUPS = GROUPS.map(([, o]) => o).join(':');
@@ -181,26 +181,7 @@ describe('interop: node:tls client -> reference server', () => {
   });
   afterAll(() => listener.close());
 
-  function nodeConnect(port: number, opts: tls.ConnectionOptions): Promise<tls.TLSSocket> {
-    return new Promise((resolve, reject) => {
-      const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: read(PEM.ca), minVersion: 'TLSv1.3', ...opts }, () => resolve(s));
-      s.once('error', reject);
-    });
-  }
-  function nodeRead(s: tls.TLSSocket, predicate: (all: string) => boolean): Promise<string> {
-    return new Promise((resolve, reject) => {
-      let all = '';
-      const on = (d: Buffer) => {
-        all += d.toString();
-        if (predicate(all)) {
-          s.off('data', on);
-          resolve(all);
-        }
-      };
-      s.on('data', on);
-      s.once('error', reject);
-    });
-  }
+  const nodeConnect = (port: number, opts: tls.ConnectionOptions) => connectNode(port, { minVersion: 'TLSv1.3', ...opts });
   function nodeClose(s: tls.TLSSocket): Promise<void> {
     return new Promise((r) => {
       if (s.closed) return r();

@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { CipherSuite, SignatureScheme } from '../../codec/enums.ts';
 import { DUAL_CIPHER_SUITES, MemorySessionStore, TLS12_CIPHER_SUITES } from '../config.ts';
 import { connectTls, type TlsListener, type TlsSocket } from '../tcp.ts';
-import { PEM, TLS12_OPENSSL_CIPHERS, TLS12_SUITES, connFor, isCbc, nodeMissingSuites, read, refClientConfig, refServer } from './helpers.ts';
+import { PEM, TLS12_OPENSSL_CIPHERS, TLS12_SUITES, connFor, connectNode, isCbc, nodeMissingSuites, nodeRead, read, refClientConfig, refServer } from './helpers.ts';
 
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const missing = nodeMissingSuites(tls.getCiphers());
@@ -192,26 +192,7 @@ describe('TLS 1.2 interop: node:tls client (TLSv1.2 only) -> reference server', 
   });
   afterAll(() => listener?.close());
 
-  function nodeConnect(port: number, opts: tls.ConnectionOptions): Promise<tls.TLSSocket> {
-    return new Promise((resolve, reject) => {
-      const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: read(PEM.ca), minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ...opts }, () => resolve(s));
-      s.once('error', reject);
-    });
-  }
-  function nodeRead(s: tls.TLSSocket, predicate: (all: string) => boolean): Promise<string> {
-    return new Promise((resolve, reject) => {
-      let all = '';
-      const on = (d: Buffer) => {
-        all += d.toString();
-        if (predicate(all)) {
-          s.off('data', on);
-          resolve(all);
-        }
-      };
-      s.on('data', on);
-      s.once('error', reject);
-    });
-  }
+  const nodeConnect = (port: number, opts: tls.ConnectionOptions) => connectNode(port, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ...opts });
   /** ping -> echo, then GET -> the page and the server's close_notify; returns the page. */
   async function pingAndGet(s: tls.TLSSocket): Promise<string> {
     const echo = nodeRead(s, (x) => x === 'ping');

@@ -24,10 +24,10 @@ import type { RecordProtection } from '../../crypto/record-protection.ts';
 import { nobleProvider } from '../../crypto/noble/index.ts';
 import { FFDHE_GROUPS } from '../../crypto/ffdhe.ts';
 import { DUAL_CIPHER_SUITES, MemorySessionCache12, MemorySessionStore, TLS12_CIPHER_SUITES, type EndpointConfig } from '../config.ts';
-import type { Endpoint, EndpointEvent } from '../endpoint.ts';
-import type { TlsError } from '../errors.ts';
-import { OutputDecoder, ScriptedClient, ScriptedServer, clientConfig, concat, drive, errorOf, plainRecord, replaceExt, serverConfig, withoutExt, type Script, type SentRecord } from '../peers.ts';
+import type { Endpoint } from '../endpoint.ts';
+import { ScriptedClient, ScriptedServer, clientConfig, concat, drive, plainRecord, replaceExt, serverConfig, withoutExt, type Script } from '../peers.ts';
 import { TEST_PKI } from '../testing.ts';
+import { exchange, expectRejectedParty, type Party } from '../checks-harness.ts';
 import { bigintToBytes, ecdheParams, signedParams } from './common12.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -39,14 +39,6 @@ const DHE_GCM = S.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256;
 const CLIENT_CERT = TEST_PKI.client();
 
 // ---- running a scripted conversation ---------------------------------------------------------------------
-
-interface Party<E extends Endpoint> {
-  ep: E;
-  events: EndpointEvent[];
-  error: TlsError | undefined;
-  /** Every record this endpoint sent, decoded (through its own protection). */
-  sent: SentRecord[];
-}
 
 interface Outcome {
   client: Party<ScriptedClient>;
@@ -70,35 +62,13 @@ function run(o: RunOptions = {}): Outcome {
   const server = new ScriptedServer(serverConfig({ cipherSuites: DUAL_CIPHER_SUITES, ...o.server }));
   o.clientScript?.(client.script);
   o.serverScript?.(server.script);
-  const dc = new OutputDecoder(client);
-  const ds = new OutputDecoder(server);
-  const sent = { client: [] as SentRecord[], server: [] as SentRecord[] };
-  const tap = (from: 'client' | 'server', bytes: Uint8Array) => {
-    sent[from].push(...(from === 'client' ? dc : ds).decode(bytes));
-    return o.tap ? o.tap(from, bytes) : bytes;
-  };
-  client.start();
-  drive(client, server, { tap });
-  if (o.then) {
-    o.then(client, server);
-    drive(client, server, { tap });
-  }
-  const party = <E extends Endpoint>(ep: E, s: SentRecord[]): Party<E> => {
-    const events = ep.takeEvents();
-    return { ep, events, error: errorOf(events), sent: s };
-  };
-  return { client: party(client, sent.client), server: party(server, sent.server) };
+  const then = o.then;
+  return exchange(client, server, { watch: ['client', 'server'], tap: o.tap, then: then && (() => then(client, server)) });
 }
 
 /** The endpoint failed because of its peer, with this alert and rule, and sent exactly that fatal alert last. */
 function expectRejected(p: Party<Endpoint>, alert: AlertName, rule: string): void {
-  expect(p.error, 'error').toMatchObject({ alert, rule, origin: 'peer' });
-  expect(p.ep.state).toBe('failed');
-  expect(p.events.filter((e) => e.type === 'error')).toHaveLength(1);
-  const fatal = p.sent.filter((r) => r.type === ContentType.alert && r.content[0] === 2);
-  expect(fatal).toHaveLength(1);
-  expect([...fatal[0].content]).toEqual([2, AlertDescription[alert]]);
-  expect(p.sent.at(-1)).toBe(fatal[0]);
+  expectRejectedParty(p, alert, rule, { label: 'error', fatalOnly: true });
 }
 
 /** Both ends connected, no error on either side. */
