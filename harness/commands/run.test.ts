@@ -55,6 +55,29 @@ describe('tls-harness run', () => {
     }
   });
 
+  it('a field that does not exist in a set is a usage error with file:line:col, before anything runs', () => {
+    const out = mkdtempSync(join(tmpdir(), 'th-run-'));
+    writeFileSync(
+      join(out, 't.yaml'),
+      `id: typo-field
+title: A typo in a set path
+rfc: { doc: 8446, section: "4.1.2", quote: "q" }
+target: server
+versions: [tls13]
+steps:
+  - send: ClientHello
+    set: { cipher_suitez: [TLS_AES_128_GCM_SHA256] }
+  - expect: ServerHello
+`,
+    );
+    for (const cmd of [['run', '--scenarios', out, '--report-dir', out], ['validate', out]]) {
+      const r = cli(cmd);
+      expect(r.code).toBe(2);
+      const text = r.stdout + r.stderr;
+      expect(text).toMatch(/t\.yaml:7:5: send ClientHello: set 'cipher_suitez': no field 'cipher_suitez' \(did you mean 'cipher_suites'\?\)/);
+    }
+  });
+
   it('a regression against --baseline fails the run', () => {
     const out = mkdtempSync(join(tmpdir(), 'th-run-'));
     const dir = join(out, 'sc');

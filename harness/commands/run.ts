@@ -9,7 +9,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '../cli.ts';
 import { ExitCode, UsageError } from '../errors.ts';
-import { expandAll, loadScenariosOrThrow, formatDiagnostic } from '../scenario/loader.ts';
+import { ScenarioError, expandAll, loadScenariosOrThrow, formatDiagnostic } from '../scenario/loader.ts';
+import { checkFieldPaths } from '../engine/check-fields.ts';
 import { filterCases } from './list.ts';
 import { resolveTarget } from '../targets/config.ts';
 import { runAll, isUnexpected, summarize } from '../engine/run-all.ts';
@@ -126,6 +127,9 @@ export const runCommand: Command = {
     for (const d of loaded.diagnostics) process.stderr.write(`tls-harness: ${formatDiagnostic(d)}\n`);
     const cases = shardCases(filterCases(expandAll(loaded.scenarios), (values.tag as string[] | undefined) ?? [], grep), shard);
     if (cases.length === 0) throw new UsageError('no case matches the given scenarios, tags and --grep');
+    // A field that does not exist in a `set` is a user mistake: one line and exit 2, before anything runs.
+    const bad = checkFieldPaths(cases);
+    if (bad.length > 0) throw new ScenarioError(bad);
 
     const target = resolveTarget((values.target as string | undefined) ?? 'reference');
     const log = createRunLogger(reportDir, (values['log-level'] as string | undefined) ?? 'info', { runId, target: target.name });

@@ -8,6 +8,7 @@ import { relative } from 'node:path';
 import type { Command } from '../cli.ts';
 import { ExitCode } from '../errors.ts';
 import { expandAll, formatDiagnostic, hasErrors, loadScenarios, type LoadResult } from '../scenario/loader.ts';
+import { checkFieldPaths } from '../engine/check-fields.ts';
 
 /** The repository's scenarios/ directory, as a path relative to the working directory when possible. */
 export function defaultScenarioDir(): string {
@@ -38,6 +39,8 @@ export const validateCommand: Command = {
   allowPositionals: true,
   async run(values, positionals) {
     const r = loadScenarios(positionals.length > 0 ? positionals : [defaultScenarioDir()]);
+    // Field paths in `set` are checked against the messages the engine builds.
+    if (!hasErrors(r.diagnostics)) r.diagnostics.push(...checkFieldPaths(expandAll(r.scenarios)));
     for (const d of r.diagnostics) process.stdout.write(formatDiagnostic(d) + '\n');
     process.stdout.write(summaryLine(r) + '\n');
     const fail = hasErrors(r.diagnostics) || (values.strict === true && r.diagnostics.length > 0);

@@ -1,0 +1,45 @@
+/**
+ * A static check of the field paths in `set`: each send step's message is built once, the way the engine
+ * builds it for a case, and the paths are applied to it. A path naming a field the message does not have
+ * (a typo) is a user mistake reported before anything runs, with the step's file:line:col and the closest
+ * field name; paths into extensions or list items that only the live handshake state decides are left to
+ * the run.
+ */
+import type { Diagnostic } from '../scenario/loader.ts';
+import type { ScenarioCase } from '../scenario/model.ts';
+import { ScenarioRuntimeError, applySet } from './fields.ts';
+import { ClientPeer13, ServerPeer13 } from './peer13.ts';
+import { peerConfig } from './run-case.ts';
+
+export function checkFieldPaths(cases: readonly ScenarioCase[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  for (const c of cases) {
+    const role = c.scenario.target === 'server' ? 'client' : 'server';
+    let build: ((name: string) => object) | undefined;
+    for (const step of c.steps) {
+      if (step.kind !== 'send' || Object.keys(step.set).length === 0) continue;
+      const key = `${step.loc.file}:${step.loc.line}:${step.loc.col}`;
+      if (seen.has(key)) continue;
+      try {
+        build ??= dryBuilder(c, role);
+        applySet(build(step.message), step.set);
+      } catch (e) {
+        if (!(e instanceof ScenarioRuntimeError)) continue;
+        // Only names that do not exist are certain mistakes; the rest depends on the live state.
+        if (!/: no field '/.test(e.message)) continue;
+        seen.add(key);
+        out.push({ ...step.loc, message: `send ${step.message}: set ${e.message}`, severity: 'error' });
+      }
+    }
+  }
+  return out;
+}
+
+function dryBuilder(c: ScenarioCase, role: 'client' | 'server'): (name: string) => object {
+  const client = new ClientPeer13(peerConfig(role === 'client' ? c.config : {}, 'client'));
+  if (role === 'client') return (name) => client.build(name);
+  const server = new ServerPeer13(peerConfig(c.config, 'server'));
+  server.clientHello = client.build('ClientHello') as ServerPeer13['clientHello'];
+  return (name) => server.build(name);
+}
