@@ -68,12 +68,12 @@ function extensionName(e: { type: string; extension_type?: number }): string {
 }
 
 /** Resolve all but the last segment; returns the container and the last key/index. */
-function walk(root: unknown, path: string, create: boolean): { parent: Record<string, unknown> | unknown[]; last: Segment; field: string } {
+function walk(root: unknown, path: string): { parent: Record<string, unknown> | unknown[]; last: Segment; field: string } {
   const segs = parsePath(path);
   let cur: unknown = root;
   let field = '';
   for (let i = 0; i < segs.length - 1; i++) {
-    cur = step(cur, segs[i], segs, i, path, create);
+    cur = step(cur, segs[i], segs, i, path);
     if ('key' in segs[i]) field = (segs[i] as { key: string }).key;
   }
   const last = segs[segs.length - 1];
@@ -81,7 +81,7 @@ function walk(root: unknown, path: string, create: boolean): { parent: Record<st
   return { parent: cur as Record<string, unknown>, last, field: 'key' in last ? last.key : field };
 }
 
-function step(cur: unknown, seg: Segment, segs: Segment[], i: number, path: string, _create: boolean): unknown {
+function step(cur: unknown, seg: Segment, segs: Segment[], i: number, path: string): unknown {
   if (cur === null || typeof cur !== 'object') throw new ScenarioRuntimeError(`'${path}': nothing at segment ${i + 1}`);
   if ('index' in seg) {
     if (!Array.isArray(cur) || seg.index >= cur.length) throw new ScenarioRuntimeError(`'${path}': index [${seg.index}] out of range`);
@@ -104,7 +104,7 @@ function step(cur: unknown, seg: Segment, segs: Segment[], i: number, path: stri
 /** The value at a path, or undefined when the path does not exist in this message. */
 export function getField(root: unknown, path: string): unknown {
   try {
-    const { parent, last } = walk(root, path, false);
+    const { parent, last } = walk(root, path);
     if ('index' in last) return Array.isArray(parent) ? parent[last.index] : undefined;
     if (Array.isArray(parent) && parent.length > 0 && typeof parent[0] === 'object' && parent[0] !== null && 'type' in (parent[0] as object)) {
       return (parent as { type: string }[]).find((x) => extensionName(x) === last.key);
@@ -187,7 +187,7 @@ export function toBytes(value: FieldValue, path: string): Uint8Array {
 /** Apply `set` overrides to a message object (in place). */
 export function applySet(msg: object, set: Record<string, FieldValue>): void {
   for (const [path, value] of Object.entries(set)) {
-    const { parent, last, field } = walk(msg, path, false);
+    const { parent, last, field } = walk(msg, path);
     if ('index' in last) {
       if (!Array.isArray(parent) || last.index > parent.length) throw new ScenarioRuntimeError(`'${path}': index out of range`);
       parent[last.index] = convertValue(value, parent[last.index] ?? parent[0], field, path);
