@@ -5,7 +5,13 @@
 
 export const TOP_KEYS = ['id', 'title', 'rfc', 'target', 'versions', 'tags', 'requires', 'matrix', 'config', 'timeout', 'steps'] as const;
 export const REQUIRED_TOP_KEYS = ['id', 'title', 'rfc', 'target', 'versions', 'steps'] as const;
-export const RFC_KEYS = ['doc', 'section', 'quote'] as const;
+export const RFC_KEYS = ['doc', 'section', 'quote', 'level', 'sentences'] as const;
+/** The rfc keys every scenario must have (level and sentences: see REQUIRED_RFC_KEYS_STRICT). */
+export const REQUIRED_RFC_KEYS = ['doc', 'section', 'quote'] as const;
+/** Requirement levels (RFC 2119): MUST/MUST NOT/SHALL/SHALL NOT/REQUIRED = must; SHOULD/RECOMMENDED = should; MAY/OPTIONAL = may. */
+export const LEVELS = ['must', 'should', 'may'] as const;
+/** A normative sentence id of the RFC index (rfc/): rfc<doc>-<section>-<n>, e.g. rfc8446-4.1.2-3. */
+export const SENTENCE_ID = /^rfc[0-9]+-[A-Za-z0-9.]+-[0-9]+$/;
 export const REQUIRES_KEYS = ['versions', 'cipher_suites', 'groups', 'signature_schemes', 'features'] as const;
 export const CONFIG_KEYS = [
   'cipher_suites',

@@ -45,6 +45,9 @@ import {
   REQUIRED_TOP_KEYS,
   REQUIRES_KEYS,
   RFC_KEYS,
+  REQUIRED_RFC_KEYS,
+  LEVELS,
+  SENTENCE_ID,
   ROLES,
   STEP_KINDS,
   STEP_MODIFIERS,
@@ -711,7 +714,7 @@ class DocReader {
     const es = this.entries(n, 'rfc');
     if (!es) return undefined;
     this.checkKeys(es, RFC_KEYS, 'rfc key');
-    this.require(es, RFC_KEYS, n, 'rfc');
+    this.require(es, REQUIRED_RFC_KEYS, n, 'rfc');
     const doc = es.has('doc') ? this.int(es.get('doc')!.value, 'rfc doc (the RFC number)', 1) : undefined;
     let section: string | undefined;
     const sn = this.resolve(es.get('section')?.value);
@@ -725,8 +728,24 @@ class DocReader {
       quote = this.str(qn, 'rfc quote', false);
       if (quote !== undefined && quote.trim() === '') this.warn(qn, 'empty RFC quote: quote the requirement the scenario tests');
     }
+    const level = es.has('level') ? this.oneOf(es.get('level')!.value, 'rfc level', LEVELS) : undefined;
+    let sentences: string[] | undefined;
+    if (es.has('sentences')) {
+      const sn2 = es.get('sentences')!.value;
+      sentences = this.strList(sn2, 'rfc sentences');
+      const items = this.seq(sn2, 'rfc sentences') ?? [];
+      if (sentences && sentences.length === 0) this.error(sn2, 'rfc sentences must list at least one sentence id (tls-harness coverage --list shows them)');
+      sentences?.forEach((id, i) => {
+        if (!SENTENCE_ID.test(id)) this.error(items[i] ?? sn2, `rfc sentences: '${id}' is not a sentence id (rfc<doc>-<section>-<n>, e.g. rfc8446-4.1.2-3)`);
+      });
+    }
     if (doc === undefined || section === undefined || quote === undefined) return undefined;
-    return { doc, section, quote };
+    if (es.has('level') && level === undefined) return undefined;
+    if (es.has('sentences') && sentences === undefined) return undefined;
+    const out: Scenario['rfc'] = { doc, section, quote };
+    if (level) out.level = level;
+    if (sentences) out.sentences = sentences;
+    return out;
   }
 
   versions(n: N, what: string, nonEmpty: boolean): VersionName[] | undefined {

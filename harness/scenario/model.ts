@@ -23,7 +23,16 @@ export interface RfcReference {
   section: string;
   /** The quoted requirement. */
   quote: string;
+  /**
+   * The requirement level of the rule (RFC 2119 keyword of the quote): a `must` deviation is a failure, a
+   * `should` or `may` deviation an advisory. Default (until every scenario states it): must.
+   */
+  level?: RequirementLevel;
+  /** Ids of the normative sentences this scenario checks, from the RFC index (rfc/), e.g. rfc8446-4.1.2-3. */
+  sentences?: string[];
 }
+
+export type RequirementLevel = 'must' | 'should' | 'may';
 
 /**
  * Handshake message names as the RFCs name their structs: ClientHello, ServerHello, HelloRetryRequest,
