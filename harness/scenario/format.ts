@@ -3,7 +3,7 @@
  * them, and the JSON Schema (schema.ts -> scenario.schema.json) is built from them (a test checks both).
  */
 
-export const TOP_KEYS = ['id', 'title', 'rfc', 'target', 'versions', 'tags', 'requires', 'matrix', 'config', 'timeout', 'steps'] as const;
+export const TOP_KEYS = ['id', 'title', 'rfc', 'target', 'versions', 'tags', 'requires', 'matrix', 'config', 'control', 'timeout', 'steps'] as const;
 export const REQUIRED_TOP_KEYS = ['id', 'title', 'rfc', 'target', 'versions', 'steps'] as const;
 export const RFC_KEYS = ['doc', 'section', 'quote', 'level', 'sentences'] as const;
 /** The rfc keys every scenario must have (level and sentences: see REQUIRED_RFC_KEYS_STRICT). */
@@ -26,6 +26,8 @@ export const CONFIG_KEYS = [
   'hello_retry',
   'early_data',
 ] as const;
+/** Keys of the mapping form of `control:` (the other forms: `control: false`, `control: true`). */
+export const CONTROL_KEYS = ['config'] as const;
 export const ROLES = ['server', 'client'] as const;
 export const VERSIONS = ['tls13', 'tls12'] as const;
 export const CERTIFICATES = ['rsa', 'p256', 'p384', 'ed25519', 'client'] as const;

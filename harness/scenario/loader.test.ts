@@ -88,7 +88,7 @@ describe('every form the loader accepts', () => {
     expect(s.requires.groups).toEqual(['x25519', 'secp256r1']);
     expect(s.config.groups).toEqual(['${group}', 'x25519']);
     expect(s.loc).toEqual({ file: everyForm, line: 3, col: 1 });
-    expect(s.steps[0].loc).toEqual({ file: everyForm, line: 27, col: 5 });
+    expect(s.steps[0].loc).toEqual({ file: everyForm, line: 29, col: 5 });
   });
 
   it('every mutate op', () => {
@@ -167,6 +167,10 @@ describe('every form the loader accepts', () => {
         kind: 'messages',
         messages: [m(['ServerHello']), m(['EncryptedExtensions'], { where: { 'extensions.server_name': 'present', 'extensions.early_data': 'absent' } })],
       },
+      {
+        kind: 'messages',
+        messages: [m(['ServerHello'], { where: { cipher_suite: '${negotiated.cipher_suite}', 'extensions.key_share.server_share.group': '${client_hello.key_share[0].group}' } })],
+      },
       { kind: 'messages', messages: [m(['CertificateRequest', 'Certificate'])] },
       { kind: 'messages', messages: [m(['HelloRetryRequest', 'ServerHello'], { optional: true })] },
       { kind: 'messages', messages: [m(['NewSessionTicket'], { optional: true, repeat: true })] },
@@ -216,6 +220,20 @@ describe('matrix expansion and substitution', () => {
     expect(c.requires.cipher_suites).toEqual(['TLS_AES_256_GCM_SHA384']);
     // the scenario itself keeps its templates
     expect(s.config.key_share_groups).toEqual(['${group}']);
+  });
+
+  it('control: its config is substituted per case; live-state references survive expansion', () => {
+    const c = cases[3];
+    expect(s.control).toEqual({ config: { cipher_suites: ['${suite}'], groups: ['${group}'] } });
+    expect(c.control).toEqual({ config: { cipher_suites: ['TLS_AES_256_GCM_SHA384'], groups: ['secp256r1'] } });
+    const e = c.steps.find((x) => x.kind === 'expect' && x.expect.kind === 'messages' && x.expect.messages[0].where.cipher_suite !== undefined);
+    expect(e).toMatchObject({ expect: { messages: [{ where: { cipher_suite: '${negotiated.cipher_suite}', 'extensions.key_share.server_share.group': '${client_hello.key_share[0].group}' } }] } });
+    const off = only('control: false\nsteps: [close_notify]\n');
+    expect(off.control).toBe(false);
+    expect(expandCases(off)[0].control).toBe(false);
+    const on = only('control: true\nsteps: [close_notify]\n');
+    expect(on.control).toBeUndefined();
+    expect('control' in expandCases(on)[0]).toBe(false);
   });
 
   it('without a matrix: one case named by the id', () => {

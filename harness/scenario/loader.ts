@@ -12,6 +12,7 @@ import { join, relative } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node as YNode } from 'yaml';
 import type {
+  ControlSpec,
   Expectation,
   FieldValue,
   MessageExpectation,
@@ -31,6 +32,7 @@ import {
   BARE_STEPS,
   CERTIFICATES,
   CONFIG_KEYS,
+  CONTROL_KEYS,
   EXPECT_ITEM_KEYS,
   EXPECT_KEYS,
   EXPECT_KINDS,
@@ -58,6 +60,7 @@ import {
   type StepKey,
 } from './format.ts';
 import { NAMES, checkMessage, checkName, codeFor, nameFor, type NameKind } from './names.ts';
+import { LIVE_ROOTS, checkLiveRef, isLiveRef } from './live.ts';
 import { clip, closest, hasUnterminatedRef, hexToBytes, hint, parseHex, substitute, templateRefs, wholeRef } from './text.ts';
 
 export interface Diagnostic {
@@ -444,10 +447,22 @@ class DocReader {
    * Check the `${param}` references of a string in a templated field: each must be a matrix key. Returns
    * the names referenced, or undefined if any is undefined.
    */
-  refs(n: N, s: string): string[] | undefined {
+  refs(n: N, s: string, live = false): string[] | undefined {
     if (hasUnterminatedRef(s)) return this.error(n, `unterminated '\${' in '${clip(s)}' (write '$\${' for a literal '\${')`);
-    const names = templateRefs(s);
+    const all = templateRefs(s);
+    // `${root.path}` is a live-state reference, resolved when the step runs (harness/scenario/live.ts).
+    const names = all.filter((x) => !isLiveRef(x));
     let ok = true;
+    for (const name of all.filter(isLiveRef)) {
+      const m = live
+        ? checkLiveRef(name)
+        : `'\${${name}}' is a live-state reference (resolved when the step runs): only set and where values and insert_extension values may use one`;
+      if (m) {
+        ok = false;
+        this.error(n, m);
+      }
+    }
+    if (!ok) return undefined;
     for (const name of names) {
       if (this.matrix.has(name)) {
         this.used.add(name);
@@ -456,7 +471,8 @@ class DocReader {
       ok = false;
       const keys = [...this.matrix.keys()];
       const where = keys.length === 0 ? 'this scenario has no matrix' : `matrix keys: ${keys.join(', ')}`;
-      this.error(n, `undefined parameter '\${${name}}' (${where})${hint(name, keys)}`);
+      const liveHint = LIVE_ROOTS.includes(name) ? `; a live-state reference names a field: \${${name}.${name === 'negotiated' ? 'group' : 'cipher_suite'}}` : hint(name, keys);
+      this.error(n, `undefined parameter '\${${name}}' (${where})${liveHint}`);
     }
     return ok ? names : undefined;
   }
@@ -602,7 +618,7 @@ class DocReader {
       const v = n.value;
       if (v === null || v === undefined) return null;
       if (typeof v === 'string') {
-        if (!this.refs(n, v)) return undefined;
+        if (!this.refs(n, v, true)) return undefined;
         if (/^0x/i.test(v) && templateRefs(v).length === 0) {
           const h = parseHex(v);
           if ('error' in h) return this.error(n, h.error);
@@ -680,6 +696,7 @@ class DocReader {
     const matrix = es.has('matrix') ? this.parseMatrix(get('matrix')) : {};
     const requires = es.has('requires') ? this.requires(get('requires')) : {};
     const config = es.has('config') ? this.config(get('config')) : {};
+    const control = es.has('control') ? this.control(get('control')) : { spec: undefined };
     const steps = es.has('steps') ? this.steps(get('steps')) : undefined;
 
     if (matrix) {
@@ -699,6 +716,7 @@ class DocReader {
       matrix === undefined ||
       requires === undefined ||
       config === undefined ||
+      control === undefined ||
       steps === undefined ||
       (es.has('timeout') && timeout === undefined)
     ) {
@@ -706,6 +724,7 @@ class DocReader {
     }
     const s: Scenario = { id, title, rfc, target, versions, tags, requires, matrix, config, steps, loc: this.loc(root) };
     if (timeout !== undefined) s.timeout = timeout;
+    if (control.spec !== undefined) s.control = control.spec;
     idLocations.set(s, this.loc(get('id')));
     return s;
   }
@@ -856,10 +875,10 @@ class DocReader {
     return out.every((x) => x !== undefined) ? (out as string[]) : undefined;
   }
 
-  config(n: N): PeerConfig | undefined {
-    const es = this.entries(n, 'config');
+  config(n: N, label = 'config'): PeerConfig | undefined {
+    const es = this.entries(n, label);
     if (!es) return undefined;
-    this.checkKeys(es, CONFIG_KEYS, 'config key');
+    this.checkKeys(es, CONFIG_KEYS, `${label} key`);
     const out: PeerConfig = {};
     let ok = true;
     const set = <K extends keyof PeerConfig>(k: K, v: PeerConfig[K] | undefined) => {
@@ -867,7 +886,7 @@ class DocReader {
       else out[k] = v;
     };
     for (const e of es.values()) {
-      const what = `config ${e.key}`;
+      const what = `${label} ${e.key}`;
       switch (e.key) {
         case 'cipher_suites':
           set('cipher_suites', this.nameList(e.value, NAMES.cipher_suite, what));
@@ -906,6 +925,22 @@ class DocReader {
       }
     }
     return ok ? out : undefined;
+  }
+
+  /**
+   * `control: false` (no positive control), `control: true` (the default), or `control: { config: {...} }`
+   * (the control's own harness config). Undefined on error.
+   */
+  control(n: N): { spec: ControlSpec | undefined } | undefined {
+    n = this.resolve(n);
+    if (isScalar(n) && typeof n.value === 'boolean') return { spec: n.value ? undefined : false };
+    if (!isMap(n)) return this.error(n, `control must be false, true or { config: {...} }, got ${this.describe(n)}`);
+    const es = this.entries(n, 'control');
+    if (!es) return undefined;
+    if (!this.checkKeys(es, CONTROL_KEYS, 'control key')) return undefined;
+    if (!es.has('config')) return this.error(n, `control needs 'config' (the harness config of the control handshake), or write 'control: false'`);
+    const config = this.config(es.get('config')!.value, 'control config');
+    return config === undefined ? undefined : { spec: { config } };
   }
 
   // --- steps
@@ -1428,6 +1463,7 @@ export function expandCases(scenario: Scenario): ScenarioCase[] {
       steps: scenario.steps.map((s) => sub.step(s)),
       config: sub.config(scenario.config),
       requires: sub.requires(scenario.requires),
+      ...(scenario.control !== undefined ? { control: scenario.control === false ? false : { config: sub.config(scenario.control.config) } } : {}),
     };
   });
 }

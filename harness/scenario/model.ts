@@ -166,6 +166,15 @@ export interface Requirements {
   features?: string[];
 }
 
+/**
+ * The positive control of a case: before a case runs, the engine runs the unmutated conversation (the default
+ * full handshake for the target's role, version and config), once per distinct configuration in a run; a
+ * target that does not complete it makes the case a `skip`. `false`: no control (a positive case, or one that
+ * cannot have one); `{ config }`: the control's own harness config (when the case's config is itself the
+ * fault). Absent: a control with the case's config.
+ */
+export type ControlSpec = false | { config: PeerConfig };
+
 export interface Scenario {
   id: string;
   title: string;
@@ -178,6 +187,8 @@ export interface Scenario {
   /** Parameters expanded into cases (cartesian product); steps use them as `${name}`. */
   matrix: Record<string, (string | number)[]>;
   config: PeerConfig;
+  /** The positive control (absent: the default, a control with `config`). */
+  control?: ControlSpec;
   /** Per-case time limit in ms (default: the run's --timeout). */
   timeout?: number;
   steps: Step[];
@@ -194,4 +205,6 @@ export interface ScenarioCase {
   steps: Step[];
   config: PeerConfig;
   requires: Requirements;
+  /** The positive control with `${param}` substituted (absent: a control with `config`). */
+  control?: ControlSpec;
 }

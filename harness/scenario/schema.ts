@@ -30,6 +30,7 @@ import {
   VERSIONS,
   WHERE_WORDS,
   CONFIG_KEYS,
+  CONTROL_KEYS,
 } from './format.ts';
 import { MESSAGE_NAMES, NAMES } from './names.ts';
 
@@ -212,6 +213,10 @@ export function buildSchema(): Schema {
       additionalProperties: list({ type: ['string', 'number'] }, { minItems: 1 }),
     },
     config: obj(pick(CONFIG_KEYS, configProps)),
+    control: {
+      description: 'the positive control: the unmutated handshake the target must complete before the case means anything (skip otherwise); false: none (a positive case); { config }: its own harness config',
+      anyOf: [{ type: 'boolean' }, obj(pick(CONTROL_KEYS, { config: obj(pick(CONFIG_KEYS, configProps)) }), ['config'])],
+    },
     timeout: { type: 'integer', minimum: 1, description: 'per-case time limit, ms' },
     steps: list(ref('step'), { minItems: 1 }),
   };
