@@ -49,12 +49,12 @@ export function makeRunId(now = new Date()): string {
   return `${iso}-${process.pid}`;
 }
 
-const WORD: Record<CaseResult['verdict'], string> = { pass: 'PASS', lenient: 'LENIENT', fail: 'FAIL', error: 'ERROR', skip: 'SKIP' };
+const WORD: Record<CaseResult['verdict'], string> = { pass: 'PASS', lenient: 'LENIENT', fail: 'FAIL', error: 'ERROR', skip: 'SKIP', advisory: 'ADVISORY' };
 
 /** The progress output: a redrawn bar on a terminal, one line per case otherwise. */
 class Progress {
   private readonly tty = process.stderr.isTTY === true;
-  private counts = { pass: 0, lenient: 0, fail: 0, error: 0, skip: 0 };
+  private counts = { pass: 0, lenient: 0, fail: 0, error: 0, skip: 0, advisory: 0 };
   private running = new Set<string>();
 
   start(id: string): void {

@@ -7,9 +7,10 @@ import type { RfcReference, SourceLocation } from '../scenario/model.ts';
 /**
  * pass: as expected. lenient: the right outcome but a different alert or a plain close, where the scenario
  * allows it. fail: the target deviated. error: a fault of the harness or of the target's setup.
- * skip: the target lacks a capability the scenario needs.
+ * skip: the target lacks a capability the scenario needs, or does not complete the unmutated handshake.
+ * advisory: the target deviated from a SHOULD or MAY (the scenario's rfc.level), reported, not failing.
  */
-export type Verdict = 'pass' | 'lenient' | 'fail' | 'error' | 'skip';
+export type Verdict = 'pass' | 'lenient' | 'fail' | 'error' | 'skip' | 'advisory';
 
 /** One event of the conversation as the harness saw it, in order. */
 export interface TranscriptEntry {
@@ -45,6 +46,33 @@ export interface CaseResult {
   params: Record<string, string | number>;
   durationMs: number;
   transcript: TranscriptEntry[];
+  /** For targets that are programs: what the target's process wrote during the case (the last 8 KiB of each). */
+  targetOutput?: TargetOutput;
+}
+
+/** The output of the target's process (the client, or the server) during one case. */
+export interface TargetOutput {
+  /** Which process, e.g. `openssl client (pid 1234)`. */
+  source: string;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The result of one positive control: the unmutated handshake for one configuration (target role, version,
+ * harness config), run once per run before the cases that share it.
+ */
+export interface ControlResult {
+  /** The configuration, e.g. `server tls13 {"cipher_suites":["TLS_AES_128_GCM_SHA256"],"groups":["x25519"]}`. */
+  key: string;
+  /** pass: the target completed it; fail: it did not (its cases skip); error: it could not run (its cases error). */
+  verdict: 'pass' | 'fail' | 'error';
+  reason?: string;
+  durationMs: number;
+  /** The cases that used it, in the order they asked. */
+  cases: string[];
+  /** The conversation, for a control that did not pass. */
+  transcript?: TranscriptEntry[];
 }
 
 export interface RunSummary {
@@ -69,4 +97,6 @@ export interface RunResult {
   interrupted: boolean;
   summary: RunSummary;
   cases: CaseResult[];
+  /** The positive controls run (absent when controls were off). */
+  controls?: ControlResult[];
 }

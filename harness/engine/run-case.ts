@@ -9,13 +9,17 @@ import { AlertDescription, AlertLevel, ContentType, NamedGroup, nameOf } from '.
 import { decodeHandshakeBody, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
 import { makeConfig, type EndpointConfig, type StoredTicket } from '../../implementations/reference/connection/config.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
-import type { Expectation, MessageExpectation, PeerConfig, ScenarioCase, Step } from '../scenario/model.ts';
+import type { Expectation, MessageExpectation, PeerConfig, ScenarioCase, SourceLocation, Step } from '../scenario/model.ts';
 import type { Capabilities, Target, TargetConnection } from '../targets/types.ts';
-import type { CaseResult, TranscriptEntry, Verdict } from './result.ts';
+import type { CaseResult, TargetOutput, TranscriptEntry, Verdict } from './result.ts';
+import { findExt } from '../../implementations/reference/connection/tls13.ts';
+import { groupName } from '../../implementations/reference/connection/groups.ts';
+import { ControlCache, controlConfig, controlKey, type ControlOutcome } from './controls.ts';
+import { LiveState } from './live.ts';
 import { ScenarioRuntimeError, applySet, checkWhere, describe, toNumber } from './fields.ts';
 import { encodeForWire, encodeMutated } from './mutate.ts';
 import { ClientPeer13, Peer13, ServerPeer13, contentTypeCode, type Observation } from './peer13.ts';
-import { Wire } from './wire.ts';
+import { RecordHeaderScan, Wire } from './wire.ts';
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
 
 export interface RunCaseOptions {
@@ -26,6 +30,8 @@ export interface RunCaseOptions {
   /** How long an optional expectation at the end waits before it is taken as absent. */
   optionalGraceMs?: number;
   signal?: AbortSignal;
+  /** The run's positive controls (run-all makes one per run); absent: cases run without controls. */
+  controls?: ControlCache;
 }
 
 /** Ends the case with a verdict (thrown inside the step loop, caught in runCase). */
@@ -35,6 +41,12 @@ class CaseEnd extends Error {
     readonly reason: string,
     readonly expected?: string,
     readonly observed?: string,
+    /**
+     * True when the peer's own checks found it (a violation, a record it cannot decrypt, bytes that are not
+     * TLS): a rule the target broke, a failure whatever the scenario's level. False: the scenario's own
+     * expectation was not met (an advisory for a should/may scenario).
+     */
+    readonly evidence = false,
   ) {
     super(reason);
   }
@@ -114,14 +126,84 @@ interface Conn {
   /** Observations not yet consumed by an expectation. */
   queue: Observation[];
   closedSeen: boolean;
+  /** The messages of this connection, for live-state references. */
+  live: LiveState;
+  /** Are the target's bytes TLS records at all? */
+  scan: RecordHeaderScan;
 }
 
+/**
+ * A step of the engine: the scenario's steps, plus the control's full handshake (not a scenario step: the
+ * unmutated conversation a positive control plays, adapting to a HelloRetryRequest or a CertificateRequest).
+ */
+type EngineStep = Step | { kind: 'full_handshake'; loc: SourceLocation };
+
+/** How a conversation is run: a case (its steps) or a positive control (one full handshake). */
+interface ConversationOptions extends RunCaseOptions {
+  /** Notes to start the transcript with (the control a case relied on). */
+  notes?: TranscriptEntry[];
+  /** The target's connection id in endCase / takeOutput (a control's own). */
+  caseId?: string;
+}
+
+/**
+ * Runs one case: its positive control first (once per configuration in the run, when `opts.controls` is
+ * given and the scenario has not turned it off), then its steps. A target that does not complete the
+ * unmutated handshake makes the case a `skip` naming what went wrong.
+ */
 export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOptions): Promise<CaseResult> {
+  const timeoutMs = c.scenario.timeout ?? opts.timeoutMs;
+  const gate = precheck(c, target);
+  const notes: TranscriptEntry[] = [];
+  const key = opts.controls && !gate && !opts.signal?.aborted ? controlKey(c) : undefined;
+  if (key !== undefined) {
+    const t0 = Date.now();
+    const ctl = await opts.controls!.get(key, c.id, () => runControl(c, key, target, { ...opts, timeoutMs }));
+    const waited = Date.now() - t0;
+    const base = { id: c.id, scenarioId: c.scenario.id, title: c.scenario.title, rfc: c.scenario.rfc, params: c.params, durationMs: waited };
+    const note: TranscriptEntry = { t: 0, dir: 'note', kind: 'control', name: `${ctl.verdict}: ${key}`, ...(ctl.reason ? { detail: ctl.reason } : {}) };
+    if (opts.signal?.aborted) return { ...base, verdict: 'error', reason: 'interrupted', transcript: [note] };
+    if (ctl.verdict === 'fail') return { ...base, verdict: 'skip', reason: `the target does not complete the unmutated handshake: ${ctl.reason}`, transcript: [note] };
+    if (ctl.verdict === 'error') return { ...base, verdict: 'error', reason: `the control handshake could not run: ${ctl.reason}`, transcript: [note] };
+    notes.push(note);
+  }
+  return runConversation(c, c.steps, target, { ...opts, timeoutMs, notes });
+}
+
+/** A reason to skip the case before anything runs (a capability the target lacks), or undefined. */
+function precheck(c: ScenarioCase, target: Target): string | undefined {
+  const missing = missingCapability(c, target.capabilities);
+  if (missing) return missing;
+  if (!c.scenario.versions.includes('tls13')) return 'the harness peer speaks TLS 1.3 only for now';
+  return undefined;
+}
+
+let controlSerial = 0;
+
+/** The positive control of a case: the unmutated full handshake with the control's config. */
+async function runControl(c: ScenarioCase, key: string, target: Target, opts: RunCaseOptions): Promise<ControlOutcome> {
+  const config = controlConfig(c) ?? c.config;
+  const loc = c.scenario.loc;
+  const steps: EngineStep[] = [{ kind: 'full_handshake', loc }];
+  const scenario = { ...c.scenario, id: `control`, title: `control: ${key}`, rfc: { ...c.scenario.rfc, level: 'must' as const } };
+  const control: ScenarioCase = { id: `control`, scenario, params: {}, steps: [], config, requires: {}, control: false };
+  const r = await runConversation(control, steps, target, { ...opts, controls: undefined, caseId: `control-${++controlSerial}` });
+  const verdict = r.verdict === 'pass' || r.verdict === 'lenient' ? 'pass' : r.verdict === 'error' || r.verdict === 'skip' ? 'error' : 'fail';
+  return {
+    verdict,
+    ...(verdict !== 'pass' ? { reason: r.reason ?? r.verdict, transcript: r.transcript } : {}),
+    durationMs: r.durationMs,
+  };
+}
+
+async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], target: Target, opts: ConversationOptions): Promise<CaseResult> {
   const started = Date.now();
   const deadline = started + opts.timeoutMs;
-  const transcript: TranscriptEntry[] = [];
+  const transcript: TranscriptEntry[] = [...(opts.notes ?? [])];
   const note = (dir: TranscriptEntry['dir'], kind: string, name: string, extra: Partial<TranscriptEntry> = {}) =>
     transcript.push({ t: Date.now() - started, dir, kind, name, ...extra });
+  const caseId = opts.caseId ?? c.id;
+  const level = c.scenario.rfc.level ?? 'must';
   const base = {
     id: c.id,
     scenarioId: c.scenario.id,
@@ -129,17 +211,18 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
     rfc: c.scenario.rfc,
     params: c.params,
   };
+  let targetOutput: TargetOutput | undefined;
   const finish = (verdict: Verdict, extra: Partial<CaseResult> = {}): CaseResult => ({
     ...base,
     verdict,
     durationMs: Date.now() - started,
     transcript,
     ...extra,
+    ...(targetOutput ? { targetOutput } : {}),
   });
 
-  const missing = missingCapability(c, target.capabilities);
-  if (missing) return finish('skip', { reason: missing });
-  if (!c.scenario.versions.includes('tls13')) return finish('skip', { reason: 'the harness peer speaks TLS 1.3 only for now' });
+  const skip = precheck(c, target);
+  if (skip) return finish('skip', { reason: skip });
 
   const role = c.scenario.target === 'server' ? 'client' : 'server';
   let config: EndpointConfig;
@@ -162,12 +245,14 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
   let listener: Server | undefined;
   let lenient: string | undefined;
   let stepIndex = -1;
+  /** The last message the harness sent, for the explanation of a record it cannot decrypt. */
+  let lastSent: string | undefined;
 
   const open = async (resume?: StoredTicket): Promise<Conn> => {
     let tc: TargetConnection;
     if (c.scenario.target === 'server') {
       try {
-        tc = await target.connect({ caseId: c.id, signal: ac.signal });
+        tc = await target.connect({ caseId, signal: ac.signal });
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         throw new CaseEnd('error', `cannot connect to the target: ${err.code ?? err.message.split('\n')[0]}`);
@@ -178,7 +263,7 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
       const addr = listener.address();
       const port = typeof addr === 'object' && addr ? addr.port : 0;
       const accepted = acceptOne(listener, deadline);
-      await target.launchClient({ caseId: c.id, listen: { host: '127.0.0.1', port }, signal: ac.signal });
+      await target.launchClient({ caseId, listen: { host: '127.0.0.1', port }, signal: ac.signal });
       const sock = await accepted;
       if (!sock) throw new CaseEnd('fail', 'the target client did not connect', 'a connection', 'none within the time limit');
       tc = { stream: sock, peer: `${sock.remoteAddress}:${sock.remotePort}` };
@@ -186,14 +271,14 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
     note('note', 'connect', tc.peer);
     const peer = role === 'client' ? new ClientPeer13(config, resume) : new ServerPeer13(config);
     peer.rl.acceptPlaintextAlerts = true;
-    return { wire: new Wire(tc.stream), peer, queue: [], closedSeen: false };
+    return { wire: new Wire(tc.stream), peer, queue: [], closedSeen: false, live: new LiveState(c.scenario.target), scan: new RecordHeaderScan() };
   };
 
   try {
     conn = await open();
-    for (stepIndex = 0; stepIndex < c.steps.length; stepIndex++) {
+    for (stepIndex = 0; stepIndex < steps.length; stepIndex++) {
       if (ac.signal.aborted) throw new CaseEnd(opts.signal?.aborted ? 'error' : 'fail', opts.signal?.aborted ? 'interrupted' : `the case did not finish within ${opts.timeoutMs} ms`);
-      const step = c.steps[stepIndex];
+      const step = steps[stepIndex];
       const r = await runStep(step, conn);
       if (r?.lenient) lenient ??= r.lenient;
       if (r?.reconnect) {
@@ -209,10 +294,13 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
   } catch (e) {
     if (opts.signal?.aborted) return finish('error', { reason: 'interrupted' });
     const crash = target.takeCrash?.();
-    const step = stepIndex >= 0 && stepIndex < c.steps.length ? { index: stepIndex, loc: c.steps[stepIndex].loc } : undefined;
+    const step = stepIndex >= 0 && stepIndex < steps.length ? { index: stepIndex, loc: steps[stepIndex].loc } : undefined;
     if (e instanceof CaseEnd) {
       const reason = crash ? `${e.reason}; the target crashed: ${crash}` : e.reason;
-      return finish(e.verdict, { reason, expected: e.expected, observed: e.observed, step });
+      // A SHOULD or MAY the target does not follow is an advisory; a rule broken (found by the peer's own
+      // checks: a violation, a record it cannot decrypt, bytes that are not TLS) or a crash stays a failure.
+      const verdict = e.verdict === 'fail' && !e.evidence && !crash && (level === 'should' || level === 'may') ? 'advisory' : e.verdict;
+      return finish(verdict, { reason, expected: e.expected, observed: e.observed, step });
     }
     if (e instanceof ScenarioRuntimeError) return finish('error', { reason: `scenario: ${e.message}`, step });
     return finish('error', { reason: `harness: ${(e as Error).stack ?? String(e)}`, step });
@@ -222,18 +310,20 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
     conn?.wire.destroy();
     listener?.close();
     // Release what the case started on the target's side (a client process, a per-case server).
-    await target.endCase?.({ caseId: c.id, signal: ac.signal }).catch(() => undefined);
+    await target.endCase?.({ caseId, signal: ac.signal }).catch(() => undefined);
+    targetOutput = target.takeOutput?.(caseId);
   }
 
   // ---- steps ------------------------------------------------------------------------------------------
 
-  async function runStep(step: Step, cn: Conn): Promise<{ lenient?: string; reconnect?: 'resume' | 'new' } | void> {
-    const { peer, wire } = cn;
+  async function runStep(step: EngineStep, cn: Conn): Promise<{ lenient?: string; reconnect?: 'resume' | 'new' } | void> {
+    const { peer } = cn;
     switch (step.kind) {
       case 'send': {
         const msg = peer.build(step.message);
-        applySet(msg, step.set);
-        const { wire: bytes, message: messageBytes } = encodeForWire(msg, step.mutate);
+        applySet(msg, cn.live.resolveMap(step.set));
+        const mutate = cn.live.resolveMutations(step.mutate);
+        const { wire: bytes, message: messageBytes } = encodeForWire(msg, mutate);
         const ro = step.record;
         let decoded: HandshakeMessage | undefined = msg;
         const type = ro.content_type !== undefined ? contentTypeCode(ro.content_type) : ContentType.handshake;
@@ -262,12 +352,15 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
         }
         if (step.mutate.length > 0) decoded = tryDecode(messageBytes) ?? msg;
         note('sent', 'handshake', step.message, { detail: describe(decoded), epoch });
+        lastSent = sentWhat(step.message, step, Object.keys(step.set).length > 0 || step.mutate.length > 0 || Object.keys(ro).length > 0);
         if (!ro.coalesce) await flush(cn, ro.tcp_split, ro.length, ro.wire_xor);
         peer.commit(decoded, messageBytes);
+        if (decoded) cn.live.see(decoded, 'harness');
         return;
       }
       case 'send_raw': {
         const bytes = Uint8Array.from(Buffer.from(step.hex, 'hex'));
+        lastSent = sentWhat(`${step.layer} bytes`, step, true);
         if (step.layer === 'handshake') {
           // Raw content under the current keys: a protected change_cipher_spec, or an empty record, on purpose.
           peer.rl.flush();
@@ -278,18 +371,20 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
         } else {
           await flush(cn);
           note('sent', 'raw', `${step.layer} bytes`, { wire: step.hex });
-          await wire.write(bytes);
+          await write(cn, bytes);
         }
         return;
       }
       case 'send_application_data':
         peer.rl.send(ContentType.application_data, step.data);
         note('sent', 'application_data', `${step.data.length} bytes`, { epoch: peer.writeEpoch, detail: printable(step.data) });
+        lastSent = sentWhat('application data', step, true);
         await flush(cn);
         return;
       case 'send_alert':
         peer.rl.send(ContentType.alert, Uint8Array.of(step.level, step.description));
         note('sent', 'alert', nameOf(AlertDescription, step.description, 2), { epoch: peer.writeEpoch });
+        lastSent = sentWhat(`alert ${nameOf(AlertDescription, step.description, 2)}`, step, true);
         await flush(cn);
         return;
       case 'send_change_cipher_spec':
@@ -307,8 +402,10 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
         const bytes = encodeMutated(msg, []);
         peer.rl.send(ContentType.handshake, bytes);
         note('sent', 'handshake', 'KeyUpdate', { detail: describe(msg), epoch: peer.writeEpoch });
+        lastSent = sentWhat('KeyUpdate', step, false);
         await flush(cn);
         peer.commit(msg, bytes);
+        cn.live.see(msg, 'harness');
         return;
       }
       case 'wait':
@@ -319,7 +416,70 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
         return { reconnect: step.resume ? 'resume' : 'new' };
       case 'expect':
         return expect(step.expect, cn);
+      case 'full_handshake':
+        return fullHandshake(cn, step.loc);
     }
+  }
+
+  /** `the ClientHello of step 1 (file:line:col), as the scenario changed it` */
+  function sentWhat(what: string, step: EngineStep, changed: boolean): string {
+    if (step.kind === 'full_handshake') return `the harness's ${what}`;
+    const where = `step ${stepIndex + 1} (${step.loc.file}:${step.loc.line}:${step.loc.col})`;
+    return `the ${what} of ${where}${changed ? ', as the scenario changed it' : ''}`;
+  }
+
+  /**
+   * The control's conversation: the default full handshake for the harness's role, adapting to what the
+   * RFC leaves to the target (a HelloRetryRequest, a CertificateRequest), then a short wait in which
+   * nothing bad may come back, then close_notify.
+   */
+  async function fullHandshake(cn: Conn, loc: SourceLocation): Promise<void> {
+    const send = (message: string) => runStep({ kind: 'send', message, set: {}, mutate: [], record: {}, loc }, cn);
+    const one = (names: string[], optional = false) => expectMessage({ names, optional, repeat: false, where: {} }, cn, false);
+    if (role === 'client') {
+      await send('ClientHello');
+      const hello = await one(['ServerHello', 'HelloRetryRequest']);
+      if (hello?.kind === 'handshake' && hello.name === 'HelloRetryRequest') {
+        await send('ClientHello');
+        await one(['ServerHello']);
+      }
+      await one(['EncryptedExtensions']);
+      const request = await one(['CertificateRequest'], true);
+      for (const m of ['Certificate', 'CertificateVerify', 'Finished']) await one([m]);
+      if (request) {
+        await send('Certificate');
+        if (config.certificates.length > 0) await send('CertificateVerify');
+      }
+      await send('Finished');
+    } else {
+      const ch = await one(['ClientHello']);
+      const shares = ch?.kind === 'handshake' && ch.msg?.msg_type === 'client_hello' ? (findExt(ch.msg.extensions, 'key_share')?.client_shares ?? []) : [];
+      // No key share the harness can use: ask for one (RFC 8446 4.1.4), as a server would.
+      if (!shares.some((s) => groupName(s.group))) {
+        await send('HelloRetryRequest');
+        await one(['ClientHello']);
+      }
+      const flight = ['ServerHello', 'EncryptedExtensions', ...(config.requestClientCert ? ['CertificateRequest'] : []), 'Certificate', 'CertificateVerify', 'Finished'];
+      for (const m of flight) await send(m);
+      if (config.requestClientCert) {
+        const cert = await one(['Certificate']);
+        const list = cert?.kind === 'handshake' && cert.msg?.msg_type === 'certificate' && cert.msg.form === 'tls13' ? cert.msg.certificate_list : [];
+        if (list.length > 0) await one(['CertificateVerify']);
+      }
+      await one(['Finished']);
+    }
+    // Nothing bad comes back: a fatal alert or (from a server) a close now is a rejection of the handshake.
+    const grace = opts.optionalGraceMs ?? 300;
+    for (;;) {
+      const o = await next(cn, Date.now() + grace);
+      if (!o || o.kind === 'application_data') break;
+      if (o.kind === 'alert' && o.description === AlertDescription.close_notify) break;
+      if (o.kind === 'close' && role === 'server') break; // a client that sent a good Finished had accepted ours
+      if (o.kind === 'handshake' && !o.violation && !o.decodeError) continue;
+      if (o.kind === 'handshake' && o.violation) throw violationEnd(o);
+      throw new CaseEnd('fail', `the handshake did not complete: after the ${role === 'client' ? 'client' : 'server'} Finished, ${show(o, grace)}`, 'the handshake completes', show(o, grace));
+    }
+    await runStep({ kind: 'close_notify', loc }, cn);
   }
 
   async function flush(cn: Conn, tcpSplit?: number[], forcedLength?: number, xor?: { at: number; value: number }): Promise<void> {
@@ -337,7 +497,15 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
       out[4] = forcedLength & 0xff;
     }
     transcript.at(-1)!.wire = hex(out);
-    await cn.wire.write(out, tcpSplit);
+    await write(cn, out, tcpSplit);
+  }
+
+  /** Bytes to the target; a write it refused is noted as what the target did (the next read sees the close). */
+  async function write(cn: Conn, bytes: Uint8Array, tcpSplit?: number[]): Promise<void> {
+    const failed = await cn.wire.write(bytes, tcpSplit);
+    if (failed === undefined) return;
+    const how = failed === 'closed' ? 'the connection was already closed' : closeText({ kind: 'close', how: 'reset', detail: failed });
+    note('note', 'write_error', `not delivered: ${how}`);
   }
 
   /** Read until `done` says stop or the deadline passes; observations go to the queue. */
@@ -346,6 +514,7 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
       const r = await cn.wire.read(Math.min(until, deadline));
       if (r.kind === 'timeout') return;
       if (r.kind === 'data') {
+        cn.scan.push(r.bytes);
         for (const o of cn.peer.ingest(r.bytes)) {
           cn.queue.push(o);
           record(o, r.bytes);
@@ -389,24 +558,54 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
         note('received', 'record', `unreadable: ${o.message}`, { wire: w, epoch: o.epoch });
         return;
       case 'close':
-        note('received', 'close', o.how === 'eof' ? 'connection closed' : `connection reset (${o.detail})`);
+        note('received', 'close', closeText(o));
     }
   }
 
-  /** The next observation that matters (CCS and, unless wanted, post-handshake tickets are skipped). */
+  /**
+   * The next observation that matters (CCS and, unless wanted, post-handshake tickets are skipped). Bytes
+   * the harness cannot read end the case here, whatever the step expected: they are evidence.
+   */
   async function next(cn: Conn, until: number, keep: (o: Observation) => boolean = () => false): Promise<Observation | undefined> {
     for (;;) {
       while (cn.queue.length > 0) {
         const o = cn.queue.shift()!;
+        if (o.kind === 'record_error') throw recordErrorEnd(o, cn);
         if (keep(o)) return o;
         if (o.kind === 'change_cipher_spec') continue;
-        if (o.kind === 'handshake' && (o.name === 'NewSessionTicket' || o.name === 'KeyUpdate') && !o.violation && !o.decodeError) continue;
+        if (o.kind === 'handshake' && (o.name === 'NewSessionTicket' || o.name === 'KeyUpdate') && !o.violation && !o.decodeError) {
+          if (o.msg) cn.live.see(o.msg, 'target');
+          continue;
+        }
         return o;
       }
       if (cn.closedSeen || Date.now() >= Math.min(until, deadline)) return undefined;
       await pump(cn, until, () => cn.queue.length > 0);
       if (cn.queue.length === 0 && (cn.closedSeen || Date.now() >= Math.min(until, deadline))) return undefined;
     }
+  }
+
+  /** A record the harness cannot read: different keys (the target accepted something), or not TLS at all. */
+  function recordErrorEnd(o: Extract<Observation, { kind: 'record_error' }>, cn: Conn): CaseEnd {
+    if (cn.scan.notTls !== undefined) {
+      return new CaseEnd('fail', `the target sent bytes that are not TLS records: ${cn.scan.notTls}`, 'TLS records', `bytes that are not TLS records (${cn.scan.notTls})`, true);
+    }
+    if (o.alert === 'bad_record_mac') {
+      const what = lastSent ?? 'what the harness sent';
+      return new CaseEnd(
+        'fail',
+        `the target sent a record the harness cannot decrypt: it derived different keys, so it accepted ${what} and went on with keys of its own (${o.message})`,
+        undefined,
+        `a record that does not decrypt under the keys of the conversation (${o.epoch} epoch)`,
+        true,
+      );
+    }
+    return new CaseEnd('fail', `the target's records break ${o.rule}: ${o.message}`, undefined, `an unreadable record (${o.message})`, true);
+  }
+
+  function violationEnd(o: Extract<Observation, { kind: 'handshake' }>, wanted?: string): CaseEnd {
+    if (o.decodeError) return new CaseEnd('fail', `${o.name} does not decode: ${o.decodeError}`, wanted, `undecodable ${o.name}`, true);
+    return new CaseEnd('fail', `${o.name} breaks ${o.violation!.rule}: ${o.violation!.message}`, wanted, `${o.name} (${o.violation!.message})`, true);
   }
 
   function show(o: Observation | undefined, waitedMs: number): string {
@@ -417,7 +616,7 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
       case 'alert':
         return `alert ${o.name}`;
       case 'close':
-        return o.how === 'eof' ? 'the connection closed' : `a connection reset (${o.detail})`;
+        return closeText(o);
       case 'record_error':
         return `an unreadable record (${o.message})`;
       case 'application_data':
@@ -441,11 +640,22 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
         return;
       }
       case 'alert': {
-        const o = await next(cn, until);
         const want = e.alerts.join(' or ');
+        // An aborting target may start its own flight before it sends the alert (after its ServerHello,
+        // after its Finished): its handshake messages that break no rule are skipped, and noted.
+        const before: string[] = [];
+        let o: Observation | undefined;
+        for (;;) {
+          o = await next(cn, until);
+          if (o?.kind !== 'handshake') break;
+          if (o.violation || o.decodeError) throw violationEnd(o, `alert ${want}`);
+          before.push(o.name);
+          if (o.msg) cn.live.see(o.msg, 'target');
+          note('note', 'skipped', `${o.name}: the target's own flight, before the expected alert`);
+        }
         if (o?.kind === 'alert' && e.alerts.includes(o.name)) return;
-        const seen = show(o, wait);
-        const closed = o?.kind === 'close' || (o?.kind === 'alert' && o.description !== undefined) || o?.kind === 'record_error';
+        const seen = (before.length > 0 ? `${before.join(', ')}, then ` : '') + show(o, wait);
+        const closed = o?.kind === 'close' || o?.kind === 'alert';
         if (closed && e.lenient) return { lenient: `expected alert ${want}, got ${seen}` };
         throw new CaseEnd('fail', `expected alert ${want}, got ${seen}`, `alert ${want}`, seen);
       }
@@ -459,11 +669,11 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
           if (!after || after.kind === 'close') return;
           throw new CaseEnd('fail', `expected the connection to close, got ${show(after, wait)}`, 'close', show(after, wait));
         }
-        if (o?.kind === 'record_error') return;
         throw new CaseEnd('fail', `expected the connection to close, got ${show(o, wait)}`, 'close', show(o, wait));
       }
       case 'silence': {
         const o = await next(cn, Date.now() + e.ms);
+        if (o?.kind === 'handshake' && (o.violation || o.decodeError)) throw violationEnd(o, `silence for ${e.ms} ms`);
         if (o) throw new CaseEnd('fail', `expected silence for ${e.ms} ms, got ${show(o, e.ms)}`, `silence for ${e.ms} ms`, show(o, e.ms));
         if (cn.closedSeen) throw new CaseEnd('fail', `expected silence for ${e.ms} ms, the connection closed`, 'silence', 'close');
         return;
@@ -473,6 +683,7 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
         for (;;) {
           const o = await next(cn, until);
           if (o?.kind !== 'application_data') {
+            if (o?.kind === 'handshake' && (o.violation || o.decodeError)) throw violationEnd(o, 'application data');
             if (got.length > 0 && !e.data) return;
             throw new CaseEnd('fail', `expected application data, got ${show(o, wait)}`, 'application data', show(o, wait));
           }
@@ -493,36 +704,53 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
         const sp = p as ServerPeer13;
         if (sp.clientFinished) return;
         const o = await next(cn, until);
-        if (o?.kind === 'handshake' && o.name === 'Finished' && !o.violation) return;
+        if (o?.kind === 'handshake' && (o.violation || o.decodeError)) throw violationEnd(o, 'client Finished');
+        if (o?.kind === 'handshake' && o.name === 'Finished') return;
         throw new CaseEnd('fail', `expected the client to complete the handshake, got ${show(o, wait)}`, 'client Finished', show(o, wait));
       }
     }
   }
 
-  async function expectMessage(m: MessageExpectation, cn: Conn, isLast: boolean): Promise<void> {
+  /** One expected message (or a run of them, or none if optional); returns the last one matched. */
+  async function expectMessage(m: MessageExpectation, cn: Conn, isLast: boolean): Promise<Observation | undefined> {
     const wanted = m.names.join(' or ');
     const grace = opts.optionalGraceMs ?? 300;
     const keepWanted = (o: Observation) => o.kind === 'handshake' && m.names.includes(o.name);
     let count = 0;
+    let last: Observation | undefined;
     for (;;) {
       // An optional message at the end, or one more of a repeated one, is waited for only briefly.
       const wait = (m.optional && isLast) || count > 0 ? grace : (opts.expectTimeoutMs ?? 3000);
       const o = await next(cn, Date.now() + wait, keepWanted);
       if (o?.kind === 'handshake' && m.names.includes(o.name)) {
-        if (o.decodeError) throw new CaseEnd('fail', `${o.name} does not decode: ${o.decodeError}`, wanted, `undecodable ${o.name}`);
-        if (o.violation) throw new CaseEnd('fail', `${o.name} breaks ${o.violation.rule}: ${o.violation.message}`, wanted, `${o.name} (${o.violation.message})`);
-        const bad = checkWhere(o.msg!, m.where);
+        if (o.decodeError || o.violation) throw violationEnd(o, wanted);
+        // Live references in `where` see the messages before this one.
+        const bad = checkWhere(o.msg!, cn.live.resolveMap(m.where));
         if (bad) throw new CaseEnd('fail', `${o.name}: ${bad}`, `${wanted} where ${JSON.stringify(m.where)}`, bad);
+        cn.live.see(o.msg!, 'target');
         count++;
-        if (!m.repeat) return;
+        last = o;
+        if (!m.repeat) return last;
         continue;
       }
+      // A message the target got wrong fails with its rule, even where the scenario expected something else.
+      if (o?.kind === 'handshake' && (o.violation || o.decodeError)) throw violationEnd(o, wanted);
       if (o) cn.queue.unshift(o);
-      if (count > 0 || m.optional) return;
+      if (count > 0 || m.optional) return last;
       const seen = show(o, wait);
       throw new CaseEnd('fail', `expected ${wanted}, got ${seen}`, wanted, seen);
     }
   }
+}
+
+/** A close as what the target did: a plain close (no alert) or a reset, also when the harness's write failed. */
+function closeText(o: Extract<Observation, { kind: 'close' }>): string {
+  if (o.how === 'eof') return 'the target closed the connection without an alert';
+  // EPIPE: the harness wrote to a connection the target had closed.
+  if (o.detail === 'EPIPE') return 'the target closed the connection without an alert (the harness could not write: EPIPE)';
+  if (o.detail === 'ECONNRESET') return 'the target reset the connection (ECONNRESET)';
+  if (o.detail === 'closed' || o.detail === 'ERR_STREAM_DESTROYED') return 'the target closed the connection without an alert';
+  return `the connection failed (${o.detail})`;
 }
 
 function tryDecode(bytes: Uint8Array): HandshakeMessage | undefined {
@@ -568,4 +796,3 @@ function acceptOne(srv: Server, deadline: number): Promise<Socket | undefined> {
     srv.on('connection', on);
   });
 }
-

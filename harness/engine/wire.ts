@@ -65,20 +65,67 @@ export class Wire {
     return this.ended || this.failure !== undefined;
   }
 
-  /** Write bytes, split into several writes at the given offsets with a short pause between them. */
-  async write(bytes: Uint8Array, splitAt: readonly number[] = []): Promise<void> {
-    if (bytes.length === 0 || this.stream.destroyed || this.stream.writableEnded) return;
+  /**
+   * Write bytes, split into several writes at the given offsets with a short pause between them. Returns
+   * undefined when the bytes were handed to the connection, or why they could not be: the connection was
+   * already closed or reset by the target (`EPIPE`, `ECONNRESET`, `closed`). Never throws.
+   */
+  async write(bytes: Uint8Array, splitAt: readonly number[] = []): Promise<string | undefined> {
+    if (bytes.length === 0) return undefined;
     const cuts = [...new Set(splitAt.filter((c) => c > 0 && c < bytes.length))].sort((a, b) => a - b);
     let start = 0;
     for (const end of [...cuts, bytes.length]) {
-      if (this.stream.destroyed) return;
-      this.stream.write(bytes.subarray(start, end));
+      if (this.failure) return this.failure;
+      if (this.stream.destroyed || this.stream.writableEnded) return 'closed';
+      this.stream.write(bytes.subarray(start, end), (e?: Error | null) => {
+        // A write the target refused (it had closed or reset): the same as a reset seen by a read.
+        if (e && !this.failure) {
+          this.failure = (e as NodeJS.ErrnoException).code ?? e.message;
+          this.notify();
+        }
+      });
       start = end;
       if (end < bytes.length) await sleep(5);
     }
+    return undefined;
   }
 
   destroy(): void {
     if (!this.stream.destroyed) this.stream.destroy();
+  }
+}
+
+/**
+ * Follows the record headers of what the target sends, without decrypting anything, to tell bytes that
+ * are not TLS records at all (an HTTP answer, a banner) from TLS records the harness cannot read.
+ */
+export class RecordHeaderScan {
+  private skip = 0;
+  private head: number[] = [];
+  /** Set at the first header that no TLS record has: a description of it. */
+  notTls: string | undefined;
+
+  push(bytes: Uint8Array): void {
+    let i = 0;
+    while (i < bytes.length && this.notTls === undefined) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, bytes.length - i);
+        this.skip -= n;
+        i += n;
+        continue;
+      }
+      this.head.push(bytes[i++]);
+      if (this.head.length < 5) continue;
+      const [type, major, minor, l0, l1] = this.head;
+      this.head = [];
+      // RFC 8446 5.1 / RFC 5246 6.2.1: a ContentType (20 and up; 20-24 assigned), then a 0x03xx version.
+      // (A record of an unassigned type with a TLS version is a TLS record the rules refuse, not garbage.)
+      if (type < 20 || major !== 3) {
+        const text = Buffer.from([type, major, minor, l0, l1]).toString('latin1');
+        this.notTls = `it starts ${Buffer.from([type, major, minor, l0, l1]).toString('hex')}${/^[\x20-\x7e]+$/.test(text) ? ` "${text}"` : ''}, not a record header`;
+        return;
+      }
+      this.skip = (l0 << 8) | l1;
+    }
   }
 }

@@ -27,6 +27,7 @@ export function junitKind(c: ReportCase): JunitKind {
   switch (c.verdict) {
     case 'pass':
     case 'lenient':
+    case 'advisory':
       return 'pass';
     case 'fail':
       return 'failure';
@@ -79,6 +80,7 @@ export function junitTestcase(c: ReportCase): string {
       break;
     case 'pass':
       if (c.verdict === 'lenient') inner.push(`    <system-out>${xmlText(`lenient: accepted, but not the preferred outcome\n${caseDetailText(c, false)}`)}</system-out>`);
+      if (c.verdict === 'advisory') inner.push(`    <system-out>${xmlText(`advisory: the target does not follow a SHOULD or MAY\n${caseDetailText(c, false)}`)}</system-out>`);
       break;
   }
   return (

@@ -4,6 +4,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Role, VersionName } from '../scenario/model.ts';
+import type { TargetOutput } from '../engine/result.ts';
 
 /** What a target supports; scenarios that need more are skipped, with the missing capability named. */
 export interface Capabilities {
@@ -57,6 +58,11 @@ export interface Target {
   endCase?(ctx: TargetCaseContext): Promise<void>;
   /** A crash or exit of the target since the last call, if any (for verdicts: "target crashed"). */
   takeCrash?(): string | undefined;
+  /**
+   * After endCase: what the target's process (its client, or its server) wrote during the case, the last
+   * 8 KiB of stdout and of stderr; then forgotten. Targets that are not programs have none.
+   */
+  takeOutput?(caseId: string): TargetOutput | undefined;
   /** Stop everything started; idempotent; leaves no processes or sockets behind. */
   stop(): Promise<void>;
 }

@@ -1,0 +1,215 @@
+/**
+ * Abort evidence (issue 8, part 3), against scripted targets: tiny TCP servers built from the harness's own
+ * scripted server (ServerPeer13, on the codec and the reference's key schedule), each misbehaving in one
+ * way. An alert after the target's own flight is still that alert; a record that does not decrypt is a
+ * failure with the explanation; a reset while the harness writes is what the target did, not an error.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { AlertDescription, AlertLevel, ContentType } from '../../implementations/reference/codec/enums.ts';
+import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
+import type { Expectation, ScenarioCase, Step } from '../scenario/model.ts';
+import type { Target, TargetConnection } from '../targets/types.ts';
+import { REFERENCE_CAPABILITIES } from '../targets/reference.ts';
+import { encodeForWire } from './mutate.ts';
+import { ServerPeer13 } from './peer13.ts';
+import { peerConfig, runCase } from './run-case.ts';
+
+const loc = { file: 'evidence.yaml', line: 7, col: 5 };
+const send = (message: string, set: Record<string, never> = {}): Step => ({ kind: 'send', message, set, mutate: [], record: {}, loc });
+const expectStep = (e: Expectation): Step => ({ kind: 'expect', expect: e, loc });
+const expectMsgs = (...names: string[]): Step => expectStep({ kind: 'messages', messages: names.map((n) => ({ names: [n], optional: false, repeat: false, where: {} })) });
+const alert = (name: string, lenient = false): Step => expectStep({ kind: 'alert', alerts: [name], lenient });
+
+function makeCase(steps: Step[], level?: 'must' | 'should' | 'may', config = {}): ScenarioCase {
+  const scenario = {
+    id: 'evidence',
+    title: 'evidence',
+    rfc: { doc: 8446, section: '4.1.3', quote: 'q', ...(level ? { level } : {}) },
+    target: 'server' as const,
+    versions: ['tls13' as const],
+    tags: [],
+    requires: {},
+    matrix: {},
+    config,
+    steps,
+    loc,
+  };
+  return { id: 'evidence', scenario, params: {}, steps, config, requires: {} };
+}
+
+/** What a scripted server does once it has the client's first ClientHello. */
+type Script = (peer: ServerPeer13, sock: Socket) => void;
+
+/** A TCP server that reads the ClientHello with a ServerPeer13, then runs the script. */
+async function scriptedTarget(script: Script): Promise<Target> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+    const peer = new ServerPeer13(peerConfig({}, 'server'));
+    let done = false;
+    s.on('data', (d: Buffer) => {
+      if (done) return;
+      const obs = peer.ingest(new Uint8Array(d));
+      if (obs.some((o) => o.kind === 'handshake' && o.name === 'ClientHello')) {
+        done = true;
+        script(peer, s);
+      }
+    });
+  });
+  const port = await listenOnLowPort(server);
+  return {
+    name: 'scripted',
+    capabilities: REFERENCE_CAPABILITIES,
+    expectedFailures: [],
+    async start() {},
+    async connect(): Promise<TargetConnection> {
+      const sock = connect({ host: '127.0.0.1', port });
+      await new Promise((resolve, reject) => {
+        sock.once('connect', resolve);
+        sock.once('error', reject);
+      });
+      return { stream: sock, peer: `scripted:${port}` };
+    },
+    async stop() {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** The server sends these messages of its flight, each built from the live state. */
+function flight(peer: ServerPeer13, names: string[], set: Record<string, Record<string, never>> = {}): void {
+  for (const name of names) {
+    const msg = peer.build(name);
+    if (set[name]) Object.assign(msg, set[name]);
+    const { wire } = encodeForWire(msg, []);
+    peer.rl.send(ContentType.handshake, wire);
+    peer.commit(msg, wire);
+  }
+}
+
+function sendAlert(peer: ServerPeer13, sock: Socket, description: number): void {
+  peer.rl.send(ContentType.alert, Uint8Array.of(AlertLevel.fatal, description));
+  sock.write(peer.rl.takeOutput());
+  sock.end();
+}
+
+describe('abort evidence against scripted targets', () => {
+  let target: Target | undefined;
+  afterEach(async () => {
+    await target?.stop();
+    target = undefined;
+  });
+  const run = async (script: Script, steps: Step[], level?: 'must' | 'should' | 'may', config = {}) => {
+    target = await scriptedTarget(script);
+    return runCase(makeCase(steps, level, config), target, { timeoutMs: 4000, expectTimeoutMs: 1000 });
+  };
+
+  it('an alert after the target\'s ServerHello is that alert: the expectation passes, the ServerHello is noted', async () => {
+    const r = await run((peer, s) => {
+      flight(peer, ['ServerHello']);
+      sendAlert(peer, s, AlertDescription.illegal_parameter); // under the server handshake keys
+    }, [send('ClientHello'), alert('illegal_parameter')]);
+    expect(r.reason).toBeUndefined();
+    expect(r.verdict).toBe('pass');
+    expect(r.transcript.find((t) => t.kind === 'skipped')?.name).toMatch(/^ServerHello: the target's own flight/);
+    expect(r.transcript.find((t) => t.dir === 'received' && t.kind === 'alert')).toMatchObject({ name: 'illegal_parameter', epoch: 'handshake' });
+  });
+
+  it('an alert after the target\'s Finished is that alert too', async () => {
+    const r = await run((peer, s) => {
+      flight(peer, ['ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished']);
+      sendAlert(peer, s, AlertDescription.decode_error); // under the server application keys
+    }, [send('ClientHello'), alert('decode_error')]);
+    expect(r.verdict).toBe('pass');
+    expect(r.transcript.filter((t) => t.kind === 'skipped')).toHaveLength(5);
+  });
+
+  it('a flight with no alert at all fails, naming what came before the silence', async () => {
+    const r = await run((peer, s) => {
+      flight(peer, ['ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished']);
+      s.write(peer.rl.takeOutput());
+    }, [send('ClientHello'), alert('decode_error')]);
+    expect(r.verdict).toBe('fail');
+    expect(r.observed).toBe('ServerHello, EncryptedExtensions, Certificate, CertificateVerify, Finished, then nothing within 1000 ms');
+  });
+
+  it('a message of the flight that breaks a rule fails with the rule, even while an alert was expected', async () => {
+    const r = await run((peer, s) => {
+      // A ServerHello that does not echo the client's legacy_session_id (RFC 8446 4.1.3), then the alert.
+      flight(peer, ['ServerHello'], { ServerHello: { legacy_session_id_echo: new Uint8Array(32).fill(7) } as never });
+      sendAlert(peer, s, AlertDescription.illegal_parameter);
+    }, [send('ClientHello'), alert('illegal_parameter')], 'may', { middlebox_compat: true });
+    expect(r.verdict).toBe('fail'); // a rule broken stays a failure, whatever the scenario's level
+    expect(r.reason).toMatch(/^ServerHello breaks RFC 8446 4\.1\.3: legacy_session_id_echo/);
+  });
+
+  it('a record that does not decrypt after the ServerHello fails with the explanation, never a plain close', async () => {
+    const r = await run((peer, s) => {
+      flight(peer, ['ServerHello']);
+      s.write(peer.rl.takeOutput());
+      // An application_data record of 40 bytes that no key of the conversation protects.
+      s.write(Buffer.concat([Buffer.from('1703030028', 'hex'), Buffer.alloc(40, 0x5a)]));
+      s.end();
+    }, [send('ClientHello'), alert('illegal_parameter', true)]);
+    expect(r.verdict).toBe('fail');
+    expect(r.reason).toMatch(/^the target sent a record the harness cannot decrypt: it derived different keys, so it accepted the ClientHello of step 1 \(evidence\.yaml:7:5\) and went on with keys of its own/);
+    expect(r.step?.index).toBe(1);
+  });
+
+  it('an undecryptable record is a failure in a may-level scenario too (evidence, not an advisory)', async () => {
+    const r = await run((peer, s) => {
+      flight(peer, ['ServerHello']);
+      s.write(peer.rl.takeOutput());
+      s.write(Buffer.concat([Buffer.from('1703030028', 'hex'), Buffer.alloc(40, 0x5a)]));
+    }, [send('ClientHello'), expectMsgs('ServerHello', 'EncryptedExtensions')], 'may');
+    expect(r.verdict).toBe('fail');
+    expect(r.reason).toMatch(/cannot decrypt/);
+  });
+
+  it('the scenario\'s own expectation not met in a may-level scenario is an advisory, with the same reason', async () => {
+    const r = await run((peer, s) => {
+      flight(peer, ['ServerHello']);
+      sendAlert(peer, s, AlertDescription.handshake_failure);
+    }, [send('ClientHello'), alert('illegal_parameter')], 'may');
+    expect(r.verdict).toBe('advisory');
+    expect(r.reason).toBe('expected alert illegal_parameter, got ServerHello, then alert handshake_failure');
+    expect(r.expected).toBe('alert illegal_parameter');
+  });
+
+  it('bytes that are not TLS records fail as such', async () => {
+    const r = await run((_peer, s) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n'), [send('ClientHello'), alert('illegal_parameter', true)]);
+    expect(r.verdict).toBe('fail');
+    expect(r.reason).toBe('the target sent bytes that are not TLS records: it starts 485454502f "HTTP/", not a record header');
+  });
+
+  describe('a target that resets while the harness writes', () => {
+    const resetting: Script = (_peer, s) => s.resetAndDestroy();
+    // Writes of 16 KiB each, in flight while the reset arrives (or after it: both are the target's doing).
+    const big: Step = { kind: 'send_raw', layer: 'tcp', hex: '16'.repeat(16384), loc };
+    const racing: Step[] = [send('ClientHello'), big, big, big, big];
+    const after: Step[] = [send('ClientHello'), { kind: 'wait', ms: 200, loc }, big];
+
+    for (const [name, writes] of [['while', racing], ['after', after]] as const) {
+      it(`an alert expectation is lenient, naming the reset, not an error (writes ${name} the reset)`, async () => {
+        const r = await run(resetting, [...writes, alert('illegal_parameter', true)]);
+        expect(r.verdict).toBe('lenient');
+        expect(r.reason).toMatch(/^expected alert illegal_parameter, got the target (reset the connection|closed the connection without an alert)/);
+      });
+
+      it(`a positive expectation fails, naming the reset (writes ${name} the reset)`, async () => {
+        const r = await run(resetting, [...writes, expectMsgs('ServerHello')]);
+        expect(r.verdict).toBe('fail');
+        expect(r.observed).toMatch(/^the target (reset the connection|closed the connection without an alert)/);
+        expect(r.transcript.some((t) => t.kind === 'close')).toBe(true);
+      });
+    }
+
+    it('a write after the reset is noted as not delivered', async () => {
+      const r = await run(resetting, [...after, alert('illegal_parameter', true)]);
+      expect(r.transcript.find((t) => t.kind === 'write_error')?.name).toMatch(/^not delivered: the target reset the connection/);
+    });
+  });
+});
