@@ -76,7 +76,7 @@ export class LiveState {
       if (names.length === 0) return value;
       const whole = /^\$\{([^}]*)\}$/.exec(value)?.[1];
       if (whole !== undefined && isLiveRef(whole)) return toFieldValue(this.lookup(whole));
-      return value.replace(/\$\{([^}]*)\}/g, (m, n: string) => (isLiveRef(n) ? String(describe(this.lookup(n))) : m));
+      return value.replace(/\$\{([^}]*)\}/g, (m, n: string) => (isLiveRef(n) ? String(describe(this.lookup(n), lastField(n))) : m));
     }
     if (Array.isArray(value)) return value.map((v) => this.resolve(v));
     if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v)]));
@@ -90,6 +90,13 @@ export class LiveState {
   resolveMutations(ops: MutateOp[]): MutateOp[] {
     return ops.map((op) => (op.op === 'insert_extension' && op.value !== undefined ? { ...op, value: this.resolve(op.value) } : op));
   }
+}
+
+/** The field name a reference ends in, for naming its code points (`negotiated.version` -> selected_version). */
+function lastField(name: string): string {
+  const { root, path } = splitLiveRef(name);
+  if (root === 'negotiated') return ({ group: 'group', cipher_suite: 'cipher_suite', version: 'selected_version', signature_scheme: 'algorithm' } as Record<string, string>)[path] ?? path;
+  return /([A-Za-z_]+)(?:\[\d+\])*$/.exec(path)?.[1] ?? '';
 }
 
 function structName(root: string): string {

@@ -7,12 +7,18 @@ import type { ScenarioCase } from '../scenario/model.ts';
 import type { ExpectedFailure, Target } from '../targets/types.ts';
 import type { CaseResult, RunResult } from './result.ts';
 import { runCase, type RunCaseOptions } from './run-case.ts';
+import { ControlCache } from './controls.ts';
 import { isUnexpectedPass, summarize } from '../report/json.ts';
 
 export { summarize };
 
-export interface RunAllOptions extends Omit<RunCaseOptions, 'signal'> {
+export interface RunAllOptions extends Omit<RunCaseOptions, 'signal' | 'controls'> {
   jobs: number;
+  /**
+   * The run's positive controls: a cache to fill (so the caller can report it while the run goes on), or
+   * false to run without controls (`run --no-controls`). Default: a new cache.
+   */
+  controls?: ControlCache | false;
   runId: string;
   signal?: AbortSignal;
   /** Called as each case finishes (for progress output and incremental reports). */
@@ -49,6 +55,7 @@ export async function runAll(cases: readonly ScenarioCase[], target: Target, opt
   const startedAt = new Date().toISOString();
   const results: (CaseResult | undefined)[] = new Array(cases.length);
   const jobs = target.capabilities.concurrent ? Math.max(1, opts.jobs) : 1;
+  const controls = opts.controls === false ? undefined : (opts.controls ?? new ControlCache());
   let nextIndex = 0;
   let done = 0;
   const worker = async () => {
@@ -57,7 +64,7 @@ export async function runAll(cases: readonly ScenarioCase[], target: Target, opt
       const i = nextIndex++;
       if (i >= cases.length) return;
       opts.onStart?.(cases[i]);
-      const r = applyExpectedFailure(await runCase(cases[i], target, { ...opts, signal: opts.signal }), target.expectedFailures);
+      const r = applyExpectedFailure(await runCase(cases[i], target, { ...opts, signal: opts.signal, controls }), target.expectedFailures);
       // A case cut short by an interruption did not finish: it is not reported.
       if (opts.signal?.aborted && r.verdict === 'error' && r.reason === 'interrupted') return;
       results[i] = r;
@@ -75,5 +82,6 @@ export async function runAll(cases: readonly ScenarioCase[], target: Target, opt
     interrupted: opts.signal?.aborted ?? false,
     summary: summarize(finished),
     cases: finished,
+    ...(controls ? { controls: controls.results() } : {}),
   };
 }

@@ -141,6 +141,61 @@ describe('runCase against the reference target', () => {
     expect(r.reason).toMatch(/did you mean 'cipher_suites'/);
   });
 
+  it('live-state references: set and where values read what the target chose, in the same connection', async () => {
+    const t2 = new ReferenceTarget({ server: { groups: [0x17, 0x1d] } });
+    await t2.start();
+    try {
+      const where = (w: Record<string, string>) => ({ names: [] as string[], optional: false, repeat: false, where: w });
+      const r = await runCase(
+        makeCase('server', [
+          send('ClientHello'),
+          // Which group the server asks for is its choice: read it, do not assume it.
+          expectStep({ kind: 'messages', messages: [{ ...where({ cipher_suite: '${client_hello.cipher_suites[0]}', 'extensions.key_share.selected_group': '${client_hello.extensions.supported_groups.named_group_list[1]}' }), names: ['HelloRetryRequest'] }] }),
+          send('ClientHello', { set: { 'extensions.key_share.client_shares[0].group': '${hello_retry_request.extensions.key_share.selected_group}' } }),
+          expectStep({
+            kind: 'messages',
+            messages: [
+              { ...where({ 'extensions.key_share.server_share.group': '${client_hello.key_share[0].group}', cipher_suite: '${negotiated.cipher_suite}', 'extensions.supported_versions.selected_version': '${negotiated.version}' }), names: ['ServerHello'] },
+              { ...where({}), names: ['EncryptedExtensions'] },
+              { ...where({}), names: ['Certificate'] },
+              { ...where({}), names: ['CertificateVerify'] },
+              { ...where({}), names: ['Finished'] },
+            ],
+          }),
+          send('Finished'),
+          expectStep({ kind: 'silence', ms: 100 }),
+        ], { groups: ['x25519', 'secp256r1'], key_share_groups: [] }),
+        t2,
+        opts,
+      );
+      expect(r.reason).toBeUndefined();
+      expect(r.verdict).toBe('pass');
+      expect(r.transcript.find((e) => e.dir === 'received' && e.name === 'ServerHello')?.detail).toMatchObject({ extensions: expect.arrayContaining([expect.objectContaining({ server_share: expect.objectContaining({ group: 'secp256r1' }) })]) });
+    } finally {
+      await t2.stop();
+    }
+  });
+
+  it('a live reference whose value does not match fails the where; one the state lacks is an error naming the step', async () => {
+    const wrong = await runCase(
+      makeCase('server', [send('ClientHello'), expectStep({ kind: 'messages', messages: [{ names: ['ServerHello'], optional: false, repeat: false, where: { cipher_suite: '${client_hello.cipher_suites[1]}' } }] })], {
+        cipher_suites: ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384'],
+      }),
+      target,
+      opts,
+    );
+    expect(wrong.verdict).toBe('fail');
+    expect(wrong.reason).toBe('ServerHello: cipher_suite is "TLS_AES_128_GCM_SHA256", expected "TLS_AES_256_GCM_SHA384"');
+    const missing = await runCase(makeCase('server', [send('ClientHello', { set: { random: '${server_hello.random}' } })]), target, opts);
+    expect(missing.verdict).toBe('error');
+    expect(missing.reason).toBe('scenario: ${server_hello.random}: no ServerHello seen yet in this connection');
+    expect(missing.step?.index).toBe(0);
+    const noField = await runCase(makeCase('server', [send('ClientHello'), expectStep({ kind: 'messages', messages: [{ names: ['ServerHello'], optional: false, repeat: false, where: { random: '${client_hello.nonce}' } }] })]), target, opts);
+    expect(noField.verdict).toBe('error');
+    expect(noField.reason).toBe("scenario: ${client_hello.nonce}: the ClientHello has no 'nonce'");
+    expect(noField.step?.index).toBe(1);
+  });
+
   it('the reference client as target: the harness plays the server', async () => {
     const r = await runCase(
       makeCase('client', [expectMsgs('ClientHello'), ...['ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished'].map((m) => send(m)), expectMsgs('Finished'), expectStep({ kind: 'handshake_complete' })]),
