@@ -211,15 +211,16 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     rfc: c.scenario.rfc,
     params: c.params,
   };
-  let targetOutput: TargetOutput | undefined;
-  const finish = (verdict: Verdict, extra: Partial<CaseResult> = {}): CaseResult => ({
-    ...base,
-    verdict,
-    durationMs: Date.now() - started,
-    transcript,
-    ...extra,
-    ...(targetOutput ? { targetOutput } : {}),
-  });
+  /** The result being returned: the target's output is added to it once the case has ended (in finally). */
+  let result: CaseResult | undefined;
+  const finish = (verdict: Verdict, extra: Partial<CaseResult> = {}): CaseResult =>
+    (result = {
+      ...base,
+      verdict,
+      durationMs: Date.now() - started,
+      transcript,
+      ...extra,
+    });
 
   const skip = precheck(c, target);
   if (skip) return finish('skip', { reason: skip });
@@ -311,7 +312,8 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     listener?.close();
     // Release what the case started on the target's side (a client process, a per-case server).
     await target.endCase?.({ caseId, signal: ac.signal }).catch(() => undefined);
-    targetOutput = target.takeOutput?.(caseId);
+    const output: TargetOutput | undefined = target.takeOutput?.(caseId);
+    if (output && result) result.targetOutput = output;
   }
 
   // ---- steps ------------------------------------------------------------------------------------------

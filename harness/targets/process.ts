@@ -17,6 +17,51 @@ import { join } from 'node:path';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import { ManagedProcess, freeLowPort, portListening, registerTempDir, removeTempDir } from './processes.ts';
 import type { Capabilities, ExpectedFailure, Target, TargetCaseContext, TargetConnection } from './types.ts';
+import type { TargetOutput } from '../engine/result.ts';
+
+/** How much of each stream of a case's output is kept: the last 8 KiB. */
+export const OUTPUT_LIMIT = 8192;
+/**
+ * How long the end of a case waits for the run's server to print what it has to say about the case. Its
+ * lines are attributed by time (to the cases connected when they arrive): exact for per-case servers and
+ * clients, best effort for a server shared by the run (cases running at once share its lines).
+ */
+const SERVER_OUTPUT_SETTLE_MS = 50;
+
+/** The tail of one output stream: whole lines, at most OUTPUT_LIMIT bytes (the oldest dropped first). */
+class Tail {
+  private text = '';
+  private bytes = 0;
+  dropped = false;
+
+  add(line: string): void {
+    this.text += line + '\n';
+    this.bytes += Buffer.byteLength(line) + 1;
+    if (this.bytes > OUTPUT_LIMIT * 2) this.trim();
+  }
+
+  private trim(): void {
+    const b = Buffer.from(this.text);
+    if (b.length <= OUTPUT_LIMIT) return;
+    const kept = b.subarray(b.length - OUTPUT_LIMIT).toString('utf8');
+    // From the first whole line on.
+    this.text = kept.slice(kept.indexOf('\n') + 1);
+    this.bytes = Buffer.byteLength(this.text);
+    this.dropped = true;
+  }
+
+  toString(): string {
+    this.trim();
+    return (this.dropped ? '[earlier output dropped]\n' : '') + this.text;
+  }
+}
+
+/** What a case's target process(es) wrote. */
+class CaseOutput {
+  readonly stdout = new Tail();
+  readonly stderr = new Tail();
+  readonly sources = new Set<string>();
+}
 
 export type CertificateName = 'rsa' | 'p256' | 'p384' | 'ed25519' | 'client';
 
@@ -119,6 +164,12 @@ export class ProcessTarget implements Target {
   private readonly sockets = new Set<Socket>();
   private tmp: string | undefined;
   private started = false;
+  /** Output of the processes of each running case (the client, a per-case server, the run's server). */
+  private readonly outputs = new Map<string, CaseOutput>();
+  /** Cases connected to the run's server and not yet ended: its output lines go to each of them. */
+  private readonly serverCases = new Set<string>();
+  /** Cases whose output is kept (from their first connection until takeOutput). */
+  private readonly capturing = new Set<string>();
 
   constructor(opts: ProcessTargetOptions) {
     this.opts = opts;
@@ -241,11 +292,17 @@ export class ProcessTarget implements Target {
     const ready = spec.ready;
     let sawLine = !ready.stdout && !ready.stderr;
     let onReadyLine: (() => void) | undefined;
+    let pid: number | undefined;
+    const procPid = () => pid ?? '?';
     const proc = await ManagedProcess.spawn(argv, `${this.name} server`, {
       stdin: 'keep',
       env: spec.env,
       cwd: this.opts.cwd,
       onLine: (stream, line) => {
+        // The server's output during a case goes into that case's report (a shared server's to every case running).
+        for (const id of caseId !== undefined ? [caseId] : this.serverCases) {
+          if (this.capturing.has(id)) this.output(id, `${this.name} server (pid ${procPid()})`)[stream].add(line);
+        }
         if (sawLine) return;
         const want = stream === 'stdout' ? ready.stdout : ready.stderr;
         if (want !== undefined && line.includes(want)) {
@@ -254,6 +311,7 @@ export class ProcessTarget implements Target {
         }
       },
     });
+    pid = proc.pid;
     const running: RunningServer = { proc, port, caseId };
     let isReady = false;
     void proc.exited.then(() => {
@@ -308,6 +366,8 @@ export class ProcessTarget implements Target {
   async connect(ctx: TargetCaseContext): Promise<TargetConnection> {
     if (!this.opts.server) throw new Error(`${this.name} has no server command: it cannot play the server role`);
     const spec = this.opts.server;
+    this.capturing.add(ctx.caseId);
+    if (!spec.per_case) this.serverCases.add(ctx.caseId);
     const s = spec.per_case
       ? await this.ensureServer(ctx.caseId, ctx.signal)
       : this.server?.proc.running
@@ -344,7 +404,18 @@ export class ProcessTarget implements Target {
     let command = spec.command;
     if (spec.resume_args && this.clients.has(ctx.caseId) && fileHasData(this.sessionFile(ctx.caseId))) command = [...command, ...spec.resume_args];
     const argv = this.expand(command, ctx.listen.host, ctx.listen.port, ctx.caseId);
-    const proc = await ManagedProcess.spawn(argv, `${this.name} client`, { stdin: spec.stdin, env: spec.env, cwd: this.opts.cwd });
+    let pid: number | undefined;
+    const proc = await ManagedProcess.spawn(argv, `${this.name} client`, {
+      stdin: spec.stdin,
+      env: spec.env,
+      cwd: this.opts.cwd,
+      onLine: (stream, line) => {
+        if (this.capturing.has(ctx.caseId)) this.output(ctx.caseId, `${this.name} client (pid ${pid ?? '?'})`)[stream].add(line);
+      },
+    });
+    pid = proc.pid;
+    this.capturing.add(ctx.caseId);
+    this.output(ctx.caseId, `${this.name} client (pid ${pid})`);
     let set = this.clients.get(ctx.caseId);
     if (!set) this.clients.set(ctx.caseId, (set = new Set()));
     set.add(proc);
@@ -366,16 +437,38 @@ export class ProcessTarget implements Target {
     const set = this.clients.get(caseId);
     this.clients.delete(caseId);
     if (this.tmp) rmSync(this.sessionFile(caseId), { force: true });
-    if (set) await Promise.all([...set].map((p) => p.terminate(this.grace)));
+    // Their last lines (often the error a client prints as it gives up) belong to the case: wait for them briefly.
+    if (set) await Promise.all([...set].map(async (p) => (await p.terminate(this.grace), await Promise.race([p.outputClosed, sleep(500)]))));
+  }
+
+  private output(caseId: string, source: string): CaseOutput {
+    let o = this.outputs.get(caseId);
+    if (!o) this.outputs.set(caseId, (o = new CaseOutput()));
+    o.sources.add(source);
+    return o;
+  }
+
+  /** What the case's processes wrote (after endCase: the clients have exited, their last lines are in). */
+  takeOutput(caseId: string): TargetOutput | undefined {
+    const o = this.outputs.get(caseId);
+    this.outputs.delete(caseId);
+    this.capturing.delete(caseId);
+    if (!o) return undefined;
+    return { source: [...o.sources].join(', '), stdout: o.stdout.toString(), stderr: o.stderr.toString() };
   }
 
   /** End of a case: kill its client processes and its per-case server. */
   async endCase(ctx: TargetCaseContext): Promise<void> {
+    if (this.serverCases.delete(ctx.caseId)) {
+      // The run's server writes about a connection a moment after it happened: let those lines arrive.
+      await sleep(SERVER_OUTPUT_SETTLE_MS);
+    }
     await this.killClients(ctx.caseId);
     if (this.opts.server?.per_case && this.server?.caseId === ctx.caseId) {
       const s = this.server;
       this.server = undefined;
       await s.proc.terminate(this.grace);
+      await Promise.race([s.proc.outputClosed, sleep(500)]);
     }
   }
 

@@ -98,6 +98,8 @@ export class ManagedProcess {
   readonly pid: number;
   readonly label: string;
   readonly exited: Promise<ExitInfo>;
+  /** Resolves when stdout and stderr are closed (after exit): every line has been seen. */
+  readonly outputClosed: Promise<void>;
   exit: ExitInfo | undefined;
   /** Set before we signal it: its exit is then not a crash. */
   expected = false;
@@ -116,6 +118,7 @@ export class ManagedProcess {
         resolve(this.exit);
       });
     });
+    this.outputClosed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     for (const name of ['stdout', 'stderr'] as const) {
       const stream = child[name]!;
       let partial = '';
