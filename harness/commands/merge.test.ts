@@ -133,7 +133,31 @@ describe('tls-harness merge', () => {
       { runId: 'm' },
     );
     expect(m.cases.find((c) => c.id === 'tls13-d')).toEqual(r2.cases[1]);
+    expect(m.controls).toBeUndefined();
     expect(() => mergeReports([], { runId: 'm' })).toThrow('merge: no reports to merge');
+  });
+
+  it('mergeReports joins the shards\' controls by key: cases together, the worst verdict kept', () => {
+    const k1 = 'server tls13 {"groups":["x25519"]}';
+    const k2 = 'server tls13 {}';
+    const r1 = toReportJson(shard1(), undefined);
+    r1.controls = [
+      { key: k1, verdict: 'pass', durationMs: 5, cases: ['tls13-a', 'tls13-c'] },
+      { key: k2, verdict: 'pass', durationMs: 1, cases: ['tls13-e'] },
+    ];
+    const r2 = toReportJson(shard2());
+    r2.controls = [{ key: k1, verdict: 'fail', reason: 'no ServerHello', durationMs: 7, cases: ['tls13-b'] }];
+    const m = mergeReports(
+      [
+        { report: r1, file: 'a' },
+        { report: r2, file: 'b' },
+      ],
+      { runId: 'm' },
+    );
+    expect(m.controls).toEqual([
+      { key: k1, verdict: 'fail', reason: 'no ServerHello', durationMs: 12, cases: ['tls13-a', 'tls13-c', 'tls13-b'] },
+      { key: k2, verdict: 'pass', durationMs: 1, cases: ['tls13-e'] },
+    ]);
   });
 });
 

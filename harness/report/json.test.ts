@@ -106,6 +106,44 @@ describe('report.json', () => {
   });
 });
 
+describe('report.json: positive controls and target output', () => {
+  const withControls = makeRun(
+    [
+      makeCase('tls13-a', 'skip', { reason: 'the target does not complete the unmutated handshake: expected ServerHello or HelloRetryRequest, got alert protocol_version' }),
+      makeCase('tls13-b', 'fail', { targetOutput: { source: 'openssl client (pid 42)', stdout: 'CONNECTED(00000003)\n', stderr: 'error:0A000410:SSL routines::sslv3 alert handshake failure\n' } }),
+      makeCase('tls13-c', 'advisory'),
+    ],
+    {
+      controls: [
+        { key: 'server tls13 {"groups":["x25519"]}', verdict: 'fail', reason: 'expected ServerHello or HelloRetryRequest, got alert protocol_version', durationMs: 4, cases: ['tls13-a'], transcript: [{ t: 0, dir: 'received', kind: 'alert', name: 'protocol_version' }] },
+        { key: 'client tls13 {}', verdict: 'pass', durationMs: 9, cases: ['tls13-b', 'tls13-c'] },
+      ],
+    },
+  );
+
+  it('lists the controls before the cases, keeps targetOutput, and conforms to the schema', () => {
+    const json = JSON.parse(serializeReport(toReportJson(withControls)));
+    expect(checkSchema(json, schema)).toEqual([]);
+    expect(Object.keys(json)).toEqual(['schemaVersion', 'runId', 'target', 'startedAt', 'finishedAt', 'interrupted', 'tool', 'summary', 'controls', 'cases']);
+    expect(json.controls).toEqual(withControls.controls);
+    expect(json.cases[1].targetOutput).toEqual(withControls.cases[1].targetOutput);
+    expect('targetOutput' in json.cases[0]).toBe(false);
+    expect(json.cases[2].verdict).toBe('advisory');
+    expect(validateReport(json)).toBe(json);
+  });
+
+  it('the validator and the schema reject a bad control or target output', () => {
+    const j = JSON.parse(serializeReport(toReportJson(withControls)));
+    j.controls[1].verdict = 'lenient';
+    expect(oneLineError(() => validateReport(j))).toBe("invalid tls-harness report: controls[1].verdict: expected one of pass, fail, error, got 'lenient'");
+    expect(checkSchema(j, schema)).toEqual(['$.controls[1].verdict: not in enum']);
+    const k = JSON.parse(serializeReport(toReportJson(withControls)));
+    delete k.cases[1].targetOutput.stderr;
+    expect(oneLineError(() => validateReport(k))).toBe('invalid tls-harness report: cases[1].targetOutput.stderr: expected a string, got nothing');
+    expect(checkSchema(k, schema)).toEqual(['$.cases[1].targetOutput: missing stderr']);
+  });
+});
+
 describe('validateReport', () => {
   const good = () => JSON.parse(serializeReport(toReportJson(run)));
 
@@ -127,7 +165,7 @@ describe('validateReport', () => {
   it('names the first bad field', () => {
     const j = good();
     j.cases[2].verdict = 'ok';
-    expect(oneLineError(() => validateReport(j, 'r.json'))).toBe("r.json: invalid tls-harness report: cases[2].verdict: expected one of pass, lenient, fail, error, skip, got 'ok'");
+    expect(oneLineError(() => validateReport(j, 'r.json'))).toBe("r.json: invalid tls-harness report: cases[2].verdict: expected one of pass, lenient, fail, error, skip, advisory, got 'ok'");
     const k = good();
     delete k.summary.failed;
     expect(oneLineError(() => validateReport(k))).toBe('invalid tls-harness report: summary.failed: expected a non-negative integer, got nothing');

@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
-import type { CaseResult, RunResult, RunSummary, TranscriptEntry, Verdict } from '../engine/result.ts';
+import type { CaseResult, ControlResult, RunResult, RunSummary, TargetOutput, TranscriptEntry, Verdict } from '../engine/result.ts';
 
 export const SCHEMA_VERSION = 1;
 export const TOOL_NAME = 'tls-harness';
-export const VERDICTS: readonly Verdict[] = ['pass', 'lenient', 'fail', 'error', 'skip'];
+export const VERDICTS: readonly Verdict[] = ['pass', 'lenient', 'fail', 'error', 'skip', 'advisory'];
 
 export interface ReportRfc {
   doc: number;
@@ -40,7 +40,12 @@ export interface ReportCase {
   params: Record<string, string | number>;
   durationMs: number;
   transcript: TranscriptEntry[];
+  /** Process targets only: what the target's process wrote during the case (last 8 KiB of each stream). */
+  targetOutput?: TargetOutput;
 }
+
+/** A positive control as report.json lists it (ControlResult: key, verdict, reason, durationMs, cases, transcript?). */
+export type ReportControl = ControlResult;
 
 export interface ReportTool {
   name: string;
@@ -56,6 +61,8 @@ export interface ReportJson {
   interrupted: boolean;
   tool: ReportTool;
   summary: RunSummary;
+  /** The positive controls of the run, in the order they were first needed (absent with --no-controls). */
+  controls?: ReportControl[];
   cases: ReportCase[];
   /** Only in merged reports: the shard reports this one was merged from, in argument order. */
   mergedFrom?: { runId: string; file: string }[];
@@ -132,6 +139,7 @@ export function toReportCase(c: CaseResult): ReportCase {
     params: c.params,
     durationMs: c.durationMs,
     transcript: c.transcript,
+    ...(c.targetOutput ? { targetOutput: c.targetOutput } : {}),
   };
 }
 
@@ -146,6 +154,7 @@ export function toReportJson(run: RunResult, tool: ReportTool = toolInfo(), case
     interrupted: run.interrupted,
     tool,
     summary: run.summary,
+    ...(run.controls ? { controls: run.controls } : {}),
     cases,
   };
 }
@@ -259,9 +268,17 @@ function checkCase(c: unknown, p: string): void {
   const params = obj(c, 'params', p);
   for (const [k, v] of Object.entries(params)) if (typeof v !== 'string' && typeof v !== 'number') fail(`${p}.params.${k}`, 'a string or a number', v);
   num(c, 'durationMs', p);
-  if (!Array.isArray(c.transcript)) fail(`${p}.transcript`, 'an array', c.transcript);
-  c.transcript.forEach((e: unknown, j: number) => {
-    const q = `${p}.transcript[${j}]`;
+  if (c.targetOutput !== undefined) {
+    const o = obj(c, 'targetOutput', p);
+    for (const k of ['source', 'stdout', 'stderr']) str(o, k, `${p}.targetOutput`);
+  }
+  checkTranscript(c.transcript, `${p}.transcript`);
+}
+
+function checkTranscript(t: unknown, p: string): void {
+  if (!Array.isArray(t)) fail(p, 'an array', t);
+  t.forEach((e: unknown, j: number) => {
+    const q = `${p}[${j}]`;
     if (!isObj(e)) fail(q, 'an object', e);
     num(e, 't', q);
     if (!DIRS.includes(e.dir as string)) fail(`${q}.dir`, `one of ${DIRS.join(', ')}`, e.dir);
@@ -270,6 +287,18 @@ function checkCase(c: unknown, p: string): void {
     if (e.wire !== undefined) str(e, 'wire', q);
     if (e.epoch !== undefined) str(e, 'epoch', q);
   });
+}
+
+const CONTROL_VERDICTS = ['pass', 'fail', 'error'];
+
+function checkControl(c: unknown, p: string): void {
+  if (!isObj(c)) fail(p, 'an object', c);
+  str(c, 'key', p);
+  if (!CONTROL_VERDICTS.includes(c.verdict as string)) fail(`${p}.verdict`, `one of ${CONTROL_VERDICTS.join(', ')}`, c.verdict);
+  if (c.reason !== undefined) str(c, 'reason', p);
+  num(c, 'durationMs', p);
+  if (!Array.isArray(c.cases) || c.cases.some((x) => typeof x !== 'string')) fail(`${p}.cases`, 'an array of case ids', c.cases);
+  if (c.transcript !== undefined) checkTranscript(c.transcript, `${p}.transcript`);
 }
 
 /**
@@ -301,6 +330,10 @@ export function validateReport(json: unknown, source?: string): ReportJson {
     for (const k of SUMMARY_KEYS) num(s, k, 'summary', true);
     if (!Array.isArray(r.cases)) fail('report.cases', 'an array', r.cases);
     r.cases.forEach((c: unknown, i: number) => checkCase(c, `cases[${i}]`));
+    if (r.controls !== undefined) {
+      if (!Array.isArray(r.controls)) fail('report.controls', 'an array', r.controls);
+      r.controls.forEach((c: unknown, i: number) => checkControl(c, `controls[${i}]`));
+    }
     if (r.mergedFrom !== undefined) {
       if (!Array.isArray(r.mergedFrom)) fail('report.mergedFrom', 'an array', r.mergedFrom);
       r.mergedFrom.forEach((m: unknown, i: number) => {

@@ -95,6 +95,29 @@ describe('junit.xml', () => {
     expect(u.attrs).toEqual({ message: 'unexpected pass: listed as an expected failure (issue #13)', type: 'unexpected-pass' });
   });
 
+  it('a failure or error of a process target carries the target\'s output in <system-out>; an advisory passes with a note', () => {
+    const output = { source: 'openssl client (pid 7)', stdout: 'CONNECTED(00000003)\n', stderr: '' };
+    const r = parseXml(
+      toJunitXml(
+        toReportJson(
+          makeRun([
+            makeCase('f', 'fail', { targetOutput: output }),
+            makeCase('e', 'error', { targetOutput: output }),
+            makeCase('a', 'advisory', { reason: 'expected alert decode_error, got ServerHello' }),
+          ]),
+        ),
+      ),
+    );
+    const t = testcases(r);
+    const f = t.get('f')!;
+    expect(f.children.map((c) => c.name)).toEqual(['properties', 'failure', 'system-out']);
+    expect(child(f, 'system-out')!.text).toBe('target output, openssl client (pid 7):\n--- stdout ---\nCONNECTED(00000003)\n--- stderr: (nothing) ---\n');
+    expect(child(t.get('e')!, 'system-out')!.text).toContain('CONNECTED(00000003)');
+    const a = t.get('a')!;
+    expect(a.children.map((c) => c.name)).toEqual(['properties', 'system-out']);
+    expect(child(a, 'system-out')!.text).toMatch(/^advisory: the target does not follow a SHOULD or MAY\nreason: expected alert decode_error, got ServerHello\n/);
+  });
+
   it('escapes for text and attributes; lone surrogates become U+FFFD', () => {
     expect(xmlText(`<a & b>"'\t\n`)).toBe(`&lt;a &amp; b&gt;"'\t\n`);
     expect(xmlAttr(`<a & b>"'\t\n\r`)).toBe('&lt;a &amp; b&gt;&quot;&apos;&#9;&#10;&#13;');

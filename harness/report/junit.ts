@@ -65,15 +65,18 @@ export function junitTestcase(c: ReportCase): string {
         );
       } else {
         inner.push(`    <failure message="${xmlAttr(reason)}" type="fail">${xmlText(caseDetailText(c))}</failure>`);
+        if (c.targetOutput) inner.push(`    <system-out>${xmlText(targetOutputText(c.targetOutput))}</system-out>`);
       }
       break;
     case 'error':
       inner.push(`    <error message="${xmlAttr(reason)}" type="error">${xmlText(caseDetailText(c))}</error>`);
+      if (c.targetOutput) inner.push(`    <system-out>${xmlText(targetOutputText(c.targetOutput))}</system-out>`);
       break;
     case 'skipped':
       if (isExpectedFailure(c)) {
         inner.push(`    <skipped message="${xmlAttr(`expected failure: ${oneLine(c.expectedFailure ?? '', 500)}`)}"/>`);
-        inner.push(`    <system-out>${xmlText(`expected failure (${c.expectedFailure}), failed as expected:\n${caseDetailText(c)}`)}</system-out>`);
+        const output = c.targetOutput ? `\n\n${targetOutputText(c.targetOutput)}` : '';
+        inner.push(`    <system-out>${xmlText(`expected failure (${c.expectedFailure}), failed as expected:\n${caseDetailText(c)}${output}`)}</system-out>`);
       } else {
         inner.push(`    <skipped message="${xmlAttr(reason)}"/>`);
       }
@@ -86,6 +89,12 @@ export function junitTestcase(c: ReportCase): string {
   return (
     `  <testcase classname="${xmlAttr(c.scenarioId)}" name="${xmlAttr(c.id)}" time="${seconds(c.durationMs)}">\n` + inner.join('\n') + '\n  </testcase>'
   );
+}
+
+/** The target process's output of a failed case, for <system-out>. */
+export function targetOutputText(o: NonNullable<ReportCase['targetOutput']>): string {
+  const block = (name: string, text: string) => (text ? `--- ${name} ---\n${text.endsWith('\n') ? text : text + '\n'}` : `--- ${name}: (nothing) ---\n`);
+  return `target output, ${o.source}:\n${block('stdout', o.stdout)}${block('stderr', o.stderr)}`;
 }
 
 /** `2024-05-01T12:00:00` (UTC, no zone: the Ant/Surefire XSD's pattern), or undefined. */

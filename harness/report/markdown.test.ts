@@ -54,6 +54,20 @@ describe('summary.md', () => {
     expect(md).not.toContain('<details><summary>fail (expected)');
   });
 
+  it('positive controls: a line in the headline, a table of those that did not pass', () => {
+    const withControls = makeRun([makeCase('a', 'skip'), makeCase('b', 'skip'), makeCase('c', 'pass')], {
+      controls: [
+        { key: 'server tls13 {"groups":["x25519"]}', verdict: 'fail', reason: 'expected ServerHello or HelloRetryRequest, got alert protocol_version', durationMs: 3, cases: ['a', 'b'] },
+        { key: 'server tls13 {}', verdict: 'pass', durationMs: 3, cases: ['c'] },
+      ],
+    });
+    const out = toSummaryMarkdown(toReportJson(withControls));
+    expect(out).toContain('\n**Positive controls**: 1 of 2 passed; 1 failed (their 2 cases are skipped).\n');
+    expect(out).toContain('### Controls that did not pass (1)');
+    expect(out).toContain('| fail | `server tls13 {"groups":["x25519"]}` | 2 | expected ServerHello or HelloRetryRequest, got alert protocol\\_version |');
+    expect(md).not.toContain('Positive controls');
+  });
+
   it('status words', () => {
     const ok = toReportJson(makeRun([makeCase('a', 'pass'), makeCase('b', 'fail', { expectedFailure: 'known' })]));
     expect(statusWord(ok)).toBe('PASSED');

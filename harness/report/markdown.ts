@@ -106,6 +106,18 @@ function details(c: ReportCase, maxRows: number): string {
   return lines.join('\n');
 }
 
+/** `**Positive controls**: 12 of 14 passed; 2 failed (their 30 cases are skipped).` */
+function controlsLine(controls: NonNullable<ReportJson['controls']>): string {
+  const passed = controls.filter((c) => c.verdict === 'pass').length;
+  const failed = controls.filter((c) => c.verdict === 'fail');
+  const errors = controls.filter((c) => c.verdict === 'error');
+  const n = (list: typeof controls) => list.reduce((k, c) => k + c.cases.length, 0);
+  const parts = [`**Positive controls**: ${passed} of ${controls.length} passed`];
+  if (failed.length) parts.push(`${failed.length} failed (their ${n(failed)} cases are skipped)`);
+  if (errors.length) parts.push(`${errors.length} could not run (their ${n(errors)} cases are errors)`);
+  return parts.join('; ') + '.';
+}
+
 export function statusWord(report: ReportJson): 'PASSED' | 'FAILED' | 'INTERRUPTED' {
   if (!summaryOk(report.summary)) return 'FAILED';
   return report.interrupted ? 'INTERRUPTED' : 'PASSED';
@@ -136,6 +148,7 @@ export function toSummaryMarkdown(report: ReportJson, opts: MarkdownOptions = {}
         (report.mergedFrom ? `, merged from ${report.mergedFrom.length} shards` : '') +
         '.',
       ...(report.interrupted ? ['', '**Interrupted**: only the cases that finished are reported.'] : []),
+      ...(report.controls ? ['', controlsLine(report.controls)] : []),
       '',
     ].join('\n'),
   );
@@ -163,6 +176,17 @@ export function toSummaryMarkdown(report: ReportJson, opts: MarkdownOptions = {}
     expected.map((c) => caseRow(c, `${c.reason ?? ''} (expected: ${c.expectedFailure})`)),
     'expected failures',
     'Listed as expected failures for this target: they do not fail the run.',
+  );
+
+  const controls = report.controls ?? [];
+  const badControls = controls.filter((c) => c.verdict !== 'pass');
+  table(
+    b,
+    'Controls that did not pass',
+    ['verdict', 'control', 'cases', 'reason'],
+    badControls.map((c) => [c.verdict, code(c.key), String(c.cases.length), mdCell(c.reason ?? '')]),
+    'controls',
+    'The unmutated handshake for these configurations did not complete: their cases are skipped (fail) or errors (error).',
   );
 
   if (failures.length) {

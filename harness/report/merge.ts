@@ -4,7 +4,7 @@
  * startedAt the earliest, finishedAt the latest. All shards must be for the same target.
  */
 import { UsageError } from '../errors.ts';
-import { SCHEMA_VERSION, summarize, toolInfo, type ReportCase, type ReportJson, type ReportTool } from './json.ts';
+import { SCHEMA_VERSION, summarize, toolInfo, type ReportCase, type ReportControl, type ReportJson, type ReportTool } from './json.ts';
 
 export interface MergeInput {
   report: ReportJson;
@@ -51,6 +51,7 @@ export function mergeReports(inputs: readonly MergeInput[], opts: { runId: strin
     }
   }
   cases.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const controls = mergeControls(inputs.map((i) => i.report.controls));
   return {
     schemaVersion: SCHEMA_VERSION,
     runId: opts.runId,
@@ -66,7 +67,31 @@ export function mergeReports(inputs: readonly MergeInput[], opts: { runId: strin
     interrupted: inputs.some((i) => i.report.interrupted),
     tool: opts.tool ?? toolInfo(),
     summary: summarize(cases),
+    ...(controls ? { controls } : {}),
     mergedFrom: inputs.map((i) => ({ runId: i.report.runId, file: i.file })),
     cases,
   };
+}
+
+const RANK: Record<ReportControl['verdict'], number> = { pass: 0, fail: 1, error: 2 };
+
+/**
+ * The controls of the shards, one per key (each shard ran its own): the cases that used it joined, the
+ * worst verdict kept with its reason and transcript, the durations added. Undefined when no shard had any.
+ */
+export function mergeControls(lists: readonly (ReportControl[] | undefined)[]): ReportControl[] | undefined {
+  if (lists.every((l) => l === undefined)) return undefined;
+  const byKey = new Map<string, ReportControl>();
+  for (const list of lists) {
+    for (const c of list ?? []) {
+      const seen = byKey.get(c.key);
+      if (!seen) {
+        byKey.set(c.key, { ...c, cases: [...c.cases] });
+        continue;
+      }
+      const worse = RANK[c.verdict] > RANK[seen.verdict];
+      byKey.set(c.key, { ...(worse ? c : seen), durationMs: seen.durationMs + c.durationMs, cases: [...seen.cases, ...c.cases] });
+    }
+  }
+  return [...byKey.values()];
 }
