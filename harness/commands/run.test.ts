@@ -37,6 +37,41 @@ describe('tls-harness run', () => {
     const report = JSON.parse(readFileSync(join(out, 'r1', 'report.json'), 'utf8'));
     expect(report.summary).toMatchObject({ total: 4, passed: 4, failed: 0 });
     expect(report.cases[0].transcript.length).toBeGreaterThan(3);
+    // One positive control per configuration: three cipher suites (server target), one client config.
+    expect(report.controls).toHaveLength(4);
+    expect(report.controls.every((c: { verdict: string }) => c.verdict === 'pass')).toBe(true);
+    expect(report.controls.flatMap((c: { cases: string[] }) => c.cases).sort()).toEqual(report.cases.map((c: { id: string }) => c.id).sort());
+    expect(r.stdout).toMatch(/\ncontrols: 4 of 4 unmutated handshakes completed\n/);
+    expect(readFileSync(join(out, 'r1', 'summary.md'), 'utf8')).toContain('**Positive controls**: 4 of 4 passed.');
+  });
+
+  it('--no-controls runs none and reports none', () => {
+    const out = mkdtempSync(join(tmpdir(), 'th-run-'));
+    const r = cli(['run', '--scenarios', examples, '--report-dir', out, '--run-id', 'r2', '--no-controls', '--grep', 'client']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/controls:/);
+    const report = JSON.parse(readFileSync(join(out, 'r2', 'report.json'), 'utf8'));
+    expect(report.controls).toBeUndefined();
+    expect(report.cases[0].transcript.some((e: { kind: string }) => e.kind === 'control')).toBe(false);
+  });
+
+  it('an unknown live-state reference is a usage error with file:line:col', () => {
+    const out = mkdtempSync(join(tmpdir(), 'th-run-'));
+    writeFileSync(
+      join(out, 'live.yaml'),
+      `id: live-typo
+title: A typo in a live-state reference
+rfc: { doc: 8446, section: "4.1.2", quote: "q" }
+target: server
+versions: [tls13]
+steps:
+  - send: ClientHello
+  - expect: { message: ServerHello, where: { cipher_suite: "\${negotiated.suite}" } }
+`,
+    );
+    const r = cli(['run', '--scenarios', out, '--report-dir', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`tls-harness: ${join(out, 'live.yaml')}:8:59: unknown live reference '\${negotiated.suite}': negotiated has group, cipher_suite, version, signature_scheme`);
   });
 
   it('usage errors are one line and exit code 2', () => {

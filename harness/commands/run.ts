@@ -17,6 +17,7 @@ import { runAll, isUnexpected, summarize } from '../engine/run-all.ts';
 import type { CaseResult, RunResult } from '../engine/result.ts';
 import type { ScenarioCase } from '../scenario/model.ts';
 import { createReportWriter, createRunLogger, compareToBaseline, describeComparison, readReport } from '../report/index.ts';
+import { ControlCache } from '../engine/controls.ts';
 
 const DEFAULT_SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url));
 const DEFAULT_REPORTS = fileURLToPath(new URL('../../reports/', import.meta.url));
@@ -92,7 +93,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run the conformance scenarios against a target (the embedded reference by default) and write reports',
   usage:
-    'tls-harness run [--target NAME|tcp://HOST:PORT] [--scenarios GLOB ...] [--tag T ...] [--grep RE] [--jobs N] [--shard I/N] [--baseline report.json] [--timeout MS] [--report-dir DIR] [--log-level LEVEL]',
+    'tls-harness run [--target NAME|tcp://HOST:PORT] [--scenarios GLOB ...] [--tag T ...] [--grep RE] [--jobs N] [--shard I/N] [--baseline report.json] [--timeout MS] [--no-controls] [--report-dir DIR] [--log-level LEVEL]',
   options: {
     target: { type: 'string', description: 'reference (default), a config in implementations/targets/ (openssl, node), a .yaml path, or tcp://HOST:PORT' },
     scenarios: { type: 'string', multiple: true, description: 'scenario files, directories or globs (default: scenarios/)' },
@@ -102,6 +103,7 @@ export const runCommand: Command = {
     shard: { type: 'string', description: 'run shard I of N (I/N) of the cases, for splitting a run over CI jobs' },
     baseline: { type: 'string', description: 'a previous report.json: regressions against it fail the run' },
     timeout: { type: 'string', description: 'time limit per case in ms (default 10000)' },
+    'no-controls': { type: 'boolean', description: 'do not run the positive controls (the unmutated handshake before negative cases)' },
     'report-dir': { type: 'string', description: 'where reports/<run-id>/ goes (default reports/)' },
     'run-id': { type: 'string', description: 'name of the report folder (default: a timestamp)' },
     'log-level': { type: 'string', description: 'run.log level: fatal, error, warn, info (default), debug, trace, silent' },
@@ -137,6 +139,8 @@ export const runCommand: Command = {
     const ac = new AbortController();
     const finished: CaseResult[] = [];
     const startedAt = new Date().toISOString();
+    // Positive controls: one unmutated handshake per configuration, before the cases that need it.
+    const controls = values['no-controls'] ? undefined : new ControlCache();
     const snapshot = (interrupted: boolean): RunResult => ({
       runId,
       target: target.name,
@@ -145,6 +149,7 @@ export const runCommand: Command = {
       interrupted,
       summary: summarize(finished),
       cases: [...finished].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+      ...(controls ? { controls: controls.results() } : {}),
     });
     let interrupts = 0;
     const onSigint = () => {
@@ -177,6 +182,7 @@ export const runCommand: Command = {
         timeoutMs,
         expectTimeoutMs: Math.min(3000, timeoutMs),
         signal: ac.signal,
+        controls: controls ?? false,
         onStart: (c) => progress.start(c.id),
         onCase: (r, done, total) => {
           finished.push(r);
@@ -204,10 +210,21 @@ export const runCommand: Command = {
     }
     log.logger.info({ summary: s, regressions }, 'run end');
     log.close();
+    const ctl = final.controls;
+    const failedControls = ctl?.filter((c) => c.verdict !== 'pass') ?? [];
+    const controlLine = ctl
+      ? `\ncontrols: ${ctl.length - failedControls.length} of ${ctl.length} unmutated handshakes completed` +
+        failedControls
+          .slice(0, 5)
+          .map((c) => `\n  CONTROL ${c.verdict.toUpperCase()} ${c.key}: ${c.reason} (${c.cases.length} case${c.cases.length === 1 ? '' : 's'} ${c.verdict === 'fail' ? 'skipped' : 'in error'})`)
+          .join('') +
+        (failedControls.length > 5 ? `\n  ... ${failedControls.length - 5} more (report.json: controls)` : '')
+      : '';
     process.stdout.write(
       `\n${s.total} cases against ${target.name}: ${s.passed} passed, ${s.lenient} lenient, ${s.failed} failed, ${s.errors} errors, ${s.skipped} skipped` +
         (s.expectedFailures ? ` (${s.expectedFailures} expected failures)` : '') +
         (s.unexpectedPasses ? ` (${s.unexpectedPasses} expected failures passed)` : '') +
+        controlLine +
         baselineLine +
         `\nreports: ${relative(process.cwd(), written.json).replace(/report\.json$/, '') || '.'}\n`,
     );
