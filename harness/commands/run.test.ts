@@ -71,7 +71,7 @@ steps:
     );
     const r = cli(['run', '--scenarios', out, '--report-dir', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe(`tls-harness: ${join(out, 'live.yaml')}:8:59: unknown live reference '\${negotiated.suite}': negotiated has group, cipher_suite, version, signature_scheme`);
+    expect(r.stderr.trim()).toBe(`tls-harness: ${join(out, 'live.yaml')}:8:60: unknown live reference '\${negotiated.suite}': negotiated has group, cipher_suite, version, signature_scheme`);
   });
 
   it('usage errors are one line and exit code 2', () => {
