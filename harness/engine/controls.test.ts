@@ -154,6 +154,18 @@ describe('positive controls against real endpoints', () => {
     expect(r.verdict).toBe('pass');
   });
 
+  it('client role: a client whose first ClientHello has no usable key share does not have the cases\' conversation', async () => {
+    const noShares = new ReferenceTarget({ client: { keyShareGroups: [] } });
+    await noShares.start();
+    try {
+      const r = await runCase(negative('client', CONFIG, undefined, 'client'), noShares, { ...opts, controls: new ControlCache() });
+      expect(r.verdict).toBe('skip');
+      expect(r.reason).toBe("the target does not complete the unmutated handshake: the ClientHello has no key share the harness can use (none), so the cases' ServerHello cannot follow it");
+    } finally {
+      await noShares.stop();
+    }
+  });
+
   it('a control that cannot connect makes its cases errors, not skips', async () => {
     const broken: Target = { ...reference, name: 'nowhere', capabilities: reference.capabilities, expectedFailures: [], start: async () => {}, stop: async () => {}, connect: async () => Promise.reject(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })) };
     const r = await runCase(negative('x'), broken, { ...opts, controls: new ControlCache() });

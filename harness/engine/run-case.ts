@@ -432,7 +432,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
 
   /**
    * The control's conversation: the default full handshake for the harness's role, adapting to what the
-   * RFC leaves to the target (a HelloRetryRequest, a CertificateRequest), then a short wait in which
+   * RFC leaves to a target server (a HelloRetryRequest, a CertificateRequest), then a short wait in which
    * nothing bad may come back, then close_notify.
    */
   async function fullHandshake(cn: Conn, loc: SourceLocation): Promise<void> {
@@ -456,10 +456,11 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     } else {
       const ch = await one(['ClientHello']);
       const shares = ch?.kind === 'handshake' && ch.msg?.msg_type === 'client_hello' ? (findExt(ch.msg.extensions, 'key_share')?.client_shares ?? []) : [];
-      // No key share the harness can use: ask for one (RFC 8446 4.1.4), as a server would.
+      // The cases answer the first ClientHello with a ServerHello: so does their control. A client whose
+      // shares the harness cannot use (none, or only unknown groups) does not have that conversation.
       if (!shares.some((s) => groupName(s.group))) {
-        await send('HelloRetryRequest');
-        await one(['ClientHello']);
+        const groups = shares.map((s) => nameOf(NamedGroup, s.group, 4));
+        throw new CaseEnd('fail', `the ClientHello has no key share the harness can use (${groups.length ? groups.join(', ') : 'none'}), so the cases' ServerHello cannot follow it`, 'a key share', groups.join(', ') || 'none');
       }
       const flight = ['ServerHello', 'EncryptedExtensions', ...(config.requestClientCert ? ['CertificateRequest'] : []), 'Certificate', 'CertificateVerify', 'Finished'];
       for (const m of flight) await send(m);
