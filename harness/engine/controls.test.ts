@@ -152,6 +152,10 @@ describe('positive controls against real endpoints', () => {
     const r = await runCase(negative('client', CONFIG, undefined, 'client'), reference, { ...opts, controls: cache });
     expect(cache.results()).toEqual([expect.objectContaining({ verdict: 'pass', key: expect.stringMatching(/^client tls13 /) })]);
     expect(r.verdict).toBe('pass');
+    // With a CertificateRequest in the flight: the client answers with its (empty) Certificate, then Finished.
+    const auth = new ControlCache();
+    await runCase(negative('client-auth', { ...CONFIG, request_client_certificate: true }, undefined, 'client'), reference, { ...opts, controls: auth });
+    expect(auth.results()).toEqual([expect.objectContaining({ verdict: 'pass' })]);
   });
 
   it('client role: a client whose first ClientHello has no usable key share does not have the cases\' conversation', async () => {
