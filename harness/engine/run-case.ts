@@ -188,10 +188,12 @@ async function runControl(c: ScenarioCase, key: string, target: Target, opts: Ru
   const scenario = { ...c.scenario, id: `control`, title: `control: ${key}`, rfc: { ...c.scenario.rfc, level: 'must' as const } };
   const control: ScenarioCase = { id: `control`, scenario, params: {}, steps: [], config, requires: {}, control: false };
   const r = await runConversation(control, steps, target, { ...opts, controls: undefined, caseId: `control-${++controlSerial}` });
-  const verdict = r.verdict === 'pass' || r.verdict === 'lenient' ? 'pass' : r.verdict === 'error' || r.verdict === 'skip' ? 'error' : 'fail';
+  // A control config the target lacks a capability for: its cases cannot have their conversation either.
+  const verdict = r.verdict === 'pass' || r.verdict === 'lenient' ? 'pass' : r.verdict === 'error' ? 'error' : 'fail';
+  const reason = r.verdict === 'skip' ? `the control needs what the target lacks: ${r.reason}` : (r.reason ?? r.verdict);
   return {
     verdict,
-    ...(verdict !== 'pass' ? { reason: r.reason ?? r.verdict, transcript: r.transcript } : {}),
+    ...(verdict !== 'pass' ? { reason, transcript: r.transcript } : {}),
     durationMs: r.durationMs,
   };
 }
