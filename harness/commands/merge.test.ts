@@ -50,7 +50,7 @@ describe('tls-harness merge', () => {
     const code = await main(['merge', o, a, b]);
     expect(err).toBe('');
     expect(code).toBe(1); // tls13-a failed
-    expect(out).toMatch(/^merged 2 reports, 5 cases: 1 passed, 1 lenient, 2 failed \(1 expected\), 0 errors, 1 skipped\n/);
+    expect(out).toMatch(/^merged 2 reports, 5 cases: 1 passed, 1 lenient, 0 advisory, 2 failed \(1 expected\), 0 errors, 1 skipped\n/);
     expect(readdirSync(o).sort()).toEqual(['junit.xml', 'report.json', 'summary.md']);
     const r = readReport(join(o, 'report.json'));
     expect(r.cases.map((c) => c.id)).toEqual(['tls13-a', 'tls13-b', 'tls13-c', 'tls13-d', 'tls13-e']);
@@ -60,7 +60,7 @@ describe('tls-harness merge', () => {
       startedAt: '2024-05-01T10:00:00.000Z',
       finishedAt: '2024-05-01T10:02:00.000Z',
       interrupted: false,
-      summary: { total: 5, passed: 1, lenient: 1, failed: 2, errors: 0, skipped: 1, expectedFailures: 1, unexpectedPasses: 0 },
+      summary: { total: 5, passed: 1, lenient: 1, advisory: 0, failed: 2, errors: 0, skipped: 1, expectedFailures: 1, unexpectedPasses: 0 },
       mergedFrom: [
         { runId: 'shard-1', file: a },
         { runId: 'shard-2', file: b },

@@ -49,12 +49,12 @@ export function makeRunId(now = new Date()): string {
   return `${iso}-${process.pid}`;
 }
 
-const WORD: Record<CaseResult['verdict'], string> = { pass: 'PASS', lenient: 'LENIENT', fail: 'FAIL', error: 'ERROR', skip: 'SKIP' };
+const WORD: Record<CaseResult['verdict'], string> = { pass: 'PASS', lenient: 'LENIENT', advisory: 'ADVISORY', fail: 'FAIL', error: 'ERROR', skip: 'SKIP' };
 
 /** The progress output: a redrawn bar on a terminal, one line per case otherwise. */
 class Progress {
   private readonly tty = process.stderr.isTTY === true;
-  private counts = { pass: 0, lenient: 0, fail: 0, error: 0, skip: 0 };
+  private counts = { pass: 0, lenient: 0, advisory: 0, fail: 0, error: 0, skip: 0 };
   private running = new Set<string>();
 
   start(id: string): void {
@@ -79,7 +79,7 @@ class Progress {
     const filled = total ? Math.round((done / total) * width) : 0;
     const c = this.counts;
     process.stderr.write(
-      `\r\x1b[2K[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}  pass ${c.pass}  lenient ${c.lenient}  fail ${c.fail}  error ${c.error}  skip ${c.skip}`,
+      `\r\x1b[2K[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}  pass ${c.pass}  lenient ${c.lenient}  advisory ${c.advisory}  fail ${c.fail}  error ${c.error}  skip ${c.skip}`,
     );
   }
 
@@ -92,7 +92,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run the conformance scenarios against a target (the embedded reference by default) and write reports',
   usage:
-    'tls-harness run [--target NAME|tcp://HOST:PORT] [--scenarios GLOB ...] [--tag T ...] [--grep RE] [--jobs N] [--shard I/N] [--baseline report.json] [--timeout MS] [--report-dir DIR] [--log-level LEVEL]',
+    'tls-harness run [--target NAME|tcp://HOST:PORT] [--scenarios GLOB ...] [--tag T ...] [--grep RE] [--jobs N] [--shard I/N] [--baseline report.json] [--timeout MS] [--strict] [--report-dir DIR] [--log-level LEVEL]',
   options: {
     target: { type: 'string', description: 'reference (default), a config in implementations/targets/ (openssl, node), a .yaml path, or tcp://HOST:PORT' },
     scenarios: { type: 'string', multiple: true, description: 'scenario files, directories or globs (default: scenarios/)' },
@@ -105,6 +105,7 @@ export const runCommand: Command = {
     'report-dir': { type: 'string', description: 'where reports/<run-id>/ goes (default reports/)' },
     'run-id': { type: 'string', description: 'name of the report folder (default: a timestamp)' },
     'log-level': { type: 'string', description: 'run.log level: fatal, error, warn, info (default), debug, trace, silent' },
+    strict: { type: 'boolean', description: 'lenient and advisory outcomes fail the run (a different alert, a plain close, a SHOULD or MAY not followed)' },
   },
   async run(values) {
     const jobs = positiveInt(values.jobs, 'jobs') ?? 4;
@@ -174,6 +175,7 @@ export const runCommand: Command = {
       result = await runAll(cases, target, {
         jobs,
         runId,
+        strict: values.strict === true,
         timeoutMs,
         expectTimeoutMs: Math.min(3000, timeoutMs),
         signal: ac.signal,
@@ -205,7 +207,7 @@ export const runCommand: Command = {
     log.logger.info({ summary: s, regressions }, 'run end');
     log.close();
     process.stdout.write(
-      `\n${s.total} cases against ${target.name}: ${s.passed} passed, ${s.lenient} lenient, ${s.failed} failed, ${s.errors} errors, ${s.skipped} skipped` +
+      `\n${s.total} cases against ${target.name}: ${s.passed} passed, ${s.lenient} lenient, ${s.advisory} advisory, ${s.failed} failed, ${s.errors} errors, ${s.skipped} skipped` +
         (s.expectedFailures ? ` (${s.expectedFailures} expected failures)` : '') +
         (s.unexpectedPasses ? ` (${s.unexpectedPasses} expected failures passed)` : '') +
         baselineLine +

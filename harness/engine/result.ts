@@ -6,10 +6,11 @@ import type { RfcReference, SourceLocation } from '../scenario/model.ts';
 
 /**
  * pass: as expected. lenient: the right outcome but a different alert or a plain close, where the scenario
- * allows it. fail: the target deviated. error: a fault of the harness or of the target's setup.
- * skip: the target lacks a capability the scenario needs.
+ * allows it. advisory: the target did not follow a SHOULD or MAY rule (rfc.level should|may): reported with the
+ * evidence, never failing the run unless --strict. fail: the target broke a MUST. error: a fault of the harness
+ * or of the target's setup. skip: the target lacks a capability the scenario needs.
  */
-export type Verdict = 'pass' | 'lenient' | 'fail' | 'error' | 'skip';
+export type Verdict = 'pass' | 'lenient' | 'advisory' | 'fail' | 'error' | 'skip';
 
 /** One event of the conversation as the harness saw it, in order. */
 export interface TranscriptEntry {
@@ -42,6 +43,8 @@ export interface CaseResult {
   observed?: string;
   /** An expected failure (from the target's config) that matched this case, with its reason. */
   expectedFailure?: string;
+  /** With --strict: the verdict this case had before it was promoted to fail (lenient or advisory). */
+  promotedFrom?: 'lenient' | 'advisory';
   params: Record<string, string | number>;
   durationMs: number;
   transcript: TranscriptEntry[];
@@ -51,6 +54,8 @@ export interface RunSummary {
   total: number;
   passed: number;
   lenient: number;
+  /** SHOULD/MAY deviations (rfc.level should or may): reported, not failing the run unless --strict. */
+  advisory: number;
   failed: number;
   errors: number;
   skipped: number;

@@ -9,12 +9,14 @@ import type { CaseResult, RunResult, RunSummary, TranscriptEntry, Verdict } from
 
 export const SCHEMA_VERSION = 1;
 export const TOOL_NAME = 'tls-harness';
-export const VERDICTS: readonly Verdict[] = ['pass', 'lenient', 'fail', 'error', 'skip'];
+export const VERDICTS: readonly Verdict[] = ['pass', 'lenient', 'advisory', 'fail', 'error', 'skip'];
 
 export interface ReportRfc {
   doc: number;
   section: string;
   quote: string;
+  /** The requirement level of the rule (must | should | may); a should/may deviation is an advisory. */
+  level: 'must' | 'should' | 'may';
   /** https://www.rfc-editor.org/rfc/rfcN#section-S (appendix-S for lettered sections). */
   url: string;
 }
@@ -37,6 +39,8 @@ export interface ReportCase {
   observed: string | null;
   step: ReportStep | null;
   expectedFailure: string | null;
+  /** Set when --strict turned a lenient or advisory verdict into fail. */
+  promotedFrom?: 'lenient' | 'advisory';
   params: Record<string, string | number>;
   durationMs: number;
   transcript: TranscriptEntry[];
@@ -98,11 +102,12 @@ export function isUnexpectedPass(c: { verdict: Verdict; expectedFailure?: string
  * `unexpectedPasses`: verdict pass or lenient with `expectedFailure` set (also counted in passed/lenient).
  */
 export function summarize(cases: readonly { verdict: Verdict; expectedFailure?: string | null }[]): RunSummary {
-  const s: RunSummary = { total: 0, passed: 0, lenient: 0, failed: 0, errors: 0, skipped: 0, expectedFailures: 0, unexpectedPasses: 0 };
+  const s: RunSummary = { total: 0, passed: 0, lenient: 0, advisory: 0, failed: 0, errors: 0, skipped: 0, expectedFailures: 0, unexpectedPasses: 0 };
   for (const c of cases) {
     s.total++;
     if (c.verdict === 'pass') s.passed++;
     else if (c.verdict === 'lenient') s.lenient++;
+    else if (c.verdict === 'advisory') s.advisory++;
     else if (c.verdict === 'fail') s.failed++;
     else if (c.verdict === 'error') s.errors++;
     else if (c.verdict === 'skip') s.skipped++;
@@ -123,12 +128,13 @@ export function toReportCase(c: CaseResult): ReportCase {
     scenarioId: c.scenarioId,
     title: c.title,
     verdict: c.verdict,
-    rfc: { doc: c.rfc.doc, section: c.rfc.section, quote: c.rfc.quote, url: rfcUrl(c.rfc.doc, c.rfc.section) },
+    rfc: { doc: c.rfc.doc, section: c.rfc.section, quote: c.rfc.quote, level: c.rfc.level ?? 'must', url: rfcUrl(c.rfc.doc, c.rfc.section) },
     reason: c.reason ?? null,
     expected: c.expected ?? null,
     observed: c.observed ?? null,
     step: c.step ? { index: c.step.index, file: c.step.loc.file, line: c.step.loc.line, col: c.step.loc.col } : null,
     expectedFailure: c.expectedFailure ?? null,
+    ...(c.promotedFrom ? { promotedFrom: c.promotedFrom } : {}),
     params: c.params,
     durationMs: c.durationMs,
     transcript: c.transcript,
@@ -240,7 +246,7 @@ function obj(o: Record<string, unknown>, k: string, path: string): Record<string
   return v;
 }
 
-const SUMMARY_KEYS = ['total', 'passed', 'lenient', 'failed', 'errors', 'skipped', 'expectedFailures', 'unexpectedPasses'] as const;
+const SUMMARY_KEYS = ['total', 'passed', 'lenient', 'advisory', 'failed', 'errors', 'skipped', 'expectedFailures', 'unexpectedPasses'] as const;
 const DIRS = ['sent', 'received', 'note'];
 
 function checkCase(c: unknown, p: string): void {
@@ -250,6 +256,9 @@ function checkCase(c: unknown, p: string): void {
   const rfc = obj(c, 'rfc', p);
   num(rfc, 'doc', `${p}.rfc`, true);
   for (const k of ['section', 'quote', 'url']) str(rfc, k, `${p}.rfc`);
+  // Reports written before requirement levels have none: their cases were all judged as MUSTs.
+  rfc.level ??= 'must';
+  if (!['must', 'should', 'may'].includes(rfc.level as string)) fail(`${p}.rfc.level`, 'must, should or may', rfc.level);
   for (const k of ['reason', 'expected', 'observed', 'expectedFailure']) str(c, k, p, true);
   if (c.step !== null) {
     const step = obj(c, 'step', p);
@@ -298,6 +307,8 @@ export function validateReport(json: unknown, source?: string): ReportJson {
     for (const k of ['runId', 'target', 'startedAt', 'finishedAt']) str(r, k, 'report');
     bool(r, 'interrupted', 'report');
     const s = obj(r, 'summary', 'report');
+    // `advisory` came with the should/may levels: a report written before has none (0).
+    s.advisory ??= 0;
     for (const k of SUMMARY_KEYS) num(s, k, 'summary', true);
     if (!Array.isArray(r.cases)) fail('report.cases', 'an array', r.cases);
     r.cases.forEach((c: unknown, i: number) => checkCase(c, `cases[${i}]`));
