@@ -1,0 +1,598 @@
+/**
+ * The RFC sentence index generator: RFC texts (rfc/*.txt, the RFC Editor's paginated plain text) -> the
+ * normative sentences of the sections in SCOPE -> rfc/sentences.json. Run it with `npm run rfc-index`;
+ * extract.test.ts checks that the committed file equals a fresh generation, so the two cannot drift.
+ *
+ * A normative sentence is one that holds an RFC 2119 keyword in capitals outside double quotes (RFC 2119 /
+ * RFC 8174: "These words ... have the defined special meanings only when in ALL CAPITALS"). Its id is
+ * `rfc<doc>-<section>-<n>`, n counting the normative sentences of its section (the deepest heading) from 1,
+ * the form SENTENCE_ID in harness/scenario/format.ts accepts.
+ *
+ * Steps: drop page furniture (footer `... [Page N]`, form feed, running header `RFC 8446 ... August 2018`),
+ * split into blocks at blank lines, join a block to the one before it across a page break when the sentence
+ * runs on, find section headings (`4.1.2.  Client Hello`, `Appendix D.  ...`, `D.5.  ...`) at column 0,
+ * skip code blocks (structs, tables, figures), split the prose into sentences (two spaces after a full stop
+ * in RFC text; at a line end, a full stop ends a sentence unless it closes an abbreviation), and keep the
+ * normative ones with their level, keywords, the party they bind and whether a peer can test them
+ * (rfc/untestable.yaml holds the curated judgement).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+export type Level = 'must' | 'should' | 'may';
+/** Who a sentence puts the duty on (heuristic, from the subject of the clause that holds the keyword). */
+export type Binds = 'client' | 'server' | 'sender' | 'receiver' | 'both' | 'unknown';
+
+export interface Sentence {
+  /** `rfc<doc>-<section>-<n>`. */
+  id: string;
+  doc: number;
+  section: string;
+  /** The title of the section. */
+  title: string;
+  /** 1-based ordinal of this normative sentence within its section. */
+  n: number;
+  /** The sentence, whitespace-normalised, one line. */
+  text: string;
+  /** The line of the RFC file where the sentence starts (1-based). */
+  line: number;
+  /** The strongest keyword's level. */
+  level: Level;
+  /** Every RFC 2119 keyword of the sentence, in order of appearance, repeats removed. */
+  keywords: string[];
+  binds: Binds;
+  testable: boolean;
+  /** Why a peer cannot check it on the wire (only when testable is false). */
+  untestable?: string;
+  /** Key of the paragraph (or lead-in plus list) the sentence belongs to, in SentenceIndexFile.paragraphs. */
+  paragraph: string;
+}
+
+export interface SentenceIndexFile {
+  /** What made this file. */
+  generatedBy: string;
+  docs: { doc: number; file: string; title: string; scope: string[]; sentences: number }[];
+  sentences: Sentence[];
+  /** Paragraph key -> whitespace-normalised text of the paragraph, or of a lead-in and its list. */
+  paragraphs: Record<string, string>;
+}
+
+/**
+ * What is indexed, in one place: per RFC, the text file in rfc/ and the top-level sections (or appendix
+ * letters) whose subsections are all included. RFC 8446 and 5246: the protocol sections; the extension RFCs:
+ * their whole body up to (not including) Security / IANA Considerations and the references.
+ */
+export const SCOPE: readonly { doc: number; file: string; title: string; sections: readonly string[] }[] = [
+  // 2 (the overview, a few MUSTs scenarios cite), 4-7 (handshake, record, alert, cryptographic computations),
+  // 9 (compliance requirements: mandatory suites, groups, extensions, GREASE-style tolerance), Appendix D.
+  { doc: 8446, file: 'rfc8446.txt', title: 'The Transport Layer Security (TLS) Protocol Version 1.3', sections: ['2', '4', '5', '6', '7', '9', 'D'] },
+  { doc: 5246, file: 'rfc5246.txt', title: 'The Transport Layer Security (TLS) Protocol Version 1.2', sections: ['6', '7'] },
+  { doc: 7627, file: 'rfc7627.txt', title: 'TLS Session Hash and Extended Master Secret Extension', sections: ['1', '2', '3', '4', '5'] },
+  { doc: 5746, file: 'rfc5746.txt', title: 'TLS Renegotiation Indication Extension', sections: ['1', '2', '3', '4'] },
+  { doc: 8422, file: 'rfc8422.txt', title: 'ECC Cipher Suites for TLS Versions 1.2 and Earlier', sections: ['1', '2', '3', '4', '5', '6', '7'] },
+  { doc: 5077, file: 'rfc5077.txt', title: 'TLS Session Resumption without Server-Side State', sections: ['1', '2', '3', '4'] },
+  { doc: 7301, file: 'rfc7301.txt', title: 'TLS Application-Layer Protocol Negotiation Extension', sections: ['1', '2', '3', '4'] },
+  { doc: 6066, file: 'rfc6066.txt', title: 'TLS Extensions: Extension Definitions', sections: ['1', '2', '3', '4', '5', '6', '7', '8', '9'] },
+];
+
+export function inScope(section: string, tops: readonly string[]): boolean {
+  return tops.some((t) => section === t || section.startsWith(t + '.'));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Keywords
+
+/** RFC 2119 keywords, the longer forms first so that "MUST NOT" is not read as "MUST". */
+const KEYWORD_RE = /\b(MUST NOT|MUST|REQUIRED|SHALL NOT|SHALL|SHOULD NOT|SHOULD|NOT RECOMMENDED|RECOMMENDED|MAY|OPTIONAL)\b/g;
+
+export const KEYWORD_LEVEL: Readonly<Record<string, Level>> = {
+  MUST: 'must',
+  'MUST NOT': 'must',
+  REQUIRED: 'must',
+  SHALL: 'must',
+  'SHALL NOT': 'must',
+  SHOULD: 'should',
+  'SHOULD NOT': 'should',
+  RECOMMENDED: 'should',
+  'NOT RECOMMENDED': 'should',
+  MAY: 'may',
+  OPTIONAL: 'may',
+};
+
+const LEVEL_RANK: Record<Level, number> = { must: 3, should: 2, may: 1 };
+
+/** Text with double-quoted spans blanked out (same length), so that `"MUST"` in the RFC 2119 boilerplate is no keyword. */
+function unquoted(text: string): string {
+  return text.replace(/"[^"]*"/g, (m) => ' '.repeat(m.length));
+}
+
+/** The RFC 2119 keywords of a text (capitals, outside double quotes) with their offsets. */
+export function keywordsOf(text: string): { keyword: string; at: number }[] {
+  const out: { keyword: string; at: number }[] = [];
+  const t = unquoted(text);
+  for (const m of t.matchAll(KEYWORD_RE)) out.push({ keyword: m[1], at: m.index ?? 0 });
+  return out;
+}
+
+export function strongestLevel(keywords: readonly string[]): Level | undefined {
+  let best: Level | undefined;
+  for (const k of keywords) {
+    const l = KEYWORD_LEVEL[k];
+    if (l && (!best || LEVEL_RANK[l] > LEVEL_RANK[best])) best = l;
+  }
+  return best;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Who a sentence binds
+
+const CLIENT = /\b(clients?|client's)\b/i;
+const SERVER = /\b(servers?|server's)\b/i;
+const RECEIVER = /\b(recipients?|receivers?|receiving|receives?|received|upon receipt|on receipt|upon receiving|when receiving|receipt of)\b/i;
+const SENDER = /\b(senders?|sending (?:party|side|implementation|endpoint))\b/i;
+const GENERIC_PARTY = /\b(implementations?|endpoints?|peers?|part(?:y|ies)|sides?|TLS stacks?|either|both|each|all)\b/i;
+const PRONOUN = /^(?:then\s+)?(it|they|he|she|this|which|that|one)\b/i;
+/** Verbs after the keyword that say the duty is about handling what arrived. */
+const RECEIVER_VERBS = /^(?:NOT\s+)?(?:be\s+)?(abort|terminate|reject|ignore|verify|check|validate|treat|accept|process|respond|answer|discard|skip|fail|close|tear|drop|consider|interpret|decrypt|examine|compare|confirm|enforce|disregard|refuse)/i;
+/** Verbs after the keyword that say the duty is about what is sent. */
+const SENDER_VERBS = /^(?:NOT\s+)?(?:be\s+)?(send|include|set|use|generate|select|offer|advertise|contain|provide|echo|indicate|negotiate|request|initiate|transmit|emit|list|choose|pick|present|supply|sign|encrypt|pad|fragment|coalesce|interleave|span|be sent|be included|be set|be used)/i;
+
+/**
+ * The party a sentence puts its duty on, from the subject of each clause that holds a keyword: the words
+ * between the last clause boundary (`,` `;` `:` or the start) and the keyword. client / server when the
+ * subject names one (a pronoun takes the first party named earlier in the sentence); receiver for a
+ * recipient or an "implementation which receives"; sender for a sender, or a subject that is a field, a
+ * message or a value (its sender writes it); a generic implementation or endpoint is the receiver or sender
+ * by the verb after the keyword, otherwise both. Several clauses binding client and server: both.
+ */
+export function bindsOf(text: string): Binds {
+  const t = unquoted(text);
+  const kws = keywordsOf(text);
+  const found = new Set<Binds>();
+  for (const { keyword, at } of kws) {
+    // A keyword right after another in the same clause ("MUST NOT ... and MUST") shares its subject: each is judged anyway.
+    const before = t.slice(0, at);
+    const cut = Math.max(before.lastIndexOf(','), before.lastIndexOf(';'), before.lastIndexOf(':'), before.lastIndexOf('('), -1);
+    let subject = before.slice(cut + 1).trim();
+    // "... and MUST" continues the subject of the previous keyword's clause.
+    if (/^(and|or|but)?$/i.test(subject.replace(/\b(also|then|still|therefore|instead)\b/gi, '').trim()) && found.size > 0) continue;
+    if (subject.split(/\s+/).length > 14) subject = subject.split(/\s+/).slice(-14).join(' ');
+    const after = t.slice(at + keyword.length).trim();
+    found.add(subjectBinds(subject, after, before));
+  }
+  const set = [...found].filter((b) => b !== 'unknown');
+  if (set.length === 0) return 'unknown';
+  if (set.includes('client') && set.includes('server')) return 'both';
+  if (set.length === 1) return set[0];
+  if (set.includes('client')) return 'client';
+  if (set.includes('server')) return 'server';
+  if (set.includes('both')) return 'both';
+  if (set.includes('receiver')) return 'receiver';
+  return set[0];
+}
+
+function subjectBinds(subject: string, after: string, before: string): Binds {
+  const s = subject.replace(/^(if|when|whenever|where|while|unless|otherwise|in addition|also|then|thus|so|and|or|but|however|therefore|instead)\b\s*/i, '');
+  const hasClient = CLIENT.test(s);
+  const hasServer = SERVER.test(s);
+  // The grammatical subject is usually the last noun phrase of the clause: "the client", "Servers",
+  // "A client which receives ...": take the first party word of the subject (before a relative clause).
+  const head = s.split(/\b(?:which|that|who|whose|if|when|after|before|unless)\b/i)[0];
+  const headClient = CLIENT.test(head);
+  const headServer = SERVER.test(head);
+  if (headClient && !headServer) return 'client';
+  if (headServer && !headClient) return 'server';
+  if (headClient && headServer) return firstOf(head);
+  if (RECEIVER.test(head) && /\b(recipients?|receivers?|receiving (?:party|side|implementation|endpoint))\b/i.test(head)) return 'receiver';
+  if (SENDER.test(head)) return 'sender';
+  if (PRONOUN.test(s) || s === '') {
+    // "If a server ... receives ..., it MUST": the party named first in the sentence.
+    const named = firstOf(before);
+    if (named !== 'unknown') return named;
+    if (RECEIVER.test(before)) return 'receiver';
+    return verbBinds(after, 'unknown');
+  }
+  if (hasClient && !hasServer) return 'client';
+  if (hasServer && !hasClient) return 'server';
+  if (GENERIC_PARTY.test(head)) {
+    if (RECEIVER.test(s)) return 'receiver';
+    return verbBinds(after, 'both');
+  }
+  if (RECEIVER.test(s)) return 'receiver';
+  // A field, message, value or extension: whoever sends it (unless the verb says it is about handling it).
+  return verbBinds(after, 'sender');
+}
+
+function verbBinds(after: string, otherwise: Binds): Binds {
+  if (RECEIVER_VERBS.test(after)) return 'receiver';
+  if (SENDER_VERBS.test(after)) return 'sender';
+  return otherwise;
+}
+
+function firstOf(text: string): Binds {
+  const c = CLIENT.exec(text)?.index ?? Infinity;
+  const s = SERVER.exec(text)?.index ?? Infinity;
+  if (c === Infinity && s === Infinity) return 'unknown';
+  return c < s ? 'client' : 'server';
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Text structure
+
+interface Line {
+  no: number;
+  text: string;
+}
+
+interface Block {
+  lines: Line[];
+  /** A page break lies between this block and the one before. */
+  afterPageBreak: boolean;
+}
+
+export interface Heading {
+  section: string;
+  title: string;
+  line: number;
+}
+
+const HEADING_NUM = /^(\d+(?:\.\d+)*)\.\s+(\S.*)$/;
+const HEADING_APPENDIX = /^Appendix ([A-Z])\.\s+(\S.*)$/;
+const HEADING_APPENDIX_SUB = /^([A-Z](?:\.\d+)+)\.\s+(\S.*)$/;
+
+export function parseHeading(line: string): { section: string; title: string } | undefined {
+  const m = HEADING_NUM.exec(line) ?? HEADING_APPENDIX.exec(line) ?? HEADING_APPENDIX_SUB.exec(line);
+  if (!m) return undefined;
+  // A table-of-contents line has dot leaders and a page number; a heading does not.
+  if (/\.{3,}|(\. ){3,}/.test(m[2])) return undefined;
+  return { section: m[1], title: m[2].trim() };
+}
+
+/** Lines without page furniture, grouped into blocks (runs of non-blank lines). */
+export function blocksOf(text: string): Block[] {
+  const raw = text.split('\n').map((t, i) => ({ no: i + 1, text: t.replace(/\r$/, ''), ff: t.includes('\f') }));
+  for (const l of raw) l.text = l.text.replace(/\f/g, '').replace(/\s+$/, '');
+  const blocks: Block[] = [];
+  let cur: Line[] = [];
+  let pageBreak = false;
+  const flush = () => {
+    if (cur.length > 0) blocks.push({ lines: cur, afterPageBreak: pageBreak });
+    cur = [];
+    pageBreak = false;
+  };
+  for (let i = 0; i < raw.length; i++) {
+    const l = raw[i];
+    if (l.ff) {
+      // Form feed, then (on the next non-empty line) the running header `RFC 8446  TLS  August 2018`.
+      flush();
+      pageBreak = true;
+      let j = i + 1;
+      while (j < raw.length && raw[j].text === '') j++;
+      if (j < raw.length && /^RFC \d+\s/.test(raw[j].text)) i = j;
+      continue;
+    }
+    if (/\[Page \d+\]$/.test(l.text) && /^\S/.test(l.text)) {
+      // Footer `Rescorla  Standards Track  [Page 27]`.
+      flush();
+      pageBreak = true;
+      continue;
+    }
+    if (l.text === '') {
+      if (cur.length > 0) flush();
+      continue;
+    }
+    cur.push(l);
+  }
+  flush();
+  return joinAcrossPages(blocks);
+}
+
+/** A block continues the previous one across a page break when the previous one stops mid-sentence. */
+function joinAcrossPages(blocks: Block[]): Block[] {
+  const out: Block[] = [];
+  for (const b of blocks) {
+    const prev = out[out.length - 1];
+    if (prev && b.afterPageBreak && continues(prev, b)) {
+      prev.lines.push(...b.lines);
+      continue;
+    }
+    out.push(b);
+  }
+  return out;
+}
+
+function continues(prev: Block, next: Block): boolean {
+  const last = prev.lines[prev.lines.length - 1].text;
+  const first = next.lines[0].text;
+  if (parseHeading(first) || parseHeading(prev.lines[0].text)) return false;
+  if (LIST_ITEM.test(first)) return false;
+  if (isCode(prev) || isCode(next)) return false;
+  // After a list item, a block at the item's own indentation (or less) is the next paragraph.
+  const m = LIST_ITEM.exec(prev.lines[0].text);
+  if (m && indentOf(first) <= m[1].length) return false;
+  if (/[.:!?]["')\]]*$/.test(last.trim())) return /^\s+[a-z]/.test(first) && !DEFINITION.test(first);
+  return true;
+}
+
+const LIST_ITEM = /^(\s*)(?:-|o|\*|\+|\d+\.|\([0-9a-z]+\)|[a-z]\))\s+(?=\S)/;
+const DEFINITION = /^\s*[A-Za-z_][\w\-/.]*(?: [\w\-/.]+){0,3}:\s{2,}\S/;
+
+const indentOf = (l: string) => l.length - l.trimStart().length;
+
+/**
+ * Code: structs, enums, tables, figures, formulas. A block is code when most of its lines look like code
+ * (`;`, `{`, `}` line ends, comments, table rules `+---` and cells `|`, arrows), or when it starts at
+ * column 0 without being a heading (figures).
+ */
+export function isCode(b: Block): boolean {
+  const lines = b.lines.map((l) => l.text);
+  if (lines.some((l) => /^\s*\+[-=+]{3,}/.test(l) || /^\s*\|.*\|\s*$/.test(l))) return true;
+  if (indentOf(lines[0]) === 0 && !parseHeading(lines[0])) return true;
+  const codeLike = lines.filter((l) => {
+    const t = l.trim();
+    const words = t.split(/\s+/).length;
+    if (/^[{}]/.test(t) || /^(struct|enum|select|case)\b/.test(t)) return true;
+    if (/\/\*.*\*\/\s*$/.test(t)) return true;
+    if (/[;{}]$/.test(t) && words <= 8) return true;
+    if (/(<-|->|<--|-->|\^|\bv\b)\s*$/.test(t) && words <= 8 && !/[a-z]{3,}\.$/.test(t)) return /[|^<>]/.test(t);
+    if (/^[A-Za-z_-]+\s*\(.*\)\s*=\s*$/.test(t)) return true;
+    return false;
+  }).length;
+  return codeLike * 2 >= lines.length && codeLike > 0;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sentences
+
+const ABBREVIATIONS = /(?:^|[\s("])(?:e\.g|i\.e|cf|vs|viz|Sec|Fig|No|al|approx|resp)\.$/i;
+
+interface Piece {
+  text: string;
+  line: number;
+}
+
+/**
+ * Split a paragraph (its lines, indentation removed) into sentences. Inside a line a sentence ends with
+ * [.?!] (and closing quotes or brackets) followed by two spaces, the RFC Editor's convention; at a line end
+ * a full stop ends a sentence unless it closes an abbreviation (e.g., i.e., cf.) or the next line starts in
+ * lowercase.
+ */
+export function splitSentences(lines: readonly Line[]): Piece[] {
+  // Join with '\n' kept, mapping each character back to its line.
+  let s = '';
+  const lineAt: number[] = [];
+  lines.forEach((l, i) => {
+    let t = l.text.trim();
+    if (i > 0) {
+      const prev = s;
+      // "higher-\nlevel": a word broken after its hyphen is one word.
+      if (/[A-Za-z][-/]$/.test(prev) && /^[a-z]/.test(t)) {
+        /* joined without a separator */
+      } else {
+        s += '\n';
+        lineAt.push(l.no);
+      }
+    }
+    for (let k = 0; k < t.length; k++) lineAt.push(l.no);
+    s += t;
+    t = '';
+  });
+  const out: Piece[] = [];
+  let start = 0;
+  const re = /[.?!]["')\]]*(\s+)(?=\S)/g;
+  for (const m of s.matchAll(re)) {
+    const ws = m[1];
+    const end = (m.index ?? 0) + m[0].length - ws.length;
+    const upTo = s.slice(start, end);
+    let boundary: boolean;
+    if (ws.includes('\n')) boundary = !ABBREVIATIONS.test(upTo.replace(/["')\]]+$/, '').replace(/[.?!]$/, '.'));
+    else boundary = ws.length >= 2;
+    if (!boundary) continue;
+    out.push({ text: s.slice(start, end), line: lineAt[start] ?? lines[0].no });
+    start = end + ws.length;
+  }
+  if (start < s.length) out.push({ text: s.slice(start), line: lineAt[start] ?? lines[0].no });
+  return out.map((p) => ({ text: normalizeSpace(p.text), line: p.line })).filter((p) => p.text !== '');
+}
+
+export function normalizeSpace(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sections and paragraphs
+
+export interface Paragraph {
+  section: string;
+  /** Key of the paragraph, or of its lead-in and list: `rfc8446-4.1.2-p3`. */
+  key: string;
+  lines: Line[];
+}
+
+export interface ParsedRfc {
+  headings: Heading[];
+  /** Prose paragraphs by section, code blocks left out. */
+  paragraphs: Paragraph[];
+  /** Context key -> text (a paragraph, or a lead-in ending in ':' with the list that follows it). */
+  contexts: Map<string, string>;
+}
+
+export function parseRfc(text: string, doc: number): ParsedRfc {
+  const blocks = blocksOf(text);
+  const headings: Heading[] = [];
+  const paragraphs: Paragraph[] = [];
+  const contexts = new Map<string, string>();
+  let section: string | undefined;
+  let counter = 0;
+  // The current lead-in group: a paragraph ending with ':' and the list items (and deeper blocks) after it.
+  let group: { key: string; indent: number; texts: string[] } | undefined;
+  const closeGroup = () => {
+    if (group) contexts.set(group.key, normalizeSpace(group.texts.join(' ')));
+    group = undefined;
+  };
+  for (const b of blocks) {
+    const first = b.lines[0].text;
+    const h = indentOf(first) === 0 ? parseHeading(first) : undefined;
+    if (h) {
+      closeGroup();
+      // A title that wraps continues on indented lines of the same block.
+      const title = normalizeSpace([h.title, ...b.lines.slice(1).map((l) => l.text)].join(' '));
+      headings.push({ section: h.section, title, line: b.lines[0].no });
+      section = h.section;
+      counter = 0;
+      continue;
+    }
+    if (section === undefined) continue;
+    if (isCode(b)) continue;
+    const ind = indentOf(first);
+    const isItem = LIST_ITEM.test(first);
+    const lines = proseLines(b.lines);
+    const textOf = normalizeSpace(lines.map((l) => l.text).join(' '));
+    counter++;
+    const own = `rfc${doc}-${section}-p${counter}`;
+    if (group && (isItem || ind > group.indent)) {
+      group.texts.push(textOf);
+      paragraphs.push({ section, key: group.key, lines: isItem ? stripItem(lines) : lines });
+      continue;
+    }
+    closeGroup();
+    if (/:$/.test(textOf) && !isItem) {
+      group = { key: own, indent: ind, texts: [textOf] };
+      paragraphs.push({ section, key: own, lines });
+      continue;
+    }
+    contexts.set(own, textOf);
+    paragraphs.push({ section, key: own, lines: isItem ? stripItem(lines) : lines });
+  }
+  closeGroup();
+  return { headings, paragraphs, contexts };
+}
+
+/**
+ * The prose of a block: a definition whose term stands on its own line (RFC 5246: `   IV` then the
+ * description indented below) loses the term line; a two-column table (`RSA      RSA public key; the
+ * certificate MUST ...`, the description continuing at the same column) keeps only its right column.
+ */
+export function proseLines(lines: Line[]): Line[] {
+  const [first, ...rest] = lines;
+  if (
+    rest.length > 0 &&
+    !LIST_ITEM.test(first.text) &&
+    /^\s*\S+(?: \S+){0,2}$/.test(first.text) &&
+    !/[.:;,]$/.test(first.text) &&
+    rest.every((l) => indentOf(l.text) > indentOf(first.text))
+  ) {
+    return rest;
+  }
+  const m = /^(\s*)(\S+(?: \S+)?)(\s{3,})(?=\S)/.exec(first.text);
+  if (m && !LIST_ITEM.test(first.text)) {
+    const col = m[0].length;
+    const row = (l: Line) => indentOf(l.text) === col || (/^\s*\S+(?: \S+)?\s{2,}$/.test(l.text.slice(0, col)) && l.text.length > col && l.text[col] !== ' ');
+    if (lines.every(row)) return lines.map((l) => ({ no: l.no, text: l.text.slice(col) }));
+  }
+  return lines;
+}
+
+/** A list item without its marker (`-  `, `1. `, `(a) `). */
+function stripItem(lines: Line[]): Line[] {
+  const [first, ...rest] = lines;
+  return [{ no: first.no, text: first.text.replace(LIST_ITEM, '$1') }, ...rest];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The index
+
+/** The normative sentences of one RFC text, in document order, within the given top-level sections. */
+export function extractSentences(
+  text: string,
+  doc: number,
+  scope: readonly string[],
+  untestable: ReadonlyMap<string, string> = new Map(),
+): { sentences: Sentence[]; paragraphs: Record<string, string> } {
+  const parsed = parseRfc(text, doc);
+  const titles = new Map(parsed.headings.map((h) => [h.section, h.title]));
+  const sentences: Sentence[] = [];
+  const paragraphs: Record<string, string> = {};
+  const count = new Map<string, number>();
+  for (const p of parsed.paragraphs) {
+    if (!inScope(p.section, scope)) continue;
+    for (const piece of splitSentences(p.lines)) {
+      const kws = keywordsOf(piece.text);
+      if (kws.length === 0) continue;
+      const keywords = [...new Set(kws.map((k) => k.keyword))];
+      const n = (count.get(p.section) ?? 0) + 1;
+      count.set(p.section, n);
+      const id = `rfc${doc}-${p.section}-${n}`;
+      const reason = untestable.get(id);
+      const s: Sentence = {
+        id,
+        doc,
+        section: p.section,
+        title: titles.get(p.section) ?? '',
+        n,
+        text: piece.text,
+        line: piece.line,
+        level: strongestLevel(keywords) as Level,
+        keywords,
+        binds: bindsOf(piece.text),
+        testable: reason === undefined,
+        paragraph: p.key,
+      };
+      if (reason !== undefined) s.untestable = reason;
+      sentences.push(s);
+      paragraphs[p.key] = parsed.contexts.get(p.key) ?? normalizeSpace(p.lines.map((l) => l.text).join(' '));
+    }
+  }
+  return { sentences, paragraphs };
+}
+
+export const RFC_DIR = fileURLToPath(new URL('../../rfc/', import.meta.url));
+
+/** rfc/untestable.yaml: sentence id -> reason. */
+export function readUntestable(path = join(RFC_DIR, 'untestable.yaml')): Map<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return new Map();
+  }
+  const data = (parseYaml(text) ?? {}) as Record<string, unknown>;
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(data)) {
+    if (typeof v !== 'string' || v.trim() === '') throw new Error(`${path}: '${k}' needs a reason (a string)`);
+    out.set(k, v.trim());
+  }
+  return out;
+}
+
+/** The whole index from the RFC texts in `dir`. */
+export function buildIndex(dir = RFC_DIR, untestable = readUntestable(join(dir, 'untestable.yaml'))): SentenceIndexFile {
+  const out: SentenceIndexFile = { generatedBy: 'npm run rfc-index (harness/rfc/extract.ts)', docs: [], sentences: [], paragraphs: {} };
+  for (const d of SCOPE) {
+    const text = readFileSync(join(dir, d.file), 'utf8');
+    const r = extractSentences(text, d.doc, d.sections, untestable);
+    out.docs.push({ doc: d.doc, file: `rfc/${d.file}`, title: d.title, scope: [...d.sections], sentences: r.sentences.length });
+    out.sentences.push(...r.sentences);
+    Object.assign(out.paragraphs, r.paragraphs);
+  }
+  const ids = new Set(out.sentences.map((s) => s.id));
+  const stale = [...untestable.keys()].filter((k) => !ids.has(k));
+  if (stale.length > 0) throw new Error(`rfc/untestable.yaml names sentence ids that are not in the index: ${stale.join(', ')}`);
+  return out;
+}
+
+/** The JSON text of the index, as committed in rfc/sentences.json. */
+export function renderIndex(index: SentenceIndexFile): string {
+  return JSON.stringify(index, null, 2) + '\n';
+}
+
+export const INDEX_PATH = join(RFC_DIR, 'sentences.json');
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const index = buildIndex();
+  writeFileSync(INDEX_PATH, renderIndex(index));
+  const per = index.docs.map((d) => `RFC ${d.doc}: ${d.sentences}`).join(', ');
+  process.stdout.write(`rfc/sentences.json: ${index.sentences.length} normative sentences (${per})\n`);
+}
