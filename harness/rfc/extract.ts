@@ -128,81 +128,126 @@ export function strongestLevel(keywords: readonly string[]): Level | undefined {
 // ---------------------------------------------------------------------------------------------------------
 // Who a sentence binds
 
-const CLIENT = /\b(clients?|client's)\b/i;
-const SERVER = /\b(servers?|server's)\b/i;
-const RECEIVER = /\b(recipients?|receivers?|receiving|receives?|received|upon receipt|on receipt|upon receiving|when receiving|receipt of)\b/i;
-const SENDER = /\b(senders?|sending (?:party|side|implementation|endpoint))\b/i;
-const GENERIC_PARTY = /\b(implementations?|endpoints?|peers?|part(?:y|ies)|sides?|TLS stacks?|either|both|each|all)\b/i;
-const PRONOUN = /^(?:then\s+)?(it|they|he|she|this|which|that|one)\b/i;
+const PARTY_WORD = /\b(clients?|servers?|recipients?|receivers?|senders?|implementations?|implementers?|implementors?|endpoints?|peers?|part(?:y|ies)|sides?|applications?|stacks?|middlebox(?:es)?)\b/gi;
+const RECEIVING = /\b(recipients?|receivers?|receiving|receives?|received|receipt|upon receiving|when receiving)\b/i;
+const PRONOUN = /^(it|they|he|she)$/i;
 /** Verbs after the keyword that say the duty is about handling what arrived. */
-const RECEIVER_VERBS = /^(?:NOT\s+)?(?:be\s+)?(abort|terminate|reject|ignore|verify|check|validate|treat|accept|process|respond|answer|discard|skip|fail|close|tear|drop|consider|interpret|decrypt|examine|compare|confirm|enforce|disregard|refuse)/i;
+const RECEIVER_VERBS = /^(abort|terminate|reject|ignore|verify|check|validate|treat|accept|process|respond|answer|discard|skip|fail|close|tear|drop|consider|interpret|decrypt|examine|compare|confirm|enforce|disregard|refuse|be ignored|be treated|be rejected|be accepted|be verified|be checked|be validated|be prepared)/i;
 /** Verbs after the keyword that say the duty is about what is sent. */
-const SENDER_VERBS = /^(?:NOT\s+)?(?:be\s+)?(send|include|set|use|generate|select|offer|advertise|contain|provide|echo|indicate|negotiate|request|initiate|transmit|emit|list|choose|pick|present|supply|sign|encrypt|pad|fragment|coalesce|interleave|span|be sent|be included|be set|be used)/i;
+const SENDER_VERBS = /^(send|include|set|use|generate|select|offer|advertise|contain|provide|echo|indicate|negotiate|request|initiate|transmit|emit|list|choose|pick|present|supply|sign|encrypt|pad|fragment|coalesce|interleave|span|appear|be sent|be included|be set|be used|be encrypted|be generated|be signed|be offered|be negotiated|be fragmented|be coalesced|be interleaved|be empty|be non-empty|be zero|be the|be one|be a|be equal|be identical|have|begin|come|follow|precede|only)/i;
+const ADVERBS = /\b(also|always|only|first|still|then|not|immediately|correctly|either|simply|otherwise|instead|never|both|therefore|thus)\b\s*/gi;
 
-/**
- * The party a sentence puts its duty on, from the subject of each clause that holds a keyword: the words
- * between the last clause boundary (`,` `;` `:` or the start) and the keyword. client / server when the
- * subject names one (a pronoun takes the first party named earlier in the sentence); receiver for a
- * recipient or an "implementation which receives"; sender for a sender, or a subject that is a field, a
- * message or a value (its sender writes it); a generic implementation or endpoint is the receiver or sender
- * by the verb after the keyword, otherwise both. Several clauses binding client and server: both.
- */
-export function bindsOf(text: string): Binds {
-  const t = unquoted(text);
-  const kws = keywordsOf(text);
-  const found = new Set<Binds>();
-  for (const { keyword, at } of kws) {
-    // A keyword right after another in the same clause ("MUST NOT ... and MUST") shares its subject: each is judged anyway.
-    const before = t.slice(0, at);
-    const cut = Math.max(before.lastIndexOf(','), before.lastIndexOf(';'), before.lastIndexOf(':'), before.lastIndexOf('('), -1);
-    let subject = before.slice(cut + 1).trim();
-    // "... and MUST" continues the subject of the previous keyword's clause.
-    if (/^(and|or|but)?$/i.test(subject.replace(/\b(also|then|still|therefore|instead)\b/gi, '').trim()) && found.size > 0) continue;
-    if (subject.split(/\s+/).length > 14) subject = subject.split(/\s+/).slice(-14).join(' ');
-    const after = t.slice(at + keyword.length).trim();
-    found.add(subjectBinds(subject, after, before));
+/** `(...)` spans blanked out (same length): "(if negotiating such a prior version) MUST" has no subject in parentheses. */
+function unparenthesized(text: string): string {
+  let out = text;
+  for (;;) {
+    const next = out.replace(/\([^()]*\)/g, (m) => ' '.repeat(m.length));
+    if (next === out) return out;
+    out = next;
   }
-  const set = [...found].filter((b) => b !== 'unknown');
-  if (set.length === 0) return 'unknown';
-  if (set.includes('client') && set.includes('server')) return 'both';
-  if (set.length === 1) return set[0];
-  if (set.includes('client')) return 'client';
-  if (set.includes('server')) return 'server';
-  if (set.includes('both')) return 'both';
-  if (set.includes('receiver')) return 'receiver';
-  return set[0];
 }
 
-function subjectBinds(subject: string, after: string, before: string): Binds {
-  const s = subject.replace(/^(if|when|whenever|where|while|unless|otherwise|in addition|also|then|thus|so|and|or|but|however|therefore|instead)\b\s*/i, '');
-  const hasClient = CLIENT.test(s);
-  const hasServer = SERVER.test(s);
-  // The grammatical subject is usually the last noun phrase of the clause: "the client", "Servers",
-  // "A client which receives ...": take the first party word of the subject (before a relative clause).
-  const head = s.split(/\b(?:which|that|who|whose|if|when|after|before|unless)\b/i)[0];
-  const headClient = CLIENT.test(head);
-  const headServer = SERVER.test(head);
-  if (headClient && !headServer) return 'client';
-  if (headServer && !headClient) return 'server';
-  if (headClient && headServer) return firstOf(head);
-  if (RECEIVER.test(head) && /\b(recipients?|receivers?|receiving (?:party|side|implementation|endpoint))\b/i.test(head)) return 'receiver';
-  if (SENDER.test(head)) return 'sender';
-  if (PRONOUN.test(s) || s === '') {
-    // "If a server ... receives ..., it MUST": the party named first in the sentence.
-    const named = firstOf(before);
-    if (named !== 'unknown') return named;
-    if (RECEIVER.test(before)) return 'receiver';
-    return verbBinds(after, 'unknown');
+/**
+ * The party a sentence puts its duty on, from the subject of each clause that holds a keyword (the words
+ * between the last clause boundary before the keyword and the keyword):
+ * - the party named right before the keyword ("which a client MAY", "TLS 1.3 servers MUST"), else the head
+ *   of the subject ("A client which receives ... MUST"): client, server, receiver (recipient, receiver),
+ *   sender; "it"/"they": the party named first in the sentence, else in the sentence before;
+ * - a generic party (implementation, endpoint, peer): receiver when the clause is about receiving, else by
+ *   the verb after the keyword (abort, ignore, verify: receiver; send, include, set: sender), else both;
+ * - a field, message or value ("this vector MUST contain"): its sender, or the message's sender when the
+ *   section is about one message (`sectionSender`), unless the verb is about handling it (receiver).
+ * Several clauses binding client and server, or sender and receiver: both.
+ */
+export function bindsOf(text: string, previous = '', sectionSender?: 'client' | 'server'): Binds {
+  const t = unparenthesized(unquoted(text));
+  const kws = keywordsOf(text);
+  const found: Binds[] = [];
+  let lastEnd = -1;
+  for (const { keyword, at } of kws) {
+    const before = t.slice(0, at);
+    const boundary = Math.max(before.lastIndexOf(','), before.lastIndexOf(';'), before.lastIndexOf(':'));
+    const sharesSubject = lastEnd >= 0 && boundary < lastEnd;
+    lastEnd = at + keyword.length;
+    // A keyword in the same clause as the previous one ("MUST verify ... and if incorrect MUST terminate") shares its subject.
+    if (sharesSubject) continue;
+    const subject = before.slice(boundary + 1).trim();
+    if (found.length > 0 && /^(and|or|but)?\s*(\w+ly)?$/i.test(subject)) continue;
+    const after = t.slice(at + keyword.length).replace(ADVERBS, '').trim();
+    let b = subjectBinds(subject, after, before, previous);
+    if (b === 'sender' && sectionSender) b = sectionSender;
+    found.push(b);
   }
-  if (hasClient && !hasServer) return 'client';
-  if (hasServer && !hasClient) return 'server';
-  if (GENERIC_PARTY.test(head)) {
-    if (RECEIVER.test(s)) return 'receiver';
+  const set = new Set(found.filter((b) => b !== 'unknown'));
+  if (set.size === 0) return 'unknown';
+  if (set.size === 1) return [...set][0];
+  if (set.has('both') || (set.has('client') && set.has('server')) || (set.has('sender') && set.has('receiver'))) return 'both';
+  if (set.has('client') && !set.has('server')) return 'client';
+  if (set.has('server') && !set.has('client')) return 'server';
+  return 'both';
+}
+
+function partiesIn(text: string): string[] {
+  return [...text.matchAll(PARTY_WORD)].map((m) => m[1].toLowerCase().replace(/e?s$/, '').replace(/ie$/, 'y'));
+}
+
+function roleOf(words: string[]): Binds | undefined {
+  const c = words.includes('client');
+  const s = words.includes('server');
+  if (c && s) return 'both';
+  if (c) return 'client';
+  if (s) return 'server';
+  if (words.some((w) => w === 'recipient' || w === 'receiver')) return 'receiver';
+  if (words.includes('sender')) return 'sender';
+  return undefined;
+}
+
+function subjectBinds(subject: string, after: string, before: string, previous: string): Binds {
+  const s = subject
+    .replace(/^(note that|note:|if|when|whenever|where|while|unless|otherwise|in addition|additionally|also|then|thus|so|and|or|but|however|therefore|instead|hence|similarly|specifically|in particular)\b\s*/gi, '')
+    .trim();
+  const words = s.split(/\s+/).filter(Boolean);
+  // "which a client MAY", "TLS 1.3 servers MUST", "Servers and clients MUST": the noun right before the keyword.
+  const tail = words.slice(-3).join(' ');
+  const last = words[words.length - 1] ?? '';
+  if (PRONOUN.test(last)) return pronounBinds(before, previous, after);
+  // Unless a relative clause ends there ("A client which has a session set by a server SHOULD"): then the
+  // head is the subject, except for "which a client MAY" (the relative clause is just its subject).
+  const rel = /\b(?:which|that|who|whose)\b(?!.*\b(?:which|that|who|whose)\b)(.*)$/i.exec(s);
+  const tailParties = partiesIn(tail);
+  const tailRole = roleOf(tailParties);
+  const relIsSubject = rel !== null && rel[1].trim().split(/\s+/).length <= 3;
+  if (tailRole && partiesIn(last).length > 0 && (rel === null || relIsSubject)) return tailRole;
+  // "A client which receives ... MUST": the head of the subject, before a relative clause.
+  const head = s.split(/\b(?:which|that|who|whose|if|when|after|before|unless|receiving|sending|using|offering|performing|implementing|requesting|negotiating|supporting)\b/i)[0];
+  const headWords = head.split(/\s+/).filter(Boolean).slice(0, 6).join(' ');
+  const headParties = partiesIn(headWords);
+  const headRole = roleOf(headParties);
+  if (headRole) return headRole;
+  if (headParties.length > 0) {
+    // implementation, endpoint, peer, party, side, application: by what the clause is about.
+    if (RECEIVING.test(s) || RECEIVING.test(before.slice(0, before.length - subject.length))) return 'receiver';
     return verbBinds(after, 'both');
   }
-  if (RECEIVER.test(s)) return 'receiver';
-  // A field, message, value or extension: whoever sends it (unless the verb says it is about handling it).
+  if (words.length === 0) return pronounBinds(before, previous, after);
+  // A field, message, value or extension.
+  if (RECEIVING.test(s)) return 'receiver';
   return verbBinds(after, 'sender');
+}
+
+function pronounBinds(before: string, previous: string, after: string): Binds {
+  const here = roleOf(firstParty(before));
+  if (here && here !== 'both') return here;
+  const prev = roleOf(firstParty(unparenthesized(unquoted(previous))));
+  if (prev && prev !== 'both') return prev;
+  if (RECEIVING.test(before)) return 'receiver';
+  return verbBinds(after, 'unknown');
+}
+
+/** The first client/server/recipient/sender word of a text, as a one-word list (for roleOf). */
+function firstParty(text: string): string[] {
+  const first = partiesIn(text).find((w) => ['client', 'server', 'recipient', 'receiver', 'sender'].includes(w));
+  return first ? [first] : [];
 }
 
 function verbBinds(after: string, otherwise: Binds): Binds {
@@ -211,11 +256,11 @@ function verbBinds(after: string, otherwise: Binds): Binds {
   return otherwise;
 }
 
-function firstOf(text: string): Binds {
-  const c = CLIENT.exec(text)?.index ?? Infinity;
-  const s = SERVER.exec(text)?.index ?? Infinity;
-  if (c === Infinity && s === Infinity) return 'unknown';
-  return c < s ? 'client' : 'server';
+/** The sender of the one message a section is about (RFC 8446 "4.1.2. Client Hello": the client), if any. */
+export function sectionSenderOf(title: string): 'client' | 'server' | undefined {
+  if (/^(Client Hello|Client Certificate|Client Key Exchange|End of Early Data)\b/i.test(title)) return 'client';
+  if (/^(Server Hello|Hello Retry Request|Hello Request|Encrypted Extensions|Certificate Request|Server Certificate|Server Key Exchange|Server Hello Done|New Session Ticket|NewSessionTicket Handshake Message)\b/i.test(title)) return 'server';
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -518,8 +563,11 @@ export function extractSentences(
   const count = new Map<string, number>();
   for (const p of parsed.paragraphs) {
     if (!inScope(p.section, scope)) continue;
+    let previous = '';
     for (const piece of splitSentences(p.lines)) {
       const kws = keywordsOf(piece.text);
+      const before = previous;
+      previous = piece.text;
       if (kws.length === 0) continue;
       const keywords = [...new Set(kws.map((k) => k.keyword))];
       const n = (count.get(p.section) ?? 0) + 1;
@@ -536,7 +584,7 @@ export function extractSentences(
         line: piece.line,
         level: strongestLevel(keywords) as Level,
         keywords,
-        binds: bindsOf(piece.text),
+        binds: bindsOf(piece.text, before, sectionSenderOf(titles.get(p.section) ?? '')),
         testable: reason === undefined,
         paragraph: p.key,
       };
