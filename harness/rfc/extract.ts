@@ -203,14 +203,17 @@ function roleOf(words: string[]): Binds | undefined {
 }
 
 function subjectBinds(subject: string, after: string, before: string, previous: string): Binds {
-  const s = subject
-    .replace(/^(note that|note:|if|when|whenever|where|while|unless|otherwise|in addition|additionally|also|then|thus|so|and|or|but|however|therefore|instead|hence|similarly|specifically|in particular)\b\s*/gi, '')
-    .trim();
+  let s = subject.trim();
+  for (let prev = ''; prev !== s; ) {
+    prev = s;
+    s = s.replace(/^(note that|note:|if|when|whenever|where|while|unless|otherwise|in addition|additionally|also|then|thus|so|and|or|but|however|therefore|instead|hence|similarly|specifically|in particular|indeed|accordingly)\b\s*/i, '').trim();
+  }
   const words = s.split(/\s+/).filter(Boolean);
   // "which a client MAY", "TLS 1.3 servers MUST", "Servers and clients MUST": the noun right before the keyword.
   const tail = words.slice(-3).join(' ');
   const last = words[words.length - 1] ?? '';
-  if (PRONOUN.test(last)) return pronounBinds(before, previous, after);
+  // "it MUST" (the subject is the pronoun; "clients receiving it MUST" is not).
+  if (words.length === 1 && PRONOUN.test(last)) return pronounBinds(before, previous, after);
   // Unless a relative clause ends there ("A client which has a session set by a server SHOULD"): then the
   // head is the subject, except for "which a client MAY" (the relative clause is just its subject).
   const rel = /\b(?:which|that|who|whose)\b(?!.*\b(?:which|that|who|whose)\b)(.*)$/i.exec(s);
@@ -399,31 +402,38 @@ interface Piece {
 }
 
 /**
+ * The lines of a paragraph as one string, a '\n' between lines (the sentence splitter needs to know where
+ * lines ended), except after a hyphen or slash that broke a word ("higher-" + "level": "higher-level"),
+ * with the RFC line of every character.
+ */
+function joinLines(lines: readonly Line[]): { s: string; lineAt: number[] } {
+  let s = '';
+  const lineAt: number[] = [];
+  lines.forEach((l, i) => {
+    const t = l.text.trim();
+    if (i > 0 && !(/[A-Za-z][-/]$/.test(s) && /^[a-z]/.test(t))) {
+      s += '\n';
+      lineAt.push(l.no);
+    }
+    for (let k = 0; k < t.length; k++) lineAt.push(l.no);
+    s += t;
+  });
+  return { s, lineAt };
+}
+
+/** A paragraph's lines as one whitespace-normalised line. */
+export function paragraphText(lines: readonly Line[]): string {
+  return normalizeSpace(joinLines(lines).s);
+}
+
+/**
  * Split a paragraph (its lines, indentation removed) into sentences. Inside a line a sentence ends with
  * [.?!] (and closing quotes or brackets) followed by two spaces, the RFC Editor's convention; at a line end
  * a full stop ends a sentence unless it closes an abbreviation (e.g., i.e., cf.) or the next line starts in
  * lowercase.
  */
 export function splitSentences(lines: readonly Line[]): Piece[] {
-  // Join with '\n' kept, mapping each character back to its line.
-  let s = '';
-  const lineAt: number[] = [];
-  lines.forEach((l, i) => {
-    let t = l.text.trim();
-    if (i > 0) {
-      const prev = s;
-      // "higher-\nlevel": a word broken after its hyphen is one word.
-      if (/[A-Za-z][-/]$/.test(prev) && /^[a-z]/.test(t)) {
-        /* joined without a separator */
-      } else {
-        s += '\n';
-        lineAt.push(l.no);
-      }
-    }
-    for (let k = 0; k < t.length; k++) lineAt.push(l.no);
-    s += t;
-    t = '';
-  });
+  const { s, lineAt } = joinLines(lines);
   const out: Piece[] = [];
   let start = 0;
   const re = /[.?!]["')\]]*(\s+)(?=\S)/g;
@@ -494,7 +504,7 @@ export function parseRfc(text: string, doc: number): ParsedRfc {
     const ind = indentOf(first);
     const isItem = LIST_ITEM.test(first);
     const lines = proseLines(b.lines);
-    const textOf = normalizeSpace(lines.map((l) => l.text).join(' '));
+    const textOf = paragraphText(isItem ? stripItem(lines) : lines);
     counter++;
     const own = `rfc${doc}-${section}-p${counter}`;
     if (group && (isItem || ind > group.indent)) {
@@ -590,7 +600,7 @@ export function extractSentences(
       };
       if (reason !== undefined) s.untestable = reason;
       sentences.push(s);
-      paragraphs[p.key] = parsed.contexts.get(p.key) ?? normalizeSpace(p.lines.map((l) => l.text).join(' '));
+      paragraphs[p.key] = parsed.contexts.get(p.key) ?? paragraphText(p.lines);
     }
   }
   return { sentences, paragraphs };
