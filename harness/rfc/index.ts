@@ -55,6 +55,8 @@ export function normalizeQuote(s: string): string {
     .replace(/[\u201c\u201d\u201e\u201f]/g, '"')
     .replace(/\s+/g, ' ')
     .replace(/([-/]) /g, '$1')
+    // A list item quoted after its lead-in: "as follows: - If a ..." reads "as follows: If a ...".
+    .replace(/(^|: )-(?=\S)/g, '$1')
     .trim();
 }
 
