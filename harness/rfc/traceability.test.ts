@@ -84,6 +84,13 @@ describe('checkTraceability', () => {
     ]);
   });
 
+  it('citing a sentence marked untestable is a warning', () => {
+    const q = '"Future specifications MUST NOT define a use of exporters that permit both an empty context and no context with the same label."';
+    expect(check(yaml({ doc: '8446', section: '7.5', quote: q, level: 'must', sentences: '[rfc8446-7.5-3]' }, { steps: '[{ send: ClientHello }, { expect: [ServerHello] }]' }))).toEqual([
+      "8:15 warning: rfc sentences: 'rfc8446-7.5-3' is marked untestable in rfc/untestable.yaml (a rule for future specifications): cite the sentence the case really checks, or drop that entry if a peer can check it",
+    ]);
+  });
+
   it('a quote that is not in the cited sentences is an error at the quote, naming where it is', () => {
     expect(check(yaml({ doc: '8446', section: '4.4.4', quote: '"Servers MUST ignore unrecognized extensions."', level: 'must', sentences: '[rfc8446-4.4.4-1]' }))).toEqual([
       "6:10 error: the quote does not match the cited sentences (rfc8446-4.4.4-1): 'Servers MUST ignore unrecognized extensions.': it is in rfc8446-4.1.2-16",

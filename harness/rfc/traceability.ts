@@ -143,6 +143,9 @@ export function checkTraceability(
           push(loc, 'error', `rfc sentences: '${id}' is a sentence of RFC ${found.doc}, but rfc.doc is ${doc}`);
           return;
         }
+        if (!found.testable) {
+          push(loc, 'warning', `rfc sentences: '${id}' is marked untestable in rfc/untestable.yaml (${found.untestable}): cite the sentence the case really checks, or drop that entry if a peer can check it`);
+        }
         if (found.section !== s.rfc.section) {
           push(loc, 'warning', `rfc sentences: '${id}' is in section ${found.section}, but rfc.section is ${s.rfc.section}`);
         }
