@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadScenarios, parseScenarioText, rfcLocationsOf, type Diagnostic } from '../scenario/loader.ts';
 import { findSentences, normalizeQuote, sentence, sentencesOf } from './index.ts';
@@ -163,5 +165,19 @@ describe('checkTraceability', () => {
     expect(loadScenarios([dir]).diagnostics).toEqual([]);
     const r = loadScenarios([dir], { traceability: true });
     expect(r.diagnostics.map((d) => [d.file, d.line, d.col, d.severity, d.kind])).toEqual([[join(dir, 'a.yaml'), 8, 15, 'error', 'traceability']]);
+  });
+
+  it('an error stops run before anything runs (one line, exit 2); validate prints warnings, run does not', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tls-harness-trace-run-'));
+    writeFileSync(join(dir, 'a.yaml'), yaml({ doc: '8446', section: '4.4.4', quote: `"${FINISHED}"`, level: 'must', sentences: '[rfc8446-4.4.4-7]' }));
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const run = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/tls-harness.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const r = run('run', '--scenarios', dir, '--report-dir', dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`tls-harness: ${join(dir, 'a.yaml')}:8:15: rfc sentences: 'rfc8446-4.4.4-7' is not in the RFC index (rfc/sentences.json) (did you mean rfc8446-4.4.4-1?)\n`);
+    writeFileSync(join(dir, 'a.yaml'), yaml({ doc: '8446', section: '4.4.4', quote: `"${FINISHED}"` }));
+    const v = run('validate', dir);
+    expect(v.status).toBe(0);
+    expect(v.stdout).toMatch(/a\.yaml:4:3: warning: rfc\.level missing/);
   });
 });
