@@ -139,6 +139,18 @@ describe('checkTraceability', () => {
     ]);
   });
 
+  it("without level and ids, the hints follow the sentence that binds the target's side, and name its section", () => {
+    const q = '"Clients MUST NOT offer any KeyShareEntry values for groups not listed in the client\'s \\"supported_groups\\" extension. Servers MAY check for violations of these rules and abort the handshake with an \\"illegal_parameter\\" alert if one is violated."';
+    expect(check(yaml({ doc: '8446', section: '4.2.8', quote: q }))).toEqual([
+      `4:3 ${missing}: rfc.level missing: must, should or may (the sentence that binds the server, rfc8446-4.2.8-8, says MAY: level may)`,
+      `4:3 ${missing}: rfc.sentences missing: the ids of the normative sentences the case checks (the quote matches rfc8446-4.2.8-7, rfc8446-4.2.8-8: sentences: [rfc8446-4.2.8-8])`,
+    ]);
+    const decode = '"Peers which receive a message which cannot be parsed according to the syntax (e.g., have a length extending beyond the message boundary or contain an out-of-range length) MUST terminate the connection with a \\"decode_error\\" alert."';
+    expect(check(yaml({ doc: '8446', section: '4', quote: decode, level: 'must' }))).toEqual([
+      `4:3 ${missing}: rfc.sentences missing: the ids of the normative sentences the case checks (the quote matches rfc8446-6-6; they are in section 6, not 4: sentences: [rfc8446-6-6])`,
+    ]);
+  });
+
   it('without sentence ids, the sentences the quote matches still decide whose rule it is', () => {
     const q = '"Clients MUST NOT offer multiple KeyShareEntry values for the same group."';
     expect(check(yaml({ doc: '8446', section: '4.2.8', quote: q, level: 'must' }))).toContain(
