@@ -2,7 +2,7 @@
  * Traceability checks of scenarios against the RFC sentence index (index.ts): the rule a scenario cites is
  * a real normative sentence of the RFC, its quote is that sentence, its level is the sentence's keyword,
  * and the rule binds the role the target plays. The loader runs them when asked (`loadScenarios(paths,
- * { traceability: true })`: validate, run and list do); each problem is a loader Diagnostic at the
+ * { traceability: true })`: validate, run, list and coverage do); each problem is a loader Diagnostic at the
  * `file:line:col` of the rfc key at fault, with `kind: 'traceability'`.
  */
 import type { Diagnostic, RfcLocations } from '../scenario/loader.ts';
@@ -81,7 +81,7 @@ export function judgesReceiver(s: Scenario): boolean {
 const clip = (s: string, n = 70) => (s.length > n ? s.slice(0, n - 3) + '...' : s);
 const list = (ids: readonly string[], n = 4) => (ids.length > n ? `${ids.slice(0, n).join(', ')} (and ${ids.length - n} more)` : ids.join(', '));
 
-/** Which party a rule that binds `b` puts the duty on, from the point of view of a case whose target plays `target`. */
+/** A rule that binds `b` puts the duty on the side the case does not judge (the harness, not the target). */
 function bindsOther(b: Binds, target: Scenario['target'], receiverCase: boolean): boolean {
   const other = target === 'server' ? 'client' : 'server';
   return b === other || (b === 'sender' && receiverCase);
