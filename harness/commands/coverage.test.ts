@@ -127,6 +127,23 @@ describe('tls-harness coverage', () => {
     expect(r.stdout).not.toContain('rfc7301-3.2-2 ');
   });
 
+  it('--list shows every sentence: covered, testable or untestable, with the scenarios citing it', () => {
+    const r = cli('coverage', '--scenarios', dir, '--rfc', '8446', '--list');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\n {2}\+ rfc8446-4\.1\.2-16 {2}must {4}Servers MUST ignore unrecognized extensions\. {2}\[a, b\]\n/);
+    expect(r.stdout).toMatch(/\n {2}- rfc8446-4\.1\.2-1 {2}must {4}When a client first connects/);
+    expect(r.stdout).toMatch(/\n {2}x rfc8446-7\.5-3 {2}must {4}Future specifications MUST NOT/);
+    const listed = computeCoverage(loaded.scenarios, { rfcs: [8446], list: true }).rfcs[0].list!;
+    expect(listed.length).toBe(sentencesOf(8446).length);
+    expect(listed.find((l) => l.id === 'rfc8446-4.1.2-16')).toEqual({
+      id: 'rfc8446-4.1.2-16',
+      level: 'must',
+      testable: true,
+      scenarios: ['a', 'b'],
+      text: 'Servers MUST ignore unrecognized extensions.',
+    });
+  });
+
   it('a usage error is one line and exit 2', () => {
     const r = cli('coverage', '--rfc', '1234');
     expect(r.stderr).toBe('tls-harness: coverage: --rfc 1234: not an indexed RFC (indexed: 8446, 5246, 7627, 5746, 8422, 5077, 7301, 6066)\n');

@@ -1,9 +1,9 @@
 /**
- * `tls-harness coverage [--rfc N ...] [--json] [--uncovered] [--scenarios PATH ...]`: how much of the RFCs'
+ * `tls-harness coverage [--rfc N ...] [--json] [--uncovered] [--list] [--scenarios PATH ...]`: how much of the RFCs'
  * normative text the scenarios test. Per RFC and per section of the index (rfc/sentences.json): normative
  * sentences, testable ones, and testable ones covered by at least one scenario (a scenario covers the ids in
  * its rfc.sentences), each also per level (must, should, may); totals per RFC and overall. `--uncovered`
- * lists the testable sentences no scenario covers. Exit 0; 2 for a usage error or scenarios that do not load.
+ * lists the testable sentences no scenario covers, `--list` every sentence with the scenarios citing it. Exit 0; 2 for a usage error or scenarios that do not load.
  */
 import type { Command } from '../cli.ts';
 import { ExitCode, UsageError } from '../errors.ts';
@@ -36,6 +36,15 @@ export interface UncoveredSentence {
   text: string;
 }
 
+export interface ListedSentence {
+  id: string;
+  level: Level;
+  testable: boolean;
+  /** Ids of the scenarios that cite it. */
+  scenarios: string[];
+  text: string;
+}
+
 export interface RfcCoverage extends CountsByLevel {
   doc: number;
   title: string;
@@ -44,6 +53,8 @@ export interface RfcCoverage extends CountsByLevel {
   sections: SectionCoverage[];
   /** With --uncovered: the testable sentences no scenario cites. */
   uncovered?: UncoveredSentence[];
+  /** With --list: every normative sentence, with the scenarios that cite it. */
+  list?: ListedSentence[];
 }
 
 export interface CoverageReport {
@@ -67,10 +78,12 @@ function add(c: CountsByLevel, s: Sentence, covered: boolean): void {
 /** The coverage of the given RFCs (all indexed ones by default) by the scenarios. */
 export function computeCoverage(
   scenarios: readonly Scenario[],
-  opts: { rfcs?: number[]; uncovered?: boolean } = {},
+  opts: { rfcs?: number[]; uncovered?: boolean; list?: boolean } = {},
   index: SentenceIndex = loadSentenceIndex(),
 ): CoverageReport {
-  const cited = new Set(scenarios.flatMap((s) => s.rfc.sentences ?? []));
+  const citing = new Map<string, string[]>();
+  for (const sc of scenarios) for (const id of sc.rfc.sentences ?? []) citing.set(id, [...(citing.get(id) ?? []), sc.id]);
+  const cited = new Set(citing.keys());
   const docs = opts.rfcs ?? index.docs.map((d) => d.doc);
   const total = zeroByLevel();
   const rfcs: RfcCoverage[] = [];
@@ -79,6 +92,7 @@ export function computeCoverage(
     if (!d) continue;
     const r: RfcCoverage = { doc, title: d.title, scope: [...d.scope], ...zeroByLevel(), sections: [] };
     if (opts.uncovered) r.uncovered = [];
+    if (opts.list) r.list = [];
     const bySection = new Map<string, SectionCoverage>();
     for (const s of index.sentences) {
       if (s.doc !== doc) continue;
@@ -93,6 +107,7 @@ export function computeCoverage(
       add(r, s, covered);
       add(total, s, covered);
       if (r.uncovered && s.testable && !covered) r.uncovered.push({ id: s.id, level: s.level, text: s.text });
+      if (r.list) r.list.push({ id: s.id, level: s.level, testable: s.testable, scenarios: [...new Set(citing.get(s.id) ?? [])], text: s.text });
     }
     rfcs.push(r);
   }
@@ -121,6 +136,13 @@ export function formatCoverage(report: CoverageReport): string {
     const widths = header.map((_, i) => Math.max(...rows.map((x) => x[i].length)));
     const numeric = (i: number) => i >= 2;
     for (const x of rows) out.push(x.map((v, i) => (numeric(i) ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd());
+    if (r.list) {
+      out.push('', `normative sentences of RFC ${r.doc} (${r.list.length}; + covered, - testable, x untestable):`);
+      for (const u of r.list) {
+        const mark = !u.testable ? 'x' : u.scenarios.length > 0 ? '+' : '-';
+        out.push(`  ${mark} ${u.id}  ${u.level.padEnd(6)}  ${u.text.length > 100 ? u.text.slice(0, 97) + '...' : u.text}${u.scenarios.length > 0 ? `  [${u.scenarios.join(', ')}]` : ''}`);
+      }
+    }
     if (r.uncovered) {
       out.push('', `uncovered testable sentences of RFC ${r.doc} (${r.uncovered.length}):`);
       for (const u of r.uncovered) out.push(`  ${u.id}  ${u.level.padEnd(6)}  ${u.text.length > 100 ? u.text.slice(0, 97) + '...' : u.text}`);
@@ -152,11 +174,12 @@ function parseRfcs(values: unknown, index: SentenceIndex): number[] | undefined 
 export const coverageCommand: Command = {
   name: 'coverage',
   summary: 'RFC coverage: normative sentences per section, testable, covered by a scenario (per level); --uncovered lists the rest',
-  usage: 'tls-harness coverage [--rfc N ...] [--json] [--uncovered] [--scenarios PATH|GLOB ...]',
+  usage: 'tls-harness coverage [--rfc N ...] [--json] [--uncovered] [--list] [--scenarios PATH|GLOB ...]',
   options: {
     rfc: { type: 'string', multiple: true, description: 'only this RFC (repeat, or a comma list: 8446,5246)' },
     json: { type: 'boolean', description: 'print one JSON object' },
     uncovered: { type: 'boolean', description: 'list the testable sentences no scenario covers (id, level, text)' },
+    list: { type: 'boolean', description: 'list every normative sentence: covered (+), testable (-) or untestable (x), id, level, text, citing scenarios' },
     scenarios: { type: 'string', multiple: true, description: 'scenario files, directories or globs (default: scenarios/)' },
   },
   async run(values) {
@@ -167,7 +190,7 @@ export const coverageCommand: Command = {
       for (const d of r.diagnostics) if (d.severity === 'error') process.stderr.write(formatDiagnostic(d) + '\n');
       return ExitCode.usage;
     }
-    const report = computeCoverage(r.scenarios, { rfcs, uncovered: values.uncovered === true }, index);
+    const report = computeCoverage(r.scenarios, { rfcs, uncovered: values.uncovered === true, list: values.list === true }, index);
     process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatCoverage(report));
     return ExitCode.ok;
   },

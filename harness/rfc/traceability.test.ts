@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadScenarios, parseScenarioText, rfcLocationsOf, type Diagnostic } from '../scenario/loader.ts';
 import { findSentences, normalizeQuote, sentence, sentencesOf } from './index.ts';
@@ -137,6 +139,18 @@ describe('checkTraceability', () => {
     ]);
   });
 
+  it("without level and ids, the hints follow the sentence that binds the target's side, and name its section", () => {
+    const q = '"Clients MUST NOT offer any KeyShareEntry values for groups not listed in the client\'s \\"supported_groups\\" extension. Servers MAY check for violations of these rules and abort the handshake with an \\"illegal_parameter\\" alert if one is violated."';
+    expect(check(yaml({ doc: '8446', section: '4.2.8', quote: q }))).toEqual([
+      `4:3 ${missing}: rfc.level missing: must, should or may (the sentence that binds the server, rfc8446-4.2.8-8, says MAY: level may)`,
+      `4:3 ${missing}: rfc.sentences missing: the ids of the normative sentences the case checks (the quote matches rfc8446-4.2.8-7, rfc8446-4.2.8-8: sentences: [rfc8446-4.2.8-8])`,
+    ]);
+    const decode = '"Peers which receive a message which cannot be parsed according to the syntax (e.g., have a length extending beyond the message boundary or contain an out-of-range length) MUST terminate the connection with a \\"decode_error\\" alert."';
+    expect(check(yaml({ doc: '8446', section: '4', quote: decode, level: 'must' }))).toEqual([
+      `4:3 ${missing}: rfc.sentences missing: the ids of the normative sentences the case checks (the quote matches rfc8446-6-6; they are in section 6, not 4: sentences: [rfc8446-6-6])`,
+    ]);
+  });
+
   it('without sentence ids, the sentences the quote matches still decide whose rule it is', () => {
     const q = '"Clients MUST NOT offer multiple KeyShareEntry values for the same group."';
     expect(check(yaml({ doc: '8446', section: '4.2.8', quote: q, level: 'must' }))).toContain(
@@ -163,5 +177,19 @@ describe('checkTraceability', () => {
     expect(loadScenarios([dir]).diagnostics).toEqual([]);
     const r = loadScenarios([dir], { traceability: true });
     expect(r.diagnostics.map((d) => [d.file, d.line, d.col, d.severity, d.kind])).toEqual([[join(dir, 'a.yaml'), 8, 15, 'error', 'traceability']]);
+  });
+
+  it('an error stops run before anything runs (one line, exit 2); validate prints warnings, run does not', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tls-harness-trace-run-'));
+    writeFileSync(join(dir, 'a.yaml'), yaml({ doc: '8446', section: '4.4.4', quote: `"${FINISHED}"`, level: 'must', sentences: '[rfc8446-4.4.4-7]' }));
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const run = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/tls-harness.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const r = run('run', '--scenarios', dir, '--report-dir', dir);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`tls-harness: ${join(dir, 'a.yaml')}:8:15: rfc sentences: 'rfc8446-4.4.4-7' is not in the RFC index (rfc/sentences.json) (did you mean rfc8446-4.4.4-1?)\n`);
+    writeFileSync(join(dir, 'a.yaml'), yaml({ doc: '8446', section: '4.4.4', quote: `"${FINISHED}"` }));
+    const v = run('validate', dir);
+    expect(v.status).toBe(0);
+    expect(v.stdout).toMatch(/a\.yaml:4:3: warning: rfc\.level missing/);
   });
 });

@@ -2,7 +2,7 @@
  * Traceability checks of scenarios against the RFC sentence index (index.ts): the rule a scenario cites is
  * a real normative sentence of the RFC, its quote is that sentence, its level is the sentence's keyword,
  * and the rule binds the role the target plays. The loader runs them when asked (`loadScenarios(paths,
- * { traceability: true })`: validate, run and list do); each problem is a loader Diagnostic at the
+ * { traceability: true })`: validate, run, list and coverage do); each problem is a loader Diagnostic at the
  * `file:line:col` of the rfc key at fault, with `kind: 'traceability'`.
  */
 import type { Diagnostic, RfcLocations } from '../scenario/loader.ts';
@@ -81,7 +81,7 @@ export function judgesReceiver(s: Scenario): boolean {
 const clip = (s: string, n = 70) => (s.length > n ? s.slice(0, n - 3) + '...' : s);
 const list = (ids: readonly string[], n = 4) => (ids.length > n ? `${ids.slice(0, n).join(', ')} (and ${ids.length - n} more)` : ids.join(', '));
 
-/** Which party a rule that binds `b` puts the duty on, from the point of view of a case whose target plays `target`. */
+/** A rule that binds `b` puts the duty on the side the case does not judge (the harness, not the target). */
 function bindsOther(b: Binds, target: Scenario['target'], receiverCase: boolean): boolean {
   const other = target === 'server' ? 'client' : 'server';
   return b === other || (b === 'sender' && receiverCase);
@@ -103,27 +103,42 @@ export function checkTraceability(
     const quoteKeywords = [...new Set(keywordsOf(quote).map((k) => k.keyword))];
     const quoteLevel = strongestLevel(quoteKeywords);
 
+    const indexed = indexedDocs.has(doc);
+    const receiverCase = judgesReceiver(s);
+    // The sentences the quote comes from, and among them those that bind the target's side.
+    const matching = indexed ? sentencesMatching(doc, quote, index) : [];
+    const own = matching.filter((m) => !bindsOther(m.binds, s.target, receiverCase));
+
     // The level and the quote's keyword.
     if (level === undefined) {
-      push(at.rfc, missing, `rfc.level missing: must, should or may${quoteLevel ? ` (the quote says ${quoteKeywords.join(', ')}: level ${quoteLevel})` : ''}`);
+      let hint = quoteLevel ? ` (the quote says ${quoteKeywords.join(', ')}: level ${quoteLevel})` : '';
+      const ownLevel = strongestLevel(own.flatMap((m) => m.keywords));
+      if (own.length > 0 && own.length < matching.length && ownLevel) {
+        // "Clients MUST NOT offer ... Servers MAY check ...": for a server case, the server's MAY.
+        hint = ` (the sentence that binds the ${s.target}, ${list(own.map((m) => m.id))}, says ${[...new Set(own.flatMap((m) => m.keywords))].join(', ')}: level ${ownLevel})`;
+      }
+      push(at.rfc, missing, `rfc.level missing: must, should or may${hint}`);
     } else if (!quoteKeywords.some((k) => LEVEL_KEYWORDS[level].includes(k))) {
       const has = quoteKeywords.length > 0 ? `it has ${quoteKeywords.join(', ')}` : 'it has no RFC 2119 keyword';
       push(at.level, 'error', `rfc.level is '${level}' but the quote has no ${LEVEL_WORDS[level]} (${has}): quote the sentence that states the rule${quoteLevel ? `, or use level ${quoteLevel}` : ''}`);
     }
 
-    if (!indexedDocs.has(doc)) {
+    if (!indexed) {
       if (s.rfc.sentences) push(at.sentences, 'error', `rfc sentences: RFC ${doc} is not in the RFC index (rfc/sentences.json indexes RFC ${[...indexedDocs].join(', ')})`);
       else push(at.rfc, missing, `rfc.sentences missing, and RFC ${doc} is not in the RFC index (rfc/sentences.json indexes RFC ${[...indexedDocs].join(', ')})`);
       continue;
     }
 
-    const matching = sentencesMatching(doc, quote, index);
     const matchingIds = matching.map((m) => m.id);
     let cited: Sentence[] = [];
     if (s.rfc.sentences === undefined) {
+      // Suggest the matching sentences that bind the target's side (all of them if none does).
+      const suggest = (own.length > 0 ? own : matching).map((m) => m.id);
+      const sections = [...new Set(matching.map((m) => m.section))];
+      const elsewhere = sections.length > 0 && !sections.includes(s.rfc.section) ? `; they are in section ${sections.join(', ')}, not ${s.rfc.section}` : '';
       const hint =
         matchingIds.length > 0
-          ? ` (the quote matches ${list(matchingIds)}: sentences: [${matchingIds.slice(0, 4).join(', ')}])`
+          ? ` (the quote matches ${list(matchingIds)}${elsewhere}: sentences: [${suggest.slice(0, 4).join(', ')}])`
           : ` (no indexed sentence of RFC ${doc} contains the quote: check it against rfc/rfc${doc}.txt)`;
       push(at.rfc, missing, `rfc.sentences missing: the ids of the normative sentences the case checks${hint}`);
       cited = matching;
@@ -163,7 +178,6 @@ export function checkTraceability(
 
     // Whose duty: the rule must bind the role the target plays.
     if (cited.length > 0) {
-      const receiverCase = judgesReceiver(s);
       if (cited.every((c) => bindsOther(c.binds, s.target, receiverCase))) {
         const binds = cited[0].binds;
         const whom = binds === 'sender' ? `the sender (here the harness's ${s.target === 'server' ? 'client' : 'server'})` : `the ${binds}`;
