@@ -88,6 +88,16 @@ export interface ProbeReport {
   notes: string[];
 }
 
+/** The `trust` object of report.json: what the harness's peer trusted the target's chain against. */
+export interface TrustReport {
+  /** 'the test CA' or the --ca / trust.ca file. */
+  ca: string;
+  /** Whether the peer validated the target's chain in the cases. */
+  verifyChain: boolean;
+  /** Why not: '--no-verify-chain', or 'the chain did not validate (setup.certificate-chain)'. */
+  reason?: string;
+}
+
 export interface ProbeResult {
   report: ProbeReport;
   /** Capabilities for the run: the probed values, with roles and concurrency kept from the target. */
