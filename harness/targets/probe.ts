@@ -55,6 +55,7 @@ const SCHEMES_13 = [
 ];
 /** TLS 1.2 adds PKCS#1 v1.5 (RFC 5246 7.4.1.4.1). */
 const SCHEMES_12 = [...SCHEMES_13.filter((s) => s !== SignatureScheme.ed25519), SignatureScheme.rsa_pkcs1_sha256, SignatureScheme.rsa_pkcs1_sha384, SignatureScheme.rsa_pkcs1_sha512];
+const SCHEME_ORDER = [...new Set([...SCHEMES_13, ...SCHEMES_12])].map((s) => nameOf(SignatureScheme, s));
 /** Every scheme the reference knows, for signature_algorithms_cert: the chain's own signatures must not limit the answer. */
 const CERT_SCHEMES = [...new Set([...SCHEMES_13, ...SCHEMES_12, SignatureScheme.rsa_pkcs1_sha1, SignatureScheme.ecdsa_sha1])];
 
@@ -243,9 +244,9 @@ async function attempt(target: Target, config: EndpointConfig, id: string, timeo
   }
 }
 
+/** `alert protocol_version received`, or what the reference client objected to, with its rule and alert. */
 function describeTlsError(e: { alert?: string; origin?: string; message: string }): string {
-  const alert = e.alert ? `alert ${e.alert} ${e.origin === 'alert-received' ? 'received' : 'sent'}: ` : '';
-  return oneLine(`${alert}${e.message}`);
+  return e.origin === 'alert-received' && e.alert ? `alert ${e.alert} received` : oneLine(e.message);
 }
 
 const oneLine = (s: string) => s.split('\n')[0];
@@ -474,7 +475,7 @@ export async function probeTarget(target: Target, opts: ProbeOptions = {}): Prom
     handshakes,
     durationMs: Date.now() - started,
     certificate,
-    certificates: [...leaves.values()],
+    certificates: [...leaves.values()].map((c) => ({ ...c, signature_schemes: SCHEME_ORDER.filter((n) => c.signature_schemes!.includes(n)) })),
     notes,
   };
   return {
