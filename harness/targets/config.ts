@@ -548,7 +548,7 @@ export function withTargetSettings(target: Target, over: { capabilities?: Capabi
 /** Build the Target a config describes; throws TargetUnavailableError when a program is missing. */
 export function targetFromConfig(cfg: TargetConfig): Target {
   const t = buildTarget(cfg);
-  return cfg.probe || cfg.trust ? withTargetSettings(t, { probe: cfg.probe, trust: cfg.trust }) : t;
+  return cfg.kind !== 'tcp' && (cfg.probe || cfg.trust) ? withTargetSettings(t, { probe: cfg.probe, trust: cfg.trust }) : t;
 }
 
 function buildTarget(cfg: TargetConfig): Target {
@@ -568,7 +568,7 @@ function buildTarget(cfg: TargetConfig): Target {
       } satisfies Target;
     }
     case 'tcp':
-      return new TcpTarget({ name: cfg.name, ...cfg.tcp!, capabilities: cfg.capabilities, expectedFailures: cfg.expected_failures });
+      return new TcpTarget({ name: cfg.name, ...cfg.tcp!, capabilities: cfg.capabilities, expectedFailures: cfg.expected_failures, probeCapabilities: cfg.probe, trust: cfg.trust });
     case 'node-tls':
       return new NodeTlsTarget({ name: cfg.name, capabilities: cfg.capabilities, expectedFailures: cfg.expected_failures, certificates: cfg.certificates, settings: cfg.node });
     case 'process':
