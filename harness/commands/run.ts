@@ -137,6 +137,13 @@ export const runCommand: Command = {
     if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`--run-id: use letters, digits, '.', '_' and '-' only`);
     const reportDir = join((values['report-dir'] as string | undefined) ?? DEFAULT_REPORTS, runId);
 
+    // How the target is described: capabilities by hand, probing, trust.
+    const flags = parseCapabilityFlags(values);
+    if (values.probe && values['no-probe']) throw new UsageError('run: --probe and --no-probe contradict each other');
+    const caFile = values.ca as string | undefined;
+    if (caFile !== undefined && values['no-verify-chain']) throw new UsageError('run: --ca and --no-verify-chain contradict each other: trust a CA, or do not validate the chain');
+    const trustOver = caFile !== undefined ? { roots: loadTrustRoots(caFile, 'run: --ca'), source: caFile, verify: true } : values['no-verify-chain'] ? { verify: false } : undefined;
+
     const loaded = loadScenariosOrThrow((values.scenarios as string[] | undefined) ?? [DEFAULT_SCENARIOS]);
     for (const d of loaded.diagnostics) process.stderr.write(`tls-harness: ${formatDiagnostic(d)}\n`);
     const cases = shardCases(filterCases(expandAll(loaded.scenarios), (values.tag as string[] | undefined) ?? [], grep), shard);
@@ -145,12 +152,6 @@ export const runCommand: Command = {
     const bad = checkFieldPaths(cases);
     if (bad.length > 0) throw new ScenarioError(bad);
 
-    // How the target is described: capabilities by hand, probing, trust.
-    const flags = parseCapabilityFlags(values);
-    if (values.probe && values['no-probe']) throw new UsageError('run: --probe and --no-probe contradict each other');
-    const caFile = values.ca as string | undefined;
-    if (caFile !== undefined && values['no-verify-chain']) throw new UsageError('run: --ca and --no-verify-chain contradict each other: trust a CA, or do not validate the chain');
-    const trustOver = caFile !== undefined ? { roots: loadTrustRoots(caFile, 'run: --ca'), source: caFile, verify: true } : values['no-verify-chain'] ? { verify: false } : undefined;
     let target: Target = resolveTarget((values.target as string | undefined) ?? 'reference', {
       probe: values['no-probe'] ? false : values.probe ? true : undefined,
       trust: trustOver,
