@@ -211,13 +211,13 @@ export const runCommand: Command = {
           signal: ac.signal,
           concurrency: target.capabilities.concurrent || target instanceof TcpTarget ? 4 : 1,
         });
-        if (ac.signal.aborted) throw new UsageError('interrupted while probing the target');
         probeReport = pr.report;
         process.stderr.write(formatProbe(target.name, pr.report, { source: trustSource, verify: trust.verify }) + '\n');
         log.logger.info({ probe: pr.report }, 'probe');
         const crash = target.takeCrash?.();
         if (crash) process.stderr.write(`tls-harness: the target crashed while it was probed: ${crash}\n`);
-        if (pr.report.capabilities.versions.length === 0) {
+        // Interrupted while probing: runAll sees the aborted signal and reports an interrupted, empty run.
+        if (!ac.signal.aborted && pr.report.capabilities.versions.length === 0) {
           throw new UsageError(
             `target ${target.name}: no probe handshake completed (${pr.report.notes.join('; ')}); check the address, or run with --no-probe and state the capabilities (--versions, --cipher-suites, ...)`,
           );
@@ -225,7 +225,7 @@ export const runCommand: Command = {
         const { capabilities, notFound } = restrictCapabilities(pr.capabilities, flags);
         if (notFound.length) process.stderr.write(`tls-harness: not found by the probe, so left out (use --no-probe to claim them): ${notFound.join(', ')}\n`);
         let runTrust = target.trust;
-        if (!pr.chainOk) {
+        if (!pr.chainOk && !ac.signal.aborted) {
           // One setup error for the run, not a failure in every case; the rest runs without chain validation.
           const setup = chainErrorCase(target.name, pr.report, trustSource);
           if (!shard || shard.index === 1) {

@@ -148,9 +148,15 @@ interface AttemptOptions {
   keyUpdateMs?: number;
 }
 
+/**
+ * The case id the probe's connections go under: one for all, so a per-case server process serves (or is
+ * restarted for) the whole probe, and endCase releases it once at the end.
+ */
+export const PROBE_CASE_ID = 'probe';
+
 /** Run one handshake of the reference client over a connection to the target; never throws. */
-async function attempt(target: Target, config: EndpointConfig, id: string, timeoutMs: number, signal: AbortSignal | undefined, ao: AttemptOptions = {}): Promise<Attempt> {
-  const caseId = `probe:${id}`;
+async function attempt(target: Target, config: EndpointConfig, timeoutMs: number, signal: AbortSignal | undefined, ao: AttemptOptions = {}): Promise<Attempt> {
+  const caseId = PROBE_CASE_ID;
   const ac = new AbortController();
   const onAbort = () => ac.abort();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -240,7 +246,6 @@ async function attempt(target: Target, config: EndpointConfig, id: string, timeo
       // Let close_notify reach the server, then let go.
       setTimeout(() => stream!.destroy(), 50).unref();
     }
-    await target.endCase?.({ caseId, signal: ac.signal }).catch(() => undefined);
   }
 }
 
@@ -301,7 +306,6 @@ export async function probeTarget(target: Target, opts: ProbeOptions = {}): Prom
   const concurrency = opts.concurrency ?? 4;
   const notes: string[] = [];
   let handshakes = 0;
-  let seq = 0;
   const clientCert = TEST_PKI.client();
   const base = (version: VersionName, over: Partial<EndpointConfig> = {}): EndpointConfig =>
     makeConfig({
@@ -317,181 +321,188 @@ export async function probeTarget(target: Target, opts: ProbeOptions = {}): Prom
       recordSizeLimit: version === 'tls13' ? 2 ** 14 + 1 : undefined,
       ...over,
     });
-  const run = (label: string, cfg: EndpointConfig, ao?: AttemptOptions) => {
+  const run = (_label: string, cfg: EndpointConfig, ao?: AttemptOptions) => {
     handshakes++;
-    return attempt(target, cfg, `${seq++}-${label}`, timeoutMs, opts.signal, ao);
+    return attempt(target, cfg, timeoutMs, opts.signal, ao);
   };
+  try {
+    return await probe();
+  } finally {
+    await target.endCase?.({ caseId: PROBE_CASE_ID, signal: opts.signal ?? new AbortController().signal }).catch(() => undefined);
+  }
 
-  // 1. Versions (and, from the first TLS 1.3 handshake, the features seen in it).
-  const sessions = new MemorySessionStore();
-  const [h13, h12] = await Promise.all([
-    run('tls13', base('tls13', { sessionStore: sessions }), { waitTicketMs: opts.ticketWaitMs ?? 400, keyUpdateMs: 200 }),
-    run('tls12', base('tls12')),
-  ]);
-  const versions: VersionName[] = [];
-  if (h13.ok && h13.summary?.version === 'TLSv1.3') versions.push('tls13');
-  else notes.push(`TLS 1.3: ${h13.error ?? `negotiated ${h13.summary?.version}`}`);
-  if (h12.ok && h12.summary?.version === 'TLSv1.2') versions.push('tls12');
-  else notes.push(`TLS 1.2: ${h12.error ?? `negotiated ${h12.summary?.version}`}`);
-  const best: VersionName | undefined = versions[0];
-  const first = versions.includes('tls13') ? h13 : versions.includes('tls12') ? h12 : undefined;
+  async function probe(): Promise<ProbeResult> {
+    // 1. Versions (and, from the first TLS 1.3 handshake, the features seen in it).
+    const sessions = new MemorySessionStore();
+    const [h13, h12] = await Promise.all([
+      run('tls13', base('tls13', { sessionStore: sessions }), { waitTicketMs: opts.ticketWaitMs ?? 400, keyUpdateMs: 200 }),
+      run('tls12', base('tls12')),
+    ]);
+    const versions: VersionName[] = [];
+    if (h13.ok && h13.summary?.version === 'TLSv1.3') versions.push('tls13');
+    else notes.push(`TLS 1.3: ${h13.error ?? `negotiated ${h13.summary?.version}`}`);
+    if (h12.ok && h12.summary?.version === 'TLSv1.2') versions.push('tls12');
+    else notes.push(`TLS 1.2: ${h12.error ?? `negotiated ${h12.summary?.version}`}`);
+    const best: VersionName | undefined = versions[0];
+    const first = versions.includes('tls13') ? h13 : versions.includes('tls12') ? h12 : undefined;
 
-  const suites = new Set<number>();
-  const groups = new Set<number>();
-  const schemes = new Set<number>();
-  const features = new Set<string>();
-  const alpn: string[] = [];
-  const leaves = new Map<string, ProbeCertificate>();
-  const noteLeaf = (s: HandshakeSummary | undefined, scheme?: number) => {
-    const der = s?.peerCertificates[0];
-    if (!der) return;
-    const key = fingerprint(der);
-    let entry = leaves.get(key);
-    if (!entry) {
-      const parsed = parseCertificateDer(der, 0);
-      entry = parsed.ok
-        ? { subject: dn(parsed.value.subject), issuer: dn(parsed.value.issuer), keyType: keyTypeOf(parsed.value), chainValid: null, signature_schemes: [] }
-        : { subject: '?', issuer: '?', keyType: `unparsable (${parsed.message})`, chainValid: null, signature_schemes: [] };
-      leaves.set(key, entry);
+    const suites = new Set<number>();
+    const groups = new Set<number>();
+    const schemes = new Set<number>();
+    const features = new Set<string>();
+    const alpn: string[] = [];
+    const leaves = new Map<string, ProbeCertificate>();
+    const noteLeaf = (s: HandshakeSummary | undefined, scheme?: number) => {
+      const der = s?.peerCertificates[0];
+      if (!der) return;
+      const key = fingerprint(der);
+      let entry = leaves.get(key);
+      if (!entry) {
+        const parsed = parseCertificateDer(der, 0);
+        entry = parsed.ok
+          ? { subject: dn(parsed.value.subject), issuer: dn(parsed.value.issuer), keyType: keyTypeOf(parsed.value), chainValid: null, signature_schemes: [] }
+          : { subject: '?', issuer: '?', keyType: `unparsable (${parsed.message})`, chainValid: null, signature_schemes: [] };
+        leaves.set(key, entry);
+      }
+      if (scheme !== undefined && !entry.signature_schemes!.includes(nameOf(SignatureScheme, scheme))) entry.signature_schemes!.push(nameOf(SignatureScheme, scheme));
+    };
+    for (const h of [h13, h12]) {
+      if (!h.ok || !h.summary) continue;
+      suites.add(h.summary.cipherSuite);
+      if (h.summary.signatureScheme !== undefined) schemes.add(h.summary.signatureScheme);
+      noteLeaf(h.summary, h.summary.signatureScheme);
+      if (h.certificateRequested) features.add('client_auth');
     }
-    if (scheme !== undefined && !entry.signature_schemes!.includes(nameOf(SignatureScheme, scheme))) entry.signature_schemes!.push(nameOf(SignatureScheme, scheme));
-  };
-  for (const h of [h13, h12]) {
-    if (!h.ok || !h.summary) continue;
-    suites.add(h.summary.cipherSuite);
-    if (h.summary.signatureScheme !== undefined) schemes.add(h.summary.signatureScheme);
-    noteLeaf(h.summary, h.summary.signatureScheme);
-    if (h.certificateRequested) features.add('client_auth');
-  }
-  if (versions.includes('tls13')) {
-    features.add('middlebox_compat');
-    if (h13.eeExtensions.includes(ExtensionType.server_name)) features.add('sni');
-    if (h13.eeExtensions.includes(ExtensionType.record_size_limit)) features.add('record_size_limit');
-    if (h13.keyUpdateOk) features.add('key_update');
-    else notes.push(`key_update: the connection did not survive KeyUpdate(update_requested)`);
-  }
+    if (versions.includes('tls13')) {
+      features.add('middlebox_compat');
+      if (h13.eeExtensions.includes(ExtensionType.server_name)) features.add('sni');
+      if (h13.eeExtensions.includes(ExtensionType.record_size_limit)) features.add('record_size_limit');
+      if (h13.keyUpdateOk) features.add('key_update');
+      else notes.push(`key_update: the connection did not survive KeyUpdate(update_requested)`);
+    }
 
-  // 2. The certificate of the first handshake, against the trust roots.
-  let certificate: ProbeCertificate | null = null;
-  let chainOk = true;
-  if (first?.summary && first.summary.peerCertificates.length > 0) {
-    const chain: Certificate[] = [];
-    let parseError: string | undefined;
-    first.summary.peerCertificates.forEach((der, i) => {
-      const p = parseCertificateDer(der, i);
-      if (p.ok) chain.push(p.value);
-      else parseError ??= `certificate ${i}: ${p.message}`;
-    });
-    const leaf = leaves.get(fingerprint(first.summary.peerCertificates[0]))!;
-    certificate = { subject: leaf.subject, issuer: leaf.issuer, keyType: leaf.keyType, chainValid: null };
-    if (trust.verify) {
-      const v = parseError
-        ? { ok: false as const, message: parseError }
-        : validateChain(chain, { trustRoots: trust.roots, now: new Date((opts.now ?? Date.now)()), hostname: serverName, purpose: 'serverAuth' });
-      certificate.chainValid = v.ok;
-      if (!v.ok) {
-        certificate.error = v.message;
-        chainOk = false;
+    // 2. The certificate of the first handshake, against the trust roots.
+    let certificate: ProbeCertificate | null = null;
+    let chainOk = true;
+    if (first?.summary && first.summary.peerCertificates.length > 0) {
+      const chain: Certificate[] = [];
+      let parseError: string | undefined;
+      first.summary.peerCertificates.forEach((der, i) => {
+        const p = parseCertificateDer(der, i);
+        if (p.ok) chain.push(p.value);
+        else parseError ??= `certificate ${i}: ${p.message}`;
+      });
+      const leaf = leaves.get(fingerprint(first.summary.peerCertificates[0]))!;
+      certificate = { subject: leaf.subject, issuer: leaf.issuer, keyType: leaf.keyType, chainValid: null };
+      if (trust.verify) {
+        const v = parseError
+          ? { ok: false as const, message: parseError }
+          : validateChain(chain, { trustRoots: trust.roots, now: new Date((opts.now ?? Date.now)()), hostname: serverName, purpose: 'serverAuth' });
+        certificate.chainValid = v.ok;
+        if (!v.ok) {
+          certificate.error = v.message;
+          chainOk = false;
+        }
       }
     }
-  }
 
-  // 3. The rest, once the versions are known.
-  const tasks: (() => Promise<void>)[] = [];
-  if (best) {
-    // Groups: one at a time, with its share only.
-    for (const g of PROBED_GROUPS) {
+    // 3. The rest, once the versions are known.
+    const tasks: (() => Promise<void>)[] = [];
+    if (best) {
+      // Groups: one at a time, with its share only.
+      for (const g of PROBED_GROUPS) {
+        tasks.push(async () => {
+          const h = await run(`group-${nameOf(NamedGroup, g)}`, base(best, { groups: [g], keyShareGroups: [g] }));
+          if (h.ok && h.summary?.group === g) groups.add(g);
+        });
+      }
+      // Signature schemes: one at a time; signature_algorithms_cert keeps the chain's own signatures out of it.
+      for (const sc of best === 'tls13' ? SCHEMES_13 : SCHEMES_12) {
+        tasks.push(async () => {
+          const h = await run(`scheme-${nameOf(SignatureScheme, sc)}`, base(best, { signatureSchemes: [sc], shapeExtensions: withSignatureAlgorithmsCert }));
+          if (h.ok && h.summary?.signatureScheme === sc) {
+            schemes.add(sc);
+            noteLeaf(h.summary, sc);
+          }
+        });
+      }
+      for (const p of PROBED_ALPN) {
+        tasks.push(async () => {
+          const h = await run(`alpn-${p}`, base(best, { alpn: [p] }));
+          if (h.ok && h.summary?.alpn === p) alpn.push(p);
+        });
+      }
+    }
+    if (versions.includes('tls13')) {
       tasks.push(async () => {
-        const h = await run(`group-${nameOf(NamedGroup, g)}`, base(best, { groups: [g], keyShareGroups: [g] }));
-        if (h.ok && h.summary?.group === g) groups.add(g);
+        // RFC 8446 4.1.1: with no acceptable key share the server answers with a HelloRetryRequest.
+        const h = await run('hello-retry', base('tls13', { keyShareGroups: [] }));
+        if (h.ok && h.summary?.helloRetry) features.add('hello_retry_request');
+        else notes.push(`hello_retry_request: ${h.error ?? 'an empty key_share completed without a HelloRetryRequest'}`);
+      });
+      tasks.push(async () => {
+        if (!h13.ticketReceived) {
+          notes.push('psk: no NewSessionTicket after the handshake');
+          return;
+        }
+        const ticket = sessions.get(serverName);
+        const early = ticket && ticket.maxEarlyData > 0 ? new TextEncoder().encode('\r\n') : undefined;
+        const h = await run('resume', base('tls13', { sessionStore: sessions, resume: true, earlyData: early }));
+        if (h.ok && h.summary?.resumed) features.add('psk');
+        else notes.push(`psk: ${h.error ?? 'the ticket was not accepted'}`);
+        if (h.ok && h.summary?.earlyDataAccepted) features.add('early_data');
       });
     }
-    // Signature schemes: one at a time; signature_algorithms_cert keeps the chain's own signatures out of it.
-    for (const sc of best === 'tls13' ? SCHEMES_13 : SCHEMES_12) {
+    // Cipher suites by elimination, per version: offer all but those already picked until the server refuses.
+    for (const v of versions) {
       tasks.push(async () => {
-        const h = await run(`scheme-${nameOf(SignatureScheme, sc)}`, base(best, { signatureSchemes: [sc], shapeExtensions: withSignatureAlgorithmsCert }));
-        if (h.ok && h.summary?.signatureScheme === sc) {
-          schemes.add(sc);
-          noteLeaf(h.summary, sc);
+        const all: number[] = v === 'tls13' ? DEFAULT_CIPHER_SUITES : TLS12_CIPHER_SUITES;
+        for (;;) {
+          const left = all.filter((s) => !suites.has(s));
+          if (left.length === 0) return;
+          const h = await run(`suites-${v}`, base(v, { cipherSuites: left }));
+          if (!h.ok || !h.summary || suites.has(h.summary.cipherSuite) || !left.includes(h.summary.cipherSuite)) return;
+          suites.add(h.summary.cipherSuite);
         }
       });
     }
-    for (const p of PROBED_ALPN) {
-      tasks.push(async () => {
-        const h = await run(`alpn-${p}`, base(best, { alpn: [p] }));
-        if (h.ok && h.summary?.alpn === p) alpn.push(p);
-      });
-    }
-  }
-  if (versions.includes('tls13')) {
-    tasks.push(async () => {
-      // RFC 8446 4.1.1: with no acceptable key share the server answers with a HelloRetryRequest.
-      const h = await run('hello-retry', base('tls13', { keyShareGroups: [] }));
-      if (h.ok && h.summary?.helloRetry) features.add('hello_retry_request');
-      else notes.push(`hello_retry_request: ${h.error ?? 'an empty key_share completed without a HelloRetryRequest'}`);
-    });
-    tasks.push(async () => {
-      if (!h13.ticketReceived) {
-        notes.push('psk: no NewSessionTicket after the handshake');
-        return;
-      }
-      const ticket = sessions.get(serverName);
-      const early = ticket && ticket.maxEarlyData > 0 ? new TextEncoder().encode('\r\n') : undefined;
-      const h = await run('resume', base('tls13', { sessionStore: sessions, resume: true, earlyData: early }));
-      if (h.ok && h.summary?.resumed) features.add('psk');
-      else notes.push(`psk: ${h.error ?? 'the ticket was not accepted'}`);
-      if (h.ok && h.summary?.earlyDataAccepted) features.add('early_data');
-    });
-  }
-  // Cipher suites by elimination, per version: offer all but those already picked until the server refuses.
-  for (const v of versions) {
-    tasks.push(async () => {
-      const all: number[] = v === 'tls13' ? DEFAULT_CIPHER_SUITES : TLS12_CIPHER_SUITES;
-      for (;;) {
-        const left = all.filter((s) => !suites.has(s));
-        if (left.length === 0) return;
-        const h = await run(`suites-${v}`, base(v, { cipherSuites: left }));
-        if (!h.ok || !h.summary || suites.has(h.summary.cipherSuite) || !left.includes(h.summary.cipherSuite)) return;
-        suites.add(h.summary.cipherSuite);
-      }
-    });
-  }
-  await pool(concurrency, tasks);
-  if (alpn.length > 0) features.add('alpn');
-  // The first handshakes negotiated a group too (they offered all of them): count it even if its own probe failed.
-  for (const h of [h13, h12]) if (h.ok && h.summary?.group !== undefined && groups.size === 0) groups.add(h.summary.group);
+    await pool(concurrency, tasks);
+    if (alpn.length > 0) features.add('alpn');
+    // The first handshakes negotiated a group too (they offered all of them): count it even if its own probe failed.
+    for (const h of [h13, h12]) if (h.ok && h.summary?.group !== undefined && groups.size === 0) groups.add(h.summary.group);
 
-  const order = <T>(all: readonly T[], have: Set<T>) => all.filter((x) => have.has(x));
-  const caps = {
-    versions,
-    cipher_suites: order([...DEFAULT_CIPHER_SUITES, ...TLS12_CIPHER_SUITES], suites).map((c) => nameOf(CipherSuite, c)),
-    groups: order(PROBED_GROUPS, groups).map((g) => nameOf(NamedGroup, g)),
-    signature_schemes: order([...new Set([...SCHEMES_13, ...SCHEMES_12])], schemes).map((s) => nameOf(SignatureScheme, s)),
-    features: PROBED_FEATURES.filter((f) => features.has(f)),
-    alpn: PROBED_ALPN.filter((p) => alpn.includes(p)),
-  };
-  const report: ProbeReport = {
-    capabilities: caps,
-    handshakes,
-    durationMs: Date.now() - started,
-    certificate,
-    certificates: [...leaves.values()].map((c) => ({ ...c, signature_schemes: SCHEME_ORDER.filter((n) => c.signature_schemes!.includes(n)) })),
-    notes,
-  };
-  return {
-    report,
-    capabilities: {
-      roles: target.capabilities.roles,
-      versions: caps.versions,
-      cipher_suites: caps.cipher_suites,
-      groups: caps.groups,
-      signature_schemes: caps.signature_schemes,
-      features: caps.features,
-      alpn: caps.alpn,
-      concurrent: target.capabilities.concurrent,
-    },
-    chainOk,
-  };
+    const order = <T>(all: readonly T[], have: Set<T>) => all.filter((x) => have.has(x));
+    const caps = {
+      versions,
+      cipher_suites: order([...DEFAULT_CIPHER_SUITES, ...TLS12_CIPHER_SUITES], suites).map((c) => nameOf(CipherSuite, c)),
+      groups: order(PROBED_GROUPS, groups).map((g) => nameOf(NamedGroup, g)),
+      signature_schemes: order([...new Set([...SCHEMES_13, ...SCHEMES_12])], schemes).map((s) => nameOf(SignatureScheme, s)),
+      features: PROBED_FEATURES.filter((f) => features.has(f)),
+      alpn: PROBED_ALPN.filter((p) => alpn.includes(p)),
+    };
+    const report: ProbeReport = {
+      capabilities: caps,
+      handshakes,
+      durationMs: Date.now() - started,
+      certificate,
+      certificates: [...leaves.values()].map((c) => ({ ...c, signature_schemes: SCHEME_ORDER.filter((n) => c.signature_schemes!.includes(n)) })),
+      notes,
+    };
+    return {
+      report,
+      capabilities: {
+        roles: target.capabilities.roles,
+        versions: caps.versions,
+        cipher_suites: caps.cipher_suites,
+        groups: caps.groups,
+        signature_schemes: caps.signature_schemes,
+        features: caps.features,
+        alpn: caps.alpn,
+        concurrent: target.capabilities.concurrent,
+      },
+      chainOk,
+    };
+  }
 }
 
 /** Add signature_algorithms_cert (RFC 8446 4.2.3) with every scheme, before pre_shared_key (which must stay last). */
