@@ -90,3 +90,18 @@ describe('chainErrorCase', () => {
     expect(c.observed).toContain('ecdsa-secp256r1 "CN=localhost" issued by "CN=other CA"');
   });
 });
+
+describe("the harness's peer takes the target's trust", () => {
+  it('peerConfig: the test CA and validation by default, the target trust when it has one', async () => {
+    const { peerConfig } = await import('../engine/run-case.ts');
+    const { loadCertificates } = await import('../../implementations/reference/connection/credentials.ts');
+    const roots = loadCertificates(new URL('./fixtures/other-pki/ca.pem', import.meta.url).pathname);
+    const dflt = peerConfig({}, 'client');
+    expect(dflt.verifyPeer).toBe(true);
+    expect(dflt.trustRoots.map((c) => c.subject)).toEqual(['O=tls-harness\nCN=tls-harness test root CA']);
+    const other = peerConfig({}, 'client', { roots, verify: true });
+    expect(other.trustRoots).toBe(roots);
+    expect(other.verifyPeer).toBe(true);
+    expect(peerConfig({}, 'client', { roots, verify: false }).verifyPeer).toBe(false);
+  });
+});
