@@ -203,7 +203,7 @@ export const runCommand: Command = {
       const trust = target.trust ?? defaultTrust();
       const trustSource = trust.source ?? 'the test CA';
       if (target.trust) trustReport = { ca: trustSource, verifyChain: trust.verify, ...(trust.verify ? {} : { reason: 'chain validation is off (--no-verify-chain or trust.verify_chain: false)' }) };
-      if (!trust.verify) process.stderr.write(`tls-harness: the target's certificate chain is not validated (--no-verify-chain); CertificateVerify and Finished still are\n`);
+      if (!trust.verify) process.stderr.write(`tls-harness: the target's certificate chain is not validated (${caFile === undefined && values['no-verify-chain'] ? '--no-verify-chain' : 'trust.verify_chain: false'}); CertificateVerify and Finished still are\n`);
       if (target.probe) {
         const pr = await probeTarget(target, {
           trust,
