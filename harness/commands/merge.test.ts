@@ -152,3 +152,25 @@ describe('tls-harness merge (process)', () => {
     expect(bad.stderr).toBe(`tls-harness: merge: case 'x-1' is in both ${a} and ${dup} (overlapping shards?)\n`);
   });
 });
+
+describe('tls-harness merge: probe and trust', () => {
+  it('keep the probe and trust of the first shard that has them', async () => {
+    const probe = {
+      capabilities: { versions: ['tls13' as const], cipher_suites: [], groups: ['x25519'], signature_schemes: [], features: [], alpn: [] },
+      handshakes: 19,
+      durationMs: 400,
+      certificate: null,
+      certificates: [],
+      notes: [],
+    };
+    const a = shard('s1', shard1());
+    const b = shard('s2', shard2({ probe, trust: { ca: 'ca.pem', verifyChain: true } }));
+    const o = join(dir, 'merged-probe');
+    await main(['merge', o, a, b]);
+    const r = readReport(join(o, 'report.json'));
+    expect(r.probe).toEqual(probe);
+    expect(r.trust).toEqual({ ca: 'ca.pem', verifyChain: true });
+    await main(['merge', join(dir, 'merged-none'), a]);
+    expect(readReport(join(dir, 'merged-none', 'report.json')).probe).toBeUndefined();
+  });
+});

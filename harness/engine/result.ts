@@ -3,6 +3,7 @@
  * conversation decoded. Report writers (harness/report/) consume these.
  */
 import type { RfcReference, SourceLocation } from '../scenario/model.ts';
+import type { ProbeReport, TrustReport } from '../targets/probe.ts';
 
 /**
  * pass: as expected. lenient: the right outcome but a different alert or a plain close, where the scenario
@@ -74,4 +75,8 @@ export interface RunResult {
   interrupted: boolean;
   summary: RunSummary;
   cases: CaseResult[];
+  /** What probing the target found (harness/targets/probe.ts), when it was probed. */
+  probe?: ProbeReport;
+  /** How the target's chain was checked, when not simply against the test CA. */
+  trust?: TrustReport;
 }

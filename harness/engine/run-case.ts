@@ -10,7 +10,7 @@ import { decodeHandshakeBody, type HandshakeMessage } from '../../implementation
 import { makeConfig, type EndpointConfig, type StoredTicket } from '../../implementations/reference/connection/config.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import type { Expectation, MessageExpectation, PeerConfig, ScenarioCase, Step } from '../scenario/model.ts';
-import type { Capabilities, Target, TargetConnection } from '../targets/types.ts';
+import type { Capabilities, Target, TargetConnection, TrustSettings } from '../targets/types.ts';
 import type { CaseResult, TranscriptEntry, Verdict } from './result.ts';
 import { ScenarioRuntimeError, applySet, checkWhere, describe, toNumber } from './fields.ts';
 import { encodeForWire, encodeMutated } from './mutate.ts';
@@ -75,8 +75,8 @@ function codes(names: string[] | undefined, field: string): number[] | undefined
   return names?.map((n, i) => toNumber(n, field, `config.${field}[${i}]`));
 }
 
-/** The harness peer's endpoint configuration for a case. */
-export function peerConfig(c: PeerConfig, role: 'client' | 'server'): EndpointConfig {
+/** The harness peer's endpoint configuration for a case; `trust` is the target's (--ca, --no-verify-chain), default the test CA. */
+export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: TrustSettings): EndpointConfig {
   const certs = {
     rsa: TEST_PKI.rsa,
     p256: TEST_PKI.p256,
@@ -100,8 +100,8 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server'): EndpointCo
     serverName: role === 'client' ? (c.server_name ?? 'localhost') : undefined,
     middleboxCompat: c.middlebox_compat ?? false,
     certificates,
-    trustRoots: TEST_PKI.ca(),
-    verifyPeer: true,
+    trustRoots: trust?.roots ?? TEST_PKI.ca(),
+    verifyPeer: trust?.verify ?? true,
     requestClientCert: c.request_client_certificate ?? false,
     helloRetryCookie: false,
     earlyData: c.early_data !== undefined ? new TextEncoder().encode(c.early_data) : undefined,
@@ -144,7 +144,7 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
   const role = c.scenario.target === 'server' ? 'client' : 'server';
   let config: EndpointConfig;
   try {
-    config = peerConfig(c.config, role);
+    config = peerConfig(c.config, role, target.trust);
   } catch (e) {
     return finish('error', { reason: `scenario: ${(e as Error).message}` });
   }

@@ -165,3 +165,36 @@ describe('validateReport', () => {
     expect(readReport(join(dir, 'report.json')).cases).toHaveLength(7);
   });
 });
+
+describe('report.json: probe and trust', () => {
+  const probe = {
+    capabilities: { versions: ['tls13' as const], cipher_suites: ['TLS_AES_128_GCM_SHA256'], groups: ['x25519'], signature_schemes: ['ecdsa_secp256r1_sha256'], features: ['psk'], alpn: ['http/1.1'] },
+    handshakes: 19,
+    durationMs: 512,
+    certificate: { subject: 'CN=localhost', issuer: 'CN=other CA', keyType: 'ecdsa-secp256r1', chainValid: false, error: 'no trusted issuer for "CN=other CA"' },
+    certificates: [{ subject: 'CN=localhost', issuer: 'CN=other CA', keyType: 'ecdsa-secp256r1', chainValid: null, signature_schemes: ['ecdsa_secp256r1_sha256'] }],
+    notes: ['TLS 1.2: alert protocol_version received'],
+  };
+  const trust = { ca: 'the test CA', verifyChain: false, reason: 'the chain did not validate (setup.certificate-chain)' };
+
+  it('are written after the summary, conform to the schema, and read back', () => {
+    const json = JSON.parse(serializeReport(toReportJson({ ...run, probe, trust })));
+    expect(Object.keys(json)).toEqual(['schemaVersion', 'runId', 'target', 'startedAt', 'finishedAt', 'interrupted', 'tool', 'summary', 'probe', 'trust', 'cases']);
+    expect(json.probe).toEqual(probe);
+    expect(json.trust).toEqual(trust);
+    expect(checkSchema(json, schema)).toEqual([]);
+    expect(validateReport(json)).toBe(json);
+    const noCert = JSON.parse(serializeReport(toReportJson({ ...run, probe: { ...probe, certificate: null } })));
+    expect(checkSchema(noCert, schema)).toEqual([]);
+  });
+
+  it('a malformed probe or trust is refused by the validator and the schema', () => {
+    const json = JSON.parse(serializeReport(toReportJson({ ...run, probe, trust })));
+    json.probe.capabilities.groups = 'x25519';
+    expect(oneLineError(() => validateReport(json))).toBe("invalid tls-harness report: probe.capabilities.groups: expected an array, got 'x25519'");
+    expect(checkSchema(json, schema)).toEqual(['$.probe.capabilities.groups: expected array, got string']);
+    const t = JSON.parse(serializeReport(toReportJson({ ...run, trust })));
+    delete t.trust.verifyChain;
+    expect(oneLineError(() => validateReport(t))).toBe('invalid tls-harness report: trust.verifyChain: expected true or false, got nothing');
+  });
+});

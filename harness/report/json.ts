@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
 import type { CaseResult, RunResult, RunSummary, TranscriptEntry, Verdict } from '../engine/result.ts';
+import type { ProbeReport, TrustReport } from '../targets/probe.ts';
 
 export const SCHEMA_VERSION = 1;
 export const TOOL_NAME = 'tls-harness';
@@ -63,6 +64,10 @@ export interface ReportJson {
   cases: ReportCase[];
   /** Only in merged reports: the shard reports this one was merged from, in argument order. */
   mergedFrom?: { runId: string; file: string }[];
+  /** When the target was probed: what the probe found (README, "Targets": probing). */
+  probe?: ProbeReport;
+  /** When the chain was not simply checked against the test CA: --ca, --no-verify-chain, or a chain that did not validate. */
+  trust?: TrustReport;
 }
 
 let cachedVersion: string | undefined;
@@ -152,6 +157,8 @@ export function toReportJson(run: RunResult, tool: ReportTool = toolInfo(), case
     interrupted: run.interrupted,
     tool,
     summary: run.summary,
+    ...(run.probe ? { probe: run.probe } : {}),
+    ...(run.trust ? { trust: run.trust } : {}),
     cases,
   };
 }
@@ -312,6 +319,21 @@ export function validateReport(json: unknown, source?: string): ReportJson {
     for (const k of SUMMARY_KEYS) num(s, k, 'summary', true);
     if (!Array.isArray(r.cases)) fail('report.cases', 'an array', r.cases);
     r.cases.forEach((c: unknown, i: number) => checkCase(c, `cases[${i}]`));
+    if (r.probe !== undefined) {
+      const p = obj(r, 'probe', 'report');
+      const caps = obj(p, 'capabilities', 'probe');
+      for (const k of ['versions', 'cipher_suites', 'groups', 'signature_schemes', 'features', 'alpn']) if (!Array.isArray(caps[k])) fail(`probe.capabilities.${k}`, 'an array', caps[k]);
+      num(p, 'handshakes', 'probe', true);
+      num(p, 'durationMs', 'probe');
+      if (p.certificate !== null) obj(p, 'certificate', 'probe');
+      if (!Array.isArray(p.certificates)) fail('probe.certificates', 'an array', p.certificates);
+      if (!Array.isArray(p.notes)) fail('probe.notes', 'an array', p.notes);
+    }
+    if (r.trust !== undefined) {
+      const t = obj(r, 'trust', 'report');
+      str(t, 'ca', 'trust');
+      bool(t, 'verifyChain', 'trust');
+    }
     if (r.mergedFrom !== undefined) {
       if (!Array.isArray(r.mergedFrom)) fail('report.mergedFrom', 'an array', r.mergedFrom);
       r.mergedFrom.forEach((m: unknown, i: number) => {

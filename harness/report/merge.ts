@@ -67,6 +67,9 @@ export function mergeReports(inputs: readonly MergeInput[], opts: { runId: strin
     tool: opts.tool ?? toolInfo(),
     summary: summarize(cases),
     mergedFrom: inputs.map((i) => ({ runId: i.report.runId, file: i.file })),
+    // Every shard probed the same target: the first probe (and trust) found stands for all.
+    ...(inputs.find((i) => i.report.probe) ? { probe: inputs.find((i) => i.report.probe)!.report.probe } : {}),
+    ...(inputs.find((i) => i.report.trust) ? { trust: inputs.find((i) => i.report.trust)!.report.trust } : {}),
     cases,
   };
 }
