@@ -21,8 +21,8 @@ function scenario(id: string, rfc: string, target = 'server'): string {
 }
 
 /**
- * Three scenarios: two cite RFC 8446 4.1.2 (one of them two sentences, one sentence cited twice), one
- * cites RFC 7301 3.2; a fourth has no sentence ids.
+ * Four scenarios: two cite RFC 8446 4.1.2 (one of them two sentences, one sentence cited twice), one
+ * cites RFC 7301 3.2, one RFC 8446 4.4.4.
  */
 const dir = mkdtempSync(join(tmpdir(), 'tls-harness-coverage-'));
 writeFileSync(
@@ -43,7 +43,10 @@ writeFileSync(
     '{ doc: 7301, section: 3.2, level: must, sentences: [rfc7301-3.2-2], quote: "In the event that the server supports no protocols that the client advertises, then the server SHALL respond with a fatal \\"no_application_protocol\\" alert." }',
   ),
 );
-writeFileSync(join(dir, 'd.yaml'), scenario('d', '{ doc: 8446, section: 4.4.4, quote: "Recipients of Finished messages MUST verify ..." }'));
+writeFileSync(
+  join(dir, 'd.yaml'),
+  scenario('d', '{ doc: 8446, section: 4.4.4, level: must, sentences: [rfc8446-4.4.4-1], quote: "Recipients of Finished messages MUST verify that the contents are correct" }'),
+);
 
 const loaded = loadScenarios([dir], { traceability: true });
 
@@ -53,7 +56,7 @@ describe('computeCoverage', () => {
 
   it('loads the fixture set without errors', () => {
     expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    expect(report.scenarios).toEqual({ total: 4, citing: 3 });
+    expect(report.scenarios).toEqual({ total: 4, citing: 4 });
   });
 
   it('counts, per section, sentences, testable ones and covered ones, each per level', () => {
@@ -67,17 +70,17 @@ describe('computeCoverage', () => {
     expect(s412.byLevel.must).toEqual({ sentences: musts.length, testable: musts.filter((s) => s.testable).length, covered: 2 });
     expect(s412.byLevel.should.covered + s412.byLevel.may.covered).toBe(0);
     expect(s412.byLevel.must.sentences + s412.byLevel.should.sentences + s412.byLevel.may.sentences).toBe(s412.sentences);
-    expect(r8446.sections.find((s) => s.section === '4.4.4')!.covered).toBe(0); // d cites no ids
+    expect(r8446.sections.find((s) => s.section === '4.4.4')!.covered).toBe(1); // d cites 4.4.4-1
   });
 
   it('totals per RFC and overall, from the index', () => {
     const r8446 = report.rfcs.find((r) => r.doc === 8446)!;
     expect(r8446.sentences).toBe(sentencesOf(8446).length);
     expect(r8446.testable).toBe(sentencesOf(8446).filter((s) => s.testable).length);
-    expect(r8446.covered).toBe(2);
+    expect(r8446.covered).toBe(3);
     expect(report.rfcs.find((r) => r.doc === 7301)!.covered).toBe(1);
     expect(report.total.sentences).toBe(index.sentences.length);
-    expect(report.total.covered).toBe(3);
+    expect(report.total.covered).toBe(4);
     expect(report.rfcs.map((r) => r.doc)).toEqual(index.docs.map((d) => d.doc));
   });
 
@@ -106,7 +109,7 @@ describe('computeCoverage', () => {
     expect(lines[1]).toMatch(/^section\s+title\s+sentences\s+testable\s+covered\s+%\s+must\s+should\s+may$/);
     expect(lines.find((l) => l.startsWith('3.2 '))).toMatch(/^3\.2\s+Protocol Selection\s+4\s+4\s+1\s+25%\s+1\/3\s+0\/1\s+0\/0$/);
     expect(lines).toContain('uncovered testable sentences of RFC 7301 (9):');
-    expect(lines.at(-1)).toBe('10 normative sentences, 10 testable, 1 covered (10%); must 1/6, should 0/1, may 0/3; 3 of 4 scenarios cite sentence ids');
+    expect(lines.at(-1)).toBe('10 normative sentences, 10 testable, 1 covered (10%); must 1/6, should 0/1, may 0/3; 4 of 4 scenarios cite sentence ids');
   });
 });
 
@@ -116,7 +119,7 @@ describe('tls-harness coverage', () => {
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout) as CoverageReport;
     expect(out.rfcs.map((x) => x.doc)).toEqual([8446, 7301]);
-    expect(out.total.covered).toBe(3);
+    expect(out.total.covered).toBe(4);
     expect(out).toEqual(computeCoverage(loaded.scenarios, { rfcs: [8446, 7301] }));
   });
 

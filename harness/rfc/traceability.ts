@@ -15,7 +15,7 @@ import { loadSentenceIndex, normalizeQuote, type Binds, type Sentence, type Sent
  * Whether a scenario without `rfc.level` or `rfc.sentences` is an error (true) or a warning (false). A
  * warning while the suite is being annotated; flip it once every scenario states both.
  */
-export const TRACEABILITY_REQUIRED = false;
+export const TRACEABILITY_REQUIRED = true;
 
 /** The RFC 2119 keywords of each level (RFC 2119 sections 1-5; "MUST NOT" contains "MUST", and so on). */
 export const LEVEL_KEYWORDS: Readonly<Record<RequirementLevel, readonly string[]>> = {
