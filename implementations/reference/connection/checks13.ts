@@ -393,7 +393,8 @@ export function checkEncryptedExtensions(ee: EncryptedExtensions, ctx: Encrypted
   }
   const rsl = findExt(ee.extensions, 'record_size_limit');
   if (rsl) {
-    // RFC 8449 4: "This value MUST NOT exceed 2^14 + 1" for TLS 1.3 (the limit includes the content type).
+    // RFC 8449 4: in TLS 1.3 the value may not exceed 2^14 + 1 (the limit includes the content type); a
+    // larger one is an illegal_parameter. (RFC 8449 is not among the texts the project copies; not quoted.)
     check(rsl.record_size_limit <= 2 ** 14 + 1, 'illegal_parameter', 'RFC 8449 4', `record_size_limit ${rsl.record_size_limit} above 2^14+1`);
     out.recordSizeLimit = rsl.record_size_limit;
   }
