@@ -289,6 +289,13 @@ describe('ServerHello after a HelloRetryRequest (RFC 8446 4.1.4, 4.2.8)', () => 
     expect(() => checkServerHello(serverHello(ch2, [share(P256), sv13]), { clientHello: ch2, helloRetryRequest: hrr })).not.toThrow();
   });
 
+  it('RFC 8446 4.1.4 the HelloRetryRequest suite is kept even when the second ClientHello (wrongly) no longer offers it', () => {
+    const changed = clientHello({ groups: [X25519, P256], shares: [P256], suites: [AES256] });
+    expect(() => checkServerHello(serverHello(changed, [share(P256), sv13]), { clientHello: changed, helloRetryRequest: hrr })).not.toThrow();
+    // Without the HelloRetryRequest the same ServerHello chose a suite that was not offered.
+    rejects(() => checkServerHello(serverHello(changed, [share(P256), sv13]), { clientHello: changed }), 'illegal_parameter', 'RFC 8446 4.1.3');
+  });
+
   it('RFC 8446 4.1.4 a cipher suite other than the HelloRetryRequest one: illegal_parameter', () => {
     rejects(() => checkServerHello(serverHello(ch2, [share(P256), sv13], { cipher_suite: AES256 }), { clientHello: ch2, helloRetryRequest: hrr }), 'illegal_parameter', 'RFC 8446 4.1.4');
   });
