@@ -398,6 +398,11 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
     for (;;) {
       while (cn.queue.length > 0) {
         const o = cn.queue.shift()!;
+        // A message that breaks a rule (the peer's checks, peer13.ts) fails the case with that rule, whatever the step expected.
+        if (o.kind === 'handshake' && o.violation) {
+          const v = o.violation;
+          throw new CaseEnd('fail', `${o.name} breaks ${v.rule}: ${v.message}${v.alert ? ` (a conforming peer aborts with ${v.alert})` : ''}`, `${o.name} as ${v.rule} requires`, `${o.name} (${v.message})`);
+        }
         if (keep(o)) return o;
         if (o.kind === 'change_cipher_spec') continue;
         if (o.kind === 'handshake' && (o.name === 'NewSessionTicket' || o.name === 'KeyUpdate') && !o.violation && !o.decodeError) continue;
@@ -510,7 +515,6 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
       const o = await next(cn, Date.now() + wait, keepWanted);
       if (o?.kind === 'handshake' && m.names.includes(o.name)) {
         if (o.decodeError) throw new CaseEnd('fail', `${o.name} does not decode: ${o.decodeError}`, wanted, `undecodable ${o.name}`);
-        if (o.violation) throw new CaseEnd('fail', `${o.name} breaks ${o.violation.rule}: ${o.violation.message}`, wanted, `${o.name} (${o.violation.message})`);
         const bad = checkWhere(o.msg!, m.where);
         if (bad) throw new CaseEnd('fail', `${o.name}: ${bad}`, `${wanted} where ${JSON.stringify(m.where)}`, bad);
         count++;
