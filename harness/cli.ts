@@ -14,6 +14,7 @@ import { connectCommand } from './commands/connect.ts';
 import { validateCommand } from './commands/validate.ts';
 import { listCommand } from './commands/list.ts';
 import { mergeCommand } from './commands/merge.ts';
+import { coverageCommand } from './commands/coverage.ts';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -31,7 +32,7 @@ export interface Command {
   run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
 }
 
-const commands: Command[] = [runCommand, katCommand, serveCommand, connectCommand, validateCommand, listCommand, mergeCommand];
+const commands: Command[] = [runCommand, katCommand, serveCommand, connectCommand, validateCommand, listCommand, mergeCommand, coverageCommand];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -65,7 +65,7 @@ export const listCommand: Command = {
       }
     }
     const inputs = (values.scenarios as string[] | undefined) ?? [defaultScenarioDir()];
-    const r = loadScenarios(inputs);
+    const r = loadScenarios(inputs, { traceability: true });
     if (hasErrors(r.diagnostics)) {
       for (const d of r.diagnostics) if (d.severity === 'error') process.stderr.write(formatDiagnostic(d) + '\n');
       return ExitCode.usage;

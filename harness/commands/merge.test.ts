@@ -50,7 +50,7 @@ describe('tls-harness merge', () => {
     const code = await main(['merge', o, a, b]);
     expect(err).toBe('');
     expect(code).toBe(1); // tls13-a failed
-    expect(out).toMatch(/^merged 2 reports, 5 cases: 1 passed, 1 lenient, 2 failed \(1 expected\), 0 errors, 1 skipped\n/);
+    expect(out).toMatch(/^merged 2 reports, 5 cases: 1 passed, 1 lenient, 0 advisory, 2 failed \(1 expected\), 0 errors, 1 skipped\n/);
     expect(readdirSync(o).sort()).toEqual(['junit.xml', 'report.json', 'summary.md']);
     const r = readReport(join(o, 'report.json'));
     expect(r.cases.map((c) => c.id)).toEqual(['tls13-a', 'tls13-b', 'tls13-c', 'tls13-d', 'tls13-e']);
@@ -60,7 +60,7 @@ describe('tls-harness merge', () => {
       startedAt: '2024-05-01T10:00:00.000Z',
       finishedAt: '2024-05-01T10:02:00.000Z',
       interrupted: false,
-      summary: { total: 5, passed: 1, lenient: 1, failed: 2, errors: 0, skipped: 1, expectedFailures: 1, unexpectedPasses: 0 },
+      summary: { total: 5, passed: 1, lenient: 1, advisory: 0, failed: 2, errors: 0, skipped: 1, expectedFailures: 1, unexpectedPasses: 0 },
       mergedFrom: [
         { runId: 'shard-1', file: a },
         { runId: 'shard-2', file: b },
@@ -174,5 +174,27 @@ describe('tls-harness merge (process)', () => {
     const bad = cli('merge', join(dir, 'out'), a, dup);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe(`tls-harness: merge: case 'x-1' is in both ${a} and ${dup} (overlapping shards?)\n`);
+  });
+});
+
+describe('tls-harness merge: probe and trust', () => {
+  it('keep the probe and trust of the first shard that has them', async () => {
+    const probe = {
+      capabilities: { versions: ['tls13' as const], cipher_suites: [], groups: ['x25519'], signature_schemes: [], features: [], alpn: [] },
+      handshakes: 19,
+      durationMs: 400,
+      certificate: null,
+      certificates: [],
+      notes: [],
+    };
+    const a = shard('s1', shard1());
+    const b = shard('s2', shard2({ probe, trust: { ca: 'ca.pem', verifyChain: true } }));
+    const o = join(dir, 'merged-probe');
+    await main(['merge', o, a, b]);
+    const r = readReport(join(o, 'report.json'));
+    expect(r.probe).toEqual(probe);
+    expect(r.trust).toEqual({ ca: 'ca.pem', verifyChain: true });
+    await main(['merge', join(dir, 'merged-none'), a]);
+    expect(readReport(join(dir, 'merged-none', 'report.json')).probe).toBeUndefined();
   });
 });

@@ -39,7 +39,7 @@ export const mergeCommand: Command = {
     const s = merged.summary;
     let ok = summaryOk(s) && !merged.interrupted;
     process.stdout.write(
-      `merged ${files.length} report${files.length === 1 ? '' : 's'}, ${s.total} cases: ${s.passed} passed, ${s.lenient} lenient, ${s.failed} failed` +
+      `merged ${files.length} report${files.length === 1 ? '' : 's'}, ${s.total} cases: ${s.passed} passed, ${s.lenient} lenient, ${s.advisory} advisory, ${s.failed} failed` +
         `${s.expectedFailures ? ` (${s.expectedFailures} expected)` : ''}, ${s.errors} errors, ${s.skipped} skipped` +
         `${s.unexpectedPasses ? `, ${s.unexpectedPasses} unexpected passes` : ''}${merged.interrupted ? ' (interrupted)' : ''}\n` +
         `wrote ${written.json}, ${written.junit}, ${written.markdown}\n`,

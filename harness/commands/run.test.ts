@@ -15,7 +15,7 @@ function cli(args: string[], cwd?: string) {
 
 const SLOW = (id: string) => `id: ${id}
 title: A case that takes a while
-rfc: { doc: 8446, section: "4.1.2", quote: "q" }
+rfc: { doc: 8446, section: "4.1.2", level: must, sentences: [rfc8446-4.1.2-16], quote: "Servers MUST ignore unrecognized extensions." }
 target: server
 versions: [tls13]
 matrix: { n: [1, 2, 3, 4, 5, 6] }
@@ -96,7 +96,7 @@ steps:
       join(out, 't.yaml'),
       `id: typo-field
 title: A typo in a set path
-rfc: { doc: 8446, section: "4.1.2", quote: "q" }
+rfc: { doc: 8446, section: "4.1.2", level: must, sentences: [rfc8446-4.1.2-16], quote: "Servers MUST ignore unrecognized extensions." }
 target: server
 versions: [tls13]
 steps:
@@ -122,7 +122,7 @@ steps:
       join(dir, 'x.yaml'),
       `id: t-regress
 title: fails on purpose
-rfc: { doc: 8446, section: "4.4.4", quote: "q" }
+rfc: { doc: 8446, section: "4.4.4", level: must, sentences: [rfc8446-4.4.4-1], quote: "Recipients of Finished messages MUST verify that the contents are correct" }
 target: server
 versions: [tls13]
 steps:

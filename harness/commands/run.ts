@@ -12,7 +12,11 @@ import { ExitCode, UsageError } from '../errors.ts';
 import { ScenarioError, expandAll, loadScenariosOrThrow, formatDiagnostic } from '../scenario/loader.ts';
 import { checkFieldPaths } from '../engine/check-fields.ts';
 import { filterCases } from './list.ts';
-import { resolveTarget } from '../targets/config.ts';
+import { defaultTrust, loadTrustRoots, resolveTarget, withTargetSettings } from '../targets/config.ts';
+import { TcpTarget } from '../targets/tcp.ts';
+import { formatProbe, probeTarget, type ProbeReport, type TrustReport } from '../targets/probe.ts';
+import { chainErrorCase, hasCapabilityFlags, overrideCapabilities, parseCapabilityFlags, restrictCapabilities } from '../targets/settings.ts';
+import type { Target } from '../targets/types.ts';
 import { runAll, isUnexpected, summarize } from '../engine/run-all.ts';
 import type { CaseResult, RunResult } from '../engine/result.ts';
 import type { ScenarioCase } from '../scenario/model.ts';
@@ -50,12 +54,12 @@ export function makeRunId(now = new Date()): string {
   return `${iso}-${process.pid}`;
 }
 
-const WORD: Record<CaseResult['verdict'], string> = { pass: 'PASS', lenient: 'LENIENT', fail: 'FAIL', error: 'ERROR', skip: 'SKIP', advisory: 'ADVISORY' };
+const WORD: Record<CaseResult['verdict'], string> = { pass: 'PASS', lenient: 'LENIENT', advisory: 'ADVISORY', fail: 'FAIL', error: 'ERROR', skip: 'SKIP' };
 
 /** The progress output: a redrawn bar on a terminal, one line per case otherwise. */
 class Progress {
   private readonly tty = process.stderr.isTTY === true;
-  private counts = { pass: 0, lenient: 0, fail: 0, error: 0, skip: 0, advisory: 0 };
+  private counts = { pass: 0, lenient: 0, advisory: 0, fail: 0, error: 0, skip: 0 };
   private running = new Set<string>();
 
   start(id: string): void {
@@ -80,7 +84,7 @@ class Progress {
     const filled = total ? Math.round((done / total) * width) : 0;
     const c = this.counts;
     process.stderr.write(
-      `\r\x1b[2K[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}  pass ${c.pass}  lenient ${c.lenient}  fail ${c.fail}  error ${c.error}  skip ${c.skip}`,
+      `\r\x1b[2K[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}  pass ${c.pass}  lenient ${c.lenient}  advisory ${c.advisory}  fail ${c.fail}  error ${c.error}  skip ${c.skip}`,
     );
   }
 
@@ -93,9 +97,19 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run the conformance scenarios against a target (the embedded reference by default) and write reports',
   usage:
-    'tls-harness run [--target NAME|tcp://HOST:PORT] [--scenarios GLOB ...] [--tag T ...] [--grep RE] [--jobs N] [--shard I/N] [--baseline report.json] [--timeout MS] [--no-controls] [--report-dir DIR] [--log-level LEVEL]',
+    'tls-harness run [--target NAME|tcp://HOST:PORT] [--ca FILE] [--no-verify-chain] [--probe|--no-probe] [--versions L] [--cipher-suites L] [--groups L] [--signature-schemes L] [--features L] [--alpn L] [--scenarios GLOB ...] [--tag T ...] [--grep RE] [--jobs N] [--shard I/N] [--baseline report.json] [--timeout MS] [--strict] [--no-controls] [--report-dir DIR] [--log-level LEVEL]',
   options: {
     target: { type: 'string', description: 'reference (default), a config in implementations/targets/ (openssl, node), a .yaml path, or tcp://HOST:PORT' },
+    ca: { type: 'string', description: "PEM file of the CA(s) to trust the target's certificate chain against (default: the test CA)" },
+    'no-verify-chain': { type: 'boolean', description: "do not validate the target's chain (CertificateVerify and Finished are still checked)" },
+    probe: { type: 'boolean', description: 'probe the target (server role) for its capabilities first (default for tcp:// targets)' },
+    'no-probe': { type: 'boolean', description: 'do not probe: capabilities from the flags below (tcp://: everything the harness can name otherwise)' },
+    versions: { type: 'string', multiple: true, description: 'tls13,tls12: without probing the versions the target has; with probing, only these' },
+    'cipher-suites': { type: 'string', multiple: true, description: 'IANA names, comma-separated (replace, or with probing restrict, the list)' },
+    groups: { type: 'string', multiple: true, description: 'x25519,secp256r1,... (replace, or with probing restrict, the list)' },
+    'signature-schemes': { type: 'string', multiple: true, description: 'ecdsa_secp256r1_sha256,rsa_pss_rsae_sha256,... (replace, or with probing restrict)' },
+    features: { type: 'string', multiple: true, description: 'hello_retry_request,psk,early_data,client_auth,key_update,alpn,record_size_limit,middlebox_compat,sni' },
+    alpn: { type: 'string', multiple: true, description: "ALPN protocols the target selects (e.g. http/1.1,h2; '' for none)" },
     scenarios: { type: 'string', multiple: true, description: 'scenario files, directories or globs (default: scenarios/)' },
     tag: { type: 'string', multiple: true, description: 'only cases with this tag (repeat: all of them)' },
     grep: { type: 'string', description: 'only cases whose id or title matches this regular expression' },
@@ -107,6 +121,7 @@ export const runCommand: Command = {
     'report-dir': { type: 'string', description: 'where reports/<run-id>/ goes (default reports/)' },
     'run-id': { type: 'string', description: 'name of the report folder (default: a timestamp)' },
     'log-level': { type: 'string', description: 'run.log level: fatal, error, warn, info (default), debug, trace, silent' },
+    strict: { type: 'boolean', description: 'lenient and advisory outcomes fail the run (a different alert, a plain close, a SHOULD or MAY not followed)' },
   },
   async run(values) {
     const jobs = positiveInt(values.jobs, 'jobs') ?? 4;
@@ -125,15 +140,28 @@ export const runCommand: Command = {
     if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`--run-id: use letters, digits, '.', '_' and '-' only`);
     const reportDir = join((values['report-dir'] as string | undefined) ?? DEFAULT_REPORTS, runId);
 
-    const loaded = loadScenariosOrThrow((values.scenarios as string[] | undefined) ?? [DEFAULT_SCENARIOS]);
-    for (const d of loaded.diagnostics) process.stderr.write(`tls-harness: ${formatDiagnostic(d)}\n`);
+    // How the target is described: capabilities by hand, probing, trust.
+    const flags = parseCapabilityFlags(values);
+    if (values.probe && values['no-probe']) throw new UsageError('run: --probe and --no-probe contradict each other');
+    const caFile = values.ca as string | undefined;
+    if (caFile !== undefined && values['no-verify-chain']) throw new UsageError('run: --ca and --no-verify-chain contradict each other: trust a CA, or do not validate the chain');
+    const trustOver = caFile !== undefined ? { roots: loadTrustRoots(caFile, 'run: --ca'), source: caFile, verify: true } : values['no-verify-chain'] ? { verify: false } : undefined;
+
+    const loaded = loadScenariosOrThrow((values.scenarios as string[] | undefined) ?? [DEFAULT_SCENARIOS], { traceability: true });
+    // RFC traceability errors (a sentence id not in the index, a quote that is not the cited sentence) stop
+    // the run like any scenario error; its warnings are for the suite's maintainers: `tls-harness validate`.
+    for (const d of loaded.diagnostics) if (d.kind !== 'traceability') process.stderr.write(`tls-harness: ${formatDiagnostic(d)}\n`);
     const cases = shardCases(filterCases(expandAll(loaded.scenarios), (values.tag as string[] | undefined) ?? [], grep), shard);
     if (cases.length === 0) throw new UsageError('no case matches the given scenarios, tags and --grep');
     // A field that does not exist in a `set` is a user mistake: one line and exit 2, before anything runs.
     const bad = checkFieldPaths(cases);
     if (bad.length > 0) throw new ScenarioError(bad);
 
-    const target = resolveTarget((values.target as string | undefined) ?? 'reference');
+    let target: Target = resolveTarget((values.target as string | undefined) ?? 'reference', {
+      probe: values['no-probe'] ? false : values.probe ? true : undefined,
+      trust: trustOver,
+    });
+    if (!target.probe && hasCapabilityFlags(flags)) target = withTargetSettings(target, { capabilities: overrideCapabilities(target.capabilities, flags) });
     const log = createRunLogger(reportDir, (values['log-level'] as string | undefined) ?? 'info', { runId, target: target.name });
     const writer = createReportWriter(reportDir, { minIntervalMs: 1000 });
     const ac = new AbortController();
@@ -141,6 +169,8 @@ export const runCommand: Command = {
     const startedAt = new Date().toISOString();
     // Positive controls: one unmutated handshake per configuration, before the cases that need it.
     const controls = values['no-controls'] ? undefined : new ControlCache();
+    let probeReport: ProbeReport | undefined;
+    let trustReport: TrustReport | undefined;
     const snapshot = (interrupted: boolean): RunResult => ({
       runId,
       target: target.name,
@@ -150,6 +180,8 @@ export const runCommand: Command = {
       summary: summarize(finished),
       cases: [...finished].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
       ...(controls ? { controls: controls.results() } : {}),
+      ...(probeReport ? { probe: probeReport } : {}),
+      ...(trustReport ? { trust: trustReport } : {}),
     });
     let interrupts = 0;
     const onSigint = () => {
@@ -176,9 +208,49 @@ export const runCommand: Command = {
         if (e instanceof UsageError) throw e;
         throw new UsageError(`target ${target.name} did not start: ${(e as Error).message.split('\n')[0]}`);
       }
+      const trust = target.trust ?? defaultTrust();
+      const trustSource = trust.source ?? 'the test CA';
+      if (target.trust) trustReport = { ca: trustSource, verifyChain: trust.verify, ...(trust.verify ? {} : { reason: 'chain validation is off (--no-verify-chain or trust.verify_chain: false)' }) };
+      if (!trust.verify) process.stderr.write(`tls-harness: the target's certificate chain is not validated (${caFile === undefined && values['no-verify-chain'] ? '--no-verify-chain' : 'trust.verify_chain: false'}); CertificateVerify and Finished still are\n`);
+      if (target.probe) {
+        const pr = await probeTarget(target, {
+          trust,
+          timeoutMs: Math.min(5000, timeoutMs),
+          signal: ac.signal,
+          concurrency: target.capabilities.concurrent || target instanceof TcpTarget ? 4 : 1,
+        });
+        probeReport = pr.report;
+        process.stderr.write(formatProbe(target.name, pr.report, { source: trustSource, verify: trust.verify }) + '\n');
+        log.logger.info({ probe: pr.report }, 'probe');
+        const crash = target.takeCrash?.();
+        if (crash) process.stderr.write(`tls-harness: the target crashed while it was probed: ${crash}\n`);
+        // Interrupted while probing: runAll sees the aborted signal and reports an interrupted, empty run.
+        if (!ac.signal.aborted && pr.report.capabilities.versions.length === 0) {
+          throw new UsageError(
+            `target ${target.name}: no probe handshake completed (${pr.report.notes.join('; ')}); check the address, or run with --no-probe and state the capabilities (--versions, --cipher-suites, ...)`,
+          );
+        }
+        const { capabilities, notFound } = restrictCapabilities(pr.capabilities, flags);
+        if (notFound.length) process.stderr.write(`tls-harness: not found by the probe, so left out (use --no-probe to claim them): ${notFound.join(', ')}\n`);
+        let runTrust = target.trust;
+        if (!pr.chainOk && !ac.signal.aborted) {
+          // One setup error for the run, not a failure in every case; the rest runs without chain validation.
+          const setup = chainErrorCase(target.name, pr.report, trustSource);
+          if (!shard || shard.index === 1) {
+            finished.push(setup);
+            log.logCase(setup);
+            progress.done(setup, 0, cases.length);
+          }
+          runTrust = { ...trust, verify: false };
+          trustReport = { ca: trustSource, verifyChain: false, reason: `the chain did not validate (${setup.id})` };
+          process.stderr.write(`tls-harness: running the cases with chain validation off; see ${setup.id}\n`);
+        }
+        target = withTargetSettings(target, { capabilities, ...(runTrust ? { trust: runTrust } : {}) });
+      }
       result = await runAll(cases, target, {
         jobs,
         runId,
+        strict: values.strict === true,
         timeoutMs,
         expectTimeoutMs: Math.min(3000, timeoutMs),
         signal: ac.signal,
@@ -221,7 +293,7 @@ export const runCommand: Command = {
         (failedControls.length > 5 ? `\n  ... ${failedControls.length - 5} more (report.json: controls)` : '')
       : '';
     process.stdout.write(
-      `\n${s.total} cases against ${target.name}: ${s.passed} passed, ${s.lenient} lenient, ${s.failed} failed, ${s.errors} errors, ${s.skipped} skipped` +
+      `\n${s.total} cases against ${target.name}: ${s.passed} passed, ${s.lenient} lenient, ${s.advisory} advisory, ${s.failed} failed, ${s.errors} errors, ${s.skipped} skipped` +
         (s.expectedFailures ? ` (${s.expectedFailures} expected failures)` : '') +
         (s.unexpectedPasses ? ` (${s.unexpectedPasses} expected failures passed)` : '') +
         controlLine +

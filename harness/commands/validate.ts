@@ -38,7 +38,7 @@ export const validateCommand: Command = {
   },
   allowPositionals: true,
   async run(values, positionals) {
-    const r = loadScenarios(positionals.length > 0 ? positionals : [defaultScenarioDir()]);
+    const r = loadScenarios(positionals.length > 0 ? positionals : [defaultScenarioDir()], { traceability: true });
     // Field paths in `set` are checked against the messages the engine builds.
     if (!hasErrors(r.diagnostics)) r.diagnostics.push(...checkFieldPaths(expandAll(r.scenarios)));
     for (const d of r.diagnostics) process.stdout.write(formatDiagnostic(d) + '\n');

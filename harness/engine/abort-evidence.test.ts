@@ -143,7 +143,7 @@ describe('abort evidence against scripted targets', () => {
       sendAlert(peer, s, AlertDescription.illegal_parameter);
     }, [send('ClientHello'), alert('illegal_parameter')], 'may', { middlebox_compat: true });
     expect(r.verdict).toBe('fail'); // a rule broken stays a failure, whatever the scenario's level
-    expect(r.reason).toMatch(/^ServerHello breaks RFC 8446 4\.1\.3: legacy_session_id_echo/);
+    expect(r.reason).toBe("ServerHello breaks RFC 8446 4.1.3: ServerHello.legacy_session_id_echo does not match the ClientHello's legacy_session_id (a conforming peer aborts with illegal_parameter)");
   });
 
   it('a record that does not decrypt after the ServerHello fails with the explanation, never a plain close', async () => {

@@ -1,14 +1,19 @@
 /**
- * The harness's own TLS 1.3 endpoint in a conversation with a target: a scripted, permissive peer.
+ * The harness's own TLS 1.3 endpoint in a conversation with a target: a scripted peer, permissive in what it
+ * sends and as strict as the reference in what it accepts.
  *
- * Unlike the strict reference endpoints, it sends only what the scenario's steps say, when they say it, and
- * it never aborts: it builds each message with every field filled from the live handshake state (so a
- * scenario only states what it changes), keeps the transcript and keys from what was really sent and
- * received, and decrypts what the target sends. Checks it can make on the target's messages (a Finished or a
- * CertificateVerify that does not verify, a certificate that does not validate) become `violation`s on the
- * observation, which the engine turns into failures citing the rule.
+ * Unlike the reference endpoints, it sends only what the scenario's steps say, when they say it, and it never
+ * aborts: it builds each message with every field filled from the live handshake state (so a scenario only
+ * states what it changes), keeps the transcript and keys from what was really sent and received, and
+ * decrypts what the target sends. Every message the target sends goes through the same checks the reference
+ * client and server run (implementations/reference/connection/checks13.ts), compared with what the harness
+ * really sent (its ClientHello, HelloRetryRequest or CertificateRequest after the scenario's `set` and
+ * `mutate`, never its configuration): a rule the target breaks becomes the observation's `violation`, with
+ * the alert the RFC names, and the engine turns it into a failure citing the rule, whatever the scenario was
+ * about. The peer keeps going after a violation (keys, transcript) so the rest of the conversation is still
+ * decoded in the report.
  */
-import { AlertDescription, ContentType, ProtocolVersion, nameOf } from '../../implementations/reference/codec/enums.ts';
+import { AlertDescription, ContentType, ProtocolVersion, nameOf, type AlertName } from '../../implementations/reference/codec/enums.ts';
 import type { Extension } from '../../implementations/reference/codec/extensions.ts';
 import {
   HANDSHAKE_STRUCT_NAMES,
@@ -18,22 +23,56 @@ import {
 } from '../../implementations/reference/codec/handshake.ts';
 import { DecodeError } from '../../implementations/reference/codec/errors.ts';
 import { CryptoError, type KeyPair } from '../../implementations/reference/crypto/provider.ts';
-import { parseCertificateDer, validateChain, type Certificate } from '../../implementations/reference/crypto/certificate.ts';
+import { parseCertificateDer, type Certificate } from '../../implementations/reference/crypto/certificate.ts';
 import { suiteParams } from '../../implementations/reference/crypto/suites.ts';
 import type { EndpointConfig, StoredTicket } from '../../implementations/reference/connection/config.ts';
 import { TlsError } from '../../implementations/reference/connection/errors.ts';
 import { groupName } from '../../implementations/reference/connection/groups.ts';
 import { RecordLayer } from '../../implementations/reference/connection/record-layer.ts';
 import { Transcript } from '../../implementations/reference/connection/transcript.ts';
-import { Tls13Suite, certificateVerifyContent, chooseScheme, equalBytes, findExt, schemeName } from '../../implementations/reference/connection/tls13.ts';
+import { Tls13Suite, certificateVerifyContent, chooseScheme, findExt, schemeName } from '../../implementations/reference/connection/tls13.ts';
+import {
+  checkCertificateChain,
+  checkCertificateRequest,
+  checkCertificateVerify,
+  checkClientCertificate,
+  checkClientHello13,
+  checkClientHelloExtensions,
+  checkClientHelloSenderRules,
+  checkEncryptedExtensions,
+  checkFinished,
+  checkHelloRetryRequest,
+  checkNewSessionTicket,
+  checkSecondClientHello,
+  checkServerCertificate,
+  checkServerHello,
+  offeredSchemes,
+  offersTls13,
+  sharedSecret,
+  type ChainContext,
+} from '../../implementations/reference/connection/checks13.ts';
 import { buildClientHello, fillPskBinder } from '../../implementations/reference/connection/builders13.ts';
 import { sealTicket } from '../../implementations/reference/connection/tickets.ts';
 import { ScenarioRuntimeError } from './fields.ts';
 
-/** A rule the target's message broke, found by the peer's own checks. */
+/** A rule the target's message broke, found by the checks the reference endpoints run (checks13.ts). */
 export interface Violation {
+  /** Where the rule is written, e.g. 'RFC 8446 4.1.3'. */
   rule: string;
   message: string;
+  /** The alert a conforming receiver sends for it (the one the RFC names), when there is one. */
+  alert?: AlertName;
+}
+
+/** Run checks; the first rule they find broken, as a Violation (anything but a TlsError is a harness bug). */
+export function violationOf(fn: () => void): Violation | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (e) {
+    if (e instanceof TlsError) return { rule: e.rule, message: e.detail, alert: e.alert };
+    throw e;
+  }
 }
 
 /** Something the target sent (or did), in order. */
@@ -135,8 +174,8 @@ export abstract class Peer13 {
           try {
             violation = this.afterReceive(msg, item.raw);
           } catch (e) {
-            if (e instanceof TlsError) violation = { rule: e.rule, message: e.message };
-            else if (e instanceof CryptoError) violation = { rule: 'RFC 8446 4.2.8.2', message: e.message };
+            if (e instanceof TlsError) violation = { rule: e.rule, message: e.detail, alert: e.alert };
+            else if (e instanceof CryptoError) violation = { rule: 'RFC 8446 4.2.8.2', message: e.message, alert: 'illegal_parameter' };
             else throw e;
           }
           out.push({ kind: 'handshake', name: messageName(msg), msg, raw: item.raw, epoch, violation });
@@ -208,34 +247,35 @@ export abstract class Peer13 {
     this.setRead(this[theirs], 'application');
   }
 
-  protected checkChain(chain: Uint8Array[], purpose: 'serverAuth' | 'clientAuth', hostname?: string): Violation | undefined {
-    const certs: Certificate[] = [];
-    for (const [i, der] of chain.entries()) {
-      const p = parseCertificateDer(der, i);
-      if (!p.ok) return { rule: 'RFC 8446 4.4.2', message: `certificate ${i}: ${p.message}` };
-      certs.push(p.value);
+  /** The chain's certificates that parse (for a CertificateVerify after a Certificate that broke a rule). */
+  protected parseLeniently(entries: readonly { cert_data: Uint8Array }[]): Certificate[] {
+    const out: Certificate[] = [];
+    for (const [i, e] of entries.entries()) {
+      const p = parseCertificateDer(e.cert_data, i);
+      if (!p.ok) break;
+      out.push(p.value);
     }
-    this.peerChain = certs;
-    if (!this.config.verifyPeer || certs.length === 0) return undefined;
-    const r = validateChain(certs, { trustRoots: this.config.trustRoots, now: new Date(this.config.now()), hostname, purpose });
-    return r.ok ? undefined : { rule: 'RFC 8446 4.4.2.4', message: `certificate chain: ${r.message} (${r.alert})` };
+    return out;
   }
 
-  protected checkCertificateVerify(msg: Extract<HandshakeMessage, { msg_type: 'certificate_verify' }>, side: 'server' | 'client'): Violation | undefined {
+  /** RFC 8446 4.4.2.4 (checks13.ts): the chain against the test CA, unless the configuration says not to. */
+  protected checkChain(purpose: ChainContext['purpose'], hostname?: string): Violation | undefined {
+    if (!this.config.verifyPeer || this.peerChain.length === 0) return undefined;
+    return violationOf(() => checkCertificateChain(this.peerChain, { trustRoots: this.config.trustRoots, now: new Date(this.config.now()), hostname, purpose }));
+  }
+
+  /** RFC 8446 4.4.3 (checks13.ts), against the signature_algorithms the harness sent (`offered`). */
+  protected checkCertificateVerify(msg: Extract<HandshakeMessage, { msg_type: 'certificate_verify' }>, side: 'server' | 'client', offered: readonly number[]): Violation | undefined {
     const key = this.peerChain[0]?.publicKey;
-    if (!key) return { rule: 'RFC 8446 4.4.3', message: 'CertificateVerify without a usable certificate' };
-    const name = schemeName(msg.algorithm);
-    if (!name || chooseScheme(key, [msg.algorithm], [msg.algorithm]) === undefined) {
-      return { rule: 'RFC 8446 4.4.3', message: `signature scheme 0x${msg.algorithm.toString(16)} does not fit the certificate's key` };
-    }
-    const content = certificateVerifyContent(side, this.transcript.current());
-    return this.config.provider.verify(name, key, content, msg.signature) ? undefined : { rule: 'RFC 8446 4.4.3', message: `${side} CertificateVerify signature does not verify` };
+    if (!key) return { rule: 'RFC 8446 4.4.3', message: `${side} CertificateVerify without a usable certificate before it`, alert: 'unexpected_message' };
+    return violationOf(() => checkCertificateVerify(msg, { side, offered, key, provider: this.config.provider, transcriptHash: this.transcript.current() }));
   }
 
-  protected checkFinished(verify: Uint8Array, baseKey: Uint8Array | undefined, side: string): Violation | undefined {
+  /** RFC 8446 4.4.4 (checks13.ts), against the verify_data the harness computes from `baseKey`. */
+  protected checkFinished(msg: Extract<HandshakeMessage, { msg_type: 'finished' }>, baseKey: Uint8Array | undefined, side: 'server' | 'client'): Violation | undefined {
     if (!this.suite || !baseKey) return { rule: 'RFC 8446 4.4.4', message: `${side} Finished before keys were agreed` };
     const expected = this.suite.ks.finishedVerifyData(baseKey, this.transcript.current());
-    return equalBytes(verify, expected) ? undefined : { rule: 'RFC 8446 4.4.4', message: `${side} Finished verify_data is wrong` };
+    return violationOf(() => checkFinished(msg, expected, side));
   }
 
   /** A generic instance of any message, for scenarios that send one where the protocol has none. */
@@ -289,6 +329,8 @@ export class ClientPeer13 extends Peer13 {
   private hrr: Extract<HandshakeMessage, { msg_type: 'hello_retry_request' }> | undefined;
   private certRequest: Extract<HandshakeMessage, { msg_type: 'certificate_request'; form: 'tls13' }> | undefined;
   private offeredPsk: StoredTicket | undefined;
+  /** The PSK identity the target's ServerHello selected. */
+  private pskIdentity: number | undefined;
   private earlySecret: Uint8Array | undefined;
   private resumptionMaster: Uint8Array | undefined;
   /** Tickets the target issued (for reconnect with resume). */
@@ -382,12 +424,15 @@ export class ClientPeer13 extends Peer13 {
 
   protected afterReceive(msg: HandshakeMessage, raw: Uint8Array): Violation | undefined {
     const prov = this.config.provider;
+    // What the target answers: the ClientHello the harness really sent (none when a scenario sent only raw bytes).
+    const ch = this.clientHello;
     switch (msg.msg_type) {
       case 'hello_retry_request': {
+        const v = ch ? violationOf(() => checkHelloRetryRequest(msg, { clientHello: ch, afterHelloRetry: this.hrr !== undefined })) : undefined;
         const params = suiteParams(msg.cipher_suite);
         if (!params || params.version !== 'TLS1.3') {
           this.transcript.add(raw);
-          return { rule: 'RFC 8446 4.1.3', message: `HelloRetryRequest with cipher suite 0x${msg.cipher_suite.toString(16)}, not offered` };
+          return v ?? { rule: 'RFC 8446 4.1.3', message: `HelloRetryRequest with cipher suite 0x${msg.cipher_suite.toString(16)}, not a TLS 1.3 suite`, alert: 'illegal_parameter' };
         }
         this.suite = new Tls13Suite(prov, msg.cipher_suite);
         this.transcript.start(this.suite.hash);
@@ -404,13 +449,21 @@ export class ClientPeer13 extends Peer13 {
           this.rl.setWriteProtection(null);
           this.writeEpoch = 'plaintext';
         }
-        return undefined;
+        return v;
       }
       case 'server_hello': {
+        let v = ch
+          ? violationOf(() => {
+              const pskHashes = this.offeredPsk ? [suiteParams(this.offeredPsk.cipherSuite)?.prfHash] : [];
+              this.pskIdentity = checkServerHello(msg, { clientHello: ch, helloRetryRequest: this.hrr, pskHashes }).pskIdentity;
+            })
+          : undefined;
         const params = suiteParams(msg.cipher_suite);
-        if (!params || params.version !== 'TLS1.3') {
+        const selected = findExt(msg.extensions, 'supported_versions')?.selected_version;
+        // Not TLS 1.3 (a version the ClientHello offered, or a violation above): no keys the harness can derive.
+        if (!params || params.version !== 'TLS1.3' || selected !== ProtocolVersion.TLS1_3) {
           this.transcript.add(raw);
-          return { rule: 'RFC 8446 4.1.3', message: `ServerHello with cipher suite 0x${msg.cipher_suite.toString(16)}, not a TLS 1.3 suite offered` };
+          return v;
         }
         this.suite = new Tls13Suite(prov, msg.cipher_suite);
         this.transcript.start(this.suite.hash);
@@ -418,55 +471,57 @@ export class ClientPeer13 extends Peer13 {
         const share = findExt(msg.extensions, 'key_share')?.server_share;
         const pskSel = findExt(msg.extensions, 'pre_shared_key')?.selected_identity;
         let shared: Uint8Array | undefined;
-        if (share) {
-          const kp = this.keyShares.get(share.group);
-          if (!kp) return { rule: 'RFC 8446 4.2.8', message: `ServerHello key_share for group 0x${share.group.toString(16)}, which the client did not send` };
+        const kp = share && this.keyShares.get(share.group);
+        if (share && kp) {
           try {
-            shared = prov.keyExchange(groupName(share.group)!).sharedSecret(kp.privateKey, share.key_exchange);
+            shared = sharedSecret(prov, share.group, kp.privateKey, share.key_exchange, 'server');
           } catch (e) {
-            if (e instanceof CryptoError) return { rule: 'RFC 8446 4.2.8.2', message: `server key share: ${e.message}` };
-            throw e;
+            if (!(e instanceof TlsError)) throw e;
+            v ??= { rule: e.rule, message: e.detail, alert: e.alert };
           }
-        } else if (pskSel === undefined) {
-          return { rule: 'RFC 8446 9.2', message: 'ServerHello has neither key_share nor pre_shared_key' };
         }
-        const psk = pskSel !== undefined && this.offeredPsk ? this.offeredPsk.psk : undefined;
+        // The harness offers its ticket (if any) as the first identity.
+        const psk = pskSel === 0 && this.offeredPsk ? this.offeredPsk.psk : undefined;
+        if (psk) this.pskIdentity = 0;
         const early = psk && this.earlySecret ? this.earlySecret : this.suite.ks.earlySecret(psk);
         this.deriveHandshakeSecrets(this.suite, early, shared);
         this.setRead(this.serverHsSecret, 'handshake');
         if (this.writeEpoch !== 'early') this.setWrite(this.clientHsSecret, 'handshake');
-        const sv = findExt(msg.extensions, 'supported_versions')?.selected_version;
-        if (sv !== ProtocolVersion.TLS1_3) return { rule: 'RFC 8446 4.2.1', message: `ServerHello selects version 0x${(sv ?? msg.legacy_version).toString(16)}` };
-        if (this.clientHello && !equalBytes(msg.legacy_session_id_echo, this.clientHello.legacy_session_id)) {
-          return { rule: 'RFC 8446 4.1.3', message: 'legacy_session_id_echo does not match the ClientHello' };
-        }
-        return undefined;
+        return v;
+      }
+      case 'encrypted_extensions': {
+        this.transcript.add(raw);
+        return ch ? violationOf(() => checkEncryptedExtensions(msg, { clientHello: ch, pskIdentity: this.pskIdentity })) : undefined;
       }
       case 'certificate_request':
         this.transcript.add(raw);
-        if (msg.form === 'tls13') this.certRequest = msg;
-        return undefined;
+        if (msg.form !== 'tls13') return undefined;
+        this.certRequest = msg;
+        return violationOf(() => checkCertificateRequest(msg, { pskHandshake: this.pskIdentity !== undefined }));
       case 'certificate': {
         this.transcript.add(raw);
         if (msg.form !== 'tls13') return undefined;
-        if (msg.certificate_list.length === 0) return { rule: 'RFC 8446 4.4.2.4', message: 'empty server Certificate' };
-        return this.checkChain(msg.certificate_list.map((e) => e.cert_data), 'serverAuth', this.config.hostnameCheck ? this.config.serverName : undefined);
+        this.peerChain = this.parseLeniently(msg.certificate_list);
+        const v = ch ? violationOf(() => void (this.peerChain = checkServerCertificate(msg, { clientHello: ch }))) : undefined;
+        return v ?? this.checkChain('serverAuth', this.config.hostnameCheck ? this.config.serverName : undefined);
       }
       case 'certificate_verify': {
-        const v = this.checkCertificateVerify(msg, 'server');
+        const v = this.checkCertificateVerify(msg, 'server', ch ? offeredSchemes(ch.extensions) : [msg.algorithm]);
         this.transcript.add(raw);
         return v;
       }
       case 'finished': {
-        const v = this.checkFinished(msg.verify_data, this.serverHsSecret, 'server');
+        const v = this.checkFinished(msg, this.serverHsSecret, 'server');
         this.transcript.add(raw);
         this.serverFinished = true;
         this.deriveApplicationSecrets();
         this.setRead(this.serverAppSecret, 'application');
         return v;
       }
-      case 'new_session_ticket':
-        if (msg.form === 'tls13' && this.suite && this.resumptionMaster) {
+      case 'new_session_ticket': {
+        if (msg.form !== 'tls13') return undefined;
+        const v = violationOf(() => checkNewSessionTicket(msg));
+        if (this.suite && this.resumptionMaster) {
           this.tickets.push({
             ticket: msg.ticket,
             psk: this.suite.ks.resumptionPsk(this.resumptionMaster, msg.ticket_nonce),
@@ -477,7 +532,8 @@ export class ClientPeer13 extends Peer13 {
             maxEarlyData: findExt(msg.extensions, 'early_data')?.max_early_data_size ?? 0,
           });
         }
-        return undefined;
+        return v;
+      }
       case 'key_update':
         this.updateRead();
         return undefined;
@@ -494,8 +550,10 @@ export class ClientPeer13 extends Peer13 {
 export class ServerPeer13 extends Peer13 {
   readonly role = 'server' as const;
   clientHello: ClientHello | undefined;
-  private firstClientHello: ClientHello | undefined;
-  private hrrGroup: number | undefined;
+  /** The HelloRetryRequest the harness sent, as sent, and the ClientHello it answered, until the next ClientHello. */
+  private pendingRetry: { hrr: Extract<HandshakeMessage, { msg_type: 'hello_retry_request' }>; clientHello: ClientHello | undefined } | undefined;
+  /** The CertificateRequest the harness sent, as sent. */
+  private certRequest: Extract<HandshakeMessage, { msg_type: 'certificate_request'; form: 'tls13' }> | undefined;
   private serverFinishedSent = false;
   clientFinished = false;
   private ticketIndex = 0;
@@ -618,7 +676,10 @@ export class ServerPeer13 extends Peer13 {
     const prov = this.config.provider;
     switch (msg.msg_type) {
       case 'hello_retry_request':
-        this.hrrGroup = findExt(msg.extensions, 'key_share')?.selected_group;
+        this.pendingRetry = { hrr: msg, clientHello: this.clientHello };
+        return;
+      case 'certificate_request':
+        if (msg.form === 'tls13') this.certRequest = msg;
         return;
       case 'server_hello': {
         const share = findExt(msg.extensions, 'key_share')?.server_share;
@@ -663,30 +724,40 @@ export class ServerPeer13 extends Peer13 {
 
   protected afterReceive(msg: HandshakeMessage, raw: Uint8Array): Violation | undefined {
     switch (msg.msg_type) {
-      case 'client_hello':
+      case 'client_hello': {
         this.transcript.add(raw);
-        this.firstClientHello ??= msg;
         this.clientHello = msg;
-        if (this.hrrGroup !== undefined) {
-          const shares = findExt(msg.extensions, 'key_share')?.client_shares ?? [];
-          // RFC 8446 4.2.8: after a HelloRetryRequest, exactly one share, for the selected group.
-          if (shares.length !== 1 || shares[0].group !== this.hrrGroup) {
-            return { rule: 'RFC 8446 4.2.8', message: `second ClientHello shares [${shares.map((s) => s.group).join(', ')}], expected group ${this.hrrGroup}` };
-          }
-        }
-        return undefined;
+        const retry = this.pendingRetry;
+        this.pendingRetry = undefined;
+        return violationOf(() => {
+          // RFC 8446 4.2: every ClientHello (checks13.ts).
+          checkClientHelloExtensions(msg);
+          // A ClientHello that does not offer TLS 1.3 is judged by RFC 5246, not here.
+          if (!offersTls13(msg)) return;
+          // What a server enforces, then what binds the client as the sender (checks13.ts).
+          checkClientHello13(msg);
+          checkClientHelloSenderRules(msg);
+          // RFC 8446 4.1.2: after the harness's HelloRetryRequest, the same ClientHello but for the permitted changes.
+          if (retry?.clientHello) checkSecondClientHello(msg, { clientHello1: retry.clientHello, helloRetryRequest: retry.hrr });
+        });
+      }
       case 'certificate': {
         this.transcript.add(raw);
-        if (msg.form !== 'tls13' || msg.certificate_list.length === 0) return undefined;
-        return this.checkChain(msg.certificate_list.map((e) => e.cert_data), 'clientAuth');
+        if (msg.form !== 'tls13') return undefined;
+        const cr = this.certRequest;
+        // RFC 8446 4.4.2: "The client MUST send a Certificate message if and only if the server has requested
+        // client authentication via a CertificateRequest message".
+        if (!cr) return { rule: 'RFC 8446 4.4.2', message: 'client Certificate, but the harness sent no CertificateRequest', alert: 'unexpected_message' };
+        this.peerChain = this.parseLeniently(msg.certificate_list);
+        return violationOf(() => void (this.peerChain = checkClientCertificate(msg, { certificateRequest: cr }))) ?? this.checkChain('clientAuth');
       }
       case 'certificate_verify': {
-        const v = this.checkCertificateVerify(msg, 'client');
+        const v = this.checkCertificateVerify(msg, 'client', this.certRequest ? offeredSchemes(this.certRequest.extensions) : [msg.algorithm]);
         this.transcript.add(raw);
         return v;
       }
       case 'finished': {
-        const v = this.checkFinished(msg.verify_data, this.clientHsSecret, 'client');
+        const v = this.checkFinished(msg, this.clientHsSecret, 'client');
         this.transcript.add(raw);
         this.clientFinished = true;
         this.setRead(this.clientAppSecret, 'application');

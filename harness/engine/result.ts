@@ -3,14 +3,16 @@
  * conversation decoded. Report writers (harness/report/) consume these.
  */
 import type { RfcReference, SourceLocation } from '../scenario/model.ts';
+import type { ProbeReport, TrustReport } from '../targets/probe.ts';
 
 /**
  * pass: as expected. lenient: the right outcome but a different alert or a plain close, where the scenario
- * allows it. fail: the target deviated. error: a fault of the harness or of the target's setup.
- * skip: the target lacks a capability the scenario needs, or does not complete the unmutated handshake.
- * advisory: the target deviated from a SHOULD or MAY (the scenario's rfc.level), reported, not failing.
+ * allows it. advisory: the target did not follow a SHOULD or MAY rule (rfc.level should|may): reported with the
+ * evidence, never failing the run unless --strict. fail: the target broke a MUST (or a rule the peer's own
+ * checks found, whatever the level). error: a fault of the harness or of the target's setup. skip: the target
+ * lacks a capability the scenario needs, or does not complete the unmutated handshake (its positive control).
  */
-export type Verdict = 'pass' | 'lenient' | 'fail' | 'error' | 'skip' | 'advisory';
+export type Verdict = 'pass' | 'lenient' | 'advisory' | 'fail' | 'error' | 'skip';
 
 /** One event of the conversation as the harness saw it, in order. */
 export interface TranscriptEntry {
@@ -43,6 +45,8 @@ export interface CaseResult {
   observed?: string;
   /** An expected failure (from the target's config) that matched this case, with its reason. */
   expectedFailure?: string;
+  /** With --strict: the verdict this case had before it was promoted to fail (lenient or advisory). */
+  promotedFrom?: 'lenient' | 'advisory';
   params: Record<string, string | number>;
   durationMs: number;
   transcript: TranscriptEntry[];
@@ -79,6 +83,8 @@ export interface RunSummary {
   total: number;
   passed: number;
   lenient: number;
+  /** SHOULD/MAY deviations (rfc.level should or may): reported, not failing the run unless --strict. */
+  advisory: number;
   failed: number;
   errors: number;
   skipped: number;
@@ -99,4 +105,8 @@ export interface RunResult {
   cases: CaseResult[];
   /** The positive controls run (absent when controls were off). */
   controls?: ControlResult[];
+  /** What probing the target found (harness/targets/probe.ts), when it was probed. */
+  probe?: ProbeReport;
+  /** How the target's chain was checked, when not simply against the test CA. */
+  trust?: TrustReport;
 }

@@ -19,6 +19,8 @@ export interface RunAllOptions extends Omit<RunCaseOptions, 'signal' | 'controls
    * false to run without controls (`run --no-controls`). Default: a new cache.
    */
   controls?: ControlCache | false;
+  /** --strict: lenient and advisory outcomes are failures (the verdict becomes fail, `promotedFrom` says what it was). */
+  strict?: boolean;
   runId: string;
   signal?: AbortSignal;
   /** Called as each case finishes (for progress output and incremental reports). */
@@ -44,6 +46,15 @@ export function applyExpectedFailure(r: CaseResult, list: readonly ExpectedFailu
 }
 
 /**
+ * --strict: a lenient outcome (another alert than the RFC names, or a plain close) and an advisory (a SHOULD or
+ * MAY not followed) become failures; the reason says what the case was before.
+ */
+export function applyStrict(r: CaseResult, strict: boolean | undefined): CaseResult {
+  if (!strict || (r.verdict !== 'lenient' && r.verdict !== 'advisory')) return r;
+  return { ...r, verdict: 'fail', promotedFrom: r.verdict, reason: `${r.verdict} (a failure with --strict): ${r.reason ?? ''}`.replace(/: $/, '') };
+}
+
+/**
  * True when a case's result is not what the run expects: a failure not listed as expected, any error (a
  * harness or setup fault is never "expected"), or an expected failure that passed.
  */
@@ -64,7 +75,7 @@ export async function runAll(cases: readonly ScenarioCase[], target: Target, opt
       const i = nextIndex++;
       if (i >= cases.length) return;
       opts.onStart?.(cases[i]);
-      const r = applyExpectedFailure(await runCase(cases[i], target, { ...opts, signal: opts.signal, controls }), target.expectedFailures);
+      const r = applyExpectedFailure(applyStrict(await runCase(cases[i], target, { ...opts, signal: opts.signal, controls }), opts.strict), target.expectedFailures);
       // A case cut short by an interruption did not finish: it is not reported.
       if (opts.signal?.aborted && r.verdict === 'error' && r.reason === 'interrupted') return;
       results[i] = r;

@@ -10,7 +10,7 @@ import { decodeHandshakeBody, type HandshakeMessage } from '../../implementation
 import { makeConfig, type EndpointConfig, type StoredTicket } from '../../implementations/reference/connection/config.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import type { Expectation, MessageExpectation, PeerConfig, ScenarioCase, SourceLocation, Step } from '../scenario/model.ts';
-import type { Capabilities, Target, TargetConnection } from '../targets/types.ts';
+import type { Capabilities, Target, TargetConnection, TrustSettings } from '../targets/types.ts';
 import type { CaseResult, TargetOutput, TranscriptEntry, Verdict } from './result.ts';
 import { findExt } from '../../implementations/reference/connection/tls13.ts';
 import { groupName } from '../../implementations/reference/connection/groups.ts';
@@ -87,8 +87,8 @@ function codes(names: string[] | undefined, field: string): number[] | undefined
   return names?.map((n, i) => toNumber(n, field, `config.${field}[${i}]`));
 }
 
-/** The harness peer's endpoint configuration for a case. */
-export function peerConfig(c: PeerConfig, role: 'client' | 'server'): EndpointConfig {
+/** The harness peer's endpoint configuration for a case; `trust` is the target's (--ca, --no-verify-chain), default the test CA. */
+export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: TrustSettings): EndpointConfig {
   const certs = {
     rsa: TEST_PKI.rsa,
     p256: TEST_PKI.p256,
@@ -112,8 +112,8 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server'): EndpointCo
     serverName: role === 'client' ? (c.server_name ?? 'localhost') : undefined,
     middleboxCompat: c.middlebox_compat ?? false,
     certificates,
-    trustRoots: TEST_PKI.ca(),
-    verifyPeer: true,
+    trustRoots: trust?.roots ?? TEST_PKI.ca(),
+    verifyPeer: trust?.verify ?? true,
     requestClientCert: c.request_client_certificate ?? false,
     helloRetryCookie: false,
     earlyData: c.early_data !== undefined ? new TextEncoder().encode(c.early_data) : undefined,
@@ -230,7 +230,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
   const role = c.scenario.target === 'server' ? 'client' : 'server';
   let config: EndpointConfig;
   try {
-    config = peerConfig(c.config, role);
+    config = peerConfig(c.config, role, target.trust);
   } catch (e) {
     return finish('error', { reason: `scenario: ${(e as Error).message}` });
   }
@@ -576,6 +576,8 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       while (cn.queue.length > 0) {
         const o = cn.queue.shift()!;
         if (o.kind === 'record_error') throw recordErrorEnd(o, cn);
+        // A message that breaks a rule (the peer's checks, peer13.ts) fails the case with that rule, whatever the step expected.
+        if (o.kind === 'handshake' && o.violation) throw violationEnd(o);
         if (keep(o)) return o;
         if (o.kind === 'change_cipher_spec') continue;
         if (o.kind === 'handshake' && (o.name === 'NewSessionTicket' || o.name === 'KeyUpdate') && !o.violation && !o.decodeError) {
@@ -608,9 +610,11 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     return new CaseEnd('fail', `the target's records break ${o.rule}: ${o.message}`, undefined, `an unreadable record (${o.message})`, true);
   }
 
+  /** A message the target got wrong: a failure with the rule it breaks (evidence, whatever the scenario's level). */
   function violationEnd(o: Extract<Observation, { kind: 'handshake' }>, wanted?: string): CaseEnd {
     if (o.decodeError) return new CaseEnd('fail', `${o.name} does not decode: ${o.decodeError}`, wanted, `undecodable ${o.name}`, true);
-    return new CaseEnd('fail', `${o.name} breaks ${o.violation!.rule}: ${o.violation!.message}`, wanted, `${o.name} (${o.violation!.message})`, true);
+    const v = o.violation!;
+    return new CaseEnd('fail', `${o.name} breaks ${v.rule}: ${v.message}${v.alert ? ` (a conforming peer aborts with ${v.alert})` : ''}`, `${o.name} as ${v.rule} requires`, `${o.name} (${v.message})`, true);
   }
 
   function show(o: Observation | undefined, waitedMs: number): string {

@@ -27,7 +27,7 @@ export interface BaselineComparison {
 
 type Comparable = { cases: readonly { id: string; verdict: Verdict; expectedFailure?: string | null }[] };
 
-const OK: ReadonlySet<Verdict> = new Set(['pass', 'lenient', 'skip']);
+const OK: ReadonlySet<Verdict> = new Set(['pass', 'lenient', 'advisory', 'skip']);
 const PASSING: ReadonlySet<Verdict> = new Set(['pass', 'lenient']);
 const BAD: ReadonlySet<Verdict> = new Set(['fail', 'error']);
 

@@ -41,7 +41,7 @@ describe('report.json', () => {
       target: 'openssl-3.0',
       interrupted: false,
       tool: { name: 'tls-harness', version: expect.stringMatching(/^\d+\.\d+\.\d+/) },
-      summary: { total: 7, passed: 2, lenient: 1, failed: 2, errors: 1, skipped: 1, expectedFailures: 1, unexpectedPasses: 1 },
+      summary: { total: 7, passed: 2, lenient: 1, advisory: 0, failed: 2, errors: 1, skipped: 1, expectedFailures: 1, unexpectedPasses: 1 },
     });
     expect(Object.keys(json)).toEqual(['schemaVersion', 'runId', 'target', 'startedAt', 'finishedAt', 'interrupted', 'tool', 'summary', 'cases']);
     expect(json.cases[0]).toEqual({
@@ -53,6 +53,7 @@ describe('report.json', () => {
         doc: 8446,
         section: '4.4.4',
         quote: 'Recipients of Finished messages MUST verify that the contents are correct.',
+        level: 'must',
         url: 'https://www.rfc-editor.org/rfc/rfc8446#section-4.4.4',
       },
       reason: 'fail because of reasons',
@@ -98,7 +99,7 @@ describe('report.json', () => {
   });
 
   it('summarize and summaryOk', () => {
-    expect(summarize(run.cases)).toEqual({ total: 7, passed: 2, lenient: 1, failed: 2, errors: 1, skipped: 1, expectedFailures: 1, unexpectedPasses: 1 });
+    expect(summarize(run.cases)).toEqual({ total: 7, passed: 2, lenient: 1, advisory: 0, failed: 2, errors: 1, skipped: 1, expectedFailures: 1, unexpectedPasses: 1 });
     expect(summaryOk(summarize([makeCase('a', 'pass'), makeCase('b', 'skip'), makeCase('c', 'lenient'), makeCase('d', 'fail', { expectedFailure: 'x' })]))).toBe(true);
     expect(summaryOk(summarize([makeCase('a', 'fail')]))).toBe(false);
     expect(summaryOk(summarize([makeCase('a', 'error')]))).toBe(false);
@@ -162,10 +163,22 @@ describe('validateReport', () => {
     expect(oneLineError(() => validateReport({ ...good(), schemaVersion: '1' }))).toBe('unsupported report schema version "1" (this tls-harness reads version 1)');
   });
 
+  it('reads reports written before requirement levels (no summary.advisory, no rfc.level)', () => {
+    const j = good();
+    delete j.summary.advisory;
+    for (const c of j.cases) delete c.rfc.level;
+    const r = validateReport(j);
+    expect(r.summary.advisory).toBe(0);
+    expect(r.cases.every((c) => c.rfc.level === 'must')).toBe(true);
+    const k = good();
+    k.cases[0].rfc.level = 'ought';
+    expect(oneLineError(() => validateReport(k))).toBe("invalid tls-harness report: cases[0].rfc.level: expected must, should or may, got 'ought'");
+  });
+
   it('names the first bad field', () => {
     const j = good();
     j.cases[2].verdict = 'ok';
-    expect(oneLineError(() => validateReport(j, 'r.json'))).toBe("r.json: invalid tls-harness report: cases[2].verdict: expected one of pass, lenient, fail, error, skip, advisory, got 'ok'");
+    expect(oneLineError(() => validateReport(j, 'r.json'))).toBe("r.json: invalid tls-harness report: cases[2].verdict: expected one of pass, lenient, advisory, fail, error, skip, got 'ok'");
     const k = good();
     delete k.summary.failed;
     expect(oneLineError(() => validateReport(k))).toBe('invalid tls-harness report: summary.failed: expected a non-negative integer, got nothing');
@@ -188,5 +201,38 @@ describe('validateReport', () => {
     expect(oneLineError(() => readReport(join(dir, 'junit.xml')))).toMatch(/junit\.xml: not a tls-harness report \(not JSON: .*\)$/);
     writeFileSync(join(dir, 'report.json'), serializeReport(toReportJson(run)));
     expect(readReport(join(dir, 'report.json')).cases).toHaveLength(7);
+  });
+});
+
+describe('report.json: probe and trust', () => {
+  const probe = {
+    capabilities: { versions: ['tls13' as const], cipher_suites: ['TLS_AES_128_GCM_SHA256'], groups: ['x25519'], signature_schemes: ['ecdsa_secp256r1_sha256'], features: ['psk'], alpn: ['http/1.1'] },
+    handshakes: 19,
+    durationMs: 512,
+    certificate: { subject: 'CN=localhost', issuer: 'CN=other CA', keyType: 'ecdsa-secp256r1', chainValid: false, error: 'no trusted issuer for "CN=other CA"' },
+    certificates: [{ subject: 'CN=localhost', issuer: 'CN=other CA', keyType: 'ecdsa-secp256r1', chainValid: null, signature_schemes: ['ecdsa_secp256r1_sha256'] }],
+    notes: ['TLS 1.2: alert protocol_version received'],
+  };
+  const trust = { ca: 'the test CA', verifyChain: false, reason: 'the chain did not validate (setup.certificate-chain)' };
+
+  it('are written after the summary, conform to the schema, and read back', () => {
+    const json = JSON.parse(serializeReport(toReportJson({ ...run, probe, trust })));
+    expect(Object.keys(json)).toEqual(['schemaVersion', 'runId', 'target', 'startedAt', 'finishedAt', 'interrupted', 'tool', 'summary', 'probe', 'trust', 'cases']);
+    expect(json.probe).toEqual(probe);
+    expect(json.trust).toEqual(trust);
+    expect(checkSchema(json, schema)).toEqual([]);
+    expect(validateReport(json)).toBe(json);
+    const noCert = JSON.parse(serializeReport(toReportJson({ ...run, probe: { ...probe, certificate: null } })));
+    expect(checkSchema(noCert, schema)).toEqual([]);
+  });
+
+  it('a malformed probe or trust is refused by the validator and the schema', () => {
+    const json = JSON.parse(serializeReport(toReportJson({ ...run, probe, trust })));
+    json.probe.capabilities.groups = 'x25519';
+    expect(oneLineError(() => validateReport(json))).toBe("invalid tls-harness report: probe.capabilities.groups: expected an array, got 'x25519'");
+    expect(checkSchema(json, schema)).toEqual(['$.probe.capabilities.groups: expected array, got string']);
+    const t = JSON.parse(serializeReport(toReportJson({ ...run, trust })));
+    delete t.trust.verifyChain;
+    expect(oneLineError(() => validateReport(t))).toBe('invalid tls-harness report: trust.verifyChain: expected true or false, got nothing');
   });
 });

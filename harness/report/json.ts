@@ -6,15 +6,18 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
 import type { CaseResult, ControlResult, RunResult, RunSummary, TargetOutput, TranscriptEntry, Verdict } from '../engine/result.ts';
+import type { ProbeReport, TrustReport } from '../targets/probe.ts';
 
 export const SCHEMA_VERSION = 1;
 export const TOOL_NAME = 'tls-harness';
-export const VERDICTS: readonly Verdict[] = ['pass', 'lenient', 'fail', 'error', 'skip', 'advisory'];
+export const VERDICTS: readonly Verdict[] = ['pass', 'lenient', 'advisory', 'fail', 'error', 'skip'];
 
 export interface ReportRfc {
   doc: number;
   section: string;
   quote: string;
+  /** The requirement level of the rule (must | should | may); a should/may deviation is an advisory. */
+  level: 'must' | 'should' | 'may';
   /** https://www.rfc-editor.org/rfc/rfcN#section-S (appendix-S for lettered sections). */
   url: string;
 }
@@ -37,6 +40,8 @@ export interface ReportCase {
   observed: string | null;
   step: ReportStep | null;
   expectedFailure: string | null;
+  /** Set when --strict turned a lenient or advisory verdict into fail. */
+  promotedFrom?: 'lenient' | 'advisory';
   params: Record<string, string | number>;
   durationMs: number;
   transcript: TranscriptEntry[];
@@ -66,6 +71,10 @@ export interface ReportJson {
   cases: ReportCase[];
   /** Only in merged reports: the shard reports this one was merged from, in argument order. */
   mergedFrom?: { runId: string; file: string }[];
+  /** When the target was probed: what the probe found (README, "Targets": probing). */
+  probe?: ProbeReport;
+  /** When the chain was not simply checked against the test CA: --ca, --no-verify-chain, or a chain that did not validate. */
+  trust?: TrustReport;
 }
 
 let cachedVersion: string | undefined;
@@ -105,11 +114,12 @@ export function isUnexpectedPass(c: { verdict: Verdict; expectedFailure?: string
  * `unexpectedPasses`: verdict pass or lenient with `expectedFailure` set (also counted in passed/lenient).
  */
 export function summarize(cases: readonly { verdict: Verdict; expectedFailure?: string | null }[]): RunSummary {
-  const s: RunSummary = { total: 0, passed: 0, lenient: 0, failed: 0, errors: 0, skipped: 0, expectedFailures: 0, unexpectedPasses: 0 };
+  const s: RunSummary = { total: 0, passed: 0, lenient: 0, advisory: 0, failed: 0, errors: 0, skipped: 0, expectedFailures: 0, unexpectedPasses: 0 };
   for (const c of cases) {
     s.total++;
     if (c.verdict === 'pass') s.passed++;
     else if (c.verdict === 'lenient') s.lenient++;
+    else if (c.verdict === 'advisory') s.advisory++;
     else if (c.verdict === 'fail') s.failed++;
     else if (c.verdict === 'error') s.errors++;
     else if (c.verdict === 'skip') s.skipped++;
@@ -130,12 +140,13 @@ export function toReportCase(c: CaseResult): ReportCase {
     scenarioId: c.scenarioId,
     title: c.title,
     verdict: c.verdict,
-    rfc: { doc: c.rfc.doc, section: c.rfc.section, quote: c.rfc.quote, url: rfcUrl(c.rfc.doc, c.rfc.section) },
+    rfc: { doc: c.rfc.doc, section: c.rfc.section, quote: c.rfc.quote, level: c.rfc.level ?? 'must', url: rfcUrl(c.rfc.doc, c.rfc.section) },
     reason: c.reason ?? null,
     expected: c.expected ?? null,
     observed: c.observed ?? null,
     step: c.step ? { index: c.step.index, file: c.step.loc.file, line: c.step.loc.line, col: c.step.loc.col } : null,
     expectedFailure: c.expectedFailure ?? null,
+    ...(c.promotedFrom ? { promotedFrom: c.promotedFrom } : {}),
     params: c.params,
     durationMs: c.durationMs,
     transcript: c.transcript,
@@ -155,6 +166,8 @@ export function toReportJson(run: RunResult, tool: ReportTool = toolInfo(), case
     tool,
     summary: run.summary,
     ...(run.controls ? { controls: run.controls } : {}),
+    ...(run.probe ? { probe: run.probe } : {}),
+    ...(run.trust ? { trust: run.trust } : {}),
     cases,
   };
 }
@@ -249,7 +262,7 @@ function obj(o: Record<string, unknown>, k: string, path: string): Record<string
   return v;
 }
 
-const SUMMARY_KEYS = ['total', 'passed', 'lenient', 'failed', 'errors', 'skipped', 'expectedFailures', 'unexpectedPasses'] as const;
+const SUMMARY_KEYS = ['total', 'passed', 'lenient', 'advisory', 'failed', 'errors', 'skipped', 'expectedFailures', 'unexpectedPasses'] as const;
 const DIRS = ['sent', 'received', 'note'];
 
 function checkCase(c: unknown, p: string): void {
@@ -259,6 +272,9 @@ function checkCase(c: unknown, p: string): void {
   const rfc = obj(c, 'rfc', p);
   num(rfc, 'doc', `${p}.rfc`, true);
   for (const k of ['section', 'quote', 'url']) str(rfc, k, `${p}.rfc`);
+  // Reports written before requirement levels have none: their cases were all judged as MUSTs.
+  rfc.level ??= 'must';
+  if (!['must', 'should', 'may'].includes(rfc.level as string)) fail(`${p}.rfc.level`, 'must, should or may', rfc.level);
   for (const k of ['reason', 'expected', 'observed', 'expectedFailure']) str(c, k, p, true);
   if (c.step !== null) {
     const step = obj(c, 'step', p);
@@ -327,12 +343,29 @@ export function validateReport(json: unknown, source?: string): ReportJson {
     for (const k of ['runId', 'target', 'startedAt', 'finishedAt']) str(r, k, 'report');
     bool(r, 'interrupted', 'report');
     const s = obj(r, 'summary', 'report');
+    // `advisory` came with the should/may levels: a report written before has none (0).
+    s.advisory ??= 0;
     for (const k of SUMMARY_KEYS) num(s, k, 'summary', true);
     if (!Array.isArray(r.cases)) fail('report.cases', 'an array', r.cases);
     r.cases.forEach((c: unknown, i: number) => checkCase(c, `cases[${i}]`));
     if (r.controls !== undefined) {
       if (!Array.isArray(r.controls)) fail('report.controls', 'an array', r.controls);
       r.controls.forEach((c: unknown, i: number) => checkControl(c, `controls[${i}]`));
+    }
+    if (r.probe !== undefined) {
+      const p = obj(r, 'probe', 'report');
+      const caps = obj(p, 'capabilities', 'probe');
+      for (const k of ['versions', 'cipher_suites', 'groups', 'signature_schemes', 'features', 'alpn']) if (!Array.isArray(caps[k])) fail(`probe.capabilities.${k}`, 'an array', caps[k]);
+      num(p, 'handshakes', 'probe', true);
+      num(p, 'durationMs', 'probe');
+      if (p.certificate !== null) obj(p, 'certificate', 'probe');
+      if (!Array.isArray(p.certificates)) fail('probe.certificates', 'an array', p.certificates);
+      if (!Array.isArray(p.notes)) fail('probe.notes', 'an array', p.notes);
+    }
+    if (r.trust !== undefined) {
+      const t = obj(r, 'trust', 'report');
+      str(t, 'ca', 'trust');
+      bool(t, 'verifyChain', 'trust');
     }
     if (r.mergedFrom !== undefined) {
       if (!Array.isArray(r.mergedFrom)) fail('report.mergedFrom', 'an array', r.mergedFrom);

@@ -54,6 +54,7 @@ describe('junit.xml', () => {
       rfc: 'RFC 8446',
       'rfc.section': '4.4.4',
       'rfc.quote': 'Recipients of Finished messages MUST verify that the contents are correct.',
+      'rfc.level': 'must',
       'rfc.url': 'https://www.rfc-editor.org/rfc/rfc8446#section-4.4.4',
       'param.group': 'x25519',
       'param.record_size': '16384',
@@ -103,7 +104,7 @@ describe('junit.xml', () => {
           makeRun([
             makeCase('f', 'fail', { targetOutput: output }),
             makeCase('e', 'error', { targetOutput: output }),
-            makeCase('a', 'advisory', { reason: 'expected alert decode_error, got ServerHello' }),
+            makeCase('a', 'advisory', { reason: 'expected alert decode_error, got ServerHello', rfc: { doc: 8446, section: '4.2.8', quote: 'q', level: 'may' } }),
           ]),
         ),
       ),
@@ -115,7 +116,7 @@ describe('junit.xml', () => {
     expect(child(t.get('e')!, 'system-out')!.text).toContain('CONNECTED(00000003)');
     const a = t.get('a')!;
     expect(a.children.map((c) => c.name)).toEqual(['properties', 'system-out']);
-    expect(child(a, 'system-out')!.text).toMatch(/^advisory: the target does not follow a SHOULD or MAY\nreason: expected alert decode_error, got ServerHello\n/);
+    expect(child(a, 'system-out')!.text).toMatch(/^advisory: the target does not follow a MAY rule \(not a failure unless --strict\)\nreason: expected alert decode_error, got ServerHello\n/);
   });
 
   it('escapes for text and attributes; lone surrogates become U+FFFD', () => {
@@ -144,5 +145,15 @@ describe('junit.xml', () => {
     expect(() => parseXml(head + '<a>&#0;</a>')).toThrow(/invalid character/);
     expect(() => parseXml(head + '<a/><b/>')).toThrow(/after the root/);
     expect(() => parseXml(head + '<a x="<"/>')).toThrow(/< in attribute/);
+  });
+
+  it('an advisory passes, with the SHOULD/MAY deviation in <system-out>', () => {
+    const r = makeRun([makeCase('tls13-may', 'advisory', { reason: 'expected alert illegal_parameter, got ServerHello', rfc: { doc: 8446, section: '4.2.8', quote: 'Servers MAY check', level: 'may' } })]);
+    const root2 = parseXml(toJunitXml(toReportJson(r)));
+    expect(root2.attrs).toMatchObject({ tests: '1', failures: '0', errors: '0', skipped: '0' });
+    const t = testcases(root2).get('tls13-may')!;
+    expect(child(t, 'failure')).toBeUndefined();
+    expect(props(t)).toMatchObject({ verdict: 'advisory', 'rfc.level': 'may' });
+    expect(child(t, 'system-out')!.text).toMatch(/^advisory: the target does not follow a MAY rule \(not a failure unless --strict\)\n[^]*expected alert illegal_parameter, got ServerHello/);
   });
 });

@@ -3,6 +3,7 @@
  *
  *   pass                       <testcase/> (properties only)
  *   lenient                    passes, with <system-out>lenient: reason, expected, observed</system-out>
+ *   advisory                   passes, with <system-out>advisory: ...</system-out> (a SHOULD/MAY deviation)
  *   fail                       <failure message="reason" type="fail">details + transcript</failure>
  *   fail, expected failure     <skipped message="expected failure: ..."/> + details in <system-out>
  *                              (as pytest reports xfail: it does not fail the run, so it must not turn CI red)
@@ -51,6 +52,7 @@ export function junitTestcase(c: ReportCase): string {
     prop('rfc', `RFC ${c.rfc.doc}`),
     prop('rfc.section', c.rfc.section),
     prop('rfc.quote', c.rfc.quote),
+    prop('rfc.level', c.rfc.level),
     prop('rfc.url', c.rfc.url),
     ...Object.entries(c.params).map(([k, v]) => prop(`param.${k}`, v)),
   ];
@@ -83,7 +85,7 @@ export function junitTestcase(c: ReportCase): string {
       break;
     case 'pass':
       if (c.verdict === 'lenient') inner.push(`    <system-out>${xmlText(`lenient: accepted, but not the preferred outcome\n${caseDetailText(c, false)}`)}</system-out>`);
-      if (c.verdict === 'advisory') inner.push(`    <system-out>${xmlText(`advisory: the target does not follow a SHOULD or MAY\n${caseDetailText(c, false)}`)}</system-out>`);
+      if (c.verdict === 'advisory') inner.push(`    <system-out>${xmlText(`advisory: the target does not follow a ${c.rfc.level.toUpperCase()} rule (not a failure unless --strict)\n${caseDetailText(c, true)}`)}</system-out>`);
       break;
   }
   return (
@@ -125,7 +127,7 @@ export function* junitChunks(report: ReportJson, testcases: readonly string[]): 
     prop('startedAt', report.startedAt),
     prop('finishedAt', report.finishedAt),
     prop('interrupted', String(report.interrupted)),
-    ...(['total', 'passed', 'lenient', 'failed', 'errors', 'skipped', 'expectedFailures', 'unexpectedPasses'] as const).map((k) => prop(`summary.${k}`, s[k])),
+    ...(['total', 'passed', 'lenient', 'advisory', 'failed', 'errors', 'skipped', 'expectedFailures', 'unexpectedPasses'] as const).map((k) => prop(`summary.${k}`, s[k])),
   ];
   yield '  <properties>\n' + suiteProps.map((p) => '    ' + p + '\n').join('') + '  </properties>\n';
   for (const t of testcases) yield t + '\n';

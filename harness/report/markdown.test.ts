@@ -19,7 +19,7 @@ describe('summary.md', () => {
   it('headline: target, status word, totals and verdict counts', () => {
     const lines = md.split('\n');
     expect(lines[0]).toBe('## tls-harness: openssl-3.0: FAILED');
-    expect(lines[2]).toBe('**7 cases**: 2 passed, 1 lenient, 2 failed (1 expected), 1 errors, 1 skipped, 1 unexpected passes.');
+    expect(lines[2]).toBe('**7 cases**: 2 passed, 1 lenient, 0 advisory, 2 failed (1 expected), 1 errors, 1 skipped, 1 unexpected passes.');
     expect(md).toContain('Run `run-1`, 2024-05-01T10:00:00.000Z to 2024-05-01T10:01:30.500Z, tls-harness');
     // no emoji
     expect(md).not.toMatch(/\p{Extended_Pictographic}/u);
@@ -39,6 +39,13 @@ describe('summary.md', () => {
     expect(md).toMatch(/<details><summary>Lenient \(1\)<\/summary>\n\n### Lenient \(1\)[^]*\| lenient \| `tls13-hrr-cookie` \|/);
     expect(md).toMatch(/<details><summary>Skipped \(1\)<\/summary>[^]*\| skip \| `tls13-early-data` \|/);
     expect(md).not.toContain('`tls13-finished-bad[group=secp256r1]`');
+  });
+
+  it('advisories (SHOULD/MAY deviations) in their own collapsed table, counted in the headline', () => {
+    const withAdvisory = toSummaryMarkdown(toReportJson(makeRun([makeCase('tls13-a', 'pass'), makeCase('tls13-may-check', 'advisory', { reason: 'expected alert illegal_parameter, got ServerHello' })])));
+    expect(withAdvisory.split('\n')[2]).toBe('**2 cases**: 1 passed, 0 lenient, 1 advisory, 0 failed, 0 errors, 0 skipped.');
+    expect(withAdvisory.split('\n')[0]).toBe('## tls-harness: openssl-3.0: PASSED');
+    expect(withAdvisory).toMatch(/<details><summary>Advisory \(1\)<\/summary>[^]*\| advisory \| `tls13-may-check` \| [^|]* \| expected alert illegal\\_parameter, got ServerHello \|/);
   });
 
   it('a collapsed transcript table per failure and error', () => {

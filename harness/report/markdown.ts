@@ -133,6 +133,7 @@ export function toSummaryMarkdown(report: ReportJson, opts: MarkdownOptions = {}
   const counts = [
     `${s.passed} passed`,
     `${s.lenient} lenient`,
+    `${s.advisory} advisory`,
     `${s.failed} failed${s.expectedFailures ? ` (${s.expectedFailures} expected)` : ''}`,
     `${s.errors} errors`,
     `${s.skipped} skipped`,
@@ -157,6 +158,7 @@ export function toSummaryMarkdown(report: ReportJson, opts: MarkdownOptions = {}
   const failures = report.cases.filter((c) => (c.verdict === 'fail' && !isExpectedFailure(c)) || c.verdict === 'error');
   const expected = report.cases.filter(isExpectedFailure);
   const lenient = report.cases.filter((c) => c.verdict === 'lenient' && !isUnexpectedPass(c));
+  const advisories = report.cases.filter((c) => c.verdict === 'advisory');
   const skipped = report.cases.filter((c) => c.verdict === 'skip');
 
   const head = ['verdict', 'case', 'RFC', 'reason'];
@@ -201,6 +203,7 @@ export function toSummaryMarkdown(report: ReportJson, opts: MarkdownOptions = {}
   }
 
   for (const [title, list] of [
+    ['Advisory', advisories],
     ['Lenient', lenient],
     ['Skipped', skipped],
   ] as const) {

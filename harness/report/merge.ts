@@ -69,6 +69,9 @@ export function mergeReports(inputs: readonly MergeInput[], opts: { runId: strin
     summary: summarize(cases),
     ...(controls ? { controls } : {}),
     mergedFrom: inputs.map((i) => ({ runId: i.report.runId, file: i.file })),
+    // Every shard probed the same target: the first probe (and trust) found stands for all.
+    ...(inputs.find((i) => i.report.probe) ? { probe: inputs.find((i) => i.report.probe)!.report.probe } : {}),
+    ...(inputs.find((i) => i.report.trust) ? { trust: inputs.find((i) => i.report.trust)!.report.trust } : {}),
     cases,
   };
 }

@@ -11,6 +11,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node as YNode } from 'yaml';
+import { checkTraceability } from '../rfc/traceability.ts';
 import type {
   ControlSpec,
   Expectation,
@@ -21,6 +22,7 @@ import type {
   Position,
   RecordOptions,
   Requirements,
+  RfcReference,
   Role,
   Scenario,
   ScenarioCase,
@@ -70,6 +72,8 @@ export interface Diagnostic {
   col: number;
   message: string;
   severity: 'error' | 'warning';
+  /** What raised it, when not the YAML or the format itself: `traceability` (the RFC index checks, harness/rfc/). */
+  kind?: 'traceability';
 }
 
 export interface LoadResult {
@@ -95,6 +99,30 @@ const MAX_YAML_ERRORS = 3;
 
 /** Where each scenario's `id` value is, for duplicate-id diagnostics. */
 const idLocations = new WeakMap<Scenario, SourceLocation>();
+
+/** Where the parts of a scenario's `rfc` mapping are, for the traceability checks (harness/rfc/traceability.ts). */
+export interface RfcLocations {
+  rfc: SourceLocation;
+  quote?: SourceLocation;
+  level?: SourceLocation;
+  sentences?: SourceLocation;
+  /** One per `sentences` item. */
+  items: SourceLocation[];
+}
+const rfcLocations = new WeakMap<RfcReference, RfcLocations>();
+
+/** The positions of a loaded scenario's rfc mapping (its own position when it was not loaded from YAML). */
+export function rfcLocationsOf(s: Scenario): RfcLocations {
+  return rfcLocations.get(s.rfc) ?? { rfc: s.loc, items: [] };
+}
+
+export interface LoadOptions {
+  /**
+   * Also check each scenario's rfc mapping against the RFC sentence index (harness/rfc/traceability.ts):
+   * sentence ids, quote, level, the party the rule binds. validate, run and list turn it on.
+   */
+  traceability?: boolean;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Files
@@ -148,7 +176,7 @@ export function parseScenarioText(text: string, file: string): { scenarios: Scen
  * Load scenarios from files, directories (every *.yaml / *.yml under them, recursively) and globs
  * (`*`, `**`, `?`, `{a,b}`), and check that scenario ids are unique across all of them.
  */
-export function loadScenarios(globsOrPaths: readonly string[]): LoadResult {
+export function loadScenarios(globsOrPaths: readonly string[], opts: LoadOptions = {}): LoadResult {
   const files: string[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const input of globsOrPaths) {
@@ -174,6 +202,7 @@ export function loadScenarios(globsOrPaths: readonly string[]): LoadResult {
       unique.push(s);
     }
   }
+  if (opts.traceability) diagnostics.push(...checkTraceability(unique, rfcLocationsOf));
   return { files, scenarios: unique, diagnostics: sortDiagnostics(diagnostics, files) };
 }
 
@@ -764,6 +793,9 @@ class DocReader {
     const out: Scenario['rfc'] = { doc, section, quote };
     if (level) out.level = level;
     if (sentences) out.sentences = sentences;
+    const at = (k: string) => (es.has(k) ? this.loc(es.get(k)!.value) : undefined);
+    const items = es.has('sentences') ? (this.seq(es.get('sentences')!.value, 'rfc sentences') ?? []).map((i) => this.loc(i)) : [];
+    rfcLocations.set(out, { rfc: this.loc(n), quote: at('quote'), level: at('level'), sentences: at('sentences'), items });
     return out;
   }
 
@@ -1611,8 +1643,8 @@ export class ScenarioError extends UsageError {
 }
 
 /** loadScenarios, throwing a ScenarioError when there is any error (warnings are returned). */
-export function loadScenariosOrThrow(globsOrPaths: readonly string[]): LoadResult {
-  const r = loadScenarios(globsOrPaths);
+export function loadScenariosOrThrow(globsOrPaths: readonly string[], opts: LoadOptions = {}): LoadResult {
+  const r = loadScenarios(globsOrPaths, opts);
   if (hasErrors(r.diagnostics)) throw new ScenarioError(r.diagnostics);
   return r;
 }

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,8 @@ import {
   TargetUnavailableError,
   listTargetNames,
   loadTargetConfig,
+  loadTrustRoots,
+  withTargetSettings,
   parseTargetConfig,
   resolveTarget,
 } from './config.ts';
@@ -76,7 +79,7 @@ describe('target config parsing', () => {
 
   it('reports unknown keys with a hint and their position', () => {
     expect(errorOf(`kind: process\n${SERVER}${CAPS}expected_failure: []\n`)).toBe(
-      "implementations/targets/x.yaml:11:1: unknown key 'expected_failure' in the target config (did you mean 'expected_failures'?); allowed: name, kind, description, requires_binary, server, client, tcp, node, certificate, stop_grace_ms, capabilities, expected_failures",
+      "implementations/targets/x.yaml:11:1: unknown key 'expected_failure' in the target config (did you mean 'expected_failures'?); allowed: name, kind, description, requires_binary, server, client, tcp, node, certificate, stop_grace_ms, capabilities, expected_failures, probe, trust",
     );
     expect(errorOf(`kind: process\nserver:\n  command: ["x", "{port}"]\n  redy: { port: true }\n${CAPS}`)).toMatch(/^implementations\/targets\/x\.yaml:4:3: unknown key 'redy' in server \(did you mean 'ready'\?\)/);
   });
@@ -126,6 +129,82 @@ describe('target config parsing', () => {
 
   it('reports a missing file as one line', () => {
     expect(() => loadTargetConfig('/nonexistent/t.yaml')).toThrow(/no such target config file/);
+  });
+});
+
+describe('probe and trust in target configs', () => {
+  const OTHER_CA = fileURLToPath(new URL('./fixtures/other-pki/ca.pem', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'th-trust-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('tcp targets probe by default and need no capabilities; others probe when asked', () => {
+    const tcp = parseTargetConfig('kind: tcp\ntcp: { host: 127.0.0.1, port: 4433 }\n', 'lab.yaml');
+    expect(tcp.probe).toBe(true);
+    expect(tcp.capabilitiesGiven).toBe(false);
+    expect(tcp.capabilities.roles).toEqual(['server']);
+    expect(parseTargetConfig(`kind: tcp\ntcp: { host: h, port: 1 }\nprobe: false\n${CAPS}`, 'lab.yaml').probe).toBe(false);
+    const proc = parseTargetConfig(`kind: process\n${SERVER}probe: true\n`, 'x.yaml');
+    expect(proc.probe).toBe(true);
+    expect(proc.capabilities.roles).toEqual(['server']);
+    expect(proc.capabilities.concurrent).toBe(false);
+    expect(parseTargetConfig(`kind: process\n${SERVER}${CAPS}`, 'x.yaml').probe).toBe(false);
+  });
+
+  it('checks probe and trust with file:line:col', () => {
+    expect(errorOf('kind: tcp\ntcp: { host: h, port: 1 }\nprobe: false\n')).toMatch(/x\.yaml:1:1: missing 'capabilities': .* or set probe: true$/);
+    expect(errorOf('kind: tcp\ntcp: { host: h, port: 1 }\nprobe: yes please\n')).toBe('implementations/targets/x.yaml:3:8: probe must be true or false');
+    expect(errorOf(`kind: process\nclient:\n  command: ["c", "{host}:{port}"]\nprobe: true\n${CAPS.replace('[server]', '[client]')}`)).toMatch(
+      /x\.yaml:4:8: probe: true needs a 'server' section/,
+    );
+    expect(errorOf('kind: tcp\ntcp: { host: h, port: 1 }\ntrust: { cа: x.pem }\n')).toMatch(/x\.yaml:3:10: unknown key 'cа' in trust/);
+    expect(errorOf('kind: tcp\ntcp: { host: h, port: 1 }\ntrust: { verify_chain: no }\n')).toBe('implementations/targets/x.yaml:3:24: trust.verify_chain must be true or false');
+    expect(errorOf('kind: tcp\ntcp: { host: h, port: 1 }\ntrust:\n  ca: missing-ca.pem\n')).toMatch(/^implementations\/targets\/x\.yaml:4:7: trust\.ca: missing-ca\.pem: cannot read \(ENOENT\)$/);
+    writeFileSync(join(dir, 'bad.pem'), 'not a certificate\n');
+    expect(errorOf('kind: tcp\ntcp: { host: h, port: 1 }\ntrust: { ca: bad.pem }\n', join(dir, 'lab.yaml'))).toMatch(/lab\.yaml:3:14: trust\.ca: bad\.pem: not a PEM certificate$/);
+  });
+
+  it('trust.ca is read relative to the config file; resolveTarget gives the target its trust, flags over the file', () => {
+    writeFileSync(join(dir, 'ca.pem'), readFileSync(OTHER_CA));
+    writeFileSync(join(dir, 'lab.yaml'), 'kind: tcp\ntcp: { host: 127.0.0.1, port: 4433 }\ntrust: { ca: ca.pem }\n');
+    const t = resolveTarget(join(dir, 'lab.yaml'));
+    expect(t.probe).toBe(true);
+    expect(t.trust?.verify).toBe(true);
+    expect(t.trust?.source).toBe('ca.pem');
+    expect(t.trust?.roots.map((c) => c.subject)).toEqual(['O=tls-harness\nCN=tls-harness other CA']);
+    const off = resolveTarget(join(dir, 'lab.yaml'), { trust: { verify: false } });
+    expect(off.trust).toMatchObject({ verify: false, source: 'ca.pem' });
+    // --no-probe on a config that relies on the probe for its capabilities: nothing to use instead.
+    expect(() => resolveTarget(join(dir, 'lab.yaml'), { probe: false })).toThrow(/--no-probe: .*lab\.yaml has no 'capabilities' to use instead of the probe's/);
+    writeFileSync(join(dir, 'lab2.yaml'), `kind: tcp\ntcp: { host: 127.0.0.1, port: 4433 }\n${CAPS}`);
+    const hand = resolveTarget(join(dir, 'lab2.yaml'), { probe: false });
+    expect(hand.probe).toBe(false);
+    expect(hand.capabilities.groups).toEqual(['x25519']);
+  });
+
+  it('tcp:// URLs probe unless told not to, and take --ca / --no-verify-chain', () => {
+    const url = resolveTarget('tcp://127.0.0.1:4433');
+    expect(url.probe).toBe(true);
+    expect(url.trust).toBeUndefined();
+    const roots = loadTrustRoots(OTHER_CA);
+    const withCa = resolveTarget('tcp://127.0.0.1:4433', { probe: false, trust: { roots, source: 'ca.pem', verify: true } });
+    expect(withCa.probe).toBe(false);
+    expect(withCa.trust).toMatchObject({ verify: true, source: 'ca.pem' });
+    expect(resolveTarget('tcp://127.0.0.1:4433', { trust: { verify: false } }).trust).toMatchObject({ verify: false, source: 'the test CA' });
+    expect(() => loadTrustRoots('/nonexistent/ca.pem', 'run: --ca')).toThrow(/^\/nonexistent\/ca\.pem: cannot read \(ENOENT\)$/);
+  });
+
+  it('withTargetSettings overrides capabilities and trust and keeps every method of the target', async () => {
+    const ref = new ReferenceTarget();
+    const caps = { ...REFERENCE_CAPABILITIES, groups: ['x25519'] };
+    const w = withTargetSettings(ref, { capabilities: caps, trust: { roots: [], verify: false } });
+    expect(w.capabilities).toBe(caps);
+    expect(w.trust?.verify).toBe(false);
+    expect(w.name).toBe('reference');
+    expect(w).toBeInstanceOf(ReferenceTarget);
+    await w.start(new AbortController().signal);
+    const conn = await w.connect({ caseId: 'a', signal: new AbortController().signal });
+    expect(conn.peer).toMatch(/^reference server 127\.0\.0\.1:\d+$/);
+    await w.stop();
   });
 });
 

@@ -10,7 +10,7 @@
  * example.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YNode, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { UsageError } from '../errors.ts';
@@ -22,7 +22,9 @@ import { CERTIFICATE_FILES, CLIENT_PLACEHOLDERS, PLACEHOLDERS, ProcessTarget, ch
 import { NodeTlsTarget, type NodeTlsSettings } from './node-tls.ts';
 import { TcpTarget, parseTcpUrl } from './tcp.ts';
 import { findBinary } from './processes.ts';
-import type { Capabilities, ExpectedFailure, Target } from './types.ts';
+import { CredentialError, loadCertificates } from '../../implementations/reference/connection/credentials.ts';
+import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
+import type { Capabilities, ExpectedFailure, Target, TrustSettings } from './types.ts';
 
 export const TARGET_KINDS = ['reference', 'tcp', 'process', 'node-tls'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
@@ -59,9 +61,15 @@ export interface TargetConfig {
   node?: Partial<NodeTlsSettings>;
   stop_grace_ms?: number;
   capabilities: Capabilities;
+  /** False when the file has no `capabilities` (allowed with probe: true: the probe finds them). */
+  capabilitiesGiven: boolean;
   expected_failures: ExpectedFailure[];
   /** `file:line:col` of requires_binary, for the "unavailable" message. */
   requiresAt?: string;
+  /** `probe:` run the capability probe before a run (default: true for kind tcp, false otherwise). */
+  probe: boolean;
+  /** `trust: { ca, verify_chain }`: roots loaded from `ca` (relative to the file), or the test CA. */
+  trust?: TrustSettings;
 }
 
 /** The UsageError thrown when a target cannot run here (a binary is missing, nothing listens at a tcp:// URL). */
@@ -85,7 +93,10 @@ const TOP_KEYS = [
   'stop_grace_ms',
   'capabilities',
   'expected_failures',
+  'probe',
+  'trust',
 ] as const;
+const TRUST_KEYS = ['ca', 'verify_chain'] as const;
 const SERVER_KEYS = ['command', 'ready', 'per_case', 'env'] as const;
 const READY_KEYS = ['stdout', 'stderr', 'port', 'timeout_ms'] as const;
 const CLIENT_KEYS = ['command', 'stdin', 'resume_args', 'timeout_ms', 'env'] as const;
@@ -221,7 +232,7 @@ export function parseTargetConfig(text: string, file: string): TargetConfig {
   if (!kindEntry) r.fail(root, `missing 'kind' (one of ${TARGET_KINDS.join(', ')})`);
   const kind = r.oneOf(kindEntry.value, 'kind', TARGET_KINDS);
 
-  const cfg: TargetConfig = { file, name, kind, certificates: ['p256'], capabilities: REFERENCE_CAPABILITIES, expected_failures: [] };
+  const cfg: TargetConfig = { file, name, kind, certificates: ['p256'], capabilities: REFERENCE_CAPABILITIES, capabilitiesGiven: false, expected_failures: [], probe: kind === 'tcp' };
   const description = get('description');
   if (description) cfg.description = r.string(description.value, 'description');
   const requires = get('requires_binary');
@@ -274,12 +285,24 @@ export function parseTargetConfig(text: string, file: string): TargetConfig {
   const node = get('node');
   if (node) cfg.node = parseNode(r, node.value);
 
-  // Capabilities: mandatory except for the reference, which knows its own.
-  const caps = get('capabilities');
+  // Probing and trust.
   const rolesAvailable: Role[] =
     kind === 'process' ? [...(server ? (['server'] as const) : []), ...(client ? (['client'] as const) : [])] : kind === 'tcp' ? ['server'] : ['server', 'client'];
-  if (caps) cfg.capabilities = parseCapabilities(r, caps.value, kind, rolesAvailable);
-  else if (kind !== 'reference') r.fail(root, `missing 'capabilities': say honestly what ${name} supports (roles, versions, cipher_suites, groups, signature_schemes, features, concurrent)`);
+  const probe = get('probe');
+  if (probe) {
+    cfg.probe = r.bool(probe.value, 'probe');
+    if (cfg.probe && !rolesAvailable.includes('server')) r.fail(probe.value, "probe: true needs a 'server' section: the probe connects to the target as a client");
+  }
+  const trust = get('trust');
+  if (trust) cfg.trust = parseTrust(r, trust.value, file);
+
+  // Capabilities: mandatory except for the reference, which knows its own, and targets that are probed.
+  const caps = get('capabilities');
+  if (caps) {
+    cfg.capabilities = parseCapabilities(r, caps.value, kind, rolesAvailable);
+    cfg.capabilitiesGiven = true;
+  } else if (cfg.probe) cfg.capabilities = { ...PERMISSIVE_CAPABILITIES, roles: rolesAvailable, concurrent: kind !== 'process' };
+  else if (kind !== 'reference') r.fail(root, `missing 'capabilities': say honestly what ${name} supports (roles, versions, cipher_suites, groups, signature_schemes, features, concurrent), or set probe: true`);
 
   const ef = get('expected_failures');
   if (ef) {
@@ -296,6 +319,41 @@ export function parseTargetConfig(text: string, file: string): TargetConfig {
       });
   }
   return cfg;
+}
+
+/** The test PKI's CA: what the harness trusts when nothing else is said. */
+export function defaultTrust(): TrustSettings {
+  return { roots: TEST_PKI.ca(), verify: true, source: 'the test CA' };
+}
+
+/** PEM certificates to trust, from a file; a missing or bad file is one line (UsageError at `where`). */
+export function loadTrustRoots(path: string, where?: string): TrustSettings['roots'] {
+  try {
+    return loadCertificates(path);
+  } catch (e) {
+    if (e instanceof CredentialError) throw new UsageError(e.message, where);
+    throw e;
+  }
+}
+
+function parseTrust(r: Reader, node: YNode | null, file: string): TrustSettings {
+  const m = r.map(node, 'trust', TRUST_KEYS);
+  const out = defaultTrust();
+  const ca = m.get('ca');
+  if (ca) {
+    const path = r.string(ca.value, 'trust.ca', { nonEmpty: true });
+    const full = resolve(dirname(file), path);
+    try {
+      out.roots = loadCertificates(full);
+    } catch (e) {
+      if (e instanceof CredentialError) r.fail(ca.value, `trust.ca: ${e.message.replace(full, path)}`);
+      throw e;
+    }
+    out.source = path;
+  }
+  const verify = m.get('verify_chain');
+  if (verify) out.verify = r.bool(verify.value, 'trust.verify_chain');
+  return out;
 }
 
 function parseCommand(r: Reader, node: YNode | null, what: string, allowed: readonly string[]): string[] {
@@ -471,8 +529,29 @@ export function unavailableReason(cfg: TargetConfig): string | undefined {
   return undefined;
 }
 
+/**
+ * The same target with other capabilities, trust or probe setting. A Proxy, so every other member (methods
+ * an adapter adds later included) is the target's own.
+ */
+export function withTargetSettings(target: Target, over: { capabilities?: Capabilities; trust?: TrustSettings; probe?: boolean }): Target {
+  return new Proxy(target, {
+    get(t, prop) {
+      if (prop === 'capabilities' && over.capabilities) return over.capabilities;
+      if (prop === 'trust' && over.trust) return over.trust;
+      if (prop === 'probe' && over.probe !== undefined) return over.probe;
+      const v = Reflect.get(t, prop, t) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+}
+
 /** Build the Target a config describes; throws TargetUnavailableError when a program is missing. */
 export function targetFromConfig(cfg: TargetConfig): Target {
+  const t = buildTarget(cfg);
+  return cfg.kind !== 'tcp' && (cfg.probe || cfg.trust) ? withTargetSettings(t, { probe: cfg.probe, trust: cfg.trust }) : t;
+}
+
+function buildTarget(cfg: TargetConfig): Target {
   const why = unavailableReason(cfg);
   if (why) throw new TargetUnavailableError(why);
   switch (cfg.kind) {
@@ -489,7 +568,7 @@ export function targetFromConfig(cfg: TargetConfig): Target {
       } satisfies Target;
     }
     case 'tcp':
-      return new TcpTarget({ name: cfg.name, ...cfg.tcp!, capabilities: cfg.capabilities, expectedFailures: cfg.expected_failures });
+      return new TcpTarget({ name: cfg.name, ...cfg.tcp!, capabilities: cfg.capabilities, expectedFailures: cfg.expected_failures, probeCapabilities: cfg.probe, trust: cfg.trust });
     case 'node-tls':
       return new NodeTlsTarget({ name: cfg.name, capabilities: cfg.capabilities, expectedFailures: cfg.expected_failures, certificates: cfg.certificates, settings: cfg.node });
     case 'process':
@@ -503,6 +582,13 @@ export function targetFromConfig(cfg: TargetConfig): Target {
         stop_grace_ms: cfg.stop_grace_ms,
       });
   }
+}
+
+/** Trust from flags over a config's (or the default's), field by field; undefined when nothing is set. */
+function mergeTrust(base: TrustSettings | undefined, over: ResolveOptions['trust']): TrustSettings | undefined {
+  if (!base && !over) return undefined;
+  const b = base ?? defaultTrust();
+  return { roots: over?.roots ?? b.roots, verify: over?.verify ?? b.verify, source: over?.roots ? (over.source ?? 'the given CA') : b.source };
 }
 
 /** Names of the configs in `dir` (file names without .yaml), plus `reference`. */
@@ -523,6 +609,10 @@ export interface ResolveOptions {
   capabilities?: Partial<Capabilities>;
   /** For tcp:// URLs: expected failures (e.g. from a file given on the command line). */
   expectedFailures?: ExpectedFailure[];
+  /** --probe / --no-probe, over the default (tcp:// and kind tcp: probe) and the config's `probe:`. */
+  probe?: boolean;
+  /** --ca / --no-verify-chain, over the config's `trust:` (each field that is given). */
+  trust?: { roots?: TrustSettings['roots']; verify?: boolean; source?: string };
 }
 
 /**
@@ -537,12 +627,24 @@ export function resolveTarget(nameOrUrl = 'reference', opts: ResolveOptions = {}
     if (!spec.toLowerCase().startsWith('tcp://')) throw new UsageError(`unsupported target URL '${spec}': only tcp://host:port`);
     const { host, port } = parseTcpUrl(spec);
     const caps: Capabilities = { ...PERMISSIVE_CAPABILITIES, ...opts.capabilities, roles: ['server'] };
-    return new TcpTarget({ host, port, capabilities: caps, expectedFailures: opts.expectedFailures });
+    return new TcpTarget({ host, port, capabilities: caps, expectedFailures: opts.expectedFailures, probeCapabilities: opts.probe ?? true, trust: mergeTrust(undefined, opts.trust) });
   }
-  if (/\.ya?ml$/.test(spec) || spec.includes('/')) return targetFromConfig(loadTargetConfig(spec));
+  const fromConfig = (cfg: TargetConfig) => {
+    if (opts.probe && !cfg.capabilities.roles.includes('server') && !(cfg.kind === 'process' && cfg.server))
+      throw new UsageError(`--probe: target '${cfg.name}' has no server role to probe`);
+    if (opts.probe !== undefined) cfg.probe = opts.probe;
+    if (opts.trust) cfg.trust = mergeTrust(cfg.trust, opts.trust);
+    if (!cfg.probe && !cfg.capabilitiesGiven && cfg.kind !== 'reference')
+      throw new UsageError(`--no-probe: ${cfg.file} has no 'capabilities' to use instead of the probe's`);
+    return targetFromConfig(cfg);
+  };
+  if (/\.ya?ml$/.test(spec) || spec.includes('/')) return fromConfig(loadTargetConfig(spec));
   const file = [join(dir, `${spec}.yaml`), join(dir, `${spec}.yml`)].find((f) => existsSync(f));
-  if (file) return targetFromConfig(loadTargetConfig(file));
-  if (spec === 'reference') return new ReferenceTarget();
+  if (file) return fromConfig(loadTargetConfig(file));
+  if (spec === 'reference') {
+    const ref = new ReferenceTarget();
+    return opts.probe || opts.trust ? withTargetSettings(ref, { probe: opts.probe, trust: mergeTrust(undefined, opts.trust) }) : ref;
+  }
   const names = listTargetNames(dir);
   const near = closest(spec, names);
   throw new UsageError(`unknown target '${spec}'${near ? ` (did you mean '${near}'?)` : ''}; known targets: ${names.join(', ')}, or tcp://host:port, or a path to a .yaml target config`);

@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { UsageError } from '../errors.ts';
 import { tcpConnect } from './process.ts';
-import type { Capabilities, ExpectedFailure, Target, TargetCaseContext, TargetConnection } from './types.ts';
+import type { Capabilities, ExpectedFailure, Target, TargetCaseContext, TargetConnection, TrustSettings } from './types.ts';
 
 export interface TcpTargetOptions {
   name?: string;
@@ -15,6 +15,10 @@ export interface TcpTargetOptions {
   expectedFailures?: ExpectedFailure[];
   /** start() checks that something accepts connections there (one TCP connect, closed at once). Default true. */
   probe?: boolean;
+  /** `run` probes the server's capabilities before the run (harness/targets/probe.ts). Default true. */
+  probeCapabilities?: boolean;
+  /** Trust for the server's chain (--ca, --no-verify-chain, `trust:`); default the test CA, verified. */
+  trust?: TrustSettings;
 }
 
 /** `tcp://host:port` -> host and port, or a UsageError. IPv6 hosts in brackets: `tcp://[::1]:4433`. */
@@ -32,7 +36,9 @@ export class TcpTarget implements Target {
   readonly expectedFailures: ExpectedFailure[];
   readonly host: string;
   readonly port: number;
-  private readonly probe: boolean;
+  readonly probe: boolean;
+  readonly trust?: TrustSettings;
+  private readonly checkListening: boolean;
   /** How errors name it: `the server` when the name is already the URL. */
   private readonly what: string;
   private readonly sockets = new Set<Socket>();
@@ -43,12 +49,14 @@ export class TcpTarget implements Target {
     this.name = opts.name ?? `tcp://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`;
     this.capabilities = { ...opts.capabilities, roles: ['server'] };
     this.expectedFailures = opts.expectedFailures ?? [];
-    this.probe = opts.probe ?? true;
+    this.checkListening = opts.probe ?? true;
+    this.probe = opts.probeCapabilities ?? true;
+    if (opts.trust) this.trust = opts.trust;
     this.what = this.name.startsWith('tcp://') ? 'the server' : this.name;
   }
 
   async start(signal?: AbortSignal): Promise<void> {
-    if (!this.probe) return;
+    if (!this.checkListening) return;
     const sock = await tcpConnect(this.host, this.port, this.what, signal);
     sock.destroy();
   }

@@ -5,6 +5,7 @@
 import type { Duplex } from 'node:stream';
 import type { Role, VersionName } from '../scenario/model.ts';
 import type { TargetOutput } from '../engine/result.ts';
+import type { Certificate } from '../../implementations/reference/crypto/certificate.ts';
 
 /** What a target supports; scenarios that need more are skipped, with the missing capability named. */
 export interface Capabilities {
@@ -15,8 +16,23 @@ export interface Capabilities {
   signature_schemes: string[];
   /** hello_retry_request, psk, early_data, client_auth, key_update, alpn, record_size_limit, middlebox_compat, ... */
   features: string[];
+  /** ALPN protocols it selects (informational: probed or given with --alpn; `alpn` in features says it speaks ALPN). */
+  alpn?: string[];
   /** Whether several cases may run at once against one instance. */
   concurrent: boolean;
+}
+
+/** How the harness's peer checks the certificate chain the target presents. */
+export interface TrustSettings {
+  /** Trust anchors (default: the test CA, implementations/reference/certs/ca.pem). */
+  roots: Certificate[];
+  /**
+   * false: the chain is not validated (--no-verify-chain, or after the probe found a chain that does not
+   * validate, reported once as setup.certificate-chain); CertificateVerify and Finished are still checked.
+   */
+  verify: boolean;
+  /** Where the roots come from, for output: 'the test CA' or the --ca / trust.ca file. */
+  source?: string;
 }
 
 /** A case listed as failing against this target, on purpose, with the reason (mandatory). */
@@ -45,6 +61,10 @@ export interface Target {
   readonly name: string;
   readonly capabilities: Capabilities;
   readonly expectedFailures: ExpectedFailure[];
+  /** Trust for the target's chain; undefined: the test CA, verified. */
+  readonly trust?: TrustSettings;
+  /** `run` probes the target's capabilities first (tcp:// targets, configs with `probe: true`). */
+  readonly probe?: boolean;
   /** Start whatever must run for the whole run (a server process); resolves when ready. */
   start(signal: AbortSignal): Promise<void>;
   /** Server role: a new connection to the target. */

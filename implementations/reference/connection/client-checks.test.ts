@@ -238,7 +238,7 @@ describe('reference client: the encrypted flight (RFC 8446 4.3, 4.4)', () => {
       script: (s) =>
         s.mutate('encrypted_extensions', (m) => void (m.extensions = replaceExt(m.extensions, { type: 'application_layer_protocol_negotiation', protocol_name_list: [new TextEncoder().encode('http/1.1')] }))),
     });
-    expectRejected(o, 'illegal_parameter', 'RFC 7301 3.1');
+    expectRejected(o, 'illegal_parameter', 'RFC 7301 3.2');
   });
 
   it('EncryptedExtensions with two ALPN protocols: illegal_parameter', () => {
@@ -273,7 +273,7 @@ describe('reference client: the encrypted flight (RFC 8446 4.3, 4.4)', () => {
       server: { ticketKey: new Uint8Array(32).fill(1) },
       script: (s) => s.mutate('encrypted_extensions', (m) => void m.extensions.push({ type: 'early_data' } as Extension)),
     });
-    expectRejected(o, 'illegal_parameter', 'RFC 8446 4.2.10');
+    expectRejected(o, 'illegal_parameter', 'RFC 8446 4.2.11');
   });
 
   it('a CertificateRequest with a non-empty context: illegal_parameter', () => {

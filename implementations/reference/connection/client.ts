@@ -7,15 +7,7 @@
  * Every check the RFC asks of a client ends the connection with the alert the RFC names and a TlsError that
  * cites the section.
  */
-import {
-  CipherSuite,
-  ContentType,
-  ExtensionType,
-  HELLO_RETRY_REQUEST_RANDOM,
-  PskKeyExchangeMode,
-  ProtocolVersion,
-  nameOf,
-} from '../codec/enums.ts';
+import { CipherSuite, ContentType, ExtensionType, ProtocolVersion, nameOf } from '../codec/enums.ts';
 import type { Extension } from '../codec/extensions.ts';
 import { extensionCode } from '../codec/extensions.ts';
 import type {
@@ -30,26 +22,28 @@ import type {
   NewSessionTicket,
   ServerHello,
 } from '../codec/handshake.ts';
-import { CryptoError, type KeyPair } from '../crypto/provider.ts';
-import { parseCertificateDer, validateChain, type Certificate } from '../crypto/certificate.ts';
+import type { KeyPair } from '../crypto/provider.ts';
+import type { Certificate } from '../crypto/certificate.ts';
 import type { EndpointConfig, StoredTicket } from './config.ts';
 import { Endpoint } from './endpoint.ts';
 import { TlsError, check } from './errors.ts';
 import { groupName } from './groups.ts';
 import type { Inbound } from './record-layer.ts';
+import { Tls13Suite, certificateVerifyContent, chooseScheme, decode13, findExt, schemeName, unexpected } from './tls13.ts';
 import {
-  ALLOWED_IN,
-  Tls13Suite,
-  certificateVerifyContent,
-  checkExtensions,
-  chooseScheme,
-  decode13,
-  equalBytes,
-  findExt,
-  isTls13SignatureScheme,
-  schemeName,
-  unexpected,
-} from './tls13.ts';
+  checkCertificateChain,
+  checkCertificateRequest,
+  checkCertificateVerify,
+  checkEncryptedExtensions,
+  checkFinished,
+  checkHelloRetryRequest,
+  checkNewSessionTicket,
+  checkServerCertificate,
+  checkServerHello,
+  offeredSchemes,
+  sharedSecret,
+  MAX_TICKET_LIFETIME,
+} from './checks13.ts';
 import { buildClientHello, fillPskBinder } from './builders13.ts';
 import { isIP } from 'node:net';
 import type { StoredSession12 } from './config.ts';
@@ -58,9 +52,6 @@ import { isTls12Suite, isTls13Suite, tls12Offer, versionsEnabled, type Offer12 }
 import { Client12, type ClientOffer12 } from './tls12/client12.ts';
 
 type ClientState = 'start' | 'tls12' | 'wait_sh' | 'wait_ee' | 'wait_cert_cr' | 'wait_cert' | 'wait_cv' | 'wait_finished' | 'connected';
-
-/** RFC 8446 4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)." */
-const MAX_TICKET_LIFETIME = 604800;
 
 export class TlsClient extends Endpoint {
   readonly role = 'client' as const;
@@ -72,6 +63,8 @@ export class TlsClient extends Endpoint {
   /** Extension codes of our last ClientHello (RFC 8446 4.2: the server may answer only these). */
   private offered = new Set<number>();
   private helloRetry: HelloRetryRequest | undefined;
+  /** The TLS 1.2 part of a dual-version ClientHello, kept for the second ClientHello (RFC 8446 4.1.2). */
+  private tls12Inputs: { versions: number[]; cipherSuites: number[]; extensions: Extension[] } | undefined;
   private offeredPsk: StoredTicket | undefined;
   private earlySecret: Uint8Array | undefined;
   private sentEarlyData = false;
@@ -83,6 +76,8 @@ export class TlsClient extends Endpoint {
   private serverHsSecret: Uint8Array | undefined;
   private resumptionMasterSecret: Uint8Array | undefined;
   private usingPsk = false;
+  /** The PSK identity the server selected (RFC 8446 4.2.11). */
+  private pskIdentity: number | undefined;
   private earlyDataAccepted = false;
   private alpn: string | undefined;
   private certRequest: Extract<CertificateRequest, { form: 'tls13' }> | undefined;
@@ -147,18 +142,12 @@ export class TlsClient extends Endpoint {
       this.offeredPsk = ticket && this.ticketUsable(ticket) ? ticket : undefined;
       const groups = this.config.keyShareGroups ?? this.config.groups.slice(0, 1);
       for (const g of groups) this.keyShares.set(g, this.generateKeyShare(g));
-      ch = buildClientHello(this.config, {
-        keyShares: this.keyShares,
-        sessionId: this.sessionId,
-        random: this.config.random(32),
-        earlyData: !!(this.offeredPsk && this.config.earlyData && this.offeredPsk.maxEarlyData > 0),
-        psk: this.offeredPsk,
-        tls12: {
-          versions: [ProtocolVersion.TLS1_3, ProtocolVersion.TLS1_2],
-          cipherSuites: [...this.config.cipherSuites.filter(isTls13Suite), ...offer.cipherSuites],
-          extensions: offer.extensions,
-        },
-      });
+      this.tls12Inputs = {
+        versions: [ProtocolVersion.TLS1_3, ProtocolVersion.TLS1_2],
+        cipherSuites: [...this.config.cipherSuites.filter(isTls13Suite), ...offer.cipherSuites],
+        extensions: offer.extensions,
+      };
+      ch = this.buildClientHello();
     } else {
       ch = this.buildClientHello12(offer);
     }
@@ -232,6 +221,8 @@ export class TlsClient extends Endpoint {
       // RFC 8446 4.2.10: early_data only with a PSK whose ticket allows it, and never in the second ClientHello.
       earlyData: !!(this.offeredPsk && this.config.earlyData && this.offeredPsk.maxEarlyData > 0 && !this.helloRetry),
       psk: this.offeredPsk,
+      // RFC 8446 4.1.2: a dual-version offer stays dual-version in the second ClientHello.
+      tls12: this.tls12Inputs,
     });
   }
 
@@ -302,53 +293,9 @@ export class TlsClient extends Endpoint {
     throw unexpected(msg, this.hsState);
   }
 
-  /** RFC 8446 4.1.3: checks common to ServerHello and HelloRetryRequest. */
-  private checkServerHelloCommon(m: ServerHello | HelloRetryRequest, where: string): void {
-    // RFC 8446 4.1.3: legacy_version MUST be set to 0x0303 (a 1.3 server); supported_versions decides.
-    const sv = findExt(m.extensions, 'supported_versions');
-    // RFC 8446 4.2.1: without supported_versions the server negotiated TLS 1.2 or earlier, which this client
-    // does not offer: protocol_version.
-    check(sv && sv.selected_version !== undefined, 'protocol_version', 'RFC 8446 4.2.1', `${where} has no supported_versions: the server chose ${nameOf(ProtocolVersion, m.legacy_version)}`);
-    // RFC 8446 4.2.1: a version not offered, or prior to TLS 1.3, is an illegal_parameter.
-    const selected = sv.selected_version;
-    check(selected === ProtocolVersion.TLS1_3, 'illegal_parameter', 'RFC 8446 4.2.1', `${where} selected version 0x${selected.toString(16)}, not offered`);
-    check(m.legacy_version === ProtocolVersion.TLS1_2, 'illegal_parameter', 'RFC 8446 4.1.3', `${where}.legacy_version is 0x${m.legacy_version.toString(16)}, MUST be 0x0303`);
-    // RFC 8446 4.1.3: "A client which receives a legacy_session_id_echo field that does not match what it
-    // sent in the ClientHello MUST abort the handshake with an "illegal_parameter" alert."
-    check(equalBytes(m.legacy_session_id_echo, this.sessionId), 'illegal_parameter', 'RFC 8446 4.1.3', `${where}.legacy_session_id_echo does not match the ClientHello`);
-    // RFC 8446 4.1.3: "A client which receives a cipher suite that was not offered MUST abort the handshake
-    // with an "illegal_parameter" alert."
-    check(this.config.cipherSuites.includes(m.cipher_suite), 'illegal_parameter', 'RFC 8446 4.1.3', `${where} chose cipher suite ${nameOf(CipherSuite, m.cipher_suite)}, not offered`);
-    // RFC 8446 4.1.3: a TLS 1.3 ServerHello must choose a TLS 1.3 suite (a dual-version client offers TLS 1.2 ones too).
-    check(isTls13Suite(m.cipher_suite), 'illegal_parameter', 'RFC 8446 4.1.3', `${where} chose ${nameOf(CipherSuite, m.cipher_suite)}, not a TLS 1.3 suite`);
-    // RFC 8446 4.1.3: legacy_compression_method: single byte which MUST have the value 0.
-    check(m.legacy_compression_method === 0, 'illegal_parameter', 'RFC 8446 4.1.3', `${where}.legacy_compression_method is ${m.legacy_compression_method}`);
-  }
-
   private onHelloRetryRequest(hrr: HelloRetryRequest, raw: Uint8Array): void {
-    // RFC 8446 4.1.4: "If a client receives a second HelloRetryRequest in the same connection ... it MUST
-    // abort the handshake with an "unexpected_message" alert."
-    check(!this.helloRetry, 'unexpected_message', 'RFC 8446 4.1.4', 'a second HelloRetryRequest');
-    checkExtensions(hrr.extensions, 'HelloRetryRequest', ALLOWED_IN.hello_retry_request, new Set([...this.offered, ExtensionType.cookie]));
-    this.checkServerHelloCommon(hrr, 'HelloRetryRequest');
-    const ks = findExt(hrr.extensions, 'key_share');
-    const cookie = findExt(hrr.extensions, 'cookie');
-    let group: number | undefined;
-    if (ks) {
-      const selected = ks.selected_group;
-      check(selected !== undefined, 'decode_error', 'RFC 8446 4.2.8', 'HelloRetryRequest key_share is not a NamedGroup');
-      group = selected;
-      // RFC 8446 4.2.8: "Upon receipt of this extension in a HelloRetryRequest, the client MUST verify that
-      // (1) the selected_group field corresponds to a group which was provided in the "supported_groups"
-      // extension in the original ClientHello and (2) the selected_group field does not correspond to a group
-      // which was provided in the "key_share" extension in the original ClientHello. If either of these checks
-      // fails, then the client MUST abort the handshake with an "illegal_parameter" alert."
-      check(this.config.groups.includes(group), 'illegal_parameter', 'RFC 8446 4.2.8', `HelloRetryRequest selected group ${group} not in supported_groups`);
-      check(!this.keyShares.has(group), 'illegal_parameter', 'RFC 8446 4.2.8', `HelloRetryRequest selected group ${group}, for which a share was sent`);
-    }
-    // RFC 8446 4.1.4: "Clients MUST abort the handshake with an "illegal_parameter" alert if the
-    // HelloRetryRequest would not result in any change in the ClientHello."
-    check(ks || cookie, 'illegal_parameter', 'RFC 8446 4.1.4', 'HelloRetryRequest would not change the ClientHello');
+    // RFC 8446 4.1.4 (checks13.ts): no second HelloRetryRequest, the fields of 4.1.3, the extensions, the group.
+    const { selectedGroup: group, cookie } = checkHelloRetryRequest(hrr, { clientHello: this.clientHello!, afterHelloRetry: this.helloRetry !== undefined });
     this.helloRetry = hrr;
     const suite = new Tls13Suite(this.config.provider, hrr.cipher_suite);
     // RFC 8446 4.2.11: in its updated ClientHello the client SHOULD NOT offer PSKs of another hash; we drop it.
@@ -366,7 +313,7 @@ export class TlsClient extends Endpoint {
     // RFC 8446 4.2.10: a client that sent early data and gets a HelloRetryRequest stops; keys go back to plaintext.
     if (this.sentEarlyData) this.rl.setWriteProtection(null);
     // RFC 8446 4.1.2: the second ClientHello is the first with the key share replaced, the cookie added, early_data removed.
-    this.sendClientHello(this.buildClientHello(cookie?.cookie));
+    this.sendClientHello(this.buildClientHello(cookie));
   }
 
   private onServerHello(sh: ServerHello, raw: Uint8Array): void {
@@ -384,58 +331,32 @@ export class TlsClient extends Endpoint {
       m.onServerHello(sh, raw);
       return;
     }
-    checkExtensions(sh.extensions, 'ServerHello', ALLOWED_IN.server_hello, this.offered);
-    this.checkServerHelloCommon(sh, 'ServerHello');
-    // RFC 8446 4.1.4: "the client MUST verify that the cipher_suite in the ServerHello is the same as that in
-    // the HelloRetryRequest ... and otherwise abort the handshake with an "illegal_parameter" alert."
-    if (this.helloRetry) {
-      check(sh.cipher_suite === this.helloRetry.cipher_suite, 'illegal_parameter', 'RFC 8446 4.1.4', 'ServerHello cipher suite differs from the HelloRetryRequest');
-    }
+    // RFC 8446 4.1.3, 4.1.4, 4.2 (checks13.ts): version, fields, extensions, PSK and key share against what we offered.
+    const r = checkServerHello(sh, {
+      clientHello: this.clientHello!,
+      helloRetryRequest: this.helloRetry,
+      pskHashes: this.offeredPsk ? [new Tls13Suite(this.config.provider, this.offeredPsk.cipherSuite).hash] : [],
+    });
     const suite = new Tls13Suite(this.config.provider, sh.cipher_suite);
     this.suite = suite;
     this.transcript.start(suite.hash);
 
-    // Pre-shared key (RFC 8446 4.2.11).
-    const psk = findExt(sh.extensions, 'pre_shared_key');
+    // Pre-shared key (RFC 8446 4.2.11): the one identity we offer.
     let pskSecret: Uint8Array | undefined;
-    if (psk) {
-      check(psk.selected_identity !== undefined, 'decode_error', 'RFC 8446 4.2.11', 'ServerHello pre_shared_key form');
-      // RFC 8446 4.2.11: "Clients MUST verify that the server's selected_identity is within the range supplied
-      // by the client, that the server selected a cipher suite indicating a Hash associated with the PSK ...
-      // If these values are not consistent, the client MUST abort the handshake with an "illegal_parameter" alert."
-      check(this.offeredPsk && psk.selected_identity === 0, 'illegal_parameter', 'RFC 8446 4.2.11', `selected_identity ${psk.selected_identity} was not offered`);
-      check(new Tls13Suite(this.config.provider, this.offeredPsk.cipherSuite).hash === suite.hash, 'illegal_parameter', 'RFC 8446 4.2.11', 'cipher suite hash differs from the PSK hash');
+    if (r.pskIdentity !== undefined && this.offeredPsk) {
       pskSecret = this.offeredPsk.psk;
       this.usingPsk = true;
+      this.pskIdentity = r.pskIdentity;
     }
 
     // Key exchange (RFC 8446 4.2.8).
-    const ks = findExt(sh.extensions, 'key_share');
     let shared: Uint8Array | undefined;
-    if (ks) {
-      const share = ks.server_share;
-      check(share !== undefined, 'decode_error', 'RFC 8446 4.2.8', 'ServerHello key_share form');
-      const kp = this.keyShares.get(share.group);
-      // RFC 8446 4.2.8: "the client MUST verify that the selected NamedGroup in the ServerHello is the same as
-      // that in the HelloRetryRequest"; and the share must be for a group we sent (illegal_parameter).
-      check(kp, 'illegal_parameter', 'RFC 8446 4.2.8', `ServerHello key_share for group ${share.group}, which the client did not send`);
-      // RFC 8446 4.2.9: with psk_ke only, the server MUST NOT send a key_share.
-      if (this.usingPsk) check(this.config.pskModes.includes(PskKeyExchangeMode.psk_dhe_ke), 'illegal_parameter', 'RFC 8446 4.2.9', 'key_share with a psk_ke-only offer');
-      try {
-        shared = this.config.provider.keyExchange(groupName(share.group)!).sharedSecret(kp.privateKey, share.key_exchange);
-      } catch (e) {
-        // RFC 8446 4.2.8.2 / 7.4: an invalid peer share (point off the curve, all-zero X25519) is illegal_parameter.
-        if (e instanceof CryptoError) throw new TlsError('illegal_parameter', 'RFC 8446 4.2.8.2', `server key share: ${e.message}`);
-        throw e;
-      }
-      this.group = share.group;
-    } else {
-      // RFC 8446 4.2.9 / 9.2: without a PSK the server must send a key_share; with psk_ke it need not.
-      check(this.usingPsk, 'missing_extension', 'RFC 8446 9.2', 'ServerHello has neither key_share nor pre_shared_key');
-      check(this.config.pskModes.includes(PskKeyExchangeMode.psk_ke), 'illegal_parameter', 'RFC 8446 4.2.9', 'psk_ke chosen but only psk_dhe_ke offered');
+    if (r.share) {
+      const kp = this.keyShares.get(r.share.group);
+      check(kp, 'illegal_parameter', 'RFC 8446 4.2.8', `ServerHello key_share for group ${r.share.group}, which the client did not send`);
+      shared = sharedSecret(this.config.provider, r.share.group, kp.privateKey, r.share.key_exchange, 'server');
+      this.group = r.share.group;
     }
-    // RFC 8446 4.1.3: the special HRR random never appears in a ServerHello (decode already sorted them).
-    check(!equalBytes(sh.random, HELLO_RETRY_REQUEST_RANDOM), 'unexpected_message', 'RFC 8446 4.1.3', 'ServerHello with the HelloRetryRequest random');
 
     this.transcript.add(raw);
     const early = pskSecret && this.earlySecret ? this.earlySecret : suite.ks.earlySecret(pskSecret);
@@ -451,84 +372,49 @@ export class TlsClient extends Endpoint {
   }
 
   private onEncryptedExtensions(ee: EncryptedExtensions, raw: Uint8Array): void {
-    checkExtensions(ee.extensions, 'EncryptedExtensions', ALLOWED_IN.encrypted_extensions, this.offered);
-    const alpn = findExt(ee.extensions, 'application_layer_protocol_negotiation');
-    if (alpn) {
-      // RFC 7301 3.1: the server's "protocol_name_list" MUST contain exactly one protocol name, one the client offered.
-      check(alpn.protocol_name_list.length === 1, 'illegal_parameter', 'RFC 7301 3.1', `server ALPN lists ${alpn.protocol_name_list.length} protocols`);
-      const name = new TextDecoder().decode(alpn.protocol_name_list[0]);
-      check(this.config.alpn.includes(name), 'illegal_parameter', 'RFC 7301 3.1', `server selected ALPN '${name}', not offered`);
-      this.alpn = name;
-    }
-    const rsl = findExt(ee.extensions, 'record_size_limit');
-    if (rsl) {
-      // RFC 8449 4: a TLS 1.3 endpoint MUST NOT send a value above 2^14 + 1; the limit includes the content type.
-      check(rsl.record_size_limit <= 2 ** 14 + 1, 'illegal_parameter', 'RFC 8449 4', `record_size_limit ${rsl.record_size_limit} above 2^14+1`);
-      this.rl.maxSendFragment = Math.min(this.rl.maxSendFragment, rsl.record_size_limit - 1);
-    }
-    this.earlyDataAccepted = findExt(ee.extensions, 'early_data') !== undefined;
-    // RFC 8446 4.2.10: the server may accept early data only if the client offered it (checked above as unsolicited).
-    // RFC 8446 4.2.10: "If the server supplies an "early_data" extension, the client MUST verify that the
-    // server's selected_identity is 0. If any other value is returned, the client MUST abort the handshake
-    // with an "illegal_parameter" alert." No PSK selected at all is no selected_identity 0 either.
-    if (this.earlyDataAccepted) check(this.usingPsk, 'illegal_parameter', 'RFC 8446 4.2.10', 'EncryptedExtensions accepts early_data but the server selected no PSK');
+    // RFC 8446 4.3.1, 4.2, RFC 7301 3, RFC 8449 4 (checks13.ts).
+    const r = checkEncryptedExtensions(ee, { clientHello: this.clientHello!, pskIdentity: this.pskIdentity });
+    this.alpn = r.alpn;
+    // RFC 8449 4: the limit includes the content type.
+    if (r.recordSizeLimit !== undefined) this.rl.maxSendFragment = Math.min(this.rl.maxSendFragment, r.recordSizeLimit - 1);
+    this.earlyDataAccepted = r.earlyDataAccepted;
     this.transcript.add(raw);
     this.hsState = this.usingPsk ? 'wait_finished' : 'wait_cert_cr';
   }
 
   private onCertificateRequest(cr: Extract<CertificateRequest, { form: 'tls13' }>, raw: Uint8Array): void {
-    // RFC 8446 4.3.2: "certificate_request_context ... SHALL be zero length unless used for post-handshake authentication".
-    check(cr.certificate_request_context.length === 0, 'illegal_parameter', 'RFC 8446 4.3.2', 'in-handshake CertificateRequest with a non-empty context');
-    checkExtensions(cr.extensions, 'CertificateRequest', ALLOWED_IN.certificate_request);
-    // RFC 8446 4.3.2: "The "signature_algorithms" extension MUST be specified".
-    check(findExt(cr.extensions, 'signature_algorithms'), 'missing_extension', 'RFC 8446 4.3.2', 'CertificateRequest without signature_algorithms');
+    // RFC 8446 4.3.2 (checks13.ts): empty context, extensions, signature_algorithms.
+    checkCertificateRequest(cr);
     this.certRequest = cr;
     this.transcript.add(raw);
     this.hsState = 'wait_cert';
   }
 
   private onCertificate(cert: Extract<CertificateMsg, { form: 'tls13' }>, raw: Uint8Array): void {
-    // RFC 8446 4.4.2: for server authentication the certificate_request_context SHALL be zero length.
-    check(cert.certificate_request_context.length === 0, 'illegal_parameter', 'RFC 8446 4.4.2', 'server Certificate with a non-empty request context');
-    // RFC 8446 4.4.2.4: "If the server supplies an empty Certificate message, the client MUST abort the
-    // handshake with a "decode_error" alert."
-    check(cert.certificate_list.length > 0, 'decode_error', 'RFC 8446 4.4.2.4', 'empty server Certificate');
-    const chain: Certificate[] = [];
-    cert.certificate_list.forEach((entry, i) => {
-      checkExtensions(entry.extensions, `Certificate.certificate_list[${i}]`, ALLOWED_IN.certificate, this.offered);
-      const parsed = parseCertificateDer(entry.cert_data, i);
-      if (!parsed.ok) throw new TlsError(parsed.alert, 'RFC 8446 4.4.2.4', `certificate ${i}: ${parsed.message}`);
-      chain.push(parsed.value);
-    });
+    // RFC 8446 4.4.2, 4.4.2.4 (checks13.ts): context, non-empty, entry extensions, parseable, a usable key.
+    const chain = checkServerCertificate(cert, { clientHello: this.clientHello! });
     if (this.config.verifyPeer) {
-      const host = this.config.serverName;
-      const res = validateChain(chain, {
+      checkCertificateChain(chain, {
         trustRoots: this.config.trustRoots,
         now: new Date(this.config.now()),
-        hostname: this.config.hostnameCheck ? host : undefined,
+        hostname: this.config.hostnameCheck ? this.config.serverName : undefined,
         purpose: 'serverAuth',
       });
-      // RFC 8446 4.4.2.4: an invalid chain ends the handshake with a certificate-related alert.
-      if (!res.ok) throw new TlsError(res.alert, 'RFC 8446 4.4.2.4', `server certificate: ${res.message}`);
     }
-    check(chain[0].publicKey, 'unsupported_certificate', 'RFC 8446 4.4.2.2', `server key type not supported: ${chain[0].publicKeyError ?? ''}`);
     this.serverChain = chain;
     this.transcript.add(raw);
     this.hsState = 'wait_cv';
   }
 
   private onCertificateVerify(cv: CertificateVerify, raw: Uint8Array): void {
-    const key = this.serverChain[0].publicKey!;
-    // RFC 8446 4.4.3: "the signature algorithm MUST be one offered in the client's "signature_algorithms"
-    // extension" and RSA signatures MUST use RSASSA-PSS: illegal_parameter otherwise.
-    check(this.config.signatureSchemes.includes(cv.algorithm), 'illegal_parameter', 'RFC 8446 4.4.3', `CertificateVerify scheme 0x${cv.algorithm.toString(16)} was not offered`);
-    check(isTls13SignatureScheme(cv.algorithm), 'illegal_parameter', 'RFC 8446 4.4.3', `scheme 0x${cv.algorithm.toString(16)} is not allowed in TLS 1.3`);
-    const name = schemeName(cv.algorithm)!;
-    check(chooseScheme(key, [cv.algorithm], [cv.algorithm]) !== undefined, 'illegal_parameter', 'RFC 8446 4.4.3', `scheme ${name} does not fit the server's key`);
-    const content = certificateVerifyContent('server', this.transcript.current());
-    // RFC 8446 4.4.3: "If the verification fails, the receiver MUST terminate the handshake with a
-    // "decrypt_error" alert."
-    check(this.config.provider.verify(name, key, content, cv.signature), 'decrypt_error', 'RFC 8446 4.4.3', 'server CertificateVerify signature does not verify');
+    // RFC 8446 4.4.3 (checks13.ts): an offered TLS 1.3 scheme that fits the key, and a signature that verifies.
+    checkCertificateVerify(cv, {
+      side: 'server',
+      offered: offeredSchemes(this.clientHello!.extensions),
+      key: this.serverChain[0].publicKey!,
+      provider: this.config.provider,
+      transcriptHash: this.transcript.current(),
+    });
     this.serverScheme = cv.algorithm;
     this.transcript.add(raw);
     this.hsState = 'wait_finished';
@@ -536,10 +422,8 @@ export class TlsClient extends Endpoint {
 
   private onFinished(fin: Finished, raw: Uint8Array): void {
     const suite = this.suite!;
-    const expected = suite.ks.finishedVerifyData(this.serverHsSecret!, this.transcript.current());
-    // RFC 8446 4.4.4: "Recipients of Finished messages MUST verify that the contents are correct and if
-    // incorrect MUST terminate the connection with a "decrypt_error" alert."
-    check(equalBytes(fin.verify_data, expected), 'decrypt_error', 'RFC 8446 4.4.4', 'server Finished verify_data is wrong');
+    // RFC 8446 4.4.4 (checks13.ts).
+    checkFinished(fin, suite.ks.finishedVerifyData(this.serverHsSecret!, this.transcript.current()), 'server');
     this.serverFinishedSeen = true;
     this.transcript.add(raw);
     const master = suite.ks.masterSecret(this.handshakeSecret!);
@@ -611,10 +495,8 @@ export class TlsClient extends Endpoint {
   }
 
   private onNewSessionTicket(nst: Extract<NewSessionTicket, { form: 'tls13' }>): void {
-    checkExtensions(nst.extensions, 'NewSessionTicket', ALLOWED_IN.new_session_ticket);
-    // RFC 8446 4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)." A client that
-    // receives one cannot trust the ticket: illegal_parameter.
-    check(nst.ticket_lifetime <= MAX_TICKET_LIFETIME, 'illegal_parameter', 'RFC 8446 4.6.1', `ticket_lifetime ${nst.ticket_lifetime} exceeds 7 days`);
+    // RFC 8446 4.6.1 (checks13.ts): extensions, ticket_lifetime at most 7 days.
+    checkNewSessionTicket(nst);
     const ed = findExt(nst.extensions, 'early_data');
     const maxEarlyData = ed?.max_early_data_size ?? 0;
     this.emit({ type: 'new_session_ticket', lifetime: nst.ticket_lifetime, maxEarlyData });

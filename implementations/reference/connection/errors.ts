@@ -7,6 +7,8 @@ import type { AlertName } from '../codec/enums.ts';
  */
 export class TlsError extends Error {
   override readonly name = 'TlsError';
+  /** What went wrong, without the rule and alert that `message` appends. */
+  readonly detail: string;
   constructor(
     readonly alert: AlertName,
     /** Where the rule is written, e.g. 'RFC 8446 4.1.2'. */
@@ -16,6 +18,7 @@ export class TlsError extends Error {
     readonly origin: 'peer' | 'local' | 'alert-received' = 'peer',
   ) {
     super(`${message} [${rule}, alert ${alert}]`);
+    this.detail = message;
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CipherSuite, NamedGroup, SignatureScheme } from '../codec/enums.ts';
-import { MemorySessionStore } from './config.ts';
+import { DUAL_CIPHER_SUITES, MemorySessionStore } from './config.ts';
 import { TlsClient } from './client.ts';
 import { TlsServer } from './server.ts';
 import { pump } from './memory.ts';
@@ -64,6 +64,19 @@ describe('TLS 1.3 handshake, reference client against reference server', () => {
     const { client, server, ce } = connect({ groups: [NamedGroup.x25519, NamedGroup.secp256r1], keyShareGroups: [NamedGroup.x25519] }, { groups: [NamedGroup.secp256r1] });
     expect(errorOf(ce)).toBeUndefined();
     expect(client.summary).toMatchObject({ helloRetry: true, group: NamedGroup.secp256r1 });
+    expect(server.summary?.helloRetry).toBe(true);
+  });
+
+  it('a dual-version client (TLS 1.3 and 1.2) keeps its whole offer in the second ClientHello (RFC 8446 4.1.2)', () => {
+    // The server compares the second ClientHello with the first (checks13.ts checkSecondClientHello): a client
+    // that dropped its TLS 1.2 suites, versions or extensions after the HelloRetryRequest would be rejected.
+    const { client, server, ce, se } = connect(
+      { minVersion: 'TLSv1.2', cipherSuites: DUAL_CIPHER_SUITES, groups: [NamedGroup.x25519, NamedGroup.secp256r1], keyShareGroups: [NamedGroup.x25519] },
+      { minVersion: 'TLSv1.2', cipherSuites: DUAL_CIPHER_SUITES, groups: [NamedGroup.secp256r1] },
+    );
+    expect(errorOf(se)).toBeUndefined();
+    expect(errorOf(ce)).toBeUndefined();
+    expect(client.summary).toMatchObject({ version: 'TLSv1.3', helloRetry: true, group: NamedGroup.secp256r1 });
     expect(server.summary?.helloRetry).toBe(true);
   });
 

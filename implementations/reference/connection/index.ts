@@ -1,6 +1,7 @@
 // The reference TLS endpoints: transport-agnostic state machines (bytes in, bytes and events out).
 export * from './config.ts';
 export * from './errors.ts';
+export * from './checks13.ts';
 export * from './endpoint.ts';
 export * from './client.ts';
 export * from './server.ts';

@@ -11,34 +11,33 @@ import { ProtocolVersion, PskKeyExchangeMode, nameOf } from '../codec/enums.ts';
 import type { Extension } from '../codec/extensions.ts';
 import type {
   Certificate as CertificateMsg,
+  CertificateRequest,
   CertificateVerify,
   ClientHello,
   Finished,
   HandshakeMessage,
   HelloRetryRequest,
 } from '../codec/handshake.ts';
-import { CryptoError } from '../crypto/provider.ts';
-import { parseCertificateDer, validateChain, type Certificate } from '../crypto/certificate.ts';
+import type { Certificate } from '../crypto/certificate.ts';
 import { suiteParams } from '../crypto/suites.ts';
 import type { CertifiedKey, EndpointConfig, ShapedMessage, TicketCodec } from './config.ts';
 import { Endpoint } from './endpoint.ts';
-import { TlsError, check } from './errors.ts';
+import { check } from './errors.ts';
 import { groupName } from './groups.ts';
 import type { Inbound } from './record-layer.ts';
 import { openTicket, sealTicket, type TicketState } from './tickets.ts';
+import { Tls13Suite, certificateVerifyContent, chooseScheme, decode13, equalBytes, findExt, schemeName, unexpected } from './tls13.ts';
 import {
-  ALLOWED_IN,
-  Tls13Suite,
-  certificateVerifyContent,
-  checkExtensions,
-  chooseScheme,
-  decode13,
-  equalBytes,
-  findExt,
-  isTls13SignatureScheme,
-  schemeName,
-  unexpected,
-} from './tls13.ts';
+  checkCertificateChain,
+  checkCertificateVerify,
+  checkClientCertificate,
+  checkClientHello13,
+  checkClientHelloExtensions,
+  checkFinished,
+  checkSecondClientHello,
+  offeredSchemes,
+  sharedSecret,
+} from './checks13.ts';
 import { versionsEnabled } from './tls12/common12.ts';
 import { Server12 } from './tls12/server12.ts';
 
@@ -58,7 +57,6 @@ export class TlsServer extends Endpoint {
 
   private ch1: ClientHello | undefined;
   private hrr: HelloRetryRequest | undefined;
-  private hrrCookie: Uint8Array | undefined;
   /** RFC 8446 4.2.10: after a HelloRetryRequest, 0-RTT records are skipped up to this many bytes. */
   private hrrEarlySkip = 0;
   private group: number | undefined;
@@ -71,7 +69,8 @@ export class TlsServer extends Endpoint {
   private clientHsSecret: Uint8Array | undefined;
   private master: Uint8Array | undefined;
   private clientApp: Uint8Array | undefined;
-  private certRequested = false;
+  /** The CertificateRequest we sent, as sent (RFC 8446 4.4.2: the client's Certificate answers it). */
+  private certRequest: Extract<CertificateRequest, { form: 'tls13' }> | undefined;
   private clientChain: Certificate[] = [];
   private clientFinishedSeen = false;
   private ccsSent = false;
@@ -141,8 +140,8 @@ export class TlsServer extends Endpoint {
 
   private onClientHello(ch: ClientHello, raw: Uint8Array): void {
     const second = this.hsState === 'wait_ch2';
-    // RFC 8446 4.2: no duplicate extensions; known extensions only where RFC 8446 4.2 allows them.
-    checkExtensions(ch.extensions, 'ClientHello', ALLOWED_IN.client_hello);
+    // RFC 8446 4.2 (checks13.ts): no duplicate extensions; known extensions only where RFC 8446 4.2 allows them.
+    checkClientHelloExtensions(ch);
     const sv = findExt(ch.extensions, 'supported_versions');
     const versions = versionsEnabled(this.config);
     const offers13 = sv?.versions !== undefined && sv.versions.includes(ProtocolVersion.TLS1_3);
@@ -162,51 +161,17 @@ export class TlsServer extends Endpoint {
     // does not speak; with it, 0x0304 must be among the versions.
     check(sv && sv.versions !== undefined, 'protocol_version', 'RFC 8446 4.2.1', `ClientHello offers only ${nameOf(ProtocolVersion, ch.legacy_version)} (no supported_versions)`);
     check(sv.versions!.includes(ProtocolVersion.TLS1_3), 'protocol_version', 'RFC 8446 4.2.1', 'supported_versions does not include TLS 1.3');
-    // RFC 8446 4.1.2: "For every TLS 1.3 ClientHello, this vector MUST contain exactly one byte, set to zero
-    // ... the server MUST abort the handshake with an "illegal_parameter" alert."
-    check(
-      ch.legacy_compression_methods.length === 1 && ch.legacy_compression_methods[0] === 0,
-      'illegal_parameter',
-      'RFC 8446 4.1.2',
-      `legacy_compression_methods is [${ch.legacy_compression_methods.join(', ')}], MUST be [0]`,
-    );
+    // RFC 8446 4.1.2, 4.2.8, 4.2.9, 4.2.11, 9.2 (checks13.ts): compression, pre_shared_key, mandatory
+    // extensions, key shares.
+    checkClientHello13(ch);
+    // RFC 8446 4.1.2 (checks13.ts): the second ClientHello is the first with only the permitted changes.
+    if (second) checkSecondClientHello(ch, { clientHello1: this.ch1!, helloRetryRequest: this.hrr! });
     const exts = ch.extensions ?? [];
     const pskExt = findExt(exts, 'pre_shared_key');
-    if (pskExt) {
-      // RFC 8446 4.2.11: "Servers MUST check that it is the last extension and otherwise fail the handshake
-      // with an "illegal_parameter" alert."
-      check(exts.at(-1) === pskExt, 'illegal_parameter', 'RFC 8446 4.2.11', 'pre_shared_key is not the last extension');
-      // RFC 8446 4.2.9: "If clients offer "pre_shared_key" without a "psk_key_exchange_modes" extension,
-      // servers MUST abort the handshake."
-      check(findExt(exts, 'psk_key_exchange_modes'), 'missing_extension', 'RFC 8446 4.2.9', 'pre_shared_key without psk_key_exchange_modes');
-      check(pskExt.identities !== undefined, 'decode_error', 'RFC 8446 4.2.11', 'ClientHello pre_shared_key form');
-      // RFC 8446 4.2.11: one binder per identity.
-      check(pskExt.identities.length === pskExt.binders!.length, 'illegal_parameter', 'RFC 8446 4.2.11', `${pskExt.identities.length} identities but ${pskExt.binders!.length} binders`);
-    }
-    const groupsExt = findExt(exts, 'supported_groups');
-    const ksExt = findExt(exts, 'key_share');
     const sigExt = findExt(exts, 'signature_algorithms');
-    // RFC 8446 9.2: without pre_shared_key, signature_algorithms and supported_groups are mandatory;
-    // supported_groups and key_share come together. Otherwise missing_extension.
-    if (!pskExt) {
-      check(sigExt, 'missing_extension', 'RFC 8446 9.2', 'ClientHello without signature_algorithms');
-      check(groupsExt, 'missing_extension', 'RFC 8446 9.2', 'ClientHello without supported_groups');
-    }
-    check(!groupsExt === !ksExt, 'missing_extension', 'RFC 8446 9.2', 'supported_groups and key_share must come together');
-    const shares = ksExt?.client_shares ?? [];
-    const offeredGroups = groupsExt?.named_group_list ?? [];
-    const seenShare = new Set<number>();
-    for (const s of shares) {
-      // RFC 8446 4.2.8: "Clients MUST NOT offer multiple KeyShareEntry values for the same group ... MUST NOT
-      // offer any KeyShareEntry values for groups not listed in the client's "supported_groups" extension.
-      // Servers MAY check for violations of these rules and abort the handshake with an "illegal_parameter"
-      // alert if one is violated."
-      check(!seenShare.has(s.group), 'illegal_parameter', 'RFC 8446 4.2.8', `two key shares for group ${s.group}`);
-      check(offeredGroups.includes(s.group), 'illegal_parameter', 'RFC 8446 4.2.8', `key share for group ${s.group}, not in supported_groups`);
-      seenShare.add(s.group);
-    }
-
-    if (second) this.checkSecondClientHello(ch, shares.map((s) => s.group));
+    const shares = findExt(exts, 'key_share')?.client_shares ?? [];
+    const offeredGroups = findExt(exts, 'supported_groups')?.named_group_list ?? [];
+    const seenShare = new Set<number>(shares.map((s) => s.group));
 
     // Cipher suite: ours in preference order (RFC 8446 4.1.1: none in common is a handshake_failure).
     const suiteCode = this.config.cipherSuites.find((s) => ch.cipher_suites.includes(s) && suiteParams(s)?.version === 'TLS1.3');
@@ -281,33 +246,11 @@ export class TlsServer extends Endpoint {
     const clientRsl = findExt(exts, 'record_size_limit');
     if (clientRsl) this.rl.maxSendFragment = Math.min(this.rl.maxSendFragment, clientRsl.record_size_limit - 1);
 
-    // 0-RTT (RFC 8446 4.2.10).
+    // 0-RTT (RFC 8446 4.2.10; never in a second ClientHello, checked above).
     const earlyOffered = findExt(exts, 'early_data') !== undefined;
-    if (earlyOffered && second) throw new TlsError('illegal_parameter', 'RFC 8446 4.2.10', 'early_data in the second ClientHello');
     this.earlyDataAccepted = earlyOffered && this.acceptEarlyData(suite);
 
     this.sendServerFlight(ch, suite, shareGroup, shares, certified, exts, earlyOffered);
-  }
-
-  /** RFC 8446 4.1.2: the second ClientHello is the first with only the permitted changes. */
-  private checkSecondClientHello(ch: ClientHello, shareGroups: number[]): void {
-    const ch1 = this.ch1!;
-    check(equalBytes(ch.random, ch1.random), 'illegal_parameter', 'RFC 8446 4.1.2', 'second ClientHello changed random');
-    check(equalBytes(ch.legacy_session_id, ch1.legacy_session_id), 'illegal_parameter', 'RFC 8446 4.1.2', 'second ClientHello changed legacy_session_id');
-    check(
-      ch.cipher_suites.length === ch1.cipher_suites.length && ch.cipher_suites.every((s, i) => s === ch1.cipher_suites[i]),
-      'illegal_parameter',
-      'RFC 8446 4.1.2',
-      'second ClientHello changed cipher_suites',
-    );
-    // RFC 8446 4.2.8: after a HelloRetryRequest the client sends exactly one share, for the selected group.
-    check(shareGroups.length === 1 && shareGroups[0] === this.group, 'illegal_parameter', 'RFC 8446 4.2.8', `second ClientHello shares [${shareGroups.join(', ')}], expected exactly group ${this.group}`);
-    if (this.hrrCookie) {
-      const cookie = findExt(ch.extensions, 'cookie');
-      // RFC 8446 4.2.2: the client MUST echo the cookie of the HelloRetryRequest.
-      check(cookie, 'missing_extension', 'RFC 8446 4.2.2', 'second ClientHello does not echo the cookie');
-      check(equalBytes(cookie.cookie, this.hrrCookie), 'illegal_parameter', 'RFC 8446 4.2.2', 'second ClientHello has a different cookie');
-    }
   }
 
   private sendHelloRetryRequest(ch: ClientHello, raw: Uint8Array, suite: Tls13Suite, group: number, exts: Extension[]): void {
@@ -316,10 +259,7 @@ export class TlsServer extends Endpoint {
     this.ch1 = ch;
     this.group = group;
     let hrrExts: Extension[] = [{ type: 'key_share', selected_group: group }];
-    if (this.config.helloRetryCookie) {
-      this.hrrCookie = this.config.cookieFactory?.() ?? this.config.random(32);
-      hrrExts.push({ type: 'cookie', cookie: this.hrrCookie });
-    }
+    if (this.config.helloRetryCookie) hrrExts.push({ type: 'cookie', cookie: this.config.cookieFactory?.() ?? this.config.random(32) });
     hrrExts.push({ type: 'supported_versions', selected_version: ProtocolVersion.TLS1_3 });
     if (this.config.shapeExtensions) hrrExts = this.config.shapeExtensions('hello_retry_request', hrrExts);
     const hrr: HelloRetryRequest = {
@@ -411,15 +351,9 @@ export class TlsServer extends Endpoint {
     let shared: Uint8Array | undefined;
     if (shareGroup !== undefined) {
       const peer = shares.find((s) => s.group === shareGroup)!;
-      const kx = this.config.provider.keyExchange(groupName(shareGroup)!);
-      const kp = kx.generate(this.config.ephemeralKey?.(shareGroup));
-      try {
-        shared = kx.sharedSecret(kp.privateKey, peer.key_exchange);
-      } catch (e) {
-        // RFC 8446 4.2.8.2 / 7.4: an invalid client share is an illegal_parameter.
-        if (e instanceof CryptoError) throw new TlsError('illegal_parameter', 'RFC 8446 4.2.8.2', `client key share: ${e.message}`);
-        throw e;
-      }
+      const kp = this.config.provider.keyExchange(groupName(shareGroup)!).generate(this.config.ephemeralKey?.(shareGroup));
+      // RFC 8446 4.2.8.1, 4.2.8.2, 7.4 (checks13.ts): an invalid client share is an illegal_parameter.
+      shared = sharedSecret(this.config.provider, shareGroup, kp.privateKey, peer.key_exchange, 'client');
       this.group = shareGroup;
       shExts.push({ type: 'key_share', server_share: { group: shareGroup, key_exchange: kp.publicKey } });
     }
@@ -459,14 +393,14 @@ export class TlsServer extends Endpoint {
 
     if (certified) {
       if (this.config.requestClientCert) {
-        this.certRequested = true;
-        this.sendHandshake({
+        this.certRequest = {
           msg_type: 'certificate_request',
           form: 'tls13',
           certificate_request_context: new Uint8Array(0),
           // RFC 8446 4.3.2: the schemes we accept, for CertificateVerify and for the certificates' own signatures.
           extensions: this.shape('certificate_request', [{ type: 'signature_algorithms', supported_signature_algorithms: [...this.config.signatureSchemes] }]),
-        });
+        };
+        this.sendHandshake(this.certRequest);
       }
       this.sendHandshake({
         msg_type: 'certificate',
@@ -494,7 +428,7 @@ export class TlsServer extends Endpoint {
       this.rl.setReadProtection(suite.protection(this.clientHsSecret));
       // RFC 8446 4.2.10: a server that ignores offered 0-RTT skips the records it cannot deprotect.
       if (earlyOffered) this.rl.skipUndecryptable = Math.max(this.psk?.state.maxEarlyData ?? 0, this.config.maxEarlyData, 2 ** 14) + 2 ** 14;
-      this.hsState = this.certRequested ? 'wait_client_cert' : 'wait_client_finished';
+      this.hsState = this.certRequest ? 'wait_client_cert' : 'wait_client_finished';
     }
   }
 
@@ -510,54 +444,41 @@ export class TlsServer extends Endpoint {
     this.transcript.add(raw);
     // RFC 8446 4.5: after EndOfEarlyData the client's records use the handshake traffic keys.
     this.rl.setReadProtection(this.suite!.protection(this.clientHsSecret!));
-    this.hsState = this.certRequested ? 'wait_client_cert' : 'wait_client_finished';
+    this.hsState = this.certRequest ? 'wait_client_cert' : 'wait_client_finished';
   }
 
   private onClientCertificate(cert: Extract<CertificateMsg, { form: 'tls13' }>, raw: Uint8Array): void {
-    // RFC 8446 4.4.2: the context echoes the CertificateRequest's (empty during the handshake).
-    check(cert.certificate_request_context.length === 0, 'illegal_parameter', 'RFC 8446 4.4.2', 'client Certificate context does not match the CertificateRequest');
+    // RFC 8446 4.4.2 (checks13.ts): the context echoes the CertificateRequest's; entry extensions; parseable.
+    const chain = checkClientCertificate(cert, { certificateRequest: this.certRequest! });
     this.transcript.add(raw);
-    if (cert.certificate_list.length === 0) {
+    if (chain.length === 0) {
       // RFC 8446 4.4.2.4: with no client certificate the server MAY continue or abort with certificate_required.
       check(!this.config.requireClientCert, 'certificate_required', 'RFC 8446 4.4.2.4', 'the client sent no certificate');
       this.hsState = 'wait_client_finished';
       return;
     }
-    const chain: Certificate[] = [];
-    cert.certificate_list.forEach((entry, i) => {
-      checkExtensions(entry.extensions, `Certificate.certificate_list[${i}]`, ALLOWED_IN.certificate, new Set<number>());
-      const parsed = parseCertificateDer(entry.cert_data, i);
-      if (!parsed.ok) throw new TlsError(parsed.alert, 'RFC 8446 4.4.2.4', `client certificate ${i}: ${parsed.message}`);
-      chain.push(parsed.value);
-    });
-    if (this.config.verifyPeer) {
-      const res = validateChain(chain, { trustRoots: this.config.trustRoots, now: new Date(this.config.now()), purpose: 'clientAuth' });
-      if (!res.ok) throw new TlsError(res.alert, 'RFC 8446 4.4.2.4', `client certificate: ${res.message}`);
-    }
-    check(chain[0].publicKey, 'unsupported_certificate', 'RFC 8446 4.4.2.2', 'client key type not supported');
+    if (this.config.verifyPeer) checkCertificateChain(chain, { trustRoots: this.config.trustRoots, now: new Date(this.config.now()), purpose: 'clientAuth' });
     this.clientChain = chain;
     this.hsState = 'wait_client_cv';
   }
 
   private onClientCertificateVerify(cv: CertificateVerify, raw: Uint8Array): void {
-    const key = this.clientChain[0].publicKey!;
-    const offered = this.config.signatureSchemes.filter(isTls13SignatureScheme);
-    // RFC 8446 4.4.3: the scheme MUST be one the CertificateRequest offered; RSA MUST use PSS.
-    check(offered.includes(cv.algorithm), 'illegal_parameter', 'RFC 8446 4.4.3', `client CertificateVerify scheme 0x${cv.algorithm.toString(16)} was not offered`);
-    const name = schemeName(cv.algorithm)!;
-    check(chooseScheme(key, [cv.algorithm], [cv.algorithm]) !== undefined, 'illegal_parameter', 'RFC 8446 4.4.3', `scheme ${name} does not fit the client's key`);
-    const content = certificateVerifyContent('client', this.transcript.current());
-    // RFC 8446 4.4.3: a signature that does not verify is a decrypt_error.
-    check(this.config.provider.verify(name, key, content, cv.signature), 'decrypt_error', 'RFC 8446 4.4.3', 'client CertificateVerify signature does not verify');
+    // RFC 8446 4.4.3 (checks13.ts): a scheme of our CertificateRequest, TLS 1.3, fitting the key; the signature.
+    checkCertificateVerify(cv, {
+      side: 'client',
+      offered: offeredSchemes(this.certRequest!.extensions),
+      key: this.clientChain[0].publicKey!,
+      provider: this.config.provider,
+      transcriptHash: this.transcript.current(),
+    });
     this.transcript.add(raw);
     this.hsState = 'wait_client_finished';
   }
 
   private onClientFinished(fin: Finished, raw: Uint8Array): void {
     const suite = this.suite!;
-    const expected = suite.ks.finishedVerifyData(this.clientHsSecret!, this.transcript.current());
-    // RFC 8446 4.4.4: a wrong verify_data is a decrypt_error.
-    check(equalBytes(fin.verify_data, expected), 'decrypt_error', 'RFC 8446 4.4.4', 'client Finished verify_data is wrong');
+    // RFC 8446 4.4.4 (checks13.ts).
+    checkFinished(fin, suite.ks.finishedVerifyData(this.clientHsSecret!, this.transcript.current()), 'client');
     this.clientFinishedSeen = true;
     this.transcript.add(raw);
     this.readSecret = this.clientApp!;

@@ -1,17 +1,18 @@
 /**
  * TLS 1.3 pieces shared by the client and the server: the connection's secrets and the record protection
- * they make, extension-block checks, the CertificateVerify content, and signature scheme choice.
+ * they make, the CertificateVerify content, and signature scheme choice. (The checks on what the other side
+ * sends are in checks13.ts.)
  */
 import { AlertDescription, HandshakeType, SignatureScheme, nameOf, type AlertName } from '../codec/enums.ts';
 import { decodeHandshakeBody, encodeHandshake, type HandshakeMessage } from '../codec/handshake.ts';
-import { extensionCode, type Extension } from '../codec/extensions.ts';
+import type { Extension } from '../codec/extensions.ts';
 import { DecodeError } from '../codec/errors.ts';
 import type { CryptoProvider, HashName, PrivateKey, PublicKey, SignatureSchemeName } from '../crypto/provider.ts';
 import { Tls13RecordProtection } from '../crypto/record-protection.ts';
 import { suiteParams, type CipherSuiteParams } from '../crypto/suites.ts';
 import { Tls13KeySchedule } from '../crypto/tls13-key-schedule.ts';
 import { schemesForKey } from '../crypto/keys.ts';
-import { TlsError, check } from './errors.ts';
+import { TlsError } from './errors.ts';
 import type { Inbound } from './record-layer.ts';
 export { concatBytes, equalBytes } from '../codec/bytes.ts';
 
@@ -69,67 +70,6 @@ export function unexpected(msg: { msg_type: string | number } | Inbound, state: 
 export function findExt<T extends Extension['type']>(exts: readonly Extension[] | undefined, type: T): Extract<Extension, { type: T }> | undefined {
   return exts?.find((e) => e.type === type) as Extract<Extension, { type: T }> | undefined;
 }
-
-/**
- * Checks that apply to every extension block we receive:
- * - RFC 8446 4.2: "There MUST NOT be more than one extension of the same type in a given extension block."
- * - RFC 8446 4.2: "If an implementation receives an extension which it recognizes and which is not specified
- *   for the message in which it appears, it MUST abort the handshake with an "illegal_parameter" alert."
- *   (`allowed` lists the extension codes the RFCs define for that message; unknown codes are ignored.)
- * - RFC 8446 4.2: "Implementations MUST NOT send extension responses if the remote endpoint did not send the
- *   corresponding extension requests, with the exception of the "cookie" extension in the
- *   HelloRetryRequest. Upon receiving such an extension, an endpoint MUST abort the handshake with an
- *   "unsupported_extension" alert." (`offered`: the codes we sent; omit it for requests.)
- */
-export function checkExtensions(
-  exts: readonly Extension[] | undefined,
-  where: string,
-  allowed: ReadonlySet<number>,
-  offered?: ReadonlySet<number>,
-): void {
-  const seen = new Set<number>();
-  for (const e of exts ?? []) {
-    const code = extensionCode(e);
-    check(!seen.has(code), 'illegal_parameter', 'RFC 8446 4.2', `${where} has two ${extName(code)} extensions`);
-    seen.add(code);
-    if (!KNOWN_EXTENSION_CODES.has(code)) {
-      // An extension we do not recognise: a response to nothing we offered is still unsolicited.
-      if (offered) check(offered.has(code), 'unsupported_extension', 'RFC 8446 4.2', `${where} has unsolicited extension ${extName(code)}`);
-      continue;
-    }
-    check(allowed.has(code), 'illegal_parameter', 'RFC 8446 4.2', `${extName(code)} is not allowed in ${where}`);
-    if (offered) check(offered.has(code), 'unsupported_extension', 'RFC 8446 4.2', `${where} has unsolicited extension ${extName(code)}`);
-  }
-}
-
-import { ExtensionType } from '../codec/enums.ts';
-export const extName = (code: number): string => nameOf(ExtensionType, code);
-const KNOWN_EXTENSION_CODES: ReadonlySet<number> = new Set(Object.values(ExtensionType));
-const E = ExtensionType;
-
-/** RFC 8446 4.2 table: where each TLS 1.3 extension may appear. */
-export const ALLOWED_IN = {
-  client_hello: new Set<number>([
-    E.server_name, E.max_fragment_length, E.status_request, E.supported_groups, E.signature_algorithms, E.use_srtp, E.heartbeat,
-    E.application_layer_protocol_negotiation, E.signed_certificate_timestamp, E.client_certificate_type, E.server_certificate_type,
-    E.padding, E.key_share, E.pre_shared_key, E.psk_key_exchange_modes, E.early_data, E.cookie, E.supported_versions,
-    E.certificate_authorities, E.oid_filters, E.post_handshake_auth, E.signature_algorithms_cert, E.record_size_limit,
-    // TLS 1.2 extensions a dual-version ClientHello carries (RFC 8446 4.2 does not forbid them in ClientHello)
-    E.ec_point_formats, E.encrypt_then_mac, E.extended_master_secret, E.session_ticket, E.renegotiation_info, E.compress_certificate,
-  ]),
-  server_hello: new Set<number>([E.key_share, E.pre_shared_key, E.supported_versions]),
-  hello_retry_request: new Set<number>([E.key_share, E.cookie, E.supported_versions]),
-  encrypted_extensions: new Set<number>([
-    E.server_name, E.max_fragment_length, E.supported_groups, E.use_srtp, E.heartbeat, E.application_layer_protocol_negotiation,
-    E.client_certificate_type, E.server_certificate_type, E.early_data, E.record_size_limit,
-  ]),
-  certificate_request: new Set<number>([
-    E.status_request, E.signature_algorithms, E.signed_certificate_timestamp, E.certificate_authorities, E.oid_filters,
-    E.signature_algorithms_cert,
-  ]),
-  certificate: new Set<number>([E.status_request, E.signed_certificate_timestamp]),
-  new_session_ticket: new Set<number>([E.early_data]),
-} as const;
 
 /** RFC 8446 4.4.3: the content covered by a CertificateVerify signature. */
 export function certificateVerifyContent(side: 'server' | 'client', transcriptHash: Uint8Array): Uint8Array {

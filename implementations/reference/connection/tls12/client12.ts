@@ -9,7 +9,8 @@
  * master secret (RFC 7627), encrypt-then-MAC (RFC 7366), secure renegotiation signalling (RFC 5746),
  * resumption by session ID (RFC 5246 7.4.1.2) and by ticket (RFC 5077).
  */
-import { AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, DOWNGRADE_TLS12, ExtensionType, ProtocolVersion, nameOf } from '../../codec/enums.ts';
+import { AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, ExtensionType, ProtocolVersion, nameOf } from '../../codec/enums.ts';
+import { checkDowngradeSentinel } from '../checks13.ts';
 import { extensionCode, type Extension } from '../../codec/extensions.ts';
 import type { CertificateRequest, ClientHello, Finished, ServerHello, ServerKeyExchange } from '../../codec/handshake.ts';
 import { concatBytes, constantTimeEqual, equalBytes } from '../../codec/bytes.ts';
@@ -91,12 +92,8 @@ export class Client12 implements Machine12 {
     const ch = this.offer.clientHello;
     // RFC 5246 E.1: a version the client does not support (below TLS 1.2 here) is a protocol_version alert.
     check(sh.legacy_version === ProtocolVersion.TLS1_2, 'protocol_version', 'RFC 5246 E.1', `ServerHello.server_version is 0x${sh.legacy_version.toString(16)}; this client speaks TLS 1.2 at the lowest`);
-    // RFC 8446 4.1.3: "TLS 1.3 clients receiving a ServerHello indicating TLS 1.2 or below MUST check that the
-    // last 8 bytes are not equal to either of these values. ... If a match is found, the client MUST abort the
-    // handshake with an "illegal_parameter" alert."
-    if (this.offer.offeredTls13) {
-      check(!equalBytes(sh.random.subarray(24), DOWNGRADE_TLS12), 'illegal_parameter', 'RFC 8446 4.1.3', 'ServerHello.random carries the TLS 1.2 downgrade sentinel DOWNGRD\\x01');
-    }
+    // RFC 8446 4.1.3: a TLS 1.3 client checks the downgrade sentinels (checks13.ts).
+    if (this.offer.offeredTls13) checkDowngradeSentinel(sh.random);
     // RFC 5246 7.4.1.3: the session_id_echo is either our session ID (resumption) or a new one; RFC 5246
     // 7.4.1.3: cipher_suite "selected by the server from the list in ClientHello.cipher_suites".
     check(ch.cipher_suites.includes(sh.cipher_suite) && suiteParams(sh.cipher_suite)?.version === 'TLS1.2', 'illegal_parameter', 'RFC 5246 7.4.1.3', `ServerHello chose cipher suite ${nameOf(CipherSuite, sh.cipher_suite)}, not an offered TLS 1.2 suite`);
