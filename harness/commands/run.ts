@@ -284,7 +284,7 @@ export const runCommand: Command = {
     log.close();
     const ctl = final.controls;
     const failedControls = ctl?.filter((c) => c.verdict !== 'pass') ?? [];
-    const controlLine = ctl
+    const controlLine = ctl?.length
       ? `\ncontrols: ${ctl.length - failedControls.length} of ${ctl.length} unmutated handshakes completed` +
         failedControls
           .slice(0, 5)
