@@ -35,10 +35,10 @@ describe('probeTarget', () => {
     const { report, capabilities, chainOk } = await probeTarget(t);
     expect(capabilities.versions).toEqual(['tls13']);
     expect(capabilities.cipher_suites).toEqual(TLS13_SUITES);
-    // makeConfig's DEFAULT_GROUPS: the reference server has no ffdhe3072 unless configured.
-    expect(capabilities.groups).toEqual(['x25519', 'secp256r1', 'secp384r1', 'ffdhe2048']);
+    // The reference target serves what REFERENCE_CAPABILITIES claims: the default groups and ffdhe3072.
+    expect(capabilities.groups).toEqual(['x25519', 'secp256r1', 'secp384r1', 'ffdhe2048', 'ffdhe3072']);
     expect(capabilities.signature_schemes).toEqual(['rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384', 'rsa_pss_rsae_sha512']);
-    expect(capabilities.features).toEqual(['hello_retry_request', 'psk', 'key_update', 'alpn', 'record_size_limit', 'middlebox_compat', 'sni']);
+    expect(capabilities.features).toEqual(['hello_retry_request', 'psk', 'early_data', 'key_update', 'alpn', 'record_size_limit', 'middlebox_compat', 'sni']);
     expect(capabilities.alpn).toEqual(['http/1.1']);
     // Roles and concurrency stay the target's.
     expect(capabilities.roles).toEqual(['server', 'client']);

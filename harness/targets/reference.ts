@@ -6,7 +6,8 @@
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { TlsClient } from '../../implementations/reference/connection/client.ts';
 import { TlsServer } from '../../implementations/reference/connection/server.ts';
-import { makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
+import { DEFAULT_GROUPS, makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
+import { NamedGroup } from '../../implementations/reference/codec/enums.ts';
 import type { Endpoint } from '../../implementations/reference/connection/endpoint.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
@@ -57,6 +58,10 @@ export class ReferenceTarget implements Target {
       certificates: [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519()],
       trustRoots: TEST_PKI.ca(),
       alpn: ['http/1.1'],
+      // What REFERENCE_CAPABILITIES claims, it serves: ffdhe3072 next to the default groups, and 0-RTT.
+      groups: [...DEFAULT_GROUPS, NamedGroup.ffdhe3072],
+      maxEarlyData: 16384,
+      acceptEarlyData: true,
       ...overrides.server,
     });
     this.clientConfig = makeConfig({ serverName: 'localhost', trustRoots: TEST_PKI.ca(), ...overrides.client });
