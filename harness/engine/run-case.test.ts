@@ -188,11 +188,11 @@ describe('runCase against the reference target', () => {
     expect(wrong.reason).toBe('ServerHello: cipher_suite is "TLS_AES_128_GCM_SHA256", expected "TLS_AES_256_GCM_SHA384"');
     const missing = await runCase(makeCase('server', [send('ClientHello', { set: { random: '${server_hello.random}' } })]), target, opts);
     expect(missing.verdict).toBe('error');
-    expect(missing.reason).toBe('scenario: ${server_hello.random}: no ServerHello seen yet in this connection');
+    expect(missing.reason).toBe('scenario: ${server_hello.random}: no ServerHello seen yet in this connection (step 1, test.yaml:1:1)');
     expect(missing.step?.index).toBe(0);
     const noField = await runCase(makeCase('server', [send('ClientHello'), expectStep({ kind: 'messages', messages: [{ names: ['ServerHello'], optional: false, repeat: false, where: { random: '${client_hello.nonce}' } }] })]), target, opts);
     expect(noField.verdict).toBe('error');
-    expect(noField.reason).toBe("scenario: ${client_hello.nonce}: the ClientHello has no 'nonce'");
+    expect(noField.reason).toBe("scenario: ${client_hello.nonce}: the ClientHello has no 'nonce' (step 2, test.yaml:1:1)");
     expect(noField.step?.index).toBe(1);
   });
 

@@ -305,7 +305,10 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       const verdict = e.verdict === 'fail' && !e.evidence && !crash && (level === 'should' || level === 'may') ? 'advisory' : e.verdict;
       return finish(verdict, { reason, expected: e.expected, observed: e.observed, step });
     }
-    if (e instanceof ScenarioRuntimeError) return finish('error', { reason: `scenario: ${e.message}`, step });
+    if (e instanceof ScenarioRuntimeError) {
+      const at = step ? ` (step ${step.index + 1}, ${step.loc.file}:${step.loc.line}:${step.loc.col})` : '';
+      return finish('error', { reason: `scenario: ${e.message}${at}`, step });
+    }
     return finish('error', { reason: `harness: ${(e as Error).stack ?? String(e)}`, step });
   } finally {
     clearTimeout(timer);
