@@ -5,48 +5,27 @@
  * failure with the explanation; a reset while the harness writes is what the target did, not an error.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { AlertDescription, AlertLevel, ContentType } from '../../implementations/reference/codec/enums.ts';
-import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
-import type { Expectation, ScenarioCase, Step } from '../scenario/model.ts';
-import type { Target, TargetConnection } from '../targets/types.ts';
-import { REFERENCE_CAPABILITIES } from '../targets/reference.ts';
+import type { RequirementLevel, ScenarioCase, Step } from '../scenario/model.ts';
+import type { Target } from '../targets/types.ts';
 import { encodeForWire } from './mutate.ts';
 import { ServerPeer13 } from './peer13.ts';
 import { peerConfig, runCase } from './run-case.ts';
+import { expectAlert, expectMessages, scriptedServer, sendStep, testCase } from './testing.ts';
 
 const loc = { file: 'evidence.yaml', line: 7, col: 5 };
-const send = (message: string, set: Record<string, never> = {}): Step => ({ kind: 'send', message, set, mutate: [], record: {}, loc });
-const expectStep = (e: Expectation): Step => ({ kind: 'expect', expect: e, loc });
-const expectMsgs = (...names: string[]): Step => expectStep({ kind: 'messages', messages: names.map((n) => ({ names: [n], optional: false, repeat: false, where: {} })) });
-const alert = (name: string, lenient = false): Step => expectStep({ kind: 'alert', alerts: [name], lenient });
-
-function makeCase(steps: Step[], level?: 'must' | 'should' | 'may', config = {}): ScenarioCase {
-  const scenario = {
-    id: 'evidence',
-    title: 'evidence',
-    rfc: { doc: 8446, section: '4.1.3', quote: 'q', ...(level ? { level } : {}) },
-    target: 'server' as const,
-    versions: ['tls13' as const],
-    tags: [],
-    requires: {},
-    matrix: {},
-    config,
-    steps,
-    loc,
-  };
-  return { id: 'evidence', scenario, params: {}, steps, config, requires: {} };
-}
+const send = (message: string): Step => sendStep(message, {}, loc);
+const expectMsgs = (...names: string[]): Step => expectMessages(names, loc);
+const alert = (name: string, lenient = false): Step => expectAlert(name, lenient, loc);
+const makeCase = (steps: Step[], level?: RequirementLevel, config = {}): ScenarioCase => testCase(steps, { id: 'evidence', level, config, loc });
 
 /** What a scripted server does once it has the client's first ClientHello. */
 type Script = (peer: ServerPeer13, sock: Socket) => void;
 
 /** A TCP server that reads the ClientHello with a ServerPeer13, then runs the script. */
-async function scriptedTarget(script: Script): Promise<Target> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => undefined);
+function scriptedTarget(script: Script): Promise<Target> {
+  return scriptedServer((s) => {
     const peer = new ServerPeer13(peerConfig({}, 'server'));
     let done = false;
     s.on('data', (d: Buffer) => {
@@ -58,25 +37,6 @@ async function scriptedTarget(script: Script): Promise<Target> {
       }
     });
   });
-  const port = await listenOnLowPort(server);
-  return {
-    name: 'scripted',
-    capabilities: REFERENCE_CAPABILITIES,
-    expectedFailures: [],
-    async start() {},
-    async connect(): Promise<TargetConnection> {
-      const sock = connect({ host: '127.0.0.1', port });
-      await new Promise((resolve, reject) => {
-        sock.once('connect', resolve);
-        sock.once('error', reject);
-      });
-      return { stream: sock, peer: `scripted:${port}` };
-    },
-    async stop() {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  };
 }
 
 /** The server sends these messages of its flight, each built from the live state. */

@@ -2,55 +2,21 @@
  * Targets that misbehave at the transport: every one must end in a verdict within the case's time limit.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { ScenarioCase, Step } from '../scenario/model.ts';
 import type { Target, TargetConnection } from '../targets/types.ts';
 import { REFERENCE_CAPABILITIES } from '../targets/reference.ts';
-import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
 import { runCase } from './run-case.ts';
+import { expectMessages, scriptedServer, sendStep, testCase } from './testing.ts';
 
 const loc = { file: 't.yaml', line: 1, col: 1 };
-const steps: Step[] = [
-  { kind: 'send', message: 'ClientHello', set: {}, mutate: [], record: {}, loc },
-  { kind: 'expect', expect: { kind: 'messages', messages: [{ names: ['ServerHello'], optional: false, repeat: false, where: {} }] }, loc },
-];
-const aCase: ScenarioCase = {
-  id: 'misbehaving',
-  scenario: { id: 'misbehaving', title: 't', rfc: { doc: 8446, section: '4.1.3', quote: 'q' }, target: 'server', versions: ['tls13'], tags: [], requires: {}, matrix: {}, config: {}, steps, loc },
-  params: {},
-  steps,
-  config: {},
-  requires: {},
-};
+const steps: Step[] = [sendStep('ClientHello', {}, loc), expectMessages(['ServerHello'], loc)];
+const aCase: ScenarioCase = testCase(steps, { id: 'misbehaving', loc });
 
 /** A raw TCP "server" whose behaviour per connection is given. */
 async function rawTarget(onConnection: (s: Socket) => void): Promise<{ target: Target; server: Server }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => undefined);
-    onConnection(s);
-  });
-  const port = await listenOnLowPort(server);
-  const target: Target = {
-    name: 'raw',
-    capabilities: REFERENCE_CAPABILITIES,
-    expectedFailures: [],
-    async start() {},
-    async connect(): Promise<TargetConnection> {
-      const sock = connect({ host: '127.0.0.1', port });
-      await new Promise((resolve, reject) => {
-        sock.once('connect', resolve);
-        sock.once('error', reject);
-      });
-      return { stream: sock, peer: `raw:${port}` };
-    },
-    async stop() {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  };
-  return { target, server };
+  const target = await scriptedServer(onConnection, 'raw');
+  return { target, server: target.server };
 }
 
 describe('a target that misbehaves still gets a verdict within the time limit', () => {

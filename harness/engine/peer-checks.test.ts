@@ -6,48 +6,30 @@
  * fail citing the rule broken.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { CipherSuite, ContentType, NamedGroup, ProtocolVersion } from '../../implementations/reference/codec/enums.ts';
 import { decodeHandshakeBody, encodeHandshake, type ClientHello, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
 import type { Extension } from '../../implementations/reference/codec/extensions.ts';
 import { encodeRecord } from '../../implementations/reference/codec/record.ts';
 import { nobleProvider } from '../../implementations/reference/crypto/noble/index.ts';
-import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
 import { buildClientHello } from '../../implementations/reference/connection/builders13.ts';
 import { testClientConfig } from '../../implementations/reference/connection/testing.ts';
 import type { ScenarioCase, Step } from '../scenario/model.ts';
 import type { Target, TargetConnection } from '../targets/types.ts';
 import { REFERENCE_CAPABILITIES } from '../targets/reference.ts';
 import { runCase } from './run-case.ts';
+import { SERVER_FLIGHT, expectMessages, scriptedServer, sendStep, testCase } from './testing.ts';
 
 const loc = { file: 'peer-checks.yaml', line: 1, col: 1 };
-const SERVER_FLIGHT = ['ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished'];
-const expectMsgs = (...names: string[]): Step => ({
-  kind: 'expect',
-  expect: { kind: 'messages', messages: names.map((n) => ({ names: [n], optional: false, repeat: false, where: {} })) },
-  loc,
-});
+const expectMsgs = (...names: string[]): Step => expectMessages(names, loc);
 
 /** A plain full handshake against a server, as any scenario about something else would start. */
 function fullHandshake(target: 'server' | 'client', config: ScenarioCase['config'] = {}, set: Record<string, unknown> = {}): ScenarioCase {
   const steps: Step[] =
     target === 'server'
-      ? [{ kind: 'send', message: 'ClientHello', set: set as Record<string, never>, mutate: [], record: {}, loc }, expectMsgs(...SERVER_FLIGHT)]
-      : [expectMsgs('ClientHello'), ...SERVER_FLIGHT.map((m): Step => ({ kind: 'send', message: m, set: {}, mutate: [], record: {}, loc })), expectMsgs('Finished')];
-  const scenario = {
-    id: 'plain-handshake',
-    title: 'a plain full handshake',
-    rfc: { doc: 8446, section: '2', quote: 'q' },
-    target,
-    versions: ['tls13' as const],
-    tags: [],
-    requires: {},
-    matrix: {},
-    config,
-    steps,
-    loc,
-  };
-  return { id: 'plain-handshake', scenario, params: {}, steps, config, requires: {} };
+      ? [sendStep('ClientHello', { set }, loc), expectMsgs(...SERVER_FLIGHT)]
+      : [expectMsgs('ClientHello'), ...SERVER_FLIGHT.map((m) => sendStep(m, {}, loc)), expectMsgs('Finished')];
+  return testCase(steps, { id: 'plain-handshake', target, config, section: '2', loc });
 }
 
 /** Plaintext handshake records carrying these messages. */
@@ -103,35 +85,6 @@ function helloRetryRequest(ch: ClientHello, extra: Partial<Extract<HandshakeMess
       { type: 'supported_versions', selected_version: ProtocolVersion.TLS1_3 },
     ],
     ...extra,
-  };
-}
-
-/** A scripted server: each connection gets `behaviour`. */
-async function scriptedServer(behaviour: (s: Socket) => void): Promise<Target> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => undefined);
-    behaviour(s);
-  });
-  const port = await listenOnLowPort(server);
-  return {
-    name: 'scripted-server',
-    capabilities: REFERENCE_CAPABILITIES,
-    expectedFailures: [],
-    async start() {},
-    async connect(): Promise<TargetConnection> {
-      const sock = connect({ host: '127.0.0.1', port });
-      await new Promise((resolve, reject) => {
-        sock.once('connect', resolve);
-        sock.once('error', reject);
-      });
-      return { stream: sock, peer: `scripted:${port}` };
-    },
-    async stop() {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
   };
 }
 

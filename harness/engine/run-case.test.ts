@@ -1,42 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Expectation, MutateOp, PeerConfig, ScenarioCase, Step } from '../scenario/model.ts';
+import type { PeerConfig, ScenarioCase, Step } from '../scenario/model.ts';
 import { ReferenceTarget } from '../targets/reference.ts';
 import { runCase } from './run-case.ts';
+import { SERVER_FLIGHT, TEST_LOC, expectMessages, expectStep, sendStep, testCase } from './testing.ts';
 
-const loc = { file: 'test.yaml', line: 1, col: 1 };
-const send = (message: string, extra: { set?: Record<string, unknown>; mutate?: MutateOp[]; record?: object } = {}): Step => ({
-  kind: 'send',
-  message,
-  set: (extra.set ?? {}) as Record<string, never>,
-  mutate: extra.mutate ?? [],
-  record: extra.record ?? {},
-  loc,
-});
-const expectMsgs = (...names: string[]): Step => ({
-  kind: 'expect',
-  expect: { kind: 'messages', messages: names.map((n) => ({ names: [n], optional: false, repeat: false, where: {} })) },
-  loc,
-});
-const expectStep = (e: Expectation): Step => ({ kind: 'expect', expect: e, loc });
-
-function makeCase(target: 'server' | 'client', steps: Step[], config: PeerConfig = {}): ScenarioCase {
-  const scenario = {
-    id: 'test-case',
-    title: 'test',
-    rfc: { doc: 8446, section: '4.4.4', quote: 'q' },
-    target,
-    versions: ['tls13' as const],
-    tags: [],
-    requires: {},
-    matrix: {},
-    config,
-    steps,
-    loc,
-  };
-  return { id: 'test-case', scenario, params: {}, steps, config, requires: {} };
-}
-
-const SERVER_FLIGHT = ['ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished'];
+const loc = TEST_LOC;
+const send = sendStep;
+const expectMsgs = (...names: string[]): Step => expectMessages(names);
+const makeCase = (target: 'server' | 'client', steps: Step[], config: PeerConfig = {}): ScenarioCase => testCase(steps, { target, config, section: '4.4.4' });
 
 describe('runCase against the reference target', () => {
   const target = new ReferenceTarget();

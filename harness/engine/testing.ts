@@ -1,0 +1,92 @@
+/**
+ * Test helpers for the engine: scenario cases built in code (steps, a case around them) and scripted targets
+ * (a TCP server whose behaviour per connection a test gives). Used by the engine's tests only.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
+import type { Expectation, MutateOp, PeerConfig, RecordOptions, RequirementLevel, Role, ScenarioCase, SourceLocation, Step } from '../scenario/model.ts';
+import { REFERENCE_CAPABILITIES } from '../targets/reference.ts';
+import type { Target, TargetConnection } from '../targets/types.ts';
+
+export const TEST_LOC: SourceLocation = { file: 'test.yaml', line: 1, col: 1 };
+
+/** The server's flight of a full TLS 1.3 handshake. */
+export const SERVER_FLIGHT = ['ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished'];
+
+export function sendStep(message: string, extra: { set?: Record<string, unknown>; mutate?: MutateOp[]; record?: RecordOptions } = {}, loc = TEST_LOC): Step {
+  return { kind: 'send', message, set: (extra.set ?? {}) as Record<string, never>, mutate: extra.mutate ?? [], record: extra.record ?? {}, loc };
+}
+
+export function expectStep(e: Expectation, loc = TEST_LOC): Step {
+  return { kind: 'expect', expect: e, loc };
+}
+
+/** `expect: [A, B, ...]`: these messages in order, none optional. */
+export function expectMessages(names: string[], loc = TEST_LOC): Step {
+  return expectStep({ kind: 'messages', messages: names.map((n) => ({ names: [n], optional: false, repeat: false, where: {} })) }, loc);
+}
+
+export function expectAlert(name: string, lenient = false, loc = TEST_LOC): Step {
+  return expectStep({ kind: 'alert', alerts: [name], lenient }, loc);
+}
+
+export interface TestCaseOptions {
+  id?: string;
+  /** The role the target plays (default server). */
+  target?: Role;
+  config?: PeerConfig;
+  level?: RequirementLevel;
+  section?: string;
+  loc?: SourceLocation;
+}
+
+/** A one-case scenario around these steps (TLS 1.3, no matrix). */
+export function testCase(steps: Step[], o: TestCaseOptions = {}): ScenarioCase {
+  const id = o.id ?? 'test-case';
+  const config = o.config ?? {};
+  const scenario = {
+    id,
+    title: id,
+    rfc: { doc: 8446, section: o.section ?? '4.1.3', quote: 'q', ...(o.level ? { level: o.level } : {}) },
+    target: o.target ?? ('server' as const),
+    versions: ['tls13' as const],
+    tags: [],
+    requires: {},
+    matrix: {},
+    config,
+    steps,
+    loc: o.loc ?? TEST_LOC,
+  };
+  return { id, scenario, params: {}, steps, config, requires: {} };
+}
+
+/** A scripted server target: a TCP server on 127.0.0.1 whose behaviour per connection the test gives. */
+export async function scriptedServer(onConnection: (s: Socket) => void, name = 'scripted'): Promise<Target & { server: Server; port: number }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+    onConnection(s);
+  });
+  const port = await listenOnLowPort(server);
+  return {
+    name,
+    server,
+    port,
+    capabilities: REFERENCE_CAPABILITIES,
+    expectedFailures: [],
+    async start() {},
+    async connect(): Promise<TargetConnection> {
+      const sock = connect({ host: '127.0.0.1', port });
+      await new Promise((resolve, reject) => {
+        sock.once('connect', resolve);
+        sock.once('error', reject);
+      });
+      return { stream: sock, peer: `${name}:${port}` };
+    },
+    async stop() {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
