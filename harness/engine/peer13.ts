@@ -333,6 +333,12 @@ export class ClientPeer13 extends Peer13 {
   private pskIdentity: number | undefined;
   private earlySecret: Uint8Array | undefined;
   private resumptionMaster: Uint8Array | undefined;
+  /**
+   * Tickets that came before our Finished went out: RFC 8446 4.6.1 lets a server that does not authenticate
+   * the client send them "immediately upon sending its Finished"; their PSK needs the resumption master
+   * secret, which needs our Finished in the transcript.
+   */
+  private readonly earlyTickets: { msg: Extract<HandshakeMessage, { msg_type: 'new_session_ticket'; form: 'tls13' }>; receivedAt: number }[] = [];
   /** Tickets the target issued (for reconnect with resume). */
   readonly tickets: StoredTicket[] = [];
   serverFinished = false;
@@ -417,9 +423,24 @@ export class ClientPeer13 extends Peer13 {
       this.resumptionMaster = this.masterSecret && this.suite?.ks.resumptionMasterSecret(this.masterSecret, this.transcript.current());
       this.setWrite(this.clientAppSecret, 'application');
       this.handshakeDone = true;
+      for (const t of this.earlyTickets.splice(0)) this.keepTicket(t.msg, t.receivedAt);
     } else if (msg.msg_type === 'key_update') {
       this.updateWrite();
     }
+  }
+
+  /** A ticket the target issued, with its PSK (RFC 8446 4.6.1), for a later `reconnect: { resume: true }`. */
+  private keepTicket(msg: Extract<HandshakeMessage, { msg_type: 'new_session_ticket'; form: 'tls13' }>, receivedAt: number): void {
+    if (!this.suite || !this.resumptionMaster) return;
+    this.tickets.push({
+      ticket: msg.ticket,
+      psk: this.suite.ks.resumptionPsk(this.resumptionMaster, msg.ticket_nonce),
+      cipherSuite: this.suite.code,
+      receivedAt,
+      lifetimeSeconds: msg.ticket_lifetime,
+      ageAdd: msg.ticket_age_add,
+      maxEarlyData: findExt(msg.extensions, 'early_data')?.max_early_data_size ?? 0,
+    });
   }
 
   protected afterReceive(msg: HandshakeMessage, raw: Uint8Array): Violation | undefined {
@@ -521,17 +542,8 @@ export class ClientPeer13 extends Peer13 {
       case 'new_session_ticket': {
         if (msg.form !== 'tls13') return undefined;
         const v = violationOf(() => checkNewSessionTicket(msg));
-        if (this.suite && this.resumptionMaster) {
-          this.tickets.push({
-            ticket: msg.ticket,
-            psk: this.suite.ks.resumptionPsk(this.resumptionMaster, msg.ticket_nonce),
-            cipherSuite: this.suite.code,
-            receivedAt: this.config.now(),
-            lifetimeSeconds: msg.ticket_lifetime,
-            ageAdd: msg.ticket_age_add,
-            maxEarlyData: findExt(msg.extensions, 'early_data')?.max_early_data_size ?? 0,
-          });
-        }
+        if (this.resumptionMaster) this.keepTicket(msg, this.config.now());
+        else if (!this.handshakeDone) this.earlyTickets.push({ msg, receivedAt: this.config.now() });
         return v;
       }
       case 'key_update':

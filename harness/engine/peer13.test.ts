@@ -1,0 +1,69 @@
+/**
+ * The scripted TLS 1.3 client peer keeps the target's tickets for `reconnect: { resume: true }`, also those a
+ * server sends right after its own Finished, before the client's (RFC 8446 4.6.1: "servers which do not
+ * request client authentication MAY compute the remainder of the transcript independently and then send a
+ * NewSessionTicket immediately upon sending its Finished rather than waiting for the client Finished").
+ */
+import { describe, expect, it } from 'vitest';
+import { ContentType } from '../../implementations/reference/codec/enums.ts';
+import { TlsServer } from '../../implementations/reference/connection/server.ts';
+import { FIXED_NOW, testServerConfig } from '../../implementations/reference/connection/testing.ts';
+import { makeConfig } from '../../implementations/reference/connection/config.ts';
+import { encodeForWire } from './mutate.ts';
+import { ClientPeer13, type Observation } from './peer13.ts';
+import { peerConfig } from './run-case.ts';
+
+const names = (obs: Observation[]) => obs.map((o) => (o.kind === 'handshake' ? o.name : o.kind));
+
+/** Build, send (through the record layer) and return the bytes of a message; `commit` records it. */
+function send(peer: ClientPeer13, name: string): { bytes: Uint8Array; commit: () => void } {
+  const msg = peer.build(name);
+  const { wire } = encodeForWire(msg, []);
+  peer.rl.send(ContentType.handshake, wire);
+  return { bytes: peer.rl.takeOutput(), commit: () => peer.commit(msg, wire) };
+}
+
+function handshake(server: TlsServer, peer: ClientPeer13, ticketsBeforeFinished: boolean): Observation[] {
+  const hello = send(peer, 'ClientHello');
+  hello.commit();
+  server.receive(hello.bytes);
+  const flight = peer.ingest(server.takeOutput());
+  expect(names(flight)).toEqual(['ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished']);
+  expect(flight.filter((o) => o.kind === 'handshake' && o.violation)).toEqual([]);
+  const fin = send(peer, 'Finished');
+  server.receive(fin.bytes);
+  const tickets = server.takeOutput();
+  if (ticketsBeforeFinished) {
+    // The tickets arrive before the harness has committed its Finished: the order a server that sends them
+    // upon its own Finished gives.
+    const obs = peer.ingest(tickets);
+    fin.commit();
+    return obs;
+  }
+  fin.commit();
+  return peer.ingest(tickets);
+}
+
+describe('ClientPeer13 tickets', () => {
+  const config = () => ({ ...peerConfig({ cipher_suites: ['TLS_AES_128_GCM_SHA256'], groups: ['x25519'] }, 'client'), now: () => FIXED_NOW });
+  for (const early of [false, true]) {
+    it(`keeps a ticket that arrives ${early ? 'before' : 'after'} its Finished, and resumes with it`, () => {
+      const serverConfig = testServerConfig({ ticketsToSend: 1 });
+      const peer = new ClientPeer13(makeConfig(config()));
+      const obs = handshake(new TlsServer(serverConfig), peer, early);
+      expect(names(obs)).toEqual(['NewSessionTicket']);
+      expect(peer.tickets).toHaveLength(1);
+      // The PSK is right only if the server accepts it: a second connection offers it.
+      const resumed = new ClientPeer13(makeConfig(config()), peer.tickets[0]);
+      const server2 = new TlsServer(serverConfig);
+      const hello = send(resumed, 'ClientHello');
+      hello.commit();
+      server2.receive(hello.bytes);
+      const sh = resumed.ingest(server2.takeOutput());
+      const serverHello = sh.find((o) => o.kind === 'handshake' && o.name === 'ServerHello');
+      expect(serverHello?.kind === 'handshake' && serverHello.violation).toBeFalsy();
+      expect(JSON.stringify(serverHello?.kind === 'handshake' ? serverHello.msg : undefined)).toContain('"selected_identity":0');
+      expect(names(sh).at(-1)).toBe('Finished');
+    });
+  }
+});
