@@ -75,6 +75,15 @@ describe('the control cache', () => {
     expect(controlKey(negative('d', CONFIG, undefined, 'client'))).toBe('client tls13 {"cipher_suites":["TLS_AES_128_GCM_SHA256"],"groups":["x25519"]}');
     expect(controlKey(negative('e', CONFIG, false))).toBeUndefined();
   });
+
+  it('a case that expects no refusal (no alert, no close) has no control: a target that cannot complete it fails it', () => {
+    const positive = negative('p');
+    positive.steps = positive.steps.map((st) => (st.kind === 'expect' ? { ...st, expect: { kind: 'silence' as const, ms: 300 } } : st));
+    expect(controlKey(positive)).toBeUndefined();
+    const closing = negative('q');
+    closing.steps = closing.steps.map((st) => (st.kind === 'expect' ? { ...st, expect: { kind: 'close' as const } } : st));
+    expect(controlKey(closing)).toBe(controlKey(negative('b')));
+  });
 });
 
 describe('positive controls against real endpoints', () => {

@@ -12,9 +12,14 @@ import type { ControlResult } from './result.ts';
 /** What a control run produces (the cache adds the key and the cases). */
 export type ControlOutcome = Omit<ControlResult, 'key' | 'cases'>;
 
-/** The configuration a case's control runs with; undefined for `control: false`. */
+/**
+ * The configuration a case's control runs with; undefined for `control: false`, and for a case that expects
+ * no refusal (no alert, no close anywhere in its steps): such a positive case is its own evidence, and a
+ * target that cannot complete it must fail it, not skip it.
+ */
 export function controlConfig(c: ScenarioCase): PeerConfig | undefined {
   if (c.control === false) return undefined;
+  if (!c.steps.some((s) => s.kind === 'expect' && (s.expect.kind === 'alert' || s.expect.kind === 'close'))) return undefined;
   return c.control?.config ?? c.config;
 }
 
