@@ -103,11 +103,11 @@ describe('run --target tcp:// with probing and trust', () => {
     expect(probed.stderr).toMatch(/groups +x25519\n/);
     expect(probed.stdout).toMatch(/^SKIP +probe-handshake\[group=secp384r1\] .*: the target lacks group secp384r1$/m);
     expect(probed.stdout).toMatch(/^PASS +probe-handshake\[group=x25519\]/m);
-    // Without the probe, tcp:// claims everything: the positive control (the same handshake) fails for
-    // secp384r1, so the case skips with the control's reason; --groups says the truth by hand.
+    // Without the probe, tcp:// claims everything, and the case (a positive one: it has no control) fails;
+    // --groups says the truth by hand.
     const claimed = await cli(['run', '--target', url, '--no-probe', '--scenarios', dir, '--report-dir', dir, '--run-id', 'x2']);
-    expect(claimed.code, claimed.stdout + claimed.stderr).toBe(0);
-    expect(claimed.stdout).toMatch(/^SKIP +probe-handshake\[group=secp384r1\] .*: the target does not complete the unmutated handshake/m);
+    expect(claimed.code).toBe(1);
+    expect(claimed.stdout).toMatch(/^FAIL +probe-handshake\[group=secp384r1\]/m);
     const byHand = await cli(['run', '--target', url, '--no-probe', '--groups', 'x25519', '--scenarios', dir, '--report-dir', dir, '--run-id', 'x3']);
     expect(byHand.code, byHand.stdout).toBe(0);
     expect(byHand.stdout).toMatch(/the target lacks group secp384r1/);
