@@ -1,6 +1,7 @@
 /**
- * `tls-harness connect HOST:PORT`: the reference TLS 1.3 client (TLS 1.2 with --max-version / --min-version
- * 1.2) against a real server. Prints the negotiated version, cipher suite, group, signature scheme, ALPN and
+ * `tls-harness connect HOST:PORT`: the reference client against a real server, offering TLS 1.3 and TLS 1.2
+ * by default as `openssl s_client` and curl do (`--min-version 1.3`: TLS 1.3 only; `--max-version 1.2`: TLS
+ * 1.2 only). Prints the negotiated version, cipher suite, group, signature scheme, ALPN, the SNI sent and
  * whether the session was resumed; for TLS 1.2 also the extended master secret and encrypt-then-MAC.
  *
  * Verification: the server's chain is verified against `--ca` (there is no system trust store in the
@@ -26,6 +27,20 @@ export function parseHostPort(s: string): { host: string; port: number } {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
   if (!m) throw new UsageError(`${CMD}: expected HOST:PORT, got '${s}'`);
   return { host: m[1], port: parseIntOption(CMD, 'PORT', m[2], 1, 65535) };
+}
+
+/**
+ * The server name the client sent in server_name, or null: none is sent for an IP address (RFC 6066 3:
+ * "Literal IPv4 and IPv6 addresses are not permitted in "HostName"."), which is verified against the
+ * certificate's IP SAN instead.
+ */
+export function sentServerName(name: string | undefined): string | null {
+  return name !== undefined && name !== '' && !isIP(name) ? name : null;
+}
+
+/** namedSummary with the client's view of serverName: the SNI it sent (null for an IP address). */
+function clientSummary(s: HandshakeSummary) {
+  return { ...namedSummary(s), serverName: sentServerName(s.serverName) };
 }
 
 function errorJson(e: ConnectionError) {
@@ -121,7 +136,7 @@ async function once(host: string, port: number, config: EndpointConfig, send: st
 
 export const connectCommand: Command = {
   name: 'connect',
-  summary: 'connect the reference TLS 1.3 / 1.2 client to HOST:PORT and print what was negotiated',
+  summary: 'connect the reference TLS 1.3 / 1.2 client to HOST:PORT and print what was negotiated (TLS 1.2 and 1.3 offered by default)',
   usage:
     'tls-harness connect HOST:PORT (--ca F | --insecure) [--servername N] [--min-version V] [--max-version V] [--alpn LIST] [--groups LIST] [--ciphersuites LIST] [--no-ems] [--no-etm] [--cert C --key K] [--send TEXT] [--resume] [--json] [--timeout MS]',
   allowPositionals: true,
@@ -132,11 +147,11 @@ export const connectCommand: Command = {
     alpn: { type: 'string', description: 'ALPN protocols to offer, comma-separated' },
     groups: { type: 'string', description: 'supported_groups, most preferred first (default x25519,secp256r1,secp384r1,ffdhe2048)' },
     'key-shares': { type: 'string', description: 'groups to send key shares for (default: the first of --groups)' },
-    'min-version': { type: 'string', description: 'lowest version offered: 1.2 or 1.3 (TLSv1.2 ... accepted; default 1.3, or 1.2 with --max-version 1.2)' },
+    'min-version': { type: 'string', description: 'lowest version offered: 1.2 or 1.3 (TLSv1.2 ... accepted; default 1.2); --min-version 1.3 offers TLS 1.3 only' },
     'max-version': { type: 'string', description: 'highest version offered: 1.2 or 1.3 (default 1.3); --max-version 1.2 offers TLS 1.2 only' },
     ciphersuites: {
       type: 'string',
-      description: 'cipher suites to offer, most preferred first, IANA names (TLS 1.2 ones also by OpenSSL name); default: every suite the reference implements in the version range',
+      description: 'cipher suites to offer, most preferred first, IANA names (TLS 1.2 ones also by OpenSSL name); default: every suite the reference implements in the version range; a version with no suite listed is not offered',
     },
     'no-ems': { type: 'boolean', description: 'TLS 1.2: do not offer the extended master secret (RFC 7627)' },
     'no-etm': { type: 'boolean', description: 'TLS 1.2: do not offer encrypt-then-MAC (RFC 7366)' },
@@ -193,17 +208,17 @@ export const connectCommand: Command = {
 
     if (values.json) {
       const obj: Record<string, unknown> = { ok, host, port };
-      if (result.summary) Object.assign(obj, namedSummary(result.summary), { verification: insecure ? 'skipped' : 'ok' });
+      if (result.summary) Object.assign(obj, clientSummary(result.summary), { verification: insecure ? 'skipped' : 'ok' });
       if (result.error) obj.error = errorJson(result.error);
       if (result.after) obj.closeError = errorJson(result.after);
       if (result.response) obj.response = new TextDecoder().decode(result.response);
       if (first) {
-        obj.first = first.summary ? { ...namedSummary(first.summary), ticketReceived: first.ticket } : { error: errorJson(first.error!) };
+        obj.first = first.summary ? { ...clientSummary(first.summary), ticketReceived: first.ticket } : { error: errorJson(first.error!) };
       }
       process.stdout.write(JSON.stringify(obj) + '\n');
     } else if (ok) {
       const s = result.summary!;
-      const n = namedSummary(s);
+      const n = clientSummary(s);
       const lines = [
         `connected to ${host}:${port}${first ? ' (second connection, --resume)' : ''}`,
         `  version:          ${n.version}`,
@@ -211,6 +226,7 @@ export const connectCommand: Command = {
         `  group:            ${n.group ?? `(none: ${noGroupReason(s)})`}`,
         `  signature scheme: ${n.signatureScheme ?? `(none: ${noSignatureReason(s)})`}`,
         `  alpn:             ${n.alpn ?? '(none)'}`,
+        `  server name:      ${n.serverName ?? (isIP(serverName) ? `(none sent: ${serverName} is an IP address, RFC 6066 3)` : '(none sent)')}`,
         `  resumed:          ${n.resumed ? 'yes' : 'no'}`,
         ...(s.version === 'TLSv1.3'
           ? [`  hello retry:      ${n.helloRetry ? 'yes' : 'no'}`]

@@ -1,10 +1,10 @@
 /**
- * `tls-harness serve`: the reference TLS 1.3 (and, with --min-version / --max-version 1.2, TLS 1.2) server
- * on a real TCP port, for trying other implementations' clients against it (openssl s_client, curl,
- * gnutls-cli, browsers).
+ * `tls-harness serve`: the reference server on a real TCP port, TLS 1.3 and TLS 1.2 by default as `openssl
+ * s_server` (`--min-version 1.3`: TLS 1.3 only; `--max-version 1.2`: TLS 1.2 only), for trying other
+ * implementations' clients against it (openssl s_client, curl, gnutls-cli, browsers).
  *
- * - One ready line on stdout once listening: `tls-harness serve: listening on 127.0.0.1:PORT (TLSv1.3)`, the
- *   versions served in the parentheses (`TLSv1.2`, or `TLSv1.2, TLSv1.3`).
+ * - One ready line on stdout once listening: `tls-harness serve: listening on 127.0.0.1:PORT (TLSv1.2, TLSv1.3)`,
+ *   the versions served in the parentheses (`TLSv1.2`, `TLSv1.3`, or both).
  * - An HTTP request (GET/HEAD ...) is answered with a small HTML page describing the handshake, headers and
  *   body in ONE TLS record, then close_notify (`Connection: close`); any other data is echoed back.
  * - One line per connection on stderr when it ends: the negotiated parameters, or the error with its alert
@@ -122,7 +122,7 @@ export function httpOrEcho(t: TlsSocket): void {
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'run the reference TLS 1.3 / 1.2 server on a TCP port (HTTP page or echo) for other clients to connect to',
+  summary: 'run the reference TLS 1.3 / 1.2 server on a TCP port (HTTP page or echo) for other clients to connect to (both versions by default)',
   usage:
     'tls-harness serve [--port P] --cert C --key K [--chain F] [--cert C2 --key K2 ...] [--min-version V] [--max-version V] [--alpn LIST] [--groups LIST] [--ciphersuites LIST] [--no-ems] [--no-etm] [--request-client-cert --ca F]',
   options: {
@@ -133,11 +133,11 @@ export const serveCommand: Command = {
     chain: { type: 'string', multiple: true, description: 'extra chain certificates for the --cert in the same position' },
     alpn: { type: 'string', description: 'ALPN protocols, comma-separated, most preferred first (default http/1.1; "" disables)' },
     groups: { type: 'string', description: 'key-exchange groups, most preferred first (default x25519,secp256r1,secp384r1,ffdhe2048)' },
-    'min-version': { type: 'string', description: 'lowest version served: 1.2 or 1.3 (TLSv1.2 ... accepted; default 1.3, or 1.2 with --max-version 1.2)' },
+    'min-version': { type: 'string', description: 'lowest version served: 1.2 or 1.3 (TLSv1.2 ... accepted; default 1.2); --min-version 1.3 serves TLS 1.3 only' },
     'max-version': { type: 'string', description: 'highest version served: 1.2 or 1.3 (default 1.3); --max-version 1.2 serves TLS 1.2 only' },
     ciphersuites: {
       type: 'string',
-      description: 'cipher suites, most preferred first, IANA names (TLS 1.2 ones also by OpenSSL name); default: every suite the reference implements in the version range',
+      description: 'cipher suites, most preferred first, IANA names (TLS 1.2 ones also by OpenSSL name); default: every suite the reference implements in the version range; a version with no suite listed is not served',
     },
     'no-ems': { type: 'boolean', description: 'TLS 1.2: do not accept the extended master secret (RFC 7627)' },
     'no-etm': { type: 'boolean', description: 'TLS 1.2: do not accept encrypt-then-MAC (RFC 7366)' },

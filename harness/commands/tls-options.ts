@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { CipherSuite, NamedGroup, SignatureScheme, codeOf, nameOf } from '../../implementations/reference/codec/enums.ts';
 import { groupName } from '../../implementations/reference/connection/groups.ts';
 import { CredentialError, loadCertificates, loadCertifiedKey } from '../../implementations/reference/connection/credentials.ts';
-import { DEFAULT_CIPHER_SUITES, DUAL_CIPHER_SUITES, TLS12_CIPHER_SUITES, type CertifiedKey, type TlsVersionSetting } from '../../implementations/reference/connection/config.ts';
+import { DEFAULT_CIPHER_SUITES, TLS12_CIPHER_SUITES, defaultCipherSuites, type CertifiedKey, type TlsVersionSetting } from '../../implementations/reference/connection/config.ts';
 import type { Certificate } from '../../implementations/reference/crypto/certificate.ts';
 import type { HandshakeSummary } from '../../implementations/reference/connection/endpoint.ts';
 import { UsageError } from '../errors.ts';
@@ -60,21 +60,19 @@ export function parseVersion(cmd: string, flag: string, value: string): TlsVersi
 }
 
 /**
- * The version range from --min-version / --max-version. Default: TLS 1.3 only; `--max-version 1.2` alone
- * means TLS 1.2 only, `--min-version 1.2` alone means TLS 1.2 and 1.3.
+ * The version range from --min-version / --max-version. Default: TLS 1.2 and 1.3, as `openssl s_client`,
+ * `openssl s_server` and curl; `--min-version 1.3` means TLS 1.3 only, `--max-version 1.2` TLS 1.2 only.
  */
 export function parseVersionRange(cmd: string, min: string | undefined, max: string | undefined): { minVersion: TlsVersionSetting; maxVersion: TlsVersionSetting } {
   const maxVersion = max === undefined ? 'TLSv1.3' : parseVersion(cmd, '--max-version', max);
-  const minVersion = min === undefined ? (maxVersion === 'TLSv1.2' ? 'TLSv1.2' : 'TLSv1.3') : parseVersion(cmd, '--min-version', min);
+  const minVersion = min === undefined ? 'TLSv1.2' : parseVersion(cmd, '--min-version', min);
   if (minVersion === 'TLSv1.3' && maxVersion === 'TLSv1.2') throw new UsageError(`${cmd}: --min-version ${minVersion} is above --max-version ${maxVersion}`);
   return { minVersion, maxVersion };
 }
 
-/** The cipher suites that go with a version range when --ciphersuites is not given. */
+/** The cipher suites that go with a version range when --ciphersuites is not given (makeConfig's choice). */
 export function defaultSuites(range: { minVersion: TlsVersionSetting; maxVersion: TlsVersionSetting }): number[] {
-  if (range.maxVersion === 'TLSv1.2') return TLS12_CIPHER_SUITES;
-  if (range.minVersion === 'TLSv1.2') return DUAL_CIPHER_SUITES;
-  return DEFAULT_CIPHER_SUITES;
+  return defaultCipherSuites(range);
 }
 
 const suiteName = (code: number) => nameOf(CipherSuite, code);
@@ -85,9 +83,10 @@ export const isTls12Suite = (code: number) => (TLS12_CIPHER_SUITES as readonly n
 /**
  * Cipher suites by IANA name (TLS_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 ...) or, for the
  * TLS 1.2 ones, OpenSSL name (ECDHE-RSA-AES128-GCM-SHA256, AES128-SHA), in the order given. Only suites the
- * reference implements; each must belong to a version in `range` (default: TLS 1.3 only).
+ * reference implements; each must belong to a version in `range` (default: TLS 1.2 and 1.3). The versions an
+ * endpoint then speaks are those of the range that have a suite in the list.
  */
-export function parseCipherSuites(cmd: string, value: string, range: { minVersion: TlsVersionSetting; maxVersion: TlsVersionSetting } = { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3' }): number[] {
+export function parseCipherSuites(cmd: string, value: string, range: { minVersion: TlsVersionSetting; maxVersion: TlsVersionSetting } = { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' }): number[] {
   const out: number[] = [];
   for (const name of splitList(value)) {
     const iana = OPENSSL_SUITE_NAMES[name.toUpperCase()] ?? name.toUpperCase();
@@ -96,10 +95,10 @@ export function parseCipherSuites(cmd: string, value: string, range: { minVersio
     const tls12 = code !== undefined && isTls12Suite(code);
     if (code === undefined || (!tls13 && !tls12)) {
       throw new UsageError(
-        `${cmd}: unsupported cipher suite '${name}' (TLS 1.3 suites: ${DEFAULT_CIPHER_SUITES.map(suiteName).join(', ')}; TLS 1.2 suites, with --max-version 1.2 or --min-version 1.2: ${TLS12_CIPHER_SUITES.map(suiteName).join(', ')})`,
+        `${cmd}: unsupported cipher suite '${name}' (TLS 1.3 suites: ${DEFAULT_CIPHER_SUITES.map(suiteName).join(', ')}; TLS 1.2 suites: ${TLS12_CIPHER_SUITES.map(suiteName).join(', ')})`,
       );
     }
-    if (tls12 && range.minVersion !== 'TLSv1.2') throw new UsageError(`${cmd}: ${iana} is a TLS 1.2 suite: add --min-version 1.2 (TLS 1.2 and 1.3) or --max-version 1.2 (TLS 1.2 only)`);
+    if (tls12 && range.minVersion !== 'TLSv1.2') throw new UsageError(`${cmd}: ${iana} is a TLS 1.2 suite, but --min-version is TLSv1.3`);
     if (tls13 && range.maxVersion !== 'TLSv1.3') throw new UsageError(`${cmd}: ${iana} is a TLS 1.3 suite, but --max-version is TLSv1.2`);
     out.push(code);
   }

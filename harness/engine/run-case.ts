@@ -5,7 +5,7 @@
  * case's time limit; a mistake in the scenario ends in verdict `error`.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { AlertDescription, AlertLevel, ContentType, NamedGroup, nameOf } from '../../implementations/reference/codec/enums.ts';
+import { AlertDescription, AlertLevel, CipherSuite, ContentType, NamedGroup, nameOf } from '../../implementations/reference/codec/enums.ts';
 import { decodeHandshakeBody, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
 import { makeConfig, type EndpointConfig, type StoredTicket } from '../../implementations/reference/connection/config.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
@@ -87,6 +87,13 @@ function codes(names: string[] | undefined, field: string): number[] | undefined
   return names?.map((n, i) => toNumber(n, field, `config.${field}[${i}]`));
 }
 
+/**
+ * The scripted TLS 1.3 peer's suites when a scenario names none: fixed here, not makeConfig's default (which
+ * offers TLS 1.2 suites too), so the scenario suite's ClientHellos stay the same whatever the reference's
+ * defaults become.
+ */
+export const SCRIPTED_PEER_TLS13_SUITES: readonly number[] = [CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384, CipherSuite.TLS_CHACHA20_POLY1305_SHA256];
+
 /** The harness peer's endpoint configuration for a case; `trust` is the target's (--ca, --no-verify-chain), default the test CA. */
 export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: TrustSettings): EndpointConfig {
   const certs = {
@@ -104,7 +111,10 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: Tru
   } else certificates = role === 'server' ? [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519()] : [];
   const base = makeConfig();
   return makeConfig({
-    cipherSuites: codes(c.cipher_suites, 'cipher_suite') ?? base.cipherSuites,
+    // The scripted peer (peer13.ts) speaks TLS 1.3 only, for `versions: [tls13]` scenarios.
+    minVersion: 'TLSv1.3',
+    maxVersion: 'TLSv1.3',
+    cipherSuites: codes(c.cipher_suites, 'cipher_suite') ?? [...SCRIPTED_PEER_TLS13_SUITES],
     groups: codes(c.groups, 'group') ?? [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1],
     keyShareGroups: codes(c.key_share_groups, 'group'),
     signatureSchemes: codes(c.signature_schemes, 'algorithm') ?? base.signatureSchemes,

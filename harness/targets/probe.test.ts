@@ -4,7 +4,7 @@
 import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ReferenceTarget } from './reference.ts';
+import { REFERENCE_CAPABILITIES, ReferenceTarget } from './reference.ts';
 import { probeTarget, formatProbe } from './probe.ts';
 import { TcpTarget } from './tcp.ts';
 import { PERMISSIVE_CAPABILITIES, withTargetSettings } from './config.ts';
@@ -30,8 +30,18 @@ afterEach(async () => {
 });
 
 describe('probeTarget', () => {
+  it('the default reference target: probing finds the versions, suites, groups and ALPN REFERENCE_CAPABILITIES claims (TLS 1.3 and 1.2)', async () => {
+    const t = await reference({});
+    const { capabilities } = await probeTarget(t);
+    expect(capabilities.versions).toEqual(['tls13', 'tls12']);
+    expect(capabilities.versions).toEqual(REFERENCE_CAPABILITIES.versions);
+    expect(capabilities.cipher_suites).toEqual(REFERENCE_CAPABILITIES.cipher_suites);
+    expect(capabilities.groups).toEqual(REFERENCE_CAPABILITIES.groups);
+    expect(capabilities.alpn).toEqual(['http/1.1']);
+  });
+
   it('a TLS 1.3-only server with only an RSA certificate: TLS 1.3, its suites and groups, RSA-PSS only', async () => {
-    const t = await reference({ certificates: [TEST_PKI.rsa()] });
+    const t = await reference({ minVersion: 'TLSv1.3', certificates: [TEST_PKI.rsa()] });
     const { report, capabilities, chainOk } = await probeTarget(t);
     expect(capabilities.versions).toEqual(['tls13']);
     expect(capabilities.cipher_suites).toEqual(TLS13_SUITES);
@@ -67,7 +77,7 @@ describe('probeTarget', () => {
     const t = await reference({ groups: [NamedGroup.secp256r1] });
     const { capabilities } = await probeTarget(t);
     expect(capabilities.groups).toEqual(['secp256r1']);
-    expect(capabilities.versions).toEqual(['tls13']);
+    expect(capabilities.versions).toEqual(['tls13', 'tls12']);
   });
 
   it('a TLS 1.2-capable server: both versions, its TLS 1.2 suites by elimination', async () => {
@@ -107,7 +117,7 @@ describe('probeTarget', () => {
     expect(untrusted.report.certificate).toMatchObject({ chainValid: false, keyType: 'ecdsa-secp256r1', issuer: 'O=tls-harness, CN=tls-harness other CA' });
     expect(untrusted.report.certificate?.error).toMatch(/no trusted issuer/);
     // Capabilities are found all the same.
-    expect(untrusted.capabilities.versions).toEqual(['tls13']);
+    expect(untrusted.capabilities.versions).toEqual(['tls13', 'tls12']);
     expect(untrusted.capabilities.signature_schemes).toEqual(['ecdsa_secp256r1_sha256']);
     const trusted = await probeTarget(t, { trust: { roots: loadCertificates(OTHER('ca.pem')), verify: true } });
     expect(trusted.chainOk).toBe(true);
@@ -123,7 +133,7 @@ describe('probeTarget', () => {
     const tcp = new TcpTarget({ host: '127.0.0.1', port, capabilities: PERMISSIVE_CAPABILITIES });
     const wrapped = withTargetSettings(tcp, { capabilities: { ...PERMISSIVE_CAPABILITIES, concurrent: false } });
     const { capabilities } = await probeTarget(wrapped, { concurrency: 1 });
-    expect(capabilities.versions).toEqual(['tls13']);
+    expect(capabilities.versions).toEqual(['tls13', 'tls12']);
     expect(capabilities.roles).toEqual(['server']);
     expect(capabilities.concurrent).toBe(false);
     await tcp.stop();

@@ -1,13 +1,13 @@
 /**
- * The embedded default target: the reference TLS 1.3 server and client, in this process, over real TCP
- * sockets on 127.0.0.1. Strict by construction, so the starter suite passes against it; it is also how the
- * harness tests itself.
+ * The embedded default target: the reference server and client with their default versions (TLS 1.3 and
+ * TLS 1.2, as a user gets them), in this process, over real TCP sockets on 127.0.0.1. Strict by construction,
+ * so the starter suite passes against it; it is also how the harness tests itself.
  */
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { TlsClient } from '../../implementations/reference/connection/client.ts';
 import { TlsServer } from '../../implementations/reference/connection/server.ts';
-import { DEFAULT_GROUPS, makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
-import { NamedGroup } from '../../implementations/reference/codec/enums.ts';
+import { DEFAULT_GROUPS, DUAL_CIPHER_SUITES, makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
+import { CipherSuite, NamedGroup, nameOf } from '../../implementations/reference/codec/enums.ts';
 import type { Endpoint } from '../../implementations/reference/connection/endpoint.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
@@ -15,8 +15,9 @@ import type { Capabilities, ExpectedFailure, Target, TargetCaseContext, TargetCo
 
 export const REFERENCE_CAPABILITIES: Capabilities = {
   roles: ['server', 'client'],
-  versions: ['tls13'],
-  cipher_suites: ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'],
+  // makeConfig's default versions and suites (TLS 1.3 ones first), which the target's server and client use.
+  versions: ['tls13', 'tls12'],
+  cipher_suites: DUAL_CIPHER_SUITES.map((c) => nameOf(CipherSuite, c)),
   groups: ['x25519', 'secp256r1', 'secp384r1', 'ffdhe2048', 'ffdhe3072'],
   signature_schemes: ['ecdsa_secp256r1_sha256', 'ecdsa_secp384r1_sha384', 'ed25519', 'rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384', 'rsa_pss_rsae_sha512'],
   features: ['hello_retry_request', 'psk', 'early_data', 'client_auth', 'key_update', 'alpn', 'record_size_limit', 'middlebox_compat', 'sni'],

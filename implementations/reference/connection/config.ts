@@ -120,8 +120,10 @@ export interface EndpointConfig {
   /**
    * The versions this endpoint speaks (RFC 8446 4.2.1). TLS 1.2 is in use only when minVersion allows it AND
    * cipherSuites holds at least one TLS 1.2 suite; TLS 1.3 only when maxVersion allows it and cipherSuites
-   * holds a TLS 1.3 suite. DEFAULT_CIPHER_SUITES is TLS 1.3 only, so a default config speaks TLS 1.3 exactly
-   * as before; add TLS12_CIPHER_SUITES (or use DUAL_CIPHER_SUITES) for TLS 1.2.
+   * holds a TLS 1.3 suite. The default (makeConfig) speaks both, as OpenSSL and curl do: minVersion TLSv1.2,
+   * maxVersion TLSv1.3 and DUAL_CIPHER_SUITES. Without cipherSuites, makeConfig picks the suites of the
+   * version range (defaultCipherSuites): minVersion 'TLSv1.3' alone gives a TLS 1.3-only endpoint (its
+   * ClientHello offers the TLS 1.3 suites only), maxVersion 'TLSv1.2' a TLS 1.2-only one.
    */
   minVersion: TlsVersionSetting;
   maxVersion: TlsVersionSetting;
@@ -229,6 +231,7 @@ export interface EndpointConfig {
   maxTicketAgeSkewMs: number;
 }
 
+/** The TLS 1.3 suites the reference endpoints implement, in the order a client offers them (not the default alone: see makeConfig). */
 export const DEFAULT_CIPHER_SUITES = [
   CipherSuite.TLS_AES_128_GCM_SHA256,
   CipherSuite.TLS_AES_256_GCM_SHA384,
@@ -259,7 +262,7 @@ export const TLS12_CIPHER_SUITES = [
   CipherSuite.TLS_RSA_WITH_AES_256_CBC_SHA,
 ];
 
-/** TLS 1.3 then TLS 1.2: a config with these speaks both versions (with the default min/maxVersion). */
+/** TLS 1.3 then TLS 1.2: makeConfig's default; a config with these speaks both versions (with the default min/maxVersion). */
 export const DUAL_CIPHER_SUITES = [...DEFAULT_CIPHER_SUITES, ...TLS12_CIPHER_SUITES];
 
 export const DEFAULT_GROUPS = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.ffdhe2048];
@@ -278,11 +281,14 @@ export const DEFAULT_SIGNATURE_SCHEMES = [
 
 export function makeConfig(partial: Partial<EndpointConfig> = {}): EndpointConfig {
   const provider = partial.provider ?? nobleProvider;
+  // TLS 1.3 and TLS 1.2, as `openssl s_client` and curl offer and `openssl s_server` serves by default.
+  const minVersion = partial.minVersion ?? 'TLSv1.2';
+  const maxVersion = partial.maxVersion ?? 'TLSv1.3';
   return {
     provider,
-    minVersion: 'TLSv1.2',
-    maxVersion: 'TLSv1.3',
-    cipherSuites: DEFAULT_CIPHER_SUITES,
+    minVersion,
+    maxVersion,
+    cipherSuites: defaultCipherSuites({ minVersion, maxVersion }),
     groups: DEFAULT_GROUPS,
     signatureSchemes: DEFAULT_SIGNATURE_SCHEMES,
     alpn: [],
@@ -318,4 +324,14 @@ export function makeConfig(partial: Partial<EndpointConfig> = {}): EndpointConfi
     ticketKey: provider.randomBytes(32),
     ...partial,
   };
+}
+
+/**
+ * The suites a config speaks by default for a version range: every suite the reference implements in it, TLS
+ * 1.3 ones first (TLS 1.3 only: DEFAULT_CIPHER_SUITES; TLS 1.2 only: TLS12_CIPHER_SUITES; both: DUAL_CIPHER_SUITES).
+ */
+export function defaultCipherSuites(range: { minVersion: TlsVersionSetting; maxVersion: TlsVersionSetting }): number[] {
+  if (range.maxVersion === 'TLSv1.2') return TLS12_CIPHER_SUITES;
+  if (range.minVersion === 'TLSv1.3') return DEFAULT_CIPHER_SUITES;
+  return DUAL_CIPHER_SUITES;
 }
