@@ -59,7 +59,7 @@ describe('capability flags', () => {
   });
 
   it('with probing, a flag keeps only probed names, and says which it could not keep', () => {
-    const probed = { ...REFERENCE_CAPABILITIES, groups: ['x25519', 'secp256r1'], alpn: ['http/1.1'] };
+    const probed = { ...REFERENCE_CAPABILITIES, versions: ['tls13' as const], groups: ['x25519', 'secp256r1'], alpn: ['http/1.1'] };
     const { capabilities, notFound } = restrictCapabilities(probed, { groups: ['secp256r1', 'ffdhe3072'], versions: ['tls13', 'tls12'], alpn: ['h2'] });
     expect(capabilities.groups).toEqual(['secp256r1']);
     expect(capabilities.versions).toEqual(['tls13']);

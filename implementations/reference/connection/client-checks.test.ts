@@ -87,8 +87,9 @@ describe('reference client: ServerHello and HelloRetryRequest (RFC 8446 4.1.3, 4
     expectRejected(o, 'illegal_parameter', 'RFC 8446 4.1.3');
   });
 
-  it('no supported_versions (TLS 1.2 negotiated): protocol_version', () => {
-    const o = run({ script: (s) => s.mutate('server_hello', (m) => void (m.extensions = withoutExt(m.extensions, 'supported_versions'))) });
+  it('no supported_versions (TLS 1.2 negotiated) to a TLS 1.3-only client: protocol_version', () => {
+    // A dual client (the default) takes it for a TLS 1.2 ServerHello choosing a TLS 1.3 suite (tls12/checks12.test.ts).
+    const o = run({ client: { minVersion: 'TLSv1.3' }, script: (s) => s.mutate('server_hello', (m) => void (m.extensions = withoutExt(m.extensions, 'supported_versions'))) });
     expectRejected(o, 'protocol_version', 'RFC 8446 4.2.1');
   });
 

@@ -212,6 +212,9 @@ export function rfcClientConfig(section: string, ctx: ReplayContext, base: Crypt
   const randoms = ch.legacy_session_id.length > 0 ? [ch.legacy_session_id, ch.random] : [ch.random];
   return makeConfig({
     provider: sig ? replaySigner(base, [sig]) : base,
+    // The RFC's traces are TLS 1.3 only: fixed here, whatever makeConfig's default versions.
+    minVersion: 'TLSv1.3',
+    maxVersion: 'TLSv1.3',
     cipherSuites: ch.cipher_suites,
     groups,
     keyShareGroups: [NamedGroup.x25519],
@@ -251,6 +254,8 @@ export function rfcServerConfig(section: string, ctx: ReplayContext, base: Crypt
   const clientCert = section === '6' ? certifiedKey(t, 'client') : undefined;
   return makeConfig({
     provider: sig ? replaySigner(base, [sig]) : base,
+    minVersion: 'TLSv1.3',
+    maxVersion: 'TLSv1.3',
     cipherSuites: [(sh as { cipher_suite: number }).cipher_suite],
     groups,
     signatureSchemes: RFC_SIGNATURE_SCHEMES,

@@ -76,13 +76,14 @@ describe('reference server: the scripted client itself', () => {
 });
 
 describe('reference server: ClientHello (RFC 8446 4.1.2, 4.2, 9.2)', () => {
-  it('no supported_versions: protocol_version', () => {
-    const o = run({ script: (s) => s.mutate('client_hello', (m) => void (m.extensions = withoutExt(m.extensions, 'supported_versions'))) });
+  // A TLS 1.3-only server; a dual one (the default) negotiates TLS 1.2 instead (tls12/handshake12.test.ts).
+  it('no supported_versions to a TLS 1.3-only server: protocol_version', () => {
+    const o = run({ server: { minVersion: 'TLSv1.3' }, script: (s) => s.mutate('client_hello', (m) => void (m.extensions = withoutExt(m.extensions, 'supported_versions'))) });
     expectRejected(o, 'protocol_version', 'RFC 8446 4.2.1');
   });
 
-  it('supported_versions without TLS 1.3: protocol_version', () => {
-    const o = run({ script: (s) => s.mutate('client_hello', (m) => void (m.extensions = replaceExt(m.extensions, { type: 'supported_versions', versions: [ProtocolVersion.TLS1_2] }))) });
+  it('supported_versions without TLS 1.3 to a TLS 1.3-only server: protocol_version', () => {
+    const o = run({ server: { minVersion: 'TLSv1.3' }, script: (s) => s.mutate('client_hello', (m) => void (m.extensions = replaceExt(m.extensions, { type: 'supported_versions', versions: [ProtocolVersion.TLS1_2] }))) });
     expectRejected(o, 'protocol_version', 'RFC 8446 4.2.1');
   });
 
