@@ -15,6 +15,19 @@ import { spawn, spawnSync } from 'node:child_process';
 
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const clientConfig = (partial = {}) => makeConfig({ trustRoots: TEST_PKI.ca(), serverName: 'localhost', ...partial });
+const noOpenssl = spawnSync('openssl', ['version']).error !== undefined;
+
+/** `openssl s_client` with `args` sends an HTTP GET to the server on `port`; resolves with what it printed on stdout (the page). */
+function sClient(port: number, args: string[]): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const p = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, ...args, '-CAfile', cert('ca.pem'), '-servername', 'localhost', '-verify_return_error', '-ign_eof', '-quiet']);
+    let out = '';
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    p.stderr.resume();
+    p.stdin.end('GET / HTTP/1.0\r\n\r\n');
+    p.once('close', () => resolve(out));
+  });
+}
 
 describe('tls-harness serve', () => {
   let serve: ServeProcess;
@@ -25,8 +38,33 @@ describe('tls-harness serve', () => {
     await serve?.stop();
   });
 
-  it('prints exactly one ready line on stdout', () => {
-    expect(serve.stdout).toEqual([`tls-harness serve: listening on 127.0.0.1:${serve.port} (TLSv1.3)`]);
+  it('prints exactly one ready line on stdout: with no version flag, TLS 1.2 and TLS 1.3 are served', () => {
+    expect(serve.stdout).toEqual([`tls-harness serve: listening on 127.0.0.1:${serve.port} (TLSv1.2, TLSv1.3)`]);
+  });
+
+  it('with no version flag: a TLS 1.3-only client gets TLS 1.3, a TLS 1.2-only client TLS 1.2, a dual client TLS 1.3', async () => {
+    for (const [partial, version] of [
+      [{ minVersion: 'TLSv1.3' }, 'TLSv1.3'],
+      [{ maxVersion: 'TLSv1.2' }, 'TLSv1.2'],
+      [{}, 'TLSv1.3'],
+    ] as const) {
+      const c = await connectTls('127.0.0.1', serve.port, clientConfig(partial));
+      expect(c.summary?.version, JSON.stringify(partial)).toBe(version);
+      const local = `127.0.0.1:${c.socket.localPort} `;
+      await c.close();
+      expect(await serve.waitLine(local)).toMatch(new RegExp(`^tls-harness serve: 127\\.0\\.0\\.1:\\d+ ${version.replace('.', '\\.')} `));
+    }
+  });
+
+  it.skipIf(noOpenssl)('with no version flag: openssl s_client -tls1_2 and -tls1_3 both get the page', async () => {
+    for (const [flag, version] of [
+      ['-tls1_2', 'TLSv1.2'],
+      ['-tls1_3', 'TLSv1.3'],
+    ]) {
+      const page = await sClient(serve.port, [flag]);
+      expect(page, flag).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(page, flag).toMatch(`<tr><th>Protocol</th><td>${version}</td></tr>`);
+    }
   });
 
   it('answers an HTTP GET with an HTML page in one record, then close_notify; accepts http/1.1', async () => {
@@ -120,7 +158,7 @@ describe('tls-harness serve: lifecycle and usage errors', () => {
     ['a file that is not a key', ['--cert', cert('server-p256.pem'), '--key', join(dir, 'bad.key')], /bad\.key/],
     ['a bad port', [...p256, '--port', '70000'], /--port must be an integer from 0 to 65535/],
     ['an unknown group', [...p256, '--groups', 'x25519,brainpool'], /unsupported group 'brainpool'/],
-    ['a TLS 1.2 suite without a TLS 1.2 version', [...p256, '--ciphersuites', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'], /TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 is a TLS 1.2 suite: add --min-version 1\.2/],
+    ['a TLS 1.2 suite with --min-version 1.3', [...p256, '--min-version', '1.3', '--ciphersuites', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'], /TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 is a TLS 1\.2 suite, but --min-version is TLSv1\.3/],
     ['a TLS 1.3 suite with --max-version 1.2', [...p256, '--max-version', '1.2', '--ciphersuites', 'TLS_AES_128_GCM_SHA256'], /TLS_AES_128_GCM_SHA256 is a TLS 1\.3 suite, but --max-version is TLSv1\.2/],
     ['an unknown suite', [...p256, '--min-version', '1.2', '--ciphersuites', 'TLS_RSA_WITH_RC4_128_SHA'], /unsupported cipher suite 'TLS_RSA_WITH_RC4_128_SHA' \(TLS 1\.3 suites: .*TLS 1\.2 suites/],
     ['a bad --max-version', [...p256, '--max-version', '1.1'], /--max-version must be 1\.2 or 1\.3 \(or TLSv1\.2, TLSv1\.3\), got '1\.1'/],
@@ -159,17 +197,44 @@ describe('tls-harness serve: lifecycle and usage errors', () => {
 describe('tls-harness serve: TLS 1.2 (--max-version / --min-version)', () => {
   let only12: ServeProcess;
   let dual: ServeProcess;
+  let only13: ServeProcess;
   beforeAll(async () => {
-    [only12, dual] = await Promise.all([startServe([...ALL_KEYS, '--max-version', '1.2']), startServe([...ALL_KEYS, '--min-version', 'TLSv1.2'])]);
+    [only12, dual, only13] = await Promise.all([
+      startServe([...ALL_KEYS, '--max-version', '1.2']),
+      startServe([...ALL_KEYS, '--min-version', 'TLSv1.2']),
+      startServe([...ALL_KEYS, '--min-version', '1.3']),
+    ]);
   });
   afterAll(async () => {
-    await Promise.all([only12?.stop(), dual?.stop()]);
+    await Promise.all([only12?.stop(), dual?.stop(), only13?.stop()]);
   });
   const tls12 = (suite: number, partial = {}) => clientConfig({ maxVersion: 'TLSv1.2', cipherSuites: [suite], ...partial });
 
   it('the ready line names the versions served', () => {
     expect(only12.stdout).toEqual([`tls-harness serve: listening on 127.0.0.1:${only12.port} (TLSv1.2)`]);
     expect(dual.stdout).toEqual([`tls-harness serve: listening on 127.0.0.1:${dual.port} (TLSv1.2, TLSv1.3)`]);
+    expect(only13.stdout).toEqual([`tls-harness serve: listening on 127.0.0.1:${only13.port} (TLSv1.3)`]);
+  });
+
+  it('--min-version 1.3 serves TLS 1.3 to a dual client and refuses a TLS 1.2-only client with protocol_version', async () => {
+    const c = await connectTls('127.0.0.1', only13.port, clientConfig());
+    expect(c.summary?.version).toBe('TLSv1.3');
+    await c.close();
+    const err = await connectTls('127.0.0.1', only13.port, clientConfig({ maxVersion: 'TLSv1.2' })).catch((e) => e);
+    expect(err).toBeInstanceOf(TlsError);
+    expect(err).toMatchObject({ alert: 'protocol_version' });
+  });
+
+  it('--ciphersuites with TLS 1.3 suites only (no version flag) serves TLS 1.3 only', async () => {
+    const s = await startServe([...ALL_KEYS, '--ciphersuites', 'TLS_AES_256_GCM_SHA384']);
+    try {
+      expect(s.stdout).toEqual([`tls-harness serve: listening on 127.0.0.1:${s.port} (TLSv1.3)`]);
+      const c = await connectTls('127.0.0.1', s.port, clientConfig());
+      expect(c.summary).toMatchObject({ version: 'TLSv1.3', cipherSuite: CipherSuite.TLS_AES_256_GCM_SHA384 });
+      await c.close();
+    } finally {
+      await s.stop();
+    }
   });
 
   it('--max-version 1.2: RSA key exchange with a CBC suite; the page and the log line say TLSv1.2, EMS and EtM', async () => {
@@ -204,7 +269,7 @@ describe('tls-harness serve: TLS 1.2 (--max-version / --min-version)', () => {
   });
 
   it('--max-version 1.2 refuses a TLS 1.3-only client with protocol_version', async () => {
-    const err = await connectTls('127.0.0.1', only12.port, clientConfig()).catch((e) => e);
+    const err = await connectTls('127.0.0.1', only12.port, clientConfig({ minVersion: 'TLSv1.3' })).catch((e) => e);
     expect(err).toBeInstanceOf(TlsError);
     expect(err).toMatchObject({ alert: 'protocol_version' });
   });
@@ -229,20 +294,12 @@ describe('tls-harness serve: TLS 1.2 (--max-version / --min-version)', () => {
     }
   });
 
-  const noOpenssl = spawnSync('openssl', ['version']).error !== undefined;
   it.skipIf(noOpenssl)('openssl s_client -tls1_2 gets the page: RSA key exchange (AES128-SHA) and ECDHE_RSA GCM', async () => {
     for (const [cipher, suite] of [
       ['AES128-SHA:@SECLEVEL=0', 'TLS_RSA_WITH_AES_128_CBC_SHA'],
       ['ECDHE-RSA-AES128-GCM-SHA256', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'],
     ]) {
-      const r = await new Promise<string>((resolve) => {
-        const p = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${only12.port}`, '-tls1_2', '-cipher', cipher, '-CAfile', cert('ca.pem'), '-servername', 'localhost', '-ign_eof', '-quiet']);
-        let out = '';
-        p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-        p.stderr.resume();
-        p.stdin.end('GET / HTTP/1.0\r\n\r\n');
-        p.once('close', () => resolve(out));
-      });
+      const r = await sClient(only12.port, ['-tls1_2', '-cipher', cipher]);
       expect(r).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
       expect(r).toMatch(`<tr><th>Cipher suite</th><td>${suite}</td></tr>`);
       expect(r).toMatch('<tr><th>Protocol</th><td>TLSv1.2</td></tr>');
