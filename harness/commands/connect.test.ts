@@ -2,7 +2,8 @@ import { listenOnLowPort } from '../../implementations/reference/connection/port
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as net from 'node:net';
 import { ALL_KEYS, cert, cliAsync, startServe, type ServeProcess } from './serve-testing.ts';
-import { parseHostPort } from './connect.ts';
+import { parseHostPort, sentServerName } from './connect.ts';
+import { probe, startProgram, type Program } from '../../implementations/reference/connection/interop/helpers.ts';
 
 const CA = cert('ca.pem');
 
@@ -26,6 +27,7 @@ describe('tls-harness connect, against tls-harness serve', () => {
     expect(r.stdout).toMatch(/cipher suite: +TLS_AES_128_GCM_SHA256\n/);
     expect(r.stdout).toMatch(/group: +x25519\n/);
     expect(r.stdout).toMatch(/signature scheme: +rsa_pss_rsae_sha256\n/);
+    expect(r.stdout).toMatch(/server name: +localhost\n/);
     expect(r.stdout).toMatch(/resumed: +no\n/);
     expect(r.stdout).toMatch(/verification: +ok \(chain to .*ca\.pem, name localhost\)/);
   });
@@ -74,10 +76,21 @@ describe('tls-harness connect, against tls-harness serve', () => {
     expect(r.stderr).toMatch(/handshake failed: alert bad_certificate sent: .*RFC 8446 4\.4\.2\.4/);
   });
 
-  it('an IP address is verified against the IP SAN (no SNI)', async () => {
+  it('an IP address is verified against the IP SAN and sends no SNI: serverName null (RFC 6066 3)', async () => {
     const r = await cliAsync('connect', `127.0.0.1:${serve.port}`, '--ca', CA, '--json');
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, serverName: '127.0.0.1' });
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, serverName: null, verification: 'ok' });
+    // The server saw no server_name (its log line says sni=-): the only connection of this server without one.
+    expect(await serve.waitLine(' sni=- ')).toMatch(/TLSv1\.3 .* sni=- resumed=no/);
+    const text = await cliAsync('connect', `127.0.0.1:${serve.port}`, '--ca', CA);
+    expect(text.stdout).toMatch(/server name: +\(none sent: 127\.0\.0\.1 is an IP address, RFC 6066 3\)\n/);
+    expect(text.stdout).toMatch(/verification: +ok \(chain to .*ca\.pem, name 127\.0\.0\.1 \(IP SAN\)\)/);
+  });
+
+  it('sentServerName: null for IPv4 and IPv6 literals and for no name, the name otherwise', () => {
+    expect(['127.0.0.1', '::1', '2001:db8::1', '', undefined].map(sentServerName)).toEqual([null, null, null, null, null]);
+    expect(sentServerName('localhost')).toBe('localhost');
+    expect(sentServerName('example.test')).toBe('example.test');
   });
 
   it('an ALPN mismatch: exit 1, no_application_protocol received, with --json', async () => {
@@ -96,13 +109,39 @@ describe('tls-harness connect, against tls-harness serve', () => {
 describe('tls-harness connect: TLS 1.2 (--max-version / --min-version)', () => {
   let dual: ServeProcess;
   let only13: ServeProcess;
+  let only12: ServeProcess;
   beforeAll(async () => {
-    [dual, only13] = await Promise.all([startServe([...ALL_KEYS, '--min-version', '1.2']), startServe(ALL_KEYS)]);
+    [dual, only13, only12] = await Promise.all([
+      startServe([...ALL_KEYS, '--min-version', '1.2']),
+      startServe([...ALL_KEYS, '--min-version', '1.3']),
+      startServe([...ALL_KEYS, '--max-version', '1.2']),
+    ]);
   });
   afterAll(async () => {
-    await Promise.all([dual?.stop(), only13?.stop()]);
+    await Promise.all([dual?.stop(), only13?.stop(), only12?.stop()]);
   });
   const at = () => `localhost:${dual.port}`;
+
+  it('with no version flag, TLS 1.2 and 1.3 are offered: TLS 1.2 from a TLS 1.2-only server, TLS 1.3 from a TLS 1.3-only one', async () => {
+    const r12 = await cliAsync('connect', `localhost:${only12.port}`, '--ca', CA, '--json');
+    expect(r12.code).toBe(0);
+    expect(JSON.parse(r12.stdout)).toMatchObject({ ok: true, version: 'TLSv1.2', cipherSuite: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', extendedMasterSecret: true });
+    const r13 = await cliAsync('connect', `localhost:${only13.port}`, '--ca', CA, '--json');
+    expect(r13.code).toBe(0);
+    expect(JSON.parse(r13.stdout)).toMatchObject({ ok: true, version: 'TLSv1.3', extendedMasterSecret: null });
+  });
+
+  it('--min-version 1.3 against a TLS 1.2-only server: exit 1, protocol_version', async () => {
+    const r = await cliAsync('connect', `localhost:${only12.port}`, '--ca', CA, '--min-version', '1.3');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/handshake failed: alert protocol_version received/);
+  });
+
+  it('--ciphersuites with TLS 1.2 suites only (no version flag) offers TLS 1.2 only, even to a dual server', async () => {
+    const r = await cliAsync('connect', at(), '--ca', CA, '--ciphersuites', 'ECDHE-RSA-AES256-GCM-SHA384', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, version: 'TLSv1.2', cipherSuite: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384' });
+  });
 
   it('--max-version 1.2 prints TLSv1.2, EMS and EtM (no hello retry line)', async () => {
     const r = await cliAsync('connect', at(), '--ca', CA, '--max-version', '1.2');
@@ -125,9 +164,11 @@ describe('tls-harness connect: TLS 1.2 (--max-version / --min-version)', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, cipherSuite: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256', extendedMasterSecret: false, encryptThenMac: false });
   });
 
-  it('--min-version 1.2 offers both and gets TLS 1.3 from a dual server; EMS/EtM are null in TLS 1.3', async () => {
-    const r = await cliAsync('connect', at(), '--ca', CA, '--min-version', '1.2', '--json');
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, version: 'TLSv1.3', extendedMasterSecret: null, encryptThenMac: null });
+  it('--min-version 1.2 (or no flag) offers both and gets TLS 1.3 from a dual server; EMS/EtM are null in TLS 1.3', async () => {
+    for (const flags of [['--min-version', '1.2'], []]) {
+      const r = await cliAsync('connect', at(), '--ca', CA, ...flags, '--json');
+      expect(JSON.parse(r.stdout), flags.join(' ')).toMatchObject({ ok: true, version: 'TLSv1.3', extendedMasterSecret: null, encryptThenMac: null });
+    }
   });
 
   it('--max-version 1.2 --resume: the second connection resumes (session ID or ticket), without waiting for a ticket', async () => {
@@ -183,9 +224,9 @@ describe('tls-harness connect: failures and usage errors', () => {
     ['an unknown flag', ['127.0.0.1:4433', '--ca', CA, '--jsn'], /Unknown option '--jsn'.*did you mean '--json'/],
     ['a missing --ca file', ['127.0.0.1:4433', '--ca', '/nonexistent/ca.pem'], /\/nonexistent\/ca\.pem: cannot read \(ENOENT\)/],
     ['--cert without --key', ['127.0.0.1:4433', '--ca', CA, '--cert', cert('client-p256.pem')], /--cert and --key go together/],
-    ['an unknown suite', ['127.0.0.1:4433', '--ca', CA, '--ciphersuites', 'TLS_AES_128_CCM_SHA256'], /unsupported cipher suite 'TLS_AES_128_CCM_SHA256'/],
+    ['an unknown suite', ['127.0.0.1:4433', '--ca', CA, '--ciphersuites', 'TLS_RSA_WITH_NULL_SHA256'], /unsupported cipher suite 'TLS_RSA_WITH_NULL_SHA256'/],
     ['a bad --max-version', ['127.0.0.1:4433', '--ca', CA, '--max-version', '1.4'], /--max-version must be 1\.2 or 1\.3/],
-    ['a TLS 1.2 suite without a TLS 1.2 version', ['127.0.0.1:4433', '--ca', CA, '--ciphersuites', 'ECDHE-RSA-AES128-GCM-SHA256'], /TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 is a TLS 1\.2 suite: add --min-version 1\.2/],
+    ['a TLS 1.2 suite with --min-version 1.3', ['127.0.0.1:4433', '--ca', CA, '--min-version', '1.3', '--ciphersuites', 'ECDHE-RSA-AES128-GCM-SHA256'], /TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 is a TLS 1\.2 suite, but --min-version is TLSv1\.3/],
     ['--min-version above --max-version', ['127.0.0.1:4433', '--ca', CA, '--min-version', '1.3', '--max-version', '1.2'], /--min-version TLSv1\.3 is above --max-version TLSv1\.2/],
     ['key shares outside --groups', ['127.0.0.1:4433', '--ca', CA, '--groups', 'x25519', '--key-shares', 'secp256r1'], /subset of --groups/],
   ];
@@ -202,5 +243,40 @@ describe('tls-harness connect: failures and usage errors', () => {
   it('parseHostPort', () => {
     expect(parseHostPort('localhost:4433')).toEqual({ host: 'localhost', port: 4433 });
     expect(parseHostPort('[::1]:443')).toEqual({ host: '::1', port: 443 });
+  });
+});
+
+describe('tls-harness connect against openssl s_server', () => {
+  const noOpenssl = probe('openssl', ['version']);
+  let server: Program | undefined;
+  beforeAll(async () => {
+    if (noOpenssl) return;
+    // TLS 1.2 only, RSA and ECDSA P-256 certificates (-dcert), the page (-www) for protocol evidence.
+    server = await startProgram(
+      'openssl',
+      (port) => ['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_2', '-www', '-cert', cert('server-rsa2048.pem'), '-key', cert('server-rsa2048.key'), '-dcert', cert('server-p256.pem'), '-dkey', cert('server-p256.key')],
+      /ACCEPT/,
+      4100,
+    );
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it.skipIf(noOpenssl)('`connect 127.0.0.1:PORT --ca F` against `openssl s_server -tls1_2` completes with no version flag', async () => {
+    const r = await cliAsync('connect', `127.0.0.1:${server!.port}`, '--ca', CA);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/version: +TLSv1\.2\n/);
+    expect(r.stdout).toMatch(/cipher suite: +TLS_ECDHE_(ECDSA|RSA)_WITH_\S+\n/);
+    expect(r.stdout).toMatch(/server name: +\(none sent: 127\.0\.0\.1 is an IP address, RFC 6066 3\)\n/);
+    expect(r.stdout).toMatch(/verification: +ok \(chain to .*ca\.pem, name 127\.0\.0\.1 \(IP SAN\)\)/);
+    // Protocol evidence: s_server's page, encrypted by it, names the version and suite it negotiated.
+    const j = await cliAsync('connect', `127.0.0.1:${server!.port}`, '--ca', CA, '--json', '--send', 'GET / HTTP/1.0\\r\\n\\r\\n');
+    expect(j.code).toBe(0);
+    const o = JSON.parse(j.stdout);
+    expect(o).toMatchObject({ ok: true, version: 'TLSv1.2', serverName: null, verification: 'ok' });
+    expect(o.response).toMatch(/^HTTP\/1\.0 200 ok/);
+    expect(o.response).toMatch(/New, TLSv1\.2, Cipher is /);
   });
 });
