@@ -73,7 +73,8 @@ describe('run --target tcp:// with probing and trust', () => {
     const report = JSON.parse(readFileSync(join(dir, 'untrusted', 'report.json'), 'utf8'));
     expect(report.trust).toEqual({ ca: 'the test CA', verifyChain: false, reason: 'the chain did not validate (setup.certificate-chain)' });
     expect(report.probe.certificate).toMatchObject({ chainValid: false, keyType: 'ecdsa-secp256r1' });
-    expect(report.probe.capabilities.versions).toEqual(['tls13']);
+    // A default reference server serves TLS 1.3 and TLS 1.2.
+    expect(report.probe.capabilities.versions).toEqual(['tls13', 'tls12']);
     expect(report.cases.find((c: { id: string }) => c.id === 'setup.certificate-chain').verdict).toBe('error');
   });
 

@@ -188,11 +188,17 @@ describe.skipIf(noOpenssl)('interop: openssl s_client -> reference server', () =
     }
   });
 
-  it('a TLS 1.2-only s_client gets protocol_version (RFC 8446 4.2.1), and says so', async () => {
-    const r = await runProgram('openssl', ['s_client', '-connect', `127.0.0.1:${listener.port}`, '-tls1_2', '-servername', 'localhost'], '');
-    expect(r.stderr).toMatch(/alert protocol version/);
-    const server = serverOf(conns, r.stdout);
-    expect((await server.closed).error).toMatchObject({ alert: 'protocol_version', rule: 'RFC 8446 4.2.1' });
+  it('a TLS 1.2-only s_client gets protocol_version from a TLS 1.3-only server (RFC 8446 4.2.1), and says so', async () => {
+    // The default server serves TLS 1.2 too (openssl12.test.ts); minVersion TLS 1.3 makes it TLS 1.3-only.
+    const only13 = await refServer({ minVersion: 'TLSv1.3' });
+    try {
+      const r = await runProgram('openssl', ['s_client', '-connect', `127.0.0.1:${only13.listener.port}`, '-tls1_2', '-servername', 'localhost'], '');
+      expect(r.stderr).toMatch(/alert protocol version/);
+      const server = serverOf(only13.conns, r.stdout);
+      expect((await server.closed).error).toMatchObject({ alert: 'protocol_version', rule: 'RFC 8446 4.2.1' });
+    } finally {
+      await only13.listener.close();
+    }
   });
 
   it('by signature algorithm: RSA-PSS, ECDSA and Ed25519 from one server', async () => {
