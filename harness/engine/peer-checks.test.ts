@@ -208,7 +208,7 @@ describe('the peer fails a scripted client that breaks a rule, whatever the scen
   });
   const clientHello = (change: (ch: ClientHello) => void): Uint8Array => {
     const x25519 = nobleProvider.keyExchange('x25519').generate();
-    const ch = buildClientHello(testClientConfig({ groups: [NamedGroup.x25519, NamedGroup.secp256r1] }), {
+    const ch = buildClientHello(testClientConfig({ minVersion: 'TLSv1.3', groups: [NamedGroup.x25519, NamedGroup.secp256r1] }), {
       keyShares: new Map([[NamedGroup.x25519, x25519]]),
       sessionId: new Uint8Array(0),
       random: new Uint8Array(32).fill(3),
