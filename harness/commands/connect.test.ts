@@ -131,6 +131,12 @@ describe('tls-harness connect: TLS 1.2 (--max-version / --min-version)', () => {
     expect(JSON.parse(r13.stdout)).toMatchObject({ ok: true, version: 'TLSv1.3', extendedMasterSecret: null });
   });
 
+  it('--resume with no version flag against a TLS 1.2-only server: the dual ClientHello resumes the TLS 1.2 session', async () => {
+    const r = await cliAsync('connect', `localhost:${only12.port}`, '--ca', CA, '--resume', '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, version: 'TLSv1.2', resumed: true, first: { version: 'TLSv1.2', resumed: false } });
+  });
+
   it('--min-version 1.3 against a TLS 1.2-only server: exit 1, protocol_version', async () => {
     const r = await cliAsync('connect', `localhost:${only12.port}`, '--ca', CA, '--min-version', '1.3');
     expect(r.code).toBe(1);
