@@ -1,7 +1,7 @@
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as net from 'node:net';
-import { ALL_KEYS, cert, cliAsync, startServe, type ServeProcess } from './serve-testing.ts';
+import { ALL_KEYS, cert, cliAsync, startServes, type ServeProcess } from './serve-testing.ts';
 import { parseHostPort, sentServerName } from './connect.ts';
 import { probe, startProgram, type Program } from '../../implementations/reference/connection/interop/helpers.ts';
 
@@ -11,7 +11,7 @@ describe('tls-harness connect, against tls-harness serve', () => {
   let serve: ServeProcess;
   let p256only: ServeProcess;
   beforeAll(async () => {
-    [serve, p256only] = await Promise.all([startServe(ALL_KEYS), startServe([...ALL_KEYS, '--groups', 'secp256r1'])]);
+    [serve, p256only] = await startServes([ALL_KEYS, [...ALL_KEYS, '--groups', 'secp256r1']]);
   });
   afterAll(async () => {
     await Promise.all([serve?.stop(), p256only?.stop()]);
@@ -111,10 +111,10 @@ describe('tls-harness connect: TLS 1.2 (--max-version / --min-version)', () => {
   let only13: ServeProcess;
   let only12: ServeProcess;
   beforeAll(async () => {
-    [dual, only13, only12] = await Promise.all([
-      startServe([...ALL_KEYS, '--min-version', '1.2']),
-      startServe([...ALL_KEYS, '--min-version', '1.3']),
-      startServe([...ALL_KEYS, '--max-version', '1.2']),
+    [dual, only13, only12] = await startServes([
+      [...ALL_KEYS, '--min-version', '1.2'],
+      [...ALL_KEYS, '--min-version', '1.3'],
+      [...ALL_KEYS, '--max-version', '1.2'],
     ]);
   });
   afterAll(async () => {

@@ -85,6 +85,21 @@ export function startServe(args: string[], timeoutMs = 30_000): Promise<ServePro
   });
 }
 
+/**
+ * Start several `serve` processes at once; if one fails to start, stop the others before rejecting, so that a
+ * failed beforeAll leaves no process behind.
+ */
+export async function startServes(argsList: string[][]): Promise<ServeProcess[]> {
+  const settled = await Promise.allSettled(argsList.map((args) => startServe(args)));
+  const started = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(started.map((s) => s.stop()));
+    throw failed.reason;
+  }
+  return started;
+}
+
 /** Run the CLI to completion (for `connect` and usage errors). */
 export function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });

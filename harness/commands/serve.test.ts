@@ -9,7 +9,7 @@ import { DEFAULT_CIPHER_SUITES, TLS12_CIPHER_SUITES, makeConfig } from '../../im
 import { connectTls } from '../../implementations/reference/connection/tcp.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import { TlsError } from '../../implementations/reference/connection/errors.ts';
-import { ALL_KEYS, cert, cli, cliAsync, startServe, type ServeProcess } from './serve-testing.ts';
+import { ALL_KEYS, cert, cli, cliAsync, startServe, startServes, type ServeProcess } from './serve-testing.ts';
 import { OPENSSL_SUITE_NAMES, parseVersion } from './tls-options.ts';
 import { spawn, spawnSync } from 'node:child_process';
 
@@ -199,10 +199,10 @@ describe('tls-harness serve: TLS 1.2 (--max-version / --min-version)', () => {
   let dual: ServeProcess;
   let only13: ServeProcess;
   beforeAll(async () => {
-    [only12, dual, only13] = await Promise.all([
-      startServe([...ALL_KEYS, '--max-version', '1.2']),
-      startServe([...ALL_KEYS, '--min-version', 'TLSv1.2']),
-      startServe([...ALL_KEYS, '--min-version', '1.3']),
+    [only12, dual, only13] = await startServes([
+      [...ALL_KEYS, '--max-version', '1.2'],
+      [...ALL_KEYS, '--min-version', 'TLSv1.2'],
+      [...ALL_KEYS, '--min-version', '1.3'],
     ]);
   });
   afterAll(async () => {
