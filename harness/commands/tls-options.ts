@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { CipherSuite, NamedGroup, SignatureScheme, codeOf, nameOf } from '../../implementations/reference/codec/enums.ts';
 import { groupName } from '../../implementations/reference/connection/groups.ts';
 import { CredentialError, loadCertificates, loadCertifiedKey } from '../../implementations/reference/connection/credentials.ts';
-import { DEFAULT_CIPHER_SUITES, DUAL_CIPHER_SUITES, TLS12_CIPHER_SUITES, type CertifiedKey, type TlsVersionSetting } from '../../implementations/reference/connection/config.ts';
+import { DEFAULT_CIPHER_SUITES, DUAL_CIPHER_SUITES, TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, type CertifiedKey, type TlsVersionSetting } from '../../implementations/reference/connection/config.ts';
 import type { Certificate } from '../../implementations/reference/crypto/certificate.ts';
 import type { HandshakeSummary } from '../../implementations/reference/connection/endpoint.ts';
 import { UsageError } from '../errors.ts';
@@ -79,7 +79,7 @@ export function defaultSuites(range: { minVersion: TlsVersionSetting; maxVersion
 
 const suiteName = (code: number) => nameOf(CipherSuite, code);
 /** Whether a suite code is one of the reference's TLS 1.3 / TLS 1.2 suites. */
-export const isTls13Suite = (code: number) => (DEFAULT_CIPHER_SUITES as readonly number[]).includes(code);
+export const isTls13Suite = (code: number) => (TLS13_CIPHER_SUITES as readonly number[]).includes(code);
 export const isTls12Suite = (code: number) => (TLS12_CIPHER_SUITES as readonly number[]).includes(code);
 
 /**
@@ -96,7 +96,7 @@ export function parseCipherSuites(cmd: string, value: string, range: { minVersio
     const tls12 = code !== undefined && isTls12Suite(code);
     if (code === undefined || (!tls13 && !tls12)) {
       throw new UsageError(
-        `${cmd}: unsupported cipher suite '${name}' (TLS 1.3 suites: ${DEFAULT_CIPHER_SUITES.map(suiteName).join(', ')}; TLS 1.2 suites, with --max-version 1.2 or --min-version 1.2: ${TLS12_CIPHER_SUITES.map(suiteName).join(', ')})`,
+        `${cmd}: unsupported cipher suite '${name}' (TLS 1.3 suites: ${TLS13_CIPHER_SUITES.map(suiteName).join(', ')}; TLS 1.2 suites, with --max-version 1.2 or --min-version 1.2: ${TLS12_CIPHER_SUITES.map(suiteName).join(', ')})`,
       );
     }
     if (tls12 && range.minVersion !== 'TLSv1.2') throw new UsageError(`${cmd}: ${iana} is a TLS 1.2 suite: add --min-version 1.2 (TLS 1.2 and 1.3) or --max-version 1.2 (TLS 1.2 only)`);

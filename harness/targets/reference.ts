@@ -6,8 +6,7 @@
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { TlsClient } from '../../implementations/reference/connection/client.ts';
 import { TlsServer } from '../../implementations/reference/connection/server.ts';
-import { DEFAULT_GROUPS, makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
-import { NamedGroup } from '../../implementations/reference/codec/enums.ts';
+import { TLS13_CIPHER_SUITES, makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
 import type { Endpoint } from '../../implementations/reference/connection/endpoint.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
@@ -16,9 +15,20 @@ import type { Capabilities, ExpectedFailure, Target, TargetCaseContext, TargetCo
 export const REFERENCE_CAPABILITIES: Capabilities = {
   roles: ['server', 'client'],
   versions: ['tls13'],
-  cipher_suites: ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'],
-  groups: ['x25519', 'secp256r1', 'secp384r1', 'ffdhe2048', 'ffdhe3072'],
-  signature_schemes: ['ecdsa_secp256r1_sha256', 'ecdsa_secp384r1_sha384', 'ed25519', 'rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384', 'rsa_pss_rsae_sha512'],
+  // The server is configured with every TLS 1.3 suite (TLS13_CIPHER_SUITES: CCM_8 too); the client offers DEFAULT_CIPHER_SUITES.
+  cipher_suites: ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256', 'TLS_AES_128_CCM_8_SHA256'],
+  groups: ['x25519', 'secp256r1', 'x448', 'secp384r1', 'secp521r1', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192'],
+  // One certificate per scheme (P-256, P-384, P-521, Ed25519, Ed448, RSA-2048), so the server can sign with each.
+  signature_schemes: [
+    'ecdsa_secp256r1_sha256',
+    'ecdsa_secp384r1_sha384',
+    'ecdsa_secp521r1_sha512',
+    'ed25519',
+    'ed448',
+    'rsa_pss_rsae_sha256',
+    'rsa_pss_rsae_sha384',
+    'rsa_pss_rsae_sha512',
+  ],
   features: ['hello_retry_request', 'psk', 'early_data', 'client_auth', 'key_update', 'alpn', 'record_size_limit', 'middlebox_compat', 'sni'],
   concurrent: true,
 };
@@ -55,11 +65,12 @@ export class ReferenceTarget implements Target {
 
   constructor(overrides: { server?: Partial<EndpointConfig>; client?: Partial<EndpointConfig> } = {}) {
     this.serverConfig = makeConfig({
-      certificates: [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519()],
+      // The first three as before; the others are chosen only by a client that accepts none of the first three's schemes.
+      certificates: [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519(), TEST_PKI.p384(), TEST_PKI.p521(), TEST_PKI.ed448()],
       trustRoots: TEST_PKI.ca(),
       alpn: ['http/1.1'],
-      // What REFERENCE_CAPABILITIES claims, it serves: ffdhe3072 next to the default groups, and 0-RTT.
-      groups: [...DEFAULT_GROUPS, NamedGroup.ffdhe3072],
+      // What REFERENCE_CAPABILITIES claims, it serves: every group (DEFAULT_GROUPS), every TLS 1.3 suite, 0-RTT.
+      cipherSuites: TLS13_CIPHER_SUITES,
       maxEarlyData: 16384,
       acceptEarlyData: true,
       ...overrides.server,
