@@ -15,7 +15,7 @@ import type { Capabilities, ExpectedFailure, Target, TargetCaseContext, TargetCo
 export const REFERENCE_CAPABILITIES: Capabilities = {
   roles: ['server', 'client'],
   versions: ['tls13'],
-  // The server is configured with every TLS 1.3 suite (TLS13_CIPHER_SUITES: CCM_8 too); the client offers DEFAULT_CIPHER_SUITES.
+  // Server and client are configured with every TLS 1.3 suite (TLS13_CIPHER_SUITES: CCM_8 too).
   cipher_suites: ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256', 'TLS_AES_128_CCM_8_SHA256'],
   groups: ['x25519', 'secp256r1', 'x448', 'secp384r1', 'secp521r1', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192'],
   // One certificate per scheme (P-256, P-384, P-521, Ed25519, Ed448, RSA-2048), so the server can sign with each.
@@ -75,7 +75,8 @@ export class ReferenceTarget implements Target {
       acceptEarlyData: true,
       ...overrides.server,
     });
-    this.clientConfig = makeConfig({ serverName: 'localhost', trustRoots: TEST_PKI.ca(), ...overrides.client });
+    // The client offers every TLS 1.3 suite too (CCM_8 last), so a client-role case of any claimed suite can run.
+    this.clientConfig = makeConfig({ serverName: 'localhost', trustRoots: TEST_PKI.ca(), cipherSuites: TLS13_CIPHER_SUITES, ...overrides.client });
   }
 
   async start(): Promise<void> {
