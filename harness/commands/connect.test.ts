@@ -183,7 +183,7 @@ describe('tls-harness connect: failures and usage errors', () => {
     ['an unknown flag', ['127.0.0.1:4433', '--ca', CA, '--jsn'], /Unknown option '--jsn'.*did you mean '--json'/],
     ['a missing --ca file', ['127.0.0.1:4433', '--ca', '/nonexistent/ca.pem'], /\/nonexistent\/ca\.pem: cannot read \(ENOENT\)/],
     ['--cert without --key', ['127.0.0.1:4433', '--ca', CA, '--cert', cert('client-p256.pem')], /--cert and --key go together/],
-    ['an unknown suite', ['127.0.0.1:4433', '--ca', CA, '--ciphersuites', 'TLS_AES_128_CCM_SHA256'], /unsupported cipher suite 'TLS_AES_128_CCM_SHA256'/],
+    ['an unknown suite', ['127.0.0.1:4433', '--ca', CA, '--ciphersuites', 'TLS_SM4_GCM_SM3'], /unsupported cipher suite 'TLS_SM4_GCM_SM3'/],
     ['a bad --max-version', ['127.0.0.1:4433', '--ca', CA, '--max-version', '1.4'], /--max-version must be 1\.2 or 1\.3/],
     ['a TLS 1.2 suite without a TLS 1.2 version', ['127.0.0.1:4433', '--ca', CA, '--ciphersuites', 'ECDHE-RSA-AES128-GCM-SHA256'], /TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 is a TLS 1\.2 suite: add --min-version 1\.2/],
     ['--min-version above --max-version', ['127.0.0.1:4433', '--ca', CA, '--min-version', '1.3', '--max-version', '1.2'], /--min-version TLSv1\.3 is above --max-version TLSv1\.2/],
