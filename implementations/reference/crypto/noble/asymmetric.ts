@@ -329,7 +329,8 @@ function sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array)
     }
     case 'ed448': {
       if (key.kind !== 'ed448') throw mismatch(scheme, key);
-      // RFC 8446 4.2.3: "ed448 ... refer to PureEdDSA algorithms": Ed448 of RFC 8032 5.2 with an empty context.
+      // RFC 8446 4.2.3: the EdDSA schemes "correspond to the \"PureEdDSA\" algorithms and not the \"prehash\" variants":
+      // Ed448 of RFC 8032 5.2 with an empty context.
       return ed448.sign(message, key.seed);
     }
     case 'ecdsa': {
