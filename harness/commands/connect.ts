@@ -145,7 +145,7 @@ export const connectCommand: Command = {
     insecure: { type: 'boolean', description: 'do not verify the server certificate (reported in the output)' },
     servername: { type: 'string', description: 'SNI and the name to verify (default: HOST; no SNI for an IP address)' },
     alpn: { type: 'string', description: 'ALPN protocols to offer, comma-separated' },
-    groups: { type: 'string', description: 'supported_groups, most preferred first (default x25519,secp256r1,secp384r1,ffdhe2048)' },
+    groups: { type: 'string', description: 'supported_groups, most preferred first (default x25519,secp256r1,x448,secp384r1,secp521r1,ffdhe2048,ffdhe3072,ffdhe4096,ffdhe6144,ffdhe8192)' },
     'key-shares': { type: 'string', description: 'groups to send key shares for (default: the first of --groups)' },
     'min-version': { type: 'string', description: 'lowest version offered: 1.2 or 1.3 (TLSv1.2 ... accepted; default 1.2); --min-version 1.3 offers TLS 1.3 only' },
     'max-version': { type: 'string', description: 'highest version offered: 1.2 or 1.3 (default 1.3); --max-version 1.2 offers TLS 1.2 only' },

@@ -10,7 +10,7 @@ import { connectTls } from '../../implementations/reference/connection/tcp.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import { TlsError } from '../../implementations/reference/connection/errors.ts';
 import { ALL_KEYS, cert, cli, cliAsync, startServe, startServes, type ServeProcess } from './serve-testing.ts';
-import { OPENSSL_SUITE_NAMES, parseVersion } from './tls-options.ts';
+import { OPENSSL_SUITE_NAMES, parseCipherSuites, parseGroups, parseVersion } from './tls-options.ts';
 import { spawn, spawnSync } from 'node:child_process';
 
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -312,6 +312,12 @@ describe('tls-options: versions and suite names', () => {
     expect(['1.2', 'TLSv1.2', 'tlsv1.2', 'tls1_2', 'TLS1.2'].map((v) => parseVersion('x', '--v', v))).toEqual(Array(5).fill('TLSv1.2'));
     expect(['1.3', 'TLSv1.3', 'tls1_3'].map((v) => parseVersion('x', '--v', v))).toEqual(Array(3).fill('TLSv1.3'));
     for (const bad of ['1.1', '1', 'TLSv1', '2', '']) expect(() => parseVersion('x', '--v', bad)).toThrow(/must be 1\.2 or 1\.3/);
+  });
+
+  it('the CCM suites are accepted (CCM_8 is off by default, on when named), and every group by name or alias', () => {
+    expect(parseCipherSuites('x', 'TLS_AES_128_CCM_8_SHA256,TLS_AES_128_CCM_SHA256')).toEqual([CipherSuite.TLS_AES_128_CCM_8_SHA256, CipherSuite.TLS_AES_128_CCM_SHA256]);
+    expect(DEFAULT_CIPHER_SUITES).not.toContain(CipherSuite.TLS_AES_128_CCM_8_SHA256);
+    expect(parseGroups('x', '--groups', 'x448,P-521,ffdhe4096,ffdhe6144,ffdhe8192')).toEqual([0x1e, 0x19, 0x102, 0x103, 0x104]);
   });
 
   it('the OpenSSL suite names are the reference\'s TLS 1.2 suites, and agree with `openssl ciphers -stdname`', () => {

@@ -132,7 +132,7 @@ export const serveCommand: Command = {
     key: { type: 'string', multiple: true, description: 'PKCS#8 / SEC1 / PKCS#1 PEM private key for the --cert in the same position' },
     chain: { type: 'string', multiple: true, description: 'extra chain certificates for the --cert in the same position' },
     alpn: { type: 'string', description: 'ALPN protocols, comma-separated, most preferred first (default http/1.1; "" disables)' },
-    groups: { type: 'string', description: 'key-exchange groups, most preferred first (default x25519,secp256r1,secp384r1,ffdhe2048)' },
+    groups: { type: 'string', description: 'key-exchange groups, most preferred first (default x25519,secp256r1,x448,secp384r1,secp521r1,ffdhe2048,ffdhe3072,ffdhe4096,ffdhe6144,ffdhe8192)' },
     'min-version': { type: 'string', description: 'lowest version served: 1.2 or 1.3 (TLSv1.2 ... accepted; default 1.2); --min-version 1.3 serves TLS 1.3 only' },
     'max-version': { type: 'string', description: 'highest version served: 1.2 or 1.3 (default 1.3); --max-version 1.2 serves TLS 1.2 only' },
     ciphersuites: {

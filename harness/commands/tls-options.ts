@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { CipherSuite, NamedGroup, SignatureScheme, codeOf, nameOf } from '../../implementations/reference/codec/enums.ts';
 import { groupName } from '../../implementations/reference/connection/groups.ts';
 import { CredentialError, loadCertificates, loadCertifiedKey } from '../../implementations/reference/connection/credentials.ts';
-import { DEFAULT_CIPHER_SUITES, TLS12_CIPHER_SUITES, defaultCipherSuites, type CertifiedKey, type TlsVersionSetting } from '../../implementations/reference/connection/config.ts';
+import { DEFAULT_CIPHER_SUITES, DUAL_CIPHER_SUITES, TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, defaultCipherSuites, type CertifiedKey, type TlsVersionSetting } from '../../implementations/reference/connection/config.ts';
 import type { Certificate } from '../../implementations/reference/crypto/certificate.ts';
 import type { HandshakeSummary } from '../../implementations/reference/connection/endpoint.ts';
 import { UsageError } from '../errors.ts';
@@ -42,12 +42,19 @@ export const OPENSSL_SUITE_NAMES: Record<string, string> = {
   'ECDHE-RSA-AES256-SHA384': 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384',
   'ECDHE-ECDSA-AES128-SHA': 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA',
   'ECDHE-RSA-AES128-SHA': 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA',
+  'ECDHE-ECDSA-AES256-SHA': 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA',
+  'ECDHE-RSA-AES256-SHA': 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA',
   'DHE-RSA-AES128-GCM-SHA256': 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256',
   'DHE-RSA-AES256-GCM-SHA384': 'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384',
   'DHE-RSA-CHACHA20-POLY1305': 'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+  'DHE-RSA-AES128-SHA256': 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA256',
+  'DHE-RSA-AES256-SHA256': 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA256',
+  'DHE-RSA-AES128-SHA': 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA',
+  'DHE-RSA-AES256-SHA': 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA',
   'AES128-GCM-SHA256': 'TLS_RSA_WITH_AES_128_GCM_SHA256',
   'AES256-GCM-SHA384': 'TLS_RSA_WITH_AES_256_GCM_SHA384',
   'AES128-SHA256': 'TLS_RSA_WITH_AES_128_CBC_SHA256',
+  'AES256-SHA256': 'TLS_RSA_WITH_AES_256_CBC_SHA256',
   'AES128-SHA': 'TLS_RSA_WITH_AES_128_CBC_SHA',
   'AES256-SHA': 'TLS_RSA_WITH_AES_256_CBC_SHA',
 };
@@ -77,7 +84,7 @@ export function defaultSuites(range: { minVersion: TlsVersionSetting; maxVersion
 
 const suiteName = (code: number) => nameOf(CipherSuite, code);
 /** Whether a suite code is one of the reference's TLS 1.3 / TLS 1.2 suites. */
-export const isTls13Suite = (code: number) => (DEFAULT_CIPHER_SUITES as readonly number[]).includes(code);
+export const isTls13Suite = (code: number) => (TLS13_CIPHER_SUITES as readonly number[]).includes(code);
 export const isTls12Suite = (code: number) => (TLS12_CIPHER_SUITES as readonly number[]).includes(code);
 
 /**
@@ -95,7 +102,7 @@ export function parseCipherSuites(cmd: string, value: string, range: { minVersio
     const tls12 = code !== undefined && isTls12Suite(code);
     if (code === undefined || (!tls13 && !tls12)) {
       throw new UsageError(
-        `${cmd}: unsupported cipher suite '${name}' (TLS 1.3 suites: ${DEFAULT_CIPHER_SUITES.map(suiteName).join(', ')}; TLS 1.2 suites: ${TLS12_CIPHER_SUITES.map(suiteName).join(', ')})`,
+        `${cmd}: unsupported cipher suite '${name}' (TLS 1.3 suites: ${TLS13_CIPHER_SUITES.map(suiteName).join(', ')}; TLS 1.2 suites: ${TLS12_CIPHER_SUITES.map(suiteName).join(', ')})`,
       );
     }
     if (tls12 && range.minVersion !== 'TLSv1.2') throw new UsageError(`${cmd}: ${iana} is a TLS 1.2 suite, but --min-version is TLSv1.3`);

@@ -180,9 +180,9 @@ describe('positive controls against real endpoints', () => {
   });
 
   it('a control config the target lacks a capability for skips its cases, naming it', async () => {
-    const r = await runCase(negative('x448', CONFIG, { config: { groups: ['x448'] } }), reference, { ...opts, controls: new ControlCache() });
+    const r = await runCase(negative('mlkem', CONFIG, { config: { groups: ['X25519MLKEM768'] } }), reference, { ...opts, controls: new ControlCache() });
     expect(r.verdict).toBe('skip');
-    expect(r.reason).toBe('the target does not complete the unmutated handshake: the control needs what the target lacks: the target supports none of the groups x448');
+    expect(r.reason).toBe('the target does not complete the unmutated handshake: the control needs what the target lacks: the target supports none of the groups X25519MLKEM768');
   });
 
   it('a control that cannot connect makes its cases errors, not skips', async () => {

@@ -100,7 +100,9 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: Tru
     rsa: TEST_PKI.rsa,
     p256: TEST_PKI.p256,
     p384: TEST_PKI.p384,
+    p521: TEST_PKI.p521,
     ed25519: TEST_PKI.ed25519,
+    ed448: TEST_PKI.ed448,
     client: TEST_PKI.client,
   } as Record<string, () => EndpointConfig['certificates'][number]>;
   let certificates: EndpointConfig['certificates'];

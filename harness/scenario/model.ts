@@ -150,7 +150,7 @@ export interface PeerConfig {
   alpn?: string[];
   server_name?: string;
   middlebox_compat?: boolean;
-  /** Test PKI certificate the harness presents: rsa, p256, p384, ed25519 (server role), client (client auth). */
+  /** Test PKI certificate the harness presents: rsa, p256, p384, p521, ed25519, ed448 (server role), client (client auth). */
   certificate?: string;
   request_client_certificate?: boolean;
   hello_retry?: boolean;

@@ -105,13 +105,13 @@ describe('target config parsing', () => {
     expect(errorOf(`name: other\nkind: process\n${SERVER}${CAPS}`)).toMatch(/x\.yaml:1:7: name 'other' differs from the file name 'x'/);
     expect(errorOf(`kind: node-tls\n${SERVER}${CAPS}`)).toBe("implementations/targets/x.yaml:2:1: 'server' does not apply to kind node-tls");
     expect(errorOf(`kind: process\n${CAPS}`)).toMatch(/x\.yaml:1:7: a process target needs a 'server' or a 'client' section/);
-    expect(errorOf(`kind: reference\ncertificate: p255\n`)).toMatch(/x\.yaml:2:14: certificate must be one of rsa, p256, p384, ed25519, client, not 'p255' \(did you mean 'p256'\?\)/);
+    expect(errorOf(`kind: reference\ncertificate: p255\n`)).toMatch(/x\.yaml:2:14: certificate must be one of rsa, p256, p384, p521, ed25519, ed448, client, not 'p255' \(did you mean 'p256'\?\)/);
   });
 
   it('checks commands and their placeholders', () => {
     expect(errorOf(`kind: process\nserver:\n  command: "openssl s_server"\n${CAPS}`)).toMatch(/x\.yaml:3:12: server\.command must be a list of arguments \(no shell\)/);
     expect(errorOf(`kind: process\nserver:\n  command: ["s", "{prot}"]\n${CAPS}`)).toMatch(/x\.yaml:3:18: server\.command: unknown placeholder \{prot\}/);
-    expect(errorOf(`kind: process\nserver:\n  command: ["s", "{port}", "{cert:p521}"]\n${CAPS}`)).toMatch(/x\.yaml:3:28: server\.command: unknown certificate 'p521'/);
+    expect(errorOf(`kind: process\nserver:\n  command: ["s", "{port}", "{cert:p224}"]\n${CAPS}`)).toMatch(/x\.yaml:3:28: server\.command: unknown certificate 'p224'/);
     expect(errorOf(`kind: process\nserver:\n  command: ["s", "-p", "4433"]\n${CAPS}`)).toMatch(/x\.yaml:3:12: server\.command must use \{port\}/);
     expect(errorOf(`kind: process\nserver:\n  command: ["s", "{port}", "{session}"]\n${CAPS}`)).toMatch(/unknown placeholder \{session\}/);
     expect(errorOf(`kind: process\nserver:\n  command: ["s", "{port}"]\n  ready: { timeout_ms: 5 }\n${CAPS}`)).toMatch(/x\.yaml:4:10: server\.ready needs stdout/);

@@ -16,7 +16,9 @@ import { listenOnLowPort } from '../../implementations/reference/connection/port
 import { NamedGroup } from '../../implementations/reference/codec/enums.ts';
 
 const OTHER = (f: string) => fileURLToPath(new URL(`./fixtures/other-pki/${f}`, import.meta.url));
-const TLS13_SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
+/** What the reference target serves: every TLS 1.3 suite, CCM_8 included (TLS13_CIPHER_SUITES). */
+const TLS13_SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256', 'TLS_AES_128_CCM_8_SHA256'];
+const ALL_GROUPS = ['x25519', 'secp256r1', 'x448', 'secp384r1', 'secp521r1', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192'];
 
 const started: Target[] = [];
 async function reference(server: Partial<EndpointConfig>): Promise<Target> {
@@ -45,8 +47,8 @@ describe('probeTarget', () => {
     const { report, capabilities, chainOk } = await probeTarget(t);
     expect(capabilities.versions).toEqual(['tls13']);
     expect(capabilities.cipher_suites).toEqual(TLS13_SUITES);
-    // The reference target serves what REFERENCE_CAPABILITIES claims: the default groups and ffdhe3072.
-    expect(capabilities.groups).toEqual(['x25519', 'secp256r1', 'secp384r1', 'ffdhe2048', 'ffdhe3072']);
+    // The reference target serves what REFERENCE_CAPABILITIES claims: every group the reference implements.
+    expect(capabilities.groups).toEqual(ALL_GROUPS);
     expect(capabilities.signature_schemes).toEqual(['rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384', 'rsa_pss_rsae_sha512']);
     expect(capabilities.features).toEqual(['hello_retry_request', 'psk', 'early_data', 'key_update', 'alpn', 'record_size_limit', 'middlebox_compat', 'sni']);
     expect(capabilities.alpn).toEqual(['http/1.1']);
@@ -57,7 +59,8 @@ describe('probeTarget', () => {
     expect(report.certificates).toHaveLength(1);
     expect(report.certificates[0].signature_schemes).toEqual(['rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384', 'rsa_pss_rsae_sha512']);
     expect(report.notes.some((n) => n.startsWith('TLS 1.2: alert protocol_version received'))).toBe(true);
-    expect(report.handshakes).toBeLessThanOrEqual(25);
+    // 2 (versions) + 10 (groups) + 8 (schemes) + 2 (ALPN) + 1 (HelloRetryRequest) + 1 (resumption) + 5 (suites by elimination)
+    expect(report.handshakes).toBeLessThanOrEqual(29);
     const block = formatProbe('ref', report, { source: 'the test CA', verify: true });
     expect(block).toMatch(/versions +tls13\n/);
     expect(block).toMatch(/chain +valid \(trusting the test CA\)/);
@@ -68,9 +71,18 @@ describe('probeTarget', () => {
     const { capabilities, report } = await probeTarget(t);
     expect(capabilities.groups).toEqual(['x25519']);
     expect(capabilities.features).toContain('hello_retry_request');
-    // Three certificates: each scheme is answered by the leaf that can sign it.
-    expect(capabilities.signature_schemes).toEqual(['ecdsa_secp256r1_sha256', 'ed25519', 'rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384', 'rsa_pss_rsae_sha512']);
-    expect(report.certificates.map((c) => c.keyType).sort()).toEqual(['ecdsa-secp256r1', 'ed25519', 'rsa2048']);
+    // Six certificates: each scheme is answered by the leaf that can sign it.
+    expect(capabilities.signature_schemes).toEqual([
+      'ecdsa_secp256r1_sha256',
+      'ecdsa_secp384r1_sha384',
+      'ecdsa_secp521r1_sha512',
+      'ed25519',
+      'ed448',
+      'rsa_pss_rsae_sha256',
+      'rsa_pss_rsae_sha384',
+      'rsa_pss_rsae_sha512',
+    ]);
+    expect(report.certificates.map((c) => c.keyType).sort()).toEqual(['ecdsa-secp256r1', 'ecdsa-secp384r1', 'ecdsa-secp521r1', 'ed25519', 'ed448', 'rsa2048']);
   });
 
   it('a server with only secp256r1: the first handshake needs a HelloRetryRequest, the group probes find P-256 alone', async () => {
@@ -84,12 +96,15 @@ describe('probeTarget', () => {
     const t = await reference({ cipherSuites: DUAL_CIPHER_SUITES, certificates: [TEST_PKI.rsa()] });
     const { capabilities, report } = await probeTarget(t);
     expect(capabilities.versions).toEqual(['tls13', 'tls12']);
-    expect(capabilities.cipher_suites.slice(0, 3)).toEqual(TLS13_SUITES);
-    // RSA certificate only: every RSA-authenticated TLS 1.2 suite, none of the ECDSA ones.
-    expect(capabilities.cipher_suites).toEqual(expect.arrayContaining(['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_RSA_WITH_AES_128_CBC_SHA']));
+    // DUAL_CIPHER_SUITES: the four default TLS 1.3 suites (not CCM_8), then every TLS 1.2 suite.
+    expect(capabilities.cipher_suites.slice(0, 4)).toEqual(TLS13_SUITES.slice(0, 4));
+    // RSA certificate only: every RSA-authenticated TLS 1.2 suite (7 ECDHE_RSA, 7 DHE_RSA, 6 RSA), none of the ECDSA ones.
+    expect(capabilities.cipher_suites).toEqual(
+      expect.arrayContaining(['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA', 'TLS_RSA_WITH_AES_128_CBC_SHA']),
+    );
     expect(capabilities.cipher_suites.filter((s) => s.includes('ECDSA'))).toEqual([]);
-    expect(capabilities.cipher_suites).toHaveLength(3 + 14);
-    expect(report.handshakes).toBeLessThanOrEqual(45);
+    expect(capabilities.cipher_suites).toHaveLength(4 + 20);
+    expect(report.handshakes).toBeLessThanOrEqual(55);
   });
 
   it('client authentication, 0-RTT and ALPN h2 are found when the server has them', async () => {

@@ -27,7 +27,7 @@
 import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { TlsClient } from '../../implementations/reference/connection/client.ts';
-import { DEFAULT_CIPHER_SUITES, MemorySessionStore, TLS12_CIPHER_SUITES, makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
+import { DEFAULT_GROUPS, MemorySessionStore, TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
 import type { HandshakeSummary } from '../../implementations/reference/connection/endpoint.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, SignatureScheme, nameOf } from '../../implementations/reference/codec/enums.ts';
@@ -42,19 +42,27 @@ export const PROBED_FEATURES = ['hello_retry_request', 'psk', 'early_data', 'cli
 /** ALPN protocols asked about, one at a time. */
 export const PROBED_ALPN = ['http/1.1', 'h2'];
 
-const PROBED_GROUPS = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.ffdhe2048, NamedGroup.ffdhe3072];
+/** Every group the reference implements (x25519, secp256r1, x448, secp384r1, secp521r1, ffdhe2048 ... ffdhe8192). */
+const PROBED_GROUPS = [...DEFAULT_GROUPS];
 
 /** TLS 1.3 CertificateVerify schemes the reference client can verify (RFC 8446 4.2.3). */
 const SCHEMES_13 = [
   SignatureScheme.ecdsa_secp256r1_sha256,
   SignatureScheme.ecdsa_secp384r1_sha384,
+  SignatureScheme.ecdsa_secp521r1_sha512,
   SignatureScheme.ed25519,
+  SignatureScheme.ed448,
   SignatureScheme.rsa_pss_rsae_sha256,
   SignatureScheme.rsa_pss_rsae_sha384,
   SignatureScheme.rsa_pss_rsae_sha512,
 ];
 /** TLS 1.2 adds PKCS#1 v1.5 (RFC 5246 7.4.1.4.1). */
-const SCHEMES_12 = [...SCHEMES_13.filter((s) => s !== SignatureScheme.ed25519), SignatureScheme.rsa_pkcs1_sha256, SignatureScheme.rsa_pkcs1_sha384, SignatureScheme.rsa_pkcs1_sha512];
+const SCHEMES_12 = [
+  ...SCHEMES_13.filter((s) => s !== SignatureScheme.ed25519 && s !== SignatureScheme.ed448),
+  SignatureScheme.rsa_pkcs1_sha256,
+  SignatureScheme.rsa_pkcs1_sha384,
+  SignatureScheme.rsa_pkcs1_sha512,
+];
 const SCHEME_ORDER = [...new Set([...SCHEMES_13, ...SCHEMES_12])].map((s) => nameOf(SignatureScheme, s));
 /** Every scheme the reference knows, for signature_algorithms_cert: the chain's own signatures must not limit the answer. */
 const CERT_SCHEMES = [...new Set([...SCHEMES_13, ...SCHEMES_12, SignatureScheme.rsa_pkcs1_sha1, SignatureScheme.ecdsa_sha1])];
@@ -64,7 +72,7 @@ export interface ProbeCertificate {
   /** Distinguished names, one line ("CN=localhost, O=..."). */
   subject: string;
   issuer: string;
-  /** rsa2048, ecdsa-secp256r1, ecdsa-secp384r1, ed25519, or the reason the key is not supported. */
+  /** rsa2048, ecdsa-secp256r1, ecdsa-secp384r1, ecdsa-secp521r1, ed25519, ed448, or the reason the key is not supported. */
   keyType: string;
   /** Whether the chain validates against the trust roots for the peer's host name; null: not checked (--no-verify-chain). */
   chainValid: boolean | null;
@@ -276,7 +284,7 @@ function keyTypeOf(c: Certificate): string {
   if (!k) return `unsupported (${c.publicKeyError ?? 'unknown key'})`;
   if (k.kind === 'rsa') return `rsa${k.bits}`;
   if (k.kind === 'ec') return `ecdsa-${k.curve}`;
-  return 'ed25519';
+  return k.kind;
 }
 
 const dn = (s: string) => s.split('\n').join(', ');
@@ -311,7 +319,7 @@ export async function probeTarget(target: Target, opts: ProbeOptions = {}): Prom
     makeConfig({
       minVersion: version === 'tls13' ? 'TLSv1.3' : 'TLSv1.2',
       maxVersion: version === 'tls13' ? 'TLSv1.3' : 'TLSv1.2',
-      cipherSuites: version === 'tls13' ? DEFAULT_CIPHER_SUITES : TLS12_CIPHER_SUITES,
+      cipherSuites: version === 'tls13' ? TLS13_CIPHER_SUITES : TLS12_CIPHER_SUITES,
       groups: PROBED_GROUPS,
       serverName,
       // Capabilities are found whatever the chain; it is validated once, below, against the trust roots.
@@ -456,7 +464,7 @@ export async function probeTarget(target: Target, opts: ProbeOptions = {}): Prom
     // Cipher suites by elimination, per version: offer all but those already picked until the server refuses.
     for (const v of versions) {
       tasks.push(async () => {
-        const all: number[] = v === 'tls13' ? DEFAULT_CIPHER_SUITES : TLS12_CIPHER_SUITES;
+        const all: number[] = v === 'tls13' ? TLS13_CIPHER_SUITES : TLS12_CIPHER_SUITES;
         for (;;) {
           const left = all.filter((s) => !suites.has(s));
           if (left.length === 0) return;
@@ -474,7 +482,7 @@ export async function probeTarget(target: Target, opts: ProbeOptions = {}): Prom
     const order = <T>(all: readonly T[], have: Set<T>) => all.filter((x) => have.has(x));
     const caps = {
       versions,
-      cipher_suites: order([...DEFAULT_CIPHER_SUITES, ...TLS12_CIPHER_SUITES], suites).map((c) => nameOf(CipherSuite, c)),
+      cipher_suites: order([...TLS13_CIPHER_SUITES, ...TLS12_CIPHER_SUITES], suites).map((c) => nameOf(CipherSuite, c)),
       groups: order(PROBED_GROUPS, groups).map((g) => nameOf(NamedGroup, g)),
       signature_schemes: order([...new Set([...SCHEMES_13, ...SCHEMES_12])], schemes).map((s) => nameOf(SignatureScheme, s)),
       features: PROBED_FEATURES.filter((f) => features.has(f)),

@@ -3,7 +3,7 @@
  * single-connection servers) and/or a client command started once per connection of a client-role case.
  *
  * Commands are argument vectors (no shell) with placeholders: {port} {host} {cert} {key} {chain} {ca}, and
- * {cert:NAME} {key:NAME} {chain:NAME} for any leaf of the test PKI (rsa, p256, p384, ed25519, client).
+ * {cert:NAME} {key:NAME} {chain:NAME} for any leaf of the test PKI (rsa, p256, p384, p521, ed25519, ed448, client).
  * {chain} is a file holding the leaf then the CA. `{{` and `}}` write literal braces.
  *
  * Every process runs in its own process group; stop() sends SIGTERM to the group, then SIGKILL after a
@@ -63,13 +63,15 @@ class CaseOutput {
   readonly sources = new Set<string>();
 }
 
-export type CertificateName = 'rsa' | 'p256' | 'p384' | 'ed25519' | 'client';
+export type CertificateName = 'rsa' | 'p256' | 'p384' | 'p521' | 'ed25519' | 'ed448' | 'client';
 
 export const CERTIFICATE_FILES: Record<CertificateName, string> = {
   rsa: 'server-rsa2048',
   p256: 'server-p256',
   p384: 'server-p384',
+  p521: 'server-p521',
   ed25519: 'server-ed25519',
+  ed448: 'server-ed448',
   client: 'client-p256',
 };
 

@@ -6,20 +6,33 @@
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { TlsClient } from '../../implementations/reference/connection/client.ts';
 import { TlsServer } from '../../implementations/reference/connection/server.ts';
-import { DEFAULT_GROUPS, DUAL_CIPHER_SUITES, makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
-import { CipherSuite, NamedGroup, nameOf } from '../../implementations/reference/codec/enums.ts';
+import { TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
+import { CipherSuite, nameOf } from '../../implementations/reference/codec/enums.ts';
 import type { Endpoint } from '../../implementations/reference/connection/endpoint.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
 import type { Capabilities, ExpectedFailure, Target, TargetCaseContext, TargetConnection } from './types.ts';
 
+/** Every suite the reference implements: the TLS 1.3 ones (CCM_8 too), then the TLS 1.2 ones. */
+const REFERENCE_SUITES = [...TLS13_CIPHER_SUITES, ...TLS12_CIPHER_SUITES];
+
 export const REFERENCE_CAPABILITIES: Capabilities = {
   roles: ['server', 'client'],
-  // makeConfig's default versions and suites (TLS 1.3 ones first), which the target's server and client use.
   versions: ['tls13', 'tls12'],
-  cipher_suites: DUAL_CIPHER_SUITES.map((c) => nameOf(CipherSuite, c)),
-  groups: ['x25519', 'secp256r1', 'secp384r1', 'ffdhe2048', 'ffdhe3072'],
-  signature_schemes: ['ecdsa_secp256r1_sha256', 'ecdsa_secp384r1_sha384', 'ed25519', 'rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384', 'rsa_pss_rsae_sha512'],
+  // Server and client are configured with every suite: all TLS 1.3 ones (CCM_8 too), then every TLS 1.2 one.
+  cipher_suites: REFERENCE_SUITES.map((c) => nameOf(CipherSuite, c)),
+  groups: ['x25519', 'secp256r1', 'x448', 'secp384r1', 'secp521r1', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192'],
+  // One certificate per scheme (P-256, P-384, P-521, Ed25519, Ed448, RSA-2048), so the server can sign with each.
+  signature_schemes: [
+    'ecdsa_secp256r1_sha256',
+    'ecdsa_secp384r1_sha384',
+    'ecdsa_secp521r1_sha512',
+    'ed25519',
+    'ed448',
+    'rsa_pss_rsae_sha256',
+    'rsa_pss_rsae_sha384',
+    'rsa_pss_rsae_sha512',
+  ],
   features: ['hello_retry_request', 'psk', 'early_data', 'client_auth', 'key_update', 'alpn', 'record_size_limit', 'middlebox_compat', 'sni'],
   concurrent: true,
 };
@@ -56,16 +69,18 @@ export class ReferenceTarget implements Target {
 
   constructor(overrides: { server?: Partial<EndpointConfig>; client?: Partial<EndpointConfig> } = {}) {
     this.serverConfig = makeConfig({
-      certificates: [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519()],
+      // The first three as before; the others are chosen only by a client that accepts none of the first three's schemes.
+      certificates: [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519(), TEST_PKI.p384(), TEST_PKI.p521(), TEST_PKI.ed448()],
       trustRoots: TEST_PKI.ca(),
       alpn: ['http/1.1'],
-      // What REFERENCE_CAPABILITIES claims, it serves: ffdhe3072 next to the default groups, and 0-RTT.
-      groups: [...DEFAULT_GROUPS, NamedGroup.ffdhe3072],
+      // What REFERENCE_CAPABILITIES claims, it serves: every group (DEFAULT_GROUPS), every suite, 0-RTT.
+      cipherSuites: REFERENCE_SUITES,
       maxEarlyData: 16384,
       acceptEarlyData: true,
       ...overrides.server,
     });
-    this.clientConfig = makeConfig({ serverName: 'localhost', trustRoots: TEST_PKI.ca(), ...overrides.client });
+    // The client offers every TLS 1.3 suite too (CCM_8 last), so a client-role case of any claimed suite can run.
+    this.clientConfig = makeConfig({ serverName: 'localhost', trustRoots: TEST_PKI.ca(), cipherSuites: REFERENCE_SUITES, ...overrides.client });
   }
 
   async start(): Promise<void> {

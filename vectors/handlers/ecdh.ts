@@ -3,7 +3,7 @@
  * - Wycheproof `ecdh_ecpoint_test_schema_v1` (ecdh_secp256r1_ecpoint_test.json, ecdh_secp384r1_ecpoint_test.json):
  *   the public key is the raw X9.62 point, exactly what a TLS key share carries, and goes to the provider
  *   as is.
- * - Wycheproof `ecdh_test_schema_v1` (ecdh_secp256r1_test.json): the public key is an ASN.1
+ * - Wycheproof `ecdh_test_schema_v1` (ecdh_secp256r1_test.json, ecdh_secp521r1_test.json): the public key is an ASN.1
  *   SubjectPublicKeyInfo; keys.ts parsePublicKey (node:crypto parses the container) turns it into our
  *   PublicKey (uncompressed point) or rejects it, and the point then goes to the provider.
  *
@@ -31,6 +31,7 @@ interface EcdhTest extends WycheproofTest {
 const CURVES: Record<string, { group: GroupName; len: number }> = {
   secp256r1: { group: 'secp256r1', len: 32 },
   secp384r1: { group: 'secp384r1', len: 48 },
+  secp521r1: { group: 'secp521r1', len: 66 },
 };
 
 /** Wycheproof private keys are big-endian integers, sometimes with a leading 00 or shorter than the field. */

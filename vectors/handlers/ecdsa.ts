@@ -1,6 +1,7 @@
 /**
  * ECDSA verification known-answer tests against provider.verify(scheme, ecPublicKey, msg, signature):
- * - Wycheproof `ecdsa_verify_schema_v1` (ecdsa_secp256r1_sha256_test.json, ecdsa_secp384r1_sha384_test.json):
+ * - Wycheproof `ecdsa_verify_schema_v1` (ecdsa_secp256r1_sha256_test.json, ecdsa_secp384r1_sha384_test.json,
+ *   ecdsa_secp521r1_sha512_test.json):
  *   DER-encoded ECDSA-Sig-Value, the TLS encoding (RFC 8446 4.2.3); passed to the provider unchanged.
  * - Wycheproof `ecdsa_p1363_verify_schema_v1` (ecdsa_secp256r1_sha256_p1363_test.json): fixed-size r || s.
  *   TLS never carries this form, so the handler converts it to DER first (minimal INTEGERs); a signature
@@ -9,11 +10,12 @@
  *   are still the provider's.
  *
  * Scheme: (secp256r1, SHA-256) -> ecdsa_secp256r1_sha256, (secp384r1, SHA-384) -> ecdsa_secp384r1_sha384,
- * (either curve, SHA-1) -> ecdsa_sha1; any other pairing is not a TLS signature scheme and is skipped.
+ * (secp521r1, SHA-512) -> ecdsa_secp521r1_sha512, (any of them, SHA-1) -> ecdsa_sha1; any other pairing is
+ * not a TLS 1.3 signature scheme and is skipped.
  * Policy: valid must verify; invalid (including BER / non-minimal DER encodings) must not; acceptable (none
  * in the current files) passes either way.
  */
-import type { CryptoProvider, PublicKey, SignatureSchemeName } from '../../implementations/reference/crypto/provider.ts';
+import type { CryptoProvider, EcCurveName, PublicKey, SignatureSchemeName } from '../../implementations/reference/crypto/provider.ts';
 import type { TestOutcome, VectorFileJson, VectorHandler } from '../runner.ts';
 import { hex, verdict, type WycheproofGroup, type WycheproofTest } from './wycheproof-common.ts';
 
@@ -22,12 +24,13 @@ interface SigTest extends WycheproofTest {
   sig: string;
 }
 
-const FIELD_LEN: Record<string, number> = { secp256r1: 32, secp384r1: 48 };
+const FIELD_LEN: Record<string, number> = { secp256r1: 32, secp384r1: 48, secp521r1: 66 };
 
 function schemeFor(curve: string, sha: string): SignatureSchemeName | null {
-  if (sha === 'SHA-1' && (curve === 'secp256r1' || curve === 'secp384r1')) return 'ecdsa_sha1';
+  if (sha === 'SHA-1' && FIELD_LEN[curve] !== undefined) return 'ecdsa_sha1';
   if (curve === 'secp256r1' && sha === 'SHA-256') return 'ecdsa_secp256r1_sha256';
   if (curve === 'secp384r1' && sha === 'SHA-384') return 'ecdsa_secp384r1_sha384';
+  if (curve === 'secp521r1' && sha === 'SHA-512') return 'ecdsa_secp521r1_sha512';
   return null;
 }
 
@@ -66,7 +69,7 @@ function run(file: VectorFileJson, provider: CryptoProvider): TestOutcome[] {
         out.push({ id, outcome: 'skipped', reason: `${pk.curve} with ${String(g.sha)} is not a TLS signature scheme` });
         continue;
       }
-      const key: PublicKey = { kind: 'ec', curve: pk.curve as 'secp256r1' | 'secp384r1', point: hex(pk.uncompressed) };
+      const key: PublicKey = { kind: 'ec', curve: pk.curve as EcCurveName, point: hex(pk.uncompressed) };
       let sig: Uint8Array | null = hex(t.sig);
       if (p1363) sig = p1363ToDer(sig, FIELD_LEN[pk.curve]);
       if (sig === null) {

@@ -1,18 +1,19 @@
 /**
- * X25519 known-answer tests: Wycheproof `xdh_comp_schema_v1` (x25519_test.json) against
- * provider.keyExchange('x25519').sharedSecret(private, public).
+ * X25519 and X448 known-answer tests: Wycheproof `xdh_comp_schema_v1` (x25519_test.json, x448_test.json) against
+ * provider.keyExchange('x25519' | 'x448').sharedSecret(private, public).
  *
  * Policy:
  * - valid: the shared secret must equal `shared`.
  * - acceptable with an all-zero `shared` (low-order / zero-shared-secret public keys): must be REJECTED with
  *   CryptoError('zero_shared_secret'), because RFC 8446 7.4.2 requires TLS 1.3 to abort on an all-zero
- *   X25519 output (RFC 7748 6.1).
- * - other acceptable cases (twist points, non-canonical u, edge-case multiplications): RFC 7748 5 says to
- *   accept them (mask bit 255, reduce mod p), so they must be ACCEPTED with the expected `shared`.
- * - invalid (none in the current file): must be rejected.
- * Curves other than curve25519 (X448) are skipped: TLS here does not negotiate x448.
+ *   X25519 / X448 output (RFC 7748 6.1, 6.2).
+ * - other acceptable cases (twist points, non-canonical u, edge-case multiplications, low-order points of
+ *   the twist whose output is not zero): RFC 7748 5 says to accept them (mask bit 255 for X25519, reduce mod
+ *   p), so they must be ACCEPTED with the expected `shared`.
+ * - invalid (x448_test.json: 57-byte public keys): must be rejected (RFC 8446 4.2.8.2: X448 values are 56 bytes).
+ * Nothing is skipped: both curves are TLS groups (x25519, x448).
  */
-import type { CryptoProvider } from '../../implementations/reference/crypto/provider.ts';
+import type { CryptoProvider, GroupName } from '../../implementations/reference/crypto/provider.ts';
 import type { TestOutcome, VectorFileJson, VectorHandler } from '../runner.ts';
 import { errorText, hex, toHex, verdict, type WycheproofGroup, type WycheproofTest } from './wycheproof-common.ts';
 
@@ -27,7 +28,8 @@ function run(file: VectorFileJson, provider: CryptoProvider): TestOutcome[] {
   for (const g of file.testGroups as WycheproofGroup<XdhTest>[])
     for (const t of g.tests) {
       const id = String(t.tcId);
-      if (g.curve !== 'curve25519') {
+      const group: GroupName | undefined = g.curve === 'curve25519' ? 'x25519' : g.curve === 'curve448' ? 'x448' : undefined;
+      if (!group) {
         out.push({ id, outcome: 'skipped', reason: `curve ${String(g.curve)} is not a TLS group of this harness` });
         continue;
       }
@@ -35,7 +37,7 @@ function run(file: VectorFileJson, provider: CryptoProvider): TestOutcome[] {
       let error = '';
       let code: string | undefined;
       try {
-        shared = toHex(provider.keyExchange('x25519').sharedSecret(hex(t.private), hex(t.public)));
+        shared = toHex(provider.keyExchange(group).sharedSecret(hex(t.private), hex(t.public)));
       } catch (e) {
         error = errorText(e);
         code = (e as { code?: string }).code;

@@ -7,25 +7,41 @@
 #   server-rsa2048.key / .pem        leaf, RSA-2048
 #   server-p256.key / .pem           leaf, ECDSA P-256
 #   server-p384.key / .pem           leaf, ECDSA P-384
+#   server-p521.key / .pem           leaf, ECDSA P-521
 #   server-ed25519.key / .pem        leaf, Ed25519
+#   server-ed448.key / .pem          leaf, Ed448
 #   server-p256-via-intermediate.key / .pem   leaf, ECDSA P-256, issued by the intermediate CA
 #   client-p256.key / .pem           client certificate, ECDSA P-256, CN=tls-harness client, EKU clientAuth
-#   unsupported-ed448.key / .pem     leaf with an Ed448 key, a key type the harness does not support
+#   unsupported-secp256k1.key / .pem leaf with an EC key on secp256k1, a curve the harness does not support
 #                                    (for unsupported_certificate tests)
 #
 # Leaves: CN=localhost, SAN DNS:localhost + IP:127.0.0.1, EKU serverAuth + clientAuth. keyUsage is
-# digitalSignature + keyEncipherment for RSA; digitalSignature only for EC and Ed25519, because RFC 8813
+# digitalSignature + keyEncipherment for RSA; digitalSignature only for EC, Ed25519 and Ed448, because RFC 8813
 # section 3 forbids keyEncipherment with id-ecPublicKey and RFC 8410 section 5 allows only
-# digitalSignature / nonRepudiation / keyCertSign / cRLSign for Ed25519.
+# digitalSignature / nonRepudiation / keyCertSign / cRLSign for Ed25519 and Ed448.
 # All certificates are valid for 20 years (7305 days) from the day they are made. Keys are PKCS#8 PEM.
 #
-# Usage: implementations/reference/certs/generate.sh   (needs OpenSSL 3; overwrites the files)
+# Usage (needs OpenSSL 3):
+#   implementations/reference/certs/generate.sh              makes everything anew, CAs included (overwrites the files)
+#   implementations/reference/certs/generate.sh NAME ...     makes only the named leaves (e.g. server-p521), issued
+#                                                            by the existing CAs, leaving every other file as it is
 set -euo pipefail
 cd "$(dirname "$0")"
 
 DAYS=7305
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+LEAVES=(server-rsa2048 server-p256 server-p384 server-p521 server-ed25519 server-ed448 server-p256-via-intermediate client-p256 unsupported-secp256k1)
+if [ $# -gt 0 ]; then
+  only=("$@")
+  for n in "${only[@]}"; do
+    [[ " ${LEAVES[*]} " == *" $n "* ]] || { echo "generate.sh: unknown leaf '$n' (one of: ${LEAVES[*]})" >&2; exit 2; }
+  done
+else
+  only=("${LEAVES[@]}")
+fi
+wanted() { [[ " ${only[*]} " == *" $1 "* ]]; }
 
 key() { # key <file> <algorithm options...>
   local out=$1
@@ -34,7 +50,8 @@ key() { # key <file> <algorithm options...>
   chmod 644 "$out"
 }
 
-# --- root CA ------------------------------------------------------------------------------------------
+# --- root and intermediate CA (only when making everything) -------------------------------------------
+if [ $# -eq 0 ]; then
 key ca.key -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve
 cat >"$tmp/ca.cnf" <<'EOF'
 [req]
@@ -63,6 +80,7 @@ EOF
 openssl req -new -key intermediate.key -subj "/O=tls-harness/CN=tls-harness test intermediate CA" -out "$tmp/int.csr"
 openssl x509 -req -in "$tmp/int.csr" -CA ca.pem -CAkey ca.key -set_serial "0x$(openssl rand -hex 16)" \
   -days "$DAYS" -sha256 -extfile "$tmp/int.cnf" -extensions v3_int -out intermediate.pem
+fi
 
 # --- leaves ---------------------------------------------------------------------------------------------
 cat >"$tmp/leaf.cnf" <<'EOF'
@@ -95,25 +113,29 @@ leaf() { # leaf <name> <extensions section> <subject> <issuer cert> <issuer key>
     -days "$DAYS" -sha256 -extfile "$tmp/leaf.cnf" -extensions "$ext" -out "$name.pem"
 }
 
-key server-rsa2048.key -algorithm RSA -pkeyopt rsa_keygen_bits:2048
-key server-p256.key -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve
-key server-p384.key -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -pkeyopt ec_param_enc:named_curve
-key server-ed25519.key -algorithm ED25519
-key server-p256-via-intermediate.key -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve
-key client-p256.key -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -pkeyopt ec_param_enc:named_curve
-key unsupported-ed448.key -algorithm ED448
+ec() { echo -algorithm EC -pkeyopt "ec_paramgen_curve:$1" -pkeyopt ec_param_enc:named_curve; }
+make_leaf() { # make_leaf <name> <extensions section> <subject> <issuer cert> <issuer key> <key algorithm options...>
+  local name=$1 ext=$2 subj=$3 ca=$4 cakey=$5
+  shift 5
+  wanted "$name" || return 0
+  key "$name.key" "$@"
+  leaf "$name" "$ext" "$subj" "$ca" "$cakey"
+  if [ "$ca" = ca.pem ]; then
+    openssl verify -CAfile ca.pem "$name.pem" >/dev/null
+  else
+    openssl verify -CAfile ca.pem -untrusted "$ca" "$name.pem" >/dev/null
+  fi
+  echo "made $name"
+}
 
-leaf server-rsa2048 leaf_rsa "/O=tls-harness/CN=localhost" ca.pem ca.key
-leaf server-p256 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key
-leaf server-p384 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key
-leaf server-ed25519 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key
-leaf server-p256-via-intermediate leaf_sig "/O=tls-harness/CN=localhost" intermediate.pem intermediate.key
-leaf client-p256 client "/O=tls-harness/CN=tls-harness client" ca.pem ca.key
-leaf unsupported-ed448 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key
+make_leaf server-rsa2048 leaf_rsa "/O=tls-harness/CN=localhost" ca.pem ca.key -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+make_leaf server-p256 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key $(ec P-256)
+make_leaf server-p384 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key $(ec P-384)
+make_leaf server-p521 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key $(ec P-521)
+make_leaf server-ed25519 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key -algorithm ED25519
+make_leaf server-ed448 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key -algorithm ED448
+make_leaf server-p256-via-intermediate leaf_sig "/O=tls-harness/CN=localhost" intermediate.pem intermediate.key $(ec P-256)
+make_leaf client-p256 client "/O=tls-harness/CN=tls-harness client" ca.pem ca.key $(ec P-256)
+make_leaf unsupported-secp256k1 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key $(ec secp256k1)
 
-# Check what was made.
-for c in server-rsa2048 server-p256 server-p384 server-ed25519 client-p256 unsupported-ed448; do
-  openssl verify -CAfile ca.pem "$c.pem" >/dev/null
-done
-openssl verify -CAfile ca.pem -untrusted intermediate.pem server-p256-via-intermediate.pem >/dev/null
 echo "generated in $(pwd)"

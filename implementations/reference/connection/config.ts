@@ -231,14 +231,28 @@ export interface EndpointConfig {
   maxTicketAgeSkewMs: number;
 }
 
-/** The TLS 1.3 suites the reference endpoints implement, in the order a client offers them (not the default alone: see makeConfig). */
+/**
+ * The TLS 1.3 suites offered and accepted by default: the RFC 8446 9.1 ones first (TLS_AES_128_GCM_SHA256
+ * MUST, the other two SHOULD), then TLS_AES_128_CCM_SHA256 after them (OpenSSL ships it off; it costs a
+ * peer nothing to see it last). TLS_AES_128_CCM_8_SHA256 is implemented but only used when configured
+ * (TLS13_CIPHER_SUITES, `--ciphersuites`): its 8-byte tag gives a forger a 2^-64 chance per record instead of
+ * 2^-128, the IANA registry marks it Recommended = N, and OpenSSL, BoringSSL, NSS and Go do not enable it.
+ */
 export const DEFAULT_CIPHER_SUITES = [
   CipherSuite.TLS_AES_128_GCM_SHA256,
   CipherSuite.TLS_AES_256_GCM_SHA384,
   CipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+  CipherSuite.TLS_AES_128_CCM_SHA256,
 ];
 
-/** The TLS 1.2 suites the reference endpoints implement, in the order a client offers them by default. */
+/** Every TLS 1.3 suite the reference implements (RFC 8446 B.4): DEFAULT_CIPHER_SUITES and TLS_AES_128_CCM_8_SHA256. */
+export const TLS13_CIPHER_SUITES = [...DEFAULT_CIPHER_SUITES, CipherSuite.TLS_AES_128_CCM_8_SHA256];
+
+/**
+ * The TLS 1.2 suites the reference endpoints implement (every TLS 1.2 row of crypto/suites.ts), in the order a
+ * client offers them by default: forward secrecy before the RSA key exchange, ECDHE before DHE, AEAD before
+ * CBC, and within CBC the SHA-256/384 MACs before SHA-1, AES-128 before AES-256 (as OpenSSL orders them).
+ */
 export const TLS12_CIPHER_SUITES = [
   CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
   CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
@@ -252,12 +266,19 @@ export const TLS12_CIPHER_SUITES = [
   CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
   CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
   CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+  CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
+  CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
   CipherSuite.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
   CipherSuite.TLS_DHE_RSA_WITH_AES_256_GCM_SHA384,
   CipherSuite.TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+  CipherSuite.TLS_DHE_RSA_WITH_AES_128_CBC_SHA256,
+  CipherSuite.TLS_DHE_RSA_WITH_AES_256_CBC_SHA256,
+  CipherSuite.TLS_DHE_RSA_WITH_AES_128_CBC_SHA,
+  CipherSuite.TLS_DHE_RSA_WITH_AES_256_CBC_SHA,
   CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256,
   CipherSuite.TLS_RSA_WITH_AES_256_GCM_SHA384,
   CipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA256,
+  CipherSuite.TLS_RSA_WITH_AES_256_CBC_SHA256,
   CipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA,
   CipherSuite.TLS_RSA_WITH_AES_256_CBC_SHA,
 ];
@@ -265,12 +286,33 @@ export const TLS12_CIPHER_SUITES = [
 /** TLS 1.3 then TLS 1.2: makeConfig's default; a config with these speaks both versions (with the default min/maxVersion). */
 export const DUAL_CIPHER_SUITES = [...DEFAULT_CIPHER_SUITES, ...TLS12_CIPHER_SUITES];
 
-export const DEFAULT_GROUPS = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1, NamedGroup.ffdhe2048];
+/**
+ * Every group the reference implements, most preferred first (a client sends its one default key share for
+ * the first, x25519, so a default ClientHello stays small; a server picks the first of these the client
+ * offers). The order: x25519 and secp256r1 first, the groups every TLS 1.3 peer has (RFC 8446 9.1: secp256r1
+ * MUST, X25519 SHOULD) and the cheapest; then by strength and cost, the 224-bit-security x448 before the NIST
+ * curves secp384r1 and secp521r1 (OpenSSL 3.0 also ranks x448 third); the RFC 7919 FFDHE groups last, smallest
+ * first: their key shares are 256 to 1024 bytes and their exponentiations far slower than any curve.
+ */
+export const DEFAULT_GROUPS = [
+  NamedGroup.x25519,
+  NamedGroup.secp256r1,
+  NamedGroup.x448,
+  NamedGroup.secp384r1,
+  NamedGroup.secp521r1,
+  NamedGroup.ffdhe2048,
+  NamedGroup.ffdhe3072,
+  NamedGroup.ffdhe4096,
+  NamedGroup.ffdhe6144,
+  NamedGroup.ffdhe8192,
+];
 
 export const DEFAULT_SIGNATURE_SCHEMES = [
   SignatureScheme.ecdsa_secp256r1_sha256,
   SignatureScheme.ecdsa_secp384r1_sha384,
+  SignatureScheme.ecdsa_secp521r1_sha512,
   SignatureScheme.ed25519,
+  SignatureScheme.ed448,
   SignatureScheme.rsa_pss_rsae_sha256,
   SignatureScheme.rsa_pss_rsae_sha384,
   SignatureScheme.rsa_pss_rsae_sha512,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { CipherSuite, NamedGroup, SignatureScheme } from '../codec/enums.ts';
-import { DUAL_CIPHER_SUITES, MemorySessionStore } from './config.ts';
+import { DUAL_CIPHER_SUITES, MemorySessionStore, TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES } from './config.ts';
 import { TlsClient } from './client.ts';
 import { TlsServer } from './server.ts';
 import { pump } from './memory.ts';
-import { testClientConfig, testServerConfig } from './testing.ts';
+import { TEST_PKI, testClientConfig, testServerConfig } from './testing.ts';
 import type { EndpointEvent } from './endpoint.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -59,6 +59,67 @@ describe('TLS 1.3 handshake, reference client against reference server', () => {
       void cert;
     });
   }
+
+  // The CCM suites (RFC 8446 B.4; CCM_8 only when configured), the groups x448, secp521r1 and ffdhe3072-8192,
+  // and the P-384, P-521 and Ed448 certificates.
+  for (const suite of ['TLS_AES_128_CCM_SHA256', 'TLS_AES_128_CCM_8_SHA256'] as const) {
+    for (const group of ['x25519', 'secp256r1'] as const) {
+      it(`negotiates ${suite} over ${group}, data both ways`, () => {
+        const { client, server, ce } = connect({ cipherSuites: [CipherSuite[suite]], groups: [NamedGroup[group]] }, { cipherSuites: TLS13_CIPHER_SUITES });
+        expect(errorOf(ce)).toBeUndefined();
+        expect(client.summary).toMatchObject({ cipherSuite: CipherSuite[suite], group: NamedGroup[group] });
+        client.write(enc('ccm'));
+        pump(client, server);
+        expect(server.takeEvents()).toContainEqual({ type: 'application_data', data: enc('ccm') });
+      });
+    }
+  }
+
+  it('a default server does not accept TLS_AES_128_CCM_8_SHA256 (it is on only when configured)', () => {
+    const { ce } = connect({ cipherSuites: [CipherSuite.TLS_AES_128_CCM_8_SHA256] });
+    expect(errorOf(ce)).toMatchObject({ error: { alert: 'handshake_failure' } });
+  });
+
+  for (const group of ['x448', 'secp521r1', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192'] as const) {
+    it(`negotiates ${group} with the default server groups, with its key share or after a HelloRetryRequest`, () => {
+      const direct = connect({ groups: [NamedGroup[group]] });
+      expect(errorOf(direct.ce)).toBeUndefined();
+      expect(direct.client.summary).toMatchObject({ group: NamedGroup[group], helloRetry: false });
+      const hrr = connect({ groups: [NamedGroup.x25519, NamedGroup[group]], keyShareGroups: [NamedGroup.x25519] }, { groups: [NamedGroup[group]] });
+      expect(errorOf(hrr.ce)).toBeUndefined();
+      expect(hrr.client.summary).toMatchObject({ group: NamedGroup[group], helloRetry: true });
+    });
+  }
+
+  for (const [scheme, cert] of [
+    ['ecdsa_secp384r1_sha384', 'p384'],
+    ['ecdsa_secp521r1_sha512', 'p521'],
+    ['ed448', 'ed448'],
+  ] as const) {
+    it(`authenticates the server with ${scheme} (a ${cert} certificate after the usual three)`, () => {
+      const { client, ce } = connect({ signatureSchemes: [SignatureScheme[scheme]] }, { certificates: [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519(), TEST_PKI[cert]()] });
+      expect(errorOf(ce)).toBeUndefined();
+      expect(client.summary?.signatureScheme).toBe(SignatureScheme[scheme]);
+    });
+  }
+
+  it('TLS 1.2: ECDHE over x448 and secp521r1, DHE over ffdhe4096, DHE_RSA CBC suites, ECDHE_ECDSA with P-521 and Ed448', () => {
+    const tls12 = { minVersion: 'TLSv1.2' as const, maxVersion: 'TLSv1.2' as const };
+    const server = { cipherSuites: DUAL_CIPHER_SUITES, certificates: [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.p521(), TEST_PKI.ed448()] };
+    for (const [suite, group, scheme] of [
+      [CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, NamedGroup.x448, undefined],
+      [CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, NamedGroup.secp521r1, undefined],
+      [CipherSuite.TLS_DHE_RSA_WITH_AES_128_CBC_SHA, NamedGroup.ffdhe4096, undefined],
+      [CipherSuite.TLS_DHE_RSA_WITH_AES_256_CBC_SHA256, NamedGroup.ffdhe2048, undefined],
+      [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, NamedGroup.x25519, SignatureScheme.ecdsa_secp521r1_sha512],
+      [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, NamedGroup.x25519, SignatureScheme.ed448],
+    ] as const) {
+      const { client, ce } = connect({ ...tls12, cipherSuites: [suite], groups: [group], ...(scheme ? { signatureSchemes: [scheme] } : {}) }, server);
+      expect(errorOf(ce), `0x${suite.toString(16)}`).toBeUndefined();
+      expect(client.summary).toMatchObject({ version: 'TLSv1.2', cipherSuite: suite, group, ...(scheme ? { signatureScheme: scheme } : {}) });
+    }
+    expect(TLS12_CIPHER_SUITES).toContain(CipherSuite.TLS_DHE_RSA_WITH_AES_256_CBC_SHA256);
+  });
 
   it('answers a HelloRetryRequest when the first key share is not acceptable', () => {
     const { client, server, ce } = connect({ groups: [NamedGroup.x25519, NamedGroup.secp256r1], keyShareGroups: [NamedGroup.x25519] }, { groups: [NamedGroup.secp256r1] });

@@ -13,7 +13,9 @@ export const TEST_PKI = {
   rsa: () => loadCertifiedKey(certs('server-rsa2048.pem'), certs('server-rsa2048.key')),
   p256: () => loadCertifiedKey(certs('server-p256.pem'), certs('server-p256.key')),
   p384: () => loadCertifiedKey(certs('server-p384.pem'), certs('server-p384.key')),
+  p521: () => loadCertifiedKey(certs('server-p521.pem'), certs('server-p521.key')),
   ed25519: () => loadCertifiedKey(certs('server-ed25519.pem'), certs('server-ed25519.key')),
+  ed448: () => loadCertifiedKey(certs('server-ed448.pem'), certs('server-ed448.key')),
   client: () => loadCertifiedKey(certs('client-p256.pem'), certs('client-p256.key')),
   path: certs,
 };

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CERT_FAILURE_ALERT,
@@ -31,11 +34,12 @@ const load = (name: string): Certificate => {
 
 const ca = load('ca.pem');
 const intermediate = load('intermediate.pem');
-const leaves = ['server-rsa2048.pem', 'server-p256.pem', 'server-p384.pem', 'server-ed25519.pem'].map(load);
+const LEAF_NAMES = ['server-rsa2048', 'server-p256', 'server-p384', 'server-ed25519', 'server-p521', 'server-ed448'];
+const leaves = LEAF_NAMES.map((n) => load(`${n}.pem`));
 const [rsaLeaf, p256Leaf] = leaves;
 const viaIntermediate = load('server-p256-via-intermediate.pem');
 const client = load('client-p256.pem');
-const ed448 = load('unsupported-ed448.pem');
+const secp256k1 = load('unsupported-secp256k1.pem');
 const rfc8448 = (() => {
   const r = parseCertificate(read(rfc8448Dir + 'server_certificate.pem'));
   if (!r.ok) throw new Error(r.message);
@@ -48,7 +52,7 @@ const outcome = (r: ChainResult) => (r.ok ? 'ok' : `${r.alert}/${r.code}`);
 
 describe('parsing', () => {
   it('reads names, SAN, validity, CA flag, EKU, signature algorithm and the public key', () => {
-    for (const [i, name] of ['server-rsa2048', 'server-p256', 'server-p384', 'server-ed25519'].entries()) {
+    for (const [i, name] of LEAF_NAMES.entries()) {
       const c = leaves[i];
       expect(c.commonNames).toEqual(['localhost']);
       expect(c.subject).toBe('O=tls-harness\nCN=localhost');
@@ -69,8 +73,8 @@ describe('parsing', () => {
   });
 
   it('an unsupported key type parses, with publicKey null and a reason', () => {
-    expect(ed448.publicKey).toBeNull();
-    expect(ed448.publicKeyError).toMatch(/ed448/);
+    expect(secp256k1.publicKey).toBeNull();
+    expect(secp256k1.publicKeyError).toMatch(/secp256k1/);
   });
 
   it('a PEM chain, DER input, and the TLS Certificate list form', () => {
@@ -111,6 +115,33 @@ describe('parsing', () => {
     expect(certificateSignatureScheme(p256Leaf, ca.publicKey)).toBe('ecdsa_secp256r1_sha256');
     expect(certificateSignatureScheme(rfc8448, rfc8448.publicKey)).toBe('rsa_pkcs1_sha256');
     expect(certificateSignatureScheme(p256Leaf, rsaLeaf.publicKey)).toBeNull();
+  });
+
+  // Self-signed certificates made by openssl with the P-521 and Ed448 test keys: ecdsa-with-SHA512 by a P-521
+  // key is ecdsa_secp521r1_sha512 (RFC 8446 4.2.3 names the curve), Ed448 is ed448.
+  const noOpenssl = spawnSync('openssl', ['version']).error !== undefined;
+  it.skipIf(noOpenssl)('certificateSignatureScheme: ecdsa_secp521r1_sha512 and ed448', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cert-scheme-'));
+    try {
+      const selfSigned = (key: string, digest: string[]): Certificate => {
+        const out = join(dir, `${key}.pem`);
+        const r = spawnSync('openssl', ['req', '-x509', '-new', '-key', certsDir + key, ...digest, '-subj', '/CN=self', '-days', '1', '-out', out], { encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+        const c = parseCertificate(read(out));
+        if (!c.ok) throw new Error(c.message);
+        return c.value;
+      };
+      const p521 = selfSigned('server-p521.key', ['-sha512']);
+      expect(p521.signatureAlgorithm.name).toBe('ecdsa-with-SHA512');
+      expect(certificateSignatureScheme(p521, p521.publicKey)).toBe('ecdsa_secp521r1_sha512');
+      expect(certificateSignatureScheme(p521, p256Leaf.publicKey)).toBeNull();
+      const ed448 = selfSigned('server-ed448.key', []);
+      expect(ed448.signatureAlgorithm.name).toBe('Ed448');
+      expect(certificateSignatureScheme(ed448, ed448.publicKey)).toBe('ed448');
+      expect(checkIssued(p521, p521) && checkIssued(ed448, ed448)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -190,7 +221,7 @@ describe('validateChain (pinned clock)', () => {
   it('purpose (extendedKeyUsage) and unsupported keys: unsupported_certificate', () => {
     expect(outcome(validateChain([client], { trustRoots: roots, now: NOW, purpose: 'serverAuth' }))).toBe('unsupported_certificate/wrong_purpose');
     expect(outcome(validateChain([client], { trustRoots: roots, now: NOW, purpose: 'clientAuth' }))).toBe('ok');
-    expect(outcome(validateChain([ed448], { trustRoots: roots, now: NOW }))).toBe('unsupported_certificate/unsupported_key');
+    expect(outcome(validateChain([secp256k1], { trustRoots: roots, now: NOW }))).toBe('unsupported_certificate/unsupported_key');
   });
 
   it('empty chain and path length', () => {

@@ -433,8 +433,12 @@ export function certificateSignatureScheme(cert: Certificate, issuerKey: PublicK
       return issuerKey?.kind === 'ec' && issuerKey.curve === 'secp256r1' ? 'ecdsa_secp256r1_sha256' : null;
     case 'ecdsa-with-SHA384':
       return issuerKey?.kind === 'ec' && issuerKey.curve === 'secp384r1' ? 'ecdsa_secp384r1_sha384' : null;
+    case 'ecdsa-with-SHA512':
+      return issuerKey?.kind === 'ec' && issuerKey.curve === 'secp521r1' ? 'ecdsa_secp521r1_sha512' : null;
     case 'Ed25519':
       return 'ed25519';
+    case 'Ed448':
+      return 'ed448';
     default:
       return null;
   }

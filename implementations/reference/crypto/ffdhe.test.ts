@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { NamedGroup } from '../codec/enums.ts';
 import { FFDHE_GROUPS } from './ffdhe.ts';
 
 /**
@@ -37,6 +38,11 @@ function readDhParams(path: string): { p: bigint; g: bigint } {
 }
 
 describe('RFC 7919 FFDHE groups', () => {
+  it('has all five groups, each with its IANA code point (RFC 7919 A.1 - A.5: registry values 256 - 260)', () => {
+    expect(Object.keys(FFDHE_GROUPS)).toEqual(['ffdhe2048', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192']);
+    for (const g of Object.values(FFDHE_GROUPS)) expect(g.codePoint).toBe(NamedGroup[g.name]);
+  });
+
   for (const g of Object.values(FFDHE_GROUPS)) {
     it(`${g.name} matches vectors/ffdhe/rfc7919-${g.name}.pem`, () => {
       const path = fileURLToPath(new URL(`../../../vectors/ffdhe/rfc7919-${g.name}.pem`, import.meta.url));

@@ -26,6 +26,8 @@ describe('private keys', () => {
     'server-p256.key': { kind: 'ec', desc: 'ECDSA P-256' },
     'server-p384.key': { kind: 'ec', desc: 'ECDSA P-384' },
     'server-ed25519.key': { kind: 'ed25519', desc: 'Ed25519' },
+    'server-p521.key': { kind: 'ec', desc: 'ECDSA P-521' },
+    'server-ed448.key': { kind: 'ed448', desc: 'Ed448' },
     'ca.key': { kind: 'ec', desc: 'ECDSA P-256' },
     'client-p256.key': { kind: 'ec', desc: 'ECDSA P-256' },
   };
@@ -50,14 +52,20 @@ describe('private keys', () => {
     expect(k.e).toBe(65537n);
   });
 
-  it('EC and Ed25519 key material has the fixed sizes', () => {
+  it('EC, Ed25519 and Ed448 key material has the fixed sizes', () => {
     const p256 = unwrapKey(readPrivateKeyFile(certsDir + 'server-p256.key'));
     const p384 = unwrapKey(readPrivateKeyFile(certsDir + 'server-p384.key'));
+    const p521 = unwrapKey(readPrivateKeyFile(certsDir + 'server-p521.key'));
     const ed = unwrapKey(readPrivateKeyFile(certsDir + 'server-ed25519.key'));
-    if (p256.kind !== 'ec' || p384.kind !== 'ec' || ed.kind !== 'ed25519') throw new Error('kinds');
+    const ed448 = unwrapKey(readPrivateKeyFile(certsDir + 'server-ed448.key'));
+    if (p256.kind !== 'ec' || p384.kind !== 'ec' || p521.kind !== 'ec' || ed.kind !== 'ed25519' || ed448.kind !== 'ed448') throw new Error('kinds');
     expect([p256.curve, p256.scalar.length, p256.point.length, p256.point[0]]).toEqual(['secp256r1', 32, 65, 4]);
     expect([p384.curve, p384.scalar.length, p384.point.length]).toEqual(['secp384r1', 48, 97]);
+    // SEC 1 2.3.5: a P-521 field element takes 66 bytes (the scalar is left-padded from the JWK's minimal form)
+    expect([p521.curve, p521.scalar.length, p521.point.length, p521.point[0]]).toEqual(['secp521r1', 66, 133, 4]);
     expect([ed.seed.length, ed.key.length]).toEqual([32, 32]);
+    // RFC 8032 5.2.5: Ed448 private and public keys are 57 bytes
+    expect([ed448.seed.length, ed448.key.length]).toEqual([57, 57]);
   });
 
   it('PKCS#1 "RSA PRIVATE KEY" and SEC1 "EC PRIVATE KEY", PEM and DER', () => {
@@ -118,22 +126,22 @@ describe('private keys', () => {
     const pkcs8 = (ko: nodeCrypto.KeyObject) => ko.export({ format: 'pem', type: 'pkcs8' }) as string;
     const gen = nodeCrypto.generateKeyPairSync;
     expect(errorOf(parsePrivateKey(pkcs8(gen('x25519').privateKey)))).toBe(
-      'unsupported_type: x25519 keys are not supported (only RSA, EC P-256/P-384, Ed25519)',
+      'unsupported_type: x25519 keys are not supported (only RSA, EC P-256/P-384/P-521, Ed25519, Ed448)',
     );
-    expect(errorOf(parsePrivateKey(pkcs8(gen('ed448').privateKey)))).toMatch(/^unsupported_type: ed448 keys/);
+    expect(errorOf(parsePrivateKey(pkcs8(gen('x448').privateKey)))).toMatch(/^unsupported_type: x448 keys/);
     expect(errorOf(parsePrivateKey(pkcs8(gen('ec', { namedCurve: 'secp256k1' }).privateKey)))).toBe(
-      'unsupported_type: EC curve secp256k1 is not supported (only P-256 and P-384)',
+      'unsupported_type: EC curve secp256k1 is not supported (only P-256, P-384 and P-521)',
     );
     expect(errorOf(parsePrivateKey(pkcs8(gen('rsa-pss', { modulusLength: 1024 }).privateKey)))).toMatch(/^unsupported_type: RSASSA-PSS/);
-    expect(errorOf(parsePublicKey(gen('ec', { namedCurve: 'secp521r1' }).publicKey.export({ format: 'pem', type: 'spki' }) as string))).toMatch(
-      /^unsupported_type: EC curve secp521r1/,
+    expect(errorOf(parsePublicKey(gen('ec', { namedCurve: 'secp224r1' }).publicKey.export({ format: 'pem', type: 'spki' }) as string))).toMatch(
+      /^unsupported_type: EC curve secp224r1/,
     );
   });
 });
 
 describe('public keys', () => {
   it('SPKI PEM and DER, PKCS#1 RSA PUBLIC KEY', () => {
-    for (const f of ['server-rsa2048', 'server-p256', 'server-p384', 'server-ed25519']) {
+    for (const f of ['server-rsa2048', 'server-p256', 'server-p384', 'server-p521', 'server-ed25519', 'server-ed448']) {
       const ref = publicKeyOf(unwrapKey(readPrivateKeyFile(`${certsDir}${f}.key`)));
       const ko = nodeCrypto.createPublicKey(read(`${f}.key`));
       expect(publicKeysEqual(unwrapKey(parsePublicKey(ko.export({ format: 'pem', type: 'spki' }) as string)), ref)).toBe(true);
@@ -154,9 +162,13 @@ describe('public keys', () => {
     const a = publicKeyOf(unwrapKey(readPrivateKeyFile(certsDir + 'server-p256.key')));
     const b = publicKeyOf(unwrapKey(readPrivateKeyFile(certsDir + 'client-p256.key')));
     const c = publicKeyOf(unwrapKey(readPrivateKeyFile(certsDir + 'server-rsa2048.key')));
+    const d = publicKeyOf(unwrapKey(readPrivateKeyFile(certsDir + 'server-ed448.key')));
+    const e = publicKeyOf(unwrapKey(readPrivateKeyFile(certsDir + 'server-ed25519.key')));
     expect(publicKeysEqual(a, a)).toBe(true);
     expect(publicKeysEqual(a, b)).toBe(false);
     expect(publicKeysEqual(a, c)).toBe(false);
+    expect(publicKeysEqual(d, d)).toBe(true);
+    expect(publicKeysEqual(d, e)).toBe(false);
   });
 });
 
@@ -174,6 +186,8 @@ describe('schemesForKey', () => {
     ]);
     expect(s('server-p256.key')).toEqual(['ecdsa_secp256r1_sha256', 'ecdsa_sha1']);
     expect(s('server-p384.key')).toEqual(['ecdsa_secp384r1_sha384', 'ecdsa_sha1']);
+    expect(s('server-p521.key')).toEqual(['ecdsa_secp521r1_sha512', 'ecdsa_sha1']);
     expect(s('server-ed25519.key')).toEqual(['ed25519']);
+    expect(s('server-ed448.key')).toEqual(['ed448']);
   });
 });

@@ -7,15 +7,16 @@
  * on a bad file: every parser returns a `KeyResult` whose error is one readable line (`KeyError.message`).
  * `unwrapKey` turns that into an exception (KeyParseError) for callers that prefer one.
  *
- * Supported key types: RSA (rsaEncryption OID), EC on P-256 / P-384, Ed25519. Everything else (RSASSA-PSS
- * OID keys, i.e. rsa_pss_pss_*; Ed448; other curves; DSA; DH; X25519) is reported as `unsupported_type`.
+ * Supported key types: RSA (rsaEncryption OID), EC on P-256 / P-384 / P-521, Ed25519, Ed448. Everything else
+ * (RSASSA-PSS OID keys, i.e. rsa_pss_pss_*; other curves; DSA; DH; X25519; X448) is reported as `unsupported_type`.
  */
 import { createPrivateKey, createPublicKey, KeyObject, type JsonWebKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { p256, p384 } from '@noble/curves/nist.js';
+import { ed448 } from '@noble/curves/ed448.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { rsaKeyFitsScheme } from './noble/asymmetric.ts';
-import type { PrivateKey, PublicKey, SignatureSchemeName } from './provider.ts';
+import type { EcCurveName, PrivateKey, PublicKey, SignatureSchemeName } from './provider.ts';
 
 export type KeyErrorCode =
   | 'io' // the file cannot be read
@@ -206,10 +207,17 @@ const leftPad = (b: Uint8Array, len: number): Uint8Array => {
 };
 const bitLength = (n: bigint): number => (n === 0n ? 0 : n.toString(2).length);
 
-const EC_CURVES: Record<string, { name: 'secp256r1' | 'secp384r1'; len: number; noble: typeof p256 }> = {
+const EC_CURVES: Record<string, { name: EcCurveName; len: number; noble: typeof p256 }> = {
   prime256v1: { name: 'secp256r1', len: 32, noble: p256 },
   secp384r1: { name: 'secp384r1', len: 48, noble: p384 },
+  secp521r1: { name: 'secp521r1', len: 66, noble: p521 },
 };
+
+/** RFC 8032 5.1.5 / 5.2.5: Ed25519 keys are 32 bytes, Ed448 keys 57. */
+const EDDSA = {
+  ed25519: { len: 32, noble: ed25519, label: 'Ed25519' },
+  ed448: { len: 57, noble: ed448, label: 'Ed448' },
+} as const;
 
 function unsupported(ko: KeyObject): { ok: false; error: KeyError } {
   const t = ko.asymmetricKeyType;
@@ -217,9 +225,9 @@ function unsupported(ko: KeyObject): { ok: false; error: KeyError } {
     return fail('unsupported_type', 'RSASSA-PSS (id-RSASSA-PSS OID) keys are not supported; use an rsaEncryption RSA key (rsa_pss_rsae_*)');
   if (t === 'ec') {
     const curve = (ko.asymmetricKeyDetails as { namedCurve?: string } | undefined)?.namedCurve ?? 'unknown';
-    return fail('unsupported_type', `EC curve ${curve} is not supported (only P-256 and P-384)`);
+    return fail('unsupported_type', `EC curve ${curve} is not supported (only P-256, P-384 and P-521)`);
   }
-  return fail('unsupported_type', `${t ?? 'unknown'} keys are not supported (only RSA, EC P-256/P-384, Ed25519)`);
+  return fail('unsupported_type', `${t ?? 'unknown'} keys are not supported (only RSA, EC P-256/P-384/P-521, Ed25519, Ed448)`);
 }
 
 function ecCurveOf(ko: KeyObject) {
@@ -284,13 +292,16 @@ export function privateKeyFromKeyObject(ko: KeyObject): KeyResult<PrivateKey> {
         if (!bytesEqual(derived, point)) return fail('inconsistent', 'EC private key: the public point does not match d*G');
         return { ok: true, key: { kind: 'ec', curve: c.name, scalar, point } };
       }
-      case 'ed25519': {
+      case 'ed25519':
+      case 'ed448': {
+        const kind = ko.asymmetricKeyType;
+        const e = EDDSA[kind];
         const j = ko.export({ format: 'jwk' }) as JsonWebKey;
         const seed = b64(j.d);
-        if (seed.length !== 32) return fail('bad_encoding', 'Ed25519 private key must be 32 bytes');
-        const key = ed25519.getPublicKey(seed);
-        if (j.x && !bytesEqual(b64(j.x), key)) return fail('inconsistent', 'Ed25519 private key: public key does not match the seed');
-        return { ok: true, key: { kind: 'ed25519', seed, key } };
+        if (seed.length !== e.len) return fail('bad_encoding', `${e.label} private key must be ${e.len} bytes`);
+        const key = e.noble.getPublicKey(seed);
+        if (j.x && !bytesEqual(b64(j.x), key)) return fail('inconsistent', `${e.label} private key: public key does not match the seed`);
+        return { ok: true, key: { kind, seed, key } };
       }
       default:
         return unsupported(ko);
@@ -318,11 +329,14 @@ export function publicKeyFromKeyObject(ko: KeyObject): KeyResult<PublicKey> {
         const point = Uint8Array.from([4, ...leftPad(b64(j.x), c.len), ...leftPad(b64(j.y), c.len)]);
         return { ok: true, key: { kind: 'ec', curve: c.name, point } };
       }
-      case 'ed25519': {
+      case 'ed25519':
+      case 'ed448': {
+        const kind = ko.asymmetricKeyType;
+        const e = EDDSA[kind];
         const j = ko.export({ format: 'jwk' }) as JsonWebKey;
         const key = b64(j.x);
-        if (key.length !== 32) return fail('bad_encoding', 'Ed25519 public key must be 32 bytes');
-        return { ok: true, key: { kind: 'ed25519', key } };
+        if (key.length !== e.len) return fail('bad_encoding', `${e.label} public key must be ${e.len} bytes`);
+        return { ok: true, key: { kind, key } };
       }
       default:
         return unsupported(ko);
@@ -349,7 +363,8 @@ export function publicKeyOf(key: PrivateKey): PublicKey {
     case 'ec':
       return { kind: 'ec', curve: key.curve, point: Uint8Array.from(key.point) };
     case 'ed25519':
-      return { kind: 'ed25519', key: Uint8Array.from(key.key) };
+    case 'ed448':
+      return { kind: key.kind, key: Uint8Array.from(key.key) };
   }
 }
 
@@ -357,20 +372,32 @@ export function publicKeysEqual(a: PublicKey, b: PublicKey): boolean {
   if (a.kind === 'rsa' && b.kind === 'rsa') return a.n === b.n && a.e === b.e;
   if (a.kind === 'ec' && b.kind === 'ec') return a.curve === b.curve && bytesEqual(a.point, b.point);
   if (a.kind === 'ed25519' && b.kind === 'ed25519') return bytesEqual(a.key, b.key);
+  if (a.kind === 'ed448' && b.kind === 'ed448') return bytesEqual(a.key, b.key);
   return false;
 }
 
-/** 'RSA-2048', 'ECDSA P-256', 'Ed25519'. */
+const NIST_NAME: Record<EcCurveName, string> = { secp256r1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+
+/** 'RSA-2048', 'ECDSA P-256', 'Ed25519', 'Ed448'. */
 export function describeKey(key: PublicKey | PrivateKey): string {
   switch (key.kind) {
     case 'rsa':
       return `RSA-${key.bits}`;
     case 'ec':
-      return `ECDSA ${key.curve === 'secp256r1' ? 'P-256' : 'P-384'}`;
+      return `ECDSA ${NIST_NAME[key.curve]}`;
     case 'ed25519':
       return 'Ed25519';
+    case 'ed448':
+      return 'Ed448';
   }
 }
+
+/** RFC 8446 4.2.3: the ECDSA scheme of each curve (in TLS 1.3 the scheme names the curve and the hash). */
+const ECDSA_SCHEME: Record<EcCurveName, SignatureSchemeName> = {
+  secp256r1: 'ecdsa_secp256r1_sha256',
+  secp384r1: 'ecdsa_secp384r1_sha384',
+  secp521r1: 'ecdsa_secp521r1_sha512',
+};
 
 /**
  * The signature schemes a key can make, most preferred first. RFC 8446 4.2.3: keys MUST be of the type the
@@ -383,8 +410,10 @@ export function schemesForKey(key: PublicKey | PrivateKey): SignatureSchemeName[
   switch (key.kind) {
     case 'ed25519':
       return ['ed25519'];
+    case 'ed448':
+      return ['ed448'];
     case 'ec':
-      return key.curve === 'secp256r1' ? ['ecdsa_secp256r1_sha256', 'ecdsa_sha1'] : ['ecdsa_secp384r1_sha384', 'ecdsa_sha1'];
+      return [ECDSA_SCHEME[key.curve], 'ecdsa_sha1'];
     case 'rsa': {
       const all: SignatureSchemeName[] = [
         'rsa_pss_rsae_sha256',

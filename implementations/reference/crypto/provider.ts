@@ -12,15 +12,38 @@
  */
 
 export type HashName = 'sha1' | 'sha256' | 'sha384' | 'sha512';
-export type AeadName = 'aes-128-gcm' | 'aes-192-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
+/** AEADs: the ones TLS suites use, and AES-192-GCM / AES-192-CCM / AES-256-CCM for known-answer tests. */
+export type AeadName =
+  | 'aes-128-gcm'
+  | 'aes-192-gcm'
+  | 'aes-256-gcm'
+  | 'chacha20-poly1305'
+  | 'aes-128-ccm'
+  | 'aes-192-ccm'
+  | 'aes-256-ccm'
+  | 'aes-128-ccm-8';
 export type CbcName = 'aes-128-cbc' | 'aes-192-cbc' | 'aes-256-cbc';
 /** Key-exchange groups by IANA name (RFC 8446 4.2.7, RFC 7919). */
-export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1' | 'ffdhe2048' | 'ffdhe3072';
+export type GroupName =
+  | 'x25519'
+  | 'x448'
+  | 'secp256r1'
+  | 'secp384r1'
+  | 'secp521r1'
+  | 'ffdhe2048'
+  | 'ffdhe3072'
+  | 'ffdhe4096'
+  | 'ffdhe6144'
+  | 'ffdhe8192';
+/** The NIST curves of ECDHE groups and ECDSA keys. */
+export type EcCurveName = 'secp256r1' | 'secp384r1' | 'secp521r1';
 /** Signature schemes by IANA name (RFC 8446 4.2.3); the sha1 ones are for legacy TLS 1.2 peers only. */
 export type SignatureSchemeName =
   | 'ed25519'
+  | 'ed448'
   | 'ecdsa_secp256r1_sha256'
   | 'ecdsa_secp384r1_sha384'
+  | 'ecdsa_secp521r1_sha512'
   | 'ecdsa_sha1'
   | 'rsa_pss_rsae_sha256'
   | 'rsa_pss_rsae_sha384'
@@ -58,7 +81,7 @@ export interface HashState {
 export interface Aead {
   readonly keyLength: number;
   readonly nonceLength: number; // 12 for every TLS AEAD here
-  readonly tagLength: number; // 16
+  readonly tagLength: number; // 16; 8 for aes-128-ccm-8
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
   /** null when the tag does not verify. */
   open(nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array | null;
@@ -76,13 +99,15 @@ export interface Cbc {
 /** Public and private keys, as parsed from PEM/DER (node:crypto parses the containers). */
 export type PublicKey =
   | { kind: 'rsa'; n: bigint; e: bigint; bits: number }
-  | { kind: 'ec'; curve: 'secp256r1' | 'secp384r1'; point: Uint8Array /* uncompressed X9.62 */ }
-  | { kind: 'ed25519'; key: Uint8Array /* 32 bytes */ };
+  | { kind: 'ec'; curve: EcCurveName; point: Uint8Array /* uncompressed X9.62 */ }
+  | { kind: 'ed25519'; key: Uint8Array /* 32 bytes */ }
+  | { kind: 'ed448'; key: Uint8Array /* 57 bytes */ };
 
 export type PrivateKey =
   | { kind: 'rsa'; n: bigint; e: bigint; d: bigint; p?: bigint; q?: bigint; bits: number }
-  | { kind: 'ec'; curve: 'secp256r1' | 'secp384r1'; scalar: Uint8Array; point: Uint8Array }
-  | { kind: 'ed25519'; seed: Uint8Array; key: Uint8Array };
+  | { kind: 'ec'; curve: EcCurveName; scalar: Uint8Array; point: Uint8Array }
+  | { kind: 'ed25519'; seed: Uint8Array; key: Uint8Array }
+  | { kind: 'ed448'; seed: Uint8Array /* 57 bytes */; key: Uint8Array };
 
 /** An ephemeral key pair for one key exchange. */
 export interface KeyPair {

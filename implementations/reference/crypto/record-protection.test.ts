@@ -162,6 +162,44 @@ describe('TLS 1.3 record protection: RFC 8446 5.2-5.4 rules', () => {
 
 // ---- TLS 1.2 AEAD ----------------------------------------------------------------------------------------
 
+describe('TLS 1.3 record protection with the CCM suites (RFC 8446 B.4, 5.2, 5.3)', () => {
+  const key = new Uint8Array(16).map((_, i) => i);
+  const iv = new Uint8Array(12).map((_, i) => 0xa0 + i);
+  for (const [name, tagLength] of [
+    ['TLS_AES_128_CCM_SHA256', 16],
+    ['TLS_AES_128_CCM_8_SHA256', 8],
+  ] as const) {
+    it(`${name}: AEAD-Encrypt(key, IV XOR seq, aad = header, inner) as node:crypto computes it; the tag is ${tagLength} bytes`, () => {
+      const w = new Tls13RecordProtection(provider, suite(name), key, iv, { initialSequenceNumber: 5n });
+      const content = hex('48656c6c6f');
+      const rec = w.encrypt(23, content, { padding: 3 });
+      // RFC 8446 5.2: length = |TLSInnerPlaintext| + the AEAD expansion (the tag)
+      expect(rec.fragment).toHaveLength(content.length + 1 + 3 + tagLength);
+      // RFC 8446 5.3: nonce = iv XOR (the 64-bit sequence number, left-padded to iv_length)
+      const nonce = Buffer.from(iv);
+      u64(5n).forEach((b, i) => (nonce[4 + i] ^= b));
+      const c = createCipheriv('aes-128-ccm', key, nonce, { authTagLength: tagLength });
+      const inner = Buffer.from([...content, 23, 0, 0, 0]);
+      c.setAAD(hdr(23, 0x0303, inner.length + tagLength), { plaintextLength: inner.length });
+      const expected = Buffer.concat([c.update(inner), c.final(), c.getAuthTag()]);
+      expect(toHex(rec.fragment)).toBe(expected.toString('hex'));
+      const r = new Tls13RecordProtection(provider, suite(name), key, iv, { initialSequenceNumber: 5n });
+      expect(toHex(expectOk(r.decrypt(rec)).content)).toBe(toHex(content));
+    });
+
+    it(`${name}: a record shorter than the tag, or with a flipped tag bit, fails with bad_record_mac (RFC 8446 5.2)`, () => {
+      const w = new Tls13RecordProtection(provider, suite(name), key, iv);
+      const rec = w.encrypt(22, hex('0102'));
+      const r = new Tls13RecordProtection(provider, suite(name), key, iv);
+      expectError(r.decrypt({ ...rec, fragment: rec.fragment.subarray(0, tagLength - 1) }), 'bad_record_mac');
+      const f = Uint8Array.from(rec.fragment);
+      f[f.length - 1] ^= 0x80;
+      expectError(r.decrypt({ ...rec, fragment: f }), 'bad_record_mac');
+      expectOk(r.decrypt(rec));
+    });
+  }
+});
+
 describe('TLS 1.2 AEAD record protection', () => {
   it('AES-GCM layout (RFC 5288 3): nonce_explicit = seq || AEAD(salt || explicit, aad = seq+type+version+length)', () => {
     const s = suite('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256');

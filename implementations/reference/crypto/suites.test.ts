@@ -16,7 +16,7 @@ describe('cipher-suite table', () => {
     const s = suiteParams('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256')!;
     expect(s.code).toBe(0xc02f);
     expect(suiteParams(0xc02f)).toBe(s);
-    expect(suiteParams(0x1304)).toBeUndefined();
+    expect(suiteParams(0x1306)).toBeUndefined();
     expect(suiteParams('nope' as CipherSuiteName)).toBeUndefined();
   });
 
@@ -48,5 +48,13 @@ describe('cipher-suite table', () => {
     expect(suiteParams('TLS_AES_256_GCM_SHA384')).toMatchObject({ fixedIvLength: 12, recordIvLength: 0, prfHash: 'sha384', keyExchange: null });
     expect(suiteParams('TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384')!.mac).toEqual({ hash: 'sha384', length: 48, keyLength: 48 });
     expect(suiteParams('TLS_RSA_WITH_AES_128_CBC_SHA')!.mac).toEqual({ hash: 'sha1', length: 20, keyLength: 20 });
+  });
+
+  it('the TLS 1.3 CCM suites (RFC 8446 B.4): AES-128 keys, 12-byte nonces, 16- and 8-byte tags', () => {
+    expect(suiteParams(0x1304)).toMatchObject({ name: 'TLS_AES_128_CCM_SHA256', cipher: { type: 'aead', name: 'aes-128-ccm' }, keyLength: 16, fixedIvLength: 12, prfHash: 'sha256' });
+    expect(suiteParams(0x1305)).toMatchObject({ name: 'TLS_AES_128_CCM_8_SHA256', cipher: { type: 'aead', name: 'aes-128-ccm-8' }, keyLength: 16, fixedIvLength: 12, prfHash: 'sha256' });
+    expect(provider.aead('aes-128-ccm', new Uint8Array(16)).tagLength).toBe(16);
+    // RFC 6655 3: AEAD_AES_128_CCM_8 has an 8-octet authentication tag
+    expect(provider.aead('aes-128-ccm-8', new Uint8Array(16)).tagLength).toBe(8);
   });
 });

@@ -3,9 +3,9 @@
  * suite the harness implements (RFC 8446 B.4; RFC 5246 appendix C and 6.3; RFC 5288 3 and RFC 5289 3.2
  * for GCM; RFC 7905 2 for ChaCha20-Poly1305; RFC 8422 6 for the ECDHE suites; RFC 3268/5246 for AES-CBC).
  *
- * Every suite named in codec/enums.ts CipherSuite that carries keys is here, except the two TLS 1.3 CCM
- * suites (0x1304, 0x1305): the CryptoProvider has no CCM AEAD, so they are listed in UNSUPPORTED_SUITES
- * with the reason. The signalling values (TLS_NULL_WITH_NULL_NULL, the SCSVs) are not cipher suites.
+ * Every suite named in codec/enums.ts CipherSuite that carries keys is here, the five TLS 1.3 suites of RFC 8446
+ * B.4 included (AES-CCM: RFC 5116 5.3; AES-CCM-8: RFC 6655, an 8-byte tag). The signalling values
+ * (TLS_NULL_WITH_NULL_NULL, the SCSVs) are not cipher suites: UNSUPPORTED_SUITES says so.
  */
 import { CipherSuite, type CipherSuiteName } from '../codec/enums.ts';
 import type { AeadName, CbcName, HashName } from './provider.ts';
@@ -106,6 +106,9 @@ const ROWS: Partial<Record<CipherSuiteName, Row>> = {
   TLS_AES_128_GCM_SHA256: TLS13('aes-128-gcm', 16, 'sha256'),
   TLS_AES_256_GCM_SHA384: TLS13('aes-256-gcm', 32, 'sha384'),
   TLS_CHACHA20_POLY1305_SHA256: TLS13('chacha20-poly1305', 32, 'sha256'),
+  // RFC 8446 B.4: AEAD_AES_128_CCM (RFC 5116 5.3) and AEAD_AES_128_CCM_8 (RFC 6655): 12-byte nonce, 16- / 8-byte tag.
+  TLS_AES_128_CCM_SHA256: TLS13('aes-128-ccm', 16, 'sha256'),
+  TLS_AES_128_CCM_8_SHA256: TLS13('aes-128-ccm-8', 16, 'sha256'),
 
   // TLS 1.2, RSA key exchange (RFC 5246 A.5, RFC 5288)
   TLS_RSA_WITH_AES_128_CBC_SHA: T12('rsa', 'rsa', CBC128('sha1', 20)),
@@ -147,8 +150,6 @@ export const UNSUPPORTED_SUITES: Readonly<Partial<Record<CipherSuiteName, string
   TLS_NULL_WITH_NULL_NULL: 'the initial null state (RFC 5246 6.1), not a negotiable suite',
   TLS_EMPTY_RENEGOTIATION_INFO_SCSV: 'signalling value (RFC 5746 3.3), not a cipher suite',
   TLS_FALLBACK_SCSV: 'signalling value (RFC 7507), not a cipher suite',
-  TLS_AES_128_CCM_SHA256: 'AES-CCM is not in the CryptoProvider AEAD set',
-  TLS_AES_128_CCM_8_SHA256: 'AES-CCM-8 is not in the CryptoProvider AEAD set',
 };
 
 /** Every implemented suite, keyed by IANA name. */

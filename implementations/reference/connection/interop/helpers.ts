@@ -7,18 +7,28 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as tls from 'node:tls';
 import { CipherSuite, NamedGroup } from '../../codec/enums.ts';
-import { makeConfig, type EndpointConfig } from '../config.ts';
+import { TLS13_CIPHER_SUITES, makeConfig, type EndpointConfig } from '../config.ts';
 import { TEST_PKI } from '../testing.ts';
 import { createTlsServer, type TlsListener, type TlsSocket } from '../tcp.ts';
 
-export const SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'] as const;
-/** Our group names, with OpenSSL's (and node's ecdhCurve) spelling. */
+/** Every TLS 1.3 suite of the reference (TLS13_CIPHER_SUITES); OpenSSL and node enable the two CCM ones only when asked. */
+export const SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_CCM_SHA256', 'TLS_AES_128_CCM_8_SHA256'] as const;
+/** Every group of the reference (DEFAULT_GROUPS), with OpenSSL's (and node's ecdhCurve) spelling. */
 export const GROUPS = [
   ['x25519', 'X25519'],
   ['secp256r1', 'P-256'],
+  ['x448', 'X448'],
   ['secp384r1', 'P-384'],
+  ['secp521r1', 'P-521'],
   ['ffdhe2048', 'ffdhe2048'],
+  ['ffdhe3072', 'ffdhe3072'],
+  ['ffdhe4096', 'ffdhe4096'],
+  ['ffdhe6144', 'ffdhe6144'],
+  ['ffdhe8192', 'ffdhe8192'],
 ] as const;
+/** The elliptic-curve groups of GROUPS (TLS 1.2 ECDHE, RFC 8422 5.1.1) and the FFDHE ones (TLS 1.2 DHE, RFC 7919). */
+export const EC_GROUPS = GROUPS.filter(([g]) => !g.startsWith('ffdhe'));
+export const FF_GROUPS = GROUPS.filter(([g]) => g.startsWith('ffdhe'));
 
 export const suiteCode = (s: (typeof SUITES)[number]) => CipherSuite[s];
 
@@ -31,21 +41,30 @@ export const TLS12_SUITES = [
   ['TLS_RSA_WITH_AES_128_CBC_SHA', 'AES128-SHA', 'rsa'],
   ['TLS_RSA_WITH_AES_256_CBC_SHA', 'AES256-SHA', 'rsa'],
   ['TLS_RSA_WITH_AES_128_CBC_SHA256', 'AES128-SHA256', 'rsa'],
+  ['TLS_RSA_WITH_AES_256_CBC_SHA256', 'AES256-SHA256', 'rsa'],
   ['TLS_RSA_WITH_AES_128_GCM_SHA256', 'AES128-GCM-SHA256', 'rsa'],
   ['TLS_RSA_WITH_AES_256_GCM_SHA384', 'AES256-GCM-SHA384', 'rsa'],
   ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'p256'],
   ['TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'p256'],
   ['TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'p256'],
   ['TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 'ECDHE-ECDSA-AES128-SHA', 'p256'],
+  ['TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA', 'ECDHE-ECDSA-AES256-SHA', 'p256'],
   ['TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256', 'ECDHE-ECDSA-AES128-SHA256', 'p256'],
   ['TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384', 'ECDHE-ECDSA-AES256-SHA384', 'p256'],
   ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'rsa'],
   ['TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'ECDHE-RSA-AES256-GCM-SHA384', 'rsa'],
   ['TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'ECDHE-RSA-CHACHA20-POLY1305', 'rsa'],
   ['TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA', 'ECDHE-RSA-AES128-SHA', 'rsa'],
+  ['TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA', 'ECDHE-RSA-AES256-SHA', 'rsa'],
   ['TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256', 'ECDHE-RSA-AES128-SHA256', 'rsa'],
   ['TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384', 'ECDHE-RSA-AES256-SHA384', 'rsa'],
   ['TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', 'DHE-RSA-AES128-GCM-SHA256', 'rsa'],
+  ['TLS_DHE_RSA_WITH_AES_256_GCM_SHA384', 'DHE-RSA-AES256-GCM-SHA384', 'rsa'],
+  ['TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'DHE-RSA-CHACHA20-POLY1305', 'rsa'],
+  ['TLS_DHE_RSA_WITH_AES_128_CBC_SHA', 'DHE-RSA-AES128-SHA', 'rsa'],
+  ['TLS_DHE_RSA_WITH_AES_256_CBC_SHA', 'DHE-RSA-AES256-SHA', 'rsa'],
+  ['TLS_DHE_RSA_WITH_AES_128_CBC_SHA256', 'DHE-RSA-AES128-SHA256', 'rsa'],
+  ['TLS_DHE_RSA_WITH_AES_256_CBC_SHA256', 'DHE-RSA-AES256-SHA256', 'rsa'],
 ] as const;
 export type Tls12SuiteName = (typeof TLS12_SUITES)[number][0];
 export const isCbc = (iana: string) => iana.includes('_CBC_');
@@ -75,6 +94,9 @@ export const PEM = {
   p256: [TEST_PKI.path('server-p256.pem'), TEST_PKI.path('server-p256.key')],
   rsa: [TEST_PKI.path('server-rsa2048.pem'), TEST_PKI.path('server-rsa2048.key')],
   ed25519: [TEST_PKI.path('server-ed25519.pem'), TEST_PKI.path('server-ed25519.key')],
+  p384: [TEST_PKI.path('server-p384.pem'), TEST_PKI.path('server-p384.key')],
+  p521: [TEST_PKI.path('server-p521.pem'), TEST_PKI.path('server-p521.key')],
+  ed448: [TEST_PKI.path('server-ed448.pem'), TEST_PKI.path('server-ed448.key')],
   client: [TEST_PKI.path('client-p256.pem'), TEST_PKI.path('client-p256.key')],
 } as const;
 export const read = (p: string) => readFileSync(p);
@@ -84,10 +106,15 @@ export function refClientConfig(partial: Partial<EndpointConfig> = {}): Endpoint
   return makeConfig({ trustRoots: TEST_PKI.ca(), serverName: 'localhost', handshakeTimeoutMs: 5000, ...partial });
 }
 
-/** The reference server with all three key types, with the real clock. */
+/**
+ * The reference server with every key type, with the real clock: P-256, RSA and Ed25519 first (the first that
+ * fits the client's signature_algorithms is used), then P-384, P-521 and Ed448 for clients that ask for them.
+ */
 export function refServerConfig(partial: Partial<EndpointConfig> = {}): EndpointConfig {
   return makeConfig({
-    certificates: [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519()],
+    certificates: [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519(), TEST_PKI.p384(), TEST_PKI.p521(), TEST_PKI.ed448()],
+    // Every TLS 1.3 suite, TLS_AES_128_CCM_8_SHA256 included (off in DEFAULT_CIPHER_SUITES).
+    cipherSuites: TLS13_CIPHER_SUITES,
     trustRoots: TEST_PKI.ca(),
     handshakeTimeoutMs: 5000,
     ...partial,

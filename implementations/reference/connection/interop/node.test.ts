@@ -16,6 +16,8 @@ import { GROUPS, PEM, SUITES, connFor, connectNode, groupCode, nodeRead, read, r
 
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const NODE_GROUPS = GROUPS.map(([, o]) => o).join(':');
+/** Node's default suites plus the two CCM ones, which its OpenSSL has but does not enable by default. */
+const NODE_CIPHERS = `${tls.DEFAULT_CIPHERS}:TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256`;
 
 interface NodeServer {
   server: tls.Server;
@@ -30,7 +32,7 @@ async function nodeServer(opts: tls.TlsOptions): Promise<NodeServer> {
   const seen: NodeServer['seen'] = new Map();
   const sockets = new Set<tls.TLSSocket>();
   const server = tls.createServer(
-    { key: read(PEM.p256[1]), cert: read(PEM.p256[0]), minVersion: 'TLSv1.3', ecdhCurve: NODE_GROUPS, ...opts },
+    { key: read(PEM.p256[1]), cert: read(PEM.p256[0]), minVersion: 'TLSv1.3', ecdhCurve: NODE_GROUPS, ciphers: NODE_CIPHERS, ...opts },
     (s) => {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
@@ -130,10 +132,13 @@ describe('interop: reference client -> node:tls server', () => {
     await c2.close();
   });
 
-  it('ALPN, RSA and Ed25519 server certificates', async () => {
+  it('ALPN, RSA, Ed25519, Ed448, P-384 and P-521 server certificates', async () => {
     for (const [pem, scheme] of [
       [PEM.rsa, SignatureScheme.rsa_pss_rsae_sha256],
       [PEM.ed25519, SignatureScheme.ed25519],
+      [PEM.ed448, SignatureScheme.ed448],
+      [PEM.p384, SignatureScheme.ecdsa_secp384r1_sha384],
+      [PEM.p521, SignatureScheme.ecdsa_secp521r1_sha512],
     ] as const) {
       const s = await nodeServer({ key: read(pem[1]), cert: read(pem[0]), ALPNProtocols: ['http/1.1'] });
       try {
@@ -257,11 +262,14 @@ describe('interop: node:tls client -> reference server', () => {
     }
   });
 
-  it('the reference server serves RSA and Ed25519 by the client\'s sigalgs', async () => {
+  it('the reference server serves RSA, Ed25519, Ed448 and ECDSA (P-256, P-384, P-521) by the client\'s sigalgs', async () => {
     for (const [sigalgs, scheme] of [
       ['rsa_pss_rsae_sha256', SignatureScheme.rsa_pss_rsae_sha256],
       ['ed25519', SignatureScheme.ed25519],
+      ['ed448', SignatureScheme.ed448],
       ['ecdsa_secp256r1_sha256', SignatureScheme.ecdsa_secp256r1_sha256],
+      ['ecdsa_secp384r1_sha384', SignatureScheme.ecdsa_secp384r1_sha384],
+      ['ecdsa_secp521r1_sha512', SignatureScheme.ecdsa_secp521r1_sha512],
     ] as const) {
       const s = await nodeConnect(listener.port, { sigalgs });
       const server = await connFor(conns, s.localPort);

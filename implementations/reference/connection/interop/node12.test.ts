@@ -3,7 +3,8 @@
  * that node offers, once per direction, with data both ways, the extended master secret (RFC 7627) and
  * encrypt-then-MAC (RFC 7366) as negotiated by default and both off for a CBC suite, and resumption by session
  * ID (node's newSession / resumeSession events on the server side, SSL_OP_NO_TICKET on the client side) and by
- * ticket (RFC 5077).
+ * ticket (RFC 5077); every ECDHE group (x25519, x448, P-256, P-384, P-521) and RFC 7919 DHE group
+ * (ffdhe2048 ... ffdhe8192) once per direction.
  *
  * Evidence of a completed handshake is application data: node's greeting and echo reach the reference client,
  * and the reference server's echo and page reach the node client; what node saw (getCipher, getProtocol,
@@ -13,11 +14,16 @@ import { listenOnLowPort } from '../ports.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tls from 'node:tls';
 import { constants } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { CipherSuite, SignatureScheme } from '../../codec/enums.ts';
+import { CipherSuite, NamedGroup, SignatureScheme } from '../../codec/enums.ts';
 import { DUAL_CIPHER_SUITES, MemorySessionStore, TLS12_CIPHER_SUITES } from '../config.ts';
 import { connectTls, type TlsListener, type TlsSocket } from '../tcp.ts';
-import { PEM, TLS12_OPENSSL_CIPHERS, TLS12_SUITES, connFor, connectNode, isCbc, nodeMissingSuites, nodeRead, read, refClientConfig, refServer } from './helpers.ts';
+import { EC_GROUPS, FF_GROUPS, PEM, TLS12_OPENSSL_CIPHERS, TLS12_SUITES, connFor, connectNode, isCbc, nodeMissingSuites, nodeRead, read, refClientConfig, refServer } from './helpers.ts';
+
+/** GnuTLS's PKCS#3 files of the RFC 7919 groups (vectors/ffdhe/), for node's dhparam. */
+const dhparam = (g: string) => readFileSync(fileURLToPath(new URL(`../../../../vectors/ffdhe/rfc7919-${g}.pem`, import.meta.url)));
 
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const missing = nodeMissingSuites(tls.getCiphers());
@@ -141,6 +147,34 @@ describe('TLS 1.2 interop: reference client -> node:tls server (TLSv1.2 only)', 
     });
   }
 
+  for (const [group, nodeName] of EC_GROUPS) {
+    it(`ECDHE over ${group} (node ecdhCurve ${nodeName})`, async () => {
+      const only = await nodeServer12({ ecdhCurve: nodeName });
+      try {
+        const conn = await connect12(only.port, tls12Client([CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256], { groups: [NamedGroup[group]] }));
+        expect(conn.c.summary).toMatchObject({ version: 'TLSv1.2', cipherSuite: CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, group: NamedGroup[group] });
+        await pingPong(conn);
+      } finally {
+        await only.close();
+      }
+    });
+  }
+
+  // node's OpenSSL uses its dhparam in TLS 1.2 whatever the client lists; the reference client recognises the
+  // RFC 7919 prime (RFC 7919 4) and reports the group.
+  for (const [group] of FF_GROUPS) {
+    it(`DHE over ${group} (node dhparam rfc7919-${group}.pem)`, async () => {
+      const only = await nodeServer12({ dhparam: dhparam(group) });
+      try {
+        const conn = await connect12(only.port, tls12Client([CipherSuite.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256], { groups: [NamedGroup[group]] }));
+        expect(conn.c.summary).toMatchObject({ version: 'TLSv1.2', cipherSuite: CipherSuite.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, group: NamedGroup[group] });
+        await pingPong(conn);
+      } finally {
+        await only.close();
+      }
+    });
+  }
+
   it('without EMS and EtM (reference client offers neither): TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256', async () => {
     const conn = await connect12(ns.port, tls12Client([CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256], { extendedMasterSecret: false, encryptThenMac: false }));
     expect(conn.c.summary).toMatchObject({ cipherSuite: CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, extendedMasterSecret: false, encryptThenMac: false });
@@ -216,6 +250,44 @@ describe('TLS 1.2 interop: node:tls client (TLSv1.2 only) -> reference server', 
       expect(await server.handshake).toMatchObject({ version: 'TLSv1.2', cipherSuite: CipherSuite[iana], extendedMasterSecret: true, encryptThenMac: isCbc(iana) });
       expect(await pingAndGet(s)).toMatch(`suite=0x${CipherSuite[iana].toString(16)} `);
       expect((await server.closed).error).toBeUndefined();
+    });
+  }
+
+  for (const [group, nodeName] of EC_GROUPS) {
+    it(`node ecdhCurve ${nodeName}: ECDHE over ${group}`, async () => {
+      const s = await nodeConnect(listener.port, { ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', ecdhCurve: nodeName });
+      const server = await connFor(conns, s.localPort);
+      expect(await server.handshake).toMatchObject({ version: 'TLSv1.2', group: NamedGroup[group] });
+      expect(await pingAndGet(s)).toMatch(`group=0x${NamedGroup[group].toString(16)} `);
+    });
+  }
+
+  // node's TLS 1.2 client lists no ffdhe groups, so the server chooses (RFC 7919 4): one with only that group.
+  for (const [group] of FF_GROUPS) {
+    it(`node ciphers DHE-RSA-AES128-GCM-SHA256 against a server with ${group} only`, async () => {
+      const only = await refServer({ cipherSuites: DUAL_CIPHER_SUITES, groups: [NamedGroup[group]] });
+      try {
+        const s = await nodeConnect(only.listener.port, { ciphers: 'DHE-RSA-AES128-GCM-SHA256' });
+        expect(s.getEphemeralKeyInfo()).toMatchObject({ type: 'DH', size: Number(group.slice(5)) });
+        const server = await connFor(only.conns, s.localPort);
+        expect(await server.handshake).toMatchObject({ version: 'TLSv1.2', group: NamedGroup[group] });
+        await pingAndGet(s);
+      } finally {
+        await only.listener.close();
+      }
+    });
+  }
+
+  for (const [sigalgs, scheme] of [
+    ['ecdsa_secp521r1_sha512', SignatureScheme.ecdsa_secp521r1_sha512],
+    ['ed448', SignatureScheme.ed448],
+  ] as const) {
+    it(`node sigalgs ${sigalgs}: the reference server signs its ServerKeyExchange with it`, async () => {
+      const s = await nodeConnect(listener.port, { ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256', sigalgs });
+      expect(s.authorized).toBe(true);
+      const server = await connFor(conns, s.localPort);
+      expect(await server.handshake).toMatchObject({ version: 'TLSv1.2', signatureScheme: scheme });
+      await pingAndGet(s);
     });
   }
 

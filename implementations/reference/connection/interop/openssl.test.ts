@@ -14,8 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NamedGroup, SignatureScheme } from '../../codec/enums.ts';
-import { MemorySessionStore } from '../config.ts';
+import { CipherSuite, NamedGroup, SignatureScheme, nameOf } from '../../codec/enums.ts';
+import { DEFAULT_GROUPS, MemorySessionStore, TLS13_CIPHER_SUITES } from '../config.ts';
 import { connectTls, type TlsListener, type TlsSocket } from '../tcp.ts';
 import { GROUPS, PEM, SUITES, groupCode, probe, refClientConfig, refServer, runProgram, startProgram, suiteCode, type Program } from './helpers.ts';
 
@@ -27,6 +27,11 @@ for (const reason of [noOpenssl, noCurl, noGnutls]) if (reason) console.log(`int
 
 const ALL_SUITES = SUITES.join(':');
 const ALL_GROUPS = GROUPS.map(([, o]) => o).join(':');
+
+it('the matrix has every TLS 1.3 suite and every group of the reference', () => {
+  expect([...SUITES]).toEqual(TLS13_CIPHER_SUITES.map((c) => nameOf(CipherSuite, c)));
+  expect(GROUPS.map(([g]) => g)).toEqual(DEFAULT_GROUPS.map((g) => nameOf(NamedGroup, g)));
+});
 
 /** GET / over the reference client; the whole response (s_server -www closes after it). */
 async function get(t: TlsSocket): Promise<string> {
@@ -91,10 +96,13 @@ describe.skipIf(noOpenssl)('interop: reference client -> openssl s_server', () =
     }
   });
 
-  it('RSA and Ed25519 server certificates', async () => {
+  it('RSA, Ed25519, Ed448, P-384 and P-521 server certificates', async () => {
     for (const [pem, scheme, base] of [
       [PEM.rsa, SignatureScheme.rsa_pss_rsae_sha256, 3000],
       [PEM.ed25519, SignatureScheme.ed25519, 4000],
+      [PEM.ed448, SignatureScheme.ed448, 8000],
+      [PEM.p384, SignatureScheme.ecdsa_secp384r1_sha384, 9000],
+      [PEM.p521, SignatureScheme.ecdsa_secp521r1_sha512, 10000],
     ] as const) {
       const s = await sServer(['-cert', pem[0], '-key', pem[1]], base);
       try {
@@ -201,11 +209,14 @@ describe.skipIf(noOpenssl)('interop: openssl s_client -> reference server', () =
     }
   });
 
-  it('by signature algorithm: RSA-PSS, ECDSA and Ed25519 from one server', async () => {
+  it('by signature algorithm: RSA-PSS, ECDSA (P-256, P-384, P-521), Ed25519 and Ed448 from one server', async () => {
     for (const [sigalgs, scheme] of [
       ['rsa_pss_rsae_sha256', SignatureScheme.rsa_pss_rsae_sha256],
       ['ecdsa_secp256r1_sha256', SignatureScheme.ecdsa_secp256r1_sha256],
+      ['ecdsa_secp384r1_sha384', SignatureScheme.ecdsa_secp384r1_sha384],
+      ['ecdsa_secp521r1_sha512', SignatureScheme.ecdsa_secp521r1_sha512],
       ['ed25519', SignatureScheme.ed25519],
+      ['ed448', SignatureScheme.ed448],
     ] as const) {
       const r = await sClient(['-sigalgs', sigalgs]);
       expect(r.stdout).toMatch(/reference server: suite=/);

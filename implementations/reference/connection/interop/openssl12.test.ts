@@ -3,7 +3,8 @@
  * TLS12_SUITES that the local OpenSSL offers, once per direction (RSA, ECDHE_ECDSA, ECDHE_RSA and DHE_RSA key
  * exchanges; GCM, ChaCha20-Poly1305 and CBC with SHA-1/256/384), with the extended master secret (RFC 7627)
  * and encrypt-then-MAC (RFC 7366) as negotiated by default, both switched off for a CBC suite, and resumption
- * by session ID and by ticket (RFC 5077).
+ * by session ID and by ticket (RFC 5077); every ECDHE group (x25519, x448, P-256, P-384, P-521) and every
+ * RFC 7919 DHE group (ffdhe2048 ... ffdhe8192) once per direction; P-521 and Ed448 server certificates.
  *
  * A handshake counts as complete only from protocol evidence (/work/shared/targets.md): the reference client
  * must receive s_server's `-www` page (it names the protocol, the cipher and "Extended master secret" of the
@@ -15,10 +16,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CipherSuite, SignatureScheme } from '../../codec/enums.ts';
-import { DUAL_CIPHER_SUITES, MemorySessionStore } from '../config.ts';
+import { fileURLToPath } from 'node:url';
+import { CipherSuite, NamedGroup, SignatureScheme, nameOf } from '../../codec/enums.ts';
+import { DUAL_CIPHER_SUITES, MemorySessionStore, TLS12_CIPHER_SUITES } from '../config.ts';
 import { connectTls, type TlsListener, type TlsSocket } from '../tcp.ts';
-import { PEM, TLS12_OPENSSL_CIPHERS, TLS12_SUITES, isCbc, opensslMissingSuites, probe, refClientConfig, refServer, runProgram, startProgram, type Program } from './helpers.ts';
+import { EC_GROUPS, FF_GROUPS, PEM, TLS12_OPENSSL_CIPHERS, TLS12_SUITES, isCbc, opensslMissingSuites, probe, refClientConfig, refServer, runProgram, startProgram, type Program } from './helpers.ts';
+
+/** GnuTLS's PKCS#3 files of the RFC 7919 groups (vectors/ffdhe/), for s_server -dhparam. */
+const dhparam = (g: string) => fileURLToPath(new URL(`../../../../vectors/ffdhe/rfc7919-${g}.pem`, import.meta.url));
 
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const noOpenssl = probe('openssl', ['version']);
@@ -50,6 +55,64 @@ function sServer12(extra: string[], base: number): Promise<Program> {
 }
 
 const tls12Client = (suite: number, partial = {}) => refClientConfig({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', cipherSuites: [suite], ...partial });
+
+it('the matrix has every TLS 1.2 suite of the reference', () => {
+  expect(TLS12_SUITES.map(([iana]) => iana).sort()).toEqual(TLS12_CIPHER_SUITES.map((c) => nameOf(CipherSuite, c)).sort());
+});
+
+describe.skipIf(noOpenssl)('TLS 1.2 interop: groups and certificates, reference client -> openssl s_server -tls1_2', () => {
+  // RFC 8422 5.1.1 / 5.4: the server picks a curve the client offered; the reference client offers only ${group}.
+  for (const [group, ossl] of EC_GROUPS) {
+    it(`ECDHE over ${group} (s_server -groups ${ossl})`, async () => {
+      const s = await sServer12(['-groups', ossl], 11000);
+      try {
+        const c = await connectTls('127.0.0.1', s.port, tls12Client(CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, { groups: [NamedGroup[group]] }));
+        expect(c.summary).toMatchObject({ version: 'TLSv1.2', cipherSuite: CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, group: NamedGroup[group] });
+        expect(await get(c)).toMatch(/Cipher is ECDHE-RSA-AES128-GCM-SHA256\n/);
+      } finally {
+        await s.stop();
+      }
+    });
+  }
+
+  // OpenSSL 3.0 ignores ffdhe groups in a TLS 1.2 supported_groups and uses -dhparam: the reference client
+  // recognises the RFC 7919 prime in ServerDHParams (RFC 7919 4) and reports the group.
+  for (const [group] of FF_GROUPS) {
+    it(`DHE over ${group} (s_server -dhparam rfc7919-${group}.pem)`, async () => {
+      const s = await sServer12(['-dhparam', dhparam(group)], 12000);
+      try {
+        const c = await connectTls('127.0.0.1', s.port, tls12Client(CipherSuite.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, { groups: [NamedGroup[group]] }));
+        expect(c.summary).toMatchObject({ version: 'TLSv1.2', cipherSuite: CipherSuite.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, group: NamedGroup[group] });
+        expect(await get(c)).toMatch(/Cipher is DHE-RSA-AES128-GCM-SHA256\n/);
+      } finally {
+        await s.stop();
+      }
+    });
+  }
+
+  // TLS 1.2 leaves the ECDSA hash free (RFC 5246 7.4.1.4.1); the client offers ecdsa_secp521r1_sha512 first so that
+  // s_server signs with it. Ed448 in TLS 1.2: RFC 8422 5.1.3 (ECDHE_ECDSA suites with EdDSA certificates).
+  for (const [name, pem, scheme, base] of [
+    ['P-521', PEM.p521, SignatureScheme.ecdsa_secp521r1_sha512, 13000],
+    ['Ed448', PEM.ed448, SignatureScheme.ed448, 14000],
+  ] as const) {
+    it(`an ${name} server certificate: ECDHE_ECDSA with ${nameOf(SignatureScheme, scheme)}`, async () => {
+      const s = await startProgram(
+        'openssl',
+        (port) => ['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_2', '-www', '-cert', pem[0], '-key', pem[1], '-cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256'],
+        /ACCEPT/,
+        base,
+      );
+      try {
+        const c = await connectTls('127.0.0.1', s.port, tls12Client(CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, { signatureSchemes: [scheme, SignatureScheme.ecdsa_secp256r1_sha256] }));
+        expect(c.summary).toMatchObject({ version: 'TLSv1.2', signatureScheme: scheme });
+        expect(await get(c)).toMatch(/Cipher is ECDHE-ECDSA-AES128-GCM-SHA256\n/);
+      } finally {
+        await s.stop();
+      }
+    });
+  }
+});
 
 describe.skipIf(noOpenssl)('TLS 1.2 interop: reference client -> openssl s_server -tls1_2', () => {
   let srv: Program;
@@ -142,6 +205,40 @@ describe.skipIf(noOpenssl)('TLS 1.2 interop: openssl s_client -tls1_2 -> referen
       const server = last(conns);
       expect(server.summary).toMatchObject({ version: 'TLSv1.2', cipherSuite: CipherSuite[iana], extendedMasterSecret: true, encryptThenMac: isCbc(iana) });
       expect((await server.closed).error).toBeUndefined();
+    });
+  }
+
+  for (const [group, ossl] of EC_GROUPS) {
+    it(`s_client -groups ${ossl}: ECDHE over ${group}`, async () => {
+      const r = await sClient(['-cipher', 'ECDHE-RSA-AES128-GCM-SHA256', '-groups', ossl]);
+      expect(r.stdout).toMatch(`group=0x${NamedGroup[group].toString(16)} resumed=false version=TLSv1.2`);
+      expect(last(conns).summary).toMatchObject({ version: 'TLSv1.2', group: NamedGroup[group] });
+    });
+  }
+
+  // OpenSSL 3.0's TLS 1.2 client sends no ffdhe groups, so the server chooses (RFC 7919 4): one with only ${group}.
+  for (const [group] of FF_GROUPS) {
+    it(`s_client -cipher DHE-RSA-AES128-GCM-SHA256 against a server with ${group} only`, async () => {
+      const only = await refServer({ cipherSuites: DUAL_CIPHER_SUITES, groups: [NamedGroup[group]] });
+      try {
+        const r = await sClient(['-cipher', 'DHE-RSA-AES128-GCM-SHA256'], only.listener.port);
+        expect(r.stdout).toMatch(`suite=0x${CipherSuite.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256.toString(16)} group=0x${NamedGroup[group].toString(16)} resumed=false version=TLSv1.2`);
+        expect(r.stdout).toMatch(new RegExp(`Server Temp Key: DH, ${group.slice(5)} bits`));
+      } finally {
+        await only.listener.close();
+      }
+    });
+  }
+
+  for (const [sigalgs, scheme] of [
+    ['ecdsa_secp521r1_sha512', SignatureScheme.ecdsa_secp521r1_sha512],
+    ['ed448', SignatureScheme.ed448],
+  ] as const) {
+    it(`s_client -sigalgs ${sigalgs}: the reference server signs with its ${sigalgs === 'ed448' ? 'Ed448' : 'P-521'} certificate`, async () => {
+      const r = await sClient(['-cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256', '-sigalgs', sigalgs]);
+      expect(r.stdout).toMatch(/reference server: suite=.* version=TLSv1\.2/);
+      expect(r.stdout).toMatch(/Verify return code: 0 \(ok\)/);
+      expect(last(conns).summary).toMatchObject({ version: 'TLSv1.2', signatureScheme: scheme });
     });
   }
 

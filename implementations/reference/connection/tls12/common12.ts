@@ -4,7 +4,7 @@
  * block, Finished), signature scheme choice, the signed ServerKeyExchange params, the ClientHello
  * additions of a TLS 1.2-capable client, and the host interface the state machines drive an Endpoint through.
  */
-import { CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme, nameOf } from '../../codec/enums.ts';
+import { CipherSuite, ExtensionType, ProtocolVersion, SignatureScheme, nameOf } from '../../codec/enums.ts';
 import type { Extension } from '../../codec/extensions.ts';
 import { decodeHandshakeBody, type HandshakeMessage } from '../../codec/handshake.ts';
 import { DecodeError } from '../../codec/errors.ts';
@@ -17,6 +17,7 @@ import { schemesForKey } from '../../crypto/keys.ts';
 import type { EndpointConfig, StoredSession12 } from '../config.ts';
 import type { EndpointEvent, HandshakeSummary } from '../endpoint.ts';
 import { TlsError, check } from '../errors.ts';
+import { EC_GROUP_CODES, FFDHE_CODES } from '../groups.ts';
 import type { Inbound } from '../record-layer.ts';
 import type { RecordLayer } from '../record-layer.ts';
 import type { Transcript } from '../transcript.ts';
@@ -73,8 +74,8 @@ export function unexpected12(what: string, state: string): TlsError {
   return new TlsError('unexpected_message', 'RFC 5246 7.3', `${what} received in TLS 1.2 state ${state}`);
 }
 
-export const EC_GROUPS: readonly number[] = [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1];
-export const FFDHE_GROUP_CODES: readonly number[] = [NamedGroup.ffdhe2048, NamedGroup.ffdhe3072];
+export const EC_GROUPS: readonly number[] = EC_GROUP_CODES;
+export const FFDHE_GROUP_CODES: readonly number[] = FFDHE_CODES;
 
 // ---- keys ------------------------------------------------------------------------------------------------
 
@@ -138,7 +139,7 @@ export function chooseScheme12(key: PrivateKey | PublicKey, peerAccepts: readonl
  */
 export function keyFitsSuite(key: PrivateKey | PublicKey, suite: CipherSuiteParams): boolean {
   if (suite.authentication === 'rsa') return key.kind === 'rsa';
-  return key.kind === 'ec' || key.kind === 'ed25519';
+  return key.kind === 'ec' || key.kind === 'ed25519' || key.kind === 'ed448';
 }
 
 // ---- ServerKeyExchange params ----------------------------------------------------------------------------

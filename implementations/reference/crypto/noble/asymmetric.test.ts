@@ -16,12 +16,13 @@ const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'h
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const enc = (s: string) => new TextEncoder().encode(s);
 
-const KEY_FILES = ['server-rsa2048.key', 'server-p256.key', 'server-p384.key', 'server-ed25519.key'] as const;
+const KEY_FILES = ['server-rsa2048.key', 'server-p256.key', 'server-p384.key', 'server-p521.key', 'server-ed25519.key', 'server-ed448.key'] as const;
 const keys = Object.fromEntries(KEY_FILES.map((f) => [f, unwrapKey(parsePrivateKey(pem(f)))])) as Record<(typeof KEY_FILES)[number], PrivateKey>;
 
 const NODE_HASH: Partial<Record<SignatureSchemeName, string>> = {
   ecdsa_secp256r1_sha256: 'sha256',
   ecdsa_secp384r1_sha384: 'sha384',
+  ecdsa_secp521r1_sha512: 'sha512',
   ecdsa_sha1: 'sha1',
   rsa_pss_rsae_sha256: 'sha256',
   rsa_pss_rsae_sha384: 'sha384',
@@ -40,7 +41,7 @@ function nodeOpts(scheme: SignatureSchemeName, keyPem: string, isPrivate: boolea
     return { alg: h, key: { key, padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: nodeCrypto.createHash(h).digest().length } };
   }
   if (scheme.startsWith('ecdsa')) return { alg: NODE_HASH[scheme]!, key: { key, dsaEncoding: 'der' as const } };
-  if (scheme === 'ed25519') return { alg: null, key: { key } };
+  if (scheme === 'ed25519' || scheme === 'ed448') return { alg: null, key: { key } };
   return { alg: NODE_HASH[scheme]!, key: { key } };
 }
 
@@ -52,8 +53,10 @@ describe('signatures', () => {
     expect(new Set(cases.map((c) => c[1]))).toEqual(
       new Set([
         'ed25519',
+        'ed448',
         'ecdsa_secp256r1_sha256',
         'ecdsa_secp384r1_sha384',
+        'ecdsa_secp521r1_sha512',
         'ecdsa_sha1',
         'rsa_pss_rsae_sha256',
         'rsa_pss_rsae_sha384',
@@ -127,6 +130,8 @@ describe('signatures', () => {
     const p256 = keys['server-p256.key'];
     const p384 = keys['server-p384.key'];
     const ed = keys['server-ed25519.key'];
+    const p521 = keys['server-p521.key'];
+    const ed448 = keys['server-ed448.key'];
     const msg = enc('m');
     const code = (f: () => unknown) => {
       try {
@@ -142,14 +147,27 @@ describe('signatures', () => {
     expect(code(() => P.sign('rsa_pss_rsae_sha256', p256, msg))).toBe('key_mismatch');
     expect(code(() => P.sign('ed25519', rsa, msg))).toBe('key_mismatch');
     expect(code(() => P.sign('rsa_pkcs1_sha256', ed, msg))).toBe('key_mismatch');
-    expect(code(() => P.sign('ecdsa_secp521r1_sha512' as SignatureSchemeName, p256, msg))).toBe('unsupported');
+    // RFC 8446 4.2.3: ecdsa_secp521r1_sha512 is P-521 only; ed448 and ed25519 keys are not interchangeable
+    expect(code(() => P.sign('ecdsa_secp521r1_sha512', p256, msg))).toBe('key_mismatch');
+    expect(code(() => P.sign('ecdsa_secp256r1_sha256', p521, msg))).toBe('key_mismatch');
+    expect(code(() => P.sign('ed448', ed, msg))).toBe('key_mismatch');
+    expect(code(() => P.sign('ed25519', ed448, msg))).toBe('key_mismatch');
+    expect(code(() => P.sign('ecdsa_secp224r1_sha224' as SignatureSchemeName, p256, msg))).toBe('unsupported');
 
     const sig256 = P.sign('ecdsa_secp256r1_sha256', p256, msg);
     expect(P.verify('ecdsa_secp256r1_sha256', publicKeyOf(p384), msg, sig256)).toBe(false);
     expect(P.verify('ecdsa_secp384r1_sha384', publicKeyOf(p256), msg, sig256)).toBe(false);
     expect(P.verify('rsa_pss_rsae_sha256', publicKeyOf(p256), msg, sig256)).toBe(false);
     expect(P.verify('ed25519', publicKeyOf(rsa), msg, new Uint8Array(64))).toBe(false);
-    expect(P.verify('ecdsa_secp521r1_sha512' as SignatureSchemeName, publicKeyOf(p256), msg, sig256)).toBe(false);
+    expect(P.verify('ecdsa_secp521r1_sha512', publicKeyOf(p256), msg, sig256)).toBe(false);
+    const sig521 = P.sign('ecdsa_secp521r1_sha512', p521, msg);
+    expect(P.verify('ecdsa_secp521r1_sha512', publicKeyOf(p521), msg, sig521)).toBe(true);
+    expect(P.verify('ecdsa_secp256r1_sha256', publicKeyOf(p521), msg, sig521)).toBe(false);
+    const sig448 = P.sign('ed448', ed448, msg);
+    expect(sig448.length).toBe(114); // RFC 8032 5.2.6: 114-byte signatures
+    expect(P.verify('ed448', publicKeyOf(ed448), msg, sig448)).toBe(true);
+    expect(P.verify('ed25519', publicKeyOf(ed448), msg, sig448)).toBe(false);
+    expect(P.verify('ed448', publicKeyOf(ed), msg, sig448)).toBe(false);
     // PSS and PKCS#1 v1.5 signatures are not interchangeable
     const pss = P.sign('rsa_pss_rsae_sha256', rsa, msg);
     expect(P.verify('rsa_pkcs1_sha256', publicKeyOf(rsa), msg, pss)).toBe(false);
@@ -164,11 +182,14 @@ describe('signatures', () => {
       { kind: 'rsa', n: 15n, e: 3n, bits: 4 },
       { kind: 'ed25519', key: new Uint8Array(31) },
       { kind: 'ed25519', key: new Uint8Array(32).fill(0xff) },
+      { kind: 'ec', curve: 'secp521r1', point: new Uint8Array(133) },
+      { kind: 'ed448', key: new Uint8Array(57) },
+      { kind: 'ed448', key: new Uint8Array(56).fill(0xff) },
     ];
-    const sigs = [new Uint8Array(0), new Uint8Array(64), Uint8Array.of(0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01), new Uint8Array(300).fill(0xff)];
+    const sigs = [new Uint8Array(0), new Uint8Array(64), new Uint8Array(114), Uint8Array.of(0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01), new Uint8Array(300).fill(0xff)];
     for (const k of junk)
       for (const s of sigs)
-        for (const scheme of Object.keys(NODE_HASH).concat('ed25519') as SignatureSchemeName[])
+        for (const scheme of Object.keys(NODE_HASH).concat('ed25519', 'ed448') as SignatureSchemeName[])
           expect(P.verify(scheme, k, enc('m'), s)).toBe(false);
   });
 
@@ -228,9 +249,33 @@ describe('RFC 8448 section 3: the server CertificateVerify (rsa_pss_rsae_sha256)
 });
 
 describe('key exchange', () => {
-  const groups: GroupName[] = ['x25519', 'secp256r1', 'secp384r1', 'ffdhe2048', 'ffdhe3072'];
-  const wireLength: Record<GroupName, number> = { x25519: 32, secp256r1: 65, secp384r1: 97, ffdhe2048: 256, ffdhe3072: 384 };
-  const secretLength: Record<GroupName, number> = { x25519: 32, secp256r1: 32, secp384r1: 48, ffdhe2048: 256, ffdhe3072: 384 };
+  const groups: GroupName[] = ['x25519', 'x448', 'secp256r1', 'secp384r1', 'secp521r1', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192'];
+  // RFC 8446 4.2.8.1 (|p|), 4.2.8.2 (1 + 2 * field length; 32 / 56 bytes for X25519 / X448)
+  const wireLength: Record<GroupName, number> = {
+    x25519: 32,
+    x448: 56,
+    secp256r1: 65,
+    secp384r1: 97,
+    secp521r1: 133,
+    ffdhe2048: 256,
+    ffdhe3072: 384,
+    ffdhe4096: 512,
+    ffdhe6144: 768,
+    ffdhe8192: 1024,
+  };
+  // RFC 8446 7.4.1 (Z padded to |p|), 7.4.2 (the x-coordinate, or the X25519 / X448 output)
+  const secretLength: Record<GroupName, number> = {
+    x25519: 32,
+    x448: 56,
+    secp256r1: 32,
+    secp384r1: 48,
+    secp521r1: 66,
+    ffdhe2048: 256,
+    ffdhe3072: 384,
+    ffdhe4096: 512,
+    ffdhe6144: 768,
+    ffdhe8192: 1024,
+  };
 
   for (const g of groups) {
     it(`${g}: both sides agree, with the RFC 8446 4.2.8 wire lengths`, () => {
@@ -249,19 +294,22 @@ describe('key exchange', () => {
   }
 
   it('agrees with node:crypto (OpenSSL) for every group', () => {
-    // x25519
-    {
-      const ours = P.keyExchange('x25519').generate();
-      const theirs = nodeCrypto.generateKeyPairSync('x25519');
+    for (const [g, crv] of [
+      ['x25519', 'X25519'],
+      ['x448', 'X448'],
+    ] as const) {
+      const ours = P.keyExchange(g).generate();
+      const theirs = nodeCrypto.generateKeyPairSync(g as 'x25519');
       const theirPub = Buffer.from(theirs.publicKey.export({ format: 'jwk' }).x!, 'base64url');
-      const ourPubKo = nodeCrypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from(ours.publicKey).toString('base64url') }, format: 'jwk' });
-      const z1 = P.keyExchange('x25519').sharedSecret(ours.privateKey, theirPub);
+      const ourPubKo = nodeCrypto.createPublicKey({ key: { kty: 'OKP', crv, x: Buffer.from(ours.publicKey).toString('base64url') }, format: 'jwk' });
+      const z1 = P.keyExchange(g).sharedSecret(ours.privateKey, theirPub);
       const z2 = nodeCrypto.diffieHellman({ privateKey: theirs.privateKey, publicKey: ourPubKo });
       expect(toHex(z1)).toBe(z2.toString('hex'));
     }
     for (const [g, name] of [
       ['secp256r1', 'prime256v1'],
       ['secp384r1', 'secp384r1'],
+      ['secp521r1', 'secp521r1'],
     ] as const) {
       const ours = P.keyExchange(g).generate();
       const ecdh = nodeCrypto.createECDH(name);
@@ -269,7 +317,7 @@ describe('key exchange', () => {
       const z1 = P.keyExchange(g).sharedSecret(ours.privateKey, theirPub);
       expect(toHex(z1)).toBe(ecdh.computeSecret(ours.publicKey).toString('hex'));
     }
-    for (const g of ['ffdhe2048', 'ffdhe3072'] as const) {
+    for (const g of ['ffdhe2048', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192'] as const) {
       const grp = FFDHE_GROUPS[g];
       const ours = P.keyExchange(g).generate();
       const dh = nodeCrypto.createDiffieHellman(Buffer.from(grp.p.toString(16), 'hex'), Buffer.from([2]));
@@ -310,10 +358,39 @@ describe('key exchange', () => {
     expect(codeOf(() => kx.generate(new Uint8Array(31)))).toBe('invalid_private_key');
   });
 
-  for (const g of ['secp256r1', 'secp384r1'] as const) {
+  it('x448: all-zero shared secret is rejected (RFC 8446 7.4.2, RFC 7748 6.2), and lengths are 56 bytes', () => {
+    const kx = P.keyExchange('x448');
+    const sk = kx.generate().privateKey;
+    const le = (x: bigint) => hex(x.toString(16).padStart(112, '0')).reverse();
+    const p = 2n ** 448n - 2n ** 224n - 1n; // RFC 7748 4.2
+    // low-order u-coordinates of curve448: 0, 1 (order 4: p-1), and the non-canonical p, p+1
+    for (const u of [0n, 1n, p - 1n, p, p + 1n]) expect(codeOf(() => kx.sharedSecret(sk, le(u)))).toBe('zero_shared_secret');
+    expect(codeOf(() => kx.sharedSecret(sk, new Uint8Array(55)))).toBe('invalid_public_key');
+    expect(codeOf(() => kx.sharedSecret(sk, new Uint8Array(57)))).toBe('invalid_public_key');
+    expect(codeOf(() => kx.sharedSecret(sk, new Uint8Array(32)))).toBe('invalid_public_key');
+    expect(codeOf(() => kx.generate(new Uint8Array(32)))).toBe('invalid_private_key');
+    expect(codeOf(() => kx.sharedSecret(sk, le(5n)))).toBe('accepted'); // the base point u = 5 (RFC 7748 4.2)
+  });
+
+  // RFC 7748 6.2's Alice and Bob (its text is not in the repo: the values are Wycheproof x448 tcId 88, "RFC 8037,
+  // Section A.7", which repeats them; Alice's public key was also recomputed with OpenSSL).
+  it('RFC 7748 6.2: the X448 Diffie-Hellman example', () => {
+    const kx = P.keyExchange('x448');
+    const alice = hex('9a8f4925d1519f5775cf46b04b5800d4ee9ee8bae8bc5565d498c28dd9c9baf574a9419744897391006382a6f127ab1d9ac2d8c0a598726b');
+    const bob = hex('1c306a7ac2a0e2e0990b294470cba339e6453772b075811d8fad0d1d6927c120bb5ee8972b0d3e21374c9c921b09d1b0366f10b65173992d');
+    const alicePub = kx.generate(alice).publicKey;
+    const bobPub = kx.generate(bob).publicKey;
+    expect(toHex(alicePub)).toBe('9b08f7cc31b7e3e67d22d5aea121074a273bd2b83de09c63faa73d2c22c5d9bbc836647241d953d40c5b12da88120d53177f80e532c41fa0');
+    expect(toHex(bobPub)).toBe('3eb7a829b0cd20f5bcfc0b599b6feccf6da4627107bdb0d4f345b43027d8b972fc3e34fb4232a13ca706dcb57aec3dae07bdc1c67bf33609');
+    const k = '07fff4181ac6cc95ec1c16a94a0f74d12da232ce40a77552281d282bb60c0b56fd2464c335543936521c24403085d59a449a5037514a879d';
+    expect(toHex(kx.sharedSecret(alice, bobPub))).toBe(k);
+    expect(toHex(kx.sharedSecret(bob, alicePub))).toBe(k);
+  });
+
+  for (const g of ['secp256r1', 'secp384r1', 'secp521r1'] as const) {
     it(`${g}: rejects compressed, off-curve, infinity, wrong-length and out-of-range points (RFC 8446 4.2.8.2)`, () => {
       const kx = P.keyExchange(g);
-      const len = g === 'secp256r1' ? 32 : 48;
+      const len = { secp256r1: 32, secp384r1: 48, secp521r1: 66 }[g];
       const a = kx.generate();
       const b = kx.generate();
       const pub = b.publicKey;
@@ -335,7 +412,7 @@ describe('key exchange', () => {
       const big = Uint8Array.from(pub);
       big.fill(0xff, 1, 1 + len);
       expect(codeOf(() => kx.sharedSecret(a.privateKey, big))).toBe('invalid_public_key');
-      // a point of the other curve
+      // a point of another curve
       const other = P.keyExchange(g === 'secp256r1' ? 'secp384r1' : 'secp256r1').generate().publicKey;
       expect(codeOf(() => kx.sharedSecret(a.privateKey, other))).toBe('invalid_public_key');
       // private keys: 0 and wrong length
@@ -345,7 +422,7 @@ describe('key exchange', () => {
     });
   }
 
-  for (const g of ['ffdhe2048', 'ffdhe3072'] as const) {
+  for (const g of ['ffdhe2048', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192'] as const) {
     it(`${g}: rejects Y outside 1 < Y < p-1 (RFC 7919 5.1)`, () => {
       const kx = P.keyExchange(g);
       const { p, byteLength } = FFDHE_GROUPS[g];
@@ -377,7 +454,8 @@ describe('key exchange', () => {
   }
 
   it('unknown group: CryptoError unsupported', () => {
-    expect(codeOf(() => P.keyExchange('x448' as GroupName))).toBe('unsupported');
+    expect(codeOf(() => P.keyExchange('sect163k1' as GroupName))).toBe('unsupported');
+    expect(codeOf(() => P.keyExchange('toString' as GroupName))).toBe('unsupported');
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * The asymmetric half of the noble crypto provider: key exchange (X25519, P-256, P-384, FFDHE), signatures
- * (Ed25519, ECDSA, RSA-PSS, RSASSA-PKCS1-v1_5) and RSAES-PKCS1-v1_5 for the TLS 1.2 RSA key exchange.
+ * The asymmetric half of the noble crypto provider: key exchange (X25519, X448, P-256, P-384, P-521, the five
+ * RFC 7919 FFDHE groups), signatures (Ed25519, Ed448, ECDSA on P-256 / P-384 / P-521, RSA-PSS,
+ * RSASSA-PKCS1-v1_5) and RSAES-PKCS1-v1_5 for the TLS 1.2 RSA key exchange.
  *
  * Primitives: @noble/curves (curves, ECDSA, EdDSA) and micro-rsa-dsa-dh (RSA paddings). RSA private-key
  * operations use the Chinese Remainder Theorem here (micro-rsa-dsa-dh computes m^d mod n directly, about
@@ -10,8 +11,9 @@
  * Error policy (provider.ts): `verify` returns false and `rsaDecrypt` returns null for any bad input;
  * `keyExchange(..).sharedSecret`, `generate` and `sign` throw only CryptoError.
  */
-import { p256, p384 } from '@noble/curves/nist.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { ed448, x448 } from '@noble/curves/ed448.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
@@ -31,6 +33,7 @@ import { FFDHE_GROUPS, type FfdheGroup } from '../ffdhe.ts';
 import {
   CryptoError,
   type CryptoProvider,
+  type EcCurveName,
   type GroupName,
   type HashName,
   type KeyExchange,
@@ -81,31 +84,36 @@ export function tls12DhePremasterSecret(z: Uint8Array): Uint8Array {
 // ---------------------------------------------------------------------------------------------------------
 // Key exchange
 
-function x25519Exchange(): KeyExchange {
+/**
+ * X25519 and X448 (RFC 7748 5). Scalars and u-coordinates are 32 bytes (X25519) or 56 bytes (X448); RFC 8446
+ * 4.2.8.2: the key_exchange of these groups is the output of the X25519 / X448 function, 32 or 56 bytes.
+ */
+function montgomeryExchange(group: 'x25519' | 'x448', curve: typeof x25519, len: number): KeyExchange {
   return {
-    group: 'x25519',
+    group,
     generate(privateKey?: Uint8Array): KeyPair {
-      const sk = privateKey ? Uint8Array.from(privateKey) : x25519.utils.randomSecretKey();
-      // RFC 7748 5: X25519 scalars are 32 bytes (clamped inside the function).
-      if (sk.length !== 32) throw new CryptoError('invalid_private_key', `x25519 private key must be 32 bytes, got ${sk.length}`);
-      return { group: 'x25519', privateKey: sk, publicKey: x25519.getPublicKey(sk) };
+      const sk = privateKey ? Uint8Array.from(privateKey) : curve.utils.randomSecretKey();
+      // RFC 7748 5: X25519 scalars are 32 bytes, X448 scalars 56 (clamped / decoded inside the function).
+      if (sk.length !== len) throw new CryptoError('invalid_private_key', `${group} private key must be ${len} bytes, got ${sk.length}`);
+      return { group, privateKey: sk, publicKey: curve.getPublicKey(sk) };
     },
     sharedSecret(privateKey: Uint8Array, peerPublic: Uint8Array): Uint8Array {
-      if (privateKey.length !== 32) throw new CryptoError('invalid_private_key', `x25519 private key must be 32 bytes, got ${privateKey.length}`);
-      // RFC 8446 4.2.8.2: the X25519 key_exchange is the 32-byte output of the X25519 function.
-      if (peerPublic.length !== 32) throw new CryptoError('invalid_public_key', `x25519 public key must be 32 bytes, got ${peerPublic.length}`);
+      if (privateKey.length !== len) throw new CryptoError('invalid_private_key', `${group} private key must be ${len} bytes, got ${privateKey.length}`);
+      // RFC 8446 4.2.8.2: "For X25519 and X448, the contents of the public value are the byte string inputs and
+      // outputs of the corresponding functions defined in [RFC7748]: 32 bytes for X25519 and 56 bytes for X448."
+      if (peerPublic.length !== len) throw new CryptoError('invalid_public_key', `${group} public key must be ${len} bytes, got ${peerPublic.length}`);
       let out: Uint8Array;
       try {
-        out = x25519.getSharedSecret(privateKey, peerPublic);
+        out = curve.getSharedSecret(privateKey, peerPublic);
       } catch {
         // noble refuses exactly the low-order u-coordinates (and would refuse a zero ladder output): with a
-        // clamped scalar these are the inputs whose shared secret is all zeros. RFC 7748 6.1 allows detecting
-        // them either way.
-        throw new CryptoError('zero_shared_secret', 'x25519 shared secret is all zeros (low-order peer public key)');
+        // clamped scalar these are the inputs whose shared secret is all zeros. RFC 7748 6.1 / 6.2 allow
+        // detecting them either way.
+        throw new CryptoError('zero_shared_secret', `${group} shared secret is all zeros (low-order peer public key)`);
       }
-      // RFC 8446 7.4.2 / RFC 7748 6.1: implementations MUST check whether the computed Diffie-Hellman shared
+      // RFC 8446 7.4.2 / RFC 7748 6: implementations MUST check whether the computed Diffie-Hellman shared
       // secret is the all-zero value and abort if so.
-      if (isAllZero(out)) throw new CryptoError('zero_shared_secret', 'x25519 shared secret is all zeros');
+      if (isAllZero(out)) throw new CryptoError('zero_shared_secret', `${group} shared secret is all zeros`);
       return out;
     },
   };
@@ -113,7 +121,7 @@ function x25519Exchange(): KeyExchange {
 
 type NobleWeierstrass = typeof p256;
 
-function ecdhExchange(group: 'secp256r1' | 'secp384r1', curve: NobleWeierstrass, fieldLen: number): KeyExchange {
+function ecdhExchange(group: EcCurveName, curve: NobleWeierstrass, fieldLen: number): KeyExchange {
   const checkPrivate = (sk: Uint8Array): void => {
     if (sk.length !== fieldLen || !curve.utils.isValidSecretKey(sk))
       throw new CryptoError('invalid_private_key', `${group} private key must be a ${fieldLen}-byte scalar in [1, n-1]`);
@@ -195,11 +203,17 @@ function ffdheExchange(g: FfdheGroup): KeyExchange {
 }
 
 const EXCHANGES: Record<GroupName, KeyExchange> = {
-  x25519: x25519Exchange(),
+  x25519: montgomeryExchange('x25519', x25519, 32),
+  x448: montgomeryExchange('x448', x448, 56),
   secp256r1: ecdhExchange('secp256r1', p256, 32),
   secp384r1: ecdhExchange('secp384r1', p384, 48),
+  // P-521: 521-bit field elements take 66 bytes (SEC 1 2.3.5), the length of X and Y in the point and of Z.
+  secp521r1: ecdhExchange('secp521r1', p521, 66),
   ffdhe2048: ffdheExchange(FFDHE_GROUPS.ffdhe2048),
   ffdhe3072: ffdheExchange(FFDHE_GROUPS.ffdhe3072),
+  ffdhe4096: ffdheExchange(FFDHE_GROUPS.ffdhe4096),
+  ffdhe6144: ffdheExchange(FFDHE_GROUPS.ffdhe6144),
+  ffdhe8192: ffdheExchange(FFDHE_GROUPS.ffdhe8192),
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -254,7 +268,8 @@ function rsaPrivate(key: PrivateKey & { kind: 'rsa' }, m: bigint): bigint {
 
 type SchemeSpec =
   | { type: 'ed25519' }
-  | { type: 'ecdsa'; hash: HashName; curves: readonly ('secp256r1' | 'secp384r1')[] }
+  | { type: 'ed448' }
+  | { type: 'ecdsa'; hash: HashName; curves: readonly EcCurveName[] }
   | { type: 'rsa-pss'; hash: HashName; signer: Signer }
   | { type: 'rsa-pkcs1'; hash: HashName; signer: IPKCS };
 
@@ -267,11 +282,13 @@ const pss = (h: 'sha256' | 'sha384' | 'sha512'): SchemeSpec => ({
 
 const SCHEMES: Record<SignatureSchemeName, SchemeSpec> = {
   ed25519: { type: 'ed25519' },
+  ed448: { type: 'ed448' },
   // RFC 8446 4.2.3: in TLS 1.3 the ECDSA schemes name the curve as well as the hash.
   ecdsa_secp256r1_sha256: { type: 'ecdsa', hash: 'sha256', curves: ['secp256r1'] },
   ecdsa_secp384r1_sha384: { type: 'ecdsa', hash: 'sha384', curves: ['secp384r1'] },
+  ecdsa_secp521r1_sha512: { type: 'ecdsa', hash: 'sha512', curves: ['secp521r1'] },
   // Legacy TLS 1.2 (hash, signature) pair {sha1, ecdsa}: any curve.
-  ecdsa_sha1: { type: 'ecdsa', hash: 'sha1', curves: ['secp256r1', 'secp384r1'] },
+  ecdsa_sha1: { type: 'ecdsa', hash: 'sha1', curves: ['secp256r1', 'secp384r1', 'secp521r1'] },
   rsa_pss_rsae_sha256: pss('sha256'),
   rsa_pss_rsae_sha384: pss('sha384'),
   rsa_pss_rsae_sha512: pss('sha512'),
@@ -281,7 +298,7 @@ const SCHEMES: Record<SignatureSchemeName, SchemeSpec> = {
   rsa_pkcs1_sha1: { type: 'rsa-pkcs1', hash: 'sha1', signer: PKCS1_SHA1 },
 };
 
-const CURVES = { secp256r1: p256, secp384r1: p384 } as const;
+const CURVES: Record<EcCurveName, NobleWeierstrass> = { secp256r1: p256, secp384r1: p384, secp521r1: p521 };
 
 /**
  * Whether an RSA key of `bits` bits can make `scheme` at all: RSASSA-PSS needs emLen >= hLen + sLen + 2
@@ -309,6 +326,12 @@ function sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array)
       if (key.kind !== 'ed25519') throw mismatch(scheme, key);
       // RFC 8446 4.2.3: PureEdDSA (RFC 8032), not the prehash variant.
       return ed25519.sign(message, key.seed);
+    }
+    case 'ed448': {
+      if (key.kind !== 'ed448') throw mismatch(scheme, key);
+      // RFC 8446 4.2.3: the EdDSA schemes "correspond to the \"PureEdDSA\" algorithms and not the \"prehash\" variants":
+      // Ed448 of RFC 8032 5.2 with an empty context.
+      return ed448.sign(message, key.seed);
     }
     case 'ecdsa': {
       if (key.kind !== 'ec' || !spec.curves.includes(key.curve)) throw mismatch(scheme, key);
@@ -353,6 +376,10 @@ function verify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array
         if (key.kind !== 'ed25519' || key.key.length !== 32 || signature.length !== 64) return false;
         // Strict RFC 8032 5.1.7 verification (zip215: false): non-canonical encodings and S >= L are rejected.
         return ed25519.verify(signature, message, key.key, { zip215: false });
+      case 'ed448':
+        // RFC 8032 5.2.7 with an empty context (PureEdDSA, RFC 8446 4.2.3); 57-byte keys, 114-byte signatures.
+        if (key.kind !== 'ed448' || key.key.length !== 57 || signature.length !== 114) return false;
+        return ed448.verify(signature, message, key.key, { zip215: false });
       case 'ecdsa': {
         if (key.kind !== 'ec' || !spec.curves.includes(key.curve)) return false;
         const digest = HASHES[spec.hash](message);

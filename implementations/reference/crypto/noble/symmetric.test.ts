@@ -187,7 +187,77 @@ describe('AEAD', () => {
     const a = p.aead('chacha20-poly1305', new Uint8Array(32));
     expect(() => a.seal(new Uint8Array(8), new Uint8Array(), new Uint8Array())).toThrow(CryptoError);
     expect(() => a.open(new Uint8Array(16), new Uint8Array(16), new Uint8Array())).toThrow(CryptoError);
-    expect(() => p.aead('aes-128-ccm' as AeadName, new Uint8Array(16))).toThrow(CryptoError);
+    expect(() => p.aead('aes-128-ccm', new Uint8Array(32))).toThrow(CryptoError);
+    expect(() => p.aead('aes-128-ocb' as AeadName, new Uint8Array(16))).toThrow(CryptoError);
+  });
+});
+
+// AES-CCM is written in ccm.ts on the noble AES block cipher; node:crypto (OpenSSL) is the independent check.
+describe('AES-CCM (NIST SP 800-38C; RFC 5116 5.3 AEAD_AES_128_CCM, RFC 6655 AEAD_AES_128_CCM_8)', () => {
+  const CCMS: [AeadName, string, number, number][] = [
+    ['aes-128-ccm', 'aes-128-ccm', 16, 16],
+    ['aes-192-ccm', 'aes-192-ccm', 24, 16],
+    ['aes-256-ccm', 'aes-256-ccm', 32, 16],
+    ['aes-128-ccm-8', 'aes-128-ccm', 16, 8],
+  ];
+  const nodeSeal = (nodeAlg: string, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, msg: Uint8Array, tagLength: number): string => {
+    const c = createCipheriv(nodeAlg as 'aes-128-ccm', key, nonce, { authTagLength: tagLength });
+    c.setAAD(aad, { plaintextLength: msg.length });
+    return Buffer.concat([c.update(msg), c.final(), c.getAuthTag()]).toString('hex');
+  };
+
+  for (const [alg, nodeAlg, keyLen, tagLen] of CCMS) {
+    it(`${alg}: matches node:crypto for every nonce length 7..13, opens its own output, null on any flipped bit (property, fixed seed)`, () => {
+      fc.assert(
+        fc.property(
+          fc.uint8Array({ minLength: keyLen, maxLength: keyLen }),
+          fc.integer({ min: 7, max: 13 }).chain((n) => fc.uint8Array({ minLength: n, maxLength: n })),
+          fc.uint8Array({ maxLength: 100 }),
+          fc.uint8Array({ maxLength: 300 }),
+          fc.nat(),
+          (key, nonce, aad, msg, flip) => {
+            const a = p.aead(alg, key);
+            expect([a.keyLength, a.nonceLength, a.tagLength]).toEqual([keyLen, 12, tagLen]);
+            const sealed = a.seal(nonce, msg, aad);
+            expect(toHex(sealed)).toBe(nodeSeal(nodeAlg, key, nonce, aad, msg, tagLen));
+            expect(toHex(a.open(nonce, sealed, aad)!)).toBe(toHex(msg));
+            const bad = Uint8Array.from(sealed);
+            const bit = flip % (bad.length * 8);
+            bad[bit >> 3] ^= 1 << (bit & 7);
+            expect(a.open(nonce, bad, aad)).toBeNull();
+            // the associated data is bound too
+            expect(a.open(nonce, sealed, Uint8Array.of(...aad, 0))).toBeNull();
+          },
+        ),
+        { ...FC, numRuns: 30 },
+      );
+    });
+  }
+
+  it('associated data of 2^16 - 2^8 bytes and more takes the 0xff 0xfe length form (SP 800-38C A.2.2)', () => {
+    const key = hex('000102030405060708090a0b0c0d0e0f');
+    const nonce = hex('101112131415161718191a1b');
+    for (const len of [0xfeff, 0xff00, 0x10000]) {
+      const aad = new Uint8Array(len).map((_, i) => i & 0xff);
+      const msg = ascii('the payload');
+      expect(toHex(p.aead('aes-128-ccm', key).seal(nonce, msg, aad))).toBe(nodeSeal('aes-128-ccm', key, nonce, aad, msg, 16));
+    }
+  });
+
+  it('nonces outside 7..13 bytes → CryptoError bad_length; a ciphertext shorter than the tag → null', () => {
+    const a = p.aead('aes-128-ccm-8', new Uint8Array(16));
+    for (const n of [0, 1, 6, 14, 16, 32]) {
+      expect(() => a.seal(new Uint8Array(n), new Uint8Array(), new Uint8Array())).toThrow(CryptoError);
+      expect(() => a.open(new Uint8Array(n), new Uint8Array(16), new Uint8Array())).toThrow(CryptoError);
+    }
+    expect(a.open(new Uint8Array(12), new Uint8Array(7), new Uint8Array())).toBeNull();
+    expect(a.open(new Uint8Array(12), new Uint8Array(8), new Uint8Array())).toBeNull(); // an empty payload's tag, all zeros: wrong
+  });
+
+  it('a 13-byte nonce leaves a 2-byte length field: payloads of 2^16 bytes or more are refused (SP 800-38C A.2.1)', () => {
+    const a = p.aead('aes-128-ccm', new Uint8Array(16));
+    expect(a.seal(new Uint8Array(13), new Uint8Array(0xffff), new Uint8Array()).length).toBe(0xffff + 16);
+    expect(() => a.seal(new Uint8Array(13), new Uint8Array(0x10000), new Uint8Array())).toThrow(CryptoError);
   });
 });
 

@@ -2,8 +2,10 @@
  * The symmetric half of the default CryptoProvider, on @noble/hashes and @noble/ciphers.
  *
  * Hashes, HMAC, HKDF (RFC 5869), the AEADs (AES-128/192/256-GCM, RFC 5116 / NIST SP 800-38D; ChaCha20-Poly1305,
- * RFC 8439) and raw AES-128/192/256-CBC (no padding: TLS CBC padding is the record layer's, RFC 5246 6.2.3.2).
- * AES-192 and non-96-bit GCM nonces are used by no TLS suite; they are here for the known-answer tests.
+ * RFC 8439; AES-128/192/256-CCM with 16-byte tags and AES-128-CCM-8, NIST SP 800-38C / RFC 6655, in ccm.ts) and
+ * raw AES-128/192/256-CBC (no padding: TLS CBC padding is the record layer's, RFC 5246 6.2.3.2).
+ * AES-192, AES-256-CCM and nonces other than 96 bits are used by no TLS suite; they are here for the
+ * known-answer tests.
  * The asymmetric members live in asymmetric.ts; index.ts spreads both into `nobleProvider`.
  */
 import { randomFillSync } from 'node:crypto';
@@ -13,6 +15,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { extract as hkdfExtractNoble } from '@noble/hashes/hkdf.js';
 import { gcm, cbc } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import { ccm, CCM_MAX_NONCE, CCM_MIN_NONCE } from './ccm.ts';
 import {
   CryptoError,
   type Aead,
@@ -73,13 +76,16 @@ class NobleHashState implements HashState {
 
 type AeadSpec = {
   keyLength: number;
+  /** 16, except AES-128-CCM-8 (8: RFC 6655 3, AEAD_AES_128_CCM_8). */
+  tagLength: number;
   /** Which nonce lengths seal/open take; the Aead's nonceLength property stays the TLS length, 12. */
   checkNonce: (alg: AeadName, nonce: Uint8Array) => void;
   make: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) => { encrypt(p: Uint8Array): Uint8Array; decrypt(c: Uint8Array): Uint8Array };
 };
 
 const AEAD_NONCE_LENGTH = 12; // RFC 5116 5.1 / RFC 8439 2.8; RFC 8446 5.3 iv_length = max(8, N_MIN) = 12
-const AEAD_TAG_LENGTH = 16;
+const AEAD_TAG_LENGTH = 16; // RFC 5116 5.1 / 5.3, RFC 8439 2.8
+const CCM_8_TAG_LENGTH = 8; // RFC 6655 3: AEAD_AES_128_CCM_8 has an 8-octet authentication tag
 /** @noble/ciphers' gcm refuses IVs under 8 bytes (NIST SP 800-38D 5.2.1.1 lets an implementation restrict IV lengths). */
 const GCM_MIN_NONCE_LENGTH = 8;
 
@@ -103,28 +109,43 @@ function gcmNonce(alg: AeadName, nonce: Uint8Array): void {
     );
 }
 
-const GCM = (keyLength: number): AeadSpec => ({ keyLength, checkNonce: gcmNonce, make: (k, n, a) => gcm(k, n, a) });
+/** CCM takes a nonce of 7 to 13 bytes (NIST SP 800-38C A.1); anything else is outside CCM: bad_length. */
+function ccmNonce(alg: AeadName, nonce: Uint8Array): void {
+  if (nonce.length < CCM_MIN_NONCE || nonce.length > CCM_MAX_NONCE)
+    throw new CryptoError('bad_length', `${alg}: nonce must be ${CCM_MIN_NONCE} to ${CCM_MAX_NONCE} bytes, got ${nonce.length} (NIST SP 800-38C A.1)`);
+}
+
+const GCM = (keyLength: number): AeadSpec => ({ keyLength, tagLength: AEAD_TAG_LENGTH, checkNonce: gcmNonce, make: (k, n, a) => gcm(k, n, a) });
+const CCM = (keyLength: number, tagLength: number): AeadSpec => ({ keyLength, tagLength, checkNonce: ccmNonce, make: (k, n, a) => ccm(k, n, a, tagLength) });
 
 const AEADS: Record<AeadName, AeadSpec> = {
   'aes-128-gcm': GCM(16),
   'aes-192-gcm': GCM(24),
   'aes-256-gcm': GCM(32),
-  'chacha20-poly1305': { keyLength: 32, checkNonce: exactly12, make: (k, n, a) => chacha20poly1305(k, n, a) },
+  'chacha20-poly1305': { keyLength: 32, tagLength: AEAD_TAG_LENGTH, checkNonce: exactly12, make: (k, n, a) => chacha20poly1305(k, n, a) },
+  // RFC 5116 5.3 AEAD_AES_128_CCM (TLS_AES_128_CCM_SHA256); the 192/256-bit keys only for known-answer tests.
+  'aes-128-ccm': CCM(16, AEAD_TAG_LENGTH),
+  'aes-192-ccm': CCM(24, AEAD_TAG_LENGTH),
+  'aes-256-ccm': CCM(32, AEAD_TAG_LENGTH),
+  // RFC 6655 3 AEAD_AES_128_CCM_8 (TLS_AES_128_CCM_8_SHA256).
+  'aes-128-ccm-8': CCM(16, CCM_8_TAG_LENGTH),
 };
 
 /**
  * nonceLength is the TLS nonce length (12) for every AEAD, which record protection builds and checks.
- * seal/open also take the other GCM nonce lengths the primitive implements (>= 8 bytes), for known-answer
- * tests; ChaCha20-Poly1305 takes only 12.
+ * seal/open also take the other nonce lengths the primitive implements (GCM >= 8 bytes, CCM 7..13), for
+ * known-answer tests; ChaCha20-Poly1305 takes only 12.
  */
 class NobleAead implements Aead {
   readonly nonceLength = AEAD_NONCE_LENGTH;
-  readonly tagLength = AEAD_TAG_LENGTH;
+  readonly tagLength: number;
   constructor(
     private readonly alg: AeadName,
     private readonly key: Uint8Array,
     readonly keyLength: number,
-  ) {}
+  ) {
+    this.tagLength = AEADS[alg].tagLength;
+  }
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
     const spec = AEADS[this.alg];
     spec.checkNonce(this.alg, nonce);
