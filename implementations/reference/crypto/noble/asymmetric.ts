@@ -37,6 +37,7 @@ import {
   type KeyPair,
   type PrivateKey,
   type PublicKey,
+  type SignatureOptions,
   type SignatureSchemeName,
 } from '../provider.ts';
 
@@ -302,7 +303,12 @@ function schemeSpec(scheme: SignatureSchemeName): SchemeSpec {
   return spec;
 }
 
-function sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array): Uint8Array {
+/** Whether an ECDSA scheme can be used with a key on `curve` (any curve we have when read as a TLS 1.2 pair). */
+function ecdsaCurveFits(spec: Extract<SchemeSpec, { type: 'ecdsa' }>, curve: string, options: SignatureOptions | undefined): boolean {
+  return options?.ecdsaAnyCurve ? Object.prototype.hasOwnProperty.call(CURVES, curve) : (spec.curves as readonly string[]).includes(curve);
+}
+
+function sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array, options?: SignatureOptions): Uint8Array {
   const spec = schemeSpec(scheme);
   switch (spec.type) {
     case 'ed25519': {
@@ -311,7 +317,7 @@ function sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array)
       return ed25519.sign(message, key.seed);
     }
     case 'ecdsa': {
-      if (key.kind !== 'ec' || !spec.curves.includes(key.curve)) throw mismatch(scheme, key);
+      if (key.kind !== 'ec' || !ecdsaCurveFits(spec, key.curve, options)) throw mismatch(scheme, key);
       const digest = HASHES[spec.hash](message);
       // RFC 8446 4.2.3: "The signature is represented as a DER-encoded ECDSA-Sig-Value structure."
       // Deterministic k (RFC 6979) hedged with fresh randomness; low-S (any S verifies, it is just canonical).
@@ -344,7 +350,7 @@ function mismatch(scheme: SignatureSchemeName, key: PrivateKey): CryptoError {
   return new CryptoError('key_mismatch', `a ${what} key cannot sign ${scheme}`);
 }
 
-function verify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean {
+function verify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array, signature: Uint8Array, options?: SignatureOptions): boolean {
   try {
     const spec = Object.prototype.hasOwnProperty.call(SCHEMES, scheme) ? SCHEMES[scheme] : undefined;
     if (!spec || !(signature instanceof Uint8Array) || !(message instanceof Uint8Array)) return false;
@@ -354,7 +360,7 @@ function verify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array
         // Strict RFC 8032 5.1.7 verification (zip215: false): non-canonical encodings and S >= L are rejected.
         return ed25519.verify(signature, message, key.key, { zip215: false });
       case 'ecdsa': {
-        if (key.kind !== 'ec' || !spec.curves.includes(key.curve)) return false;
+        if (key.kind !== 'ec' || !ecdsaCurveFits(spec, key.curve, options)) return false;
         const digest = HASHES[spec.hash](message);
         // DER-encoded ECDSA-Sig-Value (RFC 8446 4.2.3, RFC 8422 5.4); high S is valid ECDSA (lowS: false).
         return CURVES[key.curve].verify(signature, digest, key.point, { prehash: false, format: 'der', lowS: false });
