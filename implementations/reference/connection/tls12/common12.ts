@@ -158,15 +158,18 @@ export function refusedScheme12(code: number, legacySha1: boolean): { rule: stri
 
 /**
  * The TLS 1.2 signature schemes of a config, most preferred first: `signatureSchemes` without the refused ones
- * (refusedScheme12), and with `legacySha1Signatures` the RFC 5246 defaults {sha1, rsa} and {sha1, ecdsa} added
- * last (RFC 8446 4.2.3: "Clients offering these values MUST list them as the lowest priority"). What a TLS
+ * (refusedScheme12); with `legacySha1Signatures` the SHA-1 ones, and the RFC 5246 defaults {sha1, rsa} and
+ * {sha1, ecdsa}, come last (RFC 8446 4.2.3: "Clients offering these values MUST list them as the lowest
+ * priority"). What a TLS
  * 1.2-capable client offers in signature_algorithms, what a server lists in CertificateRequest, and what either
  * signs with.
  */
 export function schemes12(c: EndpointConfig): number[] {
   const legacy = c.legacySha1Signatures === true;
-  const list = c.signatureSchemes.filter((s) => refusedScheme12(s, legacy) === undefined);
-  if (legacy) for (const s of DEFAULT_TLS12_SCHEMES) if (!list.includes(s)) list.push(s);
+  const allowed = c.signatureSchemes.filter((s) => refusedScheme12(s, legacy) === undefined);
+  const isSha1 = (s: number) => signaturePair(s)?.hash === 'sha1';
+  const list = allowed.filter((s) => !isSha1(s));
+  if (legacy) for (const s of [...allowed.filter(isSha1), ...DEFAULT_TLS12_SCHEMES]) if (!list.includes(s)) list.push(s);
   return list;
 }
 
