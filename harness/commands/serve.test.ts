@@ -9,6 +9,7 @@ import { DEFAULT_CIPHER_SUITES, TLS12_CIPHER_SUITES, makeConfig } from '../../im
 import { connectTls } from '../../implementations/reference/connection/tcp.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import { TlsError } from '../../implementations/reference/connection/errors.ts';
+import type { Extension } from '../../implementations/reference/codec/extensions.ts';
 import { ALL_KEYS, cert, cli, cliAsync, startServe, type ServeProcess } from './serve-testing.ts';
 import { OPENSSL_SUITE_NAMES, parseVersion } from './tls-options.ts';
 import { spawn, spawnSync } from 'node:child_process';
@@ -224,6 +225,27 @@ describe('tls-harness serve: TLS 1.2 (--max-version / --min-version)', () => {
       const c = await connectTls('127.0.0.1', s.port, clientConfig({ maxVersion: 'TLSv1.2', cipherSuites: TLS12_CIPHER_SUITES }));
       expect(c.summary).toMatchObject({ cipherSuite: CipherSuite.TLS_RSA_WITH_AES_256_CBC_SHA, encryptThenMac: false });
       await c.close();
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('--allow-sha1-signatures: a TLS 1.2 client without signature_algorithms gets an ecdsa_sha1 signature; without the flag, handshake_failure (RFC 9155)', async () => {
+    const bare = clientConfig({
+      maxVersion: 'TLSv1.2',
+      cipherSuites: [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
+      legacySha1Signatures: true,
+      shapeExtensions: (m: string, e: Extension[]) => (m === 'client_hello' ? e.filter((x) => x.type !== 'signature_algorithms') : e),
+    });
+    const err = await connectTls('127.0.0.1', only12.port, bare).catch((e) => e);
+    expect(err).toMatchObject({ alert: 'handshake_failure' });
+    const s = await startServe([...ALL_KEYS, '--max-version', '1.2', '--allow-sha1-signatures']);
+    try {
+      const c = await connectTls('127.0.0.1', s.port, bare);
+      expect(c.summary?.signatureScheme).toBe(SignatureScheme.ecdsa_sha1);
+      const line = `127.0.0.1:${c.socket.localPort} `;
+      await c.close();
+      expect(await s.waitLine(line)).toMatch(/TLSv1\.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 x25519 ecdsa_sha1 /);
     } finally {
       await s.stop();
     }
