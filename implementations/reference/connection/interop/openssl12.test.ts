@@ -302,7 +302,7 @@ describe.skipIf(noOpenssl)('TLS 1.2 interop: signature algorithms (RFC 8446 4.2.
       const r = await sClient(strict.listener.port, ['-sigalgs', 'ECDSA+SHA1', '-cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256:@SECLEVEL=0']);
       expect(r.stdout + r.stderr).toMatch(/alert handshake failure/);
       expect(r.stdout).not.toMatch(/reference server:/);
-      expect((await strict.conns.at(-1)!.closed).error).toMatchObject({ alert: 'handshake_failure', rule: 'RFC 5246 7.4.1.3' });
+      expect((await strict.conns.at(-1)!.closed).error).toMatchObject({ alert: 'handshake_failure', rule: 'RFC 9155' });
     } finally {
       await strict.listener.close();
     }

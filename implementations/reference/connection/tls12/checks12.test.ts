@@ -680,10 +680,14 @@ describe('TLS 1.2 signature algorithms: no MD5 or SHA-1 (RFC 9155, RFC 8446 4.2.
     expect(b.client.ep.summary?.signatureScheme).toBe(SignatureScheme.rsa_pkcs1_sha1);
   });
 
-  it('a ClientHello that lists only SHA-1 schemes: no scheme the server may use, handshake_failure', () => {
+  it('a ClientHello that lists only SHA-1 schemes: no scheme the server may use, handshake_failure (RFC 9155)', () => {
     const only = [SignatureScheme.rsa_pkcs1_sha1, SignatureScheme.ecdsa_sha1];
     const o = run({ client: { cipherSuites: ECDHE_ONLY }, clientScript: (s) => s.mutate('client_hello', (m) => void (sigAlgs(m)!.supported_signature_algorithms = only)) });
-    expectRejected(o.server, 'handshake_failure', 'RFC 5246 7.4.1.3');
+    expectRejected(o.server, 'handshake_failure', 'RFC 9155');
+    expect(o.server.error?.message).toMatch(/only signature schemes in common are SHA-1/);
+    // A scheme that no key here can make (ed448, rsa_pss_pss_sha256): the usual no-suite-in-common failure.
+    const none = run({ client: { cipherSuites: ECDHE_ONLY }, clientScript: (s) => s.mutate('client_hello', (m) => void (sigAlgs(m)!.supported_signature_algorithms = [SignatureScheme.ed448, SignatureScheme.rsa_pss_pss_sha256])) });
+    expectRejected(none.server, 'handshake_failure', 'RFC 5246 7.4.1.3');
     // The same ClientHello to a legacySha1Signatures server (and client): it signs with SHA-1.
     const legacy = run({ client: { cipherSuites: [ECDSA_GCM], legacySha1Signatures: true }, server: { legacySha1Signatures: true }, clientScript: (s) => s.mutate('client_hello', (m) => void (sigAlgs(m)!.supported_signature_algorithms = only)) });
     expectConnected(legacy);

@@ -257,6 +257,9 @@ export class Server12 implements Machine12 {
     const preference = schemes12(this.config);
     /** A suite that a certificate and group could serve but for the missing signature_algorithms. */
     let needsSignatureAlgorithms = false;
+    /** A suite that a certificate and group could serve with a SHA-1 signature only. */
+    let onlySha1 = false;
+    const withSha1 = legacy ? [] : schemes12({ ...this.config, legacySha1Signatures: true });
     const clientGroups = findExt(exts, 'supported_groups')?.named_group_list;
     // RFC 8422 4: without supported_groups the server may choose any curve.
     const ecGroup = this.config.groups.find((g) => EC_GROUPS.includes(g) && (!clientGroups || clientGroups.includes(g)));
@@ -279,11 +282,14 @@ export class Server12 implements Machine12 {
         const scheme = chooseScheme12(ck.key, peerSchemes, preference);
         if (scheme !== undefined) return { suite, ck, scheme, group };
         if (!sigExt) needsSignatureAlgorithms = true;
+        else if (chooseScheme12(ck.key, peerSchemes, withSha1) !== undefined) onlySha1 = true;
       }
     }
     // RFC 9155 (paraphrase: "if a TLS 1.2 client sends no signature_algorithms extension, the server must abort
     // with handshake_failure, except where no digital signature is used").
     if (needsSignatureAlgorithms) throw new TlsError('handshake_failure', 'RFC 9155', 'a TLS 1.2 ClientHello without signature_algorithms: every suite it could get needs a signature (RFC 9155 removed the SHA-1 default)');
+    // RFC 9155 (paraphrase: MD5 and SHA-1 are deprecated for TLS 1.2 signatures): the only schemes in common are SHA-1 ones.
+    if (onlySha1) throw new TlsError('handshake_failure', 'RFC 9155', 'the only signature schemes in common are SHA-1 ones, deprecated in TLS 1.2 (legacySha1Signatures / --allow-sha1-signatures allows them)');
     // RFC 5246 7.4.1.3 / 7.2.2: no acceptable set of security parameters: handshake_failure.
     throw new TlsError('handshake_failure', 'RFC 5246 7.4.1.3', 'no TLS 1.2 cipher suite in common (with a fitting certificate, scheme and group)');
   }
