@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as net from 'node:net';
 import { ALL_KEYS, cert, cliAsync, startServes, type ServeProcess } from './serve-testing.ts';
 import { parseHostPort, sentServerName } from './connect.ts';
+import { spawnSync } from 'node:child_process';
 import { probe, startProgram, type Program } from '../../implementations/reference/connection/interop/helpers.ts';
 
 const CA = cert('ca.pem');
@@ -189,6 +190,26 @@ describe('tls-harness connect: TLS 1.2 (--max-version / --min-version)', () => {
     const r = await cliAsync('connect', at(), '--ca', CA, '--max-version', '1.2', '--send', 'GET / HTTP/1.0\\r\\n\\r\\n');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/<tr><th>Protocol<\/th><td>TLSv1\.2<\/td><\/tr>/);
+  });
+
+  const noOpenssl = spawnSync('openssl', ['version']).error !== undefined;
+  it.skipIf(noOpenssl)('against s_server -sigalgs ECDSA+SHA1: no SHA-1 offered, handshake_failure (exit 1); --allow-sha1-signatures connects with ecdsa_sha1', async () => {
+    const srv = await startProgram(
+      'openssl',
+      (port) => ['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_2', '-www', '-cert', cert('server-p256.pem'), '-key', cert('server-p256.key'), '-sigalgs', 'ECDSA+SHA1', '-cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256:@SECLEVEL=0'],
+      /ACCEPT/,
+      9100,
+    );
+    try {
+      const strict = await cliAsync('connect', `localhost:${srv.port}`, '--ca', CA, '--max-version', '1.2');
+      expect(strict.code).toBe(1);
+      expect(strict.stderr).toMatch(/handshake failed: alert handshake_failure received/);
+      const legacy = await cliAsync('connect', `localhost:${srv.port}`, '--ca', CA, '--max-version', '1.2', '--allow-sha1-signatures', '--json');
+      expect(legacy.code).toBe(0);
+      expect(JSON.parse(legacy.stdout)).toMatchObject({ ok: true, version: 'TLSv1.2', signatureScheme: 'ecdsa_sha1' });
+    } finally {
+      await srv.stop();
+    }
   });
 
   it('--max-version 1.2 against a TLS 1.3-only server: exit 1, protocol_version', async () => {

@@ -138,7 +138,7 @@ export const connectCommand: Command = {
   name: 'connect',
   summary: 'connect the reference TLS 1.3 / 1.2 client to HOST:PORT and print what was negotiated (TLS 1.2 and 1.3 offered by default)',
   usage:
-    'tls-harness connect HOST:PORT (--ca F | --insecure) [--servername N] [--min-version V] [--max-version V] [--alpn LIST] [--groups LIST] [--ciphersuites LIST] [--no-ems] [--no-etm] [--cert C --key K] [--send TEXT] [--resume] [--json] [--timeout MS]',
+    'tls-harness connect HOST:PORT (--ca F | --insecure) [--servername N] [--min-version V] [--max-version V] [--alpn LIST] [--groups LIST] [--ciphersuites LIST] [--no-ems] [--no-etm] [--allow-sha1-signatures] [--cert C --key K] [--send TEXT] [--resume] [--json] [--timeout MS]',
   allowPositionals: true,
   options: {
     ca: { type: 'string', description: 'trust anchors (PEM) to verify the server certificate with' },
@@ -155,6 +155,10 @@ export const connectCommand: Command = {
     },
     'no-ems': { type: 'boolean', description: 'TLS 1.2: do not offer the extended master secret (RFC 7627)' },
     'no-etm': { type: 'boolean', description: 'TLS 1.2: do not offer encrypt-then-MAC (RFC 7366)' },
+    'allow-sha1-signatures': {
+      type: 'boolean',
+      description: 'TLS 1.2, for testing legacy servers: offer and accept rsa_pkcs1_sha1 / ecdsa_sha1 signatures (off by default, RFC 9155)',
+    },
     cert: { type: 'string', description: 'client certificate (PEM), for servers that ask' },
     key: { type: 'string', description: 'the client certificate\'s private key' },
     send: { type: 'string', description: 'send this text after the handshake (\\r and \\n escapes allowed) and print the reply' },
@@ -186,6 +190,7 @@ export const connectCommand: Command = {
     partial.cipherSuites = values.ciphersuites === undefined ? defaultSuites(range) : parseCipherSuites(CMD, values.ciphersuites as string, range);
     if (values['no-ems']) partial.extendedMasterSecret = false;
     if (values['no-etm']) partial.encryptThenMac = false;
+    if (values['allow-sha1-signatures']) partial.legacySha1Signatures = true;
     if ((values.cert === undefined) !== (values.key === undefined)) throw new UsageError(`${CMD}: --cert and --key go together`);
     if (values.cert !== undefined) partial.certificates = loadPairs(CMD, [values.cert as string], [values.key as string]);
     const timeoutMs = values.timeout === undefined ? 10_000 : parseIntOption(CMD, '--timeout', values.timeout as string, 1, 3_600_000);

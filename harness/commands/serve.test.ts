@@ -9,6 +9,7 @@ import { DEFAULT_CIPHER_SUITES, TLS12_CIPHER_SUITES, makeConfig } from '../../im
 import { connectTls } from '../../implementations/reference/connection/tcp.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import { TlsError } from '../../implementations/reference/connection/errors.ts';
+import type { Extension } from '../../implementations/reference/codec/extensions.ts';
 import { ALL_KEYS, cert, cli, cliAsync, startServe, startServes, type ServeProcess } from './serve-testing.ts';
 import { OPENSSL_SUITE_NAMES, parseCipherSuites, parseGroups, parseVersion } from './tls-options.ts';
 import { spawn, spawnSync } from 'node:child_process';
@@ -294,6 +295,28 @@ describe('tls-harness serve: TLS 1.2 (--max-version / --min-version)', () => {
     }
   });
 
+  it('--allow-sha1-signatures: a TLS 1.2 client without signature_algorithms gets an ecdsa_sha1 signature; without the flag, handshake_failure (RFC 9155)', async () => {
+    const bare = clientConfig({
+      maxVersion: 'TLSv1.2',
+      cipherSuites: [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
+      legacySha1Signatures: true,
+      shapeExtensions: (m: string, e: Extension[]) => (m === 'client_hello' ? e.filter((x) => x.type !== 'signature_algorithms') : e),
+    });
+    const err = await connectTls('127.0.0.1', only12.port, bare).catch((e) => e);
+    expect(err).toMatchObject({ alert: 'handshake_failure' });
+    const s = await startServe([...ALL_KEYS, '--max-version', '1.2', '--allow-sha1-signatures']);
+    try {
+      const c = await connectTls('127.0.0.1', s.port, bare);
+      expect(c.summary?.signatureScheme).toBe(SignatureScheme.ecdsa_sha1);
+      const line = `127.0.0.1:${c.socket.localPort} `;
+      await c.close();
+      expect(await s.waitLine(line)).toMatch(/TLSv1\.2 TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 x25519 ecdsa_sha1 /);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  const noOpenssl = spawnSync('openssl', ['version']).error !== undefined;
   it.skipIf(noOpenssl)('openssl s_client -tls1_2 gets the page: RSA key exchange (AES128-SHA) and ECDHE_RSA GCM', async () => {
     for (const [cipher, suite] of [
       ['AES128-SHA:@SECLEVEL=0', 'TLS_RSA_WITH_AES_128_CBC_SHA'],

@@ -124,7 +124,7 @@ export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the reference TLS 1.3 / 1.2 server on a TCP port (HTTP page or echo) for other clients to connect to (both versions by default)',
   usage:
-    'tls-harness serve [--port P] --cert C --key K [--chain F] [--cert C2 --key K2 ...] [--min-version V] [--max-version V] [--alpn LIST] [--groups LIST] [--ciphersuites LIST] [--no-ems] [--no-etm] [--request-client-cert --ca F]',
+    'tls-harness serve [--port P] --cert C --key K [--chain F] [--cert C2 --key K2 ...] [--min-version V] [--max-version V] [--alpn LIST] [--groups LIST] [--ciphersuites LIST] [--no-ems] [--no-etm] [--allow-sha1-signatures] [--request-client-cert --ca F]',
   options: {
     port: { type: 'string', short: 'p', description: 'TCP port (default 4433; 0: any free port, printed in the ready line)' },
     host: { type: 'string', description: 'address to listen on (default 127.0.0.1)' },
@@ -141,6 +141,10 @@ export const serveCommand: Command = {
     },
     'no-ems': { type: 'boolean', description: 'TLS 1.2: do not accept the extended master secret (RFC 7627)' },
     'no-etm': { type: 'boolean', description: 'TLS 1.2: do not accept encrypt-then-MAC (RFC 7366)' },
+    'allow-sha1-signatures': {
+      type: 'boolean',
+      description: 'TLS 1.2, for testing legacy clients: sign and accept SHA-1 (also for a client without signature_algorithms; off by default, RFC 9155)',
+    },
     'request-client-cert': { type: 'boolean', description: 'send a CertificateRequest; verify what the client sends against --ca' },
     'require-client-cert': { type: 'boolean', description: 'as --request-client-cert, and abort with certificate_required without one' },
     ca: { type: 'string', description: 'trust anchors (PEM) for client certificates' },
@@ -164,6 +168,7 @@ export const serveCommand: Command = {
     partial.cipherSuites = values.ciphersuites === undefined ? defaultSuites(range) : parseCipherSuites(CMD, values.ciphersuites as string, range);
     if (values['no-ems']) partial.extendedMasterSecret = false;
     if (values['no-etm']) partial.encryptThenMac = false;
+    if (values['allow-sha1-signatures']) partial.legacySha1Signatures = true;
     if (values.timeout !== undefined) partial.handshakeTimeoutMs = parseIntOption(CMD, '--timeout', values.timeout as string, 1, 3_600_000);
     const requireCert = values['require-client-cert'] === true;
     if (values['request-client-cert'] || requireCert) {

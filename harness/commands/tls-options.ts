@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { CipherSuite, NamedGroup, SignatureScheme, codeOf, nameOf } from '../../implementations/reference/codec/enums.ts';
 import { groupName } from '../../implementations/reference/connection/groups.ts';
 import { CredentialError, loadCertificates, loadCertifiedKey } from '../../implementations/reference/connection/credentials.ts';
-import { DEFAULT_CIPHER_SUITES, DUAL_CIPHER_SUITES, TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, defaultCipherSuites, type CertifiedKey, type TlsVersionSetting } from '../../implementations/reference/connection/config.ts';
+import { TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, defaultCipherSuites, type CertifiedKey, type TlsVersionSetting } from '../../implementations/reference/connection/config.ts';
 import type { Certificate } from '../../implementations/reference/crypto/certificate.ts';
 import type { HandshakeSummary } from '../../implementations/reference/connection/endpoint.ts';
 import { UsageError } from '../errors.ts';

@@ -26,7 +26,7 @@ export interface ClientHelloInputs {
    * A dual-version (TLS 1.3 + 1.2) ClientHello: these supported_versions and cipher suites replace the
    * TLS 1.3-only ones, and the TLS 1.2 extensions are added (before shapeExtensions and pre_shared_key).
    */
-  tls12?: { versions: number[]; cipherSuites: number[]; extensions: Extension[] };
+  tls12?: { versions: number[]; cipherSuites: number[]; extensions: Extension[]; signatureSchemes?: number[] };
 }
 
 export function buildClientHello(c: EndpointConfig, inputs: ClientHelloInputs): ClientHello {
@@ -45,7 +45,8 @@ export function buildClientHello(c: EndpointConfig, inputs: ClientHelloInputs): 
   });
   if (inputs.earlyData) exts.push({ type: 'early_data' });
   exts.push({ type: 'supported_versions', versions: inputs.tls12 ? [...inputs.tls12.versions] : [ProtocolVersion.TLS1_3] });
-  exts.push({ type: 'signature_algorithms', supported_signature_algorithms: [...c.signatureSchemes] });
+  // A dual-version ClientHello is a TLS 1.2 ClientHello too: its schemes are the TLS 1.2 ones (RFC 9155).
+  exts.push({ type: 'signature_algorithms', supported_signature_algorithms: [...(inputs.tls12?.signatureSchemes ?? c.signatureSchemes)] });
   // RFC 8446 4.2.2: the second ClientHello echoes the HelloRetryRequest's cookie.
   if (cookie) exts.push({ type: 'cookie', cookie });
   // RFC 8446 4.2.9: offered whenever resumption is possible, and always with a pre_shared_key.

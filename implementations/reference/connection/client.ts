@@ -64,7 +64,7 @@ export class TlsClient extends Endpoint {
   private offered = new Set<number>();
   private helloRetry: HelloRetryRequest | undefined;
   /** The TLS 1.2 part of a dual-version ClientHello, kept for the second ClientHello (RFC 8446 4.1.2). */
-  private tls12Inputs: { versions: number[]; cipherSuites: number[]; extensions: Extension[] } | undefined;
+  private tls12Inputs: { versions: number[]; cipherSuites: number[]; extensions: Extension[]; signatureSchemes: number[] } | undefined;
   private offeredPsk: StoredTicket | undefined;
   private earlySecret: Uint8Array | undefined;
   private sentEarlyData = false;
@@ -146,6 +146,7 @@ export class TlsClient extends Endpoint {
         versions: [ProtocolVersion.TLS1_3, ProtocolVersion.TLS1_2],
         cipherSuites: [...this.config.cipherSuites.filter(isTls13Suite), ...offer.cipherSuites],
         extensions: offer.extensions,
+        signatureSchemes: offer.signatureSchemes,
       };
       ch = this.buildClientHello();
     } else {
@@ -180,8 +181,9 @@ export class TlsClient extends Endpoint {
     const groups = c.groups.filter((g) => groupName(g) !== undefined);
     if (groups.length > 0 && c.cipherSuites.some((s) => isTls12Suite(s) && suiteParams(s)!.keyExchange !== 'rsa')) exts.push({ type: 'supported_groups', named_group_list: groups });
     if (c.alpn.length > 0) exts.push({ type: 'application_layer_protocol_negotiation', protocol_name_list: c.alpn.map((p) => enc.encode(p)) });
-    // RFC 5246 7.4.1.4.1: the schemes we accept.
-    exts.push({ type: 'signature_algorithms', supported_signature_algorithms: [...c.signatureSchemes] });
+    // RFC 5246 7.4.1.4.1: the schemes we accept; RFC 9155 (paraphrase: "clients must not offer MD5 or SHA-1 in
+    // signature_algorithms"): schemes12 leaves them out.
+    exts.push({ type: 'signature_algorithms', supported_signature_algorithms: [...offer.signatureSchemes] });
     exts.push(...offer.extensions);
     if (c.shapeExtensions) exts = c.shapeExtensions('client_hello', exts);
     return {

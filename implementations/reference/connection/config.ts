@@ -220,6 +220,16 @@ export interface EndpointConfig {
   sessionCache12?: SessionCache12;
   /** Server: lifetime of a TLS 1.2 session (cache entry or ticket), seconds. */
   sessionLifetime12: number;
+  /**
+   * TLS 1.2 signatures with SHA-1, for testing legacy peers only (default off). Off, as RFC 9155 asks: the
+   * client offers no MD5 or SHA-1 scheme and refuses a ServerKeyExchange signed with one (illegal_parameter);
+   * the server lists none in CertificateRequest, refuses a CertificateVerify with one, and aborts with
+   * handshake_failure when a client sends no signature_algorithms and every suite it could choose needs a
+   * signature. On: rsa_pkcs1_sha1 and ecdsa_sha1 are offered, listed and accepted (last in preference), and a
+   * client without signature_algorithms gets the RFC 5246 7.4.1.4.1 default {sha1, rsa} / {sha1, ecdsa}.
+   * MD5, SHA-224 and DSA stay refused either way (RFC 8446 4.2.3). TLS 1.3 is unaffected.
+   */
+  legacySha1Signatures?: boolean;
 
   // Both
   /**

@@ -53,6 +53,15 @@ export type SignatureSchemeName =
   | 'rsa_pkcs1_sha512'
   | 'rsa_pkcs1_sha1';
 
+/**
+ * How a signature scheme is read. By default an ECDSA scheme names its curve as well as its hash (RFC 8446
+ * 4.2.3, TLS 1.3). `ecdsaAnyCurve` reads it as a TLS 1.2 {hash, ecdsa} pair: RFC 8446 4.2.3, "the old
+ * semantics did not constrain the signing curve", so the hash is the scheme's and the curve is the key's.
+ */
+export interface SignatureOptions {
+  ecdsaAnyCurve?: boolean;
+}
+
 /** Why a primitive refused its input. */
 export class CryptoError extends Error {
   override readonly name = 'CryptoError';
@@ -147,9 +156,9 @@ export interface CryptoProvider {
 
   keyExchange(group: GroupName): KeyExchange;
 
-  sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array): Uint8Array;
+  sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array, options?: SignatureOptions): Uint8Array;
   /** false for any signature that does not verify, including malformed encodings. */
-  verify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean;
+  verify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array, signature: Uint8Array, options?: SignatureOptions): boolean;
 
   /** RSAES-PKCS1-v1_5 encryption (RFC 8017 7.2.1), for the TLS 1.2 pre-master secret. */
   rsaEncrypt(key: PublicKey & { kind: 'rsa' }, message: Uint8Array): Uint8Array;

@@ -20,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { CipherSuite, NamedGroup, SignatureScheme } from '../../codec/enums.ts';
 import { DUAL_CIPHER_SUITES, MemorySessionStore, TLS12_CIPHER_SUITES } from '../config.ts';
 import { connectTls, type TlsListener, type TlsSocket } from '../tcp.ts';
+import { TEST_PKI } from '../testing.ts';
 import { EC_GROUPS, FF_GROUPS, PEM, TLS12_OPENSSL_CIPHERS, TLS12_SUITES, connFor, connectNode, isCbc, nodeMissingSuites, nodeRead, read, refClientConfig, refServer } from './helpers.ts';
 
 /** GnuTLS's PKCS#3 files of the RFC 7919 groups (vectors/ffdhe/), for node's dhparam. */
@@ -330,4 +331,64 @@ describe('TLS 1.2 interop: node:tls client (TLSv1.2 only) -> reference server', 
       expect(await pingAndGet(s2)).toMatch(/resumed=true version=TLSv1\.2/);
     });
   }
+});
+
+/**
+ * TLS 1.2 signature algorithms with node:tls, both roles. RFC 8446 4.2.3: in TLS 1.2 "the old semantics did not
+ * constrain the signing curve", so a P-256 key signs with SHA-384 when ecdsa_secp384r1_sha384 is the only ECDSA
+ * scheme in common; RFC 9155 (paraphrase): no SHA-1 signatures.
+ */
+describe('TLS 1.2 interop: signature algorithms with node:tls (RFC 8446 4.2.3, RFC 9155)', () => {
+  const ECDSA = 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256';
+  const nodeConnect = (port: number, opts: tls.ConnectionOptions) => connectNode(port, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256', ...opts });
+
+  it('reference client -> node server limited to ecdsa_secp384r1_sha384 with a P-256 key: P-256 + SHA-384 verifies', async () => {
+    const ns = await nodeServer12({ sigalgs: 'ecdsa_secp384r1_sha384:rsa_pss_rsae_sha256' });
+    try {
+      const conn = await connect12(ns.port, tls12Client([CipherSuite[ECDSA]]));
+      expect(conn.c.summary).toMatchObject({ version: 'TLSv1.2', cipherSuite: CipherSuite[ECDSA], signatureScheme: SignatureScheme.ecdsa_secp384r1_sha384 });
+      await pingPong(conn);
+    } finally {
+      await ns.close();
+    }
+  });
+
+  it('node client with sigalgs ecdsa_secp384r1_sha384 -> reference server with a P-256 key: signed with P-256 + SHA-384, node verifies it', async () => {
+    const { listener, conns } = await refServer({ cipherSuites: DUAL_CIPHER_SUITES, certificates: [TEST_PKI.p256()] });
+    try {
+      const s = await nodeConnect(listener.port, { sigalgs: 'ecdsa_secp384r1_sha384' });
+      expect(s.authorized).toBe(true);
+      expect(s.getCipher().standardName).toBe(ECDSA);
+      const server = await connFor(conns, s.localPort);
+      expect(await server.handshake).toMatchObject({ version: 'TLSv1.2', signatureScheme: SignatureScheme.ecdsa_secp384r1_sha384 });
+      const page = nodeRead(s, (x) => x.includes('version='));
+      s.write('GET / HTTP/1.0\r\n\r\n');
+      expect(await page).toMatch(`suite=0x${CipherSuite[ECDSA].toString(16)} `);
+      s.destroy();
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('node client with a P-256 certificate -> reference server requesting ECDSA only with SHA-384: the CertificateVerify verifies', async () => {
+    const { listener, conns } = await refServer({
+      cipherSuites: DUAL_CIPHER_SUITES,
+      certificates: [TEST_PKI.p256()],
+      requestClientCert: true,
+      requireClientCert: true,
+      signatureSchemes: [SignatureScheme.ecdsa_secp384r1_sha384, SignatureScheme.rsa_pss_rsae_sha256],
+    });
+    try {
+      const s = await nodeConnect(listener.port, { cert: read(PEM.client[0]), key: read(PEM.client[1]) });
+      const server = await connFor(conns, s.localPort);
+      const summary = await server.handshake;
+      expect(Buffer.from(summary.peerCertificates[0]).equals(Buffer.from(TEST_PKI.client().chain[0]))).toBe(true);
+      const echo = nodeRead(s, (x) => x === 'ping');
+      s.write('ping');
+      expect(await echo).toBe('ping');
+      s.destroy();
+    } finally {
+      await listener.close();
+    }
+  });
 });

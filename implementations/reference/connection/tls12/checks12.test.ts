@@ -16,6 +16,7 @@ import {
   NamedGroup,
   ProtocolVersion,
   SignatureScheme,
+  nameOf,
   type AlertName,
 } from '../../codec/enums.ts';
 import type { HandshakeMessage } from '../../codec/handshake.ts';
@@ -28,7 +29,7 @@ import type { Endpoint } from '../endpoint.ts';
 import { ScriptedClient, ScriptedServer, clientConfig, concat, drive, plainRecord, replaceExt, serverConfig, withoutExt, type Script } from '../peers.ts';
 import { TEST_PKI } from '../testing.ts';
 import { exchange, expectRejectedParty, type Party } from '../checks-harness.ts';
-import { bigintToBytes, ecdheParams, signedParams } from './common12.ts';
+import { bigintToBytes, dheParams, ecdheParams, schemeName12, signedParams } from './common12.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const S = CipherSuite;
@@ -627,6 +628,237 @@ describe('reference server, the client Certificate and CertificateVerify (RFC 52
   it('no Certificate when one was requested (ClientKeyExchange first): unexpected_message', () => {
     const o = run({ ...auth, clientScript: (s) => s.drop('certificate') });
     expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.3');
+  });
+});
+
+describe('TLS 1.2 signature algorithms: no MD5 or SHA-1 (RFC 9155, RFC 8446 4.2.3), legacySha1Signatures', () => {
+  type Ske = Extract<HandshakeMessage, { msg_type: 'server_key_exchange' }>;
+  const ECDHE_ONLY = [ECDSA_GCM, RSA_GCM, DHE_GCM];
+  const sigAlgs = (m: Extract<HandshakeMessage, { msg_type: 'client_hello' }>) => m.extensions?.find((e) => e.type === 'signature_algorithms') as Extract<Extension, { type: 'signature_algorithms' }> | undefined;
+  const noSigAlgs = (s: Script) => s.mutate('client_hello', (m) => void (m.extensions = withoutExt(m.extensions, 'signature_algorithms')));
+  /** A client that builds its ClientHello without signature_algorithms (so it knows it did not send one). */
+  const withoutSigAlgs: Partial<EndpointConfig> = { shapeExtensions: (msg, exts) => (msg === 'client_hello' ? withoutExt(exts, 'signature_algorithms') : exts) };
+  /** The server signs its ServerKeyExchange with `scheme` (a real signature over the real params). */
+  const skeSignedWith = (scheme: number) => (s: Script) =>
+    s.on('server_key_exchange', (m, ctl) => {
+      const ske = m as Extract<Ske, { form: 'ecdhe' | 'dhe' }>;
+      const m12 = t12(ctl.peer) as { ch: { random: Uint8Array }; serverRandom: Uint8Array; selected: { ck: { key: Parameters<typeof nobleProvider.sign>[1] } } };
+      const params = ske.form === 'ecdhe' ? ecdheParams(ske.named_curve, ske.public) : dheParams(ske.dh_p, ske.dh_g, ske.dh_Ys);
+      const signature = nobleProvider.sign(schemeName12(scheme)!, m12.selected.ck.key, signedParams(m12.ch.random, m12.serverRandom, params), { ecdsaAnyCurve: true });
+      ctl.send({ ...ske, signature: { algorithm: scheme, signature } });
+    });
+  /** The client signs its CertificateVerify with `scheme` (a real signature over the real handshake messages). */
+  const cvSignedWith = (scheme: number) => (s: Script) =>
+    s.on('certificate_verify', (m, ctl) => {
+      const content = concat(...ctl.peer.transcript.messages);
+      ctl.send({ ...m, algorithm: scheme, signature: nobleProvider.sign(schemeName12(scheme)!, CLIENT_CERT.key, content, { ecdsaAnyCurve: true }) });
+    });
+  const auth = { client: { certificates: [CLIENT_CERT] }, server: { requestClientCert: true, requireClientCert: true } };
+
+  // ---- the server, a ClientHello without signature_algorithms
+
+  it('a ClientHello without signature_algorithms, only suites that sign: handshake_failure (RFC 9155; was a SHA-1 signature)', () => {
+    const o = run({ client: { cipherSuites: ECDHE_ONLY }, clientScript: noSigAlgs });
+    expectRejected(o.server, 'handshake_failure', 'RFC 9155');
+    // Before ServerHello: the alert is the only thing the server sent.
+    expect(o.server.sent).toHaveLength(1);
+  });
+
+  it('a ClientHello without signature_algorithms that also offers the RSA key exchange: the suite without a signature is chosen', () => {
+    const o = run({ client: { cipherSuites: [...ECDHE_ONLY, S.TLS_RSA_WITH_AES_128_GCM_SHA256] }, clientScript: noSigAlgs });
+    expectConnected(o);
+    expect(o.server.ep.summary).toMatchObject({ cipherSuite: S.TLS_RSA_WITH_AES_128_GCM_SHA256, signatureScheme: undefined });
+  });
+
+  it('legacySha1Signatures on both sides: no signature_algorithms gets the RFC 5246 7.4.1.4.1 default, {sha1, ecdsa} / {sha1, rsa}', () => {
+    const legacy = { legacySha1Signatures: true };
+    const a = run({ client: { cipherSuites: [ECDSA_GCM], ...legacy, ...withoutSigAlgs }, server: legacy });
+    expectConnected(a);
+    expect(a.client.ep.summary?.signatureScheme).toBe(SignatureScheme.ecdsa_sha1);
+    const b = run({ client: { cipherSuites: [DHE_GCM], ...legacy, ...withoutSigAlgs }, server: legacy });
+    expectConnected(b);
+    expect(b.client.ep.summary?.signatureScheme).toBe(SignatureScheme.rsa_pkcs1_sha1);
+  });
+
+  it('a ClientHello that lists only SHA-1 schemes: no scheme the server may use, handshake_failure (RFC 9155)', () => {
+    const only = [SignatureScheme.rsa_pkcs1_sha1, SignatureScheme.ecdsa_sha1];
+    const o = run({ client: { cipherSuites: ECDHE_ONLY }, clientScript: (s) => s.mutate('client_hello', (m) => void (sigAlgs(m)!.supported_signature_algorithms = only)) });
+    expectRejected(o.server, 'handshake_failure', 'RFC 9155');
+    expect(o.server.error?.message).toMatch(/only signature schemes in common are SHA-1/);
+    // A scheme that no key here can make (ed448, rsa_pss_pss_sha256): the usual no-suite-in-common failure.
+    const none = run({ client: { cipherSuites: ECDHE_ONLY }, clientScript: (s) => s.mutate('client_hello', (m) => void (sigAlgs(m)!.supported_signature_algorithms = [SignatureScheme.ed448, SignatureScheme.rsa_pss_pss_sha256])) });
+    expectRejected(none.server, 'handshake_failure', 'RFC 5246 7.4.1.3');
+    // The same ClientHello to a legacySha1Signatures server (and client): it signs with SHA-1.
+    const legacy = run({ client: { cipherSuites: [ECDSA_GCM], legacySha1Signatures: true }, server: { legacySha1Signatures: true }, clientScript: (s) => s.mutate('client_hello', (m) => void (sigAlgs(m)!.supported_signature_algorithms = only)) });
+    expectConnected(legacy);
+    expect(legacy.server.ep.summary?.signatureScheme).toBe(SignatureScheme.ecdsa_sha1);
+  });
+
+  // ---- the client: what it offers, what it accepts
+
+  it('the client never offers MD5, SHA-1, SHA-224 or DSA in a TLS 1.2 or dual ClientHello, even when configured; legacySha1Signatures adds SHA-1 last', () => {
+    const configured = [0x0101, SignatureScheme.rsa_pkcs1_sha1, 0x0303, 0x0402, SignatureScheme.ecdsa_sha1, SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.rsa_pss_rsae_sha256];
+    const offered = (client: Partial<EndpointConfig>) => {
+      let list: number[] | undefined;
+      run({ client: { signatureSchemes: configured, ...client }, clientScript: (s) => s.on('client_hello', (m, ctl) => void ((list = sigAlgs(m)?.supported_signature_algorithms), ctl.send(m))) });
+      return list;
+    };
+    const strict = [SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.rsa_pss_rsae_sha256];
+    expect(offered({})).toEqual(strict);
+    expect(offered({ cipherSuites: DUAL_CIPHER_SUITES })).toEqual(strict);
+    // RFC 8446 4.2.3: SHA-1 "MUST" be listed "as the lowest priority"; MD5, SHA-224 and DSA never.
+    expect(offered({ legacySha1Signatures: true })).toEqual([...strict, SignatureScheme.rsa_pkcs1_sha1, SignatureScheme.ecdsa_sha1]);
+    // A TLS 1.3-only ClientHello is left as configured (TLS 1.3 behaviour does not change).
+    expect(offered({ cipherSuites: [S.TLS_AES_128_GCM_SHA256], minVersion: 'TLSv1.3' })).toEqual(configured);
+  });
+
+  for (const [name, scheme, suite, rule] of [
+    ['ecdsa_sha1', SignatureScheme.ecdsa_sha1, ECDSA_GCM, 'RFC 9155'],
+    ['rsa_pkcs1_sha1', SignatureScheme.rsa_pkcs1_sha1, RSA_GCM, 'RFC 9155'],
+    ['rsa_pkcs1_sha1 (DHE)', SignatureScheme.rsa_pkcs1_sha1, DHE_GCM, 'RFC 9155'],
+  ] as const) {
+    it(`a ServerKeyExchange signed with ${name}: illegal_parameter (${rule}), accepted with legacySha1Signatures`, () => {
+      const o = run({ client: { cipherSuites: [suite] }, serverScript: skeSignedWith(scheme) });
+      expectRejected(o.client, 'illegal_parameter', rule);
+      expect(o.client.error?.message).toMatch(/SHA-1 signatures are deprecated/);
+      // Positive control: the same signature is good, a legacy client accepts it.
+      const legacy = run({ client: { cipherSuites: [suite], legacySha1Signatures: true }, serverScript: skeSignedWith(scheme) });
+      expectConnected(legacy);
+      expect(legacy.client.ep.summary?.signatureScheme).toBe(scheme);
+    });
+  }
+
+  for (const [name, scheme] of [['{md5, ecdsa} (0x0103)', 0x0103], ['{sha224, ecdsa} (0x0303)', 0x0303]] as const) {
+    it(`a ServerKeyExchange with ${name}: illegal_parameter (RFC 8446 4.2.3), even with legacySha1Signatures`, () => {
+      for (const legacySha1Signatures of [false, true]) {
+        const o = run({ client: { cipherSuites: [ECDSA_GCM], legacySha1Signatures }, serverScript: (s) => s.mutate('server_key_exchange', (m) => void ((m as Extract<Ske, { form: 'ecdhe' }>).signature!.algorithm = scheme)) });
+        expectRejected(o.client, 'illegal_parameter', 'RFC 8446 4.2.3');
+      }
+    });
+  }
+
+  it('a ServerKeyExchange with a SHA-1 scheme after a ClientHello without signature_algorithms (a legacy server): illegal_parameter', () => {
+    const o = run({ client: { cipherSuites: [ECDSA_GCM], ...withoutSigAlgs }, server: { legacySha1Signatures: true } });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 9155');
+  });
+
+  it('a ServerKeyExchange with SHA-256 after a ClientHello without signature_algorithms: not the RFC 5246 7.4.1.4.1 default, illegal_parameter', () => {
+    const o = run({ client: { cipherSuites: [ECDSA_GCM], legacySha1Signatures: true, ...withoutSigAlgs }, server: { legacySha1Signatures: true }, serverScript: skeSignedWith(SignatureScheme.ecdsa_secp256r1_sha256) });
+    expectRejected(o.client, 'illegal_parameter', 'RFC 5246 7.4.1.4.1');
+  });
+
+  // ---- client authentication
+
+  it('the CertificateRequest lists no SHA-1 scheme even when configured; legacySha1Signatures lists them last', () => {
+    const listed = (server: Partial<EndpointConfig>) => {
+      let list: number[] | undefined;
+      run({ ...auth, server: { ...auth.server, ...server }, serverScript: (s) => s.on('certificate_request', (m, ctl) => void ((list = m.form === 'tls12' ? m.supported_signature_algorithms : undefined), ctl.send(m))) });
+      return list;
+    };
+    const configured = [SignatureScheme.rsa_pkcs1_sha1, SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.ecdsa_sha1, SignatureScheme.rsa_pss_rsae_sha256];
+    expect(listed({ signatureSchemes: configured })).toEqual([SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.rsa_pss_rsae_sha256]);
+    expect(listed({ signatureSchemes: configured, legacySha1Signatures: true })).toEqual([SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.rsa_pss_rsae_sha256, SignatureScheme.rsa_pkcs1_sha1, SignatureScheme.ecdsa_sha1]);
+    expect(listed({ signatureSchemes: [SignatureScheme.ecdsa_secp256r1_sha256], legacySha1Signatures: true })).toEqual([SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.rsa_pkcs1_sha1, SignatureScheme.ecdsa_sha1]);
+  });
+
+  it('a client CertificateVerify signed with ecdsa_sha1: illegal_parameter (RFC 9155), accepted by a legacySha1Signatures server', () => {
+    const o = run({ ...auth, clientScript: cvSignedWith(SignatureScheme.ecdsa_sha1) });
+    expectRejected(o.server, 'illegal_parameter', 'RFC 9155');
+    const legacy = run({ ...auth, server: { ...auth.server, legacySha1Signatures: true }, clientScript: cvSignedWith(SignatureScheme.ecdsa_sha1) });
+    expectConnected(legacy);
+  });
+
+  it('a client CertificateVerify with {sha224, ecdsa}: illegal_parameter (RFC 8446 4.2.3)', () => {
+    const o = run({ ...auth, server: { ...auth.server, legacySha1Signatures: true }, clientScript: (s) => s.mutate('certificate_verify', (m) => void (m.algorithm = 0x0303)) });
+    expectRejected(o.server, 'illegal_parameter', 'RFC 8446 4.2.3');
+  });
+
+  it('a CertificateRequest that lists only SHA-1 schemes: the client has nothing to sign with and sends no certificate (RFC 5246 7.4.6)', () => {
+    const o = run({
+      ...auth,
+      server: { ...auth.server, requireClientCert: false },
+      serverScript: (s) => s.mutate('certificate_request', (m) => void (m.form === 'tls12' && (m.supported_signature_algorithms = [SignatureScheme.rsa_pkcs1_sha1, SignatureScheme.ecdsa_sha1]))),
+    });
+    expectConnected(o);
+    expect(o.server.ep.summary?.peerCertificates).toEqual([]);
+  });
+});
+
+describe('TLS 1.2 ECDSA: the hash is not bound to the curve (RFC 8446 4.2.3, RFC 8422 5.4; RFC 5246 7.4.3 / 7.4.8)', () => {
+  type Ske = Extract<HandshakeMessage, { msg_type: 'server_key_exchange' }>;
+  const P256_ONLY = { certificates: [TEST_PKI.p256()] };
+  const P384_ONLY = { certificates: [TEST_PKI.p384()] };
+  const auth = { client: { certificates: [CLIENT_CERT] }, server: { requestClientCert: true, requireClientCert: true } };
+
+  for (const [key, server, scheme] of [
+    ['P-256', P256_ONLY, SignatureScheme.ecdsa_secp384r1_sha384],
+    ['P-384', P384_ONLY, SignatureScheme.ecdsa_secp256r1_sha256],
+  ] as const) {
+    it(`a ${key} server signs its ServerKeyExchange with ${nameOf(SignatureScheme, scheme)} when that is all the client offers; the client verifies it`, () => {
+      const o = run({ client: { cipherSuites: [ECDSA_GCM], signatureSchemes: [scheme, SignatureScheme.rsa_pss_rsae_sha256] }, server });
+      expectConnected(o);
+      expect(o.client.ep.summary?.signatureScheme).toBe(scheme);
+      expect(o.server.ep.summary?.signatureScheme).toBe(scheme);
+    });
+  }
+
+  it('the server prefers the scheme whose curve is its key\'s, whatever the order of its list', () => {
+    const both = [SignatureScheme.ecdsa_secp384r1_sha384, SignatureScheme.ecdsa_secp256r1_sha256];
+    expect(run({ client: { cipherSuites: [ECDSA_GCM], signatureSchemes: both }, server: { ...P256_ONLY, signatureSchemes: both } }).client.ep.summary?.signatureScheme).toBe(SignatureScheme.ecdsa_secp256r1_sha256);
+    expect(run({ client: { cipherSuites: [ECDSA_GCM], signatureSchemes: both }, server: { ...P384_ONLY, signatureSchemes: [...both].reverse() } }).client.ep.summary?.signatureScheme).toBe(SignatureScheme.ecdsa_secp384r1_sha384);
+  });
+
+  it('the client rejects a P-256 + SHA-384 ServerKeyExchange whose signature does not verify: decrypt_error (the scheme itself is accepted)', () => {
+    const o = run({
+      client: { cipherSuites: [ECDSA_GCM], signatureSchemes: [SignatureScheme.ecdsa_secp384r1_sha384] },
+      server: P256_ONLY,
+      serverScript: (s) => s.mutate('server_key_exchange', (m) => void ((m as Extract<Ske, { form: 'ecdhe' }>).signature!.signature[10] ^= 1)),
+    });
+    expectRejected(o.client, 'decrypt_error', 'RFC 5246 7.4.3');
+  });
+
+  it('a P-256 + SHA-256 signature labelled ecdsa_secp384r1_sha384: decrypt_error (the label is the hash)', () => {
+    const o = run({
+      client: { cipherSuites: [ECDSA_GCM], signatureSchemes: [SignatureScheme.ecdsa_secp256r1_sha256, SignatureScheme.ecdsa_secp384r1_sha384] },
+      server: P256_ONLY,
+      serverScript: (s) => s.mutate('server_key_exchange', (m) => void ((m as Extract<Ske, { form: 'ecdhe' }>).signature!.algorithm = SignatureScheme.ecdsa_secp384r1_sha384)),
+    });
+    expectRejected(o.client, 'decrypt_error', 'RFC 5246 7.4.3');
+  });
+
+  it('an ECDSA scheme for an Ed25519 key, or ed25519 for an ECDSA key: illegal_parameter (RFC 5246 7.4.3)', () => {
+    const a = run({ client: { cipherSuites: [ECDSA_GCM] }, server: P256_ONLY, serverScript: (s) => s.mutate('server_key_exchange', (m) => void ((m as Extract<Ske, { form: 'ecdhe' }>).signature!.algorithm = SignatureScheme.ed25519)) });
+    expectRejected(a.client, 'illegal_parameter', 'RFC 5246 7.4.3');
+    const b = run({ client: { cipherSuites: [ECDSA_GCM] }, server: { certificates: [TEST_PKI.ed25519()] }, serverScript: (s) => s.mutate('server_key_exchange', (m) => void ((m as Extract<Ske, { form: 'ecdhe' }>).signature!.algorithm = SignatureScheme.ecdsa_secp256r1_sha256)) });
+    expectRejected(b.client, 'illegal_parameter', 'RFC 5246 7.4.3');
+  });
+
+  for (const scheme of [SignatureScheme.ecdsa_secp384r1_sha384, SignatureScheme.ecdsa_secp256r1_sha256]) {
+    it(`a P-256 client certificate signs its CertificateVerify with ${nameOf(SignatureScheme, scheme)} when the CertificateRequest lists only that; the server verifies it`, () => {
+      const o = run({ ...auth, server: { ...auth.server, signatureSchemes: [scheme, SignatureScheme.rsa_pss_rsae_sha256] } });
+      expectConnected(o);
+      expect(o.server.ep.summary?.peerCertificates).toHaveLength(1);
+    });
+  }
+
+  it('a P-256 client CertificateVerify labelled ecdsa_secp384r1_sha384 but made with SHA-256: decrypt_error', () => {
+    const o = run({ ...auth, clientScript: (s) => s.mutate('certificate_verify', (m) => void (m.algorithm = SignatureScheme.ecdsa_secp384r1_sha384)) });
+    expectRejected(o.server, 'decrypt_error', 'RFC 5246 7.4.8');
+  });
+
+  // ecdsa_secp521r1_sha512 with a P-256 key: needs the provider to know the scheme (the groups branch adds it).
+  const has521 = (() => {
+    try {
+      nobleProvider.sign('ecdsa_secp521r1_sha512' as Parameters<typeof nobleProvider.sign>[0], TEST_PKI.p256().key, new Uint8Array(1), { ecdsaAnyCurve: true });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!has521)('a P-256 server signs with ecdsa_secp521r1_sha512 (SHA-512) when that is all the client offers', () => {
+    const o = run({ client: { cipherSuites: [ECDSA_GCM], signatureSchemes: [SignatureScheme.ecdsa_secp521r1_sha512] }, server: { ...P256_ONLY, signatureSchemes: [SignatureScheme.ecdsa_secp521r1_sha512] } });
+    expectConnected(o);
+    expect(o.client.ep.summary?.signatureScheme).toBe(SignatureScheme.ecdsa_secp521r1_sha512);
   });
 });
 

@@ -27,6 +27,7 @@ import type { Inbound } from '../record-layer.ts';
 import { findExt } from '../tls13.ts';
 import {
   ALLOWED_IN_SERVER_HELLO12,
+  DEFAULT_TLS12_SCHEMES,
   EC_GROUPS,
   Keys12,
   bigintToBytes,
@@ -38,9 +39,13 @@ import {
   keyCanUse,
   keyFitsSuite,
   modPow,
+  refusedScheme12,
   schemeName12,
+  schemes12,
+  sign12,
   signedParams,
   unexpected12,
+  verify12,
   type Host12,
   type Machine12, acceptChangeCipherSpec } from './common12.ts';
 
@@ -309,14 +314,26 @@ export class Client12 implements Machine12 {
     // RFC 5246 7.4.3: a signed key exchange carries digitally-signed params (not anonymous).
     check(sig, 'decode_error', 'RFC 5246 7.4.3', 'ServerKeyExchange without a signature');
     const key = this.serverChain[0].publicKey!;
-    // RFC 5246 7.4.1.4.1 / 7.4.3: the signature algorithm MUST be one of those the client offered in
-    // signature_algorithms, and one the server's key can make.
-    check(this.config.signatureSchemes.includes(sig.algorithm), 'illegal_parameter', 'RFC 5246 7.4.1.4.1', `ServerKeyExchange scheme 0x${sig.algorithm.toString(16)} was not offered`);
-    check(keyCanUse(key, sig.algorithm), 'illegal_parameter', 'RFC 5246 7.4.3', `scheme 0x${sig.algorithm.toString(16)} does not fit the server's key`);
+    const scheme = `${schemeName12(sig.algorithm) ?? 'unknown'} (0x${sig.algorithm.toString(16).padStart(4, '0')})`;
+    // RFC 9155 (paraphrase: MD5 and SHA-1 are deprecated for TLS 1.2 signatures) and RFC 8446 4.2.3 ("MD5
+    // [SLOTH], SHA-224, and DSA MUST NOT be used"): refused whatever the ClientHello said (a shapeExtensions
+    // hook may have offered it). The alert is RFC 5246 7.4.3's for a pair the client does not accept:
+    // illegal_parameter, "A field in the handshake was out of range or inconsistent with other fields" (7.2.2).
+    const refused = refusedScheme12(sig.algorithm, this.config.legacySha1Signatures === true);
+    if (refused) throw new TlsError('illegal_parameter', refused.rule, `ServerKeyExchange signed with ${scheme}: ${refused.reason}`);
+    // RFC 5246 7.4.3: "If the client has offered the "signature_algorithms" extension, the signature algorithm
+    // and hash algorithm MUST be a pair listed in that extension." (what the ClientHello really carried; without
+    // the extension, 7.4.1.4.1's default {sha1, rsa} / {sha1, ecdsa}, refused above unless legacySha1Signatures).
+    const offered = findExt(this.offer.clientHello.extensions, 'signature_algorithms')?.supported_signature_algorithms ?? DEFAULT_TLS12_SCHEMES;
+    check(offered.includes(sig.algorithm), 'illegal_parameter', 'RFC 5246 7.4.1.4.1', `ServerKeyExchange scheme ${scheme} was not offered`);
+    // RFC 5246 7.4.3: "the hash and signature algorithms MUST be compatible with the key in the server's
+    // end-entity certificate"; for ECDSA any hash with any curve (RFC 8446 4.2.3: "the old semantics did not
+    // constrain the signing curve").
+    check(keyCanUse(key, sig.algorithm), 'illegal_parameter', 'RFC 5246 7.4.3', `scheme ${scheme} does not fit the server's key`);
     const content = signedParams(this.offer.clientHello.random, this.sh.random, params);
     // RFC 5246 7.2.2: decrypt_error: "A handshake cryptographic operation failed, including being unable to
     // correctly verify a signature".
-    check(this.config.provider.verify(schemeName12(sig.algorithm)!, key, content, sig.signature), 'decrypt_error', 'RFC 5246 7.4.3', 'ServerKeyExchange signature does not verify');
+    check(verify12(this.config.provider, sig.algorithm, key, content, sig.signature), 'decrypt_error', 'RFC 5246 7.4.3', 'ServerKeyExchange signature does not verify');
     this.serverScheme = sig.algorithm;
     this.ske = { group, params, msg: ske };
     this.host.transcript.add(raw);
@@ -339,7 +356,9 @@ export class Client12 implements Machine12 {
       for (const ck of this.config.certificates) {
         const type = ck.key.kind === 'rsa' ? ClientCertificateType.rsa_sign : ClientCertificateType.ecdsa_sign;
         if (!cr.certificate_types.includes(type)) continue;
-        const scheme = chooseScheme12(ck.key, cr.supported_signature_algorithms, this.config.signatureSchemes);
+        // RFC 5246 7.4.8: a scheme of the CertificateRequest that fits the key; never MD5 or SHA-1 (RFC 9155,
+        // paraphrase: clients must not use them), even when the server lists them.
+        const scheme = chooseScheme12(ck.key, cr.supported_signature_algorithms, schemes12(this.config));
         if (scheme !== undefined) {
           signer = { ck, scheme };
           break;
@@ -355,7 +374,7 @@ export class Client12 implements Machine12 {
     if (signer) {
       // RFC 5246 7.4.8: the signature covers handshake_messages, every message from ClientHello up to here.
       const content = concatBytes(...t.messages);
-      const signature = this.config.provider.sign(schemeName12(signer.scheme)!, signer.ck.key, content);
+      const signature = sign12(this.config.provider, signer.scheme, signer.ck.key, content);
       this.host.send({ msg_type: 'certificate_verify', algorithm: signer.scheme, signature });
     }
     this.deriveKeys();

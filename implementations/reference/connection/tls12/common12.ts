@@ -114,23 +114,108 @@ export class Keys12 {
 
 // ---- signatures -----------------------------------------------------------------------------------------
 
-/** RFC 5246 7.4.1.4.1: a client that sends no signature_algorithms is taken to support {sha1, rsa} and {sha1, ecdsa}. */
+/**
+ * RFC 5246 7.4.1.4.1: a client that sends no signature_algorithms is taken to support {sha1, rsa} and
+ * {sha1, ecdsa}. Used only with `legacySha1Signatures`: by default RFC 9155 (paraphrase: "if a TLS 1.2 client
+ * sends no signature_algorithms extension, the server must abort with handshake_failure, except where no
+ * digital signature is used") replaces this default.
+ */
 export const DEFAULT_TLS12_SCHEMES: readonly number[] = [SignatureScheme.rsa_pkcs1_sha1, SignatureScheme.ecdsa_sha1];
+
+/** RFC 5246 7.4.1.4.1: HashAlgorithm none(0), md5(1), sha1(2), sha224(3), sha256(4), sha384(5), sha512(6). */
+const PAIR_HASHES = ['none', 'md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
+/** RFC 5246 7.4.1.4.1: SignatureAlgorithm anonymous(0), rsa(1), dsa(2), ecdsa(3). */
+const PAIR_SIGNATURES = ['anonymous', 'rsa', 'dsa', 'ecdsa'] as const;
+
+/**
+ * A code read as an RFC 5246 7.4.1.4.1 SignatureAndHashAlgorithm {hash, signature} pair (first byte the hash,
+ * second the signature algorithm), when it is one: rsa_pkcs1_* and ecdsa_* (and the unallocated MD5, SHA-224
+ * and DSA pairs); undefined for the schemes TLS 1.3 added (0x08xx: RSA-PSS, EdDSA).
+ */
+export function signaturePair(code: number): { hash: (typeof PAIR_HASHES)[number]; signature: (typeof PAIR_SIGNATURES)[number] } | undefined {
+  const hash = PAIR_HASHES[code >> 8];
+  const signature = PAIR_SIGNATURES[code & 0xff];
+  return hash && signature ? { hash, signature } : undefined;
+}
+
+/**
+ * Why a TLS 1.2 signature scheme must not be offered, listed, used or accepted; undefined when it may be.
+ * RFC 8446 4.2.3 (TLS 1.3 implementations willing to negotiate TLS 1.2): "These algorithms are deprecated as
+ * of TLS 1.3. They MUST NOT be offered or negotiated by any implementation. In particular, MD5 [SLOTH],
+ * SHA-224, and DSA MUST NOT be used." RFC 9155 (paraphrase: "clients must not offer MD5 or SHA-1 in
+ * signature_algorithms; servers must not list them in CertificateRequest"): SHA-1 too, unless
+ * `legacySha1Signatures` restores it for testing legacy peers.
+ */
+export function refusedScheme12(code: number, legacySha1: boolean): { rule: string; reason: string } | undefined {
+  const pair = signaturePair(code);
+  if (!pair) return undefined;
+  // RFC 5246 7.4.1.4.1: anonymous "MUST NOT appear in this extension".
+  if (pair.signature === 'anonymous') return { rule: 'RFC 5246 7.4.1.4.1', reason: `{${pair.hash}, anonymous} is not a signature algorithm` };
+  if (pair.hash === 'md5' || pair.hash === 'sha224' || pair.signature === 'dsa')
+    return { rule: 'RFC 8446 4.2.3', reason: `{${pair.hash}, ${pair.signature}} is deprecated: MD5, SHA-224 and DSA must not be used` };
+  if (pair.hash === 'sha1' && !legacySha1) return { rule: 'RFC 9155', reason: `{sha1, ${pair.signature}}: SHA-1 signatures are deprecated in TLS 1.2 (legacySha1Signatures restores them)` };
+  return undefined;
+}
+
+/**
+ * The TLS 1.2 signature schemes of a config, most preferred first: `signatureSchemes` without the refused ones
+ * (refusedScheme12); with `legacySha1Signatures` the SHA-1 ones, and the RFC 5246 defaults {sha1, rsa} and
+ * {sha1, ecdsa}, come last (RFC 8446 4.2.3: "Clients offering these values MUST list them as the lowest
+ * priority"). What a TLS
+ * 1.2-capable client offers in signature_algorithms, what a server lists in CertificateRequest, and what either
+ * signs with.
+ */
+export function schemes12(c: EndpointConfig): number[] {
+  const legacy = c.legacySha1Signatures === true;
+  const allowed = c.signatureSchemes.filter((s) => refusedScheme12(s, legacy) === undefined);
+  const isSha1 = (s: number) => signaturePair(s)?.hash === 'sha1';
+  const list = allowed.filter((s) => !isSha1(s));
+  if (legacy) for (const s of [...allowed.filter(isSha1), ...DEFAULT_TLS12_SCHEMES]) if (!list.includes(s)) list.push(s);
+  return list;
+}
 
 export function schemeName12(code: number): SignatureSchemeName | undefined {
   const n = nameOf(SignatureScheme, code);
   return n.startsWith('unknown') ? undefined : (n as SignatureSchemeName);
 }
 
-/** Whether `key` can make signatures of `scheme` (RSA PKCS#1 allowed: this is TLS 1.2). */
+/**
+ * Whether `key` can make signatures of `scheme` in TLS 1.2. RSA: PKCS#1 v1.5 and PSS (RFC 8446 4.2.3: "In TLS
+ * 1.2, RSASSA-PSS is used with RSA cipher suites"). ECDSA: any ECDSA scheme, whatever the curve (RFC 8446
+ * 4.2.3: "ECDSA signature schemes align with TLS 1.2's ECDSA hash/signature pairs. However, the old semantics
+ * did not constrain the signing curve."; RFC 8422 5.4: "SHA, in the above template for sha_hash, may denote a
+ * hash algorithm other than SHA-1"). EdDSA: its own scheme (RFC 8422 5.1.3).
+ */
 export function keyCanUse(key: PrivateKey | PublicKey, scheme: number): boolean {
   const name = schemeName12(scheme);
-  return name !== undefined && schemesForKey(key).includes(name);
+  if (name === undefined) return false;
+  if (key.kind === 'ec') return signaturePair(scheme)?.signature === 'ecdsa';
+  return schemesForKey(key).includes(name);
 }
 
-/** The first scheme of `preference` that the key can make and the peer accepts. */
+/**
+ * The scheme to sign with: of the schemes in `preference` that the peer accepts and the key can make, first one
+ * whose ECDSA curve is the key's (the TLS 1.3 binding, what a peer expects most), else the first other one (an
+ * ECDSA key with another hash, e.g. P-256 with ecdsa_secp384r1_sha384 when that is all the peer accepts).
+ */
 export function chooseScheme12(key: PrivateKey | PublicKey, peerAccepts: readonly number[], preference: readonly number[]): number | undefined {
-  return preference.find((s) => peerAccepts.includes(s) && keyCanUse(key, s));
+  const usable = preference.filter((s) => peerAccepts.includes(s) && keyCanUse(key, s));
+  const bound = new Set<string>(schemesForKey(key));
+  return usable.find((s) => bound.has(schemeName12(s)!)) ?? usable[0];
+}
+
+/** RFC 8446 4.2.3: in TLS 1.2 an ECDSA scheme names only the hash; the curve is the key's. */
+const TLS12_SIGNATURES = { ecdsaAnyCurve: true } as const;
+
+/** A TLS 1.2 signature (ServerKeyExchange, CertificateVerify) with `scheme` as a TLS 1.2 scheme. */
+export function sign12(provider: CryptoProvider, scheme: number, key: PrivateKey, content: Uint8Array): Uint8Array {
+  return provider.sign(schemeName12(scheme)!, key, content, TLS12_SIGNATURES);
+}
+
+/** Verify a TLS 1.2 signature with `scheme` as a TLS 1.2 scheme (any ECDSA curve). */
+export function verify12(provider: CryptoProvider, scheme: number, key: PublicKey, content: Uint8Array, signature: Uint8Array): boolean {
+  const name = schemeName12(scheme);
+  return name !== undefined && provider.verify(name, key, content, signature, TLS12_SIGNATURES);
 }
 
 /**
@@ -194,6 +279,8 @@ export interface Offer12 {
   cipherSuites: number[];
   /** The TLS 1.2 extensions to add to the ClientHello. */
   extensions: Extension[];
+  /** The signature_algorithms to send (schemes12: no MD5 or SHA-1, RFC 9155), instead of `signatureSchemes`. */
+  signatureSchemes: number[];
 }
 
 /**
@@ -214,7 +301,7 @@ export function tls12Offer(c: EndpointConfig, session: StoredSession12 | undefin
   const cipherSuites = c.renegotiationScsv ? [...suites, CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV] : [...suites];
   // RFC 7507 4: a client retrying with a lower version than it supports sends TLS_FALLBACK_SCSV (configured as a suite).
   if (c.cipherSuites.includes(CipherSuite.TLS_FALLBACK_SCSV)) cipherSuites.push(CipherSuite.TLS_FALLBACK_SCSV);
-  return { cipherSuites, extensions };
+  return { cipherSuites, extensions, signatureSchemes: schemes12(c) };
 }
 
 /** RFC 5246 7.4.1.4 / RFC 8446 4.2 table: the extensions a TLS 1.2 ServerHello may carry (in answer to ours). */

@@ -92,6 +92,24 @@ describe('TLS 1.2 suites x key exchanges (1.2-only client, dual-version server)'
     expect(errorOf(b.ce)).toBeUndefined();
     expect(b.client.summary?.signatureScheme).toBe(SignatureScheme.ed25519);
   });
+  // RFC 8446 4.2.3: in TLS 1.2 "the old semantics did not constrain the signing curve": every ECDSA key with
+  // every ECDSA hash, both for the ServerKeyExchange and for the client's CertificateVerify.
+  for (const key of ['p256', 'p384'] as const) {
+    for (const scheme of ['ecdsa_secp256r1_sha256', 'ecdsa_secp384r1_sha384'] as const) {
+      it(`ECDSA ${key} server and P-256 client certificate, both signing with ${scheme} when it is the only scheme`, () => {
+        const only = [SignatureScheme[scheme]];
+        const { client, server, ce, se } = connect(
+          { cipherSuites: [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384], signatureSchemes: only, certificates: [TEST_PKI.client()] },
+          { certificates: [TEST_PKI[key]()], signatureSchemes: only, requestClientCert: true, requireClientCert: true },
+        );
+        expect(errorOf(ce)?.error.message).toBeUndefined();
+        expect(errorOf(se)?.error.message).toBeUndefined();
+        expect(client.summary?.signatureScheme).toBe(SignatureScheme[scheme]);
+        expect(server.summary?.peerCertificates).toHaveLength(1);
+        exchange(client, server);
+      });
+    }
+  }
   it('picks the certificate that fits the suite from several', () => {
     const { client } = connect({ cipherSuites: [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256] }, { certificates: [TEST_PKI.rsa(), TEST_PKI.p384(), TEST_PKI.p256()] });
     expect(client.summary?.signatureScheme).toBe(SignatureScheme.ecdsa_secp384r1_sha384);

@@ -40,9 +40,13 @@ import {
   hex,
   keyCanUse,
   keyFitsSuite,
+  refusedScheme12,
   schemeName12,
+  schemes12,
+  sign12,
   signedParams,
   unexpected12,
+  verify12,
   type Host12,
   type Machine12, acceptChangeCipherSpec } from './common12.ts';
 
@@ -75,6 +79,8 @@ export class Server12 implements Machine12 {
   private certRequested = false;
   /** The certificate_types of the CertificateRequest sent (RFC 5246 7.4.4). */
   private requestedCertTypes: number[] = [];
+  /** The supported_signature_algorithms of the CertificateRequest sent (RFC 5246 7.4.4). */
+  private requestedSchemes: number[] = [];
   private clientChain: Certificate[] = [];
   private master!: Uint8Array;
   private readProt: RecordProtection | undefined;
@@ -241,9 +247,19 @@ export class Server12 implements Machine12 {
   private selectSuite(ch: ClientHello): Selected {
     const exts = ch.extensions ?? [];
     const sigExt = findExt(exts, 'signature_algorithms');
-    // RFC 5246 7.4.1.4.1: without signature_algorithms the client supports {sha1,rsa} and {sha1,ecdsa}.
-    const peerSchemes = sigExt?.supported_signature_algorithms ?? DEFAULT_TLS12_SCHEMES;
-    const preference = sigExt ? this.config.signatureSchemes : [...this.config.signatureSchemes, ...DEFAULT_TLS12_SCHEMES];
+    const legacy = this.config.legacySha1Signatures === true;
+    // RFC 5246 7.4.1.4.1: without signature_algorithms the client supports {sha1,rsa} and {sha1,ecdsa}; RFC 9155
+    // (paraphrase: "if a TLS 1.2 client sends no signature_algorithms extension, the server must abort with
+    // handshake_failure, except where no digital signature is used") takes that default away: only a suite
+    // without a signature (the RSA key exchange) remains, unless legacySha1Signatures restores it.
+    const peerSchemes = sigExt?.supported_signature_algorithms ?? (legacy ? DEFAULT_TLS12_SCHEMES : []);
+    // Our schemes, most preferred first, without MD5 or SHA-1 (RFC 9155) and with the defaults last in legacy mode.
+    const preference = schemes12(this.config);
+    /** A suite that a certificate and group could serve but for the missing signature_algorithms. */
+    let needsSignatureAlgorithms = false;
+    /** A suite that a certificate and group could serve with a SHA-1 signature only. */
+    let onlySha1 = false;
+    const withSha1 = legacy ? [] : schemes12({ ...this.config, legacySha1Signatures: true });
     const clientGroups = findExt(exts, 'supported_groups')?.named_group_list;
     // RFC 8422 4: without supported_groups the server may choose any curve.
     const ecGroup = this.config.groups.find((g) => EC_GROUPS.includes(g) && (!clientGroups || clientGroups.includes(g)));
@@ -260,10 +276,20 @@ export class Server12 implements Machine12 {
       for (const ck of this.config.certificates) {
         if (!keyFitsSuite(ck.key, suite)) continue;
         if (suite.keyExchange === 'rsa') return { suite, ck };
+        // RFC 5246 7.4.3: "the server MUST check any candidate cipher suites against the "signature_algorithms"
+        // extension before selecting them"; the scheme must fit the key (RFC 5246 7.4.3; any ECDSA hash with
+        // any curve in TLS 1.2, RFC 8446 4.2.3).
         const scheme = chooseScheme12(ck.key, peerSchemes, preference);
         if (scheme !== undefined) return { suite, ck, scheme, group };
+        if (!sigExt) needsSignatureAlgorithms = true;
+        else if (chooseScheme12(ck.key, peerSchemes, withSha1) !== undefined) onlySha1 = true;
       }
     }
+    // RFC 9155 (paraphrase: "if a TLS 1.2 client sends no signature_algorithms extension, the server must abort
+    // with handshake_failure, except where no digital signature is used").
+    if (needsSignatureAlgorithms) throw new TlsError('handshake_failure', 'RFC 9155', 'a TLS 1.2 ClientHello without signature_algorithms: every suite it could get needs a signature (RFC 9155 removed the SHA-1 default)');
+    // RFC 9155 (paraphrase: MD5 and SHA-1 are deprecated for TLS 1.2 signatures): the only schemes in common are SHA-1 ones.
+    if (onlySha1) throw new TlsError('handshake_failure', 'RFC 9155', 'the only signature schemes in common are SHA-1 ones, deprecated in TLS 1.2 (legacySha1Signatures / --allow-sha1-signatures allows them)');
     // RFC 5246 7.4.1.3 / 7.2.2: no acceptable set of security parameters: handshake_failure.
     throw new TlsError('handshake_failure', 'RFC 5246 7.4.1.3', 'no TLS 1.2 cipher suite in common (with a fitting certificate, scheme and group)');
   }
@@ -279,7 +305,7 @@ export class Server12 implements Machine12 {
       let params: Uint8Array;
       const sign = (p: Uint8Array) => {
         // RFC 5246 7.4.3 / RFC 8422 5.4: signed over ClientHello.random + ServerHello.random + params.
-        const signature = this.config.provider.sign(schemeName12(sel.scheme!)!, sel.ck.key, signedParams(this.ch.random, this.serverRandom, p));
+        const signature = sign12(this.config.provider, sel.scheme!, sel.ck.key, signedParams(this.ch.random, this.serverRandom, p));
         return { algorithm: sel.scheme!, signature };
       };
       if (this.suite.keyExchange === 'ecdhe') {
@@ -296,12 +322,14 @@ export class Server12 implements Machine12 {
     if (this.config.requestClientCert) {
       this.certRequested = true;
       this.requestedCertTypes = [ClientCertificateType.rsa_sign, ClientCertificateType.ecdsa_sign];
+      // RFC 9155 (paraphrase: "servers must not list them [MD5, SHA-1] in CertificateRequest"): schemes12.
+      this.requestedSchemes = schemes12(this.config);
       // RFC 5246 7.4.4: the certificate types and signature schemes we accept; no authorities named.
       this.host.send({
         msg_type: 'certificate_request',
         form: 'tls12',
         certificate_types: this.requestedCertTypes,
-        supported_signature_algorithms: [...this.config.signatureSchemes],
+        supported_signature_algorithms: [...this.requestedSchemes],
         certificate_authorities: [],
       });
     }
@@ -445,14 +473,21 @@ export class Server12 implements Machine12 {
 
   private onCertificateVerify(algorithm: number, signature: Uint8Array, raw: Uint8Array): void {
     const key = this.clientChain[0].publicKey!;
-    // RFC 5246 7.4.8: "the hash and signature algorithms used in the signature MUST be one of those present in
-    // the supported_signature_algorithms field of the CertificateRequest message", and fit the key.
-    check(this.config.signatureSchemes.includes(algorithm), 'illegal_parameter', 'RFC 5246 7.4.8', `client CertificateVerify scheme 0x${algorithm.toString(16)} was not requested`);
-    check(keyCanUse(key, algorithm), 'illegal_parameter', 'RFC 5246 7.4.8', `scheme 0x${algorithm.toString(16)} does not fit the client's key`);
+    const scheme = `${schemeName12(algorithm) ?? 'unknown'} (0x${algorithm.toString(16).padStart(4, '0')})`;
+    // RFC 9155 (paraphrase: MD5 and SHA-1 are deprecated for TLS 1.2 signatures) and RFC 8446 4.2.3 ("MD5
+    // [SLOTH], SHA-224, and DSA MUST NOT be used"); the alert is RFC 5246 7.4.8's for a scheme not requested.
+    const refused = refusedScheme12(algorithm, this.config.legacySha1Signatures === true);
+    if (refused) throw new TlsError('illegal_parameter', refused.rule, `client CertificateVerify signed with ${scheme}: ${refused.reason}`);
+    // RFC 5246 7.4.8: "The hash and signature algorithms used in the signature MUST be one of those present in
+    // the supported_signature_algorithms field of the CertificateRequest message. In addition, the hash and
+    // signature algorithms MUST be compatible with the key in the client's end-entity certificate." (For
+    // ECDSA any hash with any curve: RFC 8446 4.2.3, "the old semantics did not constrain the signing curve".)
+    check(this.requestedSchemes.includes(algorithm), 'illegal_parameter', 'RFC 5246 7.4.8', `client CertificateVerify scheme ${scheme} was not requested`);
+    check(keyCanUse(key, algorithm), 'illegal_parameter', 'RFC 5246 7.4.8', `scheme ${scheme} does not fit the client's key`);
     // RFC 5246 7.4.8: the signature covers handshake_messages, every message up to (not including) this one.
     const content = concatBytes(...this.host.transcript.messages);
     // RFC 5246 7.2.2: a signature that does not verify is a decrypt_error.
-    check(this.config.provider.verify(schemeName12(algorithm)!, key, content, signature), 'decrypt_error', 'RFC 5246 7.4.8', 'client CertificateVerify signature does not verify');
+    check(verify12(this.config.provider, algorithm, key, content, signature), 'decrypt_error', 'RFC 5246 7.4.8', 'client CertificateVerify signature does not verify');
     this.host.transcript.add(raw);
     this.state = 'wait_ccs';
   }

@@ -174,6 +174,34 @@ describe('signatures', () => {
     expect(P.verify('rsa_pss_rsae_sha384', publicKeyOf(rsa), msg, pss)).toBe(false);
   });
 
+  it('ecdsaAnyCurve (a TLS 1.2 {hash, ecdsa} pair, RFC 8446 4.2.3): every ECDSA hash with every curve, cross-checked with node:crypto; off by default', () => {
+    const ecdsa: [SignatureSchemeName, string][] = [['ecdsa_secp256r1_sha256', 'sha256'], ['ecdsa_secp384r1_sha384', 'sha384'], ['ecdsa_sha1', 'sha1']];
+    const any = { ecdsaAnyCurve: true };
+    for (const file of ['server-p256.key', 'server-p384.key'] as const) {
+      const key = keys[file];
+      const pub = publicKeyOf(key);
+      for (const [scheme, hash] of ecdsa) {
+        const msg = enc(`${file} ${scheme}`);
+        const sig = P.sign(scheme, key, msg, any);
+        expect(P.verify(scheme, pub, msg, sig, any)).toBe(true);
+        // The hash is the scheme's: OpenSSL verifies it with that hash, not with the curve's.
+        expect(nodeCrypto.verify(hash, msg, { key: nodeCrypto.createPublicKey(pem(file)), dsaEncoding: 'der' }, sig)).toBe(true);
+        const theirs = new Uint8Array(nodeCrypto.sign(hash, msg, { key: nodeCrypto.createPrivateKey(pem(file)), dsaEncoding: 'der' }));
+        expect(P.verify(scheme, pub, msg, theirs, any)).toBe(true);
+        // Another hash's label does not verify.
+        const other = ecdsa.find(([s]) => s !== scheme)![0];
+        expect(P.verify(other, pub, msg, sig, any)).toBe(false);
+        // Without the option a scheme that names another curve is refused (TLS 1.3: RFC 8446 4.2.3).
+        const bound = key.kind === 'ec' && (scheme === 'ecdsa_sha1' || scheme.includes(key.curve));
+        expect(P.verify(scheme, pub, msg, sig)).toBe(bound);
+        if (!bound) expect(() => P.sign(scheme, key, msg)).toThrow(CryptoError);
+      }
+    }
+    // The option changes nothing for other key types.
+    expect(() => P.sign('ecdsa_secp256r1_sha256', keys['server-rsa2048.key'], enc('m'), any)).toThrow(CryptoError);
+    expect(P.verify('ecdsa_secp256r1_sha256', publicKeyOf(keys['server-ed25519.key']), enc('m'), new Uint8Array(64), any)).toBe(false);
+  });
+
   it('verify never throws, whatever it is given', () => {
     const junk: PublicKey[] = [
       { kind: 'ec', curve: 'secp256r1', point: new Uint8Array(65) },

@@ -40,6 +40,7 @@ import {
   type KeyPair,
   type PrivateKey,
   type PublicKey,
+  type SignatureOptions,
   type SignatureSchemeName,
 } from '../provider.ts';
 
@@ -319,7 +320,12 @@ function schemeSpec(scheme: SignatureSchemeName): SchemeSpec {
   return spec;
 }
 
-function sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array): Uint8Array {
+/** Whether an ECDSA scheme can be used with a key on `curve` (any curve we have when read as a TLS 1.2 pair). */
+function ecdsaCurveFits(spec: Extract<SchemeSpec, { type: 'ecdsa' }>, curve: string, options: SignatureOptions | undefined): boolean {
+  return options?.ecdsaAnyCurve ? Object.prototype.hasOwnProperty.call(CURVES, curve) : (spec.curves as readonly string[]).includes(curve);
+}
+
+function sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array, options?: SignatureOptions): Uint8Array {
   const spec = schemeSpec(scheme);
   switch (spec.type) {
     case 'ed25519': {
@@ -334,7 +340,7 @@ function sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array)
       return ed448.sign(message, key.seed);
     }
     case 'ecdsa': {
-      if (key.kind !== 'ec' || !spec.curves.includes(key.curve)) throw mismatch(scheme, key);
+      if (key.kind !== 'ec' || !ecdsaCurveFits(spec, key.curve, options)) throw mismatch(scheme, key);
       const digest = HASHES[spec.hash](message);
       // RFC 8446 4.2.3: "The signature is represented as a DER-encoded ECDSA-Sig-Value structure."
       // Deterministic k (RFC 6979) hedged with fresh randomness; low-S (any S verifies, it is just canonical).
@@ -367,7 +373,7 @@ function mismatch(scheme: SignatureSchemeName, key: PrivateKey): CryptoError {
   return new CryptoError('key_mismatch', `a ${what} key cannot sign ${scheme}`);
 }
 
-function verify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array, signature: Uint8Array): boolean {
+function verify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array, signature: Uint8Array, options?: SignatureOptions): boolean {
   try {
     const spec = Object.prototype.hasOwnProperty.call(SCHEMES, scheme) ? SCHEMES[scheme] : undefined;
     if (!spec || !(signature instanceof Uint8Array) || !(message instanceof Uint8Array)) return false;
@@ -381,7 +387,7 @@ function verify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array
         if (key.kind !== 'ed448' || key.key.length !== 57 || signature.length !== 114) return false;
         return ed448.verify(signature, message, key.key, { zip215: false });
       case 'ecdsa': {
-        if (key.kind !== 'ec' || !spec.curves.includes(key.curve)) return false;
+        if (key.kind !== 'ec' || !ecdsaCurveFits(spec, key.curve, options)) return false;
         const digest = HASHES[spec.hash](message);
         // DER-encoded ECDSA-Sig-Value (RFC 8446 4.2.3, RFC 8422 5.4); high S is valid ECDSA (lowS: false).
         return CURVES[key.curve].verify(signature, digest, key.point, { prehash: false, format: 'der', lowS: false });
