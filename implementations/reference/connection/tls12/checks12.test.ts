@@ -315,7 +315,7 @@ describe('reference client, TLS 1.2 resumption (RFC 5246 7.4.1.3, RFC 7627 5.3) 
 
   it('a NewSessionTicket that the ServerHello did not announce: unexpected_message', () => {
     const o = run({ serverScript: (s) => s.mutate('server_hello', (m) => void (m.extensions = withoutExt(m.extensions, 'session_ticket'))) });
-    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.4');
   });
 
   it('a NewSessionTicket announced but not sent (ChangeCipherSpec instead): unexpected_message', () => {
@@ -325,7 +325,7 @@ describe('reference client, TLS 1.2 resumption (RFC 5246 7.4.1.3, RFC 7627 5.3) 
 
   it('a second NewSessionTicket: unexpected_message', () => {
     const o = run({ serverScript: (s) => s.after('new_session_ticket', (ctl, m) => void ctl.send(m)) });
-    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.4');
   });
 });
 
@@ -446,12 +446,12 @@ describe('reference client, the ServerKeyExchange (RFC 5246 7.4.3, RFC 8422 5.4 
       client: { cipherSuites: [S.TLS_RSA_WITH_AES_128_GCM_SHA256] },
       serverScript: (s) => s.after('certificate', (ctl) => void ctl.send({ msg_type: 'server_key_exchange', form: 'ecdhe', curve_type: 3, named_curve: NamedGroup.x25519, public: new Uint8Array(32).fill(1), signature: { algorithm: SignatureScheme.rsa_pss_rsae_sha256, signature: new Uint8Array(256) } })),
     });
-    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.4');
   });
 
   it('a ServerKeyExchange missing for an ECDHE suite: unexpected_message', () => {
     const o = run({ client: { cipherSuites: [ECDSA_GCM] }, serverScript: (s) => s.drop('server_key_exchange') });
-    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.4');
   });
 });
 
@@ -473,7 +473,7 @@ describe('reference client, ChangeCipherSpec and Finished (RFC 5246 7.1, 7.4.9)'
 
   it('a Finished before the ChangeCipherSpec: unexpected_message', () => {
     const o = run({ tap: finishedWithoutCcs('server') });
-    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.4');
   });
 
   it('a wrong verify_data: decrypt_error', () => {
@@ -626,7 +626,7 @@ describe('reference server, the client Certificate and CertificateVerify (RFC 52
 
   it('no Certificate when one was requested (ClientKeyExchange first): unexpected_message', () => {
     const o = run({ ...auth, clientScript: (s) => s.drop('certificate') });
-    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.4');
   });
 });
 
@@ -666,7 +666,7 @@ describe('reference server, ClientKeyExchange, ChangeCipherSpec and Finished (RF
 
   it('a Finished before the ChangeCipherSpec: unexpected_message', () => {
     const o = run({ tap: finishedWithoutCcs('client') });
-    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.4');
   });
 
   it('a wrong verify_data: decrypt_error', () => {
@@ -686,7 +686,7 @@ describe('reference server, ClientKeyExchange, ChangeCipherSpec and Finished (RF
     // The client, resuming, gets the server's ServerHello only (CCS and Finished held back) and a Finished of
     // its own is forced out in plaintext: the server waits for a ChangeCipherSpec.
     const o = run({ client: { sessionStore: store, sessionTickets12: false }, server: { sessionCache12: cache }, tap: finishedWithoutCcs('client') });
-    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.4');
   });
 });
 
@@ -857,12 +857,12 @@ describe('TLS 1.2 after the handshake: renegotiation refused (RFC 5246 7.2.2, RF
 
   it('a HelloRequest sent to the server: unexpected_message', () => {
     const o = run({ then: (c) => sendPost(c, { msg_type: 'hello_request' }) });
-    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.4');
   });
 
   it('another handshake message after the handshake (a server Certificate): unexpected_message', () => {
     const o = run({ then: (_c, s) => sendPost(s, { msg_type: 'certificate', form: 'tls12', certificate_list: [] }) });
-    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.4');
   });
 
   it('a fatal alert from the peer: the connection fails without an alert in answer', () => {
