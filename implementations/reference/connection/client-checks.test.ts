@@ -82,9 +82,14 @@ describe('reference client: ServerHello and HelloRetryRequest (RFC 8446 4.1.3, 4
     expectRejected(o, 'illegal_parameter', 'RFC 8446 4.1.3');
   });
 
-  it('legacy_version other than 0x0303: illegal_parameter', () => {
+  it('legacy_version other than 0x0303: protocol_version (RFC 9846 4.2.3)', () => {
     const o = run({ script: (s) => s.mutate('server_hello', (m) => void (m.legacy_version = ProtocolVersion.TLS1_3)) });
-    expectRejected(o, 'illegal_parameter', 'RFC 8446 4.1.3');
+    expectRejected(o, 'protocol_version', 'RFC 9846 4.2.3');
+  });
+
+  it('legacy_version 0x0300: protocol_version (RFC 8446 D.5)', () => {
+    const o = run({ script: (s) => s.mutate('server_hello', (m) => void (m.legacy_version = ProtocolVersion.SSL3_0)) });
+    expectRejected(o, 'protocol_version', 'RFC 8446 D.5');
   });
 
   it('no supported_versions (TLS 1.2 negotiated): protocol_version', () => {
