@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { AlertDescription, CipherSuite, ContentType, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme, type AlertName } from '../codec/enums.ts';
 import { encodeHandshake, type HandshakeMessage } from '../codec/handshake.ts';
 import type { Extension } from '../codec/extensions.ts';
-import type { EndpointConfig } from './config.ts';
+import { DUAL_CIPHER_SUITES, type EndpointConfig } from './config.ts';
 import { TlsClient } from './client.ts';
 import { TlsServer } from './server.ts';
 import { alertBetweenFragments, alertsFirst, exchange, expectLocalLimit, expectRejectedParty, relabel, ticketStore, zeroLengthRecordFirst } from './checks-harness.ts';
@@ -548,6 +548,17 @@ describe('reference client: the message type before its body (RFC 8446 4)', () =
       expectRejected(run({ script: (s) => s.wire(from, relabel(t)) }), 'unexpected_message', 'RFC 8446 4');
     });
   }
+
+  it('a HelloRequest before the ServerHello to a client that offered TLS 1.2 too: ignored; a non-empty one: decode_error', () => {
+    const dual = { client: { cipherSuites: DUAL_CIPHER_SUITES } };
+    const helloRequest = (body: number[]) => (s: Script) => s.on('server_hello', (m, ctl) => (ctl.record(ContentType.handshake, Uint8Array.of(0, 0, 0, body.length, ...body)), ctl.send(m)));
+    const ok = run({ ...dual, script: helloRequest([]) });
+    expect(ok.clientError).toBeUndefined();
+    expect(ok.client.summary?.version).toBe('TLSv1.3');
+    const bad = run({ ...dual, script: helloRequest([1]) });
+    expectRejected(bad, 'decode_error', 'RFC 8446 6');
+    expect(bad.clientError!.detail).toBe('hello_request of 1 bytes: its syntax allows at most 0 bytes');
+  });
 
   it('a HelloRequest to a TLS 1.3-only client: unexpected_message', () => {
     const o = run({ script: (s) => s.on('server_hello', (m, ctl) => (ctl.record(ContentType.handshake, Uint8Array.of(0, 0, 0, 0)), ctl.send(m))) });

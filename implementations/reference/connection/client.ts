@@ -288,7 +288,8 @@ export class TlsClient extends Endpoint {
 
   protected onHandshake(item: Extract<Inbound, { kind: 'handshake' }>): void {
     // RFC 5246 7.4.1.1: "This message will be ignored by the client if the client is currently negotiating a
-    // session." (only accepted, by expectedTypes, when the ClientHello offered TLS 1.2).
+    // session." (only accepted, by expectedTypes, when the ClientHello offered TLS 1.2; its body, "struct { }
+    // HelloRequest;", is empty: limits.ts refuses any other length from the header).
     if (item.msg_type === HT.hello_request) return;
     const msg = decode13(item);
     switch (this.hsState) {

@@ -58,6 +58,9 @@ const TLS13: Readonly<Record<number, number>> = {
   [HT.finished]: MAX_HASH,
   // KeyUpdateRequest request_update.
   [HT.key_update]: 1,
+  // Not TLS 1.3: RFC 5246 7.4.1.1 "struct { } HelloRequest;", which a client that offered TLS 1.2 as well
+  // accepts (and ignores) before the ServerHello.
+  [HT.hello_request]: 0,
 };
 
 /** The largest body of each TLS 1.2 message a peer can send (RFC 5246 7.4, RFC 5077 3.3, RFC 8422 5.4). */
