@@ -234,8 +234,8 @@ export function buildSchema(): Schema {
         anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^(0[xX][0-9a-fA-F]+|[0-9]+)$' }],
       },
       hex: {
-        description: 'bytes as hex: optional 0x, pairs of hex digits (spaces, : and _ ignored)',
-        anyOf: [{ type: 'string', pattern: `^((0[xX])?[0-9a-fA-F\\s:_]*|.*${TEMPLATE}.*)$` }, { type: 'integer', minimum: 0 }],
+        description: 'bytes as hex: optional 0x, pairs of hex digits (spaces, : and _ ignored); digits*N repeats them N times',
+        anyOf: [{ type: 'string', pattern: `^((0[xX])?[0-9a-fA-F\\s:_*]*|.*${TEMPLATE}.*)$` }, { type: 'integer', minimum: 0 }],
       },
       message: { description: 'a handshake message (the RFC struct name)', anyOf: [{ enum: [...MESSAGE_NAMES] }, ref('template')] },
       extension: names('extension', 'an extension type, by name or number'),

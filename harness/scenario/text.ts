@@ -12,14 +12,31 @@ export function hint(word: string, candidates: Iterable<string>): string {
 }
 
 
+/** The most bytes one hex string may stand for: the largest handshake message (a uint24 length). */
+export const MAX_HEX_BYTES = 2 ** 24 - 1;
+
 /**
  * Hex as scenarios write it: an optional `0x`, then pairs of hex digits; spaces, `:` and `_` between digits
- * are ignored. Returns lowercase digits only, or an error message.
+ * are ignored. `<digits>*<count>` repeats whole bytes: `fefe*3` is `fefefefefefe`, `"0a0b 00*1000"` two bytes
+ * and a thousand zero bytes (for messages as large as the syntax allows). Returns lowercase digits only, or
+ * an error message.
  */
 export function parseHex(text: string): { hex: string } | { error: string } {
   let s = text.trim();
   if (/^0x/i.test(s)) s = s.slice(2);
+  if (s.includes('*')) {
+    let error: string | undefined;
+    let bytes = 0;
+    s = s.replace(/([0-9a-fA-F]+)\*(\d+)/g, (_, unit: string, count: string) => {
+      if (unit.length % 2 !== 0) error ??= `bad hex '${clip(text)}': '${clip(unit, 20)}*${count}' repeats an odd number of hex digits`;
+      bytes += (unit.length / 2) * Number(count);
+      if (bytes > MAX_HEX_BYTES) error ??= `bad hex '${clip(text)}': more than ${MAX_HEX_BYTES} bytes`;
+      return error ? '' : unit.repeat(Number(count));
+    });
+    if (error) return { error };
+  }
   s = s.replace(/[\s:_]/g, '');
+  if (s.length / 2 > MAX_HEX_BYTES) return { error: `bad hex '${clip(text)}': more than ${MAX_HEX_BYTES} bytes` };
   const bad = /[^0-9a-fA-F]/.exec(s);
   if (bad) return { error: `bad hex '${clip(text)}': '${bad[0]}' is not a hex digit` };
   if (s.length % 2 !== 0) return { error: `bad hex '${clip(text)}': odd number of hex digits (${s.length})` };

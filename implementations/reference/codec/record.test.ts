@@ -166,9 +166,29 @@ describe('fragmenting and coalescing handshake messages', () => {
     expect(d.empty).toBe(false);
   });
 
-  it('refuses an announced length above its limit before the bytes arrive', () => {
+  it('refuses an announced length above its limit before the bytes arrive, as a local limit (internal_error)', () => {
     const d = new HandshakeDeframer(1000);
     d.push(Uint8Array.of(11, 0, 0x10, 0));
+    expect(d.peek()).toEqual({ msg_type: 11, length: 0x1000 });
     expect(() => d.next()).toThrow(DecodeError);
+    try {
+      d.next();
+    } catch (e) {
+      expect((e as DecodeError).alert).toBe('internal_error');
+      expect((e as DecodeError).reason).toMatch(/a local limit, not a malformed message/);
+    }
+  });
+
+  it('by default takes any length the uint24 allows: a 131,400-byte message in 9 fragments', () => {
+    const d = new HandshakeDeframer();
+    const msg = hs(1, 131_396);
+    const got: Uint8Array[] = [];
+    for (let off = 0; off < msg.length; off += 2 ** 14) {
+      d.push(msg.subarray(off, off + 2 ** 14));
+      expect(d.hasMessage).toBe(off + 2 ** 14 >= msg.length);
+      got.push(...d.drain().map((m) => m.raw));
+    }
+    expect(got).toEqual([msg]);
+    expect(d.maxMessage).toBe(2 ** 24 - 1);
   });
 });

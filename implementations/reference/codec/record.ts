@@ -171,6 +171,9 @@ export class RecordDeframer {
   }
 }
 
+/** RFC 8446 4 / RFC 5246 7.4: the handshake length is a uint24, so no message body is longer than 2^24-1. */
+export const MAX_HANDSHAKE_LENGTH = 2 ** 24 - 1;
+
 /** One complete handshake message as it was on the wire: header (msg_type, uint24 length) and body. */
 export interface RawHandshake {
   msg_type: number;
@@ -187,11 +190,14 @@ export class HandshakeDeframer {
   private readonly q = new ByteQueue();
 
   /**
-   * The largest handshake message accepted. RFC 8446 4 caps a message at 2^24-1 bytes; real stacks cap it
-   * far lower to bound memory (a Certificate chain is the largest). A larger announced length is refused
-   * before its bytes arrive.
+   * The largest handshake message body accepted: a bound on memory, not a rule of the protocol. The default
+   * is what the encoding allows (RFC 8446 4 / RFC 5246 7.4: a uint24 length, 2^24-1), so no valid message is
+   * ever refused here; a caller that wants a tighter bound (the reference endpoints check each message
+   * type's own syntactic maximum and a configurable local limit, from `peek()`, before the body arrives)
+   * passes it. A larger announced length is refused before its bytes arrive, as a local limit
+   * (internal_error), never as a malformed message.
    */
-  constructor(readonly maxMessage = 2 ** 17) {}
+  constructor(readonly maxMessage = MAX_HANDSHAKE_LENGTH) {}
 
   push(fragment: Uint8Array): void {
     this.q.push(fragment);
@@ -207,12 +213,27 @@ export class HandshakeDeframer {
     return this.q.length === 0;
   }
 
+  /** The header of the next message (type and announced body length) once its 4 bytes are here, else null. */
+  peek(): { msg_type: number; length: number } | null {
+    const q = this.q;
+    if (q.length < 4) return null;
+    return { msg_type: q.at(0), length: (q.at(1) << 16) | (q.at(2) << 8) | q.at(3) };
+  }
+
+  /** True when a whole message is buffered (`next()` returns it). */
+  get hasMessage(): boolean {
+    const h = this.peek();
+    return h !== null && this.q.length >= 4 + h.length;
+  }
+
   next(): RawHandshake | null {
     const q = this.q;
     if (q.length < 4) return null;
     const length = (q.at(1) << 16) | (q.at(2) << 8) | q.at(3);
     if (length > this.maxMessage) {
-      throw new DecodeError('decode_error', 'Handshake.length', `message of ${length} bytes exceeds the limit of ${this.maxMessage}`, 1);
+      // A bound on our memory, not a fault of the message: RFC 8446 6.2 internal_error ("such as a memory
+      // allocation failure"), not decode_error.
+      throw new DecodeError('internal_error', 'Handshake.length', `message of ${length} bytes exceeds this deframer's limit of ${this.maxMessage} bytes (a local limit, not a malformed message)`, 1);
     }
     if (q.length < 4 + length) return null;
     const raw = q.slice(0, 4 + length);

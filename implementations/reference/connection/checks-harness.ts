@@ -108,3 +108,30 @@ export const alertBetweenFragments =
     ctl.record(ContentType.alert, Uint8Array.of(1, AlertDescription.user_canceled));
     ctl.record(ContentType.handshake, bytes.subarray(at));
   };
+
+/** Put the message on the wire with another msg_type byte (the transcript keeps the real one). */
+export const relabel =
+  (msgType: number) =>
+  (bytes: Uint8Array): Uint8Array => {
+    const out = bytes.slice();
+    out[0] = msgType;
+    return out;
+  };
+
+/** Send `count` alerts (level, description; default a warning user_canceled) before the message. */
+export const alertsFirst =
+  (count: number, description: number = AlertDescription.user_canceled, level = 1): Hook =>
+  (m, ctl) => {
+    for (let i = 0; i < count; i++) ctl.record(ContentType.alert, Uint8Array.of(level, description));
+    ctl.send(m);
+  };
+
+/** The endpoint stopped at its own limit: internal_error with origin 'local', said so, and sent that alert last. */
+export function expectLocalLimit(p: Party, rule: string): void {
+  expect(p.error, 'a local limit').toMatchObject({ alert: 'internal_error', rule, origin: 'local' });
+  expect(p.error!.detail).toMatch(/a local limit, not a malformed message/);
+  expect(p.ep.state).toBe('failed');
+  const alerts = p.sent.filter((r) => r.type === ContentType.alert);
+  expect(alerts.map((r) => [...r.content])).toEqual([[2, AlertDescription.internal_error]]);
+  expect(p.sent.at(-1)).toBe(alerts[0]);
+}

@@ -156,9 +156,15 @@ describe('ServerHello and HelloRetryRequest fields (RFC 8446 4.1.3, 4.1.4)', () 
     expect(checkServerHello(serverHello(ch), { clientHello: ch })).toMatchObject({ version: ProtocolVersion.TLS1_3, cipherSuite: AES128, share: { group: X25519 } });
   });
 
-  it('RFC 8446 4.1.3 legacy_version MUST be 0x0303: illegal_parameter (ServerHello and HelloRetryRequest)', () => {
-    rejects(() => checkServerHello(serverHello(ch, undefined, { legacy_version: ProtocolVersion.TLS1_3 }), { clientHello: ch }), 'illegal_parameter', 'RFC 8446 4.1.3');
-    rejects(() => checkHelloRetryRequest(helloRetryRequest(ch, undefined, { legacy_version: ProtocolVersion.TLS1_0 }), hrrCtx(ch)), 'illegal_parameter', 'RFC 8446 4.1.3');
+  it('RFC 9846 4.2.3 legacy_version other than 0x0303: protocol_version (ServerHello and HelloRetryRequest)', () => {
+    rejects(() => checkServerHello(serverHello(ch, undefined, { legacy_version: ProtocolVersion.TLS1_3 }), { clientHello: ch }), 'protocol_version', 'RFC 9846 4.2.3');
+    rejects(() => checkHelloRetryRequest(helloRetryRequest(ch, undefined, { legacy_version: ProtocolVersion.TLS1_0 }), hrrCtx(ch)), 'protocol_version', 'RFC 9846 4.2.3');
+  });
+
+  it('RFC 8446 D.5 legacy_version 0x0300 (or lower): protocol_version (ServerHello and HelloRetryRequest)', () => {
+    rejects(() => checkServerHello(serverHello(ch, undefined, { legacy_version: ProtocolVersion.SSL3_0 }), { clientHello: ch }), 'protocol_version', 'RFC 8446 D.5');
+    rejects(() => checkServerHello(serverHello(ch, undefined, { legacy_version: 0x0200 }), { clientHello: ch }), 'protocol_version', 'RFC 8446 D.5');
+    rejects(() => checkHelloRetryRequest(helloRetryRequest(ch, undefined, { legacy_version: ProtocolVersion.SSL3_0 }), hrrCtx(ch)), 'protocol_version', 'RFC 8446 D.5');
   });
 
   it('RFC 8446 4.1.3 legacy_session_id_echo must match the ClientHello: illegal_parameter, in a HelloRetryRequest too', () => {
@@ -538,7 +544,14 @@ describe('Finished and NewSessionTicket (RFC 8446 4.4.4, 4.6.1)', () => {
     const expected = new Uint8Array(32).fill(3);
     expect(() => checkFinished({ msg_type: 'finished', verify_data: expected.slice() }, expected, 'server')).not.toThrow();
     rejects(() => checkFinished({ msg_type: 'finished', verify_data: new Uint8Array(32).fill(4) }, expected, 'client'), 'decrypt_error', 'RFC 8446 4.4.4');
-    rejects(() => checkFinished({ msg_type: 'finished', verify_data: expected.subarray(0, 31) }, expected, 'server'), 'decrypt_error', 'RFC 8446 4.4.4');
+  });
+
+  it('RFC 8446 6 / 4.4.4 verify_data[Hash.length] of another length (empty, truncated, padded): decode_error, even when the prefix is right', () => {
+    const expected = new Uint8Array(48).fill(3);
+    for (const verify_data of [new Uint8Array(0), expected.subarray(0, 47), expected.subarray(0, 32), Uint8Array.of(...expected, 0), new Uint8Array(64).fill(3)]) {
+      const e = rejects(() => checkFinished({ msg_type: 'finished', verify_data }, expected, 'client'), 'decode_error', 'RFC 8446 6');
+      expect(e.detail).toContain(`is ${verify_data.length} bytes, not Hash.length (48 bytes`);
+    }
   });
 
   const nst = (lifetime: number, extensions: Extension[] = []): Extract<NewSessionTicket, { form: 'tls13' }> => ({
@@ -558,6 +571,34 @@ describe('Finished and NewSessionTicket (RFC 8446 4.4.4, 4.6.1)', () => {
 
   it('RFC 8446 4.2 an extension not allowed in NewSessionTicket (key_share): illegal_parameter', () => {
     rejects(() => checkNewSessionTicket(nst(7200, [share(X25519)])), 'illegal_parameter', 'RFC 8446 4.2');
+  });
+});
+
+describe('sharedSecret: an FFDHE key share padded to the size of p (RFC 8446 4.2.8.1)', () => {
+  const FF2048 = NamedGroup.ffdhe2048;
+  const mine = keyPair(FF2048);
+  const theirs = nobleProvider.keyExchange('ffdhe2048').generate();
+  // Y = 2: in range (1 < Y < p-1), so only the encoding's length is at fault.
+  const two = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i === n - 1 ? 2 : 0));
+
+  it('a share of exactly 256 bytes passes, also one whose leading bytes are zero padding', () => {
+    expect(theirs.publicKey.length).toBe(256);
+    expect(sharedSecret(nobleProvider, FF2048, mine.privateKey, theirs.publicKey, 'client').length).toBe(256);
+    expect(sharedSecret(nobleProvider, FF2048, mine.privateKey, two(256), 'client').length).toBe(256);
+  });
+
+  for (const n of [1, 255, 257, 384]) {
+    it(`a share of ${n} bytes for ffdhe2048: illegal_parameter`, () => {
+      const value = n > 256 ? Uint8Array.of(...new Uint8Array(n - 256), ...theirs.publicKey) : two(n);
+      const e = rejects(() => sharedSecret(nobleProvider, FF2048, mine.privateKey, value, 'client'), 'illegal_parameter', 'RFC 8446 4.2.8.1');
+      expect(e.detail).toBe(`client key share for ffdhe2048 is ${n} bytes, not padded to the size of p (256 bytes)`);
+    });
+  }
+
+  it('ffdhe3072 wants 384 bytes', () => {
+    const kp = nobleProvider.keyExchange('ffdhe3072').generate();
+    expect(kp.publicKey.length).toBe(384);
+    rejects(() => sharedSecret(nobleProvider, NamedGroup.ffdhe3072, kp.privateKey, two(256), 'server'), 'illegal_parameter', 'RFC 8446 4.2.8.1');
   });
 });
 

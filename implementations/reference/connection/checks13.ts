@@ -21,6 +21,7 @@ import {
   ProtocolVersion,
   PskKeyExchangeMode,
   CipherSuite,
+  NamedGroup,
   nameOf,
 } from '../codec/enums.ts';
 import { encodeExtension, extensionCode, type Extension, type KeyShareEntry } from '../codec/extensions.ts';
@@ -139,10 +140,32 @@ export function offeredSchemes(exts: readonly Extension[] | undefined): readonly
   return findExt(exts, 'signature_algorithms')?.supported_signature_algorithms ?? [];
 }
 
+/** RFC 7919 A: the size of p, in bytes, of each finite-field group (ffdheN has an N-bit prime). */
+const FFDHE_P_BYTES: Readonly<Record<number, number>> = {
+  [NamedGroup.ffdhe2048]: 2048 / 8,
+  [NamedGroup.ffdhe3072]: 3072 / 8,
+  [NamedGroup.ffdhe4096]: 4096 / 8,
+  [NamedGroup.ffdhe6144]: 6144 / 8,
+  [NamedGroup.ffdhe8192]: 8192 / 8,
+};
+
 /** The key share a valid peer share and our private key make, for `group` (RFC 8446 7.4). */
 export function sharedSecret(provider: CryptoProvider, group: number, privateKey: Uint8Array, peerShare: Uint8Array, whose: string): Uint8Array {
   const name = groupName(group);
   if (!name) throw new TlsError('illegal_parameter', 'RFC 8446 4.2.8', `${whose} key share for unknown group ${hex4(group)}`);
+  const pBytes = FFDHE_P_BYTES[group];
+  if (pBytes !== undefined) {
+    // RFC 8446 4.2.8.1: "The opaque value contains the Diffie-Hellman public value (Y = g^X mod p) for the
+    // specified group (see [RFC7919] for group definitions) encoded as a big-endian integer and padded to the
+    // left with zeros to the size of p in bytes." A value of another length does not fit its group field: RFC
+    // 8446 6, "syntactically correct but semantically invalid (e.g., a DHE share of p - 1 ...)", illegal_parameter.
+    check(
+      peerShare.length === pBytes,
+      'illegal_parameter',
+      'RFC 8446 4.2.8.1',
+      `${whose} key share for ${groupLabel(group)} is ${peerShare.length} bytes, not padded to the size of p (${pBytes} bytes)`,
+    );
+  }
   try {
     return provider.keyExchange(name).sharedSecret(privateKey, peerShare);
   } catch (e) {
@@ -209,8 +232,17 @@ export function checkSelectedVersion(m: ServerHello | HelloRetryRequest, ch: Cli
 function checkServerHelloFields(m: ServerHello | HelloRetryRequest, ch: ClientHello, where: string, suiteChecked = false): void {
   // RFC 8446 4.1.3: "the legacy_version field MUST be set to 0x0303". RFC 8446 4.1.4: "Upon receipt of a
   // HelloRetryRequest, the client MUST check the legacy_version, legacy_session_id_echo, cipher_suite, and
-  // legacy_compression_method as specified in Section 4.1.3".
-  check(m.legacy_version === ProtocolVersion.TLS1_2, 'illegal_parameter', 'RFC 8446 4.1.3', `${where}.legacy_version is ${hex4(m.legacy_version)}, MUST be 0x0303`);
+  // legacy_compression_method as specified in Section 4.1.3". The alert: RFC 8446 D.5, "Any endpoint
+  // receiving a Hello message with ClientHello.legacy_version or ServerHello.legacy_version set to 0x0300 MUST
+  // abort the handshake with a "protocol_version" alert."; RFC 9846 4.2.3 (which obsoletes RFC 8446) names it
+  // for every other value too: "A client which receives a TLS 1.3 Server Hello with a legacy_version value not
+  // equal to 0x0303 MUST abort the handshake with a "protocol_version" alert."
+  check(
+    m.legacy_version === ProtocolVersion.TLS1_2,
+    'protocol_version',
+    m.legacy_version <= ProtocolVersion.SSL3_0 ? 'RFC 8446 D.5' : 'RFC 9846 4.2.3',
+    `${where}.legacy_version is ${hex4(m.legacy_version)}, MUST be 0x0303`,
+  );
   // RFC 8446 4.1.3: "A client which receives a legacy_session_id_echo field that does not match what it
   // sent in the ClientHello MUST abort the handshake with an "illegal_parameter" alert."
   check(equalBytes(m.legacy_session_id_echo, ch.legacy_session_id), 'illegal_parameter', 'RFC 8446 4.1.3', `${where}.legacy_session_id_echo does not match the ClientHello's legacy_session_id`);
@@ -527,6 +559,16 @@ export function checkCertificateVerify(cv: CertificateVerify, ctx: CertificateVe
 
 /** A Finished (RFC 8446 4.4.4), against the verify_data the receiver computed. */
 export function checkFinished(fin: Finished, expected: Uint8Array, side: 'server' | 'client'): void {
+  // RFC 8446 4.4.4: "struct { opaque verify_data[Hash.length]; } Finished;". Another length (an empty,
+  // truncated or padded Finished) cannot be parsed: RFC 8446 6, "Peers which receive a message which cannot
+  // be parsed according to the syntax (e.g., have a length extending beyond the message boundary or contain
+  // an out-of-range length) MUST terminate the connection with a "decode_error" alert."
+  check(
+    fin.verify_data.length === expected.length,
+    'decode_error',
+    'RFC 8446 6',
+    `${side} Finished.verify_data is ${fin.verify_data.length} bytes, not Hash.length (${expected.length} bytes, RFC 8446 4.4.4)`,
+  );
   // RFC 8446 4.4.4: "Recipients of Finished messages MUST verify that the contents are correct and if
   // incorrect MUST terminate the connection with a "decrypt_error" alert."
   check(equalBytes(fin.verify_data, expected), 'decrypt_error', 'RFC 8446 4.4.4', `${side} Finished verify_data is wrong`);

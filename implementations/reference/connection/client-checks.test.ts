@@ -8,10 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { AlertDescription, CipherSuite, ContentType, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme, type AlertName } from '../codec/enums.ts';
 import { encodeHandshake, type HandshakeMessage } from '../codec/handshake.ts';
 import type { Extension } from '../codec/extensions.ts';
-import type { EndpointConfig } from './config.ts';
+import { DUAL_CIPHER_SUITES, type EndpointConfig } from './config.ts';
 import { TlsClient } from './client.ts';
 import { TlsServer } from './server.ts';
-import { alertBetweenFragments, exchange, expectRejectedParty, ticketStore, zeroLengthRecordFirst } from './checks-harness.ts';
+import { alertBetweenFragments, alertsFirst, exchange, expectLocalLimit, expectRejectedParty, relabel, ticketStore, zeroLengthRecordFirst } from './checks-harness.ts';
 import {
   ScriptedServer,
   clientConfig,
@@ -82,9 +82,14 @@ describe('reference client: ServerHello and HelloRetryRequest (RFC 8446 4.1.3, 4
     expectRejected(o, 'illegal_parameter', 'RFC 8446 4.1.3');
   });
 
-  it('legacy_version other than 0x0303: illegal_parameter', () => {
+  it('legacy_version other than 0x0303: protocol_version (RFC 9846 4.2.3)', () => {
     const o = run({ script: (s) => s.mutate('server_hello', (m) => void (m.legacy_version = ProtocolVersion.TLS1_3)) });
-    expectRejected(o, 'illegal_parameter', 'RFC 8446 4.1.3');
+    expectRejected(o, 'protocol_version', 'RFC 9846 4.2.3');
+  });
+
+  it('legacy_version 0x0300: protocol_version (RFC 8446 D.5)', () => {
+    const o = run({ script: (s) => s.mutate('server_hello', (m) => void (m.legacy_version = ProtocolVersion.SSL3_0)) });
+    expectRejected(o, 'protocol_version', 'RFC 8446 D.5');
   });
 
   it('no supported_versions (TLS 1.2 negotiated) to a TLS 1.3-only client: protocol_version', () => {
@@ -528,5 +533,97 @@ describe('reference client: alerts and message order (RFC 8446 4, 6)', () => {
         s.on('server_hello', (_m, ctl) => ctl.record(ContentType.handshake, encodeHandshake({ msg_type: 'unknown', code: 0x77, body: Uint8Array.of(1) } as HandshakeMessage))),
     });
     expectRejected(o, 'unexpected_message', 'RFC 8446 4');
+  });
+});
+
+describe('reference client: the message type before its body (RFC 8446 4)', () => {
+  // The ServerHello relabelled as every other type: refused for its type, never parsed as that type.
+  for (const t of [0, 1, 4, 5, 8, 11, 13, 14, 15, 20, 24, 99]) {
+    it(`a ServerHello relabelled as type ${t}: unexpected_message`, () => {
+      expectRejected(run({ script: (s) => s.wire('server_hello', relabel(t)) }), 'unexpected_message', t === 24 ? 'RFC 8446 4.6.3' : 'RFC 8446 4');
+    });
+  }
+
+  for (const [from, t] of [['encrypted_extensions', 2], ['encrypted_extensions', 20], ['certificate', 15], ['certificate_verify', 20], ['finished', 15]] as const) {
+    it(`the server's ${from} relabelled as type ${t}: unexpected_message`, () => {
+      expectRejected(run({ script: (s) => s.wire(from, relabel(t)) }), 'unexpected_message', 'RFC 8446 4');
+    });
+  }
+
+  it('a HelloRequest before the ServerHello to a client that offered TLS 1.2 too: ignored; a non-empty one: decode_error', () => {
+    const dual = { client: { cipherSuites: DUAL_CIPHER_SUITES } };
+    const helloRequest = (body: number[]) => (s: Script) => s.on('server_hello', (m, ctl) => (ctl.record(ContentType.handshake, Uint8Array.of(0, 0, 0, body.length, ...body)), ctl.send(m)));
+    const ok = run({ ...dual, script: helloRequest([]) });
+    expect(ok.clientError).toBeUndefined();
+    expect(ok.client.summary?.version).toBe('TLSv1.3');
+    const bad = run({ ...dual, script: helloRequest([1]) });
+    expectRejected(bad, 'decode_error', 'RFC 8446 6');
+    expect(bad.clientError!.detail).toBe('hello_request of 1 bytes: its syntax allows at most 0 bytes');
+  });
+
+  it('a HelloRequest to a TLS 1.3-only client: unexpected_message', () => {
+    const o = run({ script: (s) => s.on('server_hello', (m, ctl) => (ctl.record(ContentType.handshake, Uint8Array.of(0, 0, 0, 0)), ctl.send(m))) });
+    expectRejected(o, 'unexpected_message', 'RFC 8446 4');
+  });
+});
+
+describe('reference client: the server Finished length (RFC 8446 4.4.4, 6)', () => {
+  const cases: [string, (v: Uint8Array) => Uint8Array][] = [
+    ['empty', () => new Uint8Array(0)],
+    ['one byte short', (v) => v.subarray(0, v.length - 1)],
+    ['one byte long', (v) => Uint8Array.of(...v, 0)],
+  ];
+  for (const [what, f] of cases) {
+    it(`a verify_data ${what}: decode_error, not decrypt_error`, () => {
+      expectRejected(run({ script: (s) => s.mutate('finished', (m) => void (m.verify_data = f(m.verify_data))) }), 'decode_error', 'RFC 8446 6');
+    });
+  }
+});
+
+describe('reference client: FFDHE key shares padded to the size of p (RFC 8446 4.2.8.1)', () => {
+  const FF2048 = NamedGroup.ffdhe2048;
+  const FF = { client: { groups: [FF2048], keyShareGroups: [FF2048] }, server: { groups: [FF2048] } };
+  const y2 = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i === n - 1 ? 2 : 0));
+  const serverShare = (share: Uint8Array) => (s: Script) =>
+    s.mutate('server_hello', (m) => void (m.extensions = replaceExt(m.extensions, { type: 'key_share', server_share: { group: FF2048, key_exchange: share } })));
+
+  it('a 256-byte ffdhe2048 share completes', () => {
+    const o = run(FF);
+    expect(o.clientError).toBeUndefined();
+    expect(o.client.summary?.group).toBe(FF2048);
+  });
+
+  for (const n of [1, 255, 257]) {
+    it(`a server share of ${n} bytes: illegal_parameter`, () => {
+      expectRejected(run({ ...FF, script: serverShare(y2(n)) }), 'illegal_parameter', 'RFC 8446 4.2.8.1');
+    });
+  }
+});
+
+describe('reference client: handshake message sizes (RFC 8446 6, 6.2)', () => {
+  it('a ServerHello header announcing more than its syntax allows (65,608 bytes): decode_error before the body arrives', () => {
+    const o = run({ script: (s) => s.on('server_hello', (_m, ctl) => ctl.record(ContentType.handshake, Uint8Array.of(2, 0x01, 0x00, 0x48))) });
+    expectRejected(o, 'decode_error', 'RFC 8446 6');
+    expect(o.clientError!.detail).toBe('server_hello of 65608 bytes: its syntax allows at most 65607 bytes');
+  });
+
+  it('a server Certificate over maxHandshakeMessageSize: internal_error, a local limit', () => {
+    const server = new ScriptedServer(serverConfig());
+    server.script.mutate('certificate', (m) => void (m as { certificate_list: unknown[] }).certificate_list.push({ cert_data: new Uint8Array(5000).fill(0x30), extensions: [] }));
+    const client = new TlsClient(clientConfig({ maxHandshakeMessageSize: 4096 }));
+    const r = exchange(client, server, { watch: ['client'] });
+    expectLocalLimit(r.client, 'RFC 8446 6.2');
+  });
+});
+
+describe('reference client: non-fatal alerts in a row (CVE-2016-8610)', () => {
+  it('four user_canceled alerts before the server Finished: the handshake completes', () => {
+    const o = run({ script: (s) => s.on('finished', alertsFirst(4)) });
+    expect(o.clientError).toBeUndefined();
+    expect(o.client.state).toBe('connected');
+  });
+
+  it('five in a row: unexpected_message', () => {
+    expectRejected(run({ script: (s) => s.on('finished', alertsFirst(5)) }), 'unexpected_message', 'RFC 8446 6.2');
   });
 });

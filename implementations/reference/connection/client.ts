@@ -7,7 +7,7 @@
  * Every check the RFC asks of a client ends the connection with the alert the RFC names and a TlsError that
  * cites the section.
  */
-import { CipherSuite, ContentType, ExtensionType, ProtocolVersion, nameOf } from '../codec/enums.ts';
+import { CipherSuite, ContentType, ExtensionType, HandshakeType as HT, ProtocolVersion, nameOf } from '../codec/enums.ts';
 import type { Extension } from '../codec/extensions.ts';
 import { extensionCode } from '../codec/extensions.ts';
 import type {
@@ -52,6 +52,21 @@ import { isTls12Suite, isTls13Suite, tls12Offer, versionsEnabled, type Offer12 }
 import { Client12, type ClientOffer12 } from './tls12/client12.ts';
 
 type ClientState = 'start' | 'tls12' | 'wait_sh' | 'wait_ee' | 'wait_cert_cr' | 'wait_cert' | 'wait_cv' | 'wait_finished' | 'connected';
+
+/** RFC 8446 4 / 2: the handshake messages the client accepts in each state (checked before parsing). */
+const EXPECTED: Readonly<Record<ClientState, readonly number[]>> = {
+  start: [],
+  tls12: [], // the TLS 1.2 machine answers (Client12.expectedTypes)
+  // ServerHello or HelloRetryRequest (the same type, RFC 8446 4.1.4), or a TLS 1.2 ServerHello.
+  wait_sh: [HT.server_hello],
+  wait_ee: [HT.encrypted_extensions],
+  wait_cert_cr: [HT.certificate_request, HT.certificate],
+  wait_cert: [HT.certificate],
+  wait_cv: [HT.certificate_verify],
+  wait_finished: [HT.finished],
+  // RFC 8446 4.6: NewSessionTicket and KeyUpdate (no post-handshake authentication here).
+  connected: [HT.new_session_ticket, HT.key_update],
+};
 
 export class TlsClient extends Endpoint {
   readonly role = 'client' as const;
@@ -267,7 +282,17 @@ export class TlsClient extends Endpoint {
 
   // ---- inbound handshake messages ------------------------------------------------------------------------
 
+  protected expectedTypes(): readonly number[] {
+    // RFC 5246 7.4: a HelloRequest "can be sent at any time" by a TLS 1.2 server; ignored while negotiating.
+    if (this.hsState === 'wait_sh' && this.offer12) return [HT.server_hello, HT.hello_request];
+    return EXPECTED[this.hsState];
+  }
+
   protected onHandshake(item: Extract<Inbound, { kind: 'handshake' }>): void {
+    // RFC 5246 7.4.1.1: "This message will be ignored by the client if the client is currently negotiating a
+    // session." (only accepted, by expectedTypes, when the ClientHello offered TLS 1.2; its body, "struct { }
+    // HelloRequest;", is empty: limits.ts refuses any other length from the header).
+    if (item.msg_type === HT.hello_request) return;
     const msg = decode13(item);
     switch (this.hsState) {
       case 'wait_sh':

@@ -239,6 +239,13 @@ export interface EndpointConfig {
   shapeExtensions?: (message: ShapedMessage, extensions: Extension[]) => Extension[];
   /** RFC 8446 8.3: accepted skew of the obfuscated ticket age for 0-RTT, in ms. */
   maxTicketAgeSkewMs: number;
+  /**
+   * Largest inbound handshake message body buffered, in bytes: a memory bound for the messages whose syntax
+   * allows more (a Certificate may hold 2^24-1 bytes); every other type is bounded by its own syntax
+   * (limits.ts). Over it the endpoint aborts with internal_error, saying it hit a local limit. Default:
+   * DEFAULT_MAX_HANDSHAKE_MESSAGE (1 MiB).
+   */
+  maxHandshakeMessageSize?: number;
 }
 
 /**

@@ -4,14 +4,15 @@
  * input ever escapes the API as an exception: every failure becomes an alert (when one can still be sent),
  * a `failed` state and an `error` event carrying a TlsError that names the rule.
  */
-import { AlertDescription, AlertLevel, ContentType, KeyUpdateRequest } from '../codec/enums.ts';
+import { AlertDescription, AlertLevel, ContentType, HandshakeType, KeyUpdateRequest, nameOf } from '../codec/enums.ts';
 import type { HandshakeMessage } from '../codec/handshake.ts';
 import type { EndpointConfig } from './config.ts';
 import { TlsError } from './errors.ts';
 import { RecordLayer, type Inbound } from './record-layer.ts';
 import { Transcript } from './transcript.ts';
 import { Tls13Suite, alertName, decode13, raw, unexpected } from './tls13.ts';
-import type { Host12, Machine12 } from './tls12/common12.ts';
+import { DEFAULT_MAX_HANDSHAKE_MESSAGE, MAX_CONSECUTIVE_WARNING_ALERTS, maxHandshakeBody } from './limits.ts';
+import { unexpected12, type Host12, type Machine12 } from './tls12/common12.ts';
 
 export interface HandshakeSummary {
   version: 'TLSv1.3' | 'TLSv1.2';
@@ -73,10 +74,13 @@ export abstract class Endpoint {
   protected t12: Machine12 | undefined;
   /** Renegotiation attempts refused with a warning no_renegotiation (RFC 5246 7.2.2, RFC 5746 4.2 / 4.4). */
   renegotiationsRefused = 0;
+  /** Non-fatal alerts received since the peer last made progress (a handshake message or application data). */
+  private warningAlertsInARow = 0;
 
   constructor(readonly config: EndpointConfig) {
     this.transcript = new Transcript(config.provider);
     if (config.padding) this.rl.padding = config.padding;
+    this.rl.onHandshakeHeader = (type, length) => this.checkHandshakeHeader(type, length);
   }
 
   // ---- the API -------------------------------------------------------------------------------------------
@@ -148,6 +152,8 @@ export abstract class Endpoint {
   }
 
   protected abstract onHandshake(item: Extract<Inbound, { kind: 'handshake' }>): void;
+  /** The handshake message types the TLS 1.3 state machine accepts in its current state (RFC 8446 4). */
+  protected abstract expectedTypes(): readonly number[];
   /** Application data while the handshake is in progress (a server's 0-RTT data); default: not allowed. */
   protected onEarlyApplicationData(item: Extract<Inbound, { kind: 'application_data' }>): void {
     throw unexpected(item, this.hsState);
@@ -223,7 +229,43 @@ export abstract class Endpoint {
     this.emit({ type: 'error', error: err });
   }
 
+  /**
+   * A handshake message header, before the body is buffered or parsed (RecordLayer.onHandshakeHeader):
+   * 1. its type must be one the state expects: RFC 8446 4, "A peer which receives a handshake message in an
+   *    unexpected order MUST abort the handshake with an "unexpected_message" alert."; RFC 5246 7.4, "sending
+   *    handshake messages in an unexpected order results in a fatal error". So a ClientHello relabelled as
+   *    another type gets unexpected_message, never the error of parsing its body as that type;
+   * 2. its length must fit the type's syntax (limits.ts): RFC 8446 6, a message that "cannot be parsed
+   *    according to the syntax (e.g., ... contain an out-of-range length)" gets decode_error;
+   * 3. its length must fit our memory limit (config.maxHandshakeMessageSize): a local limit, not a fault of
+   *    the message, so internal_error (RFC 8446 6.2 / RFC 5246 7.2.2) with origin 'local'.
+   */
+  private checkHandshakeHeader(type: number, length: number): void {
+    const t12 = this.t12;
+    const name = nameOf(HandshakeType, type, 2);
+    const expected = t12 ? t12.expectedTypes() : this.expectedTypes();
+    if (!expected.includes(type)) throw t12 ? unexpected12(name, t12.state) : unexpected({ msg_type: name }, this.hsState);
+    const max = maxHandshakeBody(type, t12 ? 'tls12' : 'tls13');
+    if (length > max) {
+      throw new TlsError('decode_error', t12 ? 'RFC 5246 7.2.2' : 'RFC 8446 6', `${name} of ${length} bytes: its syntax allows at most ${max} bytes`);
+    }
+    const limit = this.config.maxHandshakeMessageSize ?? DEFAULT_MAX_HANDSHAKE_MESSAGE;
+    if (length > limit) {
+      throw new TlsError(
+        'internal_error',
+        t12 ? 'RFC 5246 7.2.2' : 'RFC 8446 6.2',
+        `${name} of ${length} bytes exceeds this endpoint's limit of ${limit} bytes (maxHandshakeMessageSize): a local limit, not a malformed message`,
+        'local',
+      );
+    }
+  }
+
   private dispatch(item: Inbound): void {
+    // The peer makes progress (see onAlert): a handshake message other than an ignored HelloRequest, or
+    // application data that is not empty.
+    if ((item.kind === 'handshake' && item.msg_type !== HandshakeType.hello_request) || (item.kind === 'application_data' && item.data.length > 0)) {
+      this.warningAlertsInARow = 0;
+    }
     switch (item.kind) {
       case 'alert':
         return this.onAlert(item);
@@ -257,6 +299,25 @@ export abstract class Endpoint {
     }
   }
 
+  /**
+   * A non-fatal alert the connection goes on after (TLS 1.2: a warning RFC 5246 7.2.2 lets the receiver carry
+   * on after; TLS 1.3: user_canceled). Alerts cost the peer two bytes and us a record each: a peer that
+   * sends them without end (CVE-2016-8610, "SSL Death Alert") keeps us busy for nothing. So at most
+   * MAX_CONSECUTIVE_WARNING_ALERTS in a row, until the peer makes progress (a handshake message or application
+   * data); the next one is an unexpected_message, as OpenSSL does (MAX_WARN_ALERT_COUNT: the fifth warning
+   * alert in a row is fatal).
+   */
+  private countWarningAlert(item: Extract<Inbound, { kind: 'alert' }>): void {
+    this.warningAlertsInARow++;
+    if (this.warningAlertsInARow > MAX_CONSECUTIVE_WARNING_ALERTS) {
+      throw new TlsError(
+        'unexpected_message',
+        this.t12 ? 'RFC 5246 7.2.2' : 'RFC 8446 6.2',
+        `${this.warningAlertsInARow} non-fatal alerts in a row (the last ${alertName(item.description)}), more than the ${MAX_CONSECUTIVE_WARNING_ALERTS} this endpoint accepts without progress`,
+      );
+    }
+  }
+
   private onAlert(item: Extract<Inbound, { kind: 'alert' }>): void {
     if (this.t12 && item.description === AlertDescription.close_notify) {
       // RFC 5246 7.2.1: "Unless some other fatal alert has been transmitted, each party is required to send a
@@ -275,7 +336,8 @@ export abstract class Endpoint {
     if (this.t12 && item.level === AlertLevel.warning && TLS12_WARNINGS.has(item.description)) {
       // RFC 5246 7.2.2: no_renegotiation and user_canceled are warnings, and the certificate alerts may be sent
       // as warnings; "the receiving party MAY decide at its discretion whether to treat this as a fatal error or
-      // not": this endpoint carries on and reports the alert.
+      // not": this endpoint carries on and reports the alert, up to a limit.
+      this.countWarningAlert(item);
       this.emit({ type: 'alert', level: item.level, description: item.description });
       return;
     }
@@ -290,7 +352,9 @@ export abstract class Endpoint {
       return;
     }
     if (item.description === AlertDescription.user_canceled) {
-      // RFC 8446 6.1: user_canceled is a closure alert; a close_notify should follow.
+      // RFC 8446 6.1: user_canceled is a closure alert; a close_notify should follow. Counted like TLS 1.2
+      // warnings: the connection does not wait for close_notify forever.
+      this.countWarningAlert(item);
       this.emit({ type: 'alert', level: item.level, description: item.description });
       return;
     }

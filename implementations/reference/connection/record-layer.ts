@@ -41,7 +41,10 @@ export interface SendOptions {
 }
 
 export interface RecordLayerOptions {
-  /** Largest handshake message accepted (bounds memory); default 2^17. */
+  /**
+   * Largest handshake message body the deframer buffers; default 2^24-1, what the encoding allows. The
+   * reference endpoints bound memory more tightly per message type through `onHandshakeHeader`.
+   */
   maxHandshakeMessage?: number;
 }
 
@@ -67,6 +70,15 @@ export class RecordLayer {
   skipUndecryptable = 0;
   /** Read plaintext alert records while protection is on (harness peers only; see unprotect). */
   acceptPlaintextAlerts = false;
+  /**
+   * Called once per inbound handshake message as soon as its 4-byte header is here, before its body is
+   * buffered or parsed, and only once every earlier message was handed out by `next()` (so the state machine
+   * has processed them): the endpoint checks the type against its state (RFC 8446 4, RFC 5246 7.4) and the
+   * announced length against the type's syntax and its own memory limit. It throws a TlsError to refuse.
+   */
+  onHandshakeHeader: ((msgType: number, length: number) => void) | undefined;
+  /** The header of the buffered handshake message was already checked by onHandshakeHeader. */
+  private headerChecked = false;
 
   constructor(opts: RecordLayerOptions = {}) {
     this.handshake = new HandshakeDeframer(opts.maxHandshakeMessage);
@@ -88,19 +100,24 @@ export class RecordLayer {
     return this.handshake.empty && this.inbound.length === 0;
   }
 
+  /** Handshake bytes are buffered that `next()` has not handed out yet (a whole message, or part of one). */
+  get handshakePending(): boolean {
+    return !this.handshake.empty;
+  }
+
   /**
    * Change the read keys. RFC 8446 5.1: "Handshake messages MUST NOT span key changes. Implementations MUST
    * verify that all messages immediately preceding a key change align with a record boundary; if not, then
    * they MUST terminate the connection with an "unexpected_message" alert."
    */
   setReadProtection(p: RecordProtection | null): void {
-    if (!this.handshake.empty) {
-      throw new TlsError('unexpected_message', 'RFC 8446 5.1', 'a handshake message spans a key change');
-    }
     // RFC 8446 5.1: the message before the key change must also be the last in its record: whole messages
     // still queued from that record were read under the old keys and must not pass for ones under the new.
-    if (this.inbound.length > 0) {
+    if (this.handshake.hasMessage || this.inbound.length > 0) {
       throw new TlsError('unexpected_message', 'RFC 8446 5.1', 'a key change is not on a record boundary: more messages follow in the same record');
+    }
+    if (!this.handshake.empty) {
+      throw new TlsError('unexpected_message', 'RFC 8446 5.1', 'a handshake message spans a key change');
     }
     this.readProt = p;
     this.records.maxFragment =
@@ -118,9 +135,16 @@ export class RecordLayer {
     this.records.push(bytes);
   }
 
-  /** The next inbound item, or null when more bytes are needed. Throws TlsError for a record-layer violation. */
+  /**
+   * The next inbound item, or null when more bytes are needed. Throws TlsError for a record-layer violation.
+   * Handshake messages are handed out one at a time from the deframer, each header checked by
+   * onHandshakeHeader when the previous message has been processed; a new record is read only when no whole
+   * message is buffered.
+   */
   next(): Inbound | null {
     while (this.inbound.length === 0) {
+      const hs = this.nextHandshake();
+      if (hs) return hs;
       let rec: TLSRecord | null;
       try {
         rec = this.records.next();
@@ -183,15 +207,8 @@ export class RecordLayer {
         // RFC 8446 5.1: "Implementations MUST NOT send zero-length fragments of Handshake types."
         // RFC 8446 5.4: the same for protected records, with unexpected_message named.
         if (data.length === 0) throw new TlsError('unexpected_message', isProtected ? 'RFC 8446 5.4' : 'RFC 8446 5.1', 'zero-length handshake fragment');
+        // The messages are handed out by next() (nextHandshake), one at a time.
         this.handshake.push(data);
-        let msgs;
-        try {
-          msgs = this.handshake.drain();
-        } catch (e) {
-          if (e instanceof DecodeError) throw new TlsError(e.alert, 'RFC 8446 4', e.message);
-          throw e;
-        }
-        for (const m of msgs) this.inbound.push({ kind: 'handshake', msg_type: m.msg_type, body: m.body, raw: m.raw, protected: isProtected });
         return;
       }
       case ContentType.alert:
@@ -212,6 +229,31 @@ export class RecordLayer {
       default:
         this.inbound.push({ kind: 'other', type, data, protected: isProtected });
     }
+  }
+
+  /**
+   * The next buffered handshake message, once the state machine has processed the one before: its header
+   * goes through onHandshakeHeader first (once), then it is handed out when whole. Every byte in the deframer
+   * was read under the current read keys (a key change requires it empty), hence `protected`.
+   */
+  private nextHandshake(): Inbound | null {
+    const h = this.handshake.peek();
+    if (!h) return null;
+    if (!this.headerChecked) {
+      this.onHandshakeHeader?.(h.msg_type, h.length);
+      this.headerChecked = true;
+    }
+    let m;
+    try {
+      m = this.handshake.next();
+    } catch (e) {
+      // Only the deframer's own memory bound (internal_error: a local limit).
+      if (e instanceof DecodeError) throw new TlsError(e.alert, this.tls13 ? 'RFC 8446 6.2' : 'RFC 5246 7.2.2', e.reason, 'local');
+      throw e;
+    }
+    if (!m) return null;
+    this.headerChecked = false;
+    return { kind: 'handshake', msg_type: m.msg_type, body: m.body, raw: m.raw, protected: this.readProt !== null };
   }
 
   /**

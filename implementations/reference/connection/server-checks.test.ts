@@ -7,12 +7,12 @@
 import { describe, expect, it } from 'vitest';
 import { AlertDescription, CipherSuite, ContentType, NamedGroup, ProtocolVersion, SignatureScheme, type AlertName } from '../codec/enums.ts';
 import { encodeHandshake, type HandshakeMessage } from '../codec/handshake.ts';
-import type { Extension, KeyShareEntry } from '../codec/extensions.ts';
+import { encodeExtension, type Extension, type KeyShareEntry } from '../codec/extensions.ts';
 import { nobleProvider } from '../crypto/noble/index.ts';
 import type { EndpointConfig } from './config.ts';
 import { TlsClient } from './client.ts';
 import { TlsServer } from './server.ts';
-import { alertBetweenFragments, exchange, expectRejectedParty, ticketStore, zeroLengthRecordFirst } from './checks-harness.ts';
+import { alertBetweenFragments, alertsFirst, exchange, expectLocalLimit, expectRejectedParty, relabel, ticketStore, zeroLengthRecordFirst } from './checks-harness.ts';
 import {
   OutputDecoder,
   ScriptedClient,
@@ -438,5 +438,180 @@ describe('reference server: rejected 0-RTT (RFC 8446 4.2.10)', () => {
     const o = run({ client: { sessionStore: store, earlyData: new TextEncoder().encode('early') }, server: { maxEarlyData: 1024, acceptEarlyData: false } });
     expect(o.serverError).toBeUndefined();
     expect(o.server.state).toBe('connected');
+  });
+});
+
+describe('reference server: ClientHello.legacy_version (RFC 8446 D.5, RFC 9846 4.2.2)', () => {
+  for (const v of [ProtocolVersion.SSL3_0, 0x0200, 0x0002]) {
+    it(`legacy_version 0x${v.toString(16).padStart(4, '0')}, with supported_versions [TLS 1.3]: protocol_version (D.5)`, () => {
+      expectRejected(run({ script: (s) => s.mutate('client_hello', (m) => void (m.legacy_version = v)) }), 'protocol_version', 'RFC 8446 D.5');
+    });
+  }
+
+  // RFC 9846 4.2.2 obsoletes RFC 8446's "servers MUST NOT use the ClientHello.legacy_version value for version
+  // negotiation" reading (which ignored these): a legacy_version other than 0x0303 is refused.
+  for (const v of [ProtocolVersion.TLS1_0, ProtocolVersion.TLS1_1, ProtocolVersion.TLS1_3, 0x7f1c]) {
+    it(`legacy_version 0x${v.toString(16).padStart(4, '0')}, with supported_versions [TLS 1.3]: protocol_version (RFC 9846 4.2.2)`, () => {
+      expectRejected(run({ script: (s) => s.mutate('client_hello', (m) => void (m.legacy_version = v)) }), 'protocol_version', 'RFC 9846 4.2.2');
+    });
+  }
+
+  it('legacy_version 0x0303 with supported_versions [TLS 1.3] completes (the control)', () => {
+    const o = run();
+    expect(o.serverError).toBeUndefined();
+    expect(o.server.summary?.version).toBe('TLSv1.3');
+  });
+});
+
+describe('reference server: the message type before its body (RFC 8446 4)', () => {
+  // A ClientHello relabelled as another type: refused for its type, never parsed as that type.
+  for (const t of [0, 2, 4, 5, 8, 11, 12, 13, 14, 15, 16, 20, 22, 24, 99, 254]) {
+    it(`a ClientHello relabelled as type ${t}: unexpected_message`, () => {
+      const o = run({ script: (s) => s.wire('client_hello', relabel(t)) });
+      expectRejected(o, 'unexpected_message', t === 24 ? 'RFC 8446 4.6.3' : 'RFC 8446 4');
+    });
+  }
+
+  it('the header of an unexpected message is enough: refused before its body arrives', () => {
+    const server = new TlsServer(serverConfig());
+    const decoder = new OutputDecoder(server);
+    // A Certificate of 4096 bytes announced, 4 bytes of it sent.
+    server.receive(plainRecord(ContentType.handshake, Uint8Array.of(11, 0, 0x10, 0, 1, 2, 3, 4)));
+    expect(errorOf(server.takeEvents())).toMatchObject({ alert: 'unexpected_message', rule: 'RFC 8446 4', origin: 'peer' });
+    expect(decoder.decode(server.takeOutput()).map((r) => [r.type, ...r.content])).toEqual([[ContentType.alert, 2, AlertDescription.unexpected_message]]);
+  });
+
+  for (const t of [8, 11, 15, 1]) {
+    it(`the client Finished relabelled as type ${t}: unexpected_message`, () => {
+      expectRejected(run({ script: (s) => s.wire('finished', relabel(t)) }), 'unexpected_message', 'RFC 8446 4');
+    });
+  }
+
+  it('a client Certificate relabelled as a Finished, when the server asked for a certificate: unexpected_message', () => {
+    const o = run({ client: { certificates: [TEST_PKI.client()] }, server: { requestClientCert: true }, script: (s) => s.wire('certificate', relabel(20)) });
+    expectRejected(o, 'unexpected_message', 'RFC 8446 4');
+  });
+});
+
+describe('reference server: the client Finished length (RFC 8446 4.4.4, 6)', () => {
+  const cases: [string, (v: Uint8Array) => Uint8Array][] = [
+    ['empty', () => new Uint8Array(0)],
+    ['one byte short', (v) => v.subarray(0, v.length - 1)],
+    ['one byte long', (v) => Uint8Array.of(...v, 0)],
+  ];
+  for (const [what, f] of cases) {
+    it(`a verify_data ${what}: decode_error, not decrypt_error`, () => {
+      expectRejected(run({ script: (s) => s.mutate('finished', (m) => void (m.verify_data = f(m.verify_data))) }), 'decode_error', 'RFC 8446 6');
+    });
+  }
+
+  it('a Finished longer than any hash (65 bytes): decode_error from its header, before the body', () => {
+    const o = run({ script: (s) => s.mutate('finished', (m) => void (m.verify_data = new Uint8Array(65))) });
+    expectRejected(o, 'decode_error', 'RFC 8446 6');
+    expect(o.serverError!.detail).toBe('finished of 65 bytes: its syntax allows at most 64 bytes');
+  });
+
+  it('with TLS_AES_256_GCM_SHA384 the verify_data is 48 bytes: 32 is a decode_error', () => {
+    const o = run({ client: { cipherSuites: [CipherSuite.TLS_AES_256_GCM_SHA384] }, script: (s) => s.mutate('finished', (m) => void (m.verify_data = m.verify_data.subarray(0, 32))) });
+    expectRejected(o, 'decode_error', 'RFC 8446 6');
+  });
+});
+
+describe('reference server: FFDHE key shares padded to the size of p (RFC 8446 4.2.8.1)', () => {
+  const FF2048 = NamedGroup.ffdhe2048;
+  const FF = { client: { groups: [FF2048], keyShareGroups: [FF2048] }, server: { groups: [FF2048] } };
+  const y2 = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i === n - 1 ? 2 : 0));
+
+  it('a 256-byte ffdhe2048 share completes', () => {
+    const o = run(FF);
+    expect(o.serverError).toBeUndefined();
+    expect(o.server.summary?.group).toBe(FF2048);
+  });
+
+  for (const [what, share] of [
+    ['1 byte (Y = 2)', () => y2(1)],
+    ['255 bytes (Y = 2)', () => y2(255)],
+    ['257 bytes (one zero too many)', () => y2(257)],
+  ] as const) {
+    it(`a share of ${what}: illegal_parameter`, () => {
+      const o = run({ ...FF, script: (s) => s.mutate('client_hello', (m) => void (ext(m.extensions, 'key_share').client_shares![0].key_exchange = share())) });
+      expectRejected(o, 'illegal_parameter', 'RFC 8446 4.2.8.1');
+    });
+  }
+});
+
+describe('reference server: handshake message sizes (RFC 8446 4.1.2, 6, 6.2)', () => {
+  /** The largest ClientHello a TLS 1.3 client can send: every vector full but legacy_compression_methods ([0]). */
+  const maximal = (m: Extract<HandshakeMessage, { msg_type: 'client_hello' }>) => {
+    const unknown: number[] = [];
+    for (let c = 0x0a0b; unknown.length < 32767 - m.cipher_suites.length; c++) if (!(Object.values(CipherSuite) as number[]).includes(c)) unknown.push(c);
+    m.cipher_suites = [...m.cipher_suites, ...unknown];
+    const used = m.extensions!.reduce((n, e) => n + encodeExtension(e).length, 0);
+    // RFC 7685: padding (zero bytes); it must not end up after pre_shared_key (none here).
+    m.extensions!.push({ type: 'padding', padding: new Uint8Array(2 ** 16 - 1 - used - 4) });
+  };
+
+  it('a valid ClientHello of 131,142 bytes (32,767 cipher suites, 65,535 bytes of extensions) completes', () => {
+    let size = 0;
+    const o = run({
+      script: (s) =>
+        s.on('client_hello', (m, ctl) => {
+          const big = structuredClone(m);
+          maximal(big);
+          size = ctl.send(big).length - 4;
+        }),
+    });
+    expect(size).toBe(131142);
+    expect(o.serverError).toBeUndefined();
+    expect(o.server.state).toBe('connected');
+    expect(o.client.state).toBe('connected');
+  });
+
+  it('a ClientHello header announcing 131,397 bytes (one more than its syntax allows): decode_error before the body arrives', () => {
+    const server = new TlsServer(serverConfig());
+    server.receive(plainRecord(ContentType.handshake, Uint8Array.of(1, 0x02, 0x01, 0x45)));
+    expect(errorOf(server.takeEvents())).toMatchObject({ alert: 'decode_error', rule: 'RFC 8446 6', detail: 'client_hello of 131397 bytes: its syntax allows at most 131396 bytes' });
+  });
+
+  it('a client Certificate over maxHandshakeMessageSize: internal_error, a local limit (not a malformed message)', () => {
+    const junk = { cert_data: new Uint8Array(5000).fill(0x30), extensions: [] };
+    const clientAuth = { client: { certificates: [TEST_PKI.client()] }, server: { requestClientCert: true } };
+    const script = (s: Script) => s.mutate('certificate', (m) => void (m as { certificate_list: unknown[] }).certificate_list.push(junk));
+    // Within the default limit (1 MiB) the junk is parsed and refused as a certificate.
+    const parsed = run({ ...clientAuth, script });
+    expect(parsed.serverError?.alert).toBe('bad_certificate');
+    const server = new TlsServer(serverConfig({ ...clientAuth.server, maxHandshakeMessageSize: 4096 }));
+    const client = new ScriptedClient(clientConfig(clientAuth.client));
+    script(client.script);
+    const r = exchange(client, server, { watch: ['server'] });
+    expectLocalLimit(r.server, 'RFC 8446 6.2');
+    expect(r.server.error!.detail).toMatch(/^certificate of \d+ bytes exceeds this endpoint's limit of 4096 bytes \(maxHandshakeMessageSize\)/);
+  });
+});
+
+describe('reference server: non-fatal alerts in a row (CVE-2016-8610)', () => {
+  it('four user_canceled alerts before the Finished: the handshake completes', () => {
+    const o = run({ script: (s) => s.on('finished', alertsFirst(4)) });
+    expect(o.serverError).toBeUndefined();
+    expect(o.server.state).toBe('connected');
+    expect(o.serverEvents.filter((e) => e.type === 'alert')).toHaveLength(4);
+  });
+
+  it('five in a row: unexpected_message', () => {
+    const o = run({ script: (s) => s.on('finished', alertsFirst(5)) });
+    expectRejected(o, 'unexpected_message', 'RFC 8446 6.2');
+    expect(o.serverError!.detail).toBe('5 non-fatal alerts in a row (the last user_canceled), more than the 4 this endpoint accepts without progress');
+  });
+
+  it('the count restarts with progress: four before the ClientHello and four before the Finished complete', () => {
+    const o = run({ script: (s) => s.on('client_hello', alertsFirst(4)).on('finished', alertsFirst(4)) });
+    expect(o.serverError).toBeUndefined();
+    expect(o.server.state).toBe('connected');
+  });
+
+  it('a warning-level error alert is an error alert all the same (RFC 8446 6)', () => {
+    const o = run({ script: (s) => s.on('finished', alertsFirst(1, AlertDescription.bad_certificate)) });
+    expect(o.serverError).toMatchObject({ alert: 'bad_certificate', rule: 'RFC 8446 6', origin: 'alert-received' });
+    expect(o.serverSent.filter((r) => r.type === ContentType.alert)).toHaveLength(0);
   });
 });

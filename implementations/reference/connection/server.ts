@@ -7,7 +7,7 @@
  * Strict by design: it is the ruler other implementations are measured with, so every check the RFC asks
  * of a server ends the connection with the alert the RFC names and a TlsError citing the section.
  */
-import { ProtocolVersion, PskKeyExchangeMode, nameOf } from '../codec/enums.ts';
+import { HandshakeType as HT, ProtocolVersion, PskKeyExchangeMode, nameOf } from '../codec/enums.ts';
 import type { Extension } from '../codec/extensions.ts';
 import type {
   Certificate as CertificateMsg,
@@ -41,7 +41,22 @@ import {
 import { versionsEnabled } from './tls12/common12.ts';
 import { Server12 } from './tls12/server12.ts';
 
+const hex4 = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
+
 type ServerState = 'tls12' | 'wait_ch' | 'wait_ch2' | 'wait_eoed' | 'wait_client_cert' | 'wait_client_cv' | 'wait_client_finished' | 'connected';
+
+/** RFC 8446 4 / 2: the handshake messages the server accepts in each state (checked before parsing). */
+const EXPECTED: Readonly<Record<ServerState, readonly number[]>> = {
+  tls12: [], // the TLS 1.2 machine answers (Server12.expectedTypes)
+  wait_ch: [HT.client_hello],
+  wait_ch2: [HT.client_hello],
+  wait_eoed: [HT.end_of_early_data],
+  wait_client_cert: [HT.certificate],
+  wait_client_cv: [HT.certificate_verify],
+  wait_client_finished: [HT.finished],
+  // RFC 8446 4.6: a server receives no NewSessionTicket; KeyUpdate only.
+  connected: [HT.key_update],
+};
 
 interface AcceptedPsk {
   index: number;
@@ -99,6 +114,10 @@ export class TlsServer extends Endpoint {
     return this.state === 'connected';
   }
 
+  protected expectedTypes(): readonly number[] {
+    return EXPECTED[this.hsState];
+  }
+
   protected onHandshake(item: Extract<Inbound, { kind: 'handshake' }>): void {
     const msg = decode13(item);
     switch (this.hsState) {
@@ -143,6 +162,21 @@ export class TlsServer extends Endpoint {
     // RFC 8446 4.2 (checks13.ts): no duplicate extensions; known extensions only where RFC 8446 4.2 allows them.
     checkClientHelloExtensions(ch);
     const sv = findExt(ch.extensions, 'supported_versions');
+    // RFC 8446 D.5: "Any endpoint receiving a Hello message with ClientHello.legacy_version or
+    // ServerHello.legacy_version set to 0x0300 MUST abort the handshake with a "protocol_version" alert." (and
+    // "Implementations MUST NOT send a ClientHello.legacy_version or ServerHello.legacy_version set to 0x0300
+    // or less": below 0x0300 there is nothing we could speak either). Whatever supported_versions says.
+    check(ch.legacy_version > ProtocolVersion.SSL3_0, 'protocol_version', 'RFC 8446 D.5', `ClientHello.legacy_version is ${hex4(ch.legacy_version)} (SSL 3.0 or older)`);
+    // RFC 9846 4.2.2 (which obsoletes RFC 8446): "A server which receives a legacy_version value not equal to
+    // 0x0303 MUST abort the handshake with a "protocol_version" alert." Applied to a ClientHello with
+    // supported_versions, the TLS 1.3 form ("TLS 1.3 ClientHellos are identified as having a legacy_version of
+    // 0x0303 and a supported_versions extension present"). RFC 8446 4.2.1 told servers to ignore the field
+    // then ("MUST NOT use the ClientHello.legacy_version value for version negotiation"); RFC 9846 keeps that
+    // sentence and adds the abort, so a legacy_version other than 0x0303 is refused, not negotiated with.
+    // Without supported_versions the ClientHello is a TLS 1.2-or-older one and RFC 5246 decides (below):
+    // 0x0303 and higher negotiate TLS 1.2 (RFC 8446 4.2.1 / RFC 9846 4.3.1: "MUST negotiate TLS 1.2 or prior
+    // ... even if ClientHello.legacy_version is 0x0304 or later"), lower values get protocol_version.
+    if (sv) check(ch.legacy_version === ProtocolVersion.TLS1_2, 'protocol_version', 'RFC 9846 4.2.2', `ClientHello.legacy_version is ${hex4(ch.legacy_version)} with supported_versions: MUST be 0x0303`);
     const versions = versionsEnabled(this.config);
     const offers13 = sv?.versions !== undefined && sv.versions.includes(ProtocolVersion.TLS1_3);
     if (!second && versions.tls12 && !(versions.tls13 && offers13)) {

@@ -28,7 +28,7 @@ import { DUAL_CIPHER_SUITES, MemorySessionCache12, MemorySessionStore, TLS12_CIP
 import type { Endpoint } from '../endpoint.ts';
 import { ScriptedClient, ScriptedServer, clientConfig, concat, drive, plainRecord, replaceExt, serverConfig, withoutExt, type Script } from '../peers.ts';
 import { TEST_PKI } from '../testing.ts';
-import { exchange, expectRejectedParty, type Party } from '../checks-harness.ts';
+import { alertsFirst, exchange, expectLocalLimit, expectRejectedParty, relabel, type Party } from '../checks-harness.ts';
 import { bigintToBytes, dheParams, ecdheParams, schemeName12, signedParams } from './common12.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -316,7 +316,7 @@ describe('reference client, TLS 1.2 resumption (RFC 5246 7.4.1.3, RFC 7627 5.3) 
 
   it('a NewSessionTicket that the ServerHello did not announce: unexpected_message', () => {
     const o = run({ serverScript: (s) => s.mutate('server_hello', (m) => void (m.extensions = withoutExt(m.extensions, 'session_ticket'))) });
-    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.4');
   });
 
   it('a NewSessionTicket announced but not sent (ChangeCipherSpec instead): unexpected_message', () => {
@@ -326,7 +326,7 @@ describe('reference client, TLS 1.2 resumption (RFC 5246 7.4.1.3, RFC 7627 5.3) 
 
   it('a second NewSessionTicket: unexpected_message', () => {
     const o = run({ serverScript: (s) => s.after('new_session_ticket', (ctl, m) => void ctl.send(m)) });
-    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.4');
   });
 });
 
@@ -447,12 +447,12 @@ describe('reference client, the ServerKeyExchange (RFC 5246 7.4.3, RFC 8422 5.4 
       client: { cipherSuites: [S.TLS_RSA_WITH_AES_128_GCM_SHA256] },
       serverScript: (s) => s.after('certificate', (ctl) => void ctl.send({ msg_type: 'server_key_exchange', form: 'ecdhe', curve_type: 3, named_curve: NamedGroup.x25519, public: new Uint8Array(32).fill(1), signature: { algorithm: SignatureScheme.rsa_pss_rsae_sha256, signature: new Uint8Array(256) } })),
     });
-    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.4');
   });
 
   it('a ServerKeyExchange missing for an ECDHE suite: unexpected_message', () => {
     const o = run({ client: { cipherSuites: [ECDSA_GCM] }, serverScript: (s) => s.drop('server_key_exchange') });
-    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.4');
   });
 });
 
@@ -474,7 +474,7 @@ describe('reference client, ChangeCipherSpec and Finished (RFC 5246 7.1, 7.4.9)'
 
   it('a Finished before the ChangeCipherSpec: unexpected_message', () => {
     const o = run({ tap: finishedWithoutCcs('server') });
-    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.4');
   });
 
   it('a wrong verify_data: decrypt_error', () => {
@@ -627,7 +627,7 @@ describe('reference server, the client Certificate and CertificateVerify (RFC 52
 
   it('no Certificate when one was requested (ClientKeyExchange first): unexpected_message', () => {
     const o = run({ ...auth, clientScript: (s) => s.drop('certificate') });
-    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.4');
   });
 });
 
@@ -898,7 +898,7 @@ describe('reference server, ClientKeyExchange, ChangeCipherSpec and Finished (RF
 
   it('a Finished before the ChangeCipherSpec: unexpected_message', () => {
     const o = run({ tap: finishedWithoutCcs('client') });
-    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.4');
   });
 
   it('a wrong verify_data: decrypt_error', () => {
@@ -918,7 +918,7 @@ describe('reference server, ClientKeyExchange, ChangeCipherSpec and Finished (RF
     // The client, resuming, gets the server's ServerHello only (CCS and Finished held back) and a Finished of
     // its own is forced out in plaintext: the server waits for a ChangeCipherSpec.
     const o = run({ client: { sessionStore: store, sessionTickets12: false }, server: { sessionCache12: cache }, tap: finishedWithoutCcs('client') });
-    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.4');
   });
 });
 
@@ -1089,12 +1089,12 @@ describe('TLS 1.2 after the handshake: renegotiation refused (RFC 5246 7.2.2, RF
 
   it('a HelloRequest sent to the server: unexpected_message', () => {
     const o = run({ then: (c) => sendPost(c, { msg_type: 'hello_request' }) });
-    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.server, 'unexpected_message', 'RFC 5246 7.4');
   });
 
   it('another handshake message after the handshake (a server Certificate): unexpected_message', () => {
     const o = run({ then: (_c, s) => sendPost(s, { msg_type: 'certificate', form: 'tls12', certificate_list: [] }) });
-    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.3');
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.4');
   });
 
   it('a fatal alert from the peer: the connection fails without an alert in answer', () => {
@@ -1108,5 +1108,94 @@ describe('TLS 1.2 after the handshake: renegotiation refused (RFC 5246 7.2.2, RF
     const o = run({ then: (c) => c.rl.send(ContentType.alert, Uint8Array.of(1, AlertDescription.decode_error)) });
     expect(o.server.error).toMatchObject({ alert: 'decode_error', origin: 'alert-received' });
     expect(o.server.ep.state).toBe('failed');
+  });
+});
+
+describe('reference server, TLS 1.2 ClientHello.legacy_version (RFC 8446 D.5, 4.2.1; RFC 9846 4.2.2; RFC 5246 E.1)', () => {
+  const version = (v: number) => (s: Script) => s.mutate('client_hello', (m) => void (m.legacy_version = v));
+
+  it('client_version 0x0300 (SSL 3.0): protocol_version (RFC 8446 D.5)', () => {
+    expectRejected(run({ clientScript: version(ProtocolVersion.SSL3_0) }).server, 'protocol_version', 'RFC 8446 D.5');
+  });
+
+  it('client_version 0x0301 without supported_versions: protocol_version (RFC 5246 E.1: no version in common)', () => {
+    expectRejected(run({ clientScript: version(ProtocolVersion.TLS1_0) }).server, 'protocol_version', 'RFC 5246 E.1');
+  });
+
+  for (const v of [ProtocolVersion.TLS1_3, 0x0305]) {
+    it(`client_version 0x${v.toString(16)} without supported_versions: TLS 1.2 (RFC 8446 4.2.1: "even if ClientHello.legacy_version is 0x0304 or later")`, () => {
+      const o = run({ clientScript: version(v) });
+      expectConnected(o);
+      expect(o.server.ep.summary?.version).toBe('TLSv1.2');
+    });
+  }
+
+  it('a dual-version ClientHello (supported_versions) with legacy_version 0x0301: protocol_version (RFC 9846 4.2.2)', () => {
+    const o = run({ client: { cipherSuites: DUAL_CIPHER_SUITES }, server: { maxVersion: 'TLSv1.2' }, clientScript: version(ProtocolVersion.TLS1_0) });
+    expectRejected(o.server, 'protocol_version', 'RFC 9846 4.2.2');
+  });
+});
+
+describe('TLS 1.2: the message type before its body (RFC 5246 7.4)', () => {
+  for (const t of [1, 2, 11, 12, 13, 15, 20, 24]) {
+    it(`the ClientKeyExchange relabelled as type ${t}: unexpected_message`, () => {
+      expectRejected(run({ clientScript: (s) => s.wire('client_key_exchange', relabel(t)) }).server, 'unexpected_message', 'RFC 5246 7.4');
+    });
+  }
+
+  for (const [from, t] of [['certificate', 14], ['certificate', 12], ['server_key_exchange', 14], ['server_key_exchange', 11], ['server_hello_done', 20], ['server_hello_done', 15]] as const) {
+    it(`the server's ${from} relabelled as type ${t}: unexpected_message`, () => {
+      expectRejected(run({ client: { cipherSuites: [ECDSA_GCM] }, serverScript: (s) => s.wire(from, relabel(t)) }).client, 'unexpected_message', 'RFC 5246 7.4');
+    });
+  }
+
+  it('a ServerKeyExchange header announcing more than its syntax allows (262,151 bytes): decode_error before the body', () => {
+    const o = run({ client: { cipherSuites: [ECDSA_GCM] }, serverScript: (s) => s.on('server_key_exchange', (_m, ctl) => ctl.record(ContentType.handshake, Uint8Array.of(12, 0x04, 0x00, 0x07))) });
+    expectRejected(o.client, 'decode_error', 'RFC 5246 7.2.2');
+    expect(o.client.error!.detail).toBe('server_key_exchange of 262151 bytes: its syntax allows at most 262150 bytes');
+  });
+
+  it('a client Certificate over maxHandshakeMessageSize: internal_error, a local limit', () => {
+    const o = run({
+      client: { certificates: [CLIENT_CERT] },
+      server: { requestClientCert: true, maxHandshakeMessageSize: 4096 },
+      clientScript: (s) => s.mutate('certificate', (m) => void (m as { certificate_list: Uint8Array[] }).certificate_list.push(new Uint8Array(5000).fill(0x30))),
+    });
+    expectLocalLimit(o.server, 'RFC 5246 7.2.2');
+  });
+});
+
+describe('TLS 1.2: warning alerts in a row (RFC 5246 7.2.2; CVE-2016-8610)', () => {
+  const warnings = (n: number) => (s: Script) => s.on('client_key_exchange', alertsFirst(n, AlertDescription.certificate_unknown));
+
+  it('four warning alerts (certificate_unknown) before the ClientKeyExchange: the handshake completes', () => {
+    const o = run({ clientScript: warnings(4) });
+    expectConnected(o);
+    expect(o.server.events.filter((e) => e.type === 'alert')).toHaveLength(4);
+  });
+
+  it('five in a row: unexpected_message', () => {
+    expectRejected(run({ clientScript: warnings(5) }).server, 'unexpected_message', 'RFC 5246 7.2.2');
+  });
+
+  it('the client refuses five no_renegotiation-level warnings in a row from the server, after the handshake', () => {
+    const o = run({
+      then: (_c, srv) => {
+        for (let i = 0; i < 5; i++) srv.rl.send(ContentType.alert, Uint8Array.of(1, AlertDescription.no_renegotiation));
+      },
+    });
+    expectRejected(o.client, 'unexpected_message', 'RFC 5246 7.2.2');
+  });
+
+  it('application data between them restarts the count', () => {
+    const o = run({
+      then: (_c, srv) => {
+        for (let i = 0; i < 8; i++) {
+          srv.rl.send(ContentType.alert, Uint8Array.of(1, AlertDescription.no_renegotiation));
+          if (i === 3) srv.write(enc('progress'));
+        }
+      },
+    });
+    expectConnected(o);
   });
 });

@@ -9,7 +9,7 @@
  * master secret (RFC 7627), encrypt-then-MAC (RFC 7366), secure renegotiation signalling (RFC 5746),
  * resumption by session ID (RFC 5246 7.4.1.2) and by ticket (RFC 5077).
  */
-import { AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, ExtensionType, ProtocolVersion, nameOf } from '../../codec/enums.ts';
+import { AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, ExtensionType, HandshakeType, ProtocolVersion, nameOf } from '../../codec/enums.ts';
 import { checkDowngradeSentinel } from '../checks13.ts';
 import { extensionCode, type Extension } from '../../codec/extensions.ts';
 import type { CertificateRequest, ClientHello, Finished, ServerHello, ServerKeyExchange } from '../../codec/handshake.ts';
@@ -50,6 +50,24 @@ import {
   type Machine12, acceptChangeCipherSpec } from './common12.ts';
 
 type State = 'wait_cert' | 'wait_ske' | 'wait_cr_shd' | 'wait_shd' | 'wait_nst' | 'wait_ccs' | 'wait_finished' | 'connected';
+
+const HT = HandshakeType;
+/**
+ * RFC 5246 7.3 / 7.4: the handshake messages the client accepts in each state (checked before parsing). A
+ * HelloRequest is accepted in every state: RFC 5246 7.4 exempts it from the ordering rules ("can be sent at
+ * any time"); during the handshake it is ignored, after it refused (onPostHandshake).
+ */
+const EXPECTED: Readonly<Record<State, readonly number[]>> = {
+  wait_cert: [HT.hello_request, HT.certificate],
+  wait_ske: [HT.hello_request, HT.server_key_exchange],
+  wait_cr_shd: [HT.hello_request, HT.certificate_request, HT.server_hello_done],
+  wait_shd: [HT.hello_request, HT.server_hello_done],
+  wait_nst: [HT.hello_request, HT.new_session_ticket],
+  // RFC 5246 7.1: the ChangeCipherSpec record comes next, not a handshake message.
+  wait_ccs: [HT.hello_request],
+  wait_finished: [HT.hello_request, HT.finished],
+  connected: [HT.hello_request],
+};
 
 export interface ClientOffer12 {
   clientHello: ClientHello;
@@ -187,6 +205,10 @@ export class Client12 implements Machine12 {
   }
 
   // ---- inbound ------------------------------------------------------------------------------------------
+
+  expectedTypes(): readonly number[] {
+    return EXPECTED[this.state];
+  }
 
   onHandshake(item: Extract<Inbound, { kind: 'handshake' }>): void {
     const msg = decode12(item, this.suite.keyExchange ?? undefined);

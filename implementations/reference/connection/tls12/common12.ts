@@ -40,6 +40,8 @@ export interface Host12 {
 /** The TLS 1.2 state machine an Endpoint hands its records to once TLS 1.2 is negotiated. */
 export interface Machine12 {
   readonly state: string;
+  /** The handshake message types accepted in the current state (RFC 5246 7.4), checked before parsing. */
+  expectedTypes(): readonly number[];
   onHandshake(item: Extract<Inbound, { kind: 'handshake' }>): void;
   onChangeCipherSpec(item: Extract<Inbound, { kind: 'change_cipher_spec' }>): void;
   onPostHandshake(item: Extract<Inbound, { kind: 'handshake' }>): void;
@@ -69,9 +71,12 @@ export function decode12(item: Extract<Inbound, { kind: 'handshake' }>, keyExcha
   }
 }
 
-/** RFC 5246 7.3 / 7.2.2: a handshake message out of order is an unexpected_message. */
+/**
+ * RFC 5246 7.4: "The handshake protocol messages are presented below in the order they MUST be sent; sending
+ * handshake messages in an unexpected order results in a fatal error." (7.2.2: unexpected_message).
+ */
 export function unexpected12(what: string, state: string): TlsError {
-  return new TlsError('unexpected_message', 'RFC 5246 7.3', `${what} received in TLS 1.2 state ${state}`);
+  return new TlsError('unexpected_message', 'RFC 5246 7.4', `${what} received in TLS 1.2 state ${state}`);
 }
 
 export const EC_GROUPS: readonly number[] = EC_GROUP_CODES;

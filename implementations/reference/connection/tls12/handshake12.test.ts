@@ -469,7 +469,7 @@ describe('TLS 1.2 negative cases', () => {
       }
       return Uint8Array.from(Buffer.concat(parts));
     });
-    expect(errorOf(se)?.error).toMatchObject({ alert: 'unexpected_message', rule: 'RFC 5246 7.3' });
+    expect(errorOf(se)?.error).toMatchObject({ alert: 'unexpected_message', rule: 'RFC 5246 7.4' });
   });
   it('an unsolicited extension in the ServerHello is unsupported_extension', () => {
     const { ce } = connect({ extendedMasterSecret: false }, { shapeExtensions: (m, exts) => (m === 'server_hello' ? [...exts, { type: 'extended_master_secret' }] : exts) });

@@ -12,7 +12,7 @@
  * groups; extended master secret (RFC 7627), encrypt-then-MAC (RFC 7366), secure renegotiation signalling
  * (RFC 5746), session cache and tickets (RFC 5077), ALPN, SNI, client authentication.
  */
-import { AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, DOWNGRADE_TLS12, NamedGroup, ProtocolVersion } from '../../codec/enums.ts';
+import { AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, DOWNGRADE_TLS12, HandshakeType, NamedGroup, ProtocolVersion } from '../../codec/enums.ts';
 import type { Extension } from '../../codec/extensions.ts';
 import type { ClientHello, ClientKeyExchange, Finished } from '../../codec/handshake.ts';
 import { concatBytes, constantTimeEqual } from '../../codec/bytes.ts';
@@ -51,6 +51,19 @@ import {
   type Machine12, acceptChangeCipherSpec } from './common12.ts';
 
 type State = 'start' | 'wait_client_cert' | 'wait_cke' | 'wait_cv' | 'wait_ccs' | 'wait_finished' | 'connected';
+
+/** RFC 5246 7.3 / 7.4: the handshake messages the server accepts in each state (checked before parsing). */
+const EXPECTED: Readonly<Record<State, readonly number[]>> = {
+  start: [],
+  wait_client_cert: [HandshakeType.certificate],
+  wait_cke: [HandshakeType.client_key_exchange],
+  wait_cv: [HandshakeType.certificate_verify],
+  // RFC 5246 7.1: the ChangeCipherSpec record comes next, not a handshake message.
+  wait_ccs: [],
+  wait_finished: [HandshakeType.finished],
+  // RFC 5246 7.4.1.2: a ClientHello after the handshake asks for renegotiation (refused, onPostHandshake).
+  connected: [HandshakeType.client_hello],
+};
 
 interface Selected {
   suite: CipherSuiteParams;
@@ -345,6 +358,10 @@ export class Server12 implements Machine12 {
 
   // ---- inbound ------------------------------------------------------------------------------------------
 
+  expectedTypes(): readonly number[] {
+    return EXPECTED[this.state];
+  }
+
   onHandshake(item: Extract<Inbound, { kind: 'handshake' }>): void {
     const msg = decode12(item, this.suite.keyExchange ?? undefined);
     switch (this.state) {
@@ -362,7 +379,7 @@ export class Server12 implements Machine12 {
         break;
     }
     // RFC 5246 7.4.6: a client that was asked for a certificate sends a Certificate message first (possibly
-    // empty); anything else out of order is an unexpected_message too (RFC 5246 7.3).
+    // empty); anything else out of order is an unexpected_message too (RFC 5246 7.4).
     throw unexpected12(msg.msg_type, this.state);
   }
 
