@@ -27,8 +27,9 @@
 import { createHash } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { TlsClient } from '../../implementations/reference/connection/client.ts';
-import { DEFAULT_GROUPS, MemorySessionStore, TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
+import { DEFAULT_GROUPS, DEFAULT_SIGNATURE_SCHEMES, MemorySessionStore, TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
 import type { HandshakeSummary } from '../../implementations/reference/connection/endpoint.ts';
+import { isTls13SignatureScheme } from '../../implementations/reference/connection/tls13.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import { CipherSuite, ExtensionType, HandshakeType, NamedGroup, SignatureScheme, nameOf } from '../../implementations/reference/codec/enums.ts';
 import type { Extension } from '../../implementations/reference/codec/extensions.ts';
@@ -46,16 +47,7 @@ export const PROBED_ALPN = ['http/1.1', 'h2'];
 const PROBED_GROUPS = [...DEFAULT_GROUPS];
 
 /** TLS 1.3 CertificateVerify schemes the reference client can verify (RFC 8446 4.2.3). */
-const SCHEMES_13 = [
-  SignatureScheme.ecdsa_secp256r1_sha256,
-  SignatureScheme.ecdsa_secp384r1_sha384,
-  SignatureScheme.ecdsa_secp521r1_sha512,
-  SignatureScheme.ed25519,
-  SignatureScheme.ed448,
-  SignatureScheme.rsa_pss_rsae_sha256,
-  SignatureScheme.rsa_pss_rsae_sha384,
-  SignatureScheme.rsa_pss_rsae_sha512,
-];
+const SCHEMES_13 = DEFAULT_SIGNATURE_SCHEMES.filter(isTls13SignatureScheme);
 /** TLS 1.2 adds PKCS#1 v1.5 (RFC 5246 7.4.1.4.1). */
 const SCHEMES_12 = [
   ...SCHEMES_13.filter((s) => s !== SignatureScheme.ed25519 && s !== SignatureScheme.ed448),
