@@ -6,8 +6,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as tls from 'node:tls';
-import { CipherSuite, NamedGroup } from '../../codec/enums.ts';
-import { TLS13_CIPHER_SUITES, makeConfig, type EndpointConfig } from '../config.ts';
+import { CipherSuite, NamedGroup, SignatureScheme } from '../../codec/enums.ts';
+import { DUAL_CIPHER_SUITES, TLS13_CIPHER_SUITES, makeConfig, type EndpointConfig } from '../config.ts';
 import { TEST_PKI } from '../testing.ts';
 import { createTlsServer, type TlsListener, type TlsSocket } from '../tcp.ts';
 
@@ -110,6 +110,18 @@ export function refClientConfig(partial: Partial<EndpointConfig> = {}): Endpoint
  * The reference server with every key type, with the real clock: P-256, RSA and Ed25519 first (the first that
  * fits the client's signature_algorithms is used), then P-384, P-521 and Ed448 for clients that ask for them.
  */
+/**
+ * A TLS 1.2 reference server with a P-256 certificate that requires a client certificate and lists ECDSA only
+ * with SHA-384 in its CertificateRequest: a P-256 client must sign with SHA-384 (RFC 5246 7.4.1.4.1 pairs).
+ */
+export const SHA384_ONLY_CLIENT_AUTH: Partial<EndpointConfig> = {
+  cipherSuites: DUAL_CIPHER_SUITES,
+  certificates: [TEST_PKI.p256()],
+  requestClientCert: true,
+  requireClientCert: true,
+  signatureSchemes: [SignatureScheme.ecdsa_secp384r1_sha384, SignatureScheme.rsa_pss_rsae_sha256],
+};
+
 export function refServerConfig(partial: Partial<EndpointConfig> = {}): EndpointConfig {
   return makeConfig({
     certificates: [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519(), TEST_PKI.p384(), TEST_PKI.p521(), TEST_PKI.ed448()],

@@ -21,7 +21,7 @@ import { CipherSuite, NamedGroup, SignatureScheme } from '../../codec/enums.ts';
 import { DUAL_CIPHER_SUITES, MemorySessionStore, TLS12_CIPHER_SUITES } from '../config.ts';
 import { connectTls, type TlsListener, type TlsSocket } from '../tcp.ts';
 import { TEST_PKI } from '../testing.ts';
-import { EC_GROUPS, FF_GROUPS, PEM, TLS12_OPENSSL_CIPHERS, TLS12_SUITES, connFor, connectNode, isCbc, nodeMissingSuites, nodeRead, read, refClientConfig, refServer } from './helpers.ts';
+import { EC_GROUPS, FF_GROUPS, PEM, TLS12_OPENSSL_CIPHERS, TLS12_SUITES, connFor, connectNode, isCbc, nodeMissingSuites, nodeRead, read, refClientConfig, refServer, SHA384_ONLY_CLIENT_AUTH } from './helpers.ts';
 
 /** GnuTLS's PKCS#3 files of the RFC 7919 groups (vectors/ffdhe/), for node's dhparam. */
 const dhparam = (g: string) => readFileSync(fileURLToPath(new URL(`../../../../vectors/ffdhe/rfc7919-${g}.pem`, import.meta.url)));
@@ -371,13 +371,7 @@ describe('TLS 1.2 interop: signature algorithms with node:tls (RFC 8446 4.2.3, R
   });
 
   it('node client with a P-256 certificate -> reference server requesting ECDSA only with SHA-384: the CertificateVerify verifies', async () => {
-    const { listener, conns } = await refServer({
-      cipherSuites: DUAL_CIPHER_SUITES,
-      certificates: [TEST_PKI.p256()],
-      requestClientCert: true,
-      requireClientCert: true,
-      signatureSchemes: [SignatureScheme.ecdsa_secp384r1_sha384, SignatureScheme.rsa_pss_rsae_sha256],
-    });
+    const { listener, conns } = await refServer(SHA384_ONLY_CLIENT_AUTH);
     try {
       const s = await nodeConnect(listener.port, { cert: read(PEM.client[0]), key: read(PEM.client[1]) });
       const server = await connFor(conns, s.localPort);

@@ -25,7 +25,7 @@ import { TEST_PKI } from '../testing.ts';
 import { nobleProvider } from '../../crypto/noble/index.ts';
 import { DUAL_CIPHER_SUITES, MemorySessionStore, TLS12_CIPHER_SUITES } from '../config.ts';
 import { connectTls, type TlsListener, type TlsSocket } from '../tcp.ts';
-import { EC_GROUPS, FF_GROUPS, PEM, TLS12_OPENSSL_CIPHERS, TLS12_SUITES, isCbc, opensslMissingSuites, probe, refClientConfig, refServer, runProgram, startProgram, type Program } from './helpers.ts';
+import { EC_GROUPS, FF_GROUPS, PEM, TLS12_OPENSSL_CIPHERS, TLS12_SUITES, isCbc, opensslMissingSuites, probe, refClientConfig, refServer, runProgram, startProgram, type Program, SHA384_ONLY_CLIENT_AUTH } from './helpers.ts';
 
 /** GnuTLS's PKCS#3 files of the RFC 7919 groups (vectors/ffdhe/), for s_server -dhparam. */
 const dhparam = (g: string) => fileURLToPath(new URL(`../../../../vectors/ffdhe/rfc7919-${g}.pem`, import.meta.url));
@@ -340,13 +340,7 @@ describe.skipIf(noOpenssl)('TLS 1.2 interop: signature algorithms (RFC 8446 4.2.
   });
 
   it('s_client with a P-256 certificate -> reference server whose CertificateRequest lists ECDSA only with SHA-384: the CertificateVerify verifies', async () => {
-    const { listener, conns } = await refServer({
-      cipherSuites: DUAL_CIPHER_SUITES,
-      certificates: [TEST_PKI.p256()],
-      requestClientCert: true,
-      requireClientCert: true,
-      signatureSchemes: [SignatureScheme.ecdsa_secp384r1_sha384, SignatureScheme.rsa_pss_rsae_sha256],
-    });
+    const { listener, conns } = await refServer(SHA384_ONLY_CLIENT_AUTH);
     try {
       const r = await sClient(listener.port, ['-cert', PEM.client[0], '-key', PEM.client[1]]);
       expect(r.stdout).toMatch(/resumed=false version=TLSv1\.2/);
