@@ -135,3 +135,10 @@ export function expectLocalLimit(p: Party, rule: string): void {
   expect(alerts.map((r) => [...r.content])).toEqual([[2, AlertDescription.internal_error]]);
   expect(p.sent.at(-1)).toBe(alerts[0]);
 }
+
+/** Finished verify_data of the wrong length (RFC 8446 4.4.4: Hash.length bytes), each made from the right one. */
+export const WRONG_LENGTH_VERIFY_DATA: [string, (v: Uint8Array) => Uint8Array][] = [
+  ['empty', () => new Uint8Array(0)],
+  ['one byte short', (v) => v.subarray(0, v.length - 1)],
+  ['one byte long', (v) => Uint8Array.of(...v, 0)],
+];

@@ -12,7 +12,7 @@ import { nobleProvider } from '../crypto/noble/index.ts';
 import type { EndpointConfig } from './config.ts';
 import { TlsClient } from './client.ts';
 import { TlsServer } from './server.ts';
-import { alertBetweenFragments, alertsFirst, exchange, expectLocalLimit, expectRejectedParty, relabel, ticketStore, zeroLengthRecordFirst } from './checks-harness.ts';
+import { alertBetweenFragments, alertsFirst, exchange, expectLocalLimit, expectRejectedParty, relabel, ticketStore, zeroLengthRecordFirst, WRONG_LENGTH_VERIFY_DATA } from './checks-harness.ts';
 import {
   OutputDecoder,
   ScriptedClient,
@@ -494,12 +494,7 @@ describe('reference server: the message type before its body (RFC 8446 4)', () =
 });
 
 describe('reference server: the client Finished length (RFC 8446 4.4.4, 6)', () => {
-  const cases: [string, (v: Uint8Array) => Uint8Array][] = [
-    ['empty', () => new Uint8Array(0)],
-    ['one byte short', (v) => v.subarray(0, v.length - 1)],
-    ['one byte long', (v) => Uint8Array.of(...v, 0)],
-  ];
-  for (const [what, f] of cases) {
+  for (const [what, f] of WRONG_LENGTH_VERIFY_DATA) {
     it(`a verify_data ${what}: decode_error, not decrypt_error`, () => {
       expectRejected(run({ script: (s) => s.mutate('finished', (m) => void (m.verify_data = f(m.verify_data))) }), 'decode_error', 'RFC 8446 6');
     });
