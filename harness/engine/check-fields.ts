@@ -9,7 +9,8 @@ import type { Diagnostic } from '../scenario/loader.ts';
 import type { ScenarioCase } from '../scenario/model.ts';
 import { ScenarioRuntimeError, applySet } from './fields.ts';
 import { ClientPeer13, ServerPeer13 } from './peer13.ts';
-import { peerConfig } from './run-case.ts';
+import { ClientPeer12, ServerPeer12 } from './peer12.ts';
+import { caseVersion, peerConfig } from './run-case.ts';
 
 export function checkFieldPaths(cases: readonly ScenarioCase[]): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -37,6 +38,14 @@ export function checkFieldPaths(cases: readonly ScenarioCase[]): Diagnostic[] {
 }
 
 function dryBuilder(c: ScenarioCase, role: 'client' | 'server'): (name: string) => object {
+  const v = caseVersion(c);
+  if (v === 'tls12') {
+    const client = new ClientPeer12(peerConfig(role === 'client' ? c.config : {}, 'client', undefined, v));
+    if (role === 'client') return (name) => client.build(name);
+    const server = new ServerPeer12(peerConfig(c.config, 'server', undefined, v));
+    server.clientHello = client.build('ClientHello') as ServerPeer12['clientHello'];
+    return (name) => server.build(name);
+  }
   const client = new ClientPeer13(peerConfig(role === 'client' ? c.config : {}, 'client'));
   if (role === 'client') return (name) => client.build(name);
   const server = new ServerPeer13(peerConfig(c.config, 'server'));

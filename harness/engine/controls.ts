@@ -40,7 +40,12 @@ function stable(v: unknown): string {
 export function controlKey(c: ScenarioCase): string | undefined {
   const config = controlConfig(c);
   if (config === undefined) return undefined;
-  return `${c.scenario.target} tls13 ${stable(config)}`;
+  return `${c.scenario.target} ${caseVersion(c)} ${stable(config)}`;
+}
+
+/** The protocol version the harness's peer speaks in a case: TLS 1.3 when the scenario lists it, else TLS 1.2. */
+export function caseVersion(c: ScenarioCase): 'tls12' | 'tls13' {
+  return c.scenario.versions.includes('tls13') || c.scenario.versions.length === 0 ? 'tls13' : 'tls12';
 }
 
 interface Entry {

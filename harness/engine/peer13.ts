@@ -13,26 +13,16 @@
  * about. The peer keeps going after a violation (keys, transcript) so the rest of the conversation is still
  * decoded in the report.
  */
-import { AlertDescription, ContentType, ProtocolVersion, nameOf, type AlertName } from '../../implementations/reference/codec/enums.ts';
+import { ProtocolVersion } from '../../implementations/reference/codec/enums.ts';
 import type { Extension } from '../../implementations/reference/codec/extensions.ts';
-import {
-  HANDSHAKE_STRUCT_NAMES,
-  decodeHandshakeBody,
-  type ClientHello,
-  type HandshakeMessage,
-} from '../../implementations/reference/codec/handshake.ts';
-import { DecodeError } from '../../implementations/reference/codec/errors.ts';
+import type { ClientHello, HandshakeContext, HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
 import { CryptoError, type KeyPair } from '../../implementations/reference/crypto/provider.ts';
-import { parseCertificateDer, type Certificate } from '../../implementations/reference/crypto/certificate.ts';
 import { suiteParams } from '../../implementations/reference/crypto/suites.ts';
 import type { EndpointConfig, StoredTicket } from '../../implementations/reference/connection/config.ts';
 import { TlsError } from '../../implementations/reference/connection/errors.ts';
 import { groupName } from '../../implementations/reference/connection/groups.ts';
-import { RecordLayer } from '../../implementations/reference/connection/record-layer.ts';
-import { Transcript } from '../../implementations/reference/connection/transcript.ts';
 import { Tls13Suite, certificateVerifyContent, chooseScheme, findExt, schemeName } from '../../implementations/reference/connection/tls13.ts';
 import {
-  checkCertificateChain,
   checkCertificateRequest,
   checkCertificateVerify,
   checkClientCertificate,
@@ -49,152 +39,35 @@ import {
   offeredSchemes,
   offersTls13,
   sharedSecret,
-  type ChainContext,
 } from '../../implementations/reference/connection/checks13.ts';
 import { buildClientHello, fillPskBinder } from '../../implementations/reference/connection/builders13.ts';
 import { sealTicket } from '../../implementations/reference/connection/tickets.ts';
+import { ScriptedPeer, violationOf, type Violation } from './peer.ts';
 import { ScenarioRuntimeError } from './fields.ts';
 
-/** A rule the target's message broke, found by the checks the reference endpoints run (checks13.ts). */
-export interface Violation {
-  /** Where the rule is written, e.g. 'RFC 8446 4.1.3'. */
-  rule: string;
-  message: string;
-  /** The alert a conforming receiver sends for it (the one the RFC names), when there is one. */
-  alert?: AlertName;
-}
+export { violationOf, messageName, messageType, contentTypeCode, type Violation, type Observation } from './peer.ts';
 
-/** Run checks; the first rule they find broken, as a Violation (anything but a TlsError is a harness bug). */
-export function violationOf(fn: () => void): Violation | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (e) {
-    if (e instanceof TlsError) return { rule: e.rule, message: e.detail, alert: e.alert };
-    throw e;
-  }
-}
-
-/** Something the target sent (or did), in order. */
-export type Observation =
-  | { kind: 'handshake'; name: string; msg?: HandshakeMessage; raw: Uint8Array; epoch: string; decodeError?: string; violation?: Violation }
-  | { kind: 'alert'; level: number; description: number; name: string; epoch: string }
-  | { kind: 'change_cipher_spec'; epoch: string }
-  | { kind: 'application_data'; data: Uint8Array; epoch: string }
-  | { kind: 'other'; type: number; epoch: string }
-  /** The target's bytes broke the record layer (undecryptable, oversized, garbage): nothing after is readable. */
-  | { kind: 'record_error'; alert: string; rule: string; message: string; epoch: string }
-  | { kind: 'close'; how: 'eof' | 'reset'; detail?: string };
-
-/** The struct name of a message (ClientHello, ...); for an unknown type, Handshake(N). */
-export function messageName(msg: HandshakeMessage): string {
-  return msg.msg_type === 'unknown' ? `Handshake(${msg.code})` : HANDSHAKE_STRUCT_NAMES[msg.msg_type];
-}
-
-const MESSAGE_TYPES: Record<string, HandshakeMessage['msg_type']> = Object.fromEntries(
-  Object.entries(HANDSHAKE_STRUCT_NAMES).map(([k, v]) => [v, k as HandshakeMessage['msg_type']]),
-);
-
-export function messageType(name: string): HandshakeMessage['msg_type'] {
-  const t = MESSAGE_TYPES[name];
-  if (!t || t === 'unknown' || t === 'message_hash') throw new ScenarioRuntimeError(`unknown message '${name}'`);
-  return t;
-}
-
-export abstract class Peer13 {
-  readonly rl = new RecordLayer();
-  readonly transcript: Transcript;
+export abstract class Peer13 extends ScriptedPeer {
+  readonly version = 'tls13' as const;
   suite: Tls13Suite | undefined;
-  /** Where we are in the key schedule, for the transcript of the conversation. */
-  readEpoch = 'plaintext';
-  writeEpoch = 'plaintext';
   protected handshakeSecret: Uint8Array | undefined;
   protected clientHsSecret: Uint8Array | undefined;
   protected serverHsSecret: Uint8Array | undefined;
   protected clientAppSecret: Uint8Array | undefined;
   protected serverAppSecret: Uint8Array | undefined;
   protected masterSecret: Uint8Array | undefined;
-  /** The target's certificate chain (or the client's). */
-  peerChain: Certificate[] = [];
-  /** Set when the record layer can no longer read the target's bytes. */
-  broken = false;
-  abstract readonly role: 'client' | 'server';
 
-  constructor(readonly config: EndpointConfig) {
+  constructor(config: EndpointConfig) {
+    super(config);
     this.rl.tls13 = true;
-    this.transcript = new Transcript(config.provider);
   }
 
-  /** The default message of this name, every field filled from the live state. */
-  abstract build(name: string): HandshakeMessage;
-  /** After the bytes of a message went out: transcript and key changes. */
-  protected abstract afterSend(msg: HandshakeMessage | undefined, bytes: Uint8Array): void;
-  /** After a message arrived: transcript, keys, checks. */
-  protected abstract afterReceive(msg: HandshakeMessage, raw: Uint8Array): Violation | undefined;
-
-  /** Record a handshake message we send (its exact bytes) and apply what sending it changes. */
-  commit(msg: HandshakeMessage | undefined, bytes: Uint8Array): void {
-    if (msg) this.beforeSend(msg);
-    this.transcript.add(bytes);
-    this.afterSend(msg, bytes);
+  protected decodeContext(): HandshakeContext {
+    return { version: 'tls13' };
   }
 
-  /** Before a message's bytes join the transcript. */
-  protected beforeSend(_msg: HandshakeMessage): void {}
-
-  /** Bytes from the target -> what it sent, in order. */
-  ingest(bytes: Uint8Array): Observation[] {
-    const out: Observation[] = [];
-    if (this.broken) return out;
-    this.rl.receive(bytes);
-    for (;;) {
-      let item;
-      const epoch = this.readEpoch;
-      try {
-        item = this.rl.next();
-      } catch (e) {
-        if (!(e instanceof TlsError)) throw e;
-        this.broken = true;
-        out.push({ kind: 'record_error', alert: e.alert, rule: e.rule, message: e.message, epoch });
-        return out;
-      }
-      if (!item) return out;
-      switch (item.kind) {
-        case 'handshake': {
-          let msg: HandshakeMessage;
-          try {
-            msg = decodeHandshakeBody(item.msg_type, item.body, { version: 'tls13' });
-          } catch (e) {
-            if (!(e instanceof DecodeError)) throw e;
-            out.push({ kind: 'handshake', name: `Handshake(${item.msg_type})`, raw: item.raw, epoch, decodeError: `${e.path}: ${e.reason}` });
-            this.transcript.add(item.raw);
-            continue;
-          }
-          let violation: Violation | undefined;
-          try {
-            violation = this.afterReceive(msg, item.raw);
-          } catch (e) {
-            if (e instanceof TlsError) violation = { rule: e.rule, message: e.detail, alert: e.alert };
-            else if (e instanceof CryptoError) violation = { rule: 'RFC 8446 4.2.8.2', message: e.message, alert: 'illegal_parameter' };
-            else throw e;
-          }
-          out.push({ kind: 'handshake', name: messageName(msg), msg, raw: item.raw, epoch, violation });
-          break;
-        }
-        case 'alert':
-          out.push({ kind: 'alert', level: item.level, description: item.description, name: nameOf(AlertDescription, item.description, 2), epoch });
-          break;
-        case 'change_cipher_spec':
-          out.push({ kind: 'change_cipher_spec', epoch });
-          break;
-        case 'application_data':
-          out.push({ kind: 'application_data', data: item.data, epoch });
-          break;
-        case 'other':
-          out.push({ kind: 'other', type: item.type, epoch });
-          break;
-      }
-    }
+  protected override finishedLength(): number {
+    return this.suite?.hashLength ?? 32;
   }
 
   /** RFC 8446 7.1: the handshake secret and both handshake traffic secrets, over the transcript so far. */
@@ -247,23 +120,6 @@ export abstract class Peer13 {
     this.setRead(this[theirs], 'application');
   }
 
-  /** The chain's certificates that parse (for a CertificateVerify after a Certificate that broke a rule). */
-  protected parseLeniently(entries: readonly { cert_data: Uint8Array }[]): Certificate[] {
-    const out: Certificate[] = [];
-    for (const [i, e] of entries.entries()) {
-      const p = parseCertificateDer(e.cert_data, i);
-      if (!p.ok) break;
-      out.push(p.value);
-    }
-    return out;
-  }
-
-  /** RFC 8446 4.4.2.4 (checks13.ts): the chain against the test CA, unless the configuration says not to. */
-  protected checkChain(purpose: ChainContext['purpose'], hostname?: string): Violation | undefined {
-    if (!this.config.verifyPeer || this.peerChain.length === 0) return undefined;
-    return violationOf(() => checkCertificateChain(this.peerChain, { trustRoots: this.config.trustRoots, now: new Date(this.config.now()), hostname, purpose }));
-  }
-
   /** RFC 8446 4.4.3 (checks13.ts), against the signature_algorithms the harness sent (`offered`). */
   protected checkCertificateVerify(msg: Extract<HandshakeMessage, { msg_type: 'certificate_verify' }>, side: 'server' | 'client', offered: readonly number[]): Violation | undefined {
     const key = this.peerChain[0]?.publicKey;
@@ -278,43 +134,6 @@ export abstract class Peer13 {
     return violationOf(() => checkFinished(msg, expected, side));
   }
 
-  /** A generic instance of any message, for scenarios that send one where the protocol has none. */
-  protected generic(name: string): HandshakeMessage {
-    const t = messageType(name);
-    const z = (n: number) => new Uint8Array(n);
-    switch (t) {
-      case 'encrypted_extensions':
-        return { msg_type: t, extensions: [] };
-      case 'end_of_early_data':
-      case 'server_hello_done':
-      case 'hello_request':
-        return { msg_type: t };
-      case 'finished':
-        return { msg_type: t, verify_data: z(this.suite?.hashLength ?? 32) };
-      case 'key_update':
-        return { msg_type: t, request_update: 0 };
-      case 'certificate':
-        return { msg_type: t, form: 'tls13', certificate_request_context: z(0), certificate_list: [] };
-      case 'certificate_request':
-        return { msg_type: t, form: 'tls13', certificate_request_context: z(0), extensions: [{ type: 'signature_algorithms', supported_signature_algorithms: [...this.config.signatureSchemes] }] };
-      case 'certificate_verify':
-        return { msg_type: t, algorithm: this.config.signatureSchemes[0] ?? 0x0804, signature: z(64) };
-      case 'new_session_ticket':
-        return { msg_type: t, form: 'tls13', ticket_lifetime: 7200, ticket_age_add: 0, ticket_nonce: z(1), ticket: z(16), extensions: [] };
-      case 'client_hello':
-        return { msg_type: t, legacy_version: 0x0303, random: z(32), legacy_session_id: z(0), cipher_suites: [...this.config.cipherSuites], legacy_compression_methods: [0], extensions: [] };
-      case 'server_hello':
-        return { msg_type: t, legacy_version: 0x0303, random: z(32), legacy_session_id_echo: z(0), cipher_suite: this.config.cipherSuites[0], legacy_compression_method: 0, extensions: [] };
-      case 'hello_retry_request':
-        return { msg_type: t, legacy_version: 0x0303, legacy_session_id_echo: z(0), cipher_suite: this.config.cipherSuites[0], legacy_compression_method: 0, extensions: [{ type: 'supported_versions', selected_version: ProtocolVersion.TLS1_3 }] };
-      case 'server_key_exchange':
-        return { msg_type: t, form: 'opaque', body: z(0) };
-      case 'client_key_exchange':
-        return { msg_type: t, form: 'rsa', encrypted_pre_master_secret: z(0) } as HandshakeMessage;
-      default:
-        throw new ScenarioRuntimeError(`cannot build a ${name}`);
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -344,6 +163,10 @@ export class ClientPeer13 extends Peer13 {
   serverFinished = false;
   /** True once our Finished went out after the server's. */
   handshakeDone = false;
+
+  get handshakeComplete(): boolean {
+    return this.serverFinished;
+  }
 
   constructor(config: EndpointConfig, resumeWith?: StoredTicket) {
     super(config);
@@ -568,6 +391,10 @@ export class ServerPeer13 extends Peer13 {
   private certRequest: Extract<HandshakeMessage, { msg_type: 'certificate_request'; form: 'tls13' }> | undefined;
   private serverFinishedSent = false;
   clientFinished = false;
+
+  get handshakeComplete(): boolean {
+    return this.clientFinished;
+  }
   private ticketIndex = 0;
 
   build(name: string): HandshakeMessage {
@@ -783,12 +610,4 @@ export class ServerPeer13 extends Peer13 {
         return undefined;
     }
   }
-}
-
-/** Content type codes by name, for record options. */
-export function contentTypeCode(v: number | string): number {
-  if (typeof v === 'number') return v;
-  const c = (ContentType as Record<string, number>)[v];
-  if (c === undefined) throw new ScenarioRuntimeError(`unknown content type '${v}'`);
-  return c;
 }

@@ -14,11 +14,14 @@ import type { Capabilities, Target, TargetConnection, TrustSettings } from '../t
 import type { CaseResult, TargetOutput, TranscriptEntry, Verdict } from './result.ts';
 import { findExt } from '../../implementations/reference/connection/tls13.ts';
 import { groupName } from '../../implementations/reference/connection/groups.ts';
-import { ControlCache, controlConfig, controlKey, type ControlOutcome } from './controls.ts';
+import { ControlCache, caseVersion, controlConfig, controlKey, type ControlOutcome } from './controls.ts';
+export { caseVersion } from './controls.ts';
 import { LiveState } from './live.ts';
 import { ScenarioRuntimeError, applySet, checkWhere, describe, toNumber } from './fields.ts';
 import { encodeForWire, encodeMutated } from './mutate.ts';
-import { ClientPeer13, Peer13, ServerPeer13, contentTypeCode, type Observation } from './peer13.ts';
+import { ClientPeer13, ServerPeer13 } from './peer13.ts';
+import { ClientPeer12, ServerPeer12, type Resumption12 } from './peer12.ts';
+import { contentTypeCode, type Observation, type ScriptedPeer } from './peer.ts';
 import { RecordHeaderScan, Wire } from './wire.ts';
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
 
@@ -94,8 +97,47 @@ function codes(names: string[] | undefined, field: string): number[] | undefined
  */
 export const SCRIPTED_PEER_TLS13_SUITES: readonly number[] = [CipherSuite.TLS_AES_128_GCM_SHA256, CipherSuite.TLS_AES_256_GCM_SHA384, CipherSuite.TLS_CHACHA20_POLY1305_SHA256];
 
+/**
+ * The scripted TLS 1.2 peer's suites when a scenario names none (fixed here for the same reason): ECDHE with
+ * both certificate types, DHE, and the RSA key exchange, with GCM, ChaCha20-Poly1305 and CBC.
+ */
+export const SCRIPTED_PEER_TLS12_SUITES: readonly number[] = [
+  CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+  CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+  CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+  CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+  CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+  CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+  CipherSuite.TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,
+  CipherSuite.TLS_RSA_WITH_AES_128_GCM_SHA256,
+  CipherSuite.TLS_RSA_WITH_AES_256_GCM_SHA384,
+  CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+  CipherSuite.TLS_RSA_WITH_AES_128_CBC_SHA,
+];
+
+
+/** The scripted peer of a case's version and role (with what an earlier connection of the case left to resume). */
+export function makePeer(version: 'tls12' | 'tls13', role: 'client' | 'server', config: EndpointConfig, carry?: Carry): ScriptedPeer {
+  if (version === 'tls12') return role === 'client' ? new ClientPeer12(config, carry?.resume ? carry.tls12?.sessions[0] : undefined) : new ServerPeer12(config, carry?.tls12?.cache);
+  return role === 'client' ? new ClientPeer13(config, carry?.resume ? carry.tickets?.[0] : undefined) : new ServerPeer13(config);
+}
+
+/** What a connection leaves for the next one of the case. */
+export interface Carry {
+  resume: boolean;
+  tickets?: StoredTicket[];
+  tls12?: Resumption12;
+}
+
+function carryFrom(peer: ScriptedPeer, resume: boolean, prev?: Carry): Carry {
+  if (peer instanceof ClientPeer13) return { resume, tickets: peer.tickets };
+  if (peer instanceof ClientPeer12) return { resume, tls12: { sessions: peer.sessions, cache: new Map() } };
+  if (peer instanceof ServerPeer12) return { resume, tls12: { sessions: [], cache: prev?.tls12?.cache ?? new Map() } };
+  return { resume };
+}
+
 /** The harness peer's endpoint configuration for a case; `trust` is the target's (--ca, --no-verify-chain), default the test CA. */
-export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: TrustSettings): EndpointConfig {
+export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: TrustSettings, version: 'tls12' | 'tls13' = 'tls13'): EndpointConfig {
   const certs = {
     rsa: TEST_PKI.rsa,
     p256: TEST_PKI.p256,
@@ -113,10 +155,10 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: Tru
   } else certificates = role === 'server' ? [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519()] : [];
   const base = makeConfig();
   return makeConfig({
-    // The scripted peer (peer13.ts) speaks TLS 1.3 only, for `versions: [tls13]` scenarios.
-    minVersion: 'TLSv1.3',
-    maxVersion: 'TLSv1.3',
-    cipherSuites: codes(c.cipher_suites, 'cipher_suite') ?? [...SCRIPTED_PEER_TLS13_SUITES],
+    // Each scripted peer (peer13.ts, peer12.ts) speaks one version: the case's.
+    minVersion: version === 'tls12' ? 'TLSv1.2' : 'TLSv1.3',
+    maxVersion: version === 'tls12' ? 'TLSv1.2' : 'TLSv1.3',
+    cipherSuites: codes(c.cipher_suites, 'cipher_suite') ?? [...(version === 'tls12' ? SCRIPTED_PEER_TLS12_SUITES : SCRIPTED_PEER_TLS13_SUITES)],
     groups: codes(c.groups, 'group') ?? [NamedGroup.x25519, NamedGroup.secp256r1, NamedGroup.secp384r1],
     keyShareGroups: codes(c.key_share_groups, 'group'),
     signatureSchemes: codes(c.signature_schemes, 'algorithm') ?? base.signatureSchemes,
@@ -134,7 +176,7 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: Tru
 
 interface Conn {
   wire: Wire;
-  peer: Peer13;
+  peer: ScriptedPeer;
   /** Observations not yet consumed by an expectation. */
   queue: Observation[];
   closedSeen: boolean;
@@ -186,7 +228,6 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
 function precheck(c: ScenarioCase, target: Target): string | undefined {
   const missing = missingCapability(c, target.capabilities);
   if (missing) return missing;
-  if (!c.scenario.versions.includes('tls13')) return 'the harness peer speaks TLS 1.3 only for now';
   return undefined;
 }
 
@@ -240,9 +281,11 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
   if (skip) return finish('skip', { reason: skip });
 
   const role = c.scenario.target === 'server' ? 'client' : 'server';
+  const version = caseVersion(c);
+  let carry: Carry | undefined;
   let config: EndpointConfig;
   try {
-    config = peerConfig(c.config, role, target.trust);
+    config = peerConfig(c.config, role, target.trust, version);
   } catch (e) {
     return finish('error', { reason: `scenario: ${(e as Error).message}` });
   }
@@ -263,7 +306,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
   /** The last message the harness sent, for the explanation of a record it cannot decrypt. */
   let lastSent: string | undefined;
 
-  const open = async (resume?: StoredTicket): Promise<Conn> => {
+  const open = async (carry?: Carry): Promise<Conn> => {
     let tc: TargetConnection;
     if (c.scenario.target === 'server') {
       try {
@@ -284,7 +327,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       tc = { stream: sock, peer: `${sock.remoteAddress}:${sock.remotePort}` };
     }
     note('note', 'connect', tc.peer);
-    const peer = role === 'client' ? new ClientPeer13(config, resume) : new ServerPeer13(config);
+    const peer = makePeer(version, role, config, carry);
     peer.rl.acceptPlaintextAlerts = true;
     return { wire: new Wire(tc.stream), peer, queue: [], closedSeen: false, live: new LiveState(c.scenario.target), scan: new RecordHeaderScan() };
   };
@@ -297,9 +340,9 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       const r = await runStep(step, conn);
       if (r?.lenient) lenient ??= r.lenient;
       if (r?.reconnect) {
-        const tickets = conn.peer instanceof ClientPeer13 ? conn.peer.tickets : [];
+        carry = carryFrom(conn.peer, r.reconnect === 'resume', carry);
         conn.wire.destroy();
-        conn = await open(r.reconnect === 'resume' ? tickets[0] : undefined);
+        conn = await open(carry);
       }
     }
     if (opts.signal?.aborted) return finish('error', { reason: 'interrupted' });
@@ -339,7 +382,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     const { peer } = cn;
     switch (step.kind) {
       case 'send': {
-        const msg = peer.build(step.message);
+        const msg = peer.build(step.message, { premaster: (step as { premaster?: Record<string, unknown> }).premaster });
         applySet(msg, cn.live.resolveMap(step.set));
         const mutate = cn.live.resolveMutations(step.mutate);
         const { wire: bytes, message: messageBytes } = encodeForWire(msg, mutate);
@@ -369,7 +412,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
           peer.rl.flush();
           peer.rl.writeVersion = savedVersion;
         }
-        if (step.mutate.length > 0) decoded = tryDecode(messageBytes) ?? msg;
+        if (step.mutate.length > 0) decoded = tryDecode(messageBytes, peer) ?? msg;
         note('sent', 'handshake', step.message, { detail: describe(decoded), epoch });
         lastSent = sentWhat(step.message, step, Object.keys(step.set).length > 0 || step.mutate.length > 0 || Object.keys(ro).length > 0);
         if (!ro.coalesce) await flush(cn, ro.tcp_split, ro.length, ro.wire_xor);
@@ -386,7 +429,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
           peer.rl.send(step.content_type ?? ContentType.handshake, bytes, { protectAlways: true, allowEmpty: true });
           note('sent', 'raw', 'handshake bytes', { wire: step.hex, epoch: peer.writeEpoch });
           await flush(cn);
-          peer.commit(tryDecode(bytes), bytes);
+          peer.commit(tryDecode(bytes, peer), bytes);
         } else {
           await flush(cn);
           note('sent', 'raw', `${step.layer} bytes`, { wire: step.hex });
@@ -408,8 +451,11 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         return;
       case 'send_change_cipher_spec':
         peer.rl.send(ContentType.change_cipher_spec, Uint8Array.of(1));
-        note('sent', 'change_cipher_spec', 'ChangeCipherSpec');
+        note('sent', 'change_cipher_spec', 'ChangeCipherSpec', { epoch: peer.writeEpoch });
+        lastSent = sentWhat('ChangeCipherSpec', step, false);
         await flush(cn);
+        // TLS 1.2 (RFC 5246 7.1): what follows goes under the pending keys, when the key exchange gave any.
+        peer.sentChangeCipherSpec();
         return;
       case 'close_notify':
         peer.rl.send(ContentType.alert, Uint8Array.of(AlertLevel.warning, AlertDescription.close_notify));
@@ -455,7 +501,8 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
   async function fullHandshake(cn: Conn, loc: SourceLocation): Promise<void> {
     const send = (message: string) => runStep({ kind: 'send', message, set: {}, mutate: [], record: {}, loc }, cn);
     const one = (names: string[], optional = false) => expectMessage({ names, optional, repeat: false, where: {} }, cn, false);
-    if (role === 'client') {
+    if (cn.peer.version === 'tls12') await fullHandshake12(cn, loc, send, one);
+    else if (role === 'client') {
       await send('ClientHello');
       const hello = await one(['ServerHello', 'HelloRetryRequest']);
       if (hello?.kind === 'handshake' && hello.name === 'HelloRetryRequest') {
@@ -500,6 +547,45 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       throw new CaseEnd('fail', `the handshake did not complete: after the ${role === 'client' ? 'client' : 'server'} Finished, ${show(o, grace)}`, 'the handshake completes', show(o, grace));
     }
     await runStep({ kind: 'close_notify', loc }, cn);
+  }
+
+  /** RFC 5246 7.3: the full TLS 1.2 handshake for the harness's role (the control's conversation). */
+  async function fullHandshake12(cn: Conn, loc: SourceLocation, send: (m: string) => Promise<unknown>, one: (names: string[], optional?: boolean) => Promise<Observation | undefined>): Promise<void> {
+    const ccs = () => runStep({ kind: 'send_change_cipher_spec', loc }, cn);
+    const kx = () => (cn.peer instanceof ClientPeer12 || cn.peer instanceof ServerPeer12 ? cn.peer.suite?.keyExchange : undefined);
+    if (role === 'client') {
+      await send('ClientHello');
+      await one(['ServerHello']);
+      await one(['Certificate']);
+      if (kx() !== 'rsa') await one(['ServerKeyExchange']);
+      const request = await one(['CertificateRequest'], true);
+      await one(['ServerHelloDone']);
+      if (request) await send('Certificate');
+      await send('ClientKeyExchange');
+      if (request && config.certificates.length > 0) await send('CertificateVerify');
+      await ccs();
+      await send('Finished');
+      await one(['Finished']);
+    } else {
+      await one(['ClientHello']);
+      await send('ServerHello');
+      await send('Certificate');
+      if (kx() !== 'rsa') await send('ServerKeyExchange');
+      if (config.requestClientCert) await send('CertificateRequest');
+      await send('ServerHelloDone');
+      if (config.requestClientCert) {
+        const cert = await one(['Certificate']);
+        const list = cert?.kind === 'handshake' && cert.msg?.msg_type === 'certificate' && cert.msg.form === 'tls12' ? cert.msg.certificate_list : [];
+        await one(['ClientKeyExchange']);
+        if (list.length > 0) await one(['CertificateVerify']);
+      } else await one(['ClientKeyExchange']);
+      await one(['Finished']);
+      // RFC 5077 3.3: the ticket a ServerHello announced comes before the ChangeCipherSpec.
+      const sh = cn.live.message('server_hello');
+      if (sh?.msg_type === 'server_hello' && findExt(sh.extensions, 'session_ticket')) await send('NewSessionTicket');
+      await ccs();
+      await send('Finished');
+    }
   }
 
   async function flush(cn: Conn, tcpSplit?: number[], forcedLength?: number, xor?: { at: number; value: number }): Promise<void> {
@@ -591,6 +677,8 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       while (cn.queue.length > 0) {
         const o = cn.queue.shift()!;
         if (o.kind === 'record_error') throw recordErrorEnd(o, cn);
+        // TLS 1.2: a ChangeCipherSpec where RFC 5246 7.1 allows none (peer12.ts).
+        if (o.kind === 'change_cipher_spec' && o.violation) throw ccsViolationEnd(o.violation);
         // A message that breaks a rule (the peer's checks, peer13.ts) fails the case with that rule, whatever the step expected.
         if (o.kind === 'handshake' && o.violation) throw violationEnd(o);
         if (keep(o)) return o;
@@ -623,6 +711,10 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       );
     }
     return new CaseEnd('fail', `the target's records break ${o.rule}: ${o.message}`, undefined, `an unreadable record (${o.message})`, true);
+  }
+
+  function ccsViolationEnd(v: NonNullable<Extract<Observation, { kind: 'change_cipher_spec' }>['violation']>): CaseEnd {
+    return new CaseEnd('fail', `ChangeCipherSpec breaks ${v.rule}: ${v.message}${v.alert ? ` (a conforming peer aborts with ${v.alert})` : ''}`, `no ChangeCipherSpec here (${v.rule})`, 'ChangeCipherSpec', true);
   }
 
   /** A message the target got wrong: a failure with the rule it breaks (evidence, whatever the scenario's level). */
@@ -721,12 +813,11 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       }
       case 'handshake_complete': {
         const p = cn.peer;
-        if (p instanceof ClientPeer13) {
-          if (p.serverFinished) return;
+        if (p.role === 'client') {
+          if (p.handshakeComplete) return;
           throw new CaseEnd('fail', 'the handshake did not complete: no server Finished', 'handshake complete', 'no server Finished');
         }
-        const sp = p as ServerPeer13;
-        if (sp.clientFinished) return;
+        if (p.handshakeComplete) return;
         const o = await next(cn, until);
         if (o?.kind === 'handshake' && (o.violation || o.decodeError)) throw violationEnd(o, 'client Finished');
         if (o?.kind === 'handshake' && o.name === 'Finished') return;
@@ -777,12 +868,13 @@ function closeText(o: Extract<Observation, { kind: 'close' }>): string {
   return `the connection failed (${o.detail})`;
 }
 
-function tryDecode(bytes: Uint8Array): HandshakeMessage | undefined {
+function tryDecode(bytes: Uint8Array, peer: ScriptedPeer): HandshakeMessage | undefined {
   if (bytes.length < 4) return undefined;
   try {
     const len = (bytes[1] << 16) | (bytes[2] << 8) | bytes[3];
     if (len !== bytes.length - 4) return undefined;
-    return decodeHandshakeBody(bytes[0], bytes.subarray(4), { version: 'tls13' });
+    const suite = peer instanceof ClientPeer12 || peer instanceof ServerPeer12 ? peer.suite : undefined;
+    return decodeHandshakeBody(bytes[0], bytes.subarray(4), peer.version === 'tls12' ? { version: 'tls12', keyExchange: suite?.keyExchange ?? undefined } : { version: 'tls13' });
   } catch {
     return undefined;
   }

@@ -45,11 +45,10 @@ import {
   MAX_TICKET_LIFETIME,
 } from './checks13.ts';
 import { buildClientHello, fillPskBinder } from './builders13.ts';
-import { isIP } from 'node:net';
 import type { StoredSession12 } from './config.ts';
-import { suiteParams } from '../crypto/suites.ts';
-import { isTls12Suite, isTls13Suite, tls12Offer, versionsEnabled, type Offer12 } from './tls12/common12.ts';
+import { isTls13Suite, tls12Offer, versionsEnabled, type Offer12 } from './tls12/common12.ts';
 import { Client12, type ClientOffer12 } from './tls12/client12.ts';
+import { buildClientHello12 } from './tls12/builders12.ts';
 
 type ClientState = 'start' | 'tls12' | 'wait_sh' | 'wait_ee' | 'wait_cert_cr' | 'wait_cert' | 'wait_cv' | 'wait_finished' | 'connected';
 
@@ -185,32 +184,9 @@ export class TlsClient extends Endpoint {
     return this.config.cipherSuites.includes(s.cipherSuite) && (s.serverName ?? '') === (this.config.serverName ?? '');
   }
 
-  /** RFC 5246 7.4.1.2: a TLS 1.2-only ClientHello. */
+  /** RFC 5246 7.4.1.2: a TLS 1.2-only ClientHello (builders12.ts). */
   private buildClientHello12(offer: Offer12): ClientHello {
-    const c = this.config;
-    const enc = new TextEncoder();
-    let exts: Extension[] = [];
-    // RFC 6066 3: no IP literals in HostName.
-    if (c.serverName && !isIP(c.serverName)) exts.push({ type: 'server_name', server_name_list: [{ name_type: 0, host_name: enc.encode(c.serverName) }] });
-    // RFC 8422 5.1.1 / RFC 7919 4: the curves and FFDHE groups we support.
-    const groups = c.groups.filter((g) => groupName(g) !== undefined);
-    if (groups.length > 0 && c.cipherSuites.some((s) => isTls12Suite(s) && suiteParams(s)!.keyExchange !== 'rsa')) exts.push({ type: 'supported_groups', named_group_list: groups });
-    if (c.alpn.length > 0) exts.push({ type: 'application_layer_protocol_negotiation', protocol_name_list: c.alpn.map((p) => enc.encode(p)) });
-    // RFC 5246 7.4.1.4.1: the schemes we accept; RFC 9155 (paraphrase: "clients must not offer MD5 or SHA-1 in
-    // signature_algorithms"): schemes12 leaves them out.
-    exts.push({ type: 'signature_algorithms', supported_signature_algorithms: [...offer.signatureSchemes] });
-    exts.push(...offer.extensions);
-    if (c.shapeExtensions) exts = c.shapeExtensions('client_hello', exts);
-    return {
-      msg_type: 'client_hello',
-      // RFC 5246 7.4.1.2: client_version is the highest version the client supports.
-      legacy_version: ProtocolVersion.TLS1_2,
-      random: this.config.random(32),
-      legacy_session_id: this.sessionId,
-      cipher_suites: offer.cipherSuites,
-      legacy_compression_methods: [0],
-      extensions: exts,
-    };
+    return buildClientHello12(this.config, offer, { random: this.config.random(32), sessionId: this.sessionId });
   }
 
   private storeKey(): string {

@@ -48,6 +48,14 @@ export class Transcript {
     return this.state.clone().update(extra).digest();
   }
 
+  /** Forget everything: a TLS 1.2 renegotiation starts a new handshake_messages (RFC 5246 7.4.9) on the same connection. */
+  reset(): void {
+    this.state = undefined;
+    this.hashName = undefined;
+    this.pending.length = 0;
+    this.messages.length = 0;
+  }
+
   /**
    * RFC 8446 4.4.1: when the server responds to a ClientHello with a HelloRetryRequest, the value of
    * ClientHello1 is replaced with a special synthetic handshake message of handshake type "message_hash"
