@@ -23,6 +23,7 @@ import { ClientPeer13, ServerPeer13 } from './peer13.ts';
 import { ClientPeer12, ServerPeer12, type Resumption12 } from './peer12.ts';
 import { contentTypeCode, type Observation, type ScriptedPeer } from './peer.ts';
 import { RecordHeaderScan, Wire } from './wire.ts';
+import { cbcEncryptOptions } from './cbc-record.ts'; // wire12: record.cbc
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
 
 export interface RunCaseOptions {
@@ -396,13 +397,14 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
           peer.rl.writeVersion = ro.version;
         }
         const oversize = ro.max_fragment !== undefined && ro.max_fragment > peer.rl.maxSendFragment;
-        if (splitAt || ro.plaintext || type !== ContentType.handshake || oversize) {
+        const encrypt = cbcEncryptOptions(peer.rl, ro.cbc); // wire12: TLS 1.2 CBC padding, IV, MAC
+        if (splitAt || ro.plaintext || type !== ContentType.handshake || oversize || encrypt) {
           peer.rl.flush();
           const saved = peer.rl.maxSendFragment;
           // A max_fragment above the limit makes records that are too long on purpose (record_overflow tests).
           if (oversize) peer.rl.maxSendFragment = ro.max_fragment!;
           try {
-            peer.rl.send(type, bytes, { splitAt: oversize ? [] : (splitAt ?? []), plaintext: ro.plaintext, protectAlways: ro.protected, unchecked: oversize });
+            peer.rl.send(type, bytes, { splitAt: oversize ? [] : (splitAt ?? []), plaintext: ro.plaintext, protectAlways: ro.protected, unchecked: oversize, encrypt });
           } finally {
             peer.rl.maxSendFragment = saved;
           }
@@ -437,12 +439,14 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         }
         return;
       }
-      case 'send_application_data':
-        peer.rl.send(ContentType.application_data, step.data);
+      case 'send_application_data': {
+        const ro = step.record ?? {}; // wire12: record { cbc, wire_xor, tcp_split }
+        peer.rl.send(ContentType.application_data, step.data, { encrypt: cbcEncryptOptions(peer.rl, ro.cbc) });
         note('sent', 'application_data', `${step.data.length} bytes`, { epoch: peer.writeEpoch, detail: printable(step.data) });
         lastSent = sentWhat('application data', step, true);
-        await flush(cn);
+        await flush(cn, ro.tcp_split, undefined, ro.wire_xor);
         return;
+      }
       case 'send_alert':
         peer.rl.send(ContentType.alert, Uint8Array.of(step.level, step.description));
         note('sent', 'alert', nameOf(AlertDescription, step.description, 2), { epoch: peer.writeEpoch });

@@ -49,9 +49,9 @@ export type StepKey = (typeof STEP_KINDS)[number];
 
 /** Keys that go next to the action key. */
 export const STEP_MODIFIERS: Readonly<Record<StepKey, readonly string[]>> = {
-  send: ['set', 'mutate', 'record'],
+  send: ['set', 'mutate', 'record', 'premaster'],
   send_raw: [],
-  application_data: [],
+  application_data: ['record'],
   alert: [],
   change_cipher_spec: [],
   close_notify: [],
@@ -77,7 +77,36 @@ export const STEP_VALUE_KEYS: Readonly<Partial<Record<StepKey, readonly string[]
 
 export const RAW_LAYERS = ['record', 'handshake', 'tcp'] as const;
 
-export const RECORD_KEYS = ['max_fragment', 'fragment_at', 'coalesce', 'tcp_split', 'version', 'content_type', 'plaintext', 'length', 'wire_xor', 'protected'] as const;
+export const RECORD_KEYS = ['max_fragment', 'fragment_at', 'coalesce', 'tcp_split', 'version', 'content_type', 'plaintext', 'length', 'wire_xor', 'protected', 'cbc'] as const;
+/** The record options an application_data step takes. */
+export const APPLICATION_DATA_RECORD_KEYS = ['tcp_split', 'wire_xor', 'cbc'] as const;
+/** Keys of `record: { cbc: {...} }` (TLS 1.2 CBC records, RFC 5246 6.2.3.2). */
+export const CBC_KEYS = ['padding_length', 'padding', 'padding_length_byte', 'mac_xor', 'iv'] as const;
+
+/** Keys of a send step's `premaster` (the RSA EncryptedPreMasterSecret, RFC 5246 7.4.7.1). */
+export const PREMASTER_KEYS = [
+  'version',
+  'message_length',
+  'first_bytes',
+  'zero_in_padding',
+  'no_separator',
+  'separator_at',
+  'all_zero',
+  'plaintext',
+  'ciphertext',
+  'ciphertext_length',
+] as const;
+/** The only message a `premaster` goes with. */
+export const PREMASTER_MESSAGE = 'ClientKeyExchange';
+/** Pairs of premaster keys that contradict each other: all_zero, plaintext and ciphertext are the whole block (or ciphertext). */
+const PREMASTER_WHOLE: readonly string[] = ['all_zero', 'plaintext', 'ciphertext'];
+export const PREMASTER_CONFLICTS: readonly (readonly [string, string])[] = [
+  ...PREMASTER_WHOLE.flatMap((whole, i) =>
+    PREMASTER_KEYS.filter((k) => k !== 'ciphertext_length' && !PREMASTER_WHOLE.slice(0, i + 1).includes(k)).map((k) => [whole, k] as const),
+  ),
+  ['no_separator', 'separator_at'],
+  ['separator_at', 'message_length'],
+];
 
 export const MUTATE_OPS = [
   'xor',

@@ -409,6 +409,93 @@ describe('errors, each with its position', () => {
   });
 });
 
+describe('premaster and record cbc (RFC 5246 7.4.7.1, 6.2.3.2)', () => {
+  const TLS12 = HEAD.replace('versions: [tls13]', 'versions: [tls12]');
+  const p12 = (rest: string) => lines(parse(rest, TLS12).diagnostics);
+
+  it('every-form: premaster specs, cbc records on send and application_data steps', () => {
+    const st = loadScenarioFile(everyForm).scenarios[0].steps.map(({ loc: _l, ...x }) => x);
+    const i = st.findIndex((x) => x.kind === 'send' && x.message === 'ClientKeyExchange');
+    expect(st.slice(i, i + 7)).toEqual([
+      {
+        kind: 'send', message: 'ClientKeyExchange', set: {}, mutate: [], record: {},
+        premaster: { version: 0x0302, message_length: 47, first_bytes: '0001', zero_in_padding: 3, no_separator: true, ciphertext_length: 255 },
+      },
+      { kind: 'send', message: 'ClientKeyExchange', set: {}, mutate: [], record: {}, premaster: { separator_at: 20 } },
+      { kind: 'send', message: 'ClientKeyExchange', set: {}, mutate: [], record: {}, premaster: { all_zero: true } },
+      { kind: 'send', message: 'ClientKeyExchange', set: {}, mutate: [], record: {}, premaster: { plaintext: '0002' + 'ff'.repeat(253) + '00', ciphertext_length: 256 } },
+      { kind: 'send', message: 'ClientKeyExchange', set: {}, mutate: [], record: {}, premaster: { ciphertext: '0102' } },
+      {
+        kind: 'send', message: 'Finished', set: {}, mutate: [],
+        record: { cbc: { padding_length: 15, padding: '0f'.repeat(14) + '0e', padding_length_byte: 14, mac_xor: { at: -1, value: 1 }, iv: '00'.repeat(16) } },
+      },
+      {
+        kind: 'send_application_data', data: new TextEncoder().encode('padding oracle'),
+        record: { cbc: { padding_length: 255 }, wire_xor: { at: -1, value: 1 }, tcp_split: [3] },
+      },
+    ]);
+  });
+
+  it('premaster goes only with a ClientKeyExchange, checked for every matrix value', () => {
+    expect(p12('steps:\n  - send: ClientHello\n    premaster: { all_zero: true }\n')).toEqual([
+      '8:5 error: premaster applies only to a ClientKeyExchange, not ClientHello',
+    ]);
+    expect(p12('matrix: { m: [ClientKeyExchange, Finished] }\nsteps:\n  - send: "${m}"\n    premaster: { all_zero: true }\n')).toEqual([
+      "6:34 error: premaster applies only to a ClientKeyExchange, not Finished (matrix value used as '${m}' at 9:5)",
+    ]);
+    expect(p12('steps:\n  - application_data: "x"\n    premaster: {}\n')).toEqual(["8:5 error: 'premaster' does not apply to an application_data step (only to send)"]);
+  });
+
+  it('premaster: unknown keys, contradicting keys, wrong types and sizes', () => {
+    const cke = (pm: string) => p12(`steps:\n  - send: ClientKeyExchange\n    premaster: ${pm}\n`);
+    expect(cke('{ first_byte: "0001" }')).toEqual(["8:18 error: unknown key 'first_byte' in premaster (did you mean 'first_bytes'?)"]);
+    expect(cke('{ all_zero: true, version: TLS1_2 }')).toEqual(["8:34 error: premaster: 'all_zero' and 'version' do not go together"]);
+    expect(cke('{ separator_at: 9, no_separator: true }')).toEqual(["8:35 error: premaster: 'no_separator' and 'separator_at' do not go together"]);
+    expect(cke('{ first_bytes: "000203" }')).toEqual(['8:31 error: premaster first_bytes must be 2 bytes, got 3']);
+    expect(cke('{ separator_at: 1, message_length: -1, no_separator: 1, version: TLS9 }')).toEqual([
+      '8:32 error: premaster separator_at must be in 2..65535, got 1',
+      "8:35 error: premaster: 'separator_at' and 'message_length' do not go together",
+      '8:51 error: premaster message_length must be in 0..65535, got -1',
+      "8:55 error: premaster: 'no_separator' and 'separator_at' do not go together",
+      '8:69 error: premaster no_separator must be true or false, got 1',
+      "8:81 error: unknown protocol version 'TLS9'",
+    ]);
+  });
+
+  it('record cbc: ranges, padding that disagrees with padding_length, the IV size, plaintext records', () => {
+    const fin = (rec: string) => p12(`steps:\n  - send: Finished\n    record: ${rec}\n`);
+    expect(fin('{ cbc: { padding_length: 256, padding_length_byte: -1, mac_xor: { at: 0, value: 0 } } }')).toEqual([
+      '8:38 error: record cbc padding_length must be in 0..255, got 256',
+      '8:64 error: record cbc padding_length_byte must be in 0..255, got -1',
+      '8:93 error: record cbc mac_xor value must be in 1..255, got 0',
+    ]);
+    expect(fin('{ cbc: { padding_length: 3, padding: "0303" } }')).toEqual(['8:50 error: record cbc padding is 2 bytes but padding_length is 3']);
+    expect(fin('{ cbc: { iv: "00*15" } }')).toEqual(['8:26 error: record cbc iv must be 16 bytes, got 15']);
+    expect(fin('{ cbc: { pad: 1 } }')).toEqual(["8:22 error: unknown key 'pad' in record cbc"]);
+    expect(fin('{ plaintext: true, cbc: {} }')).toEqual(["8:32 error: record cbc needs protected records: it does not go with 'plaintext'"]);
+  });
+
+  it('application_data takes only tcp_split, wire_xor and cbc; record is not for the other steps', () => {
+    expect(p12('steps:\n  - application_data: "x"\n    record: { fragment_at: [1], cbc: {}, colour: 1 }\n')).toEqual([
+      "8:15 error: record option 'fragment_at' does not apply to an application_data step (only tcp_split, wire_xor, cbc)",
+      "8:42 error: unknown record option 'colour'",
+    ]);
+    expect(p12('steps:\n  - alert: decode_error\n    record: {}\n')).toEqual(["8:5 error: 'record' does not apply to an alert step (only to send, application_data)"]);
+  });
+
+  it('hex templates in cbc and premaster are substituted per case', () => {
+    const s = parse('matrix: { b: ["0001", "0102"] }\nsteps:\n  - send: ClientKeyExchange\n    premaster: { first_bytes: "${b}" }\n  - application_data: "x"\n    record: { cbc: { iv: "${b}*8" } }\n', TLS12).scenarios[0];
+    const cases = expandCases(s);
+    expect(cases.map((c) => [c.steps[0].kind === 'send' && c.steps[0].premaster, c.steps[1].kind === 'send_application_data' && c.steps[1].record])).toEqual([
+      [{ first_bytes: '0001' }, { cbc: { iv: '0001'.repeat(8) } }],
+      [{ first_bytes: '0102' }, { cbc: { iv: '0102'.repeat(8) } }],
+    ]);
+    expect(lines(parse('matrix: { b: ["00", "0102"] }\nsteps:\n  - send: ClientKeyExchange\n    premaster: { first_bytes: "${b}" }\n', TLS12).diagnostics)).toEqual([
+      "6:15 error: premaster first_bytes must be 2 bytes, got 1 (matrix value used as '${b}' at 9:31)",
+    ]);
+  });
+});
+
 describe('lint rules', () => {
   const head = (id: string, title: string, versions: string, quote = 'q') =>
     `id: ${id}\ntitle: ${title}\nrfc: { doc: 8446, section: "1", quote: "${quote}" }\ntarget: server\nversions: ${versions}\n`;

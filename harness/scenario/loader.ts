@@ -13,6 +13,7 @@ import { UsageError } from '../errors.ts';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node as YNode } from 'yaml';
 import { checkTraceability } from '../rfc/traceability.ts';
 import type {
+  CbcRecordOptions,
   ControlSpec,
   Expectation,
   FieldValue,
@@ -20,6 +21,7 @@ import type {
   MutateOp,
   PeerConfig,
   Position,
+  PremasterSpec,
   RecordOptions,
   Requirements,
   RfcReference,
@@ -31,7 +33,9 @@ import type {
   VersionName,
 } from './model.ts';
 import {
+  APPLICATION_DATA_RECORD_KEYS,
   BARE_STEPS,
+  CBC_KEYS,
   CERTIFICATES,
   CONFIG_KEYS,
   CONTROL_KEYS,
@@ -44,6 +48,9 @@ import {
   MUTATE_KEYS,
   MUTATE_OPS,
   PARAM_NAME,
+  PREMASTER_CONFLICTS,
+  PREMASTER_KEYS,
+  PREMASTER_MESSAGE,
   RAW_LAYERS,
   RECORD_KEYS,
   REQUIRED_TOP_KEYS,
@@ -599,8 +606,11 @@ class DocReader {
     return m ? this.error(n, m) : codeFor(kind, s);
   }
 
-  /** Hex bytes: a string (templates allowed) or a plain number whose digits are the hex. */
-  hex(n: N, what: string): string | undefined {
+  /**
+   * Hex bytes: a string (templates allowed) or a plain number whose digits are the hex; `length`: exactly
+   * that many bytes; `check`: a check of its own instead (for every value a template can take).
+   */
+  hex(n: N, what: string, length?: number, check?: (v: string | number) => string | undefined): string | undefined {
     n = this.resolve(n);
     let s: string;
     if (isScalar(n) && typeof n.value === 'number') s = this.source(n);
@@ -609,7 +619,12 @@ class DocReader {
       if (v === undefined) return undefined;
       s = v;
     }
-    if (!this.templated(n, s, (v) => bad(parseHex(String(v))))) return undefined;
+    const sized = (v: string | number) => {
+      const h = parseHex(String(v));
+      if ('error' in h) return h.error;
+      return length === undefined || h.hex.length === 2 * length ? undefined : `${what} must be ${length} bytes, got ${h.hex.length / 2}`;
+    };
+    if (!this.templated(n, s, check ?? sized)) return undefined;
     return templateRefs(s).length > 0 ? s : (parseHex(s) as { hex: string }).hex;
   }
 
@@ -1019,7 +1034,10 @@ class DocReader {
     for (const e of es.values()) {
       if (allowed.includes(e.key)) continue;
       ok = false;
-      if (allModifiers.includes(e.key)) this.error(e.keyNode, `'${e.key}' does not apply to a ${kind} step (only to send)`);
+      if (allModifiers.includes(e.key)) {
+        const takers = STEP_KINDS.filter((k) => STEP_MODIFIERS[k].includes(e.key));
+        this.error(e.keyNode, `'${e.key}' does not apply to ${article(kind)} ${kind} step (only to ${takers.join(', ')})`);
+      }
       else this.error(e.keyNode, `unknown step key '${e.key}'${hint(e.key, [...allowed, ...STEP_KINDS])}`);
     }
     const v = es.get(kind)!.value;
@@ -1073,7 +1091,9 @@ class DocReader {
       }
       case 'application_data': {
         const data = this.bytes(v, 'application_data');
-        return data && { kind: 'send_application_data', data, loc };
+        const record = es.has('record') ? this.record(es.get('record')!.value, APPLICATION_DATA_RECORD_KEYS, 'application_data') : undefined;
+        if (data === undefined || (es.has('record') && record === undefined)) return undefined;
+        return record ? { kind: 'send_application_data', data, record, loc } : { kind: 'send_application_data', data, loc };
       }
       case 'alert': {
         const rv = this.resolve(v);
@@ -1125,8 +1145,105 @@ class DocReader {
       mutate = ops && ops.every((x) => x !== undefined) ? (ops as MutateOp[]) : undefined;
     }
     const record = es.has('record') ? this.record(es.get('record')!.value) : {};
-    if (message === undefined || set === undefined || mutate === undefined || record === undefined) return undefined;
-    return { kind: 'send', message, set, mutate, record, loc };
+    const pm = es.get('premaster');
+    let premaster: PremasterSpec | undefined;
+    if (pm) {
+      premaster = this.premaster(pm.value);
+      // Only the RSA ClientKeyExchange carries an EncryptedPreMasterSecret (RFC 5246 7.4.7.1).
+      const only = (m: string | number) => (m === PREMASTER_MESSAGE ? undefined : `premaster applies only to a ${PREMASTER_MESSAGE}, not ${m}`);
+      if (message !== undefined && !this.templated(pm.keyNode, message, only)) premaster = undefined;
+    }
+    if (message === undefined || set === undefined || mutate === undefined || record === undefined || (pm && premaster === undefined)) return undefined;
+    return premaster ? { kind: 'send', message, set, mutate, record, premaster, loc } : { kind: 'send', message, set, mutate, record, loc };
+  }
+
+  /** `premaster: {...}`: the RSA EncryptedPreMasterSecret of a ClientKeyExchange (RFC 5246 7.4.7.1). */
+  premaster(n: N): PremasterSpec | undefined {
+    const es = this.entries(n, 'premaster');
+    if (!es || !this.checkKeys(es, PREMASTER_KEYS, 'key', 'premaster')) return undefined;
+    let ok = true;
+    for (const [a, b] of PREMASTER_CONFLICTS) {
+      if (es.has(a) && es.has(b)) {
+        ok = false;
+        const [, later] = [es.get(a)!, es.get(b)!].sort((x, y) => (x.keyNode.range?.[0] ?? 0) - (y.keyNode.range?.[0] ?? 0));
+        this.error(later.keyNode, `premaster: '${a}' and '${b}' do not go together`);
+      }
+    }
+    const out: PremasterSpec = {};
+    for (const e of es.values()) {
+      const what = `premaster ${e.key}`;
+      let v: PremasterSpec[keyof PremasterSpec] | undefined;
+      switch (e.key as (typeof PREMASTER_KEYS)[number]) {
+        case 'version':
+          v = this.code(e.value, NAMES.version, what);
+          break;
+        case 'message_length':
+        case 'ciphertext_length':
+          // Public-key-encrypted data is an opaque <0..2^16-1> (RFC 5246 7.4.7.1, 4.7).
+          v = this.int(e.value, what, 0, 0xffff);
+          break;
+        case 'zero_in_padding':
+          v = this.int(e.value, what, 0, 0xffff);
+          break;
+        case 'separator_at':
+          v = this.int(e.value, what, 2, 0xffff);
+          break;
+        case 'no_separator':
+        case 'all_zero':
+          v = this.bool(e.value, what);
+          break;
+        case 'first_bytes':
+          v = this.hex(e.value, what, 2);
+          break;
+        case 'plaintext':
+        case 'ciphertext':
+          v = this.hex(e.value, what);
+          break;
+      }
+      if (v === undefined) ok = false;
+      else (out as Record<string, unknown>)[e.key] = v;
+    }
+    return ok ? out : undefined;
+  }
+
+  /** `record: { cbc: {...} }`: how the TLS 1.2 CBC records of the step are built (RFC 5246 6.2.3.2). */
+  cbc(n: N): CbcRecordOptions | undefined {
+    const es = this.entries(n, 'record cbc');
+    if (!es || !this.checkKeys(es, CBC_KEYS, 'key', 'record cbc')) return undefined;
+    const out: CbcRecordOptions = {};
+    let ok = true;
+    const get = (k: string) => es.get(k)?.value;
+    // RFC 5246 6.2.3.2: "Legal values range from zero to 255, inclusive." (padding_length)
+    if (es.has('padding_length')) ok = (out.padding_length = this.int(get('padding_length'), 'record cbc padding_length', 0, 255)) !== undefined && ok;
+    if (es.has('padding_length_byte')) ok = (out.padding_length_byte = this.int(get('padding_length_byte'), 'record cbc padding_length_byte', 0, 255)) !== undefined && ok;
+    if (es.has('padding')) {
+      const want = out.padding_length;
+      const check = (v: string | number) => {
+        const h = parseHex(String(v));
+        if ('error' in h) return h.error;
+        const len = h.hex.length / 2;
+        if (len > 255) return `record cbc padding is ${len} bytes: padding_length is at most 255`;
+        return want === undefined || want === len ? undefined : `record cbc padding is ${len} bytes but padding_length is ${want}`;
+      };
+      ok = (out.padding = this.hex(get('padding'), 'record cbc padding', undefined, check)) !== undefined && ok;
+    }
+    // RFC 5246 6.2.3.2: the IV is record_iv_length = block_size bytes (16: every CBC suite here is AES).
+    if (es.has('iv')) ok = (out.iv = this.hex(get('iv'), 'record cbc iv', 16)) !== undefined && ok;
+    if (es.has('mac_xor')) {
+      const x = this.xorSpec(get('mac_xor')!, 'record cbc mac_xor');
+      ok = (out.mac_xor = x) !== undefined && ok;
+    }
+    for (const k of Object.keys(out) as (keyof CbcRecordOptions)[]) if (out[k] === undefined) delete out[k];
+    return ok ? out : undefined;
+  }
+
+  /** `{ at, value }`: xor a byte at an offset (negative: from the end). */
+  xorSpec(n: N, what: string): { at: number; value: number } | undefined {
+    const x = this.entries(n, what);
+    if (!x || !this.checkKeys(x, ['at', 'value'], 'key', what) || !this.require(x, ['at', 'value'], n, what)) return undefined;
+    const at = this.int(x.get('at')!.value, `${what} at`, Number.MIN_SAFE_INTEGER);
+    const value = this.int(x.get('value')!.value, `${what} value`, 1, 255);
+    return at !== undefined && value !== undefined ? { at, value } : undefined;
   }
 
   messageName(n: N, what: string): string | undefined {
@@ -1135,12 +1252,18 @@ class DocReader {
     return this.templated(n, s, (v) => checkMessage(String(v))) ? s : undefined;
   }
 
-  record(n: N): RecordOptions | undefined {
+  record(n: N, allowed: readonly string[] = RECORD_KEYS, step?: string): RecordOptions | undefined {
     const es = this.entries(n, 'record');
     if (!es) return undefined;
-    this.checkKeys(es, RECORD_KEYS, 'record option');
+    // A record option of `send` that another step does not take, then unknown keys (with the closest allowed one).
+    const misplaced = [...es.values()].filter((e) => !allowed.includes(e.key) && (RECORD_KEYS as readonly string[]).includes(e.key));
+    for (const e of misplaced) this.error(e.keyNode, `record option '${e.key}' does not apply to ${article(step ?? '')} ${step} step (only ${allowed.join(', ')})`);
+    let ok = this.checkKeys(new Map([...es].filter(([, e]) => !misplaced.includes(e))), allowed, 'record option') && misplaced.length === 0;
+    if (es.has('cbc') && es.has('plaintext')) {
+      ok = false;
+      this.error(es.get('cbc')!.keyNode, `record cbc needs protected records: it does not go with 'plaintext'`);
+    }
     const out: RecordOptions = {};
-    let ok = true;
     const set = <K extends keyof RecordOptions>(k: K, v: RecordOptions[K] | undefined) => {
       if (v === undefined) ok = false;
       else out[k] = v;
@@ -1169,17 +1292,12 @@ class DocReader {
         case 'protected':
           set(e.key, this.bool(e.value, what));
           break;
-        case 'wire_xor': {
-          const x = this.entries(e.value, what);
-          if (!x || !this.checkKeys(x, ['at', 'value'], 'key', what) || !this.require(x, ['at', 'value'], e.value, what)) {
-            ok = false;
-            break;
-          }
-          const at = this.int(x.get('at')!.value, `${what} at`, Number.MIN_SAFE_INTEGER);
-          const value = this.int(x.get('value')!.value, `${what} value`, 1, 255);
-          set('wire_xor', at !== undefined && value !== undefined ? { at, value } : undefined);
+        case 'wire_xor':
+          set('wire_xor', this.xorSpec(e.value, what));
           break;
-        }
+        case 'cbc':
+          set('cbc', this.cbc(e.value));
+          break;
         case 'version':
           set('version', this.code(e.value, NAMES.version, what));
           break;
@@ -1450,6 +1568,8 @@ class DocReader {
   }
 }
 
+const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
+
 function sendWord(s: Step): string {
   switch (s.kind) {
     case 'send':
@@ -1463,10 +1583,6 @@ function sendWord(s: Step): string {
     default:
       return s.kind;
   }
-}
-
-function bad(r: { hex: string } | { error: string }): string | undefined {
-  return 'error' in r ? r.error : undefined;
 }
 
 function product<K extends string, V>(axes: readonly (readonly [K, readonly V[]])[]): Record<K, V>[] {
@@ -1544,6 +1660,13 @@ class Subst {
     return typeof x === 'number' || Object.prototype.hasOwnProperty.call(kind.table, x) ? x : (codeFor(kind, x) ?? x);
   }
 
+  cbc(c: CbcRecordOptions): CbcRecordOptions {
+    const out = { ...c };
+    if (c.padding !== undefined) out.padding = this.hex(c.padding);
+    if (c.iv !== undefined) out.iv = this.hex(c.iv);
+    return out;
+  }
+
   mutate(m: MutateOp): MutateOp {
     const pos = (p: Position): Position => ('field' in p ? { ...p, field: this.str(p.field) } : { ...p });
     switch (m.op) {
@@ -1580,8 +1703,17 @@ class Subst {
           const c = this.code(record.content_type, NAMES.content_type);
           record.content_type = typeof c === 'string' ? (codeFor(NAMES.content_type, c) ?? c) : c;
         }
-        return { ...s, message: this.str(s.message), set: this.fields(s.set), mutate: s.mutate.map((m) => this.mutate(m)), record };
+        if (record.cbc) record.cbc = this.cbc(record.cbc);
+        const out: Step = { ...s, message: this.str(s.message), set: this.fields(s.set), mutate: s.mutate.map((m) => this.mutate(m)), record };
+        if (s.premaster) {
+          const p = { ...s.premaster };
+          for (const k of ['first_bytes', 'plaintext', 'ciphertext'] as const) if (p[k] !== undefined) p[k] = this.hex(p[k]);
+          out.premaster = p;
+        }
+        return out;
       }
+      case 'send_application_data':
+        return s.record?.cbc ? { ...s, record: { ...s.record, cbc: this.cbc(s.record.cbc) } } : { ...s };
       case 'send_raw':
         return { ...s, hex: this.hex(s.hex) };
       case 'expect':

@@ -87,6 +87,50 @@ export interface RecordOptions {
   wire_xor?: { at: number; value: number };
   /** Protect the record even where the protocol sends it in the clear (a protected change_cipher_spec). */
   protected?: boolean;
+  /** TLS 1.2 CBC records (RFC 5246 6.2.3.2): padding, IV and MAC as the scenario says (padding-oracle tests). */
+  cbc?: CbcRecordOptions;
+}
+
+/** How the TLS 1.2 CBC records of a send are built (RFC 5246 6.2.3.2); each applies to every record of the step. */
+export interface CbcRecordOptions {
+  /** padding_length, the padding filled with it as the RFC says (0..255; one that does not fill the block is sent as asked). */
+  padding_length?: number;
+  /** The padding vector itself (hex): its length is the padding length. */
+  padding?: string;
+  /** The padding_length byte written, whatever the padding (0..255). */
+  padding_length_byte?: number;
+  /** XOR a MAC byte (at: negative from the end): before encryption (MAC-then-encrypt), after it (encrypt-then-MAC). */
+  mac_xor?: { at: number; value: number };
+  /** The explicit IV (hex, one block). */
+  iv?: string;
+}
+
+/**
+ * The RSA EncryptedPreMasterSecret of a ClientKeyExchange (RFC 5246 7.4.7.1), for Bleichenbacher / ROBOT tests:
+ * the PKCS#1 v1.5 block EM = first_bytes || PS || 00 || M (RFC 8017 7.2.1) and how it deviates. Hex fields
+ * are strings of hex digits (templates substituted per case).
+ */
+export interface PremasterSpec {
+  /** The 2 client_version bytes at the start of M (default: the ClientHello's legacy_version). */
+  version?: number;
+  /** The length of the message M (default 48). */
+  message_length?: number;
+  /** The 2 leading bytes of EM (default "0002"): "0001", "0102", ... */
+  first_bytes?: string;
+  /** A 00 byte at this index of PS (so the separator comes early). */
+  zero_in_padding?: number;
+  /** No 00 separator: non-zero bytes from PS to the end of EM. */
+  no_separator?: boolean;
+  /** The 00 separator at this index of EM, instead of just before a message_length M (M is what follows it). */
+  separator_at?: number;
+  /** EM is all zero bytes. */
+  all_zero?: boolean;
+  /** The whole EM (k bytes, k the modulus length), as hex. */
+  plaintext?: string;
+  /** The ciphertext itself, as hex, sent as is. */
+  ciphertext?: string;
+  /** Cut the ciphertext to this length, or left-pad it with zero bytes (a wrong length). */
+  ciphertext_length?: number;
 }
 
 export type Step =
@@ -97,10 +141,13 @@ export type Step =
       set: Record<string, FieldValue>;
       mutate: MutateOp[];
       record: RecordOptions;
+      /** The RSA EncryptedPreMasterSecret (a ClientKeyExchange only). */
+      premaster?: PremasterSpec;
       loc: SourceLocation;
     }
   | { kind: 'send_raw'; layer: 'record' | 'handshake' | 'tcp'; hex: string; content_type?: number; loc: SourceLocation }
-  | { kind: 'send_application_data'; data: Uint8Array; loc: SourceLocation }
+  /** `record`: only the options APPLICATION_DATA_RECORD_KEYS lists (format.ts). */
+  | { kind: 'send_application_data'; data: Uint8Array; record?: RecordOptions; loc: SourceLocation }
   | { kind: 'send_alert'; level: number; description: number; loc: SourceLocation }
   | { kind: 'send_change_cipher_spec'; loc: SourceLocation }
   | { kind: 'close_notify'; loc: SourceLocation }

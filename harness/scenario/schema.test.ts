@@ -6,11 +6,14 @@ import { buildSchema } from './schema.ts';
 import { checkSchema } from './schema-check.ts';
 import { loadScenarios, parseScenarioText } from './loader.ts';
 import {
+  APPLICATION_DATA_RECORD_KEYS,
   BARE_STEPS,
+  CBC_KEYS,
   CONFIG_KEYS,
   EXPECT_KEYS,
   MUTATE_KEYS,
   MUTATE_OPS,
+  PREMASTER_KEYS,
   RECORD_KEYS,
   REQUIRES_KEYS,
   RFC_KEYS,
@@ -65,6 +68,10 @@ describe('scenario.schema.json', () => {
     }
     const send = objects[0];
     expect(keysOf(send.properties.record)).toEqual(sorted(RECORD_KEYS));
+    expect(keysOf(send.properties.record.properties.cbc)).toEqual(sorted(CBC_KEYS));
+    expect(keysOf(send.properties.premaster)).toEqual(sorted(PREMASTER_KEYS));
+    const appData = objects.find((o) => o.required[0] === 'application_data')!;
+    expect(keysOf(appData.properties.record)).toEqual(sorted(APPLICATION_DATA_RECORD_KEYS));
 
     // mutate ops and their mapping keys
     const ops = defs.mutate.anyOf as S[];
@@ -114,6 +121,9 @@ describe('scenario.schema.json', () => {
       { ...base, steps: ['close_notify'], colour: 'red' },
       { ...base, steps: [{ send_raw: { hex: 'zz' } }] },
       { ...base, steps: [{ send: 'ClientHello', mutate: [{ insert_extension: { type: 'padding', hex: '00', value: 1 } }] }] },
+      { ...base, steps: [{ send: 'ClientKeyExchange', premaster: { first_byte: '0001' } }] },
+      { ...base, steps: [{ send: 'Finished', record: { cbc: { padding_length: 256 } } }] },
+      { ...base, steps: [{ application_data: 'x', record: { fragment_at: [1] } }] },
     ];
     for (const v of bad) {
       expect(checkSchema(schema, v), JSON.stringify(v)).not.toEqual([]);

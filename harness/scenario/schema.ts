@@ -7,13 +7,16 @@
  * Regenerate after changing the format: `UPDATE_SCHEMA=1 npx vitest run harness/scenario/schema.test.ts`.
  */
 import {
+  APPLICATION_DATA_RECORD_KEYS,
   BARE_STEPS,
+  CBC_KEYS,
   CERTIFICATES,
   EXPECT_KINDS,
   EXPECT_MODIFIERS,
   EXPECT_WORDS,
   MUTATE_KEYS,
   MUTATE_OPS,
+  PREMASTER_KEYS,
   RAW_LAYERS,
   RECORD_KEYS,
   REQUIRED_TOP_KEYS,
@@ -112,6 +115,33 @@ export function buildSchema(): Schema {
       { description: 'XOR a byte of the record(s) as sent, after protection (a bad MAC)' },
     ),
     protected: { type: 'boolean', description: 'protect the record even where it goes in the clear (change_cipher_spec)' },
+    cbc: obj(
+      pick(CBC_KEYS, {
+        padding_length: { type: 'integer', minimum: 0, maximum: 255, description: 'padding_length, the padding filled with it (one that does not fill the block is sent as asked)' },
+        padding: { ...ref('hex'), description: 'the padding vector itself; its length is the padding length' },
+        padding_length_byte: { type: 'integer', minimum: 0, maximum: 255, description: 'the padding_length byte written, whatever the padding' },
+        mac_xor: obj(
+          { at: { type: 'integer', description: 'MAC byte (negative: from the end)' }, value: { type: 'integer', minimum: 1, maximum: 255 } },
+          ['at', 'value'],
+          { description: 'XOR a MAC byte: before encryption (MAC-then-encrypt), after it (encrypt-then-MAC)' },
+        ),
+        iv: { ...ref('hex'), description: 'the explicit IV (16 bytes)' },
+      }),
+      [],
+      { description: 'TLS 1.2 CBC records (RFC 5246 6.2.3.2): padding, IV, MAC' },
+    ),
+  };
+  const premasterProps: Record<string, Schema> = {
+    version: names('version', 'client_version in M (default: the ClientHello legacy_version)', false),
+    message_length: { type: 'integer', minimum: 0, maximum: 0xffff, description: 'length of M (default 48)' },
+    first_bytes: { ...ref('hex'), description: 'the 2 leading bytes of EM (default 0002)' },
+    zero_in_padding: { type: 'integer', minimum: 0, description: 'a 00 byte at this index of PS' },
+    no_separator: { type: 'boolean', description: 'no 00 separator between PS and M' },
+    separator_at: { type: 'integer', minimum: 2, description: 'the 00 separator at this index of EM' },
+    all_zero: { type: 'boolean', description: 'EM all zero bytes' },
+    plaintext: { ...ref('hex'), description: 'the whole EM (k bytes)' },
+    ciphertext: { ...ref('hex'), description: 'the ciphertext, sent as is' },
+    ciphertext_length: { type: 'integer', minimum: 0, maximum: 0xffff, description: 'cut or left-pad the ciphertext with zeros to this length' },
   };
 
   const empty: Schema = { anyOf: [{ type: 'null' }, obj({})] };
@@ -120,6 +150,9 @@ export function buildSchema(): Schema {
     set: ref('fieldMap'),
     mutate: list(ref('mutate')),
     record: obj(pick(RECORD_KEYS, recordProps)),
+    premaster: obj(pick(PREMASTER_KEYS, premasterProps), [], {
+      description: 'the RSA EncryptedPreMasterSecret of a ClientKeyExchange (RFC 5246 7.4.7.1): EM = first_bytes || PS || 00 || M',
+    }),
     send_raw: {
       anyOf: [
         ref('hex'),
@@ -153,7 +186,8 @@ export function buildSchema(): Schema {
     reconnect: { anyOf: [{ type: 'null' }, obj(pick(STEP_VALUE_KEYS.reconnect!, { resume: { type: 'boolean', description: 'resume the session' } }))] },
     expect: ref('expect'),
   };
-  const stepSchemas = STEP_KINDS.map((k) => obj(pick([k, ...STEP_MODIFIERS[k]], stepValue), [k], { title: k }));
+  const appDataValue = { ...stepValue, record: obj(pick(APPLICATION_DATA_RECORD_KEYS, recordProps)) };
+  const stepSchemas = STEP_KINDS.map((k) => obj(pick([k, ...STEP_MODIFIERS[k]], k === 'application_data' ? appDataValue : stepValue), [k], { title: k }));
 
   const expectProps: Record<string, Schema> = {
     message: ref('message'),

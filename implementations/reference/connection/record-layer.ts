@@ -7,7 +7,7 @@
 import { ContentType, ProtocolVersion } from '../codec/enums.ts';
 import { DecodeError } from '../codec/errors.ts';
 import { HandshakeDeframer, RecordDeframer, RecordLimits, encodeRecord, fragment, type TLSRecord } from '../codec/record.ts';
-import type { RecordProtection } from '../crypto/record-protection.ts';
+import type { EncryptOptions, RecordProtection } from '../crypto/record-protection.ts';
 import { TlsError } from './errors.ts';
 
 const KNOWN_CONTENT_TYPES: ReadonlySet<number> = new Set([
@@ -38,6 +38,8 @@ export interface SendOptions {
   allowEmpty?: boolean;
   /** Skip the sender-side size checks (records over the limit). */
   unchecked?: boolean;
+  /** Passed to the write protection's encrypt for each record of this send (TLS 1.2 CBC padding, IV, a bad MAC). */
+  encrypt?: EncryptOptions;
 }
 
 export interface RecordLayerOptions {
@@ -90,6 +92,11 @@ export class RecordLayer {
 
   get writeProtected(): boolean {
     return this.writeProt !== null;
+  }
+
+  /** The current write protection (read-only use: its kind, block and MAC length), null before keys. */
+  get writeProtection(): RecordProtection | null {
+    return this.writeProt;
   }
 
   /**
@@ -263,7 +270,7 @@ export class RecordLayer {
    * the keys change, or the output is taken.
    */
   send(type: number, data: Uint8Array, opts: SendOptions = {}): void {
-    if (type === ContentType.handshake && !opts.splitAt && !opts.plaintext && !opts.protectAlways && !opts.allowEmpty && !opts.unchecked) {
+    if (type === ContentType.handshake && !opts.splitAt && !opts.plaintext && !opts.protectAlways && !opts.allowEmpty && !opts.unchecked && !opts.encrypt) {
       this.flight.push(data);
       return;
     }
@@ -312,10 +319,10 @@ export class RecordLayer {
     // RFC 8446 5: change_cipher_spec is always sent in the clear in TLS 1.3.
     const clearCcs = this.tls13 && rec.type === ContentType.change_cipher_spec && !opts.protectAlways;
     if (!this.writeProt || plaintext || clearCcs) return encodeRecord(rec);
-    if (opts.unchecked || opts.allowEmpty) return this.writeProt.encrypt(rec.type, rec.fragment, { unchecked: true }).bytes;
+    if (opts.unchecked || opts.allowEmpty) return this.writeProt.encrypt(rec.type, rec.fragment, { ...opts.encrypt, unchecked: true }).bytes;
     // RFC 8446 5.4: padding may not take TLSInnerPlaintext past 2^14 + 1 bytes.
     const padding = this.tls13 ? Math.max(0, Math.min(this.padding(rec.type, rec.fragment.length), RecordLimits.plaintext - rec.fragment.length)) : undefined;
-    return this.writeProt.encrypt(rec.type, rec.fragment, { padding }).bytes;
+    return this.writeProt.encrypt(rec.type, rec.fragment, { padding, ...opts.encrypt }).bytes;
   }
 
   /** Everything queued for sending, as one byte string (empty when nothing is queued). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCipheriv, createHmac } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { nobleProvider as provider } from './noble/index.ts';
 import {
@@ -333,6 +333,100 @@ describe('TLS 1.2 CBC record protection (RFC 5246 6.2.3.2, RFC 7366)', () => {
       expect((rec.fragment.length - 16) % 16).toBe(0);
       expect(rec.fragment.length).toBe(16 + Math.ceil((2 + p.mac!.length + 1) / 16) * 16);
       expect(toHex(expectOk(new Tls12CbcRecordProtection(provider, p, k, mk).decrypt(rec)).content)).toBe('00ff');
+    }
+  });
+});
+
+describe('TLS 1.2 CBC record control for negative tests (paddingBytes, paddingLengthByte, macXor, unchecked)', () => {
+  const s = suite('TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256'); // 32-byte MAC
+  const key = Uint8Array.from({ length: 16 }, (_, i) => 0x40 + i);
+  const macKey = Uint8Array.from({ length: 32 }, (_, i) => 0x80 + i);
+  const iv = Uint8Array.from({ length: 16 }, (_, i) => i * 7);
+  const prot = (etm: boolean) => new Tls12CbcRecordProtection(provider, s, key, macKey, { encryptThenMac: etm });
+  const base = { cipher: 'aes-128-cbc' as const, key, macHash: 'sha256', macKey, seq: 0n, type: 23, iv };
+  const content = Buffer.from('0123456789abcdef'); // 16 + 32 MAC + 1 = 49: padding 15, 31, ..., 255
+  /** The block-ciphered part of an encrypt-then-MAC record, decrypted independently (whole blocks only). */
+  const etmPlain = (f: Uint8Array) => {
+    const d = createDecipheriv('aes-128-cbc', key, f.subarray(0, 16)).setAutoPadding(false);
+    return Buffer.concat([d.update(f.subarray(16, f.length - 32)), d.final()]);
+  };
+
+  it('the valid 255-byte padding: the reference builds it as an independent construction does, and accepts it', () => {
+    const rec = prot(false).encrypt(23, content, { iv, padding: 255 });
+    expect(toHex(rec.fragment)).toBe(toHex(nodeMteRecord({ ...base, content, padding: new Uint8Array(256).fill(255) }).fragment));
+    expect(toHex(expectOk(prot(false).decrypt(rec)).content)).toBe(content.toString('hex'));
+    const etm = prot(true).encrypt(23, content, { iv, paddingBytes: new Uint8Array(255).fill(255) }); // 16 + 256: whole blocks
+    expect(etm.fragment.length).toBe(16 + 16 + 256 + 32);
+    expect(toHex(expectOk(prot(true).decrypt(etm)).content)).toBe(content.toString('hex'));
+  });
+
+  it('paddingBytes: the padding vector as given; a wrong byte is bad_record_mac (RFC 5246 6.2.3.2)', () => {
+    const pad = new Uint8Array(15).fill(15);
+    pad[0] = 0x0e;
+    const rec = prot(false).encrypt(23, content, { iv, paddingBytes: pad });
+    expect(toHex(rec.fragment)).toBe(toHex(nodeMteRecord({ ...base, content, padding: Uint8Array.from([...pad, 15]) }).fragment));
+    expectError(prot(false).decrypt(rec), 'bad_record_mac');
+    const etm = prot(true).encrypt(23, content, { iv, paddingBytes: pad });
+    expect(toHex(etmPlain(etm.fragment))).toBe(toHex(Buffer.concat([content, pad, Buffer.of(15)])));
+    expectError(prot(true).decrypt(etm), 'bad_record_mac');
+    // its length is the padding length: it must fill the block like any padding, and agree with `padding`
+    expect(() => prot(false).encrypt(23, content, { iv, paddingBytes: new Uint8Array(14) })).toThrow(RangeError);
+    expect(() => prot(false).encrypt(23, content, { iv, paddingBytes: pad, padding: 31 })).toThrow(RangeError);
+  });
+
+  it('paddingLengthByte: a padding_length that does not match the padding is bad_record_mac, MtE and EtM', () => {
+    for (const lengthByte of [14, 31, 255, 0]) {
+      const rec = prot(false).encrypt(23, content, { iv, paddingLengthByte: lengthByte });
+      expect(toHex(rec.fragment)).toBe(toHex(nodeMteRecord({ ...base, content, padding: Uint8Array.from([...new Uint8Array(15).fill(15), lengthByte]) }).fragment));
+      expectError(prot(false).decrypt(rec), 'bad_record_mac');
+      const etm = prot(true).encrypt(23, content, { iv, paddingLengthByte: lengthByte });
+      expect(etmPlain(etm.fragment).at(-1)).toBe(lengthByte);
+      if (lengthByte !== 0) expectError(prot(true).decrypt(etm), 'bad_record_mac');
+      // EtM authenticates the ciphertext: padding_length 0 is a valid record whose content ends with the 15 bytes
+      else expect(toHex(expectOk(prot(true).decrypt(etm)).content)).toBe(content.toString('hex') + '0f'.repeat(15));
+    }
+    // the byte that matches is the valid record
+    expectOk(prot(false).decrypt(prot(false).encrypt(23, content, { iv, paddingLengthByte: 15 })));
+    expect(() => prot(false).encrypt(23, content, { iv, paddingLengthByte: 256 })).toThrow(RangeError);
+  });
+
+  it('macXor: MtE corrupts the MAC before encryption, EtM the MAC after it; both are bad_record_mac', () => {
+    const rec = prot(false).encrypt(23, content, { iv, macXor: { at: 0, value: 1 } });
+    expect(toHex(rec.fragment)).toBe(toHex(nodeMteRecord({ ...base, content, padding: new Uint8Array(16).fill(15), badMac: true }).fragment));
+    expectError(prot(false).decrypt(rec), 'bad_record_mac');
+    const good = prot(true).encrypt(23, content, { iv });
+    const bad = prot(true).encrypt(23, content, { iv, macXor: { at: -1, value: 0x80 } });
+    const expected = Uint8Array.from(good.fragment);
+    expected[expected.length - 1] ^= 0x80;
+    expect(toHex(bad.fragment)).toBe(toHex(expected));
+    expectError(prot(true).decrypt(bad), 'bad_record_mac');
+    expect(() => prot(false).encrypt(23, content, { iv, macXor: { at: 32, value: 1 } })).toThrow(RangeError);
+    expect(() => prot(true).encrypt(23, content, { iv, macXor: { at: -33, value: 1 } })).toThrow(RangeError);
+  });
+
+  it('unchecked: a padding that does not fill the block gives a ciphertext of partial blocks, rejected as bad_record_mac', () => {
+    expect(() => prot(false).encrypt(23, content, { iv, padding: 3 })).toThrow(RangeError);
+    for (const etm of [false, true]) {
+      const rec = prot(etm).encrypt(23, content, { iv, padding: 3, unchecked: true });
+      const plainLength = 16 + (etm ? 0 : 32) + 3 + 1;
+      expect(rec.fragment.length).toBe(16 + plainLength + (etm ? 32 : 0));
+      expect((rec.fragment.length - (etm ? 32 : 0)) % 16).not.toBe(0);
+      // the whole blocks are the CBC encryption of the plaintext's first blocks
+      const whole = Math.floor(plainLength / 16) * 16;
+      const d = createDecipheriv('aes-128-cbc', key, iv).setAutoPadding(false);
+      const plain = Buffer.concat([d.update(rec.fragment.subarray(16, 16 + whole)), d.final()]);
+      expect(toHex(plain.subarray(0, 16))).toBe(content.toString('hex'));
+      expectError(prot(etm).decrypt(rec), 'bad_record_mac');
+    }
+  });
+
+  it('AEAD and TLS 1.3 protections refuse the CBC-only options', () => {
+    const gcm = suite('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256');
+    const aead = new Tls12AeadRecordProtection(provider, gcm, new Uint8Array(16), new Uint8Array(4));
+    const t13p = new Tls13RecordProtection(provider, AES128, new Uint8Array(16), new Uint8Array(12));
+    for (const o of [{ paddingBytes: new Uint8Array(1) }, { paddingLengthByte: 1 }, { macXor: { at: 0, value: 1 } }]) {
+      expect(() => aead.encrypt(23, content, o)).toThrow(RangeError);
+      expect(() => t13p.encrypt(23, content, o)).toThrow(RangeError);
     }
   });
 });

@@ -78,7 +78,17 @@ export interface EncryptOptions {
   iv?: Uint8Array;
   /** TLS 1.2 GCM: the 8-byte nonce_explicit (default: the sequence number, RFC 5288 3). */
   explicitNonce?: Uint8Array;
-  /** Skip the sender-side size checks, to build an oversized or otherwise invalid record for a negative test. */
+  /** TLS 1.2 CBC: the padding vector as given, instead of `padding` bytes of the padding length; its length is the padding length. */
+  paddingBytes?: Uint8Array;
+  /** TLS 1.2 CBC: the padding_length byte written (0..255), whatever the real padding (default: its length). */
+  paddingLengthByte?: number;
+  /** TLS 1.2 CBC: xor `value` into MAC byte `at` (negative: from the end), before encryption (MAC-then-encrypt) or after (encrypt-then-MAC). */
+  macXor?: { at: number; value: number };
+  /**
+   * Skip the sender-side size checks, to build an oversized or otherwise invalid record for a negative test.
+   * TLS 1.2 CBC: also allow a padding that does not fill the last block; that block is then encrypted as if
+   * zero-filled and cut, so TLSCiphertext is not a whole number of blocks.
+   */
   unchecked?: boolean;
 }
 
@@ -114,6 +124,12 @@ export function parseRecord(bytes: Uint8Array): TlsRecord | null {
   const length = (bytes[3] << 8) | bytes[4];
   if (bytes.length !== 5 + length) return null;
   return { type: bytes[0], version: (bytes[1] << 8) | bytes[2], fragment: bytes.subarray(5) };
+}
+
+/** The CBC-only options make no sense for an AEAD record: refuse them rather than send a record not asked for. */
+function refuseCbcOptions(options: EncryptOptions, kind: string): void {
+  if (options.paddingBytes || options.paddingLengthByte !== undefined || options.macXor)
+    throw new RangeError(`paddingBytes, paddingLengthByte and macXor apply to TLS 1.2 CBC records, not ${kind}`);
 }
 
 const fail = (alert: AlertName, section: string, reason: string): DecryptResult => ({
@@ -175,6 +191,7 @@ export class Tls13RecordProtection extends SequencedProtection implements Record
   encrypt(type: number, content: Uint8Array, options: EncryptOptions = {}): ProtectedRecord {
     const ex = this.exhausted();
     if (ex) throw ex;
+    refuseCbcOptions(options, 'TLS 1.3');
     const padding = options.padding ?? 0;
     if (!Number.isInteger(padding) || padding < 0) throw new RangeError(`bad padding length ${padding}`);
     if (!options.unchecked) {
@@ -291,6 +308,7 @@ export class Tls12AeadRecordProtection extends SequencedProtection implements Re
   encrypt(type: number, content: Uint8Array, options: EncryptOptions = {}): ProtectedRecord {
     const ex = this.exhausted();
     if (ex) throw ex;
+    refuseCbcOptions(options, 'TLS 1.2 AEAD');
     // RFC 5246 6.2.1: TLSPlaintext.length MUST NOT exceed 2^14.
     if (!options.unchecked && content.length > MAX_PLAINTEXT)
       throw new RecordProtectionError('record_overflow', 'RFC 5246 6.2.1', `fragment of ${content.length} bytes exceeds 2^14`);
@@ -339,7 +357,8 @@ export class Tls12CbcRecordProtection extends SequencedProtection implements Rec
   readonly kind = 'tls12-cbc' as const;
   private readonly cbc: Cbc;
   private readonly macHash: HashName;
-  private readonly macLength: number;
+  /** SecurityParameters.mac_length. */
+  readonly macLength: number;
   private readonly recordVersion: number;
   readonly encryptThenMac: boolean;
 
@@ -360,6 +379,11 @@ export class Tls12CbcRecordProtection extends SequencedProtection implements Rec
     this.encryptThenMac = options.encryptThenMac ?? false;
   }
 
+  /** SecurityParameters.block_length (also record_iv_length, RFC 5246 6.2.3.2). */
+  get blockLength(): number {
+    return this.cbc.blockLength;
+  }
+
   /** RFC 5246 6.2.3.1: MAC(MAC_write_key, seq_num + type + version + length + fragment). */
   private mac(seq: bigint, type: number, version: number, data: Uint8Array): Uint8Array {
     return this.provider.hmac(this.macHash, this.macKey, concat(tls12Aad(seq, type, version, data.length), data)).subarray(0, this.macLength);
@@ -372,29 +396,58 @@ export class Tls12CbcRecordProtection extends SequencedProtection implements Rec
     // RFC 5246 6.2.1: TLSPlaintext.length MUST NOT exceed 2^14.
     if (!options.unchecked && content.length > MAX_PLAINTEXT)
       throw new RecordProtectionError('record_overflow', 'RFC 5246 6.2.1', `fragment of ${content.length} bytes exceeds 2^14`);
-    const macBefore = this.encryptThenMac ? new Uint8Array(0) : this.mac(this.seq, type, this.recordVersion, content);
+    const macBefore = this.encryptThenMac ? new Uint8Array(0) : this.corruptMac(this.mac(this.seq, type, this.recordVersion, content), options);
     const unpadded = content.length + macBefore.length + 1;
     const minimal = (block - (unpadded % block)) % block;
-    const padding = options.padding ?? minimal;
+    const padding = options.paddingBytes?.length ?? options.padding ?? minimal;
+    if (options.paddingBytes && options.padding !== undefined && options.padding !== padding)
+      throw new RangeError(`padding ${options.padding} and paddingBytes of ${padding} bytes disagree`);
     // RFC 5246 6.2.3.2: padding_length 0..255, and the block-ciphered part a multiple of the block length.
-    if (!Number.isInteger(padding) || padding < 0 || padding > 255 || (unpadded + padding) % block !== 0)
+    if (!Number.isInteger(padding) || padding < 0 || padding > 255 || (!options.unchecked && (unpadded + padding) % block !== 0))
       throw new RangeError(`padding_length ${padding} is not 0..255 or does not fill the block (minimum ${minimal})`);
+    const lengthByte = options.paddingLengthByte ?? padding;
+    if (!Number.isInteger(lengthByte) || lengthByte < 0 || lengthByte > 255) throw new RangeError(`padding_length byte ${lengthByte} is not 0..255`);
     const iv = options.iv ?? this.provider.randomBytes(block);
     if (iv.length !== block) throw new RangeError(`explicit IV must be ${block} bytes`);
-    // RFC 5246 6.2.3.2: each uint8 in the padding data vector MUST be filled with the padding length value.
+    // RFC 5246 6.2.3.2: "Each uint8 in the padding data vector MUST be filled with the padding length value."
+    // (unless the caller gives other bytes, for a negative test).
     const plain = new Uint8Array(unpadded + padding);
     plain.set(content, 0);
     plain.set(macBefore, content.length);
-    plain.fill(padding, content.length + macBefore.length);
-    const encrypted = concat(iv, this.cbc.encrypt(iv, plain));
+    if (options.paddingBytes) plain.set(options.paddingBytes, content.length + macBefore.length);
+    else plain.fill(padding, content.length + macBefore.length);
+    plain[plain.length - 1] = lengthByte;
+    const encrypted = concat(iv, this.encryptBlocks(iv, plain));
     let fragment = encrypted;
     if (this.encryptThenMac) {
       // RFC 7366 3: MAC(MAC_write_key, seq_num + type + version + length + IV + ENC(content + padding +
       // padding_length)), with length that of IV + ciphertext; the MAC follows the ciphertext.
-      fragment = concat(encrypted, this.mac(this.seq, type, this.recordVersion, encrypted));
+      fragment = concat(encrypted, this.corruptMac(this.mac(this.seq, type, this.recordVersion, encrypted), options));
     }
     this.seq += 1n;
     return wire(type, this.recordVersion, fragment);
+  }
+
+  /** The MAC with options.macXor applied (a bad MAC on purpose). */
+  private corruptMac(mac: Uint8Array, options: EncryptOptions): Uint8Array {
+    const x = options.macXor;
+    if (!x) return mac;
+    const at = x.at < 0 ? mac.length + x.at : x.at;
+    if (!Number.isInteger(at) || at < 0 || at >= mac.length || !Number.isInteger(x.value) || x.value < 0 || x.value > 255)
+      throw new RangeError(`macXor { at: ${x.at}, value: ${x.value} } is outside the ${mac.length}-byte MAC or not a byte`);
+    const out = Uint8Array.from(mac);
+    out[at] ^= x.value;
+    return out;
+  }
+
+  /** CBC over whole blocks; a partial last block (unchecked requests only) is encrypted zero-filled, then cut. */
+  private encryptBlocks(iv: Uint8Array, plain: Uint8Array): Uint8Array {
+    const block = this.cbc.blockLength;
+    const rest = plain.length % block;
+    if (rest === 0) return this.cbc.encrypt(iv, plain);
+    const full = new Uint8Array(plain.length + block - rest);
+    full.set(plain);
+    return this.cbc.encrypt(iv, full).subarray(0, plain.length);
   }
 
   decrypt(record: TlsRecord): DecryptResult {
