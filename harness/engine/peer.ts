@@ -21,6 +21,7 @@ import { RecordLayer } from '../../implementations/reference/connection/record-l
 import { Transcript } from '../../implementations/reference/connection/transcript.ts';
 import { checkCertificateChain, type ChainContext } from '../../implementations/reference/connection/checks13.ts';
 import { ScenarioRuntimeError } from './fields.ts';
+import type { PremasterSpec } from '../scenario/model.ts';
 
 /** A rule the target's message broke, found by the checks the reference endpoints run (checks13.ts, checks12.ts). */
 export interface Violation {
@@ -72,7 +73,7 @@ export function messageType(name: string): HandshakeMessage['msg_type'] {
 /** Options of a `send` step that the peer's builder takes (beyond `set` and `mutate`, applied after). */
 export interface BuildOptions {
   /** TLS 1.2 RSA key exchange: how the EncryptedPreMasterSecret is made (harness/engine/premaster.ts). */
-  premaster?: Record<string, unknown>;
+  premaster?: PremasterSpec;
 }
 
 export abstract class ScriptedPeer {

@@ -56,6 +56,7 @@ import {
   checkServerHello12,
   checkServerKeyExchange12,
   rsaPremasterSecret,
+  type PreviousHandshake12,
 } from '../../implementations/reference/connection/tls12/checks12.ts';
 import { ScenarioRuntimeError } from './fields.ts';
 import { ScriptedPeer, violationOf, type BuildOptions, type Violation } from './peer.ts';
@@ -122,6 +123,16 @@ abstract class Peer12 extends ScriptedPeer {
 
   protected epochName(): string {
     return this.handshakes > 1 ? `encrypted#${this.handshakes}` : 'encrypted';
+  }
+
+  /** Whether the handshake that completed had secure renegotiation (RFC 5746), set from the hellos. */
+  protected secure = false;
+
+  /** RFC 5746 3.5 / 3.7: what a renegotiation is checked against: the last handshake's verify_data, when it was secure. */
+  protected previousHandshake(): PreviousHandshake12 {
+    return this.secure && this.clientVerifyData && this.serverVerifyData
+      ? { secureRenegotiation: true, clientVerifyData: this.clientVerifyData, serverVerifyData: this.serverVerifyData }
+      : { secureRenegotiation: false };
   }
 
   /** A new handshake on this connection (renegotiation): keys stay until the ChangeCipherSpecs of the new one. */
@@ -265,7 +276,7 @@ export class ClientPeer12 extends Peer12 {
         return ch;
       }
       case 'ClientKeyExchange':
-        return this.buildClientKeyExchange(opts.premaster as PremasterSpec | undefined);
+        return this.buildClientKeyExchange(opts.premaster);
       case 'Certificate': {
         const ck = this.clientCertificate();
         return { msg_type: 'certificate', form: 'tls12', certificate_list: ck ? [...ck.ck.chain] : [] };
@@ -416,12 +427,13 @@ export class ClientPeer12 extends Peer12 {
               offeredTls13: (findExt(ch.extensions, 'supported_versions')?.versions ?? []).includes(ProtocolVersion.TLS1_3),
               alpnOffered: this.config.alpn,
               session: this.session && this.completed === 0 ? { cipherSuite: this.session.cipherSuite, extendedMasterSecret: this.session.extendedMasterSecret } : undefined,
-              renegotiation: this.clientVerifyData && this.serverVerifyData ? { clientVerifyData: this.clientVerifyData, serverVerifyData: this.serverVerifyData } : undefined,
+              renegotiation: this.completed > 0 ? this.previousHandshake() : undefined,
             });
           });
         }
         const exts = msg.extensions ?? [];
         this.ems = info?.ems ?? findExt(exts, 'extended_master_secret') !== undefined;
+        this.secure = info?.secureRenegotiation ?? findExt(exts, 'renegotiation_info') !== undefined;
         this.ticketExpected = info?.ticketExpected ?? findExt(exts, 'session_ticket') !== undefined;
         this.serverRandom = msg.random;
         this.serverSessionId = msg.legacy_session_id_echo;
@@ -452,10 +464,7 @@ export class ClientPeer12 extends Peer12 {
         const v = violationOf(() => {
           this.peerChain = checkServerCertificate12(msg.certificate_list, {
             suite: this.suite!,
-            verifyPeer: this.config.verifyPeer,
-            trustRoots: this.config.trustRoots,
-            now: new Date(this.config.now()),
-            hostname: this.config.hostnameCheck ? this.config.serverName : undefined,
+            chain: this.config.verifyPeer ? { trustRoots: this.config.trustRoots, now: new Date(this.config.now()), hostname: this.config.hostnameCheck ? this.config.serverName : undefined } : undefined,
           });
         });
         return order ?? v;
@@ -467,7 +476,7 @@ export class ClientPeer12 extends Peer12 {
         const key = this.peerChain[0]?.publicKey;
         if (msg.form === 'ecdhe') this.ske = { group: msg.named_curve, msg };
         else if (msg.form === 'dhe') this.ske = { group: knownFfdhe(msg.dh_p, msg.dh_g), msg };
-        if (!ch || !this.serverRandom) return order;
+        if (!ch || !this.serverRandom || msg.form === 'opaque') return order;
         if (!key) return order ?? { rule: 'RFC 5246 7.4.3', message: 'ServerKeyExchange without a usable server certificate before it', alert: 'unexpected_message' };
         const v = violationOf(() => {
           const r = checkServerKeyExchange12(msg, { clientHello: ch, serverRandom: this.serverRandom!, serverKey: key, provider: this.config.provider, legacySha1: this.config.legacySha1Signatures === true });
@@ -535,8 +544,6 @@ export class ClientPeer12 extends Peer12 {
 export class ServerPeer12 extends Peer12 {
   readonly role = 'server' as const;
   clientHello: ClientHello | undefined;
-  /** RFC 5746 3.6: the client signalled secure renegotiation (the SCSV or the extension). */
-  secureRenegotiation = false;
   private ephemeral: KeyPair | undefined;
   private pendingEphemeral: KeyPair | undefined;
   private requestedCertTypes: number[] = [];
@@ -756,8 +763,8 @@ export class ServerPeer12 extends Peer12 {
         this.clientRandom = msg.random;
         this.tstate = 'flight';
         const v = violationOf(() => {
-          const r = checkClientHello12(msg, { tls13Enabled: false, renegotiation: renegotiation && this.clientVerifyData ? { clientVerifyData: this.clientVerifyData } : undefined });
-          this.secureRenegotiation = r.secureRenegotiation;
+          const r = checkClientHello12(msg, { tls13Enabled: false, renegotiation: renegotiation ? this.previousHandshake() : undefined });
+          this.secure = r.secureRenegotiation;
         });
         return order ?? v;
       }
@@ -771,9 +778,7 @@ export class ServerPeer12 extends Peer12 {
           this.peerChain = checkClientCertificate12(msg.certificate_list, {
             requestedCertTypes: this.requestedCertTypes,
             requireClientCert: this.config.requireClientCert,
-            verifyPeer: this.config.verifyPeer,
-            trustRoots: this.config.trustRoots,
-            now: new Date(this.config.now()),
+            chain: this.config.verifyPeer ? { trustRoots: this.config.trustRoots, now: new Date(this.config.now()) } : undefined,
           });
         });
         return order ?? v;
@@ -794,7 +799,7 @@ export class ServerPeer12 extends Peer12 {
         const key = this.peerChain[0]?.publicKey;
         const content = concatBytes(...this.transcript.messages);
         const v = key
-          ? violationOf(() => checkCertificateVerify12(msg.algorithm, msg.signature, { requestedSchemes: this.requestedSchemes, key, content, provider: this.config.provider, legacySha1: this.config.legacySha1Signatures === true }))
+          ? violationOf(() => checkCertificateVerify12(msg, { requestedSchemes: this.requestedSchemes, key, content, provider: this.config.provider, legacySha1: this.config.legacySha1Signatures === true }))
           : { rule: 'RFC 5246 7.4.8', message: 'CertificateVerify without a client certificate before it', alert: 'unexpected_message' as const };
         this.transcript.add(raw);
         this.tstate = 'wait_ccs';

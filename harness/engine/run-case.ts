@@ -383,7 +383,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     const { peer } = cn;
     switch (step.kind) {
       case 'send': {
-        const msg = peer.build(step.message, { premaster: (step as { premaster?: Record<string, unknown> }).premaster });
+        const msg = peer.build(step.message, { premaster: step.premaster });
         applySet(msg, cn.live.resolveMap(step.set));
         const mutate = cn.live.resolveMutations(step.mutate);
         const { wire: bytes, message: messageBytes } = encodeForWire(msg, mutate);
