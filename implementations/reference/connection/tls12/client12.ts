@@ -9,45 +9,33 @@
  * master secret (RFC 7627), encrypt-then-MAC (RFC 7366), secure renegotiation signalling (RFC 5746),
  * resumption by session ID (RFC 5246 7.4.1.2) and by ticket (RFC 5077).
  */
-import { AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, ExtensionType, HandshakeType, ProtocolVersion, nameOf } from '../../codec/enums.ts';
-import { checkDowngradeSentinel } from '../checks13.ts';
-import { extensionCode, type Extension } from '../../codec/extensions.ts';
+import { AlertDescription, AlertLevel, ClientCertificateType, HandshakeType } from '../../codec/enums.ts';
 import type { CertificateRequest, ClientHello, Finished, ServerHello, ServerKeyExchange } from '../../codec/handshake.ts';
-import { concatBytes, constantTimeEqual, equalBytes } from '../../codec/bytes.ts';
-import { CryptoError, type PublicKey } from '../../crypto/provider.ts';
-import { parseCertificateDer, validateChain, type Certificate } from '../../crypto/certificate.ts';
-import { suiteParams, type CipherSuiteParams } from '../../crypto/suites.ts';
-import { FFDHE_GROUPS } from '../../crypto/ffdhe.ts';
+import { concatBytes } from '../../codec/bytes.ts';
+import type { PublicKey } from '../../crypto/provider.ts';
+import type { Certificate } from '../../crypto/certificate.ts';
+import type { CipherSuiteParams } from '../../crypto/suites.ts';
 import { tls12DhePremasterSecret } from '../../crypto/noble/asymmetric.ts';
 import type { RecordProtection } from '../../crypto/record-protection.ts';
 import type { CertifiedKey, StoredSession12 } from '../config.ts';
-import { TlsError, check } from '../errors.ts';
+import { check } from '../errors.ts';
 import { groupName } from '../groups.ts';
 import type { Inbound } from '../record-layer.ts';
-import { findExt } from '../tls13.ts';
+import { agreedPremaster, checkFinished12, checkServerCertificate12, checkServerHello12, checkServerKeyExchange12 } from './checks12.ts';
 import {
-  ALLOWED_IN_SERVER_HELLO12,
-  DEFAULT_TLS12_SCHEMES,
-  EC_GROUPS,
   Keys12,
+  acceptChangeCipherSpec,
   bigintToBytes,
   bytesToBigint,
   chooseScheme12,
   decode12,
-  dheParams,
-  ecdheParams,
-  keyCanUse,
-  keyFitsSuite,
   modPow,
-  refusedScheme12,
-  schemeName12,
   schemes12,
   sign12,
-  signedParams,
   unexpected12,
-  verify12,
   type Host12,
-  type Machine12, acceptChangeCipherSpec } from './common12.ts';
+  type Machine12,
+} from './common12.ts';
 
 type State = 'wait_cert' | 'wait_ske' | 'wait_cr_shd' | 'wait_shd' | 'wait_nst' | 'wait_ccs' | 'wait_finished' | 'connected';
 
@@ -112,90 +100,34 @@ export class Client12 implements Machine12 {
   // ---- ServerHello ------------------------------------------------------------------------------------------
 
   onServerHello(sh: ServerHello, raw: Uint8Array): void {
-    const ch = this.offer.clientHello;
-    // RFC 5246 E.1: a version the client does not support (below TLS 1.2 here) is a protocol_version alert.
-    check(sh.legacy_version === ProtocolVersion.TLS1_2, 'protocol_version', 'RFC 5246 E.1', `ServerHello.server_version is 0x${sh.legacy_version.toString(16)}; this client speaks TLS 1.2 at the lowest`);
-    // RFC 8446 4.1.3: a TLS 1.3 client checks the downgrade sentinels (checks13.ts).
-    if (this.offer.offeredTls13) checkDowngradeSentinel(sh.random);
-    // RFC 5246 7.4.1.3: the session_id_echo is either our session ID (resumption) or a new one; RFC 5246
-    // 7.4.1.3: cipher_suite "selected by the server from the list in ClientHello.cipher_suites".
-    check(ch.cipher_suites.includes(sh.cipher_suite) && suiteParams(sh.cipher_suite)?.version === 'TLS1.2', 'illegal_parameter', 'RFC 5246 7.4.1.3', `ServerHello chose cipher suite ${nameOf(CipherSuite, sh.cipher_suite)}, not an offered TLS 1.2 suite`);
-    // RFC 5246 7.4.1.3: compression_method "selected by the server from the list in ClientHello.compression_methods" (null only).
-    check(sh.legacy_compression_method === 0, 'illegal_parameter', 'RFC 5246 7.4.1.3', `ServerHello chose compression method ${sh.legacy_compression_method}, not offered`);
-    this.checkServerHelloExtensions(sh.extensions ?? []);
-
+    // RFC 5246 7.4.1.3, 7.4.1.4, E.1 and the extensions' RFCs (checks12.ts).
+    const r = checkServerHello12(sh, {
+      clientHello: this.offer.clientHello,
+      offered: this.offer.offered,
+      offeredTls13: this.offer.offeredTls13,
+      alpnOffered: this.config.alpn,
+      session: this.offer.session,
+    });
     this.sh = sh;
-    this.suite = suiteParams(sh.cipher_suite)!;
+    this.suite = r.suite;
+    this.ems = r.ems;
+    this.etm = r.etm;
+    this.ticketExpected = r.ticketExpected;
+    this.secureRenegotiation = r.secureRenegotiation;
+    this.alpn = r.alpn;
     this.keys = new Keys12(this.config.provider, this.suite);
-    // RFC 7366 3: "If a server receives an encrypt-then-MAC request extension from a client and then selects a
-    // stream or Authenticated Encryption with Associated Data (AEAD) ciphersuite, it MUST NOT send an
-    // encrypt-then-MAC response extension back to the client."
-    if (this.etm) check(this.suite.cipher.type === 'cbc', 'illegal_parameter', 'RFC 7366 3', 'encrypt_then_mac answered for an AEAD suite');
     // RFC 5246 6.2.3: from here on protected records carry their real content type (no TLS 1.3 inner type).
     this.host.rl.tls13 = false;
     this.host.transcript.start(this.suite.prfHash);
     this.host.transcript.add(raw);
-
-    const session = this.offer.session;
-    const echo = sh.legacy_session_id_echo;
-    const sameId = echo.length > 0 && equalBytes(echo, ch.legacy_session_id);
-    if (sameId && session) {
-      // RFC 5246 7.4.1.2 / RFC 5077 3.4: the server echoed our session ID: it resumes the offered session, and
-      // "the cipher suite ... MUST be the same" as the session's (7.4.1.3: resumed session state).
-      check(sh.cipher_suite === session.cipherSuite, 'illegal_parameter', 'RFC 5246 7.4.1.3', 'resumed session with a different cipher suite');
-      // RFC 7627 5.3: "If the original session used the "extended_master_secret" extension but the new
-      // ServerHello does not contain the extension, the client MUST abort the handshake." And if the original did
-      // not use it but the new ServerHello contains it, "the client MUST abort the handshake".
-      check(this.ems === session.extendedMasterSecret, 'handshake_failure', 'RFC 7627 5.3', `resumption with extended_master_secret ${this.ems ? 'added' : 'dropped'}`);
+    if (r.resumed) {
       this.resumed = true;
-      this.master = session.masterSecret;
+      this.master = this.offer.session!.masterSecret;
       this.deriveKeys();
       this.state = this.ticketExpected ? 'wait_nst' : 'wait_ccs';
       return;
     }
-    // RFC 5246 7.4.1.3: a server that is not resuming sends a new session ID; echoing one we made up (for
-    // middlebox compatibility, or for a ticket) claims a session we do not have.
-    check(!sameId, 'illegal_parameter', 'RFC 5246 7.4.1.3', 'ServerHello echoes a session ID the client has no session for');
     this.state = 'wait_cert';
-  }
-
-  private checkServerHelloExtensions(exts: readonly Extension[]): void {
-    const seen = new Set<number>();
-    for (const e of exts) {
-      const code = extensionCode(e);
-      // RFC 5246 7.4.1.4: "There MUST NOT be more than one extension of the same type."
-      check(!seen.has(code), 'illegal_parameter', 'RFC 5246 7.4.1.4', `ServerHello has two ${nameOf(ExtensionType, code)} extensions`);
-      seen.add(code);
-      // RFC 5246 7.4.1.4: "If a client receives an extension type in ServerHello that it did not request in the
-      // associated ClientHello, it MUST abort the handshake with an unsupported_extension fatal alert."
-      check(this.offer.offered.has(code), 'unsupported_extension', 'RFC 5246 7.4.1.4', `ServerHello has unsolicited extension ${nameOf(ExtensionType, code)}`);
-      // An extension we offered that has no meaning in a TLS 1.2 ServerHello (key_share, pre_shared_key, ...).
-      check(ALLOWED_IN_SERVER_HELLO12.has(code) || !Object.values(ExtensionType).includes(code as never), 'illegal_parameter', 'RFC 5246 7.4.1.4', `${nameOf(ExtensionType, code)} is not allowed in a TLS 1.2 ServerHello`);
-    }
-    const reneg = findExt(exts, 'renegotiation_info');
-    if (reneg) {
-      // RFC 5746 3.4: "The client MUST then verify that the length of the "renegotiated_connection" field is
-      // zero, and if it is not, MUST abort the handshake (by sending a fatal handshake_failure alert)."
-      check(reneg.renegotiated_connection.length === 0, 'handshake_failure', 'RFC 5746 3.4', 'non-empty renegotiation_info in the initial handshake');
-      this.secureRenegotiation = true;
-    }
-    this.ems = findExt(exts, 'extended_master_secret') !== undefined;
-    // RFC 7366 3: checked against the suite in deriveKeys.
-    this.etm = findExt(exts, 'encrypt_then_mac') !== undefined;
-    this.ticketExpected = findExt(exts, 'session_ticket') !== undefined;
-    const pf = findExt(exts, 'ec_point_formats');
-    if (pf) {
-      // RFC 8422 5.2: the server's list "MUST" contain uncompressed, the only format still defined (5.1.2).
-      check(pf.ec_point_format_list.includes(0), 'illegal_parameter', 'RFC 8422 5.2', 'ServerHello ec_point_formats lacks uncompressed');
-    }
-    const alpn = findExt(exts, 'application_layer_protocol_negotiation');
-    if (alpn) {
-      // RFC 7301 3.1: exactly one protocol, one the client offered.
-      check(alpn.protocol_name_list.length === 1, 'illegal_parameter', 'RFC 7301 3.1', `server ALPN lists ${alpn.protocol_name_list.length} protocols`);
-      const name = new TextDecoder().decode(alpn.protocol_name_list[0]);
-      check(this.config.alpn.includes(name), 'illegal_parameter', 'RFC 7301 3.1', `server selected ALPN '${name}', not offered`);
-      this.alpn = name;
-    }
   }
 
   private deriveKeys(): void {
@@ -269,95 +201,26 @@ export class Client12 implements Machine12 {
   // ---- the server's first flight ---------------------------------------------------------------------------
 
   private onCertificate(list: Uint8Array[], raw: Uint8Array): void {
-    // RFC 5246 7.4.2: the server's certificate_list carries at least the server certificate (every suite
-    // here is authenticated); an empty one cannot be used.
-    check(list.length > 0, 'bad_certificate', 'RFC 5246 7.4.2', 'empty server Certificate');
-    const chain: Certificate[] = [];
-    list.forEach((der, i) => {
-      let parsed: ReturnType<typeof parseCertificateDer>;
-      try {
-        parsed = parseCertificateDer(der, i);
-      } catch (e) {
-        // A malformed SubjectPublicKeyInfo makes node's X509Certificate.publicKey throw inside the parser:
-        // still a certificate that cannot be used (RFC 5246 7.2.2 bad_certificate), not an internal error.
-        throw new TlsError('bad_certificate', 'RFC 5246 7.4.2', `certificate ${i}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      if (!parsed.ok) throw new TlsError(parsed.alert, 'RFC 5246 7.4.2', `certificate ${i}: ${parsed.message}`);
-      chain.push(parsed.value);
-    });
-    if (this.config.verifyPeer) {
-      const res = validateChain(chain, {
-        trustRoots: this.config.trustRoots,
-        now: new Date(this.config.now()),
-        hostname: this.config.hostnameCheck ? this.config.serverName : undefined,
-        purpose: 'serverAuth',
-      });
-      // RFC 5246 7.2.2: bad_certificate, unsupported_certificate, certificate_expired, unknown_ca, ...
-      if (!res.ok) throw new TlsError(res.alert, 'RFC 5246 7.4.2', `server certificate: ${res.message}`);
-    }
-    const key = chain[0].publicKey;
-    check(key, 'unsupported_certificate', 'RFC 5246 7.4.2', `server key type not supported: ${chain[0].publicKeyError ?? ''}`);
-    // RFC 5246 7.4.2: "The certificate type MUST be appropriate for the selected cipher suite's key exchange
-    // algorithm" (RSA for RSA and *_RSA, ECDSA/EdDSA for *_ECDSA, RFC 8422 5.3).
-    check(keyFitsSuite(key, this.suite), 'unsupported_certificate', 'RFC 5246 7.4.2', `a ${key.kind} certificate does not fit ${this.suite.name}`);
-    this.serverChain = chain;
+    // RFC 5246 7.4.2 (checks12.ts): non-empty, parses, validates when verifyPeer, key fits the suite.
+    const c = this.config;
+    const chain = c.verifyPeer ? { trustRoots: c.trustRoots, now: new Date(c.now()), hostname: c.hostnameCheck ? c.serverName : undefined } : undefined;
+    this.serverChain = checkServerCertificate12(list, { suite: this.suite, chain });
     this.host.transcript.add(raw);
     this.state = this.suite.keyExchange === 'rsa' ? 'wait_cr_shd' : 'wait_ske';
   }
 
   private onServerKeyExchange(ske: ServerKeyExchange, raw: Uint8Array): void {
-    let params: Uint8Array;
-    let group: number | undefined;
-    if (ske.form === 'ecdhe') {
-      // RFC 8422 5.4 / 5.1.1: the curve must be one the client offered in supported_groups.
-      const offered = findExt(this.offer.clientHello.extensions, 'supported_groups')?.named_group_list ?? [];
-      check(offered.includes(ske.named_curve) && EC_GROUPS.includes(ske.named_curve), 'illegal_parameter', 'RFC 8422 5.4', `ServerKeyExchange curve ${ske.named_curve} was not offered`);
-      params = ecdheParams(ske.named_curve, ske.public);
-      group = ske.named_curve;
-    } else if (ske.form === 'dhe') {
-      params = dheParams(ske.dh_p, ske.dh_g, ske.dh_Ys);
-      const p = bytesToBigint(ske.dh_p);
-      const g = bytesToBigint(ske.dh_g);
-      const known = Object.values(FFDHE_GROUPS).find((f) => f.p === p && f.g === g);
-      group = known?.codePoint;
-      // RFC 7919 3 / 5.1 (and RFC 5246 F.1.1.3): an unknown group must at least be large enough and its
-      // generator and the server's public value in range: 1 < g < p-1, 1 < Ys < p-1.
-      if (!known) {
-        check(ske.dh_p.length >= 256 && (p & 1n) === 1n, 'insufficient_security', 'RFC 7919 3', `DHE group of ${p.toString(2).length} bits: at least 2048 required`);
-        check(g > 1n && g < p - 1n, 'illegal_parameter', 'RFC 7919 5.1', 'DHE generator out of range');
-      }
-      const ys = bytesToBigint(ske.dh_Ys);
-      // RFC 7919 5.1: "peers MUST validate each other's public key Y by ensuring that 1 < Y < p-1."
-      check(ys > 1n && ys < p - 1n, 'illegal_parameter', 'RFC 7919 5.1', 'DHE server public value out of range');
-    } else {
-      throw unexpected12('server_key_exchange', this.state);
-    }
-    const sig = ske.signature;
-    // RFC 5246 7.4.3: a signed key exchange carries digitally-signed params (not anonymous).
-    check(sig, 'decode_error', 'RFC 5246 7.4.3', 'ServerKeyExchange without a signature');
-    const key = this.serverChain[0].publicKey!;
-    const scheme = `${schemeName12(sig.algorithm) ?? 'unknown'} (0x${sig.algorithm.toString(16).padStart(4, '0')})`;
-    // RFC 9155 (paraphrase: MD5 and SHA-1 are deprecated for TLS 1.2 signatures) and RFC 8446 4.2.3 ("MD5
-    // [SLOTH], SHA-224, and DSA MUST NOT be used"): refused whatever the ClientHello said (a shapeExtensions
-    // hook may have offered it). The alert is RFC 5246 7.4.3's for a pair the client does not accept:
-    // illegal_parameter, "A field in the handshake was out of range or inconsistent with other fields" (7.2.2).
-    const refused = refusedScheme12(sig.algorithm, this.config.legacySha1Signatures === true);
-    if (refused) throw new TlsError('illegal_parameter', refused.rule, `ServerKeyExchange signed with ${scheme}: ${refused.reason}`);
-    // RFC 5246 7.4.3: "If the client has offered the "signature_algorithms" extension, the signature algorithm
-    // and hash algorithm MUST be a pair listed in that extension." (what the ClientHello really carried; without
-    // the extension, 7.4.1.4.1's default {sha1, rsa} / {sha1, ecdsa}, refused above unless legacySha1Signatures).
-    const offered = findExt(this.offer.clientHello.extensions, 'signature_algorithms')?.supported_signature_algorithms ?? DEFAULT_TLS12_SCHEMES;
-    check(offered.includes(sig.algorithm), 'illegal_parameter', 'RFC 5246 7.4.1.4.1', `ServerKeyExchange scheme ${scheme} was not offered`);
-    // RFC 5246 7.4.3: "the hash and signature algorithms MUST be compatible with the key in the server's
-    // end-entity certificate"; for ECDSA any hash with any curve (RFC 8446 4.2.3: "the old semantics did not
-    // constrain the signing curve").
-    check(keyCanUse(key, sig.algorithm), 'illegal_parameter', 'RFC 5246 7.4.3', `scheme ${scheme} does not fit the server's key`);
-    const content = signedParams(this.offer.clientHello.random, this.sh.random, params);
-    // RFC 5246 7.2.2: decrypt_error: "A handshake cryptographic operation failed, including being unable to
-    // correctly verify a signature".
-    check(verify12(this.config.provider, sig.algorithm, key, content, sig.signature), 'decrypt_error', 'RFC 5246 7.4.3', 'ServerKeyExchange signature does not verify');
-    this.serverScheme = sig.algorithm;
-    this.ske = { group, params, msg: ske };
+    if (ske.form === 'opaque') throw unexpected12('server_key_exchange', this.state);
+    // RFC 5246 7.4.3, RFC 8422 5.4, RFC 7919 (checks12.ts): group, params, scheme and signature.
+    const r = checkServerKeyExchange12(ske, {
+      clientHello: this.offer.clientHello,
+      serverRandom: this.sh.random,
+      serverKey: this.serverChain[0].publicKey!,
+      provider: this.config.provider,
+      legacySha1: this.config.legacySha1Signatures === true,
+    });
+    this.serverScheme = r.scheme;
+    this.ske = { group: r.group, params: r.params, msg: ske };
     this.host.transcript.add(raw);
     this.state = 'wait_cr_shd';
   }
@@ -423,32 +286,19 @@ export class Client12 implements Machine12 {
       const g = ske.group!;
       const kx = provider.keyExchange(groupName(g)!);
       const kp = kx.generate(this.config.ephemeralKey?.(g));
-      let shared: Uint8Array;
-      try {
-        shared = kx.sharedSecret(kp.privateKey, (ske.msg as Extract<ServerKeyExchange, { form: 'ecdhe' }>).public);
-      } catch (e) {
-        // RFC 8422 5.11: points MUST be validated; an invalid one (or an all-zero X25519 result) is illegal_parameter.
-        if (e instanceof CryptoError) throw new TlsError('illegal_parameter', 'RFC 8422 5.11', `server ECDHE public value: ${e.message}`);
-        throw e;
-      }
+      // RFC 8422 5.11 / 5.10 (checks12.ts): the server's point validated; the premaster is the x-coordinate.
+      const shared = agreedPremaster(provider, kp, (ske.msg as Extract<ServerKeyExchange, { form: 'ecdhe' }>).public, 'ecdhe', 'server');
       this.host.send({ msg_type: 'client_key_exchange', form: 'ecdhe', ecdh_Yc: kp.publicKey });
-      // RFC 8422 5.10: the premaster secret is the x-coordinate (X25519: the function output), full length.
       return shared;
     }
     const m = ske.msg as Extract<ServerKeyExchange, { form: 'dhe' }>;
     if (ske.group !== undefined) {
       const kx = provider.keyExchange(groupName(ske.group)!);
       const kp = kx.generate(this.config.ephemeralKey?.(ske.group));
-      let z: Uint8Array;
-      try {
-        z = kx.sharedSecret(kp.privateKey, m.dh_Ys);
-      } catch (e) {
-        if (e instanceof CryptoError) throw new TlsError('illegal_parameter', 'RFC 7919 5.1', `server DHE public value: ${e.message}`);
-        throw e;
-      }
+      // RFC 7919 5.1 / RFC 5246 8.1.2 (checks12.ts): 1 < Ys < p-1; leading zero bytes of Z stripped.
+      const pms = agreedPremaster(provider, kp, m.dh_Ys, 'dhe', 'server');
       this.host.send({ msg_type: 'client_key_exchange', form: 'dhe', dh_Yc: kp.publicKey });
-      // RFC 5246 8.1.2: leading zero bytes of Z are stripped.
-      return tls12DhePremasterSecret(z);
+      return pms;
     }
     // An explicit (non-RFC 7919) group, checked in onServerKeyExchange.
     const p = bytesToBigint(m.dh_p);
@@ -464,13 +314,9 @@ export class Client12 implements Machine12 {
   // ---- Finished ---------------------------------------------------------------------------------------------
 
   private onFinished(fin: Finished, raw: Uint8Array): void {
-    // RFC 5246 7.4.9: verify_data is 12 bytes for every suite here; another length cannot be decoded.
-    check(fin.verify_data.length === 12, 'decode_error', 'RFC 5246 7.4.9', `Finished.verify_data of ${fin.verify_data.length} bytes, expected 12`);
     const t = this.host.transcript;
-    const expected = this.keys.finished(this.master, 'server', t.current());
-    // RFC 5246 7.4.9: "Recipients of Finished messages MUST verify that the contents are correct"; a wrong
-    // verify_data is a decrypt_error (RFC 5246 7.2.2).
-    check(constantTimeEqual(fin.verify_data, expected), 'decrypt_error', 'RFC 5246 7.4.9', 'server Finished verify_data is wrong');
+    // RFC 5246 7.4.9 (checks12.ts).
+    checkFinished12(fin, this.keys.finished(this.master, 'server', t.current()), 'server');
     t.add(raw);
     if (this.resumed) {
       // RFC 5246 7.3 (abbreviated handshake): the client answers with its ChangeCipherSpec and Finished.

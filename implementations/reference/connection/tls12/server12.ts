@@ -12,15 +12,14 @@
  * groups; extended master secret (RFC 7627), encrypt-then-MAC (RFC 7366), secure renegotiation signalling
  * (RFC 5746), session cache and tickets (RFC 5077), ALPN, SNI, client authentication.
  */
-import { AlertDescription, AlertLevel, CipherSuite, ClientCertificateType, DOWNGRADE_TLS12, HandshakeType, NamedGroup, ProtocolVersion } from '../../codec/enums.ts';
+import { AlertDescription, AlertLevel, ClientCertificateType, DOWNGRADE_TLS12, HandshakeType, NamedGroup, ProtocolVersion } from '../../codec/enums.ts';
 import type { Extension } from '../../codec/extensions.ts';
-import type { ClientHello, ClientKeyExchange, Finished } from '../../codec/handshake.ts';
-import { concatBytes, constantTimeEqual } from '../../codec/bytes.ts';
-import { CryptoError, type KeyPair, type PrivateKey } from '../../crypto/provider.ts';
-import { parseCertificateDer, validateChain, type Certificate } from '../../crypto/certificate.ts';
+import type { CertificateVerify, ClientHello, ClientKeyExchange, Finished } from '../../codec/handshake.ts';
+import { concatBytes } from '../../codec/bytes.ts';
+import type { KeyPair, PrivateKey } from '../../crypto/provider.ts';
+import type { Certificate } from '../../crypto/certificate.ts';
 import { suiteParams, type CipherSuiteParams } from '../../crypto/suites.ts';
 import { FFDHE_GROUPS } from '../../crypto/ffdhe.ts';
-import { tls12DhePremasterSecret } from '../../crypto/noble/asymmetric.ts';
 import type { RecordProtection } from '../../crypto/record-protection.ts';
 import type { CertifiedKey, ServerSession12 } from '../config.ts';
 import { TlsError, check } from '../errors.ts';
@@ -29,26 +28,33 @@ import type { Inbound } from '../record-layer.ts';
 import { findExt } from '../tls13.ts';
 import { openTicket12, sealTicket12 } from './tickets12.ts';
 import {
+  agreedPremaster,
+  checkCertificateVerify12,
+  checkClientCertificate12,
+  checkClientHello12,
+  checkFinished12,
+  checkResumptionEms12,
+  rsaPremasterSecret,
+} from './checks12.ts';
+import {
   DEFAULT_TLS12_SCHEMES,
   EC_GROUPS,
   FFDHE_GROUP_CODES,
   Keys12,
+  acceptChangeCipherSpec,
   chooseScheme12,
   decode12,
   dheParams,
   ecdheParams,
   hex,
-  keyCanUse,
   keyFitsSuite,
-  refusedScheme12,
-  schemeName12,
   schemes12,
   sign12,
   signedParams,
   unexpected12,
-  verify12,
   type Host12,
-  type Machine12, acceptChangeCipherSpec } from './common12.ts';
+  type Machine12,
+} from './common12.ts';
 
 type State = 'start' | 'wait_client_cert' | 'wait_cke' | 'wait_cv' | 'wait_ccs' | 'wait_finished' | 'connected';
 
@@ -114,28 +120,9 @@ export class Server12 implements Machine12 {
   onClientHello(ch: ClientHello, raw: Uint8Array): void {
     this.ch = ch;
     const exts = ch.extensions ?? [];
-    // RFC 5246 7.4.1.2: compression_methods "MUST contain, and all implementations MUST support,
-    // CompressionMethod.null".
-    check(ch.legacy_compression_methods.includes(0), 'illegal_parameter', 'RFC 5246 7.4.1.2', 'ClientHello does not offer the null compression method');
-    // RFC 7507 3: TLS_FALLBACK_SCSV from a client offering less than our highest version: inappropriate_fallback.
-    if (this.tls13Enabled) check(!ch.cipher_suites.includes(CipherSuite.TLS_FALLBACK_SCSV), 'inappropriate_fallback', 'RFC 7507 3', 'TLS_FALLBACK_SCSV with a version below our highest (TLS 1.3)');
-    const reneg = findExt(exts, 'renegotiation_info');
-    if (reneg) {
-      // RFC 5746 3.6: "The server MUST then verify that the length of the "renegotiated_connection" field is
-      // zero, and if it is not, MUST abort the handshake" (handshake_failure).
-      check(reneg.renegotiated_connection.length === 0, 'handshake_failure', 'RFC 5746 3.6', 'non-empty renegotiation_info in an initial ClientHello');
-    }
-    // RFC 5746 3.6: the SCSV or the extension set secure_renegotiation.
-    this.secureRenegotiation = reneg !== undefined || ch.cipher_suites.includes(CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+    // RFC 5246 7.4.1.2, RFC 7507 3, RFC 5746 3.6, RFC 8422 5.1.2 (checks12.ts).
+    this.secureRenegotiation = checkClientHello12(ch, { tls13Enabled: this.tls13Enabled }).secureRenegotiation;
     const pf = findExt(exts, 'ec_point_formats');
-    const groupsExt = findExt(exts, 'supported_groups');
-    // RFC 8422 5.1.2: "If the client sends the extension and the extension does not contain the uncompressed
-    // point format, and the client has used the Supported Groups extension to indicate support for any of the
-    // curves defined in this specification, then the server MUST abort the handshake and return an
-    // illegal_parameter alert."
-    if (pf && groupsExt?.named_group_list.some((g) => EC_GROUPS.includes(g))) {
-      check(pf.ec_point_format_list.includes(0), 'illegal_parameter', 'RFC 8422 5.1.2', 'ec_point_formats without uncompressed');
-    }
     const clientEms = findExt(exts, 'extended_master_secret') !== undefined;
     this.ems = clientEms && this.config.extendedMasterSecret;
     const sni = findExt(exts, 'server_name');
@@ -230,10 +217,9 @@ export class Server12 implements Machine12 {
       if (!ch.cipher_suites.includes(s.cipherSuite) || !this.config.cipherSuites.includes(s.cipherSuite)) return false;
       // RFC 6066 3: the server name must be the session's.
       if (s.serverName !== (this.serverName ?? '')) return false;
+      // RFC 7627 5.3 (checks12.ts): an extended-master-secret session needs the extension.
+      checkResumptionEms12(ch, s);
       const clientEms = findExt(ch.extensions, 'extended_master_secret') !== undefined;
-      // RFC 7627 5.3: "If the original session used the "extended_master_secret" extension but the new ClientHello
-      // does not contain it, the server MUST abort the abbreviated handshake."
-      check(!s.extendedMasterSecret || clientEms, 'handshake_failure', 'RFC 7627 5.3', 'resumption of an extended-master-secret session without the extension');
       // RFC 7627 5.3: "If the original session did not use the "extended_master_secret" extension but the new
       // ClientHello contains the extension, then the server MUST NOT perform the abbreviated handshake."
       if (!s.extendedMasterSecret && clientEms && this.config.extendedMasterSecret) return false;
@@ -372,7 +358,7 @@ export class Server12 implements Machine12 {
         if (msg.msg_type === 'client_key_exchange') return this.onClientKeyExchange(msg, item.raw);
         break;
       case 'wait_cv':
-        if (msg.msg_type === 'certificate_verify') return this.onCertificateVerify(msg.algorithm, msg.signature, item.raw);
+        if (msg.msg_type === 'certificate_verify') return this.onCertificateVerify(msg, item.raw);
         break;
       case 'wait_finished':
         if (msg.msg_type === 'finished') return this.onFinished(msg, item.raw);
@@ -404,38 +390,13 @@ export class Server12 implements Machine12 {
 
   private onClientCertificate(list: Uint8Array[], raw: Uint8Array): void {
     this.host.transcript.add(raw);
-    if (list.length === 0) {
-      // RFC 5246 7.4.6: "If the client does not send any certificates, the server MAY at its discretion either
-      // continue the handshake without client authentication, or respond with a fatal handshake_failure alert."
-      check(!this.config.requireClientCert, 'handshake_failure', 'RFC 5246 7.4.6', 'the client sent no certificate');
-      this.state = 'wait_cke';
-      return;
-    }
-    const chain: Certificate[] = [];
-    list.forEach((der, i) => {
-      let parsed: ReturnType<typeof parseCertificateDer>;
-      try {
-        parsed = parseCertificateDer(der, i);
-      } catch (e) {
-        // A malformed SubjectPublicKeyInfo makes node's X509Certificate.publicKey throw inside the parser:
-        // still a certificate that cannot be used (RFC 5246 7.2.2 bad_certificate), not an internal error.
-        throw new TlsError('bad_certificate', 'RFC 5246 7.4.6', `client certificate ${i}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-      if (!parsed.ok) throw new TlsError(parsed.alert, 'RFC 5246 7.4.6', `client certificate ${i}: ${parsed.message}`);
-      chain.push(parsed.value);
+    // RFC 5246 7.4.6 (checks12.ts): empty vs requireClientCert, parses, validates when verifyPeer, key type requested.
+    const c = this.config;
+    this.clientChain = checkClientCertificate12(list, {
+      requestedCertTypes: this.requestedCertTypes,
+      requireClientCert: c.requireClientCert,
+      chain: c.verifyPeer ? { trustRoots: c.trustRoots, now: new Date(c.now()) } : undefined,
     });
-    if (this.config.verifyPeer) {
-      const res = validateChain(chain, { trustRoots: this.config.trustRoots, now: new Date(this.config.now()), purpose: 'clientAuth' });
-      if (!res.ok) throw new TlsError(res.alert, 'RFC 5246 7.4.6', `client certificate: ${res.message}`);
-    }
-    const key = chain[0].publicKey;
-    check(key, 'unsupported_certificate', 'RFC 5246 7.4.6', 'client key type not supported');
-    // RFC 5246 7.4.6: "The end-entity certificate's public key (and associated restrictions) has to be compatible
-    // with the certificate types listed in CertificateRequest" (RFC 8422 5.5: ecdsa_sign covers ECDSA and EdDSA
-    // keys); a key of a type we did not ask for is an unsupported_certificate (RFC 5246 7.2.2).
-    const certType = key.kind === 'rsa' ? ClientCertificateType.rsa_sign : ClientCertificateType.ecdsa_sign;
-    check(this.requestedCertTypes.includes(certType), 'unsupported_certificate', 'RFC 5246 7.4.6', `a ${key.kind} client certificate, not of a requested type (${this.requestedCertTypes.join(', ')})`);
-    this.clientChain = chain;
     this.state = 'wait_cke';
   }
 
@@ -453,69 +414,33 @@ export class Server12 implements Machine12 {
   private premasterSecret(cke: ClientKeyExchange): Uint8Array {
     const provider = this.config.provider;
     if (cke.form === 'rsa') {
+      // RFC 5246 7.4.7.1 (checks12.ts): R of 48 random bytes is made before decrypting.
       const key = this.selected!.ck.key as PrivateKey & { kind: 'rsa' };
-      // RFC 5246 7.4.7.1: "1. Generate a string R of 48 random bytes 2. Decrypt the message to recover the
-      // plaintext M 3. If the PKCS#1 padding is not correct, or the length of message M is not exactly 48 bytes:
-      // pre_master_secret = R else If ClientHello.client_version <= TLS 1.0, and version number check is
-      // explicitly disabled: premaster secret = M else If M[0..1] != ClientHello.client_version: premaster secret
-      // = R else: premaster secret = M". R is made first and the choice is a byte-wise masked select: no branch,
-      // alert or early return depends on the decryption; a wrong secret surfaces only as a Finished that
-      // does not verify (decrypt_error / bad_record_mac).
-      const r = this.config.random(48);
-      const m = provider.rsaDecrypt(key, cke.encrypted_pre_master_secret) ?? new Uint8Array(0);
-      const m48 = new Uint8Array(48);
-      m48.set(m.subarray(0, 48));
-      const v = this.ch.legacy_version;
-      let good = (m.length ^ 48) === 0 ? 1 : 0;
-      good &= ((m48[0] ^ (v >> 8)) | (m48[1] ^ (v & 0xff))) === 0 ? 1 : 0;
-      const mask = -good & 0xff;
-      const out = new Uint8Array(48);
-      for (let i = 0; i < 48; i++) out[i] = (m48[i] & mask) | (r[i] & ~mask & 0xff);
-      return out;
+      return rsaPremasterSecret(provider, key, cke.encrypted_pre_master_secret, this.ch.legacy_version, this.config.random(48));
     }
-    const kp = this.ephemeral!;
-    const kx = provider.keyExchange(kp.group);
-    const peer = cke.form === 'ecdhe' ? cke.ecdh_Yc : cke.form === 'dhe' ? cke.dh_Yc : undefined;
-    check(peer, 'decode_error', 'RFC 5246 7.4.7', 'ClientKeyExchange of the wrong form');
-    try {
-      const z = kx.sharedSecret(kp.privateKey, peer);
-      // RFC 5246 8.1.2: DHE strips leading zero bytes of Z; RFC 8422 5.10: ECDHE keeps the full x-coordinate.
-      return cke.form === 'dhe' ? tls12DhePremasterSecret(z) : z;
-    } catch (e) {
-      // RFC 8422 5.11 (ECDHE point validation) / RFC 7919 5.1 (1 < Yc < p-1): an invalid public value.
-      if (e instanceof CryptoError) throw new TlsError('illegal_parameter', cke.form === 'dhe' ? 'RFC 7919 5.1' : 'RFC 8422 5.11', `client public value: ${e.message}`);
-      throw e;
-    }
+    if (cke.form === 'opaque') throw new TlsError('decode_error', 'RFC 5246 7.4.7', 'ClientKeyExchange of the wrong form');
+    // RFC 8422 5.11 / RFC 7919 5.1 (checks12.ts): the client's public value validated.
+    return agreedPremaster(provider, this.ephemeral!, cke.form === 'ecdhe' ? cke.ecdh_Yc : cke.dh_Yc, cke.form, 'client');
   }
 
-  private onCertificateVerify(algorithm: number, signature: Uint8Array, raw: Uint8Array): void {
-    const key = this.clientChain[0].publicKey!;
-    const scheme = `${schemeName12(algorithm) ?? 'unknown'} (0x${algorithm.toString(16).padStart(4, '0')})`;
-    // RFC 9155 (paraphrase: MD5 and SHA-1 are deprecated for TLS 1.2 signatures) and RFC 8446 4.2.3 ("MD5
-    // [SLOTH], SHA-224, and DSA MUST NOT be used"); the alert is RFC 5246 7.4.8's for a scheme not requested.
-    const refused = refusedScheme12(algorithm, this.config.legacySha1Signatures === true);
-    if (refused) throw new TlsError('illegal_parameter', refused.rule, `client CertificateVerify signed with ${scheme}: ${refused.reason}`);
-    // RFC 5246 7.4.8: "The hash and signature algorithms used in the signature MUST be one of those present in
-    // the supported_signature_algorithms field of the CertificateRequest message. In addition, the hash and
-    // signature algorithms MUST be compatible with the key in the client's end-entity certificate." (For
-    // ECDSA any hash with any curve: RFC 8446 4.2.3, "the old semantics did not constrain the signing curve".)
-    check(this.requestedSchemes.includes(algorithm), 'illegal_parameter', 'RFC 5246 7.4.8', `client CertificateVerify scheme ${scheme} was not requested`);
-    check(keyCanUse(key, algorithm), 'illegal_parameter', 'RFC 5246 7.4.8', `scheme ${scheme} does not fit the client's key`);
-    // RFC 5246 7.4.8: the signature covers handshake_messages, every message up to (not including) this one.
-    const content = concatBytes(...this.host.transcript.messages);
-    // RFC 5246 7.2.2: a signature that does not verify is a decrypt_error.
-    check(verify12(this.config.provider, algorithm, key, content, signature), 'decrypt_error', 'RFC 5246 7.4.8', 'client CertificateVerify signature does not verify');
+  private onCertificateVerify(cv: CertificateVerify, raw: Uint8Array): void {
+    // RFC 5246 7.4.8 (checks12.ts): refused schemes, requested, fits the key, verifies over handshake_messages
+    // (every message up to, not including, this one).
+    checkCertificateVerify12(cv, {
+      requestedSchemes: this.requestedSchemes,
+      key: this.clientChain[0].publicKey!,
+      content: concatBytes(...this.host.transcript.messages),
+      provider: this.config.provider,
+      legacySha1: this.config.legacySha1Signatures === true,
+    });
     this.host.transcript.add(raw);
     this.state = 'wait_ccs';
   }
 
   private onFinished(fin: Finished, raw: Uint8Array): void {
-    // RFC 5246 7.4.9: verify_data is 12 bytes for every suite here.
-    check(fin.verify_data.length === 12, 'decode_error', 'RFC 5246 7.4.9', `Finished.verify_data of ${fin.verify_data.length} bytes, expected 12`);
     const t = this.host.transcript;
-    const expected = this.keys.finished(this.master, 'client', t.current());
-    // RFC 5246 7.4.9: "Recipients of Finished messages MUST verify that the contents are correct"; decrypt_error.
-    check(constantTimeEqual(fin.verify_data, expected), 'decrypt_error', 'RFC 5246 7.4.9', 'client Finished verify_data is wrong');
+    // RFC 5246 7.4.9 (checks12.ts).
+    checkFinished12(fin, this.keys.finished(this.master, 'client', t.current()), 'client');
     t.add(raw);
     if (!this.resumed) {
       this.cacheSession();
