@@ -78,7 +78,23 @@ function walk(root: unknown, path: string): { parent: Record<string, unknown> | 
   }
   const last = segs[segs.length - 1];
   if (cur === null || typeof cur !== 'object') throw new ScenarioRuntimeError(`'${path}': not a structure before '${'key' in last ? last.key : `[${last.index}]`}'`);
+  if ('key' in last && !Array.isArray(cur) && !(last.key in (cur as object))) {
+    const al = alias(cur as Record<string, unknown>, last.key);
+    if (al) return { parent: cur as Record<string, unknown>, last: { key: al }, field: al };
+  }
   return { parent: cur as Record<string, unknown>, last, field: 'key' in last ? last.key : field };
+}
+
+/**
+ * The RFC structs' names that the codec flattens (RFC 5246 7.4.3 / RFC 8422 5.4 ServerKeyExchange `params`
+ * with `curve_params`, `signed_params`; RFC 5246 7.4.7 ClientKeyExchange `exchange_keys`): '' means the same
+ * object (the codec keeps the fields one level up), else the codec's field name.
+ */
+function alias(obj: Record<string, unknown>, key: string): string | undefined {
+  if (key === 'params' || key === 'curve_params') return 'curve_type' in obj || 'dh_p' in obj ? '' : undefined;
+  if (key === 'signed_params') return 'signature';
+  if (key === 'exchange_keys') return ['encrypted_pre_master_secret', 'ecdh_Yc', 'dh_Yc', 'body'].find((k) => k in obj);
+  return undefined;
 }
 
 function step(cur: unknown, seg: Segment, segs: Segment[], i: number, path: string): unknown {
@@ -94,6 +110,8 @@ function step(cur: unknown, seg: Segment, segs: Segment[], i: number, path: stri
     if (!e) throw new ScenarioRuntimeError(`'${path}': the message has no ${seg.key} extension (add one with insert_extension)`);
     return e;
   }
+  const al = seg.key in obj ? undefined : alias(obj, seg.key);
+  if (al !== undefined) return al === '' ? obj : obj[al];
   if (!(seg.key in obj)) {
     const hint = closest(seg.key, Object.keys(obj));
     throw new ScenarioRuntimeError(`'${path}': no field '${seg.key}'${hint ? ` (did you mean '${hint}'?)` : ''}; fields here: ${Object.keys(obj).join(', ')}`);
