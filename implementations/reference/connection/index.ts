@@ -2,6 +2,7 @@
 export * from './config.ts';
 export * from './errors.ts';
 export * from './checks13.ts';
+export * from './tls12/checks12.ts';
 export * from './endpoint.ts';
 export * from './client.ts';
 export * from './server.ts';

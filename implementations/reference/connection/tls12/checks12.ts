@@ -353,12 +353,12 @@ export function checkServerHello12(sh: ServerHello, ctx: ServerHello12Context): 
   }
   // RFC 7366 3 (paraphrase, the text is not in rfc/: a server that selects an AEAD or stream suite must not send
   // the encrypt_then_mac extension back).
-  if (etm) check(suite!.cipher.type === 'cbc', 'illegal_parameter', 'RFC 7366 3', 'encrypt_then_mac answered for an AEAD suite');
+  if (etm) check(suite.cipher.type === 'cbc', 'illegal_parameter', 'RFC 7366 3', 'encrypt_then_mac answered for an AEAD suite');
 
   const session = ctx.session;
   const echo = sh.legacy_session_id_echo;
   const sameId = echo.length > 0 && equalBytes(echo, ch.legacy_session_id);
-  const out = { suite: suite!, resumed: false, ems, etm, ticketExpected: findExt(exts, 'session_ticket') !== undefined, secureRenegotiation: prev ? prev.secureRenegotiation : reneg !== undefined, alpn };
+  const out = { suite, resumed: false, ems, etm, ticketExpected: findExt(exts, 'session_ticket') !== undefined, secureRenegotiation: prev ? prev.secureRenegotiation : reneg !== undefined, alpn };
   if (sameId && session) {
     // RFC 5246 7.4.1.2 / RFC 5077 3.4: the server echoed our session ID: it resumes the offered session. RFC 5246
     // 7.4.1.3: cipher_suite: "For resumed sessions, this field is the value from the state of the session being
