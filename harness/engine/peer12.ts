@@ -52,6 +52,7 @@ import {
   checkClientCertificate12,
   checkClientHello12,
   checkFinished12,
+  checkResumptionEms12,
   checkServerCertificate12,
   checkServerHello12,
   checkServerKeyExchange12,
@@ -765,6 +766,9 @@ export class ServerPeer12 extends Peer12 {
         const v = violationOf(() => {
           const r = checkClientHello12(msg, { tls13Enabled: false, renegotiation: renegotiation ? this.previousHandshake() : undefined });
           this.secure = r.secureRenegotiation;
+          // RFC 7627 5.3: a session that used the extended master secret is resumed only with the extension.
+          const session = this.findSession();
+          if (session) checkResumptionEms12(msg, session);
         });
         return order ?? v;
       }
