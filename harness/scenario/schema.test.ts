@@ -114,6 +114,8 @@ describe('scenario.schema.json', () => {
       { ...base, steps: ['close_notify'], colour: 'red' },
       { ...base, steps: [{ send_raw: { hex: 'zz' } }] },
       { ...base, steps: [{ send: 'ClientHello', mutate: [{ insert_extension: { type: 'padding', hex: '00', value: 1 } }] }] },
+      { ...base, matrix: { a: [1, 2] }, indistinguishable: 'a', steps: ['close_notify'] },
+      { ...base, matrix: { a: [1, 2] }, indistinguishable: [], steps: ['close_notify'] },
     ];
     for (const v of bad) {
       expect(checkSchema(schema, v), JSON.stringify(v)).not.toEqual([]);
