@@ -214,6 +214,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
   const started = Date.now();
   const deadline = started + opts.timeoutMs;
   const transcript: TranscriptEntry[] = [...(opts.notes ?? [])];
+  const received = { records: 0 };
   const note = (dir: TranscriptEntry['dir'], kind: string, name: string, extra: Partial<TranscriptEntry> = {}) =>
     transcript.push({ t: Date.now() - started, dir, kind, name, ...extra });
   const caseId = opts.caseId ?? c.id;
@@ -233,6 +234,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       verdict,
       durationMs: Date.now() - started,
       transcript,
+      recordsReceived: received.records,
       ...extra,
     });
 
@@ -286,7 +288,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     note('note', 'connect', tc.peer);
     const peer = role === 'client' ? new ClientPeer13(config, resume) : new ServerPeer13(config);
     peer.rl.acceptPlaintextAlerts = true;
-    return { wire: new Wire(tc.stream), peer, queue: [], closedSeen: false, live: new LiveState(c.scenario.target), scan: new RecordHeaderScan() };
+    return { wire: new Wire(tc.stream), peer, queue: [], closedSeen: false, live: new LiveState(c.scenario.target), scan: new RecordHeaderScan(received) };
   };
 
   try {
