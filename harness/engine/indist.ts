@@ -15,8 +15,8 @@ export interface CaseOutcome {
   /**
    * What the target sent or did, in order, as `kind name`: `handshake ServerHello`, `alert decrypt_error`
    * (`(warning)` after a warning alert), `change_cipher_spec ChangeCipherSpec`, `record unreadable`,
-   * `close eof` or `close reset`; ending in `silence` when its last connection was still open at the end
-   * (it neither closed nor reset before the case ended or timed out).
+   * `close eof` or `close reset`. No close: the target did not close while the case was reading (it was
+   * silent, or the case ended first); nothing at all is silence.
    */
   received: string[];
   /** TLS records the target sent. */
@@ -28,16 +28,7 @@ export interface CaseOutcome {
  * verdict is not part of it (two variants may both pass and still differ), nor are times.
  */
 export function caseOutcome(r: CaseResult): CaseOutcome {
-  const received: string[] = [];
-  let open = false;
-  for (const e of r.transcript) {
-    if (e.dir === 'note' && e.kind === 'connect') open = true;
-    if (e.dir !== 'received') continue;
-    received.push(token(e));
-    if (e.kind === 'close') open = false;
-  }
-  if (open) received.push('silence');
-  return { received, records: r.recordsReceived ?? 0 };
+  return { received: r.transcript.filter((e) => e.dir === 'received').map(token), records: r.recordsReceived ?? 0 };
 }
 
 function token(e: TranscriptEntry): string {
@@ -57,9 +48,9 @@ function token(e: TranscriptEntry): string {
   }
 }
 
-/** `alert bad_record_mac, close eof (1 record)`: the form outcomes are compared and shown in. */
+/** `alert bad_record_mac, close eof (1 record)`, `silence (0 records)`: the form outcomes are compared and shown in. */
 export function outcomeText(o: CaseOutcome): string {
-  return `${o.received.length ? o.received.join(', ') : 'nothing'} (${o.records} record${o.records === 1 ? '' : 's'})`;
+  return `${o.received.length ? o.received.join(', ') : 'silence'} (${o.records} record${o.records === 1 ? '' : 's'})`;
 }
 
 /** ms from the harness's last send to the target's first reaction after it (or the end of the case). */

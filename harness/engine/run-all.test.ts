@@ -3,7 +3,7 @@ import type { CaseResult } from './result.ts';
 import { applyExpectedFailure, applyStrict, globMatch, isUnexpected, runAll, summarize } from './run-all.ts';
 import { expandCases, parseScenarioText } from '../scenario/loader.ts';
 import { ReferenceTarget } from '../targets/reference.ts';
-import { scriptedServer } from './testing.ts';
+import { compressionOracle } from './testing.ts';
 
 const result = (id: string, verdict: CaseResult['verdict']): CaseResult => ({
   id,
@@ -85,24 +85,8 @@ steps:
   };
   const opts = { timeoutMs: 5000, expectTimeoutMs: 1500, jobs: 1, runId: 't', controls: false as const };
 
-  /** Answers method 1 with illegal_parameter and anything else with decode_error: an oracle. */
-  const distinguishing = () =>
-    scriptedServer((s) => {
-      let buf = Buffer.alloc(0);
-      s.on('data', (d: Buffer) => {
-        buf = Buffer.concat([buf, d]);
-        if (buf.length < 5 || buf.length < 5 + buf.readUInt16BE(3)) return;
-        // record header 5, handshake header 4, legacy_version 2, random 32, then session id, suites, methods
-        let at = 5 + 4 + 2 + 32;
-        at += 1 + buf[at];
-        at += 2 + buf.readUInt16BE(at);
-        const method = buf[at + 1];
-        s.end(Buffer.from([21, 3, 3, 0, 2, 2, method === 1 ? 47 : 50]));
-      });
-    }, 'oracle');
-
   it('variants that get different alerts fail the group, with the table', async () => {
-    const target = await distinguishing();
+    const target = await compressionOracle();
     try {
       const run = await runAll(cases(), target, opts);
       expect(run.groups).toHaveLength(1);
