@@ -128,7 +128,7 @@ function groupsSection(b: Budget, groups: NonNullable<ReportJson['groups']>): vo
     ['group', 'variants', 'outcome'],
     groups.map((g) => [code(g.id), String(g.cases.length), g.equal ? `equal: ${mdCell(g.outcomes.find((o) => o !== null) ?? 'nothing compared')}` : '**the variants differ**']),
     'groups',
-    `Variants that must look alike to the peer (the scenario's \`indistinguishable\`): ${differing.length} of ${groups.length} differ, and their cases fail. Times are shown, not judged.`,
+    `Variants that must look alike to the peer (the scenario's \`indistinguishable\`): ${differing.length} of ${groups.length} differ (their cases that passed alone fail). Times are shown, not judged.`,
   );
   for (let i = 0; i < differing.length; i++) {
     const g = differing[i];
