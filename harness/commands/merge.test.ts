@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { main } from '../cli.ts';
 import { readReport, serializeReport, toReportJson, type ReportJson } from '../report/json.ts';
 import { mergeReports } from '../report/merge.ts';
-import { makeCase, makeRun, parseXml } from '../report/testing.ts';
+import { groupRun, makeCase, makeRun, parseXml } from '../report/testing.ts';
 import { cli } from './serve-testing.ts';
 import type { RunResult } from '../engine/result.ts';
 
@@ -135,6 +135,45 @@ describe('tls-harness merge', () => {
     expect(m.cases.find((c) => c.id === 'tls13-d')).toEqual(r2.cases[1]);
     expect(m.controls).toBeUndefined();
     expect(() => mergeReports([], { runId: 'm' })).toThrow('merge: no reports to merge');
+  });
+
+  it('mergeReports keeps whole groups as they were, and compares again a group found in two shards', () => {
+    const whole = toReportJson(groupRun());
+    const half = (n: number, outcome: string) => {
+      const id = `tls13-oracle[pad=${n}]`;
+      const r = toReportJson(makeRun([makeCase(id, 'pass')]));
+      r.groups = [{ id: 'tls13-oracle', scenarioId: 'tls13-oracle', cases: [id], variants: [`pad=${n}`], outcomes: [outcome], timesMs: [2], equal: true, notes: ['fewer than two variants to compare'] }];
+      return r;
+    };
+    const same = mergeReports(
+      [
+        { report: whole, file: 'a' },
+        { report: half(1, 'alert bad_record_mac (1 record)'), file: 'b' },
+        { report: half(2, 'alert bad_record_mac (1 record)'), file: 'c' },
+      ],
+      { runId: 'm' },
+    );
+    expect(same.groups!.map((g) => [g.id, g.equal, g.notes])).toEqual([
+      ['tls12-robot[suite=a]', true, []],
+      ['tls12-robot[suite=b]', false, ['pad=short: left out (skip: the target lacks b)']],
+      ['tls13-oracle', true, []],
+    ]);
+    expect(same.groups![1]).toEqual(whole.groups![1]);
+    expect(same.summary).toMatchObject({ total: 7, passed: 4, failed: 2, skipped: 1 });
+    const differ = mergeReports(
+      [
+        { report: half(1, 'alert bad_record_mac (1 record)'), file: 'b' },
+        { report: half(2, 'alert decode_error (1 record)'), file: 'c' },
+      ],
+      { runId: 'm' },
+    );
+    expect(differ.groups).toEqual([expect.objectContaining({ cases: ['tls13-oracle[pad=1]', 'tls13-oracle[pad=2]'], equal: false, notes: [] })]);
+    expect(differ.cases.map((c) => [c.verdict, c.reason])).toEqual([
+      ['fail', 'indistinguishability group tls13-oracle: the variants differ'],
+      ['fail', 'indistinguishability group tls13-oracle: the variants differ'],
+    ]);
+    expect(differ.summary).toMatchObject({ total: 2, passed: 0, failed: 2 });
+    expect(mergeReports([{ report: toReportJson(shard1()), file: 'a' }], { runId: 'm' }).groups).toBeUndefined();
   });
 
   it('mergeReports joins the shards\' controls by key: cases together, the worst verdict kept', () => {

@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import type { ScenarioCase } from '../scenario/model.ts';
+import { shardCases } from './run.ts';
+import { compressionOracle } from '../engine/testing.ts';
+
 const bin = fileURLToPath(new URL('../../bin/tls-harness.js', import.meta.url));
 const examples = fileURLToPath(new URL('../../scenarios/examples/', import.meta.url));
 
@@ -25,6 +29,20 @@ steps:
   - wait: 700
   - expect: { silence: "\${n}" }
 `.replace('"${n}"', '10');
+
+/** Two refusals that must be alike: compression method 1 or 64 (RFC 8446 4.1.2). */
+const INDIST = (indist: string) => `id: indist-compression
+title: Compression methods other than null are refused alike
+rfc: { doc: 8446, section: 4.1.2, level: must, sentences: [rfc8446-4.1.2-14], quote: "If a TLS 1.3 ClientHello is received with any other value in this field, the server MUST abort the handshake with an \\"illegal_parameter\\" alert." }
+target: server
+versions: [tls13]
+matrix: { method: [1, 64] }
+indistinguishable: ${indist}
+steps:
+  - send: ClientHello
+    set: { legacy_compression_methods: ["\${method}"] }
+  - expect: { alert: illegal_parameter, lenient: false }
+`;
 
 describe('tls-harness run', () => {
   it('runs scenarios against the embedded reference and writes every report', () => {
@@ -111,6 +129,75 @@ steps:
       const text = r.stdout + r.stderr;
       expect(text).toMatch(/t\.yaml:7:5: send ClientHello: set 'cipher_suitez': no field 'cipher_suitez' \(did you mean 'cipher_suites'\?\)/);
     }
+  });
+
+  it('indistinguishability groups: compared after the run, in report.json and the output; a bad key is a usage error', () => {
+    const out = mkdtempSync(join(tmpdir(), 'th-run-'));
+    mkdirSync(join(out, 'bad'));
+    writeFileSync(join(out, 'bad', 'g.yaml'), INDIST('[methd]'));
+    const bad = cli(['run', '--scenarios', join(out, 'bad'), '--report-dir', out]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe(`tls-harness: ${join(out, 'bad', 'g.yaml')}:7:21: unknown matrix key 'methd' in indistinguishable (matrix keys: method) (did you mean 'method'?)`);
+
+    mkdirSync(join(out, 'ok'));
+    writeFileSync(join(out, 'ok', 'g.yaml'), INDIST('true'));
+    const r = cli(['run', '--scenarios', join(out, 'ok'), '--report-dir', out, '--run-id', 'g', '--no-controls']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/2 cases against reference: 2 passed/);
+    expect(r.stdout).toMatch(/\ngroups: 1 of 1 indistinguishability groups equal\n/);
+    const report = JSON.parse(readFileSync(join(out, 'g', 'report.json'), 'utf8'));
+    expect(report.groups).toEqual([
+      {
+        id: 'indist-compression',
+        scenarioId: 'indist-compression',
+        cases: ['indist-compression[method=1]', 'indist-compression[method=64]'],
+        variants: ['method=1', 'method=64'],
+        outcomes: ['alert illegal_parameter (1 record)', 'alert illegal_parameter (1 record)'],
+        timesMs: [expect.any(Number), expect.any(Number)],
+        equal: true,
+        notes: [],
+      },
+    ]);
+    expect(readFileSync(join(out, 'g', 'summary.md'), 'utf8')).toMatch(/Indistinguishability groups/);
+  });
+
+  it('a group whose variants differ fails its cases, is listed in the output, and fails the run', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'th-run-'));
+    mkdirSync(join(out, 'sc'));
+    writeFileSync(join(out, 'sc', 'g.yaml'), INDIST('[method]'));
+    const oracle = await compressionOracle();
+    try {
+      const args = ['run', '--scenarios', join(out, 'sc'), '--report-dir', out, '--run-id', 'o', '--no-controls', '--no-probe', '--target', `tcp://127.0.0.1:${oracle.port}`];
+      const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      expect(code).toBe(1);
+      // Each case printed its own verdict as it finished (method=64: another alert, lenient: false).
+      expect(stdout).toMatch(/^PASS +indist-compression\[method=1\]/m);
+      expect(stdout).toMatch(/2 cases against tcp:\/\/127\.0\.0\.1:\d+: 0 passed, 0 lenient, 0 advisory, 2 failed/);
+      expect(stdout).toMatch(
+        /\ngroups: 0 of 1 indistinguishability groups equal\n  GROUP DIFFERS indist-compression:\n    method=1: alert illegal_parameter \(1 record\), \d+ ms\n    method=64: alert decode_error \(1 record\), \d+ ms\n/,
+      );
+      const report = JSON.parse(readFileSync(join(out, 'o', 'report.json'), 'utf8'));
+      expect(report.cases.map((c: { verdict: string; reason: string }) => [c.verdict, c.reason])).toEqual([
+        ['fail', 'indistinguishability group indist-compression: the variants differ'],
+        ['fail', expect.stringMatching(/^expected alert illegal_parameter, got alert decode_error/)],
+      ]);
+      expect(report.groups[0]).toMatchObject({ equal: false, outcomes: ['alert illegal_parameter (1 record)', 'alert decode_error (1 record)'] });
+    } finally {
+      await oracle.stop();
+    }
+  });
+
+  it('--shard keeps the cases of a group together', () => {
+    const c = (id: string, group?: string) => ({ id, ...(group ? { group } : {}) }) as ScenarioCase;
+    const cases = [c('a'), c('g[x=1]', 'g'), c('b'), c('g[x=2]', 'g'), c('h'), c('g[x=3]', 'g')];
+    const ids = (i: number) => shardCases(cases, { index: i, count: 2 }).map((x) => x.id);
+    // units in id order: a, b, g (3 cases), h
+    expect(ids(1)).toEqual(['a', 'g[x=1]', 'g[x=2]', 'g[x=3]']);
+    expect(ids(2)).toEqual(['b', 'h']);
   });
 
   it('a regression against --baseline fails the run', () => {

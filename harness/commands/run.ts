@@ -18,7 +18,8 @@ import { formatProbe, probeTarget, type ProbeReport, type TrustReport } from '..
 import { chainErrorCase, hasCapabilityFlags, overrideCapabilities, parseCapabilityFlags, restrictCapabilities } from '../targets/settings.ts';
 import type { Target } from '../targets/types.ts';
 import { runAll, isUnexpected, summarize } from '../engine/run-all.ts';
-import type { CaseResult, RunResult } from '../engine/result.ts';
+import type { CaseResult, GroupResult, RunResult } from '../engine/result.ts';
+import { groupTable } from '../engine/indist.ts';
 import type { ScenarioCase } from '../scenario/model.ts';
 import { createReportWriter, createRunLogger, compareToBaseline, describeComparison, readReport } from '../report/index.ts';
 import { ControlCache } from '../engine/controls.ts';
@@ -42,11 +43,19 @@ export function parseShard(v: string | undefined): { index: number; count: numbe
   return { index, count };
 }
 
-/** Shard I of N: every N-th case in id order, starting at the I-th. */
+/**
+ * Shard I of N: every N-th case in id order, starting at the I-th; the cases of an indistinguishability
+ * group count as one and stay together (they are compared with each other after the run).
+ */
 export function shardCases(cases: ScenarioCase[], shard: { index: number; count: number } | undefined): ScenarioCase[] {
   if (!shard) return cases;
-  const sorted = [...cases].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return sorted.filter((_, i) => i % shard.count === shard.index - 1);
+  const units = new Map<string, ScenarioCase[]>();
+  for (const c of cases) {
+    const key = c.group ?? c.id;
+    units.set(key, [...(units.get(key) ?? []), c]);
+  }
+  const keys = [...units.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return keys.filter((_, i) => i % shard.count === shard.index - 1).flatMap((k) => units.get(k)!);
 }
 
 export function makeRunId(now = new Date()): string {
@@ -171,6 +180,7 @@ export const runCommand: Command = {
     const controls = values['no-controls'] ? undefined : new ControlCache();
     let probeReport: ProbeReport | undefined;
     let trustReport: TrustReport | undefined;
+    let groups: GroupResult[] | undefined;
     const snapshot = (interrupted: boolean): RunResult => ({
       runId,
       target: target.name,
@@ -180,6 +190,7 @@ export const runCommand: Command = {
       summary: summarize(finished),
       cases: [...finished].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
       ...(controls ? { controls: controls.results() } : {}),
+      ...(groups ? { groups } : {}),
       ...(probeReport ? { probe: probeReport } : {}),
       ...(trustReport ? { trust: trustReport } : {}),
     });
@@ -269,6 +280,11 @@ export const runCommand: Command = {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
     }
+    // The groups were compared once every case finished: a group that differs changed verdicts (runAll's cases).
+    const judged = new Map(result.cases.map((c) => [c.id, c]));
+    finished.splice(0, finished.length, ...finished.map((c) => judged.get(c.id) ?? c));
+    groups = result.groups;
+    for (const g of groups ?? []) log.logger[g.equal ? 'info' : 'warn']({ group: g.id, equal: g.equal, cases: g.cases, outcomes: g.outcomes, timesMs: g.timesMs, notes: g.notes }, 'group');
     const final = { ...snapshot(result.interrupted), startedAt: result.startedAt, finishedAt: result.finishedAt };
     const written = writer.flush(final);
     const s = final.summary;
@@ -292,11 +308,21 @@ export const runCommand: Command = {
           .join('') +
         (failedControls.length > 5 ? `\n  ... ${failedControls.length - 5} more (report.json: controls)` : '')
       : '';
+    const differing = groups?.filter((g) => !g.equal) ?? [];
+    const groupLine = groups?.length
+      ? `\ngroups: ${groups.length - differing.length} of ${groups.length} indistinguishability groups equal` +
+        differing
+          .slice(0, 5)
+          .map((g) => `\n  GROUP DIFFERS ${g.id}:${groupTable(g).map((l) => `\n    ${l}`).join('')}`)
+          .join('') +
+        (differing.length > 5 ? `\n  ... ${differing.length - 5} more (report.json: groups)` : '')
+      : '';
     process.stdout.write(
       `\n${s.total} cases against ${target.name}: ${s.passed} passed, ${s.lenient} lenient, ${s.advisory} advisory, ${s.failed} failed, ${s.errors} errors, ${s.skipped} skipped` +
         (s.expectedFailures ? ` (${s.expectedFailures} expected failures)` : '') +
         (s.unexpectedPasses ? ` (${s.unexpectedPasses} expected failures passed)` : '') +
         controlLine +
+        groupLine +
         baselineLine +
         `\nreports: ${relative(process.cwd(), written.json).replace(/report\.json$/, '') || '.'}\n`,
     );

@@ -39,7 +39,7 @@ describe('tls-harness validate', () => {
     expect(r.stdout.trimEnd().split('\n')).toEqual([...expected.diagnostics.map(formatDiagnostic), summaryLine(expected)]);
     expect(r.stdout).toContain(`${dir}/unknown-keys.yaml:8:5: unknown step key 'sned' (did you mean 'send'?)\n`);
     expect(r.stdout).toContain(`${dir}/lint.yaml:3:38: warning: empty RFC quote`);
-    expect(r.stdout).toMatch(/^12 files, 1 scenario, 1 case: \d+ errors, \d+ warnings\n$/m);
+    expect(r.stdout).toMatch(/^13 files, 2 scenarios, 2 cases: \d+ errors, \d+ warnings\n$/m);
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
     expect(r.code).toBe(2);
   });

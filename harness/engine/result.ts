@@ -50,6 +50,8 @@ export interface CaseResult {
   params: Record<string, string | number>;
   durationMs: number;
   transcript: TranscriptEntry[];
+  /** TLS records the target sent in the case (their headers counted on the wire, over all its connections). */
+  recordsReceived?: number;
   /** For targets that are programs: what the target's process wrote during the case (the last 8 KiB of each). */
   targetOutput?: TargetOutput;
 }
@@ -79,6 +81,29 @@ export interface ControlResult {
   transcript?: TranscriptEntry[];
 }
 
+/**
+ * An indistinguishability group after the run (harness/engine/indist.ts): the cases of one scenario that
+ * differ only in its `indistinguishable` parameters, and what the target observably did in each. The arrays
+ * run parallel to `cases`.
+ */
+export interface GroupResult {
+  /** `scenario-id[k=v,...]`: the parameters the group's cases share (the scenario id alone when none). */
+  id: string;
+  scenarioId: string;
+  /** The group's cases that finished, in run order. */
+  cases: string[];
+  /** Each case's varied parameters, `padding=bad_mac,length=16`. */
+  variants: string[];
+  /** Each case's observable outcome (outcomeText), or null for a case left out (skip or error: nothing to compare). */
+  outcomes: (string | null)[];
+  /** ms from the harness's last send to the target's first reaction (or the end): shown, never compared. */
+  timesMs: (number | null)[];
+  /** Whether every compared outcome is the same (true with fewer than two to compare). */
+  equal: boolean;
+  /** Cases left out of the comparison, and variants that did not finish (an interrupted run), one line each. */
+  notes: string[];
+}
+
 export interface RunSummary {
   total: number;
   passed: number;
@@ -105,6 +130,8 @@ export interface RunResult {
   cases: CaseResult[];
   /** The positive controls run (absent when controls were off). */
   controls?: ControlResult[];
+  /** The indistinguishability groups of the run, compared once every case finished (absent when no scenario declares one). */
+  groups?: GroupResult[];
   /** What probing the target found (harness/targets/probe.ts), when it was probed. */
   probe?: ProbeReport;
   /** How the target's chain was checked, when not simply against the test CA. */

@@ -1,13 +1,15 @@
 /**
  * Runs many cases against one target: concurrency (`--jobs`, only where the target allows it), expected
- * failures, the run summary, and interruption (an aborted run stops starting cases; the cases running end
- * with verdict `error`, "interrupted"; the result says `interrupted` and holds what finished).
+ * failures, indistinguishability groups (compared once every case finished: indist.ts), the run summary,
+ * and interruption (an aborted run stops starting cases; the cases running end with verdict `error`,
+ * "interrupted"; the result says `interrupted` and holds what finished).
  */
 import type { ScenarioCase } from '../scenario/model.ts';
 import type { ExpectedFailure, Target } from '../targets/types.ts';
 import type { CaseResult, RunResult } from './result.ts';
 import { runCase, type RunCaseOptions } from './run-case.ts';
 import { ControlCache } from './controls.ts';
+import { applyGroups, compareGroups } from './indist.ts';
 import { isUnexpectedPass, summarize } from '../report/json.ts';
 
 export { summarize };
@@ -84,7 +86,13 @@ export async function runAll(cases: readonly ScenarioCase[], target: Target, opt
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, cases.length) }, worker));
-  const finished = results.filter((r): r is CaseResult => r !== undefined);
+  // The groups are judged on what finished; a group that differs turns its passing cases into failures,
+  // so `onCase` saw each case's own verdict, and the result holds the final one.
+  const groups = compareGroups(cases, results);
+  const finished = applyGroups(
+    results.filter((r): r is CaseResult => r !== undefined),
+    groups,
+  );
   return {
     runId: opts.runId,
     target: target.name,
@@ -94,5 +102,6 @@ export async function runAll(cases: readonly ScenarioCase[], target: Target, opt
     summary: summarize(finished),
     cases: finished,
     ...(controls ? { controls: controls.results() } : {}),
+    ...(groups.length ? { groups } : {}),
   };
 }

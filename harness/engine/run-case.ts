@@ -256,6 +256,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
   const started = Date.now();
   const deadline = started + opts.timeoutMs;
   const transcript: TranscriptEntry[] = [...(opts.notes ?? [])];
+  const received = { records: 0 };
   const note = (dir: TranscriptEntry['dir'], kind: string, name: string, extra: Partial<TranscriptEntry> = {}) =>
     transcript.push({ t: Date.now() - started, dir, kind, name, ...extra });
   const caseId = opts.caseId ?? c.id;
@@ -275,6 +276,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       verdict,
       durationMs: Date.now() - started,
       transcript,
+      recordsReceived: received.records,
       ...extra,
     });
 
@@ -330,7 +332,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     note('note', 'connect', tc.peer);
     const peer = makePeer(version, role, config, carry);
     peer.rl.acceptPlaintextAlerts = true;
-    return { wire: new Wire(tc.stream), peer, queue: [], closedSeen: false, live: new LiveState(c.scenario.target), scan: new RecordHeaderScan() };
+    return { wire: new Wire(tc.stream), peer, queue: [], closedSeen: false, live: new LiveState(c.scenario.target), scan: new RecordHeaderScan(received) };
   };
 
   try {

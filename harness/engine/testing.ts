@@ -90,3 +90,23 @@ export async function scriptedServer(onConnection: (s: Socket) => void, name = '
     },
   };
 }
+
+/**
+ * A server with an oracle: it answers a ClientHello whose first compression method is 1 with alert
+ * illegal_parameter and any other with decode_error, then closes. Both are refusals; a conforming server
+ * gives the same one (RFC 8446 4.1.2), so an indistinguishability group over the method tells them apart.
+ */
+export function compressionOracle(): Promise<Target & { server: Server; port: number }> {
+  return scriptedServer((s) => {
+    let buf = Buffer.alloc(0);
+    s.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length < 5 || buf.length < 5 + buf.readUInt16BE(3)) return;
+      // record header 5, handshake header 4, legacy_version 2, random 32, then session id, suites, methods
+      let at = 5 + 4 + 2 + 32;
+      at += 1 + buf[at];
+      at += 2 + buf.readUInt16BE(at);
+      s.end(Buffer.from([21, 3, 3, 0, 2, 2, buf[at + 1] === 1 ? 47 : 50]));
+    });
+  }, 'oracle');
+}

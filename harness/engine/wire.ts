@@ -97,13 +97,16 @@ export class Wire {
 
 /**
  * Follows the record headers of what the target sends, without decrypting anything, to tell bytes that
- * are not TLS records at all (an HTTP answer, a banner) from TLS records the harness cannot read.
+ * are not TLS records at all (an HTTP answer, a banner) from TLS records the harness cannot read, and to
+ * count the records (into `count`, which the scans of a case's connections may share).
  */
 export class RecordHeaderScan {
   private skip = 0;
   private head: number[] = [];
   /** Set at the first header that no TLS record has: a description of it. */
   notTls: string | undefined;
+
+  constructor(readonly count: { records: number } = { records: 0 }) {}
 
   push(bytes: Uint8Array): void {
     let i = 0;
@@ -126,6 +129,7 @@ export class RecordHeaderScan {
         return;
       }
       this.skip = (l0 << 8) | l1;
+      this.count.records++;
     }
   }
 }

@@ -16,6 +16,7 @@ export {
   toolInfo,
   validateReport,
   type ReportCase,
+  type ReportGroup,
   type ReportJson,
   type ReportRfc,
   type ReportStep,

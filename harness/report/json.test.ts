@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { readReport, rfcUrl, serializeReport, summarize, summaryOk, toReportJson, validateReport } from './json.ts';
-import { checkSchema, makeCase, makeRun } from './testing.ts';
+import { checkSchema, groupRun, makeCase, makeRun } from './testing.ts';
 
 const schema = JSON.parse(readFileSync(new URL('./report.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
@@ -142,6 +142,29 @@ describe('report.json: positive controls and target output', () => {
     delete k.cases[1].targetOutput.stderr;
     expect(oneLineError(() => validateReport(k))).toBe('invalid tls-harness report: cases[1].targetOutput.stderr: expected a string, got nothing');
     expect(checkSchema(k, schema)).toEqual(['$.cases[1].targetOutput: missing stderr']);
+  });
+});
+
+describe('report.json: indistinguishability groups', () => {
+  it('lists the groups before the cases, conforms to the schema, and reads back', () => {
+    const run = groupRun();
+    const json = JSON.parse(serializeReport(toReportJson(run)));
+    expect(checkSchema(json, schema)).toEqual([]);
+    expect(Object.keys(json)).toEqual(['schemaVersion', 'runId', 'target', 'startedAt', 'finishedAt', 'interrupted', 'tool', 'summary', 'groups', 'cases']);
+    expect(json.groups).toEqual(run.groups);
+    expect(validateReport(json)).toBe(json);
+    expect('groups' in JSON.parse(serializeReport(toReportJson(makeRun([makeCase('x', 'pass')]))))).toBe(false);
+  });
+
+  it('the validator and the schema reject a malformed group', () => {
+    const j = JSON.parse(serializeReport(toReportJson(groupRun())));
+    j.groups[1].outcomes.pop();
+    expect(oneLineError(() => validateReport(j))).toBe('invalid tls-harness report: groups[1].outcomes: expected an array of strings or nulls, one per case, got an array');
+    const k = JSON.parse(serializeReport(toReportJson(groupRun())));
+    delete k.groups[0].equal;
+    k.groups[1].timesMs[0] = 'fast';
+    expect(oneLineError(() => validateReport(k))).toBe('invalid tls-harness report: groups[0].equal: expected true or false, got nothing');
+    expect(checkSchema(k, schema)).toEqual(['$.groups[0]: missing equal', '$.groups[1].timesMs[0]: expected number|null, got string']);
   });
 });
 

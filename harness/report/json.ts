@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
-import type { CaseResult, ControlResult, RunResult, RunSummary, TargetOutput, TranscriptEntry, Verdict } from '../engine/result.ts';
+import type { CaseResult, ControlResult, GroupResult, RunResult, RunSummary, TargetOutput, TranscriptEntry, Verdict } from '../engine/result.ts';
 import type { ProbeReport, TrustReport } from '../targets/probe.ts';
 
 export const SCHEMA_VERSION = 1;
@@ -52,6 +52,9 @@ export interface ReportCase {
 /** A positive control as report.json lists it (ControlResult: key, verdict, reason, durationMs, cases, transcript?). */
 export type ReportControl = ControlResult;
 
+/** An indistinguishability group as report.json lists it (GroupResult: id, scenarioId, cases, variants, outcomes, timesMs, equal, notes). */
+export type ReportGroup = GroupResult;
+
 export interface ReportTool {
   name: string;
   version: string;
@@ -68,6 +71,8 @@ export interface ReportJson {
   summary: RunSummary;
   /** The positive controls of the run, in the order they were first needed (absent with --no-controls). */
   controls?: ReportControl[];
+  /** The indistinguishability groups, compared after the run (absent when no scenario of the run declares one). */
+  groups?: ReportGroup[];
   cases: ReportCase[];
   /** Only in merged reports: the shard reports this one was merged from, in argument order. */
   mergedFrom?: { runId: string; file: string }[];
@@ -166,6 +171,7 @@ export function toReportJson(run: RunResult, tool: ReportTool = toolInfo(), case
     tool,
     summary: run.summary,
     ...(run.controls ? { controls: run.controls } : {}),
+    ...(run.groups ? { groups: run.groups } : {}),
     ...(run.probe ? { probe: run.probe } : {}),
     ...(run.trust ? { trust: run.trust } : {}),
     cases,
@@ -317,6 +323,22 @@ function checkControl(c: unknown, p: string): void {
   if (c.transcript !== undefined) checkTranscript(c.transcript, `${p}.transcript`);
 }
 
+function checkGroup(g: unknown, p: string): void {
+  if (!isObj(g)) fail(p, 'an object', g);
+  for (const k of ['id', 'scenarioId']) str(g, k, p);
+  bool(g, 'equal', p);
+  const n = Array.isArray(g.cases) ? g.cases.length : -1;
+  const list = (k: string, what: string, ok: (x: unknown) => boolean) => {
+    const v = g[k];
+    if (!Array.isArray(v) || v.length !== n || !v.every(ok)) fail(`${p}.${k}`, `${what}, one per case`, v);
+  };
+  if (n < 0 || !(g.cases as unknown[]).every((x) => typeof x === 'string')) fail(`${p}.cases`, 'an array of case ids', g.cases);
+  list('variants', 'an array of strings', (x) => typeof x === 'string');
+  list('outcomes', 'an array of strings or nulls', (x) => typeof x === 'string' || x === null);
+  list('timesMs', 'an array of numbers or nulls', (x) => x === null || (typeof x === 'number' && x >= 0));
+  if (!Array.isArray(g.notes) || !g.notes.every((x) => typeof x === 'string')) fail(`${p}.notes`, 'an array of strings', g.notes);
+}
+
 /**
  * Checks that `json` (parsed) is a tls-harness report this version understands and returns it typed.
  * Throws a UsageError with one line (prefixed with `source`, e.g. the file name, when given).
@@ -351,6 +373,10 @@ export function validateReport(json: unknown, source?: string): ReportJson {
     if (r.controls !== undefined) {
       if (!Array.isArray(r.controls)) fail('report.controls', 'an array', r.controls);
       r.controls.forEach((c: unknown, i: number) => checkControl(c, `controls[${i}]`));
+    }
+    if (r.groups !== undefined) {
+      if (!Array.isArray(r.groups)) fail('report.groups', 'an array', r.groups);
+      r.groups.forEach((g: unknown, i: number) => checkGroup(g, `groups[${i}]`));
     }
     if (r.probe !== undefined) {
       const p = obj(r, 'probe', 'report');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { toReportJson } from './json.ts';
 import { toJunitXml } from './junit.ts';
 import { xmlAttr, xmlText } from './text.ts';
-import { child, makeCase, makeRun, parseXml, type XmlElement } from './testing.ts';
+import { child, groupRun, makeCase, makeRun, parseXml, type XmlElement } from './testing.ts';
 
 const NASTY = `bad <tag> & "quotes" 'apos' \x00 nul \x1b esc \uFFFF end`;
 
@@ -130,6 +130,24 @@ describe('junit.xml', () => {
     expect(t.attrs.classname).toBe('s\\x01');
     expect(props(t)['param.k<']).toBe('v"\\x02');
     expect(child(t, 'failure')!.attrs.message).toBe(']]> \uFFFD');
+  });
+
+  it('indistinguishability groups: the suite\'s <system-out>, the variants of a group that differs; their cases are failures', () => {
+    const r = parseXml(toJunitXml(toReportJson(groupRun())));
+    expect(r.attrs.failures).toBe('2');
+    expect(child(r, 'system-out')!.text).toBe(
+      [
+        'indistinguishability groups: 2 (1 differs)',
+        'group tls12-robot[suite=a]: equal (alert bad_record_mac, close eof (1 record))',
+        'group tls12-robot[suite=b]: the variants differ',
+        '  pad=good: alert bad_record_mac, close eof (1 record), 3 ms',
+        '  pad=bad: alert decode_error, close eof (1 record), 12 ms',
+        '  pad=short: left out',
+        '  note: pad=short: left out (skip: the target lacks b)',
+        '',
+      ].join('\n'),
+    );
+    expect(child(root, 'system-out')).toBeUndefined();
   });
 
   it('an empty run is a valid empty suite', () => {

@@ -12,12 +12,16 @@
  *   error                      <error message="reason" type="error">details + transcript</error>
  *   skip                       <skipped message="reason"/>
  *
+ * The indistinguishability groups, when the run has any, are the suite's <system-out>: one line per group, and
+ * what each variant got for a group that differs (its cases are failures like any other).
+ *
  * The suite's failures/errors/skipped counts are those of the elements above (so an expected failure is
  * counted in `skipped`, an unexpected pass in `failures`); its time is the run's wall-clock time.
  */
 import type { ReportCase, ReportJson } from './json.ts';
 import { isExpectedFailure, isUnexpectedPass } from './json.ts';
 import { caseDetailText, oneLine, xmlAttr, xmlText } from './text.ts';
+import { groupTable } from '../engine/indist.ts';
 
 export type JunitKind = 'pass' | 'failure' | 'error' | 'skipped';
 
@@ -131,7 +135,20 @@ export function* junitChunks(report: ReportJson, testcases: readonly string[]): 
   ];
   yield '  <properties>\n' + suiteProps.map((p) => '    ' + p + '\n').join('') + '  </properties>\n';
   for (const t of testcases) yield t + '\n';
+  if (report.groups?.length) yield `  <system-out>${xmlText(groupsText(report.groups))}</system-out>\n`;
   yield '</testsuite>\n';
+}
+
+/** The groups as text: `group X: equal (outcome)` or `group X: the variants differ`, then a line per variant. */
+export function groupsText(groups: NonNullable<ReportJson['groups']>): string {
+  const differ = groups.filter((g) => !g.equal).length;
+  const lines = [`indistinguishability groups: ${groups.length} (${differ} differ${differ === 1 ? 's' : ''})`];
+  for (const g of groups) {
+    lines.push(g.equal ? `group ${g.id}: equal (${g.outcomes.find((o) => o !== null) ?? 'nothing compared'})` : `group ${g.id}: the variants differ`);
+    if (!g.equal) for (const l of groupTable(g)) lines.push(`  ${l}`);
+    for (const n of g.notes) lines.push(`  note: ${n}`);
+  }
+  return lines.join('\n') + '\n';
 }
 
 /** The whole junit.xml text. */

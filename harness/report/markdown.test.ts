@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toReportJson } from './json.ts';
 import { mdCell, statusWord, toSummaryMarkdown } from './markdown.ts';
-import { makeCase, makeRun, transcript } from './testing.ts';
+import { groupRun, makeCase, makeRun, transcript } from './testing.ts';
 
 const run = makeRun([
   makeCase('tls13-finished-bad[group=x25519]', 'fail', { reason: 'accepted a bad | Finished <script>' }),
@@ -101,5 +101,29 @@ describe('summary.md', () => {
 
   it('mdCell escapes Markdown and HTML', () => {
     expect(mdCell('a|b <i>*x*</i> `c` [l](u)\nnext')).toBe('a\\|b &lt;i&gt;\\*x\\*&lt;/i&gt; \\`c\\` \\[l\\](u) next');
+  });
+});
+
+describe('summary.md: indistinguishability groups', () => {
+  it('lists the groups, with what each variant got in a group that differs', () => {
+    const md = toSummaryMarkdown(toReportJson(groupRun()));
+    expect(md).toContain('### Indistinguishability groups (2)');
+    expect(md).toContain('| `tls12-robot[suite=a]` | 2 | equal: alert bad\\_record\\_mac, close eof (1 record) |');
+    expect(md).toContain('| `tls12-robot[suite=b]` | 3 | **the variants differ** |');
+    expect(md).toContain(
+      [
+        '#### `tls12-robot[suite=b]`: the variants differ',
+        '',
+        '| variant | outcome | time (ms) |',
+        '| --- | --- | ---: |',
+        '| pad=good | alert bad\\_record\\_mac, close eof (1 record) | 3 |',
+        '| pad=bad | alert decode\\_error, close eof (1 record) | 12 |',
+        '| pad=short | left out |  |',
+        '',
+        '- pad=short: left out (skip: the target lacks b)',
+      ].join('\n'),
+    );
+    expect(md).not.toContain('#### `tls12-robot[suite=a]`');
+    expect(toSummaryMarkdown(toReportJson(makeRun([makeCase('x', 'pass')])))).not.toContain('Indistinguishability');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * summary.md: a Markdown summary for CI step summaries ($GITHUB_STEP_SUMMARY) and pull-request comments.
  * A headline with the status word (PASSED, FAILED, INTERRUPTED), the counts, then tables: unexpected passes,
- * failures and errors, expected failures, the transcript of each failure and error in a collapsed
+ * failures and errors, expected failures, the controls that did not pass, the indistinguishability groups
+ * (with what each variant got, for those that differ), the transcript of each failure and error in a collapsed
  * <details>, then lenient and skipped cases (collapsed). Kept under a byte budget (default 60 000 bytes,
  * below GitHub's 65 536-character comment limit) by dropping what does not fit, with a note.
  */
@@ -118,6 +119,29 @@ function controlsLine(controls: NonNullable<ReportJson['controls']>): string {
   return parts.join('; ') + '.';
 }
 
+/** The groups in one table, then what each variant got in each group that differs. */
+function groupsSection(b: Budget, groups: NonNullable<ReportJson['groups']>): void {
+  const differing = groups.filter((g) => !g.equal);
+  table(
+    b,
+    'Indistinguishability groups',
+    ['group', 'variants', 'outcome'],
+    groups.map((g) => [code(g.id), String(g.cases.length), g.equal ? `equal: ${mdCell(g.outcomes.find((o) => o !== null) ?? 'nothing compared')}` : '**the variants differ**']),
+    'groups',
+    `Variants that must look alike to the peer (the scenario's \`indistinguishable\`): ${differing.length} of ${groups.length} differ (their cases that passed alone fail). Times are shown, not judged.`,
+  );
+  for (let i = 0; i < differing.length; i++) {
+    const g = differing[i];
+    const rows = g.variants.map((v, j) => `| ${mdCell(v)} | ${mdCell(g.outcomes[j] ?? 'left out')} | ${g.timesMs[j] ?? ''} |`);
+    const notes = g.notes.map((n) => `\n- ${mdCell(n, 300)}`).join('');
+    const text = `\n#### ${code(g.id)}: the variants differ\n\n| variant | outcome | time (ms) |\n| --- | --- | ---: |\n${rows.join('\n')}\n${notes ? notes + '\n' : ''}`;
+    if (!b.add(text)) {
+      b.force(TRUNCATED(differing.length - i, 'group tables'));
+      return;
+    }
+  }
+}
+
 export function statusWord(report: ReportJson): 'PASSED' | 'FAILED' | 'INTERRUPTED' {
   if (!summaryOk(report.summary)) return 'FAILED';
   return report.interrupted ? 'INTERRUPTED' : 'PASSED';
@@ -190,6 +214,8 @@ export function toSummaryMarkdown(report: ReportJson, opts: MarkdownOptions = {}
     'controls',
     'The unmutated handshake for these configurations did not complete: their cases are skipped (fail) or errors (error).',
   );
+
+  groupsSection(b, report.groups ?? []);
 
   if (failures.length) {
     if (b.add(`\n### Transcripts\n`)) {

@@ -1,10 +1,13 @@
 /**
  * Merging shard reports (from `run --shard I/N`) into one: cases concatenated and sorted by id (code-point
  * order), a case id in two shards is an error, the summary recounted, `interrupted` if any shard was,
- * startedAt the earliest, finishedAt the latest. All shards must be for the same target.
+ * startedAt the earliest, finishedAt the latest. All shards must be for the same target. Indistinguishability
+ * groups come whole from their shard (`run --shard` keeps a group's cases together); a group found in several
+ * inputs (shards cut another way) is joined and compared again.
  */
 import { UsageError } from '../errors.ts';
-import { SCHEMA_VERSION, summarize, toolInfo, type ReportCase, type ReportControl, type ReportJson, type ReportTool } from './json.ts';
+import { SCHEMA_VERSION, summarize, toolInfo, type ReportCase, type ReportControl, type ReportGroup, type ReportJson, type ReportTool } from './json.ts';
+import { applyGroups, finishGroup } from '../engine/indist.ts';
 
 export interface MergeInput {
   report: ReportJson;
@@ -52,6 +55,8 @@ export function mergeReports(inputs: readonly MergeInput[], opts: { runId: strin
   }
   cases.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const controls = mergeControls(inputs.map((i) => i.report.controls));
+  const groups = mergeGroups(inputs.map((i) => i.report.groups));
+  const judged = groups ? applyGroups(cases, groups) : cases;
   return {
     schemaVersion: SCHEMA_VERSION,
     runId: opts.runId,
@@ -66,13 +71,14 @@ export function mergeReports(inputs: readonly MergeInput[], opts: { runId: strin
     ),
     interrupted: inputs.some((i) => i.report.interrupted),
     tool: opts.tool ?? toolInfo(),
-    summary: summarize(cases),
+    summary: summarize(judged),
     ...(controls ? { controls } : {}),
+    ...(groups ? { groups } : {}),
     mergedFrom: inputs.map((i) => ({ runId: i.report.runId, file: i.file })),
     // Every shard probed the same target: the first probe (and trust) found stands for all.
     ...(inputs.find((i) => i.report.probe) ? { probe: inputs.find((i) => i.report.probe)!.report.probe } : {}),
     ...(inputs.find((i) => i.report.trust) ? { trust: inputs.find((i) => i.report.trust)!.report.trust } : {}),
-    cases,
+    cases: judged,
   };
 }
 
@@ -97,4 +103,27 @@ export function mergeControls(lists: readonly (ReportControl[] | undefined)[]): 
     }
   }
   return [...byKey.values()];
+}
+
+/**
+ * The groups of the shards in id order, one per id: a group in several shards has its members joined and is
+ * compared again (a case that shard already failed keeps the reason it got there). Undefined when no shard had any.
+ */
+export function mergeGroups(lists: readonly (ReportGroup[] | undefined)[]): ReportGroup[] | undefined {
+  if (lists.every((l) => l === undefined)) return undefined;
+  const byId = new Map<string, ReportGroup>();
+  for (const g of lists.flatMap((l) => l ?? [])) {
+    const seen = byId.get(g.id);
+    if (!seen) {
+      byId.set(g.id, { ...g, cases: [...g.cases], variants: [...g.variants], outcomes: [...g.outcomes], timesMs: [...g.timesMs], notes: [...g.notes] });
+      continue;
+    }
+    seen.cases.push(...g.cases);
+    seen.variants.push(...g.variants);
+    seen.outcomes.push(...g.outcomes);
+    seen.timesMs.push(...g.timesMs);
+    seen.notes.push(...g.notes);
+    finishGroup(seen);
+  }
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -2,7 +2,7 @@
  * Test helpers for the report writers: fixtures, a minimal XML 1.0 well-formedness checker/parser and a
  * checker for the subset of JSON Schema that report.schema.json uses.
  */
-import type { CaseResult, RunResult, TranscriptEntry, Verdict } from '../engine/result.ts';
+import type { CaseResult, GroupResult, RunResult, TranscriptEntry, Verdict } from '../engine/result.ts';
 import { summarize } from './json.ts';
 
 export function transcript(n = 6, wireBytes = 64): TranscriptEntry[] {
@@ -47,6 +47,37 @@ export function makeRun(cases: CaseResult[], extra: Partial<RunResult> = {}): Ru
     cases,
     ...extra,
   };
+}
+
+/**
+ * A run with two indistinguishability groups of `tls12-robot`: suite=a equal, suite=b differing (its passing
+ * cases failed by the group, as runAll leaves them), one variant of b skipped.
+ */
+export function groupRun(): RunResult {
+  const id = (suite: string, pad: string) => `tls12-robot[suite=${suite},pad=${pad}]`;
+  const equal: GroupResult = {
+    id: 'tls12-robot[suite=a]',
+    scenarioId: 'tls12-robot',
+    cases: [id('a', 'good'), id('a', 'bad')],
+    variants: ['pad=good', 'pad=bad'],
+    outcomes: ['alert bad_record_mac, close eof (1 record)', 'alert bad_record_mac, close eof (1 record)'],
+    timesMs: [3, 4],
+    equal: true,
+    notes: [],
+  };
+  const differ: GroupResult = {
+    id: 'tls12-robot[suite=b]',
+    scenarioId: 'tls12-robot',
+    cases: [id('b', 'good'), id('b', 'bad'), id('b', 'short')],
+    variants: ['pad=good', 'pad=bad', 'pad=short'],
+    outcomes: ['alert bad_record_mac, close eof (1 record)', 'alert decode_error, close eof (1 record)', null],
+    timesMs: [3, 12, null],
+    equal: false,
+    notes: ['pad=short: left out (skip: the target lacks b)'],
+  };
+  const failed = (pad: string) =>
+    makeCase(id('b', pad), 'fail', { reason: 'indistinguishability group tls12-robot[suite=b]: the variants differ', expected: 'the same outcome for every variant of tls12-robot[suite=b]', observed: 'pad=good: ...', step: undefined });
+  return makeRun([makeCase(id('a', 'good'), 'pass'), makeCase(id('a', 'bad'), 'pass'), failed('good'), failed('bad'), makeCase(id('b', 'short'), 'skip')], { groups: [equal, differ] });
 }
 
 // ---- XML -----------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
  * them, and the JSON Schema (schema.ts -> scenario.schema.json) is built from them (a test checks both).
  */
 
-export const TOP_KEYS = ['id', 'title', 'rfc', 'target', 'versions', 'tags', 'requires', 'matrix', 'config', 'control', 'timeout', 'steps'] as const;
+export const TOP_KEYS = ['id', 'title', 'rfc', 'target', 'versions', 'tags', 'requires', 'matrix', 'indistinguishable', 'config', 'control', 'timeout', 'steps'] as const;
 export const REQUIRED_TOP_KEYS = ['id', 'title', 'rfc', 'target', 'versions', 'steps'] as const;
 export const RFC_KEYS = ['doc', 'section', 'quote', 'level', 'sentences'] as const;
 /** The rfc keys every scenario must have (level and sentences: see REQUIRED_RFC_KEYS_STRICT). */

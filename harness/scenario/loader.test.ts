@@ -236,6 +236,22 @@ describe('matrix expansion and substitution', () => {
     expect('control' in expandCases(on)[0]).toBe(false);
   });
 
+  it('indistinguishable: each case names its group, by the parameters that do not vary', () => {
+    expect(s.indistinguishable).toEqual(['group']);
+    expect(cases.map((c) => c.group)).toEqual([
+      'every-form.tls13[suite=TLS_AES_128_GCM_SHA256]',
+      'every-form.tls13[suite=TLS_AES_128_GCM_SHA256]',
+      'every-form.tls13[suite=4866]',
+      'every-form.tls13[suite=4866]',
+    ]);
+    const all = only('matrix: { a: [1, 2], b: [x, y] }\nindistinguishable: true\nsteps:\n  - send: ClientHello\n    set: { note: "${a}${b}" }\n');
+    expect(all.indistinguishable).toEqual(['a', 'b']);
+    expect(new Set(expandCases(all).map((c) => c.group))).toEqual(new Set(['t']));
+    const none = only('matrix: { a: [1, 2] }\nindistinguishable: false\nsteps:\n  - send: ClientHello\n    set: { note: "${a}" }\n');
+    expect('indistinguishable' in none).toBe(false);
+    expect(expandCases(none).some((c) => 'group' in c)).toBe(false);
+  });
+
   it('without a matrix: one case named by the id', () => {
     const sc = only(`steps:\n  - send: ClientHello\n    set: { note: "a $\${b}" }\n`);
     const cs = expandCases(sc);

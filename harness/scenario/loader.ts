@@ -738,6 +738,7 @@ class DocReader {
     const timeout = es.has('timeout') ? this.int(get('timeout'), 'timeout (ms)', 1) : undefined;
     // The matrix first: every template below is checked against it.
     const matrix = es.has('matrix') ? this.parseMatrix(get('matrix')) : {};
+    const indist = es.has('indistinguishable') ? this.indistinguishable(get('indistinguishable')) : { keys: undefined };
     const requires = es.has('requires') ? this.requires(get('requires')) : {};
     const config = es.has('config') ? this.config(get('config')) : {};
     const control = es.has('control') ? this.control(get('control')) : { spec: undefined };
@@ -758,6 +759,7 @@ class DocReader {
       versions === undefined ||
       tags === undefined ||
       matrix === undefined ||
+      indist === undefined ||
       requires === undefined ||
       config === undefined ||
       control === undefined ||
@@ -769,6 +771,7 @@ class DocReader {
     const s: Scenario = { id, title, rfc, target, versions, tags, requires, matrix, config, steps, loc: this.loc(root) };
     if (timeout !== undefined) s.timeout = timeout;
     if (control.spec !== undefined) s.control = control.spec;
+    if (indist.keys !== undefined) s.indistinguishable = indist.keys;
     idLocations.set(s, this.loc(get('id')));
     return s;
   }
@@ -880,6 +883,33 @@ class DocReader {
       out[e.key] = values;
     }
     return ok ? out : undefined;
+  }
+
+  /**
+   * `indistinguishable: true` (every matrix key), `false` (none), or a list of matrix keys: the parameters
+   * whose values must not change what the target observably does. Read after the matrix. Undefined on error.
+   */
+  indistinguishable(n: N): { keys: string[] | undefined } | undefined {
+    n = this.resolve(n);
+    const keys = [...this.matrix.keys()];
+    const noMatrix = 'this scenario has no matrix: the variants to compare are the cases of its matrix';
+    if (isScalar(n) && typeof n.value === 'boolean') {
+      if (!n.value) return { keys: undefined };
+      return keys.length === 0 ? this.error(n, `indistinguishable: true, but ${noMatrix}`) : { keys };
+    }
+    if (!isSeq(n)) return this.error(n, `indistinguishable must be true or a list of matrix keys, got ${this.describe(n)}`);
+    const items = n.items.map((i) => this.resolve(i as N));
+    if (items.length === 0) return this.error(n, 'indistinguishable must list at least one matrix key (or be true: all of them)');
+    const out: string[] = [];
+    for (const item of items) {
+      const k = this.str(item, 'an indistinguishable entry');
+      if (k === undefined) return undefined;
+      if (!this.matrix.has(k)) return this.error(item, `unknown matrix key '${k}' in indistinguishable (${keys.length === 0 ? noMatrix : `matrix keys: ${keys.join(', ')}`})${hint(k, keys)}`);
+      if (out.includes(k)) return this.error(item, `matrix key '${k}' is listed twice in indistinguishable`);
+      out.push(k);
+    }
+    if (out.every((k) => this.matrix.get(k)!.values.length < 2)) this.warn(n, `indistinguishable: ${out.join(', ')} ${out.length === 1 ? 'has' : 'have'} one value: each group holds one case, nothing is compared`);
+    return { keys: out };
   }
 
   requires(n: N): Requirements | undefined {
@@ -1603,7 +1633,9 @@ export function expandCases(scenario: Scenario): ScenarioCase[] {
   const combos = product(keys.map((k) => [k, scenario.matrix[k]] as const));
   return combos.map((params) => {
     const sub = new Subst(params);
-    const id = keys.length === 0 ? scenario.id : `${scenario.id}[${keys.map((k) => `${k}=${params[k]}`).join(',')}]`;
+    const named = (ks: readonly string[]) => (ks.length === 0 ? scenario.id : `${scenario.id}[${ks.map((k) => `${k}=${params[k]}`).join(',')}]`);
+    const id = named(keys);
+    const varied = scenario.indistinguishable;
     return {
       id,
       scenario,
@@ -1612,6 +1644,7 @@ export function expandCases(scenario: Scenario): ScenarioCase[] {
       config: sub.config(scenario.config),
       requires: sub.requires(scenario.requires),
       ...(scenario.control !== undefined ? { control: scenario.control === false ? false : { config: sub.config(scenario.control.config) } } : {}),
+      ...(varied ? { group: named(keys.filter((k) => !varied.includes(k))) } : {}),
     };
   });
 }

@@ -233,6 +233,12 @@ export interface Scenario {
   requires: Requirements;
   /** Parameters expanded into cases (cartesian product); steps use them as `${name}`. */
   matrix: Record<string, (string | number)[]>;
+  /**
+   * Matrix keys whose values must not change what the target observably does (`indistinguishable:` in YAML;
+   * `true` there means every key): the cases that differ only in these form one group, compared after the
+   * run (harness/engine/indist.ts). Absent: no group.
+   */
+  indistinguishable?: string[];
   config: PeerConfig;
   /** The positive control (absent: the default, a control with `config`). */
   control?: ControlSpec;
@@ -254,4 +260,9 @@ export interface ScenarioCase {
   requires: Requirements;
   /** The positive control with `${param}` substituted (absent: a control with `config`). */
   control?: ControlSpec;
+  /**
+   * The indistinguishability group of the case, when its scenario declares one: `scenario-id[k=v,...]` with
+   * the parameters that do not vary in the group (the scenario id alone when they all do).
+   */
+  group?: string;
 }

@@ -124,6 +124,8 @@ describe('scenario.schema.json', () => {
       { ...base, steps: [{ send: 'ClientKeyExchange', premaster: { first_byte: '0001' } }] },
       { ...base, steps: [{ send: 'Finished', record: { cbc: { padding_length: 256 } } }] },
       { ...base, steps: [{ application_data: 'x', record: { fragment_at: [1] } }] },
+      { ...base, matrix: { a: [1, 2] }, indistinguishable: 'a', steps: ['close_notify'] },
+      { ...base, matrix: { a: [1, 2] }, indistinguishable: [], steps: ['close_notify'] },
     ];
     for (const v of bad) {
       expect(checkSchema(schema, v), JSON.stringify(v)).not.toEqual([]);

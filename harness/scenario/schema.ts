@@ -34,6 +34,7 @@ import {
   WHERE_WORDS,
   CONFIG_KEYS,
   CONTROL_KEYS,
+  PARAM_NAME,
 } from './format.ts';
 import { MESSAGE_NAMES, NAMES } from './names.ts';
 
@@ -245,6 +246,10 @@ export function buildSchema(): Schema {
       description: 'parameters; one case per combination, used as ${name}',
       propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
       additionalProperties: list({ type: ['string', 'number'] }, { minItems: 1 }),
+    },
+    indistinguishable: {
+      description: 'matrix keys whose values must not change what the target observably does (true: all of them): the cases that differ only in these form a group, and any difference between them fails it',
+      anyOf: [{ type: 'boolean' }, list({ type: 'string', pattern: PARAM_NAME.source }, { minItems: 1 })],
     },
     config: obj(pick(CONFIG_KEYS, configProps)),
     control: {
