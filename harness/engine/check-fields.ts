@@ -11,6 +11,7 @@ import { ScenarioRuntimeError, applySet } from './fields.ts';
 import { ClientPeer13, ServerPeer13 } from './peer13.ts';
 import { ClientPeer12, ServerPeer12 } from './peer12.ts';
 import { caseVersion, peerConfig } from './run-case.ts';
+import { suiteParams } from '../../implementations/reference/crypto/suites.ts';
 
 export function checkFieldPaths(cases: readonly ScenarioCase[]): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -41,6 +42,9 @@ function dryBuilder(c: ScenarioCase, role: 'client' | 'server'): (name: string) 
   const v = caseVersion(c);
   if (v === 'tls12') {
     const client = new ClientPeer12(peerConfig(role === 'client' ? c.config : {}, 'client', undefined, v));
+    // suite-sb: a ClientKeyExchange takes the form of the key exchange (ecdh_Yc, dh_Yc, ...): dry-build it for
+    // the config's first suite, the one the scenario names when it sets such a field.
+    if (role === 'client') client.suite = suiteParams(client.config.cipherSuites[0]);
     if (role === 'client') return (name) => client.build(name);
     const server = new ServerPeer12(peerConfig(c.config, 'server', undefined, v));
     server.clientHello = client.build('ClientHello') as ServerPeer12['clientHello'];
