@@ -1,7 +1,7 @@
 /** Field paths with the RFC structs' names for TLS 1.2 messages the codec flattens. */
 import { describe, expect, it } from 'vitest';
 import type { HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
-import { applySet, getField } from './fields.ts';
+import { applySet, checkWhere, getField } from './fields.ts';
 
 describe('TLS 1.2 struct names in field paths', () => {
   const ske = (): HandshakeMessage => ({ msg_type: 'server_key_exchange', form: 'ecdhe', curve_type: 3, named_curve: 29, public: Uint8Array.of(1, 2), signature: { algorithm: 0x0403, signature: Uint8Array.of(9) } });
@@ -23,5 +23,20 @@ describe('TLS 1.2 struct names in field paths', () => {
 
   it('an unknown name still fails with the fields that exist', () => {
     expect(() => applySet(ske(), { 'params.nope': 1 })).toThrow(/no field 'nope'/);
+  });
+
+  it('`absent` drops an optional field: a ClientHello without its extensions field (RFC 5246 7.4.1.2)', () => {
+    const ch: HandshakeMessage = { msg_type: 'client_hello', legacy_version: 0x0303, random: new Uint8Array(32), legacy_session_id: new Uint8Array(0), cipher_suites: [0x009c], legacy_compression_methods: [0], extensions: [] };
+    applySet(ch, { extensions: 'absent' });
+    expect('extensions' in ch).toBe(false);
+    expect(() => applySet(ch, { cipher_suites: 'absent' })).toThrow();
+  });
+
+  it('an index into a bytes field reads one byte, so `where` can test the last bytes of a random (RFC 8446 4.1.3)', () => {
+    const random = Uint8Array.from({ length: 32 }, (_, i) => i);
+    const sh = { msg_type: 'server_hello', random };
+    expect(getField(sh, 'random[31]')).toBe(31);
+    expect(checkWhere(sh, { 'random[24]': 24, 'random[31]': 0x1f })).toBeUndefined();
+    expect(checkWhere(sh, { 'random[31]': 0x01 })).toMatch(/random\[31\]/);
   });
 });

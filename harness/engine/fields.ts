@@ -123,7 +123,8 @@ function step(cur: unknown, seg: Segment, segs: Segment[], i: number, path: stri
 export function getField(root: unknown, path: string): unknown {
   try {
     const { parent, last } = walk(root, path);
-    if ('index' in last) return Array.isArray(parent) ? parent[last.index] : undefined;
+    // suite-sb: a byte of a bytes field too (`random[31]`, for the RFC 8446 4.1.3 downgrade sentinel).
+    if ('index' in last) return Array.isArray(parent) || parent instanceof Uint8Array ? parent[last.index] : undefined;
     if (Array.isArray(parent) && parent.length > 0 && typeof parent[0] === 'object' && parent[0] !== null && 'type' in (parent[0] as object)) {
       return (parent as { type: string }[]).find((x) => extensionName(x) === last.key);
     }
@@ -219,6 +220,11 @@ export function applySet(msg: object, set: Record<string, FieldValue>): void {
       continue;
     }
     const obj = parent as Record<string, unknown>;
+    // suite-sb: `absent` drops an optional field (a ClientHello without its extensions field, RFC 5246 7.4.1.2).
+    if (value === 'absent' && OPTIONAL_FIELDS.has(last.key)) {
+      delete obj[last.key];
+      continue;
+    }
     if (!(last.key in obj)) {
       // Optional fields the message does not carry yet (e.g. extensions of a ServerHello without them).
       const hint = closest(last.key, Object.keys(obj));
