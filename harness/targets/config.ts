@@ -43,6 +43,8 @@ export const KNOWN_FEATURES = [
   'record_size_limit',
   'middlebox_compat',
   'sni',
+  // suite-sb: a TLS 1.2 server that accepts a (secure, RFC 5746) renegotiation; the reference refuses it.
+  'renegotiation',
 ] as const;
 
 export interface TargetConfig {
