@@ -699,6 +699,22 @@ export class ServerPeer12 extends Peer12 {
     if (msg.msg_type === 'server_hello') this.useSuite(msg.cipher_suite);
   }
 
+  /**
+   * suite-cl: RFC 5246 7.4.3 / RFC 8422 5.4: a ServerKeyExchange whose params a scenario `set` (an invalid point, a
+   * DHE Ys of 1) is signed anew over them, unless the step sets the signature too, so that the target judges the
+   * params rather than a signature that no longer verifies.
+   */
+  override afterSet(msg: HandshakeMessage, paths: readonly string[]): void {
+    if (msg.msg_type !== 'server_key_exchange' || (msg.form !== 'ecdhe' && msg.form !== 'dhe') || !msg.signature) return;
+    if (paths.length === 0 || paths.some((p) => p.startsWith('signature'))) return;
+    const sig = this.signer();
+    const ch = this.clientHello;
+    if (!sig || !ch) return;
+    const params = msg.form === 'ecdhe' ? ecdheParams(msg.named_curve, msg.public) : dheParams(msg.dh_p, msg.dh_g, msg.dh_Ys);
+    const content = signedParams(ch.random, this.serverRandom ?? new Uint8Array(32), params);
+    msg.signature = { algorithm: msg.signature.algorithm, signature: sign12(this.config.provider, msg.signature.algorithm, sig.ck.key, content) };
+  }
+
   protected afterSend(msg: HandshakeMessage | undefined, _bytes: Uint8Array): void {
     if (!msg) return;
     switch (msg.msg_type) {
