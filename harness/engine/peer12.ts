@@ -549,6 +549,8 @@ export class ServerPeer12 extends Peer12 {
   private requestedCertTypes: number[] = [];
   private requestedSchemes: number[] = [];
   private sessionId: Uint8Array = new Uint8Array(0);
+  /** suite-cl: the DHE group and private value of a ServerKeyExchange whose dh_p a scenario set (afterSet). */
+  private explicitDh: { p: bigint; x: bigint; length: number } | undefined;
   clientFinished = false;
 
   constructor(
@@ -707,6 +709,15 @@ export class ServerPeer12 extends Peer12 {
   override afterSet(msg: HandshakeMessage, paths: readonly string[]): void {
     if (msg.msg_type !== 'server_key_exchange' || (msg.form !== 'ecdhe' && msg.form !== 'dhe') || !msg.signature) return;
     if (paths.length === 0 || paths.some((p) => p.startsWith('signature'))) return;
+    if (msg.form === 'dhe' && paths.includes('dh_p') && !paths.includes('dh_Ys')) {
+      // An explicit group (a small one, RFC 7919 3): a fresh key pair in it, so that the harness can follow a target
+      // that accepts the group (RFC 5246 8.1.2).
+      const p = bytesToBigint(msg.dh_p);
+      let x = 0n;
+      while (x <= 1n) x = bytesToBigint(this.config.random(32));
+      msg.dh_Ys = bigintToBytes(modPow(bytesToBigint(msg.dh_g), x, p), msg.dh_p.length);
+      this.explicitDh = { p, x, length: msg.dh_p.length };
+    }
     const sig = this.signer();
     const ch = this.clientHello;
     if (!sig || !ch) return;
@@ -849,6 +860,14 @@ export class ServerPeer12 extends Peer12 {
     const kp = this.ephemeral;
     if (!kp) return undefined;
     if (msg.form === 'ecdhe') return agreedPremaster(prov, kp, msg.ecdh_Yc, 'ecdhe', 'server');
+    if (msg.form === 'dhe' && this.explicitDh) {
+      const { p, x, length } = this.explicitDh;
+      // RFC 5246 8.1.2: Z with its leading zero bytes stripped.
+      const z = bigintToBytes(modPow(bytesToBigint(msg.dh_Yc), x, p), length);
+      let i = 0;
+      while (i < z.length - 1 && z[i] === 0) i++;
+      return z.subarray(i);
+    }
     if (msg.form === 'dhe') return agreedPremaster(prov, kp, msg.dh_Yc, 'dhe', 'server');
     return undefined;
   }
