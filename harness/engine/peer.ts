@@ -122,6 +122,9 @@ export abstract class ScriptedPeer {
   /** Before a message's bytes join the transcript. */
   protected beforeSend(_msg: HandshakeMessage): void {}
 
+  /** After a `send` step's `set` (field paths as written) changed the built message, before it is encoded. */
+  afterSet(_msg: HandshakeMessage, _paths: readonly string[]): void {}
+
   /** Whether a handshake message joins the transcript when it arrives undecodable (TLS 1.2: never a HelloRequest). */
   protected transcriptUndecodable(_msgType: number): boolean {
     return true;

@@ -550,6 +550,8 @@ export class ServerPeer12 extends Peer12 {
   private requestedCertTypes: number[] = [];
   private requestedSchemes: number[] = [];
   private sessionId: Uint8Array = new Uint8Array(0);
+  /** suite-cl: the DHE group and private value of a ServerKeyExchange whose dh_p a scenario set (afterSet). */
+  private explicitDh: { p: bigint; x: bigint; length: number } | undefined;
   clientFinished = false;
 
   constructor(
@@ -700,6 +702,31 @@ export class ServerPeer12 extends Peer12 {
     if (msg.msg_type === 'server_hello') this.useSuite(msg.cipher_suite);
   }
 
+  /**
+   * suite-cl: RFC 5246 7.4.3 / RFC 8422 5.4: a ServerKeyExchange whose params a scenario `set` (an invalid point, a
+   * DHE Ys of 1) is signed anew over them, unless the step sets the signature too, so that the target judges the
+   * params rather than a signature that no longer verifies.
+   */
+  override afterSet(msg: HandshakeMessage, paths: readonly string[]): void {
+    if (msg.msg_type !== 'server_key_exchange' || (msg.form !== 'ecdhe' && msg.form !== 'dhe') || !msg.signature) return;
+    if (paths.length === 0 || paths.some((p) => p.startsWith('signature'))) return;
+    if (msg.form === 'dhe' && paths.includes('dh_p') && !paths.includes('dh_Ys')) {
+      // An explicit group (a small one, RFC 7919 3): a fresh key pair in it, so that the harness can follow a target
+      // that accepts the group (RFC 5246 8.1.2).
+      const p = bytesToBigint(msg.dh_p);
+      let x = 0n;
+      while (x <= 1n) x = bytesToBigint(this.config.random(32));
+      msg.dh_Ys = bigintToBytes(modPow(bytesToBigint(msg.dh_g), x, p), msg.dh_p.length);
+      this.explicitDh = { p, x, length: msg.dh_p.length };
+    }
+    const sig = this.signer();
+    const ch = this.clientHello;
+    if (!sig || !ch) return;
+    const params = msg.form === 'ecdhe' ? ecdheParams(msg.named_curve, msg.public) : dheParams(msg.dh_p, msg.dh_g, msg.dh_Ys);
+    const content = signedParams(ch.random, this.serverRandom ?? new Uint8Array(32), params);
+    msg.signature = { algorithm: msg.signature.algorithm, signature: sign12(this.config.provider, msg.signature.algorithm, sig.ck.key, content) };
+  }
+
   protected afterSend(msg: HandshakeMessage | undefined, _bytes: Uint8Array): void {
     if (!msg) return;
     switch (msg.msg_type) {
@@ -837,6 +864,14 @@ export class ServerPeer12 extends Peer12 {
     const kp = this.ephemeral;
     if (!kp) return undefined;
     if (msg.form === 'ecdhe') return agreedPremaster(prov, kp, msg.ecdh_Yc, 'ecdhe', 'server');
+    if (msg.form === 'dhe' && this.explicitDh) {
+      const { p, x, length } = this.explicitDh;
+      // RFC 5246 8.1.2: Z with its leading zero bytes stripped.
+      const z = bigintToBytes(modPow(bytesToBigint(msg.dh_Yc), x, p), length);
+      let i = 0;
+      while (i < z.length - 1 && z[i] === 0) i++;
+      return z.subarray(i);
+    }
     if (msg.form === 'dhe') return agreedPremaster(prov, kp, msg.dh_Yc, 'dhe', 'server');
     return undefined;
   }

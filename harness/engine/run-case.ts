@@ -25,6 +25,7 @@ import { contentTypeCode, type Observation, type ScriptedPeer } from './peer.ts'
 import { RecordHeaderScan, Wire } from './wire.ts';
 import { cbcEncryptOptions } from './cbc-record.ts'; // wire12: record.cbc
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
+import { signaturePair } from '../../implementations/reference/connection/tls12/common12.ts';
 
 export interface RunCaseOptions {
   /** The whole case must finish within this many ms. */
@@ -147,6 +148,9 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: Tru
     ed25519: TEST_PKI.ed25519,
     ed448: TEST_PKI.ed448,
     client: TEST_PKI.client,
+    'rsa-sign-only': TEST_PKI.rsaSignOnly,
+    'p256-wrong-name': TEST_PKI.p256WrongName,
+    'p256-missing-intermediate': TEST_PKI.p256MissingIntermediate,
   } as Record<string, () => EndpointConfig['certificates'][number]>;
   let certificates: EndpointConfig['certificates'];
   if (c.certificate) {
@@ -171,6 +175,8 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: Tru
     verifyPeer: trust?.verify ?? true,
     requestClientCert: c.request_client_certificate ?? false,
     helloRetryCookie: false,
+    // suite-cl: a scenario that names a SHA-1 scheme in config.signature_schemes (RFC 9155 tests) gets it used.
+    legacySha1Signatures: (codes(c.signature_schemes, 'algorithm') ?? []).some((s) => signaturePair(s)?.hash === 'sha1'),
     earlyData: c.early_data !== undefined ? new TextEncoder().encode(c.early_data) : undefined,
   });
 }
@@ -387,6 +393,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       case 'send': {
         const msg = peer.build(step.message, { premaster: step.premaster });
         applySet(msg, cn.live.resolveMap(step.set));
+        peer.afterSet(msg, Object.keys(step.set)); // suite-cl: a TLS 1.2 ServerKeyExchange is signed over the params as set
         const mutate = cn.live.resolveMutations(step.mutate);
         const { wire: bytes, message: messageBytes } = encodeForWire(msg, mutate);
         const ro = step.record;

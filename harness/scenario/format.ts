@@ -30,7 +30,7 @@ export const CONFIG_KEYS = [
 export const CONTROL_KEYS = ['config'] as const;
 export const ROLES = ['server', 'client'] as const;
 export const VERSIONS = ['tls13', 'tls12'] as const;
-export const CERTIFICATES = ['rsa', 'p256', 'p384', 'p521', 'ed25519', 'ed448', 'client'] as const;
+export const CERTIFICATES = ['rsa', 'p256', 'p384', 'p521', 'ed25519', 'ed448', 'client', 'rsa-sign-only', 'p256-wrong-name', 'p256-missing-intermediate'] as const;
 
 /** The action keys of a step: a step mapping has exactly one. */
 export const STEP_KINDS = [

@@ -14,6 +14,10 @@
 #   client-p256.key / .pem           client certificate, ECDSA P-256, CN=tls-harness client, EKU clientAuth
 #   unsupported-secp256k1.key / .pem leaf with an EC key on secp256k1, a curve the harness does not support
 #                                    (for unsupported_certificate tests)
+#   server-rsa2048-sign-only.key / .pem  leaf, RSA-2048, keyUsage digitalSignature only: not for the RSA key
+#                                    exchange (RFC 5246 7.4.2: "the keyEncipherment bit MUST be set if the key
+#                                    usage extension is present")
+#   server-p256-wrong-name.key / .pem    leaf, ECDSA P-256, CN and SAN wrong-name.example (not localhost)
 #
 # Leaves: CN=localhost, SAN DNS:localhost + IP:127.0.0.1, EKU serverAuth + clientAuth. keyUsage is
 # digitalSignature + keyEncipherment for RSA; digitalSignature only for EC, Ed25519 and Ed448, because RFC 8813
@@ -32,7 +36,7 @@ DAYS=7305
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-LEAVES=(server-rsa2048 server-p256 server-p384 server-p521 server-ed25519 server-ed448 server-p256-via-intermediate client-p256 unsupported-secp256k1)
+LEAVES=(server-rsa2048 server-p256 server-p384 server-p521 server-ed25519 server-ed448 server-p256-via-intermediate client-p256 unsupported-secp256k1 server-rsa2048-sign-only server-p256-wrong-name)
 if [ $# -gt 0 ]; then
   only=("$@")
   for n in "${only[@]}"; do
@@ -91,6 +95,20 @@ extendedKeyUsage = serverAuth, clientAuth
 subjectAltName = DNS:localhost, IP:127.0.0.1
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
+[leaf_rsa_sign_only]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth, clientAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[leaf_wrong_name]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth, clientAuth
+subjectAltName = DNS:wrong-name.example
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
 [leaf_sig]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -137,5 +155,7 @@ make_leaf server-ed448 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key -alg
 make_leaf server-p256-via-intermediate leaf_sig "/O=tls-harness/CN=localhost" intermediate.pem intermediate.key $(ec P-256)
 make_leaf client-p256 client "/O=tls-harness/CN=tls-harness client" ca.pem ca.key $(ec P-256)
 make_leaf unsupported-secp256k1 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key $(ec secp256k1)
+make_leaf server-rsa2048-sign-only leaf_rsa_sign_only "/O=tls-harness/CN=localhost" ca.pem ca.key -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+make_leaf server-p256-wrong-name leaf_wrong_name "/O=tls-harness/CN=wrong-name.example" ca.pem ca.key $(ec P-256)
 
 echo "generated in $(pwd)"

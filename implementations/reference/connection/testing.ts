@@ -17,6 +17,12 @@ export const TEST_PKI = {
   ed25519: () => loadCertifiedKey(certs('server-ed25519.pem'), certs('server-ed25519.key')),
   ed448: () => loadCertifiedKey(certs('server-ed448.pem'), certs('server-ed448.key')),
   client: () => loadCertifiedKey(certs('client-p256.pem'), certs('client-p256.key')),
+  /** RSA-2048 with keyUsage digitalSignature only (no keyEncipherment: not for the RSA key exchange, RFC 5246 7.4.2). */
+  rsaSignOnly: () => loadCertifiedKey(certs('server-rsa2048-sign-only.pem'), certs('server-rsa2048-sign-only.key')),
+  /** P-256 for wrong-name.example, not localhost. */
+  p256WrongName: () => loadCertifiedKey(certs('server-p256-wrong-name.pem'), certs('server-p256-wrong-name.key')),
+  /** P-256 issued by the intermediate CA, presented without it: no path to the root. */
+  p256MissingIntermediate: () => loadCertifiedKey(certs('server-p256-via-intermediate.pem'), certs('server-p256-via-intermediate.key')),
   path: certs,
 };
 

@@ -92,6 +92,8 @@ export interface Certificate {
   readonly isCA: boolean;
   /** extendedKeyUsage OIDs, or undefined when the extension is absent (any use allowed). */
   readonly extKeyUsage: readonly string[] | undefined;
+  /** RFC 5280 4.2.1.3 keyUsage bits, digitalSignature (0x8000) first, as two bytes; undefined without the extension. */
+  readonly keyUsage: number | undefined;
   readonly signatureAlgorithm: { readonly oid: string; readonly name: string };
   /** null when the key type is not one the harness supports (then `publicKeyError` says which). */
   readonly publicKey: PublicKey | null;
@@ -307,6 +309,7 @@ function fromDer(der: Uint8Array, strict: boolean, index?: number): CertResult<C
     commonNames: dnValues(x509.subject, 'CN'),
     isCA: x509.ca,
     extKeyUsage: x509.keyUsage,
+    keyUsage: keyUsageOf(exact),
     signatureAlgorithm,
     publicKey: pk.ok ? pk.key : null,
     ...(pk.ok ? {} : { publicKeyError: pk.error.message }),
@@ -317,6 +320,26 @@ function fromDer(der: Uint8Array, strict: boolean, index?: number): CertResult<C
 /** One DER certificate as received on the wire (RFC 8446 4.4.2 cert_data): strict, no trailing bytes. */
 export function parseCertificateDer(der: Uint8Array, index?: number): CertResult<Certificate> {
   return fromDer(der, true, index);
+}
+
+/** keyUsage bits: digitalSignature 0x8000, nonRepudiation 0x4000, keyEncipherment 0x2000, ... (RFC 5280 4.2.1.3). */
+export const KEY_USAGE = { digitalSignature: 0x8000, keyEncipherment: 0x2000, keyAgreement: 0x0800 } as const;
+
+/**
+ * The keyUsage extension's bits (node's X509Certificate does not expose them): the extension is found by its
+ * OID 2.5.29.15 (06 03 55 1d 0f), then [critical BOOLEAN], OCTET STRING { BIT STRING }.
+ */
+function keyUsageOf(der: Uint8Array): number | undefined {
+  const oid = [0x06, 0x03, 0x55, 0x1d, 0x0f];
+  for (let i = 0; i + oid.length < der.length; i++) {
+    if (!oid.every((b, j) => der[i + j] === b)) continue;
+    let k = i + oid.length;
+    if (der[k] === 0x01) k += 3;
+    if (der[k] !== 0x04 || der[k + 2] !== 0x03) return undefined;
+    const len = der[k + 3];
+    return ((der[k + 5] ?? 0) << 8) | (len > 2 ? (der[k + 6] ?? 0) : 0);
+  }
+  return undefined;
 }
 
 /** Every CERTIFICATE block of a PEM text, or a single DER certificate. */

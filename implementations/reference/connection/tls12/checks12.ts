@@ -15,7 +15,7 @@ import { extensionCode } from '../../codec/extensions.ts';
 import type { CertificateRequest, CertificateVerify, ClientHello, Finished, ServerHello, ServerKeyExchange } from '../../codec/handshake.ts';
 import { concatBytes, constantTimeEqual, equalBytes } from '../../codec/bytes.ts';
 import { CryptoError, type CryptoProvider, type KeyPair, type PrivateKey, type PublicKey } from '../../crypto/provider.ts';
-import { parseCertificateDer, validateChain, type Certificate } from '../../crypto/certificate.ts';
+import { KEY_USAGE, parseCertificateDer, validateChain, type Certificate } from '../../crypto/certificate.ts';
 import { suiteParams, type CipherSuiteParams } from '../../crypto/suites.ts';
 import { FFDHE_GROUPS } from '../../crypto/ffdhe.ts';
 import { tls12DhePremasterSecret } from '../../crypto/noble/asymmetric.ts';
@@ -394,6 +394,11 @@ export function checkServerCertificate12(list: readonly Uint8Array[], ctx: Serve
   // RFC 5246 7.4.2: "The certificate MUST be appropriate for the negotiated cipher suite's key exchange algorithm
   // and any negotiated extensions." (RSA for RSA and *_RSA, ECDSA/EdDSA for *_ECDSA, RFC 8422 5.3).
   check(keyFitsSuite(key, ctx.suite), 'unsupported_certificate', 'RFC 5246 7.4.2', `a ${key.kind} certificate does not fit ${ctx.suite.name}`);
+  // RFC 5246 7.4.2: "RSA public key; the certificate MUST allow the key to be used for encryption (the
+  // keyEncipherment bit MUST be set if the key usage extension is present)."
+  const ku = chain[0].keyUsage;
+  if (ctx.suite.keyExchange === 'rsa' && ku !== undefined)
+    check((ku & KEY_USAGE.keyEncipherment) !== 0, 'unsupported_certificate', 'RFC 5246 7.4.2', 'the server certificate\'s keyUsage does not allow keyEncipherment (RSA key exchange)');
   return chain;
 }
 
