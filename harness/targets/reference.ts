@@ -22,7 +22,7 @@ export const REFERENCE_CAPABILITIES: Capabilities = {
   // Server and client are configured with every suite: all TLS 1.3 ones (CCM_8 too), then every TLS 1.2 one.
   cipher_suites: REFERENCE_SUITES.map((c) => nameOf(CipherSuite, c)),
   groups: ['x25519', 'secp256r1', 'x448', 'secp384r1', 'secp521r1', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096', 'ffdhe6144', 'ffdhe8192'],
-  // One certificate per scheme (P-256, P-384, P-521, Ed25519, Ed448, RSA-2048), so the server can sign with each.
+  // One certificate per key type (P-256, P-384, P-521, Ed25519, Ed448, RSA-2048), so the server can sign with each scheme.
   signature_schemes: [
     'ecdsa_secp256r1_sha256',
     'ecdsa_secp384r1_sha384',
@@ -32,6 +32,10 @@ export const REFERENCE_CAPABILITIES: Capabilities = {
     'rsa_pss_rsae_sha256',
     'rsa_pss_rsae_sha384',
     'rsa_pss_rsae_sha512',
+    // TLS 1.2 only (RFC 8446 4.2.3: PKCS#1 v1.5 in TLS 1.2; never in a TLS 1.3 CertificateVerify).
+    'rsa_pkcs1_sha256',
+    'rsa_pkcs1_sha384',
+    'rsa_pkcs1_sha512',
   ],
   features: ['hello_retry_request', 'psk', 'early_data', 'client_auth', 'key_update', 'alpn', 'record_size_limit', 'middlebox_compat', 'sni'],
   concurrent: true,

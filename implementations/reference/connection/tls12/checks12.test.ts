@@ -1065,7 +1065,7 @@ describe('TLS 1.2 after the handshake: renegotiation refused (RFC 5246 7.2.2, RF
     expect(o.server.events).toContainEqual({ type: 'alert', level: 1, description: AlertDescription.no_renegotiation });
   });
 
-  it('a second ClientHello after the handshake: the server refuses with a warning no_renegotiation and carries on', () => {
+  it('a renegotiation ClientHello whose renegotiation_info is not the saved client_verify_data: handshake_failure (RFC 5746 3.7), before any refusal', () => {
     const o = run({
       then: (c) =>
         sendPost(c, {
@@ -1078,8 +1078,7 @@ describe('TLS 1.2 after the handshake: renegotiation refused (RFC 5246 7.2.2, RF
           extensions: [{ type: 'renegotiation_info', renegotiated_connection: new Uint8Array(12) }],
         }),
     });
-    expectRefused(o.server, o);
-    expect(o.client.events).toContainEqual({ type: 'alert', level: 1, description: AlertDescription.no_renegotiation });
+    expectRejected(o.server, 'handshake_failure', 'RFC 5746 3.7');
   });
 
   it('a HelloRequest during the handshake is ignored (RFC 5246 7.4.1.1)', () => {

@@ -205,7 +205,9 @@ describe('TLS 1.2 features', () => {
     const { client, server } = connect();
     (client as unknown as { sendHandshake(m: unknown): void }).sendHandshake({
       msg_type: 'client_hello', legacy_version: 0x0303, random: new Uint8Array(32), legacy_session_id: new Uint8Array(0),
-      cipher_suites: [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256], legacy_compression_methods: [0], extensions: [],
+      cipher_suites: [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256], legacy_compression_methods: [0],
+      // RFC 5746 3.5: the saved client_verify_data (the server checks it first, RFC 5746 3.7).
+      extensions: [{ type: 'renegotiation_info', renegotiated_connection: (server as unknown as { t12: { clientVerifyData: Uint8Array } }).t12.clientVerifyData }],
     });
     pump(client, server);
     expect(server.renegotiationsRefused).toBe(1);

@@ -189,15 +189,16 @@ const VARIANTS: Variant[] = [
 /** Send a post-handshake message the way the endpoints do (outside the transcript). */
 const sendPost = (ep: Endpoint, msg: HandshakeMessage) => (ep as unknown as { sendHandshake(m: HandshakeMessage, t: boolean): void }).sendHandshake(msg, false);
 
-const RENEGOTIATING_HELLO: HandshakeMessage = {
+/** A renegotiation ClientHello as RFC 5746 3.5 makes it: renegotiation_info with the client_verify_data the server saved. */
+export const renegotiatingHello = (server: Endpoint): HandshakeMessage => ({
   msg_type: 'client_hello',
   legacy_version: 0x0303,
   random: new Uint8Array(32).fill(5),
   legacy_session_id: new Uint8Array(0),
   cipher_suites: [S.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256],
   legacy_compression_methods: [0],
-  extensions: [],
-};
+  extensions: [{ type: 'renegotiation_info', renegotiated_connection: (server as unknown as { t12: { clientVerifyData: Uint8Array } }).t12.clientVerifyData }],
+});
 
 /**
  * Record a whole conversation: handshake, data both ways, a HelloRequest from the server and a ClientHello
@@ -211,7 +212,7 @@ function conversation(v: Variant): Conversation<Variant> {
     step();
     sendPost(server, { msg_type: 'hello_request' });
     step();
-    sendPost(client, RENEGOTIATING_HELLO);
+    sendPost(client, renegotiatingHello(server));
     step();
     expect(client.renegotiationsRefused).toBe(1);
     expect(server.renegotiationsRefused).toBe(1);

@@ -95,6 +95,9 @@ export class Server12 implements Machine12 {
   private alpn: string | undefined;
   private serverName: string | undefined;
   private secureRenegotiation = false;
+  /** RFC 5746 3.1: the verify_data of the handshake, for the checks of a renegotiation ClientHello. */
+  private clientVerifyData: Uint8Array | undefined;
+  private serverVerifyData: Uint8Array | undefined;
   private certRequested = false;
   /** The certificate_types of the CertificateRequest sent (RFC 5246 7.4.4). */
   private requestedCertTypes: number[] = [];
@@ -379,6 +382,12 @@ export class Server12 implements Machine12 {
   onPostHandshake(item: Extract<Inbound, { kind: 'handshake' }>): void {
     const msg = decode12(item, this.suite.keyExchange ?? undefined);
     if (msg.msg_type === 'client_hello') {
+      // RFC 5746 3.7 / 4.4 (checks12.ts): the checks of a renegotiation ClientHello come first, whether or not
+      // the server then renegotiates: an SCSV, a missing or wrong renegotiation_info aborts with handshake_failure.
+      const prev = this.secureRenegotiation && this.clientVerifyData && this.serverVerifyData
+        ? { secureRenegotiation: true as const, clientVerifyData: this.clientVerifyData, serverVerifyData: this.serverVerifyData }
+        : { secureRenegotiation: false as const };
+      checkClientHello12(msg, { tls13Enabled: false, renegotiation: prev });
       // RFC 5246 7.2.2 (no_renegotiation) and RFC 5746 4.4: this server does not renegotiate: a ClientHello
       // after the handshake gets a warning no_renegotiation alert, and the connection carries on.
       this.host.sendAlert(AlertDescription.no_renegotiation, AlertLevel.warning);
@@ -441,6 +450,7 @@ export class Server12 implements Machine12 {
     const t = this.host.transcript;
     // RFC 5246 7.4.9 (checks12.ts).
     checkFinished12(fin, this.keys.finished(this.master, 'client', t.current()), 'client');
+    this.clientVerifyData = fin.verify_data;
     t.add(raw);
     if (!this.resumed) {
       this.cacheSession();
@@ -490,7 +500,8 @@ export class Server12 implements Machine12 {
   private sendCcsAndFinished(): void {
     this.host.sendCcs();
     this.host.rl.setWriteProtection(this.writeProt!);
-    this.host.send({ msg_type: 'finished', verify_data: this.keys.finished(this.master, 'server', this.host.transcript.current()) });
+    this.serverVerifyData = this.keys.finished(this.master, 'server', this.host.transcript.current());
+    this.host.send({ msg_type: 'finished', verify_data: this.serverVerifyData });
   }
 }
 
