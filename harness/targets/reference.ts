@@ -84,7 +84,9 @@ export class ReferenceTarget implements Target {
       ...overrides.server,
     });
     // The client offers every TLS 1.3 suite too (CCM_8 last), so a client-role case of any claimed suite can run.
-    this.clientConfig = makeConfig({ serverName: 'localhost', trustRoots: TEST_PKI.ca(), cipherSuites: REFERENCE_SUITES, ...overrides.client });
+    // suite-cov: the client presents the test client certificate (P-256) when a server asks for one, as the
+    // openssl and node client targets do (RFC 5246 7.4.6 / RFC 8446 4.4.2 client-authentication cases).
+    this.clientConfig = makeConfig({ serverName: 'localhost', trustRoots: TEST_PKI.ca(), cipherSuites: REFERENCE_SUITES, certificates: [TEST_PKI.client()], ...overrides.client });
   }
 
   async start(): Promise<void> {
