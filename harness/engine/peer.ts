@@ -105,7 +105,7 @@ export abstract class ScriptedPeer {
   abstract get handshakeComplete(): boolean;
 
   /** The target's ChangeCipherSpec: TLS 1.3 ignores it (RFC 8446 5); TLS 1.2 switches the read keys. */
-  protected onChangeCipherSpec(): Violation | undefined {
+  protected onChangeCipherSpec(_data: Uint8Array): Violation | undefined {
     return undefined;
   }
 
@@ -175,7 +175,7 @@ export abstract class ScriptedPeer {
         case 'change_cipher_spec': {
           let violation: Violation | undefined;
           try {
-            violation = this.onChangeCipherSpec();
+            violation = this.onChangeCipherSpec(item.data);
           } catch (e) {
             if (!(e instanceof TlsError)) throw e;
             violation = { rule: e.rule, message: e.detail, alert: e.alert };

@@ -182,7 +182,11 @@ abstract class Peer12 extends ScriptedPeer {
   }
 
   /** RFC 5246 7.1: the target's ChangeCipherSpec, only right before its Finished; the read side moves to the pending keys. */
-  protected override onChangeCipherSpec(): Violation | undefined {
+  protected override onChangeCipherSpec(data: Uint8Array): Violation | undefined {
+    // RFC 5246 6.2.1: "Implementations MUST NOT send zero-length fragments of Handshake, Alert, or ChangeCipherSpec
+    // content types." (The record layer refuses the first two; RFC 5246 7.1: the message is the single byte 1.)
+    if (data.length === 0) return { rule: 'RFC 5246 6.2.1', message: 'a zero-length ChangeCipherSpec fragment from the target', alert: 'unexpected_message' };
+    if (data.length !== 1 || data[0] !== 1) return { rule: 'RFC 5246 7.1', message: `ChangeCipherSpec of ${data.length} byte(s), not the single byte 1`, alert: 'decode_error' };
     if (this.tstate !== 'wait_ccs' || !this.pending) {
       return { rule: 'RFC 5246 7.1', message: `ChangeCipherSpec from the target where it may not send one (state ${this.tstate})`, alert: 'unexpected_message' };
     }
@@ -792,6 +796,11 @@ export class ServerPeer12 extends Peer12 {
         this.tstate = 'flight';
         const v = violationOf(() => {
           const r = checkClientHello12(msg, { tls13Enabled: false, renegotiation: renegotiation ? this.previousHandshake() : undefined });
+          // A rule that binds the client as the sender (the reference server has no reason to refuse it).
+          // RFC 5246 7.4.1.4.1: "The "anonymous" value is meaningless in this context but used in Section 7.4.3. It
+          // MUST NOT appear in this extension."
+          const anonymous = findExt(msg.extensions, 'signature_algorithms')?.supported_signature_algorithms.find((a) => (a & 0xff) === 0 && a >> 8 <= 6);
+          if (anonymous !== undefined) throw new TlsError('illegal_parameter', 'RFC 5246 7.4.1.4.1', `signature_algorithms lists 0x${anonymous.toString(16).padStart(4, '0')}, an anonymous pair`);
           this.secure = r.secureRenegotiation;
           // RFC 7627 5.3: a session that used the extended master secret is resumed only with the extension.
           const session = this.findSession();

@@ -169,6 +169,8 @@ describe('checkTraceability', () => {
     expect(judgesReceiver(parse('[{ send: ClientHello }, { expect: { alert: decode_error } }]'))).toBe(true);
     expect(judgesReceiver(parse('[{ send: ClientHello }, { expect: close }]'))).toBe(true);
     expect(judgesReceiver(parse('[{ send: ClientHello }, { expect: [ServerHello] }]'))).toBe(false);
+    // The close that answers the harness's close_notify ends a positive conversation: not a receiver case.
+    expect(judgesReceiver(parse('[{ send: ClientHello }, { expect: [ServerHello] }, close_notify, { expect: close }]'))).toBe(false);
   });
 
   it('runs from loadScenarios when asked (validate, run and list ask), marked as traceability diagnostics', () => {

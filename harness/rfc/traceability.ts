@@ -75,7 +75,12 @@ function unmatchedFragment(quote: string, cited: readonly Sentence[], index: Sen
  * of what the harness sent), rather than as the sender of a message it checks.
  */
 export function judgesReceiver(s: Scenario): boolean {
-  return s.steps.some((st) => st.kind === 'expect' && (st.expect.kind === 'alert' || st.expect.kind === 'close'));
+  return s.steps.some(
+    (st, i) =>
+      st.kind === 'expect' &&
+      // A close answering the harness's own close_notify is the orderly end of a conversation, not a refusal.
+      (st.expect.kind === 'alert' || (st.expect.kind === 'close' && s.steps[i - 1]?.kind !== 'close_notify')),
+  );
 }
 
 const clip = (s: string, n = 70) => (s.length > n ? s.slice(0, n - 3) + '...' : s);
