@@ -214,3 +214,28 @@ describe('ServerPeer12 against the reference client', () => {
 function suiteCode(name: string): number {
   return peerConfig({ cipher_suites: [name] }, 'client', undefined, 'tls12').cipherSuites[0];
 }
+
+describe('the target\'s CBC IVs (RFC 5246 6.2.3.2: "MUST be unpredictable")', () => {
+  const peer = () => {
+    const p = new ClientPeer12(clientConfig('TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA'));
+    (p as unknown as { suite: unknown }).suite = { cipher: { type: 'cbc' }, mac: { length: 20 } };
+    return p as unknown as { checkCbcIv(f: Uint8Array, kind: string): void };
+  };
+  const record = (iv: number, last: number) => Uint8Array.from([...new Array(16).fill(iv), ...new Array(32).fill(7), ...new Array(16).fill(last)]);
+
+  it('takes fresh IVs, and refuses one repeated or chained from the previous record', () => {
+    const ok = peer();
+    ok.checkCbcIv(record(1, 2), 'tls12-cbc');
+    expect(() => ok.checkCbcIv(record(3, 4), 'tls12-cbc')).not.toThrow();
+    const repeated = peer();
+    repeated.checkCbcIv(record(1, 2), 'tls12-cbc');
+    expect(() => repeated.checkCbcIv(record(1, 5), 'tls12-cbc')).toThrow(/same explicit IV/);
+    const chained = peer();
+    chained.checkCbcIv(record(1, 2), 'tls12-cbc');
+    expect(() => chained.checkCbcIv(record(2, 5), 'tls12-cbc')).toThrow(/last ciphertext block/);
+    // AEAD records are not looked at.
+    const aead = peer();
+    aead.checkCbcIv(record(1, 2), 'tls12-aead');
+    expect(() => aead.checkCbcIv(record(1, 2), 'tls12-aead')).not.toThrow();
+  });
+});

@@ -96,10 +96,34 @@ abstract class Peer12 extends ScriptedPeer {
   /** Number of the current handshake on this connection (1 + renegotiations), for the epochs' names. */
   private handshakes = 1;
 
+  /** The explicit IV and last ciphertext block of the target's previous CBC record (RFC 5246 6.2.3.2). */
+  private lastCbc: { iv: string; lastBlock: string } | undefined;
+
   constructor(config: EndpointConfig) {
     super(config);
     // RFC 5246 6.2.3: protected records carry their real content type.
     this.rl.tls13 = false;
+    this.rl.onProtectedRecord = (fragment, kind) => this.checkCbcIv(fragment, kind);
+  }
+
+  /**
+   * RFC 5246 6.2.3.2: "The Initialization Vector (IV) SHOULD be chosen at random, and MUST be unpredictable." What
+   * a receiver can see of it: an IV repeated from the previous record, or equal to that record's last ciphertext
+   * block (the chained IV of TLS 1.0, which RFC 4346 replaced for being predictable) is predictable. (Any other
+   * IV may still be predictable; this is the part the wire shows.)
+   */
+  private checkCbcIv(fragment: Uint8Array, kind: string): void {
+    const block = this.suite?.cipher.type === 'cbc' ? 16 : 0;
+    if (kind !== 'tls12-cbc' || block === 0 || fragment.length < 2 * block) return;
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    const iv = hex(fragment.subarray(0, block));
+    const prev = this.lastCbc;
+    const macLength = this.etm ? (this.suite?.mac?.length ?? 0) : 0;
+    const cipherEnd = fragment.length - macLength;
+    this.lastCbc = { iv, lastBlock: hex(fragment.subarray(cipherEnd - block, cipherEnd)) };
+    if (!prev) return;
+    if (iv === prev.iv) throw new TlsError('illegal_parameter', 'RFC 5246 6.2.3.2', `a CBC record with the same explicit IV as the previous one (${iv}): the IV MUST be unpredictable`);
+    if (iv === prev.lastBlock) throw new TlsError('illegal_parameter', 'RFC 5246 6.2.3.2', `a CBC record whose explicit IV is the previous record's last ciphertext block (${iv}): the IV MUST be unpredictable`);
   }
 
   protected decodeContext(): HandshakeContext {
@@ -191,6 +215,7 @@ abstract class Peer12 extends ScriptedPeer {
       return { rule: 'RFC 5246 7.1', message: `ChangeCipherSpec from the target where it may not send one (state ${this.tstate})`, alert: 'unexpected_message' };
     }
     this.tstate = 'wait_finished';
+    this.lastCbc = undefined;
     // A handshake message left unfinished before the key change (record-layer.ts) is the target's fault.
     const v = violationOf(() => this.rl.setReadProtection(this.role === 'client' ? this.pending!.server : this.pending!.client));
     this.readEpoch = this.epochName();

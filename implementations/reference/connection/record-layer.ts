@@ -79,6 +79,8 @@ export class RecordLayer {
    * announced length against the type's syntax and its own memory limit. It throws a TlsError to refuse.
    */
   onHandshakeHeader: ((msgType: number, length: number) => void) | undefined;
+  /** Called with each protected record's fragment before it is decrypted (the harness's checks of the sender); may throw a TlsError. */
+  onProtectedRecord: ((fragment: Uint8Array, kind: RecordProtection['kind']) => void) | undefined;
   /** The header of the buffered handshake message was already checked by onHandshakeHeader. */
   private headerChecked = false;
 
@@ -190,6 +192,7 @@ export class RecordLayer {
     // said; a strict endpoint never does (RFC 8446 5: unexpected_message).
     const tolerated = this.acceptPlaintextAlerts && rec.type === ContentType.alert && rec.fragment.length === 2;
     if (this.readProt && !plaintextCcs && !tolerated) {
+      this.onProtectedRecord?.(rec.fragment, this.readProt.kind);
       const r = this.readProt.decrypt({ type: rec.type, version: rec.legacy_record_version, fragment: rec.fragment });
       if (!r.ok) {
         // RFC 8446 4.2.10: skip early data the server rejected, within max_early_data_size.
