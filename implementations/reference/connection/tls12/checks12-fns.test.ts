@@ -330,6 +330,14 @@ function withKeyUsage(der: Uint8Array, bits: number): Uint8Array {
   return out;
 }
 const NO_DIGITAL_SIGNATURE = 0x08; // keyAgreement only
+/** `der` with its TBSCertificate.version INTEGER (a0 03 02 01 02: v3) rewritten to v2 (RFC 5280 4.1.2.1). */
+function asVersion2(der: Uint8Array): Uint8Array {
+  const out = Uint8Array.from(der);
+  const i = out.findIndex((_, j) => [0xa0, 0x03, 0x02, 0x01, 0x02].every((b, k) => out[j + k] === b));
+  expect(i).toBeLessThan(12); // right after the outer and TBSCertificate headers
+  out[i + 4] = 1;
+  return out;
+}
 const P384_KEY = TEST_PKI.p384();
 
 describe('checkServerCertificate12 (RFC 5246 7.4.2)', () => {
@@ -375,6 +383,16 @@ describe('checkServerCertificate12 (RFC 5246 7.4.2)', () => {
     expect(() => checkServerCertificate12([rsaLeaf], { suite: suiteParams(S.TLS_RSA_WITH_AES_128_GCM_SHA256)! })).not.toThrow();
   });
 
+  it('an X.509v2 certificate, leaf or not: unsupported_certificate; X.509v3: accepted', () => {
+    const parsed = parseCertificateDer(asVersion2(P256_KEY.chain[0]));
+    expect(parsed.ok && parsed.value.version).toBe(2);
+    expect(P256_KEY.leaf.version).toBe(3);
+    const e = rejects(() => checkServerCertificate12([asVersion2(P256_KEY.chain[0])], { suite }), 'unsupported_certificate', 'RFC 5246 7.4.2');
+    expect(e.message).toMatch(/X\.509v2/);
+    rejects(() => checkServerCertificate12([P256_KEY.chain[0], asVersion2(TEST_PKI.ca()[0].der)], { suite }), 'unsupported_certificate', 'RFC 5246 7.4.2');
+    expect(() => checkServerCertificate12([P256_KEY.chain[0], TEST_PKI.ca()[0].der], { suite })).not.toThrow();
+  });
+
   it('an ECDSA key on a curve not in the ClientHello\'s supported_groups: unsupported_certificate (RFC 8422 5.3)', () => {
     const p256Only = hello({ exts: [{ type: 'supported_groups', named_group_list: [X25519, P256] }] });
     const e = rejects(() => checkServerCertificate12(P384_KEY.chain, { suite, clientHello: p256Only }), 'unsupported_certificate', 'RFC 5246 7.4.2');
@@ -407,6 +425,10 @@ describe('checkClientCertificate12 (RFC 5246 7.4.6)', () => {
 
   it('a key of a type the CertificateRequest did not list: unsupported_certificate', () => {
     rejects(() => checkClientCertificate12(CLIENT_KEY.chain, { ...ctx, requestedCertTypes: [ClientCertificateType.rsa_sign] }), 'unsupported_certificate', 'RFC 5246 7.4.6');
+  });
+
+  it('an X.509v2 client certificate: unsupported_certificate', () => {
+    rejects(() => checkClientCertificate12([asVersion2(CLIENT_KEY.chain[0])], { ...ctx, chain: undefined }), 'unsupported_certificate', 'RFC 5246 7.4.6');
   });
 
   it('a keyUsage without digitalSignature (ECDSA and RSA keys): unsupported_certificate; with it: accepted', () => {

@@ -142,6 +142,9 @@ function parseChain12(list: readonly Uint8Array[], who: 'server' | 'client', rul
       throw new TlsError('bad_certificate', rule, `${label} ${i}: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (!parsed.ok) throw new TlsError(parsed.alert, rule, `${label} ${i}: ${parsed.message}`);
+    // RFC 5246 7.4.2 / 7.4.6: "The certificate type MUST be X.509v3, unless explicitly negotiated otherwise
+    // (e.g., [TLSPGP])." (nothing else is negotiated here).
+    check(parsed.value.version === 3, 'unsupported_certificate', rule, `${label} ${i} is X.509v${parsed.value.version}, not X.509v3`);
     return parsed.value;
   });
   if (roots) {
