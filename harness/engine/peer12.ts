@@ -495,6 +495,8 @@ export class ClientPeer12 extends Peer12 {
           this.peerChain = checkServerCertificate12(msg.certificate_list, {
             suite: this.suite!,
             chain: this.config.verifyPeer ? { trustRoots: this.config.trustRoots, now: new Date(this.config.now()), hostname: this.config.hostnameCheck ? this.config.serverName : undefined } : undefined,
+            // keyuse: the ClientHello sent, for the leaf's curve (RFC 5246 7.4.2, RFC 8422 5.3).
+            clientHello: this.clientHello,
           });
         });
         return order ?? v;

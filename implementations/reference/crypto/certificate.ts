@@ -95,6 +95,8 @@ export interface Certificate {
   /** RFC 5280 4.2.1.3 keyUsage bits, digitalSignature (0x8000) first, as two bytes; undefined without the extension. */
   readonly keyUsage: number | undefined;
   readonly signatureAlgorithm: { readonly oid: string; readonly name: string };
+  /** The X.509 version, 1, 2 or 3 (RFC 5280 4.1.2.1: TBSCertificate.version, v1 when absent). */
+  readonly version: number;
   /** null when the key type is not one the harness supports (then `publicKeyError` says which). */
   readonly publicKey: PublicKey | null;
   readonly publicKeyError?: string;
@@ -168,6 +170,17 @@ function signatureAlgorithmOf(der: Uint8Array): { oid: string; name: string } {
   if (oid.tag !== 0x06) throw new Error('signatureAlgorithm has no OID');
   const s = oidToString(der.subarray(oid.start, oid.end));
   return { oid: s, name: SIG_OIDS[s] ?? s };
+}
+
+/** TBSCertificate ::= SEQUENCE { version [0] EXPLICIT Version DEFAULT v1, ... }: 1, 2 or 3 (RFC 5280 4.1.2.1). */
+function versionOf(der: Uint8Array): number {
+  const outer = readTlv(der, 0);
+  const tbs = readTlv(der, outer.start);
+  const first = readTlv(der, tbs.start);
+  if (first.tag !== 0xa0) return 1;
+  const int = readTlv(der, first.start);
+  if (int.tag !== 0x02 || int.end !== int.start + 1 || der[int.start] > 2) throw new Error('bad version');
+  return der[int.start] + 1;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -274,8 +287,10 @@ function fromDer(der: Uint8Array, strict: boolean, index?: number): CertResult<C
     return failure('parse_error', `cannot parse certificate: ${String((e as Error).message).replace(/^error:[0-9A-F]+:/, '')}`, index);
   }
   let signatureAlgorithm: { oid: string; name: string };
+  let version: number;
   try {
     signatureAlgorithm = signatureAlgorithmOf(exact);
+    version = versionOf(exact);
   } catch (e) {
     return failure('parse_error', `cannot read signatureAlgorithm: ${(e as Error).message}`, index);
   }
@@ -311,6 +326,7 @@ function fromDer(der: Uint8Array, strict: boolean, index?: number): CertResult<C
     extKeyUsage: x509.keyUsage,
     keyUsage: keyUsageOf(exact),
     signatureAlgorithm,
+    version,
     publicKey: pk.ok ? pk.key : null,
     ...(pk.ok ? {} : { publicKeyError: pk.error.message }),
   };

@@ -13,6 +13,7 @@ import { nobleProvider } from '../../crypto/noble/index.ts';
 import { FFDHE_GROUPS } from '../../crypto/ffdhe.ts';
 import { suiteParams } from '../../crypto/suites.ts';
 import type { PublicKey } from '../../crypto/provider.ts';
+import { parseCertificateDer } from '../../crypto/certificate.ts';
 import { offeredExtensions } from '../checks13.ts';
 import { TlsError } from '../errors.ts';
 import { FIXED_NOW, TEST_PKI, seededRandom } from '../testing.ts';
@@ -311,6 +312,34 @@ function brokenKeyDer(): Uint8Array {
   return der;
 }
 
+/**
+ * `der` with its keyUsage BIT STRING rewritten to `bits` (RFC 5280 4.2.1.3, digitalSignature 0x80 of the first
+ * byte): the test PKI has no certificate lacking digitalSignature. The signature no longer verifies, so the
+ * chain is checked unverified (no roots).
+ */
+function withKeyUsage(der: Uint8Array, bits: number): Uint8Array {
+  const out = Uint8Array.from(der);
+  const oid = [0x06, 0x03, 0x55, 0x1d, 0x0f];
+  const i = out.findIndex((_, j) => oid.every((b, k) => out[j + k] === b));
+  let k = i + oid.length;
+  if (out[k] === 0x01) k += 3; // critical BOOLEAN
+  // OCTET STRING { BIT STRING { unused bits, first byte } }: one byte of bits keeps the lengths.
+  expect([out[k], out[k + 2], out[k + 3]]).toEqual([0x04, 0x03, 0x02]);
+  out[k + 4] = Math.max(0, 31 - Math.clz32(bits & -bits)); // unused trailing bits
+  out[k + 5] = bits;
+  return out;
+}
+const NO_DIGITAL_SIGNATURE = 0x08; // keyAgreement only
+/** `der` with its TBSCertificate.version INTEGER (a0 03 02 01 02: v3) rewritten to v2 (RFC 5280 4.1.2.1). */
+function asVersion2(der: Uint8Array): Uint8Array {
+  const out = Uint8Array.from(der);
+  const i = out.findIndex((_, j) => [0xa0, 0x03, 0x02, 0x01, 0x02].every((b, k) => out[j + k] === b));
+  expect(i).toBeLessThan(12); // right after the outer and TBSCertificate headers
+  out[i + 4] = 1;
+  return out;
+}
+const P384_KEY = TEST_PKI.p384();
+
 describe('checkServerCertificate12 (RFC 5246 7.4.2)', () => {
   const suite = suiteParams(ECDSA_GCM)!;
   const verify = { ...ROOTS, hostname: 'localhost' };
@@ -335,6 +364,45 @@ describe('checkServerCertificate12 (RFC 5246 7.4.2)', () => {
     rejects(() => checkServerCertificate12(RSA_KEY.chain, { suite }), 'unsupported_certificate', 'RFC 5246 7.4.2');
     rejects(() => checkServerCertificate12(P256_KEY.chain, { suite: suiteParams(DHE_GCM)! }), 'unsupported_certificate', 'RFC 5246 7.4.2');
   });
+
+  it('a signing suite (ECDHE_ECDSA, ECDHE_RSA, DHE_RSA) and a keyUsage without digitalSignature: unsupported_certificate', () => {
+    const ecdsaLeaf = withKeyUsage(P256_KEY.chain[0], NO_DIGITAL_SIGNATURE);
+    const rsaLeaf = withKeyUsage(RSA_KEY.chain[0], 0x20); // keyEncipherment only
+    const parsed = parseCertificateDer(ecdsaLeaf);
+    expect(parsed.ok && parsed.value.keyUsage).toBe(NO_DIGITAL_SIGNATURE << 8);
+    const e = rejects(() => checkServerCertificate12([ecdsaLeaf], { suite }), 'unsupported_certificate', 'RFC 5246 7.4.2');
+    expect(e.message).toMatch(/digitalSignature/);
+    for (const code of [S.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, DHE_GCM])
+      rejects(() => checkServerCertificate12([rsaLeaf], { suite: suiteParams(code)! }), 'unsupported_certificate', 'RFC 5246 7.4.2');
+  });
+
+  it('digitalSignature set, or no signing (RSA key exchange with keyEncipherment only): accepted', () => {
+    expect(() => checkServerCertificate12(P256_KEY.chain, { suite: suiteParams(ECDSA_CBC)! })).not.toThrow();
+    expect(() => checkServerCertificate12(RSA_KEY.chain, { suite: suiteParams(S.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)! })).not.toThrow();
+    const rsaLeaf = withKeyUsage(RSA_KEY.chain[0], 0x20);
+    expect(() => checkServerCertificate12([rsaLeaf], { suite: suiteParams(S.TLS_RSA_WITH_AES_128_GCM_SHA256)! })).not.toThrow();
+  });
+
+  it('an X.509v2 certificate, leaf or not: unsupported_certificate; X.509v3: accepted', () => {
+    const parsed = parseCertificateDer(asVersion2(P256_KEY.chain[0]));
+    expect(parsed.ok && parsed.value.version).toBe(2);
+    expect(P256_KEY.leaf.version).toBe(3);
+    const e = rejects(() => checkServerCertificate12([asVersion2(P256_KEY.chain[0])], { suite }), 'unsupported_certificate', 'RFC 5246 7.4.2');
+    expect(e.message).toMatch(/X\.509v2/);
+    rejects(() => checkServerCertificate12([P256_KEY.chain[0], asVersion2(TEST_PKI.ca()[0].der)], { suite }), 'unsupported_certificate', 'RFC 5246 7.4.2');
+    expect(() => checkServerCertificate12([P256_KEY.chain[0], TEST_PKI.ca()[0].der], { suite })).not.toThrow();
+  });
+
+  it('an ECDSA key on a curve not in the ClientHello\'s supported_groups: unsupported_certificate (RFC 8422 5.3)', () => {
+    const p256Only = hello({ exts: [{ type: 'supported_groups', named_group_list: [X25519, P256] }] });
+    const e = rejects(() => checkServerCertificate12(P384_KEY.chain, { suite, clientHello: p256Only }), 'unsupported_certificate', 'RFC 5246 7.4.2');
+    expect(e.message).toMatch(/secp384r1/);
+    // The curve listed, or no supported_groups sent (nothing to respect), or no ClientHello given: accepted.
+    expect(() => checkServerCertificate12(P256_KEY.chain, { suite, clientHello: p256Only })).not.toThrow();
+    expect(() => checkServerCertificate12(P384_KEY.chain, { suite, clientHello: hello({ exts: [{ type: 'supported_groups', named_group_list: [NamedGroup.secp384r1] }] }) })).not.toThrow();
+    expect(() => checkServerCertificate12(P384_KEY.chain, { suite, clientHello: hello({ drop: ['supported_groups'] }) })).not.toThrow();
+    expect(() => checkServerCertificate12(P384_KEY.chain, { suite })).not.toThrow();
+  });
 });
 
 describe('checkClientCertificate12 (RFC 5246 7.4.6)', () => {
@@ -357,6 +425,20 @@ describe('checkClientCertificate12 (RFC 5246 7.4.6)', () => {
 
   it('a key of a type the CertificateRequest did not list: unsupported_certificate', () => {
     rejects(() => checkClientCertificate12(CLIENT_KEY.chain, { ...ctx, requestedCertTypes: [ClientCertificateType.rsa_sign] }), 'unsupported_certificate', 'RFC 5246 7.4.6');
+  });
+
+  it('an X.509v2 client certificate: unsupported_certificate', () => {
+    rejects(() => checkClientCertificate12([asVersion2(CLIENT_KEY.chain[0])], { ...ctx, chain: undefined }), 'unsupported_certificate', 'RFC 5246 7.4.6');
+  });
+
+  it('a keyUsage without digitalSignature (ECDSA and RSA keys): unsupported_certificate; with it: accepted', () => {
+    const unverified = { ...ctx, chain: undefined };
+    expect(CLIENT_KEY.leaf.keyUsage! & 0x8000).not.toBe(0);
+    const e = rejects(() => checkClientCertificate12([withKeyUsage(CLIENT_KEY.chain[0], NO_DIGITAL_SIGNATURE)], unverified), 'unsupported_certificate', 'RFC 5246 7.4.6');
+    expect(e.message).toMatch(/digitalSignature/);
+    rejects(() => checkClientCertificate12([withKeyUsage(RSA_KEY.chain[0], 0x20)], unverified), 'unsupported_certificate', 'RFC 5246 7.4.6');
+    expect(() => checkClientCertificate12([withKeyUsage(CLIENT_KEY.chain[0], 0x88)], unverified)).not.toThrow();
+    expect(() => checkClientCertificate12(RSA_KEY.chain, unverified)).not.toThrow();
   });
 });
 

@@ -10,7 +10,7 @@
  *
  * `checkCertificateRequest12` binds only the sender (the server); the reference client does not call it.
  */
-import { CipherSuite, ClientCertificateType, ExtensionType, ProtocolVersion, nameOf } from '../../codec/enums.ts';
+import { CipherSuite, ClientCertificateType, ExtensionType, NamedGroup, ProtocolVersion, nameOf } from '../../codec/enums.ts';
 import { extensionCode } from '../../codec/extensions.ts';
 import type { CertificateRequest, CertificateVerify, ClientHello, Finished, ServerHello, ServerKeyExchange } from '../../codec/handshake.ts';
 import { concatBytes, constantTimeEqual, equalBytes } from '../../codec/bytes.ts';
@@ -142,6 +142,9 @@ function parseChain12(list: readonly Uint8Array[], who: 'server' | 'client', rul
       throw new TlsError('bad_certificate', rule, `${label} ${i}: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (!parsed.ok) throw new TlsError(parsed.alert, rule, `${label} ${i}: ${parsed.message}`);
+    // RFC 5246 7.4.2 / 7.4.6: "The certificate type MUST be X.509v3, unless explicitly negotiated otherwise
+    // (e.g., [TLSPGP])." (nothing else is negotiated here).
+    check(parsed.value.version === 3, 'unsupported_certificate', rule, `${label} ${i} is X.509v${parsed.value.version}, not X.509v3`);
     return parsed.value;
   });
   if (roots) {
@@ -161,6 +164,12 @@ export interface ClientCertificate12Context {
   chain?: Omit<PeerChain12, 'hostname'>;
 }
 
+/** A leaf whose keyUsage extension, when present, does not allow digitalSignature: unsupported_certificate. */
+function checkSigningUse(leaf: Certificate, rule: string, who: 'server' | 'client'): void {
+  const ku = leaf.keyUsage;
+  if (ku !== undefined) check((ku & KEY_USAGE.digitalSignature) !== 0, 'unsupported_certificate', rule, `the ${who} certificate's keyUsage does not allow digitalSignature (a signing key)`);
+}
+
 /** The client's Certificate in answer to our CertificateRequest (RFC 5246 7.4.6): the chain, leaf first, possibly empty. */
 export function checkClientCertificate12(list: readonly Uint8Array[], ctx: ClientCertificate12Context): Certificate[] {
   if (list.length === 0) {
@@ -177,6 +186,12 @@ export function checkClientCertificate12(list: readonly Uint8Array[], ctx: Clien
   // keys); a key of a type we did not ask for is an unsupported_certificate (RFC 5246 7.2.2).
   const certType = key.kind === 'rsa' ? ClientCertificateType.rsa_sign : ClientCertificateType.ecdsa_sign;
   check(ctx.requestedCertTypes.includes(certType), 'unsupported_certificate', 'RFC 5246 7.4.6', `a ${key.kind} client certificate, not of a requested type (${ctx.requestedCertTypes.join(', ')})`);
+  // RFC 5246 7.4.6: rsa_sign: "RSA public key; the certificate MUST allow the key to be used for signing with the
+  // signature scheme and hash algorithm that will be employed in the certificate verify message."; ecdsa_sign:
+  // "ECDSA-capable public key; the certificate MUST allow the key to be used for signing with the hash algorithm
+  // that will be employed in the certificate verify message" (RFC 5280 4.2.1.3: the digitalSignature bit, when
+  // the keyUsage extension is present).
+  checkSigningUse(chain[0], 'RFC 5246 7.4.6', 'client');
   return chain;
 }
 
@@ -381,6 +396,8 @@ export interface ServerCertificate12Context {
   suite: CipherSuiteParams;
   /** Validate the chain against these roots (serverAuth); omitted when the peer is not verified. */
   chain?: PeerChain12;
+  /** The ClientHello sent: an ECDSA leaf's curve must be in its supported_groups (RFC 5246 7.4.2, RFC 8422 5.3). */
+  clientHello?: ClientHello;
 }
 
 /** The server's Certificate (RFC 5246 7.4.2): the parsed chain, leaf first. */
@@ -399,6 +416,19 @@ export function checkServerCertificate12(list: readonly Uint8Array[], ctx: Serve
   const ku = chain[0].keyUsage;
   if (ctx.suite.keyExchange === 'rsa' && ku !== undefined)
     check((ku & KEY_USAGE.keyEncipherment) !== 0, 'unsupported_certificate', 'RFC 5246 7.4.2', 'the server certificate\'s keyUsage does not allow keyEncipherment (RSA key exchange)');
+  // RFC 5246 7.4.2: DHE_RSA, ECDHE_RSA: "RSA public key; the certificate MUST allow the key to be used for signing
+  // (the digitalSignature bit MUST be set if the key usage extension is present) with the signature scheme and
+  // hash algorithm that will be employed in the server key exchange message."; ECDHE_ECDSA: "ECDSA-capable public
+  // key; the certificate MUST allow the key to be used for signing with the hash algorithm that will be employed
+  // in the server key exchange message."
+  if (ctx.suite.keyExchange === 'ecdhe' || ctx.suite.keyExchange === 'dhe') checkSigningUse(chain[0], 'RFC 5246 7.4.2', 'server');
+  // RFC 5246 7.4.2: ECDHE_ECDSA: "The public key MUST use a curve and point format supported by the client, as
+  // described in [TLSECC]." RFC 8422 5.3: "If the client has used a Supported Elliptic Curves Extension, the
+  // public key in the server's certificate MUST respect the client's choice of elliptic curves." (The point is
+  // uncompressed, which RFC 8422 5.1.2 makes every client support; EdDSA keys name no group.)
+  const groups = findExt(ctx.clientHello?.extensions, 'supported_groups')?.named_group_list;
+  if (key.kind === 'ec' && groups)
+    check(groups.includes(NamedGroup[key.curve]), 'unsupported_certificate', 'RFC 5246 7.4.2', `the server certificate's key is on ${key.curve}, not in the client's supported_groups`);
   return chain;
 }
 

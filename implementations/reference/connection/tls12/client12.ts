@@ -204,7 +204,8 @@ export class Client12 implements Machine12 {
     // RFC 5246 7.4.2 (checks12.ts): non-empty, parses, validates when verifyPeer, key fits the suite.
     const c = this.config;
     const chain = c.verifyPeer ? { trustRoots: c.trustRoots, now: new Date(c.now()), hostname: c.hostnameCheck ? c.serverName : undefined } : undefined;
-    this.serverChain = checkServerCertificate12(list, { suite: this.suite, chain });
+    // keyuse: the ClientHello sent, for the leaf's curve (RFC 5246 7.4.2, RFC 8422 5.3).
+    this.serverChain = checkServerCertificate12(list, { suite: this.suite, chain, clientHello: this.offer.clientHello });
     this.host.transcript.add(raw);
     this.state = this.suite.keyExchange === 'rsa' ? 'wait_cr_shd' : 'wait_ske';
   }

@@ -61,7 +61,9 @@ describe('TLS 1.2 suites x key exchanges (1.2-only client, dual-version server)'
           expect(errorOf(se)).toBeUndefined();
           expect(client.summary).toMatchObject({ version: 'TLSv1.2', cipherSuite: CipherSuite[name], group: NamedGroup[group], resumed: false, extendedMasterSecret: true });
           expect(server.summary).toMatchObject({ version: 'TLSv1.2', cipherSuite: CipherSuite[name], group: NamedGroup[group] });
-          expect(client.summary!.signatureScheme).toBe(auth === 'ECDSA' ? SignatureScheme.ecdsa_secp256r1_sha256 : SignatureScheme.rsa_pss_rsae_sha256);
+          // RFC 8422 5.3: the P-256 certificate only for a client that lists secp256r1; else the Ed25519 one.
+          const ecdsa = group === 'secp256r1' ? SignatureScheme.ecdsa_secp256r1_sha256 : SignatureScheme.ed25519;
+          expect(client.summary!.signatureScheme).toBe(auth === 'ECDSA' ? ecdsa : SignatureScheme.rsa_pss_rsae_sha256);
           expect(client.summary!.encryptThenMac).toBe(bulk.includes('CBC'));
           exchange(client, server);
         });

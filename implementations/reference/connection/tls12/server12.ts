@@ -277,6 +277,10 @@ export class Server12 implements Machine12 {
       if (suite.keyExchange !== 'rsa' && group === undefined) continue;
       for (const ck of this.config.certificates) {
         if (!keyFitsSuite(ck.key, suite)) continue;
+        // keyuse: RFC 8422 5.3: "If the client has used a Supported Elliptic Curves Extension, the public key in
+        // the server's certificate MUST respect the client's choice of elliptic curves." (checkServerCertificate12
+        // holds the client side of it.)
+        if (ck.key.kind === 'ec' && clientGroups && !clientGroups.includes(NamedGroup[ck.key.curve])) continue;
         if (suite.keyExchange === 'rsa') return { suite, ck };
         // RFC 5246 7.4.3: "the server MUST check any candidate cipher suites against the "signature_algorithms"
         // extension before selecting them"; the scheme must fit the key (RFC 5246 7.4.3; any ECDSA hash with
