@@ -9,7 +9,7 @@ import { AlertDescription, ContentType, type AlertName } from '../codec/enums.ts
 import { MemorySessionStore, type EndpointConfig } from './config.ts';
 import { TlsClient } from './client.ts';
 import type { Endpoint, EndpointEvent } from './endpoint.ts';
-import type { TlsError } from './errors.ts';
+import { TlsError } from './errors.ts';
 import { TlsServer } from './server.ts';
 import { encodeHandshake } from '../codec/handshake.ts';
 import { OutputDecoder, clientConfig, drive, errorOf, plainRecord, serverConfig, type Hook, type SentRecord } from './peers.ts';
@@ -142,3 +142,16 @@ export const WRONG_LENGTH_VERIFY_DATA: [string, (v: Uint8Array) => Uint8Array][]
   ['one byte short', (v) => v.subarray(0, v.length - 1)],
   ['one byte long', (v) => Uint8Array.of(...v, 0)],
 ];
+
+/** The TlsError `fn` throws: it must throw one, with this alert and rule. */
+export function rejects(fn: () => unknown, alert: AlertName, rule: string): TlsError {
+  let err: unknown;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err, 'expected a TlsError').toBeInstanceOf(TlsError);
+  expect({ alert: (err as TlsError).alert, rule: (err as TlsError).rule }).toEqual({ alert, rule });
+  return err as TlsError;
+}

@@ -5,7 +5,8 @@
  * field at a time; deterministic (fixed keys, fixed randomness).
  */
 import { describe, expect, it } from 'vitest';
-import { CipherSuite, DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme, type AlertName } from '../codec/enums.ts';
+import { rejects } from './checks-harness.ts';
+import { CipherSuite, DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme } from '../codec/enums.ts';
 import type { Extension } from '../codec/extensions.ts';
 import type { Certificate as CertificateMsg, CertificateRequest, ClientHello, EncryptedExtensions, HelloRetryRequest, NewSessionTicket, ServerHello } from '../codec/handshake.ts';
 import { nobleProvider } from '../crypto/noble/index.ts';
@@ -30,7 +31,6 @@ import {
   offersTls13,
   sharedSecret,
 } from './checks13.ts';
-import { TlsError } from './errors.ts';
 import { groupName } from './groups.ts';
 import { FIXED_NOW, TEST_PKI, seededRandom, testClientConfig } from './testing.ts';
 import { certificateVerifyContent } from './tls13.ts';
@@ -43,18 +43,6 @@ const AES128 = CipherSuite.TLS_AES_128_GCM_SHA256;
 const AES256 = CipherSuite.TLS_AES_256_GCM_SHA384;
 const TLS12_SUITE = CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256;
 
-/** The TlsError `fn` throws: it must throw one, with this alert and rule. */
-function rejects(fn: () => unknown, alert: AlertName, rule: string): TlsError {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected a TlsError').toBeInstanceOf(TlsError);
-  expect({ alert: (err as TlsError).alert, rule: (err as TlsError).rule }).toEqual({ alert, rule });
-  return err as TlsError;
-}
 
 const keyPairs = new Map<number, KeyPair>();
 /** A fixed key pair per group (the scalar 0x01..01 is valid for every curve here). */

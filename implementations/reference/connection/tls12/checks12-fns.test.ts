@@ -5,7 +5,8 @@
  * and randomness. (checks12.test.ts runs the same rules through whole conversations of the reference endpoints.)
  */
 import { describe, expect, it } from 'vitest';
-import { CipherSuite, ClientCertificateType, DOWNGRADE_TLS12, ExtensionType, NamedGroup, SignatureScheme, type AlertName } from '../../codec/enums.ts';
+import { rejects } from '../checks-harness.ts';
+import { CipherSuite, ClientCertificateType, DOWNGRADE_TLS12, ExtensionType, NamedGroup, SignatureScheme } from '../../codec/enums.ts';
 import type { Extension } from '../../codec/extensions.ts';
 import type { CertificateRequest, ClientHello, ServerHello, ServerKeyExchange } from '../../codec/handshake.ts';
 import { concatBytes } from '../../codec/bytes.ts';
@@ -15,7 +16,6 @@ import { suiteParams } from '../../crypto/suites.ts';
 import type { PublicKey } from '../../crypto/provider.ts';
 import { parseCertificateDer } from '../../crypto/certificate.ts';
 import { offeredExtensions } from '../checks13.ts';
-import { TlsError } from '../errors.ts';
 import { FIXED_NOW, TEST_PKI, seededRandom } from '../testing.ts';
 import {
   agreedPremaster,
@@ -53,18 +53,6 @@ const RSA_KEY = TEST_PKI.rsa();
 const CLIENT_KEY = TEST_PKI.client();
 const ROOTS = { trustRoots: TEST_PKI.ca(), now: new Date(FIXED_NOW) };
 
-/** The TlsError `fn` throws: it must throw one, with this alert and rule. */
-function rejects(fn: () => unknown, alert: AlertName, rule: string): TlsError {
-  let err: unknown;
-  try {
-    fn();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, 'expected a TlsError').toBeInstanceOf(TlsError);
-  expect({ alert: (err as TlsError).alert, rule: (err as TlsError).rule }).toEqual({ alert, rule });
-  return err as TlsError;
-}
 
 const random = seededRandom(12);
 const CLIENT_RANDOM = random(32);
