@@ -111,7 +111,8 @@ describe('TLS 1.3 handshake, reference client against reference server', () => {
       [CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, NamedGroup.secp521r1, undefined],
       [CipherSuite.TLS_DHE_RSA_WITH_AES_128_CBC_SHA, NamedGroup.ffdhe4096, undefined],
       [CipherSuite.TLS_DHE_RSA_WITH_AES_256_CBC_SHA256, NamedGroup.ffdhe2048, undefined],
-      [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, NamedGroup.x25519, SignatureScheme.ecdsa_secp521r1_sha512],
+      // RFC 8422 5.3: the P-521 certificate is usable only when the client lists secp521r1 in supported_groups.
+      [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, NamedGroup.secp521r1, SignatureScheme.ecdsa_secp521r1_sha512],
       [CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, NamedGroup.x25519, SignatureScheme.ed448],
     ] as const) {
       const { client, ce } = connect({ ...tls12, cipherSuites: [suite], groups: [group], ...(scheme ? { signatureSchemes: [scheme] } : {}) }, server);
