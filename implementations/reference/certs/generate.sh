@@ -95,13 +95,6 @@ extendedKeyUsage = serverAuth, clientAuth
 subjectAltName = DNS:localhost, IP:127.0.0.1
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
-[leaf_rsa_sign_only]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth, clientAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
 [leaf_wrong_name]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -155,7 +148,8 @@ make_leaf server-ed448 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key -alg
 make_leaf server-p256-via-intermediate leaf_sig "/O=tls-harness/CN=localhost" intermediate.pem intermediate.key $(ec P-256)
 make_leaf client-p256 client "/O=tls-harness/CN=tls-harness client" ca.pem ca.key $(ec P-256)
 make_leaf unsupported-secp256k1 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key $(ec secp256k1)
-make_leaf server-rsa2048-sign-only leaf_rsa_sign_only "/O=tls-harness/CN=localhost" ca.pem ca.key -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+# An RSA key that may only sign (no keyEncipherment): RFC 5246 7.4.2 forbids it for the RSA key exchange.
+make_leaf server-rsa2048-sign-only leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key -algorithm RSA -pkeyopt rsa_keygen_bits:2048
 make_leaf server-p256-wrong-name leaf_wrong_name "/O=tls-harness/CN=wrong-name.example" ca.pem ca.key $(ec P-256)
 
 echo "generated in $(pwd)"
