@@ -10,9 +10,10 @@ import {
   fragment,
   type TLSRecord,
 } from './record.ts';
+import { fcParams, fcTimeout } from './fc.ts';
 
-const runs = Number(process.env.FC_NUM_RUNS ?? 200);
-const params = { numRuns: runs, seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : 0x7153 };
+/** Default runs per property (FC_NUM_RUNS overrides, FC_SEED picks the seed: see fc.ts). */
+const RUNS = 200;
 
 const arbRecord: fc.Arbitrary<TLSRecord> = fc.record({
   type: fc.integer({ min: 0, max: 255 }),
@@ -66,7 +67,7 @@ describe('record framing', () => {
           expect(d.buffered).toBe(0);
         },
       ),
-      params,
+      fcParams(RUNS),
     );
   });
 
@@ -105,7 +106,7 @@ describe('record framing', () => {
           expect((e as DecodeError).alert).toBe('record_overflow');
         }
       }),
-      params,
+      fcParams(RUNS),
     );
   });
 });
@@ -155,7 +156,7 @@ describe('fragmenting and coalescing handshake messages', () => {
           expect(d.empty).toBe(true);
         },
       ),
-      params,
+      fcParams(RUNS),
     );
   });
 
