@@ -69,7 +69,7 @@ describe('record framing', () => {
       ),
       fcParams(RUNS),
     );
-  });
+  }, fcTimeout(RUNS));
 
   it('refuses an oversized record from its header alone (RFC 8446 5.1 record_overflow)', () => {
     const d = new RecordDeframer();
@@ -108,7 +108,7 @@ describe('record framing', () => {
       }),
       fcParams(RUNS),
     );
-  });
+  }, fcTimeout(RUNS));
 });
 
 describe('fragmenting and coalescing handshake messages', () => {
@@ -158,7 +158,7 @@ describe('fragmenting and coalescing handshake messages', () => {
       ),
       fcParams(RUNS),
     );
-  });
+  }, fcTimeout(RUNS));
 
   it('reports a partial message, so a key change can be refused (RFC 8446 5.1)', () => {
     const d = new HandshakeDeframer();
