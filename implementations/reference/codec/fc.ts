@@ -16,6 +16,7 @@
 import { randomInt } from 'node:crypto';
 import { relative } from 'node:path';
 import fc from 'fast-check';
+import { expect } from 'vitest';
 
 /** The seed every property test uses by default. */
 export const DEFAULT_SEED = 0x7153;
@@ -144,13 +145,11 @@ interface CurrentTest {
 }
 
 function currentTest(): CurrentTest {
-  // vitest's global expect; absent outside a test run.
-  const expect = (globalThis as { expect?: { getState?: () => { testPath?: string; currentTestName?: string } } }).expect;
   try {
-    const s = expect?.getState?.();
-    return { file: s?.testPath, name: s?.currentTestName };
+    const s = expect.getState();
+    return { file: s.testPath, name: s.currentTestName };
   } catch {
-    return {};
+    return {}; // not inside a vitest test
   }
 }
 
@@ -159,14 +158,15 @@ const regexEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * The command that replays a failure: the seed and path fast-check reports, and the test (vitest's -t matches
- * a regular expression against the file's suite and test names joined by spaces).
+ * a regular expression against the suite and test names joined by spaces).
  */
 export function replayCommand(seed: number, path: string | undefined, test: CurrentTest, cwd: string = process.cwd()): string {
   const parts = [`FC_SEED=${seed}`];
   if (path) parts.push(`FC_PATH=${path}`);
   parts.push('npx vitest run');
   if (test.file) parts.push(shellQuote(relative(cwd, test.file) || test.file));
-  if (test.name) parts.push('-t', shellQuote(`${regexEscape(test.name.split(' > ').join(' '))}$`));
+  // vitest names the test "suite > test"; a name may itself hold " > ", so either joint matches.
+  if (test.name) parts.push('-t', shellQuote(`${test.name.split(' > ').map(regexEscape).join('(?: | > )')}$`));
   return parts.join(' ');
 }
 
