@@ -121,19 +121,15 @@ function containsHelperCall(p: Parsed, node: ts.Node, which: 'fcParams' | 'fcTim
 function paramsProblem(p: Parsed, arg: ts.Expression | undefined): string | undefined {
   if (arg === undefined) return 'has no parameters: pass fcParams(defaultRuns) from fc.ts';
   if (isHelperCall(p, arg, 'fcParams')) return undefined;
-  if (ts.isObjectLiteralExpression(arg)) {
-    let spread = false;
+  if (ts.isObjectLiteralExpression(arg) && arg.properties.some((prop) => ts.isSpreadAssignment(prop) && isHelperCall(p, prop.expression, 'fcParams'))) {
     for (const prop of arg.properties) {
-      if (ts.isSpreadAssignment(prop) && isHelperCall(p, prop.expression, 'fcParams')) {
-        spread = true;
-        continue;
-      }
+      if (ts.isSpreadAssignment(prop) && isHelperCall(p, prop.expression, 'fcParams')) continue;
       const name = prop.name && (ts.isIdentifier(prop.name) || ts.isStringLiteral(prop.name)) ? prop.name.text : undefined;
       if (ts.isSpreadAssignment(prop) || name === undefined || FORBIDDEN_OVERRIDES.has(name)) {
-        return `overrides what fcParams decides (${prop.getText(p.sf).slice(0, 40)})`;
+        return `overrides what fcParams decides (${prop.getText(p.sf).replace(/\s+/g, ' ').slice(0, 40)})`;
       }
     }
-    if (spread) return undefined;
+    return undefined;
   }
   return `takes ${arg.getText(p.sf).replace(/\s+/g, ' ').slice(0, 60)} instead of fcParams(defaultRuns) from fc.ts`;
 }
@@ -169,12 +165,68 @@ function isTestCall(call: ts.CallExpression): boolean {
   }
 }
 
+/**
+ * Only files that can matter are parsed (parsing the whole repository takes seconds): those that mention
+ * fast-check or fc.ts, then, until nothing changes, those that mention a function known to run a property.
+ */
 export function auditPropertyTests(sources: Source[], helperPath: string = HELPER_PATH): AuditResult {
-  const parsed = sources.map((s) => parse(s, helperPath));
+  const helperFile = posix.basename(helperPath);
+  const parsed: Parsed[] = [];
+  const pending = new Set(sources);
+  const take = (pick: (s: Source) => boolean) => {
+    const out: Parsed[] = [];
+    for (const s of pending) {
+      if (!pick(s)) continue;
+      pending.delete(s);
+      out.push(parse(s, helperPath));
+    }
+    parsed.push(...out);
+    return out;
+  };
+
+  // 1. the functions that run a property, in any file (to a fixed point: a function calling one runs one). One
+  //    walk per file notes, for every named function, whether it asserts and what it calls (inner functions too).
+  const facts = new Map<string, { asserts: boolean; calls: Set<string> }>();
+  const noteFacts = (p: Parsed) => {
+    const visit = (n: ts.Node, enclosing: { asserts: boolean; calls: Set<string> }[]) => {
+      const name = functionName(n);
+      let inner = enclosing;
+      if (name !== undefined) {
+        let f = facts.get(name);
+        if (!f) facts.set(name, (f = { asserts: false, calls: new Set() }));
+        inner = [...enclosing, f];
+      }
+      if (ts.isCallExpression(n)) {
+        if (fcCallKind(p, n) === 'assert') for (const f of inner) f.asserts = true;
+        else if (ts.isIdentifier(n.expression)) for (const f of inner) f.calls.add(n.expression.text);
+      }
+      n.forEachChild((c) => visit(c, inner));
+    };
+    visit(p.sf, []);
+  };
+  const propertyFunctions = new Set<string>();
+  let fresh = take((s) => s.path === helperPath || s.text.includes('fast-check') || s.text.includes(helperFile));
+  while (fresh.length > 0) {
+    fresh.forEach(noteFacts);
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const [name, f] of facts) {
+        if (!propertyFunctions.has(name) && (f.asserts || [...f.calls].some((c) => propertyFunctions.has(c)))) {
+          propertyFunctions.add(name);
+          changed = true;
+        }
+      }
+    }
+    const names = [...propertyFunctions];
+    const mentions = names.length > 0 ? new RegExp(`\\b(?:${names.join('|')})\\b`) : undefined;
+    fresh = mentions ? take((s) => mentions.test(s.text)) : [];
+  }
+
+  parsed.sort((a, b) => a.src.path.localeCompare(b.src.path));
   const problems: string[] = [];
   let asserts = 0;
 
-  // 1. the parameters of every fc.assert, and no configureGlobal.
+  // 2. the parameters of every fc.assert, and no configureGlobal.
   for (const p of parsed) {
     walk(p.sf, (n) => {
       if (!ts.isCallExpression(n)) return;
@@ -185,23 +237,6 @@ export function auditPropertyTests(sources: Source[], helperPath: string = HELPE
       const why = paramsProblem(p, n.arguments[1]);
       if (why) problems.push(`${where(p, n)}: ${n.expression.getText(p.sf)} ${why}`);
     });
-  }
-
-  // 2. the functions that run a property, in any file (to a fixed point: a function calling one runs one).
-  const propertyFunctions = new Set<string>();
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const p of parsed) {
-      walk(p.sf, (n) => {
-        const name = functionName(n);
-        if (name === undefined || propertyFunctions.has(name)) return;
-        const body = ts.isVariableDeclaration(n) ? n.initializer : (n as ts.FunctionDeclaration).body;
-        if (body && runsProperty(p, body, propertyFunctions)) {
-          propertyFunctions.add(name);
-          changed = true;
-        }
-      });
-    }
   }
 
   // 3. every test that runs a property has an fcTimeout timeout.
