@@ -100,7 +100,7 @@ describe('FC_NUM_RUNS', () => {
   }, fcTimeout(10));
 
   it('garbage is refused with one clear line, not read as NaN, 0 or a default', () => {
-    for (const bad of ['abc', '0', '-5', '1e4', '3.5', '12abc', '10k', '99999999999999999999']) {
+    for (const bad of ['abc', '0', '-5', '1e4', '3.5', '12abc', '10k', '1__0', '_1', '99999999999999999999']) {
       const e = thrown(() => fcParams(10, { FC_NUM_RUNS: bad }));
       expect(e).toBeInstanceOf(FcSettingsError);
       expect(e.message).toBe(

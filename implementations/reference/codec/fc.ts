@@ -68,7 +68,7 @@ export function readFcEnv(env: Env = process.env, opts: FcEnvOptions = {}): FcEn
 
   const runs = env.FC_NUM_RUNS?.trim();
   if (runs) {
-    const n = /^[0-9][0-9_]*$/.test(runs) ? Number(runs.replaceAll('_', '')) : Number.NaN;
+    const n = /^[0-9]+(_[0-9]+)*$/.test(runs) ? Number(runs.replaceAll('_', '')) : Number.NaN;
     if (!Number.isSafeInteger(n) || n < 1) {
       throw new FcSettingsError(`FC_NUM_RUNS must be a positive integer (the number of runs of every property, e.g. 10000), got ${JSON.stringify(env.FC_NUM_RUNS)}; ${ENV_HELP}`);
     }
