@@ -10,7 +10,7 @@ import {
 } from './alert.ts';
 import { DecodeError } from './errors.ts';
 import { AlertDescription, AlertLevel } from './enums.ts';
-import { fcParams } from './fc.ts';
+import { fcParams, fcTimeout } from './fc.ts';
 
 function decodeError(f: () => unknown): DecodeError {
   try {
@@ -62,7 +62,7 @@ describe('Alert', () => {
       }),
       fcParams(200),
     );
-  });
+  }, fcTimeout(200));
 });
 
 describe('ChangeCipherSpec', () => {
@@ -101,5 +101,5 @@ describe('ChangeCipherSpec', () => {
       }),
       fcParams(200),
     );
-  });
+  }, fcTimeout(200));
 });

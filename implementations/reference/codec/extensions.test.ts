@@ -20,7 +20,7 @@ import {
 import { DecodeError } from './errors.ts';
 import { AlertDescription, ExtensionType } from './enums.ts';
 import { applyMutation, arbExtension, arbExtensions, arbMutation, arbParsedExtensions } from './arbitraries.ts';
-import { fcParams } from './fc.ts';
+import { fcParams, fcTimeout } from './fc.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const unhex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
@@ -222,7 +222,7 @@ describe('properties', () => {
         }),
         fcParams(200),
       );
-    });
+    }, fcTimeout(200));
   }
 
   it('mutated extension blocks decode byte-exactly or fail with a DecodeError, in any context', () => {
@@ -249,7 +249,7 @@ describe('properties', () => {
       ),
       fcParams(1000),
     );
-  });
+  }, fcTimeout(1000));
 
   it('decoded values never alias the input', () => {
     const b = unhex('002c 0003 0001 07');

@@ -16,7 +16,7 @@ import {
 import { DecodeError } from './errors.ts';
 import { AlertDescription, CipherSuite, ExtensionType, HELLO_RETRY_REQUEST_RANDOM, NamedGroup, SignatureScheme } from './enums.ts';
 import { applyMutation, arbHandshake, arbHandshakeContext, arbMutation, HANDSHAKE_CONTEXTS } from './arbitraries.ts';
-import { fcParams } from './fc.ts';
+import { fcParams, fcTimeout } from './fc.ts';
 import type { Extension } from './extensions.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -522,7 +522,7 @@ describe('properties', () => {
         }),
         fcParams(300),
       );
-    });
+    }, fcTimeout(300));
   }
 
   it('mutated messages decode to a byte-exact re-encoding or fail with a DecodeError', () => {
@@ -537,7 +537,7 @@ describe('properties', () => {
       ),
       fcParams(1000),
     );
-  });
+  }, fcTimeout(1000));
 
   it('corrupted length prefixes and field starts (by span) are handled', () => {
     fc.assert(
@@ -559,7 +559,7 @@ describe('properties', () => {
       ),
       fcParams(1000),
     );
-  });
+  }, fcTimeout(1000));
 
   it('random bytes, with and without a plausible header, never throw anything but a DecodeError', () => {
     fc.assert(
@@ -575,7 +575,7 @@ describe('properties', () => {
       ),
       fcParams(1000),
     );
-  });
+  }, fcTimeout(1000));
 
   it('a message decoded in another context either re-encodes byte-exactly or fails cleanly', () => {
     fc.assert(
@@ -586,5 +586,5 @@ describe('properties', () => {
       ),
       fcParams(500),
     );
-  });
+  }, fcTimeout(500));
 });

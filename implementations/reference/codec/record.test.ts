@@ -10,9 +10,10 @@ import {
   fragment,
   type TLSRecord,
 } from './record.ts';
+import { fcParams, fcTimeout } from './fc.ts';
 
-const runs = Number(process.env.FC_NUM_RUNS ?? 200);
-const params = { numRuns: runs, seed: process.env.FC_SEED ? Number(process.env.FC_SEED) : 0x7153 };
+/** Default runs per property (FC_NUM_RUNS overrides, FC_SEED picks the seed: see fc.ts). */
+const RUNS = 200;
 
 const arbRecord: fc.Arbitrary<TLSRecord> = fc.record({
   type: fc.integer({ min: 0, max: 255 }),
@@ -66,9 +67,9 @@ describe('record framing', () => {
           expect(d.buffered).toBe(0);
         },
       ),
-      params,
+      fcParams(RUNS),
     );
-  });
+  }, fcTimeout(RUNS));
 
   it('refuses an oversized record from its header alone (RFC 8446 5.1 record_overflow)', () => {
     const d = new RecordDeframer();
@@ -105,9 +106,9 @@ describe('record framing', () => {
           expect((e as DecodeError).alert).toBe('record_overflow');
         }
       }),
-      params,
+      fcParams(RUNS),
     );
-  });
+  }, fcTimeout(RUNS));
 });
 
 describe('fragmenting and coalescing handshake messages', () => {
@@ -155,9 +156,9 @@ describe('fragmenting and coalescing handshake messages', () => {
           expect(d.empty).toBe(true);
         },
       ),
-      params,
+      fcParams(RUNS),
     );
-  });
+  }, fcTimeout(RUNS));
 
   it('reports a partial message, so a key change can be refused (RFC 8446 5.1)', () => {
     const d = new HandshakeDeframer();

@@ -14,6 +14,7 @@
  * of records) and split at random points.
  */
 import fc from 'fast-check';
+import { fcTimeout } from '../codec/fc.ts';
 import { describe, expect, it } from 'vitest';
 import { AlertDescription, NamedGroup } from '../codec/enums.ts';
 import { MemorySessionStore, type SessionStore, type StoredTicket } from './config.ts';
@@ -130,7 +131,7 @@ describe('robustness of the reference endpoints against any input (fast-check)',
       describe(`${side}, ${v.name}`, () => {
         it('the recorded conversation replays to a fresh endpoint, records whole or split anywhere', () => {
           checkReplay(checkLive, conversation(v), side, 4);
-        });
+        }, fcTimeout(4));
 
         it('every stage: the intact prefix, then a record of each content type, then the rest', () => {
           checkEveryStage(checkLive, conversation(v), side);
@@ -138,15 +139,15 @@ describe('robustness of the reference endpoints against any input (fast-check)',
 
         it('(a) random bytes at any stage', () => {
           checkRandomBytes(checkLive, conversation(v), side, RUNS);
-        });
+        }, fcTimeout(RUNS));
 
         it('(b) well-framed records of random types and contents, protected with the real keys or not, at any stage', () => {
           checkFuzzRecords(checkLive, conversation(v), side, arbFuzzRecord, RUNS);
-        });
+        }, fcTimeout(RUNS));
 
         it('(c) the real peer bytes mutated (flips, truncation, insertion, deletion, duplicated, reordered, dropped records), split anywhere', () => {
           checkMutatedStream(checkLive, conversation(v), side, RUNS);
-        });
+        }, fcTimeout(RUNS));
       });
     }
   }
@@ -157,7 +158,7 @@ describe('robustness against mutated handshake messages, protected with the real
     for (const side of ['client', 'server'] as const) {
       it(`${side}, ${v.name}: one of the peer's messages mutated before it is encrypted`, () => {
         checkMutatedLive(checkLive, v, side, side === 'client' ? 7 : 4, RUNS);
-      });
+      }, fcTimeout(RUNS));
     }
   }
 });

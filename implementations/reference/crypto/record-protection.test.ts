@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import fc from 'fast-check';
+import { fcParams, fcTimeout } from '../codec/fc.ts';
 import { nobleProvider as provider } from './noble/index.ts';
 import {
   RecordProtectionError,
@@ -18,7 +19,8 @@ import type { CipherSuiteName } from '../codec/enums.ts';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
-const FC = { seed: 0x5eed, numRuns: 40 };
+/** Default runs per property (FC_NUM_RUNS and FC_SEED override: see codec/fc.ts). */
+const RUNS = 40;
 const suite = (n: CipherSuiteName): CipherSuiteParams => suiteParams(n)!;
 const u64 = (n: bigint): Buffer => {
   const b = Buffer.alloc(8);
@@ -461,9 +463,9 @@ describe('properties (fast-check, fixed seed), every suite', () => {
           expect(r.sequenceNumber).toBe(BigInt(records.length));
         },
       ),
-      { ...FC, numRuns: 150 },
+      fcParams(150),
     );
-  });
+  }, fcTimeout(150));
 
   it('a flipped bit anywhere in the fragment or the version field fails with bad_record_mac', () => {
     fc.assert(
@@ -484,9 +486,9 @@ describe('properties (fast-check, fixed seed), every suite', () => {
         expect(r.sequenceNumber).toBe(0n);
         expectOk(r.decrypt(rec)); // the untampered record still decrypts
       }),
-      { ...FC, numRuns: 300 },
+      fcParams(300),
     );
-  });
+  }, fcTimeout(300));
 
   it('TLS 1.2: a changed content type fails with bad_record_mac (it is in the MAC / additional data)', () => {
     fc.assert(
@@ -495,7 +497,7 @@ describe('properties (fast-check, fixed seed), every suite', () => {
         const rec = w.encrypt(23, content);
         expectError(r.decrypt({ ...rec, type: 22 }), 'bad_record_mac');
       }),
-      FC,
+      fcParams(RUNS),
     );
-  });
+  }, fcTimeout(RUNS));
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
+import { fcParams, fcTimeout } from '../codec/fc.ts';
 import { nobleProvider as provider } from './noble/index.ts';
 import {
   deriveKeyMaterial,
@@ -17,7 +18,8 @@ import type { HashName } from './provider.ts';
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
-const FC = { seed: 0x5eed, numRuns: 40 };
+/** Default runs per property (FC_NUM_RUNS and FC_SEED override: see codec/fc.ts). */
+const RUNS = 40;
 
 /** An independent RFC 5246 5 PRF on node:crypto, to cross-check the one on the provider. */
 function refPrf(hash: HashName, secret: Uint8Array, label: string, seed: Uint8Array, length: number): string {
@@ -57,9 +59,9 @@ describe('PRF (RFC 5246 5)', () => {
         const l = label.replace(/[^\x20-\x7e]/g, 'x');
         expect(toHex(prf(provider, h, secret, l, seed, len))).toBe(refPrf(h, secret, l, seed, len));
       }),
-      FC,
+      fcParams(RUNS),
     );
-  });
+  }, fcTimeout(RUNS));
 });
 
 describe('master secret, EMS, key block, Finished', () => {

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { fcParams, fcTimeout } from '../codec/fc.ts';
 import { nobleProvider as provider } from './noble/index.ts';
 import { Tls13KeySchedule, deriveSecret, encodeHkdfLabel, hkdfExpandLabel, tls13RecordNonce } from './tls13-key-schedule.ts';
 import { CryptoError } from './provider.ts';
@@ -191,7 +192,7 @@ describe('key update, exporter, transcript, nonce', () => {
         expect(toHex(n.subarray(0, 4))).toBe(toHex(iv.subarray(0, 4)));
         expect(toHex(tls13RecordNonce(n, seq))).toBe(toHex(iv));
       }),
-      { seed: 0x5eed, numRuns: 100 },
+      fcParams(100),
     );
-  });
+  }, fcTimeout(100));
 });

@@ -15,6 +15,7 @@
  * it is encoded and protected.
  */
 import fc from 'fast-check';
+import { fcTimeout } from '../../codec/fc.ts';
 import { describe, expect, it } from 'vitest';
 import { AlertDescription, CipherSuite, NamedGroup } from '../../codec/enums.ts';
 import type { HandshakeMessage } from '../../codec/handshake.ts';
@@ -266,7 +267,7 @@ describe('robustness of the TLS 1.2 endpoints against any input (fast-check)', (
           checkReplay(checkLive, conversation(v), side, 2, (h) => {
             expect(h.events).toContainEqual({ type: 'alert', level: 1, description: AlertDescription.no_renegotiation });
           });
-        });
+        }, fcTimeout(2));
 
         it('every stage: the intact prefix, then a record of each content type (protected when keys are on), then the rest', () => {
           checkEveryStage(checkLive, conversation(v), side);
@@ -274,15 +275,15 @@ describe('robustness of the TLS 1.2 endpoints against any input (fast-check)', (
 
         it('(a) random bytes at any stage', () => {
           checkRandomBytes(checkLive, conversation(v), side, RUNS);
-        });
+        }, fcTimeout(RUNS));
 
         it('(b) well-framed records of random types and contents, protected with the real keys or not, at any stage', () => {
           checkFuzzRecords(checkLive, conversation(v), side, arbFuzzRecord, RUNS);
-        });
+        }, fcTimeout(RUNS));
 
         it('(c) the real peer bytes mutated (flips, truncation, insertion, deletion, duplicated, reordered, dropped records), split anywhere', () => {
           checkMutatedStream(checkLive, conversation(v), side, RUNS);
-        });
+        }, fcTimeout(RUNS));
       });
     }
   }
@@ -294,7 +295,7 @@ describe('robustness of the TLS 1.2 endpoints against mutated handshake messages
       it(`${side}, ${v.name}: one of the peer's messages mutated before it is protected`, () => {
         // The server sends up to 6 handshake messages (ServerHello ... Finished), the client up to 5.
         checkMutatedLive(checkLive, v, side, side === 'client' ? 6 : 4, RUNS);
-      });
+      }, fcTimeout(RUNS));
     }
   }
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { fcParams, fcTimeout } from '../../codec/fc.ts';
 import * as nodeCrypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -538,9 +539,9 @@ describe('properties (fast-check)', () => {
       fc.property(fc.constantFrom(...pubs), fc.constantFrom(...schemes), fc.uint8Array({ maxLength: 80 }), fc.uint8Array({ maxLength: 300 }), (k, scheme, msg, sig) => {
         expect(P.verify(scheme, k, msg, sig)).toBe(false);
       }),
-      { numRuns: Number(process.env.FC_NUM_RUNS ?? 200) },
+      fcParams(200),
     );
-  });
+  }, fcTimeout(200));
 
   it('sign then verify holds for arbitrary messages (ECDSA, Ed25519)', () => {
     const pairs: [PrivateKey, SignatureSchemeName][] = [
@@ -552,9 +553,9 @@ describe('properties (fast-check)', () => {
       fc.property(fc.constantFrom(...pairs), fc.uint8Array({ maxLength: 200 }), ([k, scheme], msg) => {
         expect(P.verify(scheme, publicKeyOf(k), msg, P.sign(scheme, k, msg))).toBe(true);
       }),
-      { numRuns: Number(process.env.FC_NUM_RUNS ?? 50) },
+      fcParams(50),
     );
-  });
+  }, fcTimeout(50));
 
   it('x25519 sharedSecret throws only CryptoError for arbitrary 32-byte peer values', () => {
     const kx = P.keyExchange('x25519');
@@ -567,7 +568,7 @@ describe('properties (fast-check)', () => {
           expect((e as CryptoError).code).toBe('zero_shared_secret');
         }
       }),
-      { numRuns: Number(process.env.FC_NUM_RUNS ?? 100) },
+      fcParams(100),
     );
-  });
+  }, fcTimeout(100));
 });

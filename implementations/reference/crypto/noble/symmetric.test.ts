@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createCipheriv, createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
+import { fcParams, fcTimeout } from '../../codec/fc.ts';
 import { symmetricPrimitives as p } from './symmetric.ts';
 import { CryptoError, type AeadName, type HashName } from '../provider.ts';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
-const FC = { seed: 0x5eed, numRuns: 60 };
+/** Default runs per property (FC_NUM_RUNS and FC_SEED override: see codec/fc.ts). */
+const RUNS = 60;
 
 describe('hashes', () => {
   it('hash lengths', () => {
@@ -47,9 +49,9 @@ describe('hashes', () => {
         expect(toHex(p.hash(alg, msg))).toBe(createHash(alg).update(msg).digest('hex'));
         expect(toHex(p.hmac(alg, key, msg))).toBe(createHmac(alg, key).update(msg).digest('hex'));
       }),
-      FC,
+      fcParams(RUNS),
     );
-  });
+  }, fcTimeout(RUNS));
 });
 
 describe('HKDF', () => {
@@ -88,9 +90,9 @@ describe('HKDF', () => {
           expect(toHex(ours)).toBe(Buffer.from(hkdfSync(alg, ikm, salt, info, len)).toString('hex'));
         },
       ),
-      FC,
+      fcParams(RUNS),
     );
-  });
+  }, fcTimeout(RUNS));
 });
 
 describe('AEAD', () => {
@@ -120,9 +122,9 @@ describe('AEAD', () => {
           bad[bit >> 3] ^= 1 << (bit & 7);
           expect(a.open(nonce, bad, aad)).toBeNull();
         }),
-        { ...FC, numRuns: 30 },
+        fcParams(30),
       );
-    });
+    }, fcTimeout(30));
   }
 
   for (const [alg, nodeAlg, keyLen] of ALGS.filter(([a]) => a !== 'chacha20-poly1305')) {
@@ -140,9 +142,9 @@ describe('AEAD', () => {
           // The nonce is bound: the same ciphertext under a nonce one byte longer does not open.
           expect(a.open(Uint8Array.of(...nonce, 0), sealed, aad)).toBeNull();
         }),
-        { ...FC, numRuns: 30 },
+        fcParams(30),
       );
-    });
+    }, fcTimeout(30));
   }
 
   it('GCM nonces: empty → bad_length; 1..7 bytes (valid GCM, not in @noble/ciphers) → unsupported', () => {
@@ -229,9 +231,9 @@ describe('AES-CCM (NIST SP 800-38C; RFC 5116 5.3 AEAD_AES_128_CCM, RFC 6655 AEAD
             expect(a.open(nonce, sealed, Uint8Array.of(...aad, 0))).toBeNull();
           },
         ),
-        { ...FC, numRuns: 30 },
+        fcParams(30),
       );
-    });
+    }, fcTimeout(30));
   }
 
   it('associated data of 2^16 - 2^8 bytes and more takes the 0xff 0xfe length form (SP 800-38C A.2.2)', () => {
@@ -275,9 +277,9 @@ describe('raw AES-CBC', () => {
         expect(toHex(enc)).toBe(Buffer.concat([n.update(data), n.final()]).toString('hex'));
         expect(toHex(c.decrypt(iv, enc))).toBe(toHex(data));
       }),
-      FC,
+      fcParams(RUNS),
     );
-  });
+  }, fcTimeout(RUNS));
 
   it('partial block or bad IV → CryptoError bad_length', () => {
     const c = p.cbc('aes-128-cbc', new Uint8Array(16));
