@@ -15,7 +15,7 @@ export const LIMITS = {
   /** Characters of one entry's decoded fields (`detail`, as JSON): beyond, the entry keeps a cut text. */
   detailChars: 8192,
   /** Bytes one read hands to the engine at most (bounds the work done between two checks of the deadline). */
-  readChunk: 64 * 1024,
+  readChunk: 16 * 1024,
   /** Bytes a connection buffers unread before it stops reading from the socket (TCP flow control holds the rest). */
   wireBuffer: 256 * 1024,
   /**

@@ -194,7 +194,7 @@ interface Conn {
   /** Set once the scan found bytes that are not TLS records: nothing after them is read. */
   garbage?: boolean;
   /** Bytes, and observations by kind, since the conversation last moved on (an observation taken by `next`). */
-  stall: { bytes: number; kinds: Map<string, number> };
+  stall: { bytes: number; records: number; kinds: Map<string, number> };
 }
 
 /**
@@ -354,7 +354,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       closedSeen: false,
       live: new LiveState(c.scenario.target),
       scan: new RecordHeaderScan(received),
-      stall: { bytes: 0, kinds: new Map() },
+      stall: { bytes: 0, records: received.records, kinds: new Map() },
     };
   };
 
@@ -692,12 +692,14 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
   /** The conversation moved on: what the target sent so far was no flood. */
   function progressed(cn: Conn): void {
     cn.stall.bytes = 0;
+    cn.stall.records = received.records;
     cn.stall.kinds.clear();
   }
 
   function stallKinds(cn: Conn): string {
     const kinds = [...cn.stall.kinds.entries()].sort((a, b) => b[1] - a[1]);
-    return kinds.length ? kinds.map(([k, n]) => `${n} ${k.replace(/_/g, ' ')}`).join(', ') : 'no complete record';
+    const records = received.records - cn.stall.records;
+    return `${records} record${records === 1 ? '' : 's'}: ${kinds.length ? kinds.map(([k, n]) => `${n} ${k.replace(/_/g, ' ')}`).join(', ') : 'no complete message'}`;
   }
 
   /** The target sent more than LIMITS.stallBytes and nothing the conversation could go on with. */
