@@ -654,7 +654,12 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     while (!done()) {
       if (opts.signal?.aborted) throw new CaseEnd('error', 'interrupted');
       const r = await cn.wire.read(Math.min(until, deadline));
-      if (r.kind === 'timeout') return;
+      if (r.kind === 'timeout') {
+        // The case's limit (not the expectation's wait) ended it while the target kept sending what the
+        // conversation cannot use: say so, rather than "nothing within".
+        if (Date.now() >= deadline && cn.stall.bytes > 0) throw deadlineEnd(cn);
+        return;
+      }
       if (r.kind === 'data') {
         cn.scan.push(r.bytes);
         // After bytes that are not TLS records nothing is read: the case ends on them.
@@ -681,6 +686,16 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       }
       if (!cn.closedSeen) {
         cn.closedSeen = true;
+        // A close inside a record: what came last is not a TLS record (RFC 8446 5.1 framing), and the close
+        // is no plain close.
+        const cut = cn.garbage ? undefined : cn.scan.partial;
+        if (cut !== undefined) {
+          cn.garbage = true;
+          cn.scan.notTls = `the connection closed inside a record (${cut})`;
+          const e: Observation = { kind: 'record_error', alert: 'decode_error', rule: 'RFC 8446 5.1', message: `not a TLS record: ${cn.scan.notTls}`, epoch: 'plaintext' };
+          cn.queue.push(e);
+          record(e);
+        }
         const o: Observation = r.kind === 'eof' ? { kind: 'close', how: 'eof' } : { kind: 'close', how: 'reset', detail: r.detail };
         cn.queue.push(o);
         record(o);

@@ -148,6 +148,14 @@ export class RecordHeaderScan {
 
   constructor(readonly count: { records: number } = { records: 0 }) {}
 
+  /** When the bytes so far end inside a record (header or body): how far, for a close that cuts it. */
+  get partial(): string | undefined {
+    if (this.notTls !== undefined) return undefined;
+    if (this.head.length > 0) return `${this.head.length} bytes of a 5-byte record header`;
+    if (this.skip > 0) return `a record ${this.skip} bytes short of the length its header gives`;
+    return undefined;
+  }
+
   push(bytes: Uint8Array): void {
     let i = 0;
     while (i < bytes.length && this.notTls === undefined) {

@@ -6,7 +6,8 @@
  *             version 0x0303, 16 KiB each) carrying one endless Certificate message after another
  *             (each announced as 16 MiB long), `bytes` per connection (default 100 MB)
  *   ccs       after the client's first bytes, streams ChangeCipherSpec records (14 03 03 00 01 01) without end
- *   garbage   after the client's first bytes, answers 4 KiB of random bytes (fixed seed) and closes
+ *   garbage   after the client's first bytes, answers 4 KiB of random bytes and closes (seeded by the
+ *             connection's number: different on each connection, the same on every run)
  *   reset     resets every connection (TCP RST) as soon as it is accepted
  *   hang      accepts, reads, never answers
  *
@@ -105,7 +106,8 @@ export async function startHostileServer(mode: HostileMode, opts: HostileOptions
         return;
       case 'garbage':
         s.once('data', () => {
-          const g = pseudoRandom(4096);
+          // Different bytes on each connection (seeded by its number): the same sequence on every run.
+          const g = pseudoRandom(4096, 0x2545f491 + connections * 7919);
           bytesSent += g.length;
           s.end(g);
         });
