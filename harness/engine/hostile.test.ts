@@ -76,7 +76,7 @@ describe('limits.ts: what a case records', () => {
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
     const port = (srv.address() as { port: number }).port;
     const target = new TcpTarget({ host: '127.0.0.1', port, capabilities: REFERENCE_CAPABILITIES, probe: false, probeCapabilities: false });
-    const { stream } = await target.connect({ caseId: 'w' });
+    const { stream } = await target.connect({ caseId: 'w', signal: new AbortController().signal });
     const wire = new Wire(stream);
     await new Promise((r) => setTimeout(r, 300)); // the server writes 4 MiB; the wire stops reading
     const buffered = (wire as unknown as { buffered: number }).buffered;
