@@ -44,7 +44,7 @@ describe('a target that misbehaves still gets a verdict within the time limit', 
   it('a reset: fails naming the reset', async () => {
     const { r } = await run((s) => s.once('data', () => s.resetAndDestroy()));
     expect(r.verdict).toBe('fail');
-    expect(r.observed).toMatch(/the target reset the connection|the target closed the connection without an alert/);
+    expect(r.observed).toBe('the target reset the connection');
   });
 
   it('an immediate close: fails naming the close', async () => {

@@ -25,8 +25,10 @@ export interface TranscriptEntry {
   name: string;
   /** Decoded fields (JSON-safe: bytes as hex strings), when there are any. */
   detail?: unknown;
-  /** The bytes on the wire, hex (records as sent/received, before decryption). */
+  /** The bytes on the wire, hex (records as sent/received, before decryption); at most LIMITS.dumpBytes (limits.ts). */
   wire?: string;
+  /** When `wire` was cut: how many bytes there were. */
+  wireLength?: number;
   /** Record keys the bytes were protected with: plaintext, early, handshake, application. */
   epoch?: string;
 }

@@ -23,6 +23,8 @@ import { ClientPeer13, ServerPeer13 } from './peer13.ts';
 import { ClientPeer12, ServerPeer12, type Resumption12 } from './peer12.ts';
 import { contentTypeCode, type Observation, type ScriptedPeer } from './peer.ts';
 import { RecordHeaderScan, Wire } from './wire.ts';
+import { BoundedTranscript, LIMITS, dump } from './limits.ts';
+import { PassThrough } from 'node:stream';
 import { cbcEncryptOptions } from './cbc-record.ts'; // wire12: record.cbc
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
 import { signaturePair } from '../../implementations/reference/connection/tls12/common12.ts';
@@ -56,8 +58,6 @@ class CaseEnd extends Error {
     super(reason);
   }
 }
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 /** What is missing from the target for this case, or undefined when it can run. */
 export function missingCapability(c: ScenarioCase, caps: Capabilities): string | undefined {
@@ -191,6 +191,10 @@ interface Conn {
   live: LiveState;
   /** Are the target's bytes TLS records at all? */
   scan: RecordHeaderScan;
+  /** Set once the scan found bytes that are not TLS records: nothing after them is read. */
+  garbage?: boolean;
+  /** Bytes, and observations by kind, since the conversation last moved on (an observation taken by `next`). */
+  stall: { bytes: number; records: number; kinds: Map<string, number> };
 }
 
 /**
@@ -261,7 +265,9 @@ async function runControl(c: ScenarioCase, key: string, target: Target, opts: Ru
 async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], target: Target, opts: ConversationOptions): Promise<CaseResult> {
   const started = Date.now();
   const deadline = started + opts.timeoutMs;
-  const transcript: TranscriptEntry[] = [...(opts.notes ?? [])];
+  // Bounded (limits.ts): the first and last entries, the ones between counted; dumps and fields capped.
+  const transcript = new BoundedTranscript();
+  for (const n of opts.notes ?? []) transcript.push(n);
   const received = { records: 0 };
   const note = (dir: TranscriptEntry['dir'], kind: string, name: string, extra: Partial<TranscriptEntry> = {}) =>
     transcript.push({ t: Date.now() - started, dir, kind, name, ...extra });
@@ -281,7 +287,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       ...base,
       verdict,
       durationMs: Date.now() - started,
-      transcript,
+      transcript: transcript.entries(),
       recordsReceived: received.records,
       ...extra,
     });
@@ -322,7 +328,10 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         tc = await target.connect({ caseId, signal: ac.signal });
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
-        throw new CaseEnd('error', `cannot connect to the target: ${err.code ?? err.message.split('\n')[0]}`);
+        // The target accepted the connection and reset it before the connect completed: what the target did
+        // (the same as a reset seen by the first read), not a setup error.
+        if (err.code === 'ECONNRESET' || /\bECONNRESET\b/.test(err.message)) tc = resetConnection();
+        else throw new CaseEnd('error', `cannot connect to the target: ${err.code ?? err.message.split('\n')[0]}`);
       }
     } else {
       if (!target.launchClient) throw new CaseEnd('error', 'the target has no client role adapter');
@@ -338,7 +347,15 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     note('note', 'connect', tc.peer);
     const peer = makePeer(version, role, config, carry);
     peer.rl.acceptPlaintextAlerts = true;
-    return { wire: new Wire(tc.stream), peer, queue: [], closedSeen: false, live: new LiveState(c.scenario.target), scan: new RecordHeaderScan(received) };
+    return {
+      wire: new Wire(tc.stream),
+      peer,
+      queue: [],
+      closedSeen: false,
+      live: new LiveState(c.scenario.target),
+      scan: new RecordHeaderScan(received),
+      stall: { bytes: 0, records: received.records, kinds: new Map() },
+    };
   };
 
   try {
@@ -615,7 +632,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       out[3] = (forcedLength >> 8) & 0xff;
       out[4] = forcedLength & 0xff;
     }
-    transcript.at(-1)!.wire = hex(out);
+    Object.assign(transcript.last()!, dump(out));
     await write(cn, out, tcpSplit);
   }
 
@@ -627,21 +644,58 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     note('note', 'write_error', `not delivered: ${how}`);
   }
 
-  /** Read until `done` says stop or the deadline passes; observations go to the queue. */
+  /**
+   * Read until `done` says stop or the deadline passes; observations go to the queue. Whatever the target
+   * sends, this returns by the case's deadline (checked after every read, and every read is at most
+   * LIMITS.readChunk bytes), ends at once on Ctrl-C, and ends the case when the target sends more than
+   * LIMITS.stallBytes without the conversation moving on.
+   */
   async function pump(cn: Conn, until: number, done: () => boolean): Promise<void> {
     while (!done()) {
+      if (opts.signal?.aborted) throw new CaseEnd('error', 'interrupted');
       const r = await cn.wire.read(Math.min(until, deadline));
-      if (r.kind === 'timeout') return;
+      if (r.kind === 'timeout') {
+        // The case's limit (not the expectation's wait) ended it while the target kept sending what the
+        // conversation cannot use: say so, rather than "nothing within".
+        if (Date.now() >= deadline && cn.stall.bytes > 0) throw deadlineEnd(cn);
+        return;
+      }
       if (r.kind === 'data') {
         cn.scan.push(r.bytes);
-        for (const o of cn.peer.ingest(r.bytes)) {
+        // After bytes that are not TLS records nothing is read: the case ends on them.
+        const got = cn.garbage ? [] : cn.peer.ingest(r.bytes);
+        for (const o of got) {
           cn.queue.push(o);
           record(o, r.bytes);
+          cn.stall.kinds.set(o.kind, (cn.stall.kinds.get(o.kind) ?? 0) + 1);
         }
+        // Bytes that are not TLS records are evidence, whatever the record layer made of them (it may still
+        // wait for the rest of a "record" whose length is garbage; the close that follows is no plain close).
+        if (cn.scan.notTls !== undefined && !cn.garbage) {
+          cn.garbage = true;
+          if (!got.some((o) => o.kind === 'record_error')) {
+            const o: Observation = { kind: 'record_error', alert: 'decode_error', rule: 'RFC 8446 5.1', message: `not a TLS record: ${cn.scan.notTls}`, epoch: 'plaintext' };
+            cn.queue.push(o);
+            record(o, r.bytes);
+          }
+        }
+        cn.stall.bytes += r.bytes.length;
+        if (cn.stall.bytes > LIMITS.stallBytes) throw stallEnd(cn);
+        if (Date.now() >= deadline && !done()) throw deadlineEnd(cn);
         continue;
       }
       if (!cn.closedSeen) {
         cn.closedSeen = true;
+        // A close inside a record: what came last is not a TLS record (RFC 8446 5.1 framing), and the close
+        // is no plain close.
+        const cut = cn.garbage ? undefined : cn.scan.partial;
+        if (cut !== undefined) {
+          cn.garbage = true;
+          cn.scan.notTls = `the connection closed inside a record (${cut})`;
+          const e: Observation = { kind: 'record_error', alert: 'decode_error', rule: 'RFC 8446 5.1', message: `not a TLS record: ${cn.scan.notTls}`, epoch: 'plaintext' };
+          cn.queue.push(e);
+          record(e);
+        }
         const o: Observation = r.kind === 'eof' ? { kind: 'close', how: 'eof' } : { kind: 'close', how: 'reset', detail: r.detail };
         cn.queue.push(o);
         record(o);
@@ -650,14 +704,49 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     }
   }
 
+  /** The conversation moved on: what the target sent so far was no flood. */
+  function progressed(cn: Conn): void {
+    cn.stall.bytes = 0;
+    cn.stall.records = received.records;
+    cn.stall.kinds.clear();
+  }
+
+  function stallKinds(cn: Conn): string {
+    const kinds = [...cn.stall.kinds.entries()].sort((a, b) => b[1] - a[1]);
+    const records = received.records - cn.stall.records;
+    return `${records} record${records === 1 ? '' : 's'}: ${kinds.length ? kinds.map(([k, n]) => `${n} ${k.replace(/_/g, ' ')}`).join(', ') : 'no complete message'}`;
+  }
+
+  /** The target sent more than LIMITS.stallBytes and nothing the conversation could go on with. */
+  function stallEnd(cn: Conn): CaseEnd {
+    const what = `${cn.stall.bytes} bytes (${stallKinds(cn)})`;
+    return new CaseEnd(
+      'fail',
+      `the target sent ${what} without the conversation moving on (the harness's limit: ${LIMITS.stallBytes} bytes)`,
+      `at most ${LIMITS.stallBytes} bytes before the next message the conversation needs`,
+      what,
+      true,
+    );
+  }
+
+  /** The case's time limit passed while the target was still sending. */
+  function deadlineEnd(cn: Conn): CaseEnd {
+    return new CaseEnd(
+      'fail',
+      `the case did not finish within ${opts.timeoutMs} ms: the target kept sending (${cn.stall.bytes} bytes since the conversation last moved on: ${stallKinds(cn)})`,
+      `the case to finish within ${opts.timeoutMs} ms`,
+      'the target still sending at the time limit',
+    );
+  }
+
+  /** The transcript entry of what the target did; bytes are dumped (capped) only where an entry shows them. */
   function record(o: Observation, wireBytes?: Uint8Array): void {
-    const w = wireBytes ? hex(wireBytes) : undefined;
     switch (o.kind) {
       case 'handshake':
         note('received', 'handshake', o.name, {
-          detail: o.msg ? describe(o.msg) : { decode_error: o.decodeError, bytes: hex(o.raw) },
+          detail: o.msg ? describe(o.msg) : { decode_error: o.decodeError, bytes: dump(o.raw).wire, ...(o.raw.length > LIMITS.dumpBytes ? { length: o.raw.length } : {}) },
           epoch: o.epoch,
-          ...(o.violation ? { wire: w } : {}),
+          ...(o.violation && wireBytes ? dump(wireBytes) : {}),
         });
         if (o.violation) note('note', 'violation', `${o.violation.rule}: ${o.violation.message}`);
         return;
@@ -674,7 +763,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         note('received', 'record', `content type ${o.type}`, { epoch: o.epoch });
         return;
       case 'record_error':
-        note('received', 'record', `unreadable: ${o.message}`, { wire: w, epoch: o.epoch });
+        note('received', 'record', `unreadable: ${o.message}`, { ...(wireBytes ? dump(wireBytes) : {}), epoch: o.epoch });
         return;
       case 'close':
         note('received', 'close', closeText(o));
@@ -694,12 +783,16 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         if (o.kind === 'change_cipher_spec' && o.violation) throw ccsViolationEnd(o.violation);
         // A message that breaks a rule (the peer's checks, peer13.ts) fails the case with that rule, whatever the step expected.
         if (o.kind === 'handshake' && o.violation) throw violationEnd(o);
-        if (keep(o)) return o;
+        if (keep(o)) {
+          progressed(cn);
+          return o;
+        }
         if (o.kind === 'change_cipher_spec') continue;
         if (o.kind === 'handshake' && (o.name === 'NewSessionTicket' || o.name === 'KeyUpdate') && !o.violation && !o.decodeError) {
           if (o.msg) cn.live.see(o.msg, 'target');
           continue;
         }
+        progressed(cn);
         return o;
       }
       if (cn.closedSeen || Date.now() >= Math.min(until, deadline)) return undefined;
@@ -784,7 +877,9 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         }
         if (o?.kind === 'alert' && e.alerts.includes(o.name)) return;
         const seen = (before.length > 0 ? `${before.join(', ')}, then ` : '') + show(o, wait);
-        const closed = o?.kind === 'close' || o?.kind === 'alert';
+        // A plain close where an alert was expected is lenient (the abort without its alert); a reset is not: it
+        // cannot be told from a crash or a dropped connection, and it discards any alert in flight.
+        const closed = (o?.kind === 'close' && !isReset(o)) || o?.kind === 'alert';
         if (closed && e.lenient) return { lenient: `expected alert ${want}, got ${seen}` };
         throw new CaseEnd('fail', `expected alert ${want}, got ${seen}`, `alert ${want}`, seen);
       }
@@ -876,11 +971,24 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
 /** A close as what the target did: a plain close (no alert) or a reset, also when the harness's write failed. */
 function closeText(o: Extract<Observation, { kind: 'close' }>): string {
   if (o.how === 'eof') return 'the target closed the connection without an alert';
-  // EPIPE: the harness wrote to a connection the target had closed.
-  if (o.detail === 'EPIPE') return 'the target closed the connection without an alert (the harness could not write: EPIPE)';
-  if (o.detail === 'ECONNRESET') return 'the target reset the connection (ECONNRESET)';
+  // A reset however the harness learnt of it: a read (ECONNRESET), a write refused before any orderly close
+  // (EPIPE; a write refused after one is a plain close: wire.ts), or the connect itself.
+  if (o.detail === 'ECONNRESET' || o.detail === 'EPIPE') return 'the target reset the connection';
   if (o.detail === 'closed' || o.detail === 'ERR_STREAM_DESTROYED') return 'the target closed the connection without an alert';
   return `the connection failed (${o.detail})`;
+}
+
+/** A reset by the target (not a close after which a write of the harness was refused). */
+function isReset(o: Extract<Observation, { kind: 'close' }>): boolean {
+  return o.how === 'reset' && (o.detail === 'ECONNRESET' || o.detail === 'EPIPE');
+}
+
+/** A target connection reset before the connect completed: a stream that fails with ECONNRESET at once. */
+function resetConnection(): TargetConnection {
+  const stream = new PassThrough();
+  stream.on('error', () => undefined);
+  stream.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+  return { stream, peer: 'the target (reset while connecting)' };
 }
 
 function tryDecode(bytes: Uint8Array, peer: ScriptedPeer): HandshakeMessage | undefined {

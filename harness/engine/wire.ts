@@ -5,26 +5,42 @@
  */
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LIMITS } from './limits.ts';
 
 export type ReadResult = { kind: 'data'; bytes: Uint8Array } | { kind: 'eof' } | { kind: 'reset'; detail: string } | { kind: 'timeout' };
 
 export class Wire {
   private chunks: Uint8Array[] = [];
+  /** Bytes in `chunks`. */
+  private buffered = 0;
+  private paused = false;
   private ended = false;
   private failure: string | undefined;
+  /** The orderly close (EOF) came before the failure: a write after it was refused, the target did not reset. */
+  private endedFirst = false;
   private wake: (() => void) | undefined;
 
-  constructor(readonly stream: Duplex) {
+  constructor(
+    readonly stream: Duplex,
+    private readonly limits: { readChunk: number; wireBuffer: number } = LIMITS,
+  ) {
     stream.on('data', (d: Buffer) => {
       this.chunks.push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice());
+      this.buffered += d.byteLength;
+      // Memory per connection: past the buffer limit, stop reading; the socket's flow control holds the rest.
+      if (this.buffered >= this.limits.wireBuffer && !this.paused) {
+        this.paused = true;
+        stream.pause();
+      }
       this.notify();
     });
     stream.on('end', () => {
+      if (this.failure === undefined) this.endedFirst = true;
       this.ended = true;
       this.notify();
     });
     stream.on('error', (e: NodeJS.ErrnoException) => {
-      this.failure = e.code ?? e.message;
+      this.failure ??= e.code ?? e.message;
       this.notify();
     });
     stream.on('close', () => {
@@ -39,16 +55,40 @@ export class Wire {
     w?.();
   }
 
-  /** Whatever has arrived, or the first of: data, EOF, reset, the deadline (ms since the epoch). */
+  /** Up to `readChunk` bytes of what has arrived. */
+  private take(): Uint8Array {
+    const max = this.limits.readChunk;
+    let n = 0;
+    let k = 0;
+    while (k < this.chunks.length && n + this.chunks[k].length <= max) n += this.chunks[k++].length;
+    let out: Uint8Array;
+    if (k === 0) {
+      // The first chunk alone is over the limit: its start.
+      const c = this.chunks[0];
+      out = c.subarray(0, max);
+      this.chunks[0] = c.subarray(max);
+    } else {
+      out = k === 1 ? this.chunks[0] : new Uint8Array(Buffer.concat(this.chunks.slice(0, k)));
+      this.chunks.splice(0, k);
+    }
+    this.buffered -= out.length;
+    if (this.paused && this.buffered < this.limits.wireBuffer / 2 && !this.stream.destroyed) {
+      this.paused = false;
+      this.stream.resume();
+    }
+    return out;
+  }
+
+  /**
+   * Whatever has arrived (at most LIMITS.readChunk bytes), or the first of: data, EOF, reset, the deadline
+   * (ms since the epoch).
+   */
   async read(deadline: number): Promise<ReadResult> {
     for (;;) {
-      if (this.chunks.length > 0) {
-        const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
-        this.chunks = [];
-        return { kind: 'data', bytes: new Uint8Array(all) };
-      }
-      if (this.failure) return { kind: 'reset', detail: this.failure };
-      if (this.ended) return { kind: 'eof' };
+      if (this.chunks.length > 0) return { kind: 'data', bytes: this.take() };
+      // A reset after an orderly close is the answer to a write the harness made after it: still a close.
+      if (this.failure && !this.endedFirst) return { kind: 'reset', detail: this.failure };
+      if (this.ended || this.failure) return { kind: 'eof' };
       const left = deadline - Date.now();
       if (left <= 0) return { kind: 'timeout' };
       await new Promise<void>((resolve) => {
@@ -75,7 +115,7 @@ export class Wire {
     const cuts = [...new Set(splitAt.filter((c) => c > 0 && c < bytes.length))].sort((a, b) => a - b);
     let start = 0;
     for (const end of [...cuts, bytes.length]) {
-      if (this.failure) return this.failure;
+      if (this.failure) return this.endedFirst ? 'closed' : this.failure;
       if (this.stream.destroyed || this.stream.writableEnded) return 'closed';
       this.stream.write(bytes.subarray(start, end), (e?: Error | null) => {
         // A write the target refused (it had closed or reset): the same as a reset seen by a read.
@@ -107,6 +147,14 @@ export class RecordHeaderScan {
   notTls: string | undefined;
 
   constructor(readonly count: { records: number } = { records: 0 }) {}
+
+  /** When the bytes so far end inside a record (header or body): how far, for a close that cuts it. */
+  get partial(): string | undefined {
+    if (this.notTls !== undefined) return undefined;
+    if (this.head.length > 0) return `${this.head.length} bytes of a 5-byte record header`;
+    if (this.skip > 0) return `a record ${this.skip} bytes short of the length its header gives`;
+    return undefined;
+  }
 
   push(bytes: Uint8Array): void {
     let i = 0;

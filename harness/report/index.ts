@@ -25,6 +25,6 @@ export {
 export { junitKind, toJunitXml, type JunitKind } from './junit.ts';
 export { MARKDOWN_LIMIT, statusWord, toSummaryMarkdown, type MarkdownOptions } from './markdown.ts';
 export { LOG_LEVELS, createRunLogger, logCase, parseLogLevel, type LogLevel, type RunLogger } from './log.ts';
-export { REPORT_FILES, createReportWriter, writeReportFiles, writeReports, type ReportWriter, type WriteReportsOptions, type WrittenReports } from './write.ts';
+export { PARTIAL_FILE, REPORT_FILES, createReportWriter, writeReportFiles, writeReports, type ReportWriter, type WriteReportsOptions, type WrittenReports } from './write.ts';
 export { compareToBaseline, describeComparison, type BaselineComparison, type VerdictChange } from './baseline.ts';
 export { mergeReports } from './merge.ts';

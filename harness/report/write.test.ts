@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
 import { readReport } from './json.ts';
-import { createReportWriter, writeReports } from './write.ts';
+import { PARTIAL_FILE, createReportWriter, writeReports } from './write.ts';
+import type { ReportCase } from './json.ts';
 import { makeCase, makeRun, parseXml, transcript } from './testing.ts';
 import type { CaseResult } from '../engine/result.ts';
 
@@ -127,5 +128,36 @@ describe('writeReports', () => {
     expect(readReport(join(d, 'report.json')).cases).toHaveLength(1);
     w.flush(makeRun([makeCase('a', 'pass'), makeCase('b', 'pass')]));
     expect(readReport(join(d, 'report.json')).cases).toHaveLength(2);
+  });
+});
+
+describe('createReportWriter: the journal', () => {
+  it('appends each finished case as one line, and flush removes it once report.json is complete', () => {
+    const d = tmp();
+    const w = createReportWriter(d, { minIntervalMs: 60_000 });
+    const a = makeCase('a', 'pass');
+    const b = makeCase('b', 'fail');
+    w.add(a);
+    expect(w.update(() => makeRun([a]))).toBe(true);
+    w.add(b);
+    // Not rewritten within the interval (the function is not even called) ...
+    expect(w.update(() => { throw new Error('not called'); })).toBe(false);
+    expect(readReport(join(d, 'report.json')).cases.map((c) => c.id)).toEqual(['a']);
+    // ... but the journal has every case that finished, as report.json's case objects.
+    const lines = readFileSync(join(d, PARTIAL_FILE), 'utf8').trimEnd().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as ReportCase).id)).toEqual(['a', 'b']);
+    expect((JSON.parse(lines[1]) as ReportCase).verdict).toBe('fail');
+    w.flush(makeRun([a, b]));
+    expect(readReport(join(d, 'report.json')).cases.map((c) => c.id)).toEqual(['a', 'b']);
+    expect(readdirSync(d).sort()).toEqual(['junit.xml', 'report.json', 'summary.md']);
+  });
+
+  it('waits longer between rewrites when a rewrite is slow (costFactor times its duration)', () => {
+    const d = tmp();
+    const w = createReportWriter(d, { minIntervalMs: 0, costFactor: 1e9 });
+    const big = Array.from({ length: 50 }, (_, i) => makeCase(`c${i}`, 'fail'));
+    expect(w.update(makeRun(big))).toBe(true);
+    // Any write takes some time; a billion times it is far beyond this test.
+    expect(w.update(makeRun(big))).toBe(false);
   });
 });

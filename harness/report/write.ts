@@ -5,10 +5,11 @@
  * concatenating and writing the files. A CaseResult must not be changed after it has been written (the
  * cache notices a changed verdict, reason, duration or transcript length, nothing finer).
  */
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CaseResult, RunResult } from '../engine/result.ts';
 import { writeFileAtomic } from './atomic.ts';
-import { reportCaseJson, reportJsonChunks, summarize, toReportCase, toReportJson, type ReportCase, type ReportJson, type ReportTool } from './json.ts';
+import { reportCaseJson, reportJsonChunks, safeStringify, summarize, toReportCase, toReportJson, type ReportCase, type ReportJson, type ReportTool } from './json.ts';
 import { junitChunks, junitTestcase } from './junit.ts';
 import { toSummaryMarkdown, type MarkdownOptions } from './markdown.ts';
 
@@ -35,6 +36,8 @@ interface Rendered {
   rc: ReportCase;
   json: string;
   xml: string;
+  /** The case as one line of the journal (compact JSON). */
+  readonly line: string;
 }
 
 const cache = new WeakMap<CaseResult, Rendered>();
@@ -48,7 +51,15 @@ function rendered(c: CaseResult): Rendered {
   const hit = cache.get(c);
   if (hit && hit.key === key) return hit;
   const rc = toReportCase(c);
-  const r = { key, rc, json: reportCaseJson(rc), xml: junitTestcase(rc) };
+  const r = {
+    key,
+    rc,
+    json: reportCaseJson(rc),
+    xml: junitTestcase(rc),
+    get line() {
+      return safeStringify(rc);
+    },
+  };
   cache.set(c, r);
   return r;
 }
@@ -99,35 +110,75 @@ function* batched(chunks: Iterable<string>, size = 1 << 20): Generator<string> {
   if (buf.length) yield buf.join('');
 }
 
+/** The journal of a run in progress: one finished case per line (report.json's case object, compact JSON). */
+export const PARTIAL_FILE = 'report.partial.jsonl';
+
 export interface ReportWriter {
   /**
-   * Writes the reports if at least `minIntervalMs` have passed since the last write (or nothing was
-   * written yet); returns whether it wrote. Call it after each case.
+   * Appends a finished case to the journal (report.partial.jsonl: one line, written at once, never rewritten).
+   * Call it as each case finishes.
    */
-  update(run: RunResult): boolean;
-  /** Writes now, whatever the interval (at the end of the run, and on Ctrl-C). */
+  add(c: CaseResult): void;
+  /**
+   * Rewrites report.json, junit.xml and summary.md if the interval has passed since the last write (or
+   * nothing was written yet); returns whether it wrote. `run` may be a function, called only then. The
+   * interval is at least `minIntervalMs` and at least `costFactor` times the last write's duration, so
+   * rewriting takes a bounded share of the run however large the report grows.
+   */
+  update(run: RunResult | (() => RunResult)): boolean;
+  /** Writes the reports now (at the end of the run, and on Ctrl-C) and removes the journal. */
   flush(run: RunResult): WrittenReports;
 }
 
 /**
- * writeReports with a rate limit, for calling after every case: a run of N cases then costs O(N) in
- * writing rather than O(N^2). The last state is always written by `flush`.
+ * How a run's reports are written as it goes: each finished case is appended to the journal
+ * (report.partial.jsonl, O(case) per case), and the complete files are rewritten now and then (each write
+ * atomic, so a run that is killed still leaves complete files with the cases up to the last write, and the
+ * journal with every case that finished) and once more at the end, when the journal is removed.
  */
-export function createReportWriter(dir: string, opts: WriteReportsOptions & { minIntervalMs?: number } = {}): ReportWriter {
+export function createReportWriter(dir: string, opts: WriteReportsOptions & { minIntervalMs?: number; costFactor?: number } = {}): ReportWriter {
   const interval = opts.minIntervalMs ?? 1000;
+  const factor = opts.costFactor ?? 20;
+  const journal = join(dir, PARTIAL_FILE);
   let last = -Infinity;
+  let cost = 0;
+  let fd: number | undefined;
+  const write = (run: RunResult): WrittenReports => {
+    const t0 = performance.now();
+    const w = writeReports(dir, run, opts);
+    last = performance.now();
+    cost = last - t0;
+    return w;
+  };
   return {
+    add(c) {
+      try {
+        if (fd === undefined) {
+          mkdirSync(dir, { recursive: true });
+          fd = openSync(journal, 'a', 0o644);
+        }
+        writeSync(fd, rendered(c).line + '\n');
+      } catch {
+        // The journal is a safety net for a run that is killed; the reports themselves are still written.
+      }
+    },
     update(run) {
       const now = performance.now();
-      if (now - last < interval) return false;
-      writeReports(dir, run, opts);
-      // Measured after the write, so a slow write cannot take more than half the time.
-      last = performance.now();
+      if (now - last < Math.max(interval, factor * cost)) return false;
+      write(typeof run === 'function' ? run() : run);
       return true;
     },
     flush(run) {
-      const w = writeReports(dir, run, opts);
-      last = performance.now();
+      const w = write(run);
+      if (fd !== undefined) {
+        try {
+          closeSync(fd);
+        } catch {
+          /* already closed */
+        }
+        fd = undefined;
+      }
+      rmSync(journal, { force: true });
       return w;
     },
   };
