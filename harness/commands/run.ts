@@ -14,6 +14,8 @@ import { checkFieldPaths } from '../engine/check-fields.ts';
 import { filterCases } from './list.ts';
 import { defaultTrust, loadTrustRoots, resolveTarget, withTargetSettings } from '../targets/config.ts';
 import { TcpTarget } from '../targets/tcp.ts';
+import { parsePortRange } from '../targets/processes.ts';
+import { setPortRange } from '../../implementations/reference/connection/ports.ts';
 import { formatProbe, probeTarget, type ProbeReport, type TrustReport } from '../targets/probe.ts';
 import { chainErrorCase, hasCapabilityFlags, overrideCapabilities, parseCapabilityFlags, restrictCapabilities } from '../targets/settings.ts';
 import type { Target } from '../targets/types.ts';
@@ -106,7 +108,7 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run the conformance scenarios against a target (the embedded reference by default) and write reports',
   usage:
-    'tls-harness run [--target NAME|tcp://HOST:PORT] [--ca FILE] [--no-verify-chain] [--probe|--no-probe] [--versions L] [--cipher-suites L] [--groups L] [--signature-schemes L] [--features L] [--alpn L] [--scenarios GLOB ...] [--tag T ...] [--grep RE] [--jobs N] [--shard I/N] [--baseline report.json] [--timeout MS] [--strict] [--no-controls] [--report-dir DIR] [--log-level LEVEL]',
+    'tls-harness run [--target NAME|tcp://HOST:PORT] [--ca FILE] [--no-verify-chain] [--probe|--no-probe] [--versions L] [--cipher-suites L] [--groups L] [--signature-schemes L] [--features L] [--alpn L] [--scenarios GLOB ...] [--tag T ...] [--grep RE] [--jobs N] [--ports A-B] [--shard I/N] [--baseline report.json] [--timeout MS] [--strict] [--no-controls] [--report-dir DIR] [--log-level LEVEL]',
   options: {
     target: { type: 'string', description: 'reference (default), a config in implementations/targets/ (openssl, node), a .yaml path, or tcp://HOST:PORT' },
     ca: { type: 'string', description: "PEM file of the CA(s) to trust the target's certificate chain against (default: the test CA)" },
@@ -122,7 +124,8 @@ export const runCommand: Command = {
     scenarios: { type: 'string', multiple: true, description: 'scenario files, directories or globs (default: scenarios/)' },
     tag: { type: 'string', multiple: true, description: 'only cases with this tag (repeat: all of them)' },
     grep: { type: 'string', description: 'only cases whose id or title matches this regular expression' },
-    jobs: { type: 'string', short: 'j', description: 'cases run at once, where the target allows it (default 4)' },
+    jobs: { type: 'string', short: 'j', description: 'cases run at once, where the target allows it (default 4); with tcp://, the server takes that many connections at once' },
+    ports: { type: 'string', description: 'ports the run listens on and gives process targets for {port}: a range, e.g. 20000-20999 (default 20000-32767)' },
     shard: { type: 'string', description: 'run shard I of N (I/N) of the cases, for splitting a run over CI jobs' },
     baseline: { type: 'string', description: 'a previous report.json: regressions against it fail the run' },
     timeout: { type: 'string', description: 'time limit per case in ms (default 10000)' },
@@ -134,6 +137,9 @@ export const runCommand: Command = {
   },
   async run(values) {
     const jobs = positiveInt(values.jobs, 'jobs') ?? 4;
+    const ports = typeof values.ports === 'string' ? parsePortRange(values.ports, '--ports') : undefined;
+    // A tcp:// server: --jobs says how many connections it takes at once; without it, the probe finds out.
+    const tcpUrl = String(values.target ?? '').trim().toLowerCase().startsWith('tcp://');
     const timeoutMs = positiveInt(values.timeout, 'timeout') ?? 10_000;
     const shard = parseShard(values.shard as string | undefined);
     let grep: RegExp | undefined;
@@ -169,7 +175,10 @@ export const runCommand: Command = {
     let target: Target = resolveTarget((values.target as string | undefined) ?? 'reference', {
       probe: values['no-probe'] ? false : values.probe ? true : undefined,
       trust: trustOver,
+      ...(ports ? { ports } : {}),
+      ...(tcpUrl && values.jobs !== undefined ? { concurrent: jobs > 1 } : {}),
     });
+    setPortRange(ports);
     if (!target.probe && hasCapabilityFlags(flags)) target = withTargetSettings(target, { capabilities: overrideCapabilities(target.capabilities, flags) });
     const log = createRunLogger(reportDir, (values['log-level'] as string | undefined) ?? 'info', { runId, target: target.name });
     const writer = createReportWriter(reportDir, { minIntervalMs: 1000 });
@@ -210,7 +219,6 @@ export const runCommand: Command = {
     process.on('SIGTERM', onSigint);
     const progress = new Progress();
     log.logger.info({ cases: cases.length, jobs, timeoutMs, scenarios: loaded.files.length }, 'run start');
-    if (!target.capabilities.concurrent && jobs > 1) process.stderr.write(`tls-harness: target ${target.name} takes one connection at a time: running cases one by one\n`);
     let result: RunResult;
     try {
       try {
@@ -233,6 +241,7 @@ export const runCommand: Command = {
           timeoutMs: Math.min(5000, timeoutMs),
           signal: ac.signal,
           concurrency: target.capabilities.concurrent || target instanceof TcpTarget ? 4 : 1,
+          checkConcurrency: tcpUrl && values.jobs === undefined,
         });
         probeReport = pr.report;
         process.stderr.write(formatProbe(target.name, pr.report, { source: trustSource, verify: trust.verify }) + '\n');
@@ -263,6 +272,8 @@ export const runCommand: Command = {
         }
         target = withTargetSettings(target, { capabilities, ...(runTrust ? { trust: runTrust } : {}) });
       }
+      if (!target.capabilities.concurrent && jobs > 1)
+        process.stderr.write(`tls-harness: target ${target.name} takes one connection at a time: running cases one by one${tcpUrl ? ' (--jobs N: N connections at once)' : ''}\n`);
       result = await runAll(cases, target, {
         jobs,
         runId,
@@ -281,8 +292,15 @@ export const runCommand: Command = {
           writer.update(() => snapshot(false));
         },
       });
+      // A crash while no case was running (between cases) belongs to none: said once here.
+      const loose = target.takeCrash?.();
+      if (loose) {
+        process.stderr.write(`tls-harness: the target crashed between cases: ${loose}\n`);
+        log.logger.warn({ crash: loose }, 'target crashed between cases');
+      }
     } finally {
       progress.end();
+      setPortRange(undefined);
       await target.stop().catch(() => undefined);
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);

@@ -40,7 +40,7 @@ function counting(inner: Target): Target & { connections: string[] } {
       connections.push(ctx.caseId);
       return inner.connect(ctx);
     },
-    launchClient(ctx: TargetCaseContext): Promise<void> {
+    launchClient(ctx: TargetCaseContext) {
       connections.push(ctx.caseId);
       return inner.launchClient!(ctx);
     },

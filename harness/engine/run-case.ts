@@ -27,6 +27,7 @@ import { BoundedTranscript, LIMITS, dump } from './limits.ts';
 import { PassThrough } from 'node:stream';
 import { cbcEncryptOptions } from './cbc-record.ts'; // wire12: record.cbc
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
+import { acceptOrExit, clientExitOutcome, nextExpectation, withLateCrash } from '../targets/client-exit.ts';
 import { signaturePair } from '../../implementations/reference/connection/tls12/common12.ts';
 
 export interface RunCaseOptions {
@@ -316,6 +317,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
   if (opts.signal?.aborted) return finish('error', { reason: 'interrupted' });
   const timer = setTimeout(() => ac.abort(), Math.max(0, deadline - Date.now()));
   let listener: Server | undefined;
+  let clientLaunches = 0;
   let lenient: string | undefined;
   let stepIndex = -1;
   /** The last message the harness sent, for the explanation of a record it cannot decrypt. */
@@ -339,9 +341,15 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       const addr = listener.address();
       const port = typeof addr === 'object' && addr ? addr.port : 0;
       const accepted = acceptOne(listener, deadline);
-      await target.launchClient({ caseId, listen: { host: '127.0.0.1', port }, signal: ac.signal });
-      const sock = await accepted;
+      const launched = await target.launchClient({ caseId, listen: { host: '127.0.0.1', port }, signal: ac.signal });
+      // A client program that dies before it connects ends the case at once (harness/targets/client-exit.ts).
+      const { sock, exit } = await acceptOrExit(accepted, launched);
+      if (!sock && exit) {
+        const o = clientExitOutcome(exit, nextExpectation(steps, stepIndex + 1), ++clientLaunches);
+        throw new CaseEnd(o.verdict, o.reason, o.expected, o.observed);
+      }
       if (!sock) throw new CaseEnd('fail', 'the target client did not connect', 'a connection', 'none within the time limit');
+      clientLaunches++;
       tc = { stream: sock, peer: `${sock.remoteAddress}:${sock.remotePort}` };
     }
     note('note', 'connect', tc.peer);
@@ -372,12 +380,12 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       }
     }
     if (opts.signal?.aborted) return finish('error', { reason: 'interrupted' });
-    const crash = target.takeCrash?.();
+    const crash = target.takeCrash?.(caseId);
     if (crash) return finish('fail', { reason: `the target crashed: ${crash}`, observed: crash });
     return finish(lenient ? 'lenient' : 'pass', lenient ? { reason: lenient } : {});
   } catch (e) {
     if (opts.signal?.aborted) return finish('error', { reason: 'interrupted' });
-    const crash = target.takeCrash?.();
+    const crash = target.takeCrash?.(caseId);
     const step = stepIndex >= 0 && stepIndex < steps.length ? { index: stepIndex, loc: steps[stepIndex].loc } : undefined;
     if (e instanceof CaseEnd) {
       const reason = crash ? `${e.reason}; the target crashed: ${crash}` : e.reason;
@@ -400,6 +408,8 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     await target.endCase?.({ caseId, signal: ac.signal }).catch(() => undefined);
     const output: TargetOutput | undefined = target.takeOutput?.(caseId);
     if (output && result) result.targetOutput = output;
+    // A crash seen only as the case ended (endCase waits for a server going down) is this case's.
+    if (result) withLateCrash(result, target.takeCrash?.(caseId));
   }
 
   // ---- steps ------------------------------------------------------------------------------------------

@@ -73,13 +73,27 @@ describe('target config parsing', () => {
     expect(c.expected_failures).toEqual([{ id: 'tls13-x-*', reason: 'sends Y' }]);
   });
 
+  it('ports: a range for a process server\'s {port}, checked where it is written; --ports wins', () => {
+    expect(parseTargetConfig(`kind: process\nports: 20000-20099\n${SERVER}${CAPS}`, 'x.yaml').ports).toEqual({ min: 20000, max: 20099 });
+    expect(parseTargetConfig(`kind: process\nports: 24433\n${SERVER}${CAPS}`, 'x.yaml').ports).toEqual({ min: 24433, max: 24433 });
+    expect(() => parseTargetConfig(`kind: process\nports: 30000-20000\n${SERVER}${CAPS}`, 'x.yaml')).toThrow(/the range '30000-20000' is empty/);
+    try {
+      parseTargetConfig(`kind: process\nports: [1, 2]\n${SERVER}${CAPS}`, 'x.yaml');
+      expect.unreachable();
+    } catch (e) {
+      expect((e as UsageError).where).toBe('x.yaml:2:8');
+      expect((e as Error).message).toBe("ports must be a port range such as '20000-20999'");
+    }
+    expect(() => parseTargetConfig(`kind: tcp\nports: 20000-20099\ntcp: { host: localhost, port: 4433 }\n`, 'x.yaml')).toThrow("'ports' does not apply to kind tcp");
+  });
+
   it('reports YAML syntax errors with file:line:col', () => {
     expect(errorOf('kind: process\nserver: [unclosed\n')).toMatch(/^implementations\/targets\/x\.yaml:\d+:\d+: /);
   });
 
   it('reports unknown keys with a hint and their position', () => {
     expect(errorOf(`kind: process\n${SERVER}${CAPS}expected_failure: []\n`)).toBe(
-      "implementations/targets/x.yaml:11:1: unknown key 'expected_failure' in the target config (did you mean 'expected_failures'?); allowed: name, kind, description, requires_binary, server, client, tcp, node, certificate, stop_grace_ms, capabilities, expected_failures, probe, trust",
+      "implementations/targets/x.yaml:11:1: unknown key 'expected_failure' in the target config (did you mean 'expected_failures'?); allowed: name, kind, description, requires_binary, server, client, tcp, node, certificate, stop_grace_ms, ports, capabilities, expected_failures, probe, trust",
     );
     expect(errorOf(`kind: process\nserver:\n  command: ["x", "{port}"]\n  redy: { port: true }\n${CAPS}`)).toMatch(/^implementations\/targets\/x\.yaml:4:3: unknown key 'redy' in server \(did you mean 'ready'\?\)/);
   });

@@ -21,7 +21,8 @@ import { REFERENCE_CAPABILITIES, ReferenceTarget } from './reference.ts';
 import { CERTIFICATE_FILES, CLIENT_PLACEHOLDERS, PLACEHOLDERS, ProcessTarget, checkTemplate, type CertificateName, type ProcessClientSpec, type ProcessServerSpec } from './process.ts';
 import { NodeTlsTarget, type NodeTlsSettings } from './node-tls.ts';
 import { TcpTarget, parseTcpUrl } from './tcp.ts';
-import { findBinary } from './processes.ts';
+import { findBinary, parsePortRange } from './processes.ts';
+import type { PortRange } from '../../implementations/reference/connection/ports.ts';
 import { CredentialError, loadCertificates } from '../../implementations/reference/connection/credentials.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import type { Capabilities, ExpectedFailure, Target, TrustSettings } from './types.ts';
@@ -62,6 +63,8 @@ export interface TargetConfig {
   tcp?: { host: string; port: number; probe: boolean };
   node?: Partial<NodeTlsSettings>;
   stop_grace_ms?: number;
+  /** `ports: 20000-20999`: where a process server's {port} is chosen (`run --ports` overrides it). */
+  ports?: PortRange;
   capabilities: Capabilities;
   /** False when the file has no `capabilities` (allowed with probe: true: the probe finds them). */
   capabilitiesGiven: boolean;
@@ -93,6 +96,7 @@ const TOP_KEYS = [
   'node',
   'certificate',
   'stop_grace_ms',
+  'ports',
   'capabilities',
   'expected_failures',
   'probe',
@@ -244,6 +248,16 @@ export function parseTargetConfig(text: string, file: string): TargetConfig {
   }
   const grace = get('stop_grace_ms');
   if (grace) cfg.stop_grace_ms = r.int(grace.value, 'stop_grace_ms', 0, 600_000);
+  const ports = get('ports');
+  if (ports) {
+    const v = ports.value;
+    const text = isScalar(v) && (typeof v.value === 'string' || typeof v.value === 'number') ? String(v.value) : r.fail(v, "ports must be a port range such as '20000-20999'");
+    try {
+      cfg.ports = parsePortRange(text, 'ports');
+    } catch (e) {
+      r.fail(v, (e as Error).message);
+    }
+  }
 
   const cert = get('certificate');
   if (cert) {
@@ -256,10 +270,10 @@ export function parseTargetConfig(text: string, file: string): TargetConfig {
   const only: Record<TargetKind, readonly string[]> = {
     reference: [],
     tcp: ['tcp'],
-    process: ['server', 'client', 'requires_binary', 'stop_grace_ms'],
+    process: ['server', 'client', 'requires_binary', 'stop_grace_ms', 'ports'],
     'node-tls': ['node'],
   };
-  for (const k of ['server', 'client', 'tcp', 'node', 'stop_grace_ms'] as const) {
+  for (const k of ['server', 'client', 'tcp', 'node', 'stop_grace_ms', 'ports'] as const) {
     const e = get(k);
     if (e && !only[kind].includes(k)) r.fail(e.key, `'${k}' does not apply to kind ${kind}`);
   }
@@ -582,6 +596,7 @@ function buildTarget(cfg: TargetConfig): Target {
         client: cfg.client,
         certificate: cfg.certificates[0],
         stop_grace_ms: cfg.stop_grace_ms,
+        ...(cfg.ports ? { ports: cfg.ports } : {}),
       });
   }
 }
@@ -615,6 +630,13 @@ export interface ResolveOptions {
   probe?: boolean;
   /** --ca / --no-verify-chain, over the config's `trust:` (each field that is given). */
   trust?: { roots?: TrustSettings['roots']; verify?: boolean; source?: string };
+  /** --ports: where process targets choose their {port}, over the config's `ports:`. */
+  ports?: PortRange;
+  /**
+   * For tcp:// URLs: whether cases may run at once (--jobs given on the command line: the user says the
+   * server takes that many connections). Default: one at a time, unless the probe finds otherwise.
+   */
+  concurrent?: boolean;
 }
 
 /**
@@ -628,7 +650,7 @@ export function resolveTarget(nameOrUrl = 'reference', opts: ResolveOptions = {}
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(spec)) {
     if (!spec.toLowerCase().startsWith('tcp://')) throw new UsageError(`unsupported target URL '${spec}': only tcp://host:port`);
     const { host, port } = parseTcpUrl(spec);
-    const caps: Capabilities = { ...PERMISSIVE_CAPABILITIES, ...opts.capabilities, roles: ['server'] };
+    const caps: Capabilities = { ...PERMISSIVE_CAPABILITIES, ...opts.capabilities, roles: ['server'], ...(opts.concurrent !== undefined ? { concurrent: opts.concurrent } : {}) };
     return new TcpTarget({ host, port, capabilities: caps, expectedFailures: opts.expectedFailures, probeCapabilities: opts.probe ?? true, trust: mergeTrust(undefined, opts.trust) });
   }
   const fromConfig = (cfg: TargetConfig) => {
@@ -636,6 +658,7 @@ export function resolveTarget(nameOrUrl = 'reference', opts: ResolveOptions = {}
       throw new UsageError(`--probe: target '${cfg.name}' has no server role to probe`);
     if (opts.probe !== undefined) cfg.probe = opts.probe;
     if (opts.trust) cfg.trust = mergeTrust(cfg.trust, opts.trust);
+    if (opts.ports && cfg.kind === 'process') cfg.ports = opts.ports;
     if (!cfg.probe && !cfg.capabilitiesGiven && cfg.kind !== 'reference')
       throw new UsageError(`--no-probe: ${cfg.file} has no 'capabilities' to use instead of the probe's`);
     return targetFromConfig(cfg);

@@ -87,6 +87,11 @@ export interface ProbeReport {
   certificates: ProbeCertificate[];
   /** What could not be established, one line each (e.g. "TLS 1.2: alert protocol_version received"). */
   notes: string[];
+  /**
+   * Whether the server serves a connection while another one is open and idle (checked for tcp:// targets
+   * whose concurrency nobody stated: then the run's cases run at once, --jobs of them); absent: not checked.
+   */
+  concurrent?: boolean;
 }
 
 /** The `trust` object of report.json: what the harness's peer trusted the target's chain against. */
@@ -121,6 +126,8 @@ export interface ProbeOptions {
   signal?: AbortSignal;
   /** The clock for certificate validity; default Date.now. */
   now?: () => number;
+  /** Find out whether the server takes several connections at once (see ProbeReport.concurrent). */
+  checkConcurrency?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -381,6 +388,24 @@ export async function probeTarget(target: Target, opts: ProbeOptions = {}): Prom
       else notes.push(`key_update: the connection did not survive KeyUpdate(update_requested)`);
     }
 
+    // 1b. Several connections at once: a handshake while another connection is open and idle. A server that
+    // serves one connection at a time (it waits for the idle one's ClientHello) does not answer it in time.
+    let concurrent: boolean | undefined;
+    if (opts.checkConcurrency && best) {
+      let idle: Duplex | undefined;
+      try {
+        idle = (await target.connect({ caseId: PROBE_CASE_ID, signal: opts.signal ?? new AbortController().signal })).stream;
+        idle.on('error', () => {});
+        const h = await run('concurrent', base(best));
+        concurrent = h.ok;
+        if (!h.ok) notes.push(`concurrent: no handshake while another connection was open (${h.error}): running the cases one at a time (--jobs N: N at once)`);
+      } catch (e) {
+        notes.push(`concurrent: ${oneLine((e as Error).message)}`);
+      } finally {
+        idle?.destroy();
+      }
+    }
+
     // 2. The certificate of the first handshake, against the trust roots.
     let certificate: ProbeCertificate | null = null;
     let chainOk = true;
@@ -487,6 +512,7 @@ export async function probeTarget(target: Target, opts: ProbeOptions = {}): Prom
       certificate,
       certificates: [...leaves.values()].map((c) => ({ ...c, signature_schemes: SCHEME_ORDER.filter((n) => c.signature_schemes!.includes(n)) })),
       notes,
+      ...(concurrent !== undefined ? { concurrent } : {}),
     };
     return {
       report,
@@ -498,7 +524,7 @@ export async function probeTarget(target: Target, opts: ProbeOptions = {}): Prom
         signature_schemes: caps.signature_schemes,
         features: caps.features,
         alpn: caps.alpn,
-        concurrent: target.capabilities.concurrent,
+        concurrent: concurrent ?? target.capabilities.concurrent,
       },
       chainOk,
     };
@@ -526,6 +552,7 @@ export function formatProbe(name: string, r: ProbeReport, trust: { source: strin
     `  alpn               ${list(c.alpn)}`,
     `  features           ${list(c.features)}`,
   ];
+  if (r.concurrent !== undefined) lines.push(`  connections        ${r.concurrent ? 'several at once' : 'one at a time'}`);
   for (const cert of r.certificates) lines.push(`  certificate        ${cert.keyType} "${cert.subject}" issued by "${cert.issuer}"${cert.signature_schemes?.length ? ` (${cert.signature_schemes.join(', ')})` : ''}`);
   const cv = r.certificate;
   if (!cv) lines.push('  chain              (no certificate seen)');

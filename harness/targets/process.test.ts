@@ -248,6 +248,12 @@ describe.skipIf(!OPENSSL)('process adapter: no process outlives the harness', ()
     await waitFor(() => !pidAlive(r.server) && !pidAlive(r.client), 3000, 'the target processes to go');
   });
 
+  it('kills its processes on SIGHUP (a closed terminal; its default action skips exit handlers)', async () => {
+    const r = await run('wait', 'SIGHUP');
+    expect(r.sig).toBe('SIGHUP');
+    await waitFor(() => !pidAlive(r.server) && !pidAlive(r.client), 3000, 'the target processes to go');
+  });
+
   it('kills its processes on SIGTERM and on a plain exit', async () => {
     const t = await run('wait', 'SIGTERM');
     expect(t.sig).toBe('SIGTERM');

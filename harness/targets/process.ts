@@ -15,8 +15,9 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
-import { ManagedProcess, freeLowPort, portListening, registerTempDir, removeTempDir } from './processes.ts';
-import type { Capabilities, ExpectedFailure, Target, TargetCaseContext, TargetConnection } from './types.ts';
+import { ManagedProcess, freeLowPort, pidAlive, portListening, registerTempDir, removeTempDir } from './processes.ts';
+import type { PortRange } from '../../implementations/reference/connection/ports.ts';
+import type { Capabilities, ClientExit, ExpectedFailure, LaunchedClient, Target, TargetCaseContext, TargetConnection } from './types.ts';
 import type { TargetOutput } from '../engine/result.ts';
 
 /** How much of each stream of a case's output is kept: the last 8 KiB. */
@@ -121,6 +122,8 @@ export interface ProcessTargetOptions {
   certificate: CertificateName;
   /** SIGTERM -> SIGKILL delay. */
   stop_grace_ms?: number;
+  /** Where {port} is chosen (config `ports:`, `run --ports`); default the run's range, 20000-32767. */
+  ports?: PortRange;
   cwd?: string;
 }
 
@@ -152,6 +155,8 @@ interface RunningServer {
   port: number;
   /** For per-case servers: the case it belongs to. */
   caseId?: string;
+  /** The cases that connected to it and have not ended: a crash is theirs. */
+  cases: Set<string>;
 }
 
 export class ProcessTarget implements Target {
@@ -162,7 +167,10 @@ export class ProcessTarget implements Target {
   private server: RunningServer | undefined;
   private starting: Promise<RunningServer> | undefined;
   private readonly clients = new Map<string, Set<ManagedProcess>>();
-  private readonly crashes: string[] = [];
+  /** Crashes by the case that was running (see takeCrash). */
+  private readonly caseCrashes = new Map<string, string[]>();
+  /** Crashes while no case was running (a shared server going down between cases). */
+  private readonly looseCrashes: string[] = [];
   private readonly sockets = new Set<Socket>();
   private tmp: string | undefined;
   private started = false;
@@ -277,7 +285,7 @@ export class ProcessTarget implements Target {
     const usesPort = spec.command.some((a) => /\{port\}/.test(a));
     let lastError: Error | undefined;
     for (let attempt = 0; attempt < 5; attempt++) {
-      const port = freeLowPort();
+      const port = freeLowPort(...(this.opts.ports ? [this.opts.ports] : []));
       try {
         return await this.launchServerOnce(spec, port, caseId, signal);
       } catch (e) {
@@ -314,16 +322,19 @@ export class ProcessTarget implements Target {
       },
     });
     pid = proc.pid;
-    const running: RunningServer = { proc, port, caseId };
+    const running: RunningServer = { proc, port, caseId, cases: new Set() };
     let isReady = false;
-    void proc.exited.then(() => {
+    void proc.exited.then(() => this.afterExit(async () => {
       // An exit before readiness is the start's error, not a crash.
       if (proc.expected || !isReady) return;
       // A per-case server may end by itself after its connection; only a signal is a crash then.
       if (caseId !== undefined && !proc.exit!.signal) return;
+      // The cases connected to this server when it went down: it is theirs (not the next case's).
+      const cases = caseId !== undefined ? [caseId] : [...running.cases];
+      await Promise.race([proc.outputClosed, sleep(100)]);
       const tail = proc.tail();
-      this.crashes.push(`${proc.label} (pid ${proc.pid}) ${proc.describeExit()}${tail ? `; last output: ${tail}` : ''}`);
-    });
+      this.recordCrash(`${proc.label} (pid ${proc.pid}) ${proc.describeExit()}${tail ? `; last output: ${tail}` : ''}`, cases);
+    }));
 
     const deadline = Date.now() + ready.timeout_ms;
     const fail = async (why: string): Promise<never> => {
@@ -385,12 +396,13 @@ export class ProcessTarget implements Target {
       if (!gone || ctx.signal.aborted) throw e;
       const again = await this.ensureServer(spec.per_case ? ctx.caseId : undefined, ctx.signal);
       sock = await tcpConnect('127.0.0.1', again.port, `${this.name} server`, ctx.signal);
-      return this.track(sock, again);
+      return this.track(sock, again, ctx.caseId);
     }
-    return this.track(sock, s);
+    return this.track(sock, s, ctx.caseId);
   }
 
-  private track(sock: Socket, s: RunningServer): TargetConnection {
+  private track(sock: Socket, s: RunningServer, caseId?: string): TargetConnection {
+    if (caseId !== undefined) s.cases.add(caseId);
     this.sockets.add(sock);
     sock.on('close', () => this.sockets.delete(sock));
     return { stream: sock, peer: `${this.name} server 127.0.0.1:${s.port} (pid ${s.proc.pid})` };
@@ -398,7 +410,7 @@ export class ProcessTarget implements Target {
 
   // ---- client ---------------------------------------------------------------------------------------
 
-  async launchClient(ctx: TargetCaseContext): Promise<void> {
+  async launchClient(ctx: TargetCaseContext): Promise<LaunchedClient> {
     const spec = this.opts.client;
     if (!spec) throw new Error(`${this.name} has no client command: it cannot play the client role`);
     if (!ctx.listen) throw new Error('launchClient needs ctx.listen');
@@ -424,15 +436,35 @@ export class ProcessTarget implements Target {
     const timer = setTimeout(() => void proc.terminate(this.grace), spec.timeout_ms);
     const onAbort = () => void proc.terminate(this.grace);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
-    void proc.exited.then(() => {
+    const exited = proc.exited.then(() => this.afterExit(async (): Promise<ClientExit> => {
       clearTimeout(timer);
       ctx.signal.removeEventListener('abort', onAbort);
+      const expected = proc.expected;
+      // Its last lines (the error it gave up with) are what the user needs: wait for them briefly.
+      await Promise.race([proc.outputClosed, sleep(200)]);
+      const tail = proc.tail();
       // A client that fails a handshake exits non-zero: that is a verdict, not a crash. A signal we did not send is.
-      if (!proc.expected && proc.exit!.signal) {
-        const tail = proc.tail();
-        this.crashes.push(`${proc.label} (pid ${proc.pid}) ${proc.describeExit()}${tail ? `; last output: ${tail}` : ''}`);
-      }
-    });
+      if (!expected && proc.exit!.signal) this.recordCrash(`${proc.label} (pid ${proc.pid}) ${proc.describeExit()}${tail ? `; last output: ${tail}` : ''}`, [ctx.caseId]);
+      return { status: proc.describeExit(), expected, tail };
+    }));
+    return { exited };
+  }
+
+  private recordCrash(what: string, cases: readonly string[]): void {
+    if (cases.length === 0) this.looseCrashes.push(what);
+    for (const id of cases) {
+      const list = this.caseCrashes.get(id);
+      if (list) list.push(what);
+      else this.caseCrashes.set(id, [what]);
+    }
+  }
+
+  /**
+   * A process that has died (a zombie in /proc) but whose exit Node has not reported yet: wait for the
+   * report (bounded), so that its crash is recorded for the case running now, not the next one.
+   */
+  private async settle(proc: ManagedProcess): Promise<void> {
+    if (proc.running && !pidAlive(proc.pid)) await Promise.race([proc.exited, sleep(500)]);
   }
 
   private async killClients(caseId: string): Promise<void> {
@@ -440,7 +472,7 @@ export class ProcessTarget implements Target {
     this.clients.delete(caseId);
     if (this.tmp) rmSync(this.sessionFile(caseId), { force: true });
     // Their last lines (often the error a client prints as it gives up) belong to the case: wait for them briefly.
-    if (set) await Promise.all([...set].map(async (p) => (await p.terminate(this.grace), await Promise.race([p.outputClosed, sleep(500)]))));
+    if (set) await Promise.all([...set].map(async (p) => (await this.settle(p), await p.terminate(this.grace), await Promise.race([p.outputClosed, sleep(500)]))));
   }
 
   private output(caseId: string, source: string): CaseOutput {
@@ -461,22 +493,46 @@ export class ProcessTarget implements Target {
 
   /** End of a case: kill its client processes and its per-case server. */
   async endCase(ctx: TargetCaseContext): Promise<void> {
-    if (this.serverCases.delete(ctx.caseId)) {
-      // The run's server writes about a connection a moment after it happened: let those lines arrive.
+    if (this.serverCases.has(ctx.caseId)) {
+      // The run's server writes about a connection a moment after it happened: let those lines arrive. A
+      // server that went down with the case's connection is waited for, so that the crash is this case's.
       await sleep(SERVER_OUTPUT_SETTLE_MS);
+      const s = this.server;
+      if (s?.cases.has(ctx.caseId)) await this.settle(s.proc);
+      this.serverCases.delete(ctx.caseId);
+      s?.cases.delete(ctx.caseId);
     }
     await this.killClients(ctx.caseId);
     if (this.opts.server?.per_case && this.server?.caseId === ctx.caseId) {
       const s = this.server;
       this.server = undefined;
+      await this.settle(s.proc);
       await s.proc.terminate(this.grace);
       await Promise.race([s.proc.outputClosed, sleep(500)]);
     }
+    // Exit handlers record a crash after a short wait for the process's last lines: let them finish.
+    await Promise.all([...this.exitHandlers]);
   }
 
-  takeCrash(): string | undefined {
-    if (this.crashes.length === 0) return undefined;
-    return this.crashes.splice(0).join('; ');
+  /** Exit handlers still running (each records a crash, if it is one, within ~200 ms of the exit). */
+  private readonly exitHandlers = new Set<Promise<unknown>>();
+  private afterExit<T>(handler: () => Promise<T>): Promise<T> {
+    const p = handler();
+    this.exitHandlers.add(p);
+    void p.finally(() => this.exitHandlers.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  takeCrash(caseId?: string): string | undefined {
+    let list: string[];
+    if (caseId !== undefined) {
+      list = this.caseCrashes.get(caseId) ?? [];
+      this.caseCrashes.delete(caseId);
+    } else {
+      list = [...this.looseCrashes.splice(0), ...[...this.caseCrashes.values()].flat()];
+      this.caseCrashes.clear();
+    }
+    return list.length === 0 ? undefined : [...new Set(list)].join('; ');
   }
 
   async stop(): Promise<void> {

@@ -5,9 +5,10 @@
  * binary on PATH.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, readFileSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { randomLowPort } from '../../implementations/reference/connection/ports.ts';
+import { portRange, type PortRange } from '../../implementations/reference/connection/ports.ts';
+import { UsageError } from '../errors.ts';
 
 const TAIL_LINES = 20;
 
@@ -64,7 +65,9 @@ function installHooks(): void {
   hooksInstalled = true;
   // 'exit' handlers must be synchronous: SIGKILL, which needs no waiting.
   process.on('exit', cleanupNow);
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  // SIGHUP too (the terminal closed, or `npx` was stopped: see bin/tls-harness.js): its default action ends
+  // the process without 'exit' handlers, which would leave every target process running.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const handler = () => {
       cleanupNow();
       // If nobody else handles the signal, keep its default meaning (terminate) once our children are gone.
@@ -185,9 +188,31 @@ export class ManagedProcess {
     return e.signal ? `killed by ${e.signal}` : `exited with code ${e.code}`;
   }
 
-  /** SIGTERM to the process group, SIGKILL after `graceMs`; resolves once the leader has exited. */
+  /**
+   * SIGTERM, then SIGKILL after `graceMs`; resolves once the leader has exited and been reaped.
+   *
+   * The leader's descendants go first, while the leader is alive: a process is reaped by its parent, and a
+   * child whose parent is gone is handed to init, which in some containers never reaps it (a zombie left
+   * behind). So: SIGTERM to the descendants, SIGKILL to those still there after half the grace period,
+   * until they are gone or zombies their parent can reap; then SIGTERM to the whole group, SIGKILL to it
+   * after the grace period.
+   */
   async terminate(graceMs: number): Promise<void> {
     this.expected = true;
+    if (!this.running) {
+      killGroup(this.pid, 'SIGKILL');
+      return;
+    }
+    const descendants = descendantsOf(this.pid);
+    if (descendants.length > 0) {
+      for (const d of descendants) signalPid(d, 'SIGTERM');
+      if (!(await waitUntil(() => descendants.every((d) => !pidAlive(d)), graceMs / 2))) {
+        for (const d of descendants) signalPid(d, 'SIGKILL');
+        await waitUntil(() => descendants.every((d) => !pidAlive(d)), 500);
+      }
+      // Give the leader a moment to reap them (a shell's `wait`, node's own child handling).
+      await waitUntil(() => descendants.every((d) => !pidExists(d)) || !this.running, 100);
+    }
     if (!this.running) {
       killGroup(this.pid, 'SIGKILL');
       return;
@@ -199,10 +224,83 @@ export class ManagedProcess {
       new Promise<boolean>((r) => (timer = setTimeout(() => r(true), graceMs))),
     ]);
     clearTimeout(timer);
-    if (killed) killGroup(this.pid, 'SIGKILL');
+    if (killed) {
+      // Descendants started since (or that survived) first, then the leader.
+      for (const d of descendantsOf(this.pid)) signalPid(d, 'SIGKILL');
+      killGroup(this.pid, 'SIGKILL');
+    }
     await this.exited;
     killGroup(this.pid, 'SIGKILL');
   }
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* ESRCH: already gone */
+  }
+}
+
+/** Does /proc have this pid at all (a zombie included)? */
+export function pidExists(pid: number): boolean {
+  try {
+    statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (cond()) return true;
+    if (Date.now() >= end) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * Live descendants of `pid` and members of its process group (from /proc: parent and group of every
+ * process), deepest first. Empty where /proc is missing.
+ */
+export function descendantsOf(pid: number): number[] {
+  const info = new Map<number, { ppid: number; pgrp: number }>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (rest[0] === 'Z' || rest[0] === 'X') continue;
+      info.set(Number(e), { ppid: Number(rest[1]), pgrp: Number(rest[2]) });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const depth = new Map<number, number>();
+  const depthOf = (p: number, seen = 0): number => {
+    if (p === pid) return 0;
+    const known = depth.get(p);
+    if (known !== undefined) return known;
+    const i = info.get(p);
+    const d = !i || i.ppid <= 1 || seen > 64 ? -1 : ((x) => (x < 0 ? -1 : x + 1))(depthOf(i.ppid, seen + 1));
+    depth.set(p, d);
+    return d;
+  };
+  const out: { pid: number; depth: number }[] = [];
+  for (const [p, i] of info) {
+    if (p === pid) continue;
+    const d = depthOf(p);
+    if (d > 0 || i.pgrp === pid) out.push({ pid: p, depth: d > 0 ? d : 1 });
+  }
+  return out.sort((a, b) => b.depth - a.depth).map((x) => x.pid);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -234,14 +332,36 @@ export function portListening(port: number): boolean {
   return readProcNetTcp().listening.has(port);
 }
 
-/** A port below 32768 that no socket uses right now (the server we start then binds it). */
-export function freeLowPort(): number {
+/**
+ * A port that no socket uses right now (the server we start then binds it): in `range`, default the
+ * run's range (20000-32767, or what `run --ports` / a config's `ports:` set). Ports are tried in random
+ * order, every one of a small range; throws when all are in use.
+ */
+export function freeLowPort(range: PortRange = portRange()): number {
   const { used } = readProcNetTcp();
-  for (let i = 0; i < 200; i++) {
-    const p = randomLowPort();
+  const size = range.max - range.min + 1;
+  const start = Math.floor(Math.random() * size);
+  // A random start, then a stride coprime with the size: every port once, in an order that differs per call.
+  const stride = size > 2 ? [7919, 104729, 1299709].find((p) => size % p !== 0)! % size || 1 : 1;
+  for (let i = 0; i < Math.min(size, 5000); i++) {
+    const p = range.min + ((start + i * stride) % size);
     if (!used.has(p)) return p;
   }
-  return randomLowPort();
+  throw new Error(`no free port in ${range.min}-${range.max} (every one is in use)`);
+}
+
+/**
+ * `20000-20999` (or one port, `20000`) -> a range; what a user typed, so mistakes are UsageErrors naming
+ * `what` (`--ports`, `file:line:col: ports`). Ports below 1024 need privileges; they are refused.
+ */
+export function parsePortRange(text: string, what: string): PortRange {
+  const m = /^\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?$/.exec(text);
+  if (!m) throw new UsageError(`${what}: expected a port range such as 20000-20999, got '${text}'`);
+  const min = Number(m[1]);
+  const max = m[2] === undefined ? min : Number(m[2]);
+  if (min < 1024 || max > 65535) throw new UsageError(`${what}: ports must be in 1024-65535, got '${text}'`);
+  if (min > max) throw new UsageError(`${what}: the range '${text}' is empty (the first port is above the last)`);
+  return { min, max };
 }
 
 // ---------------------------------------------------------------------------------------------------------

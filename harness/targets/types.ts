@@ -49,6 +49,21 @@ export interface TargetConnection {
   peer: string;
 }
 
+/** A client program started for a case's connection. */
+export interface LaunchedClient {
+  /** Resolves when the program has ended. */
+  exited: Promise<ClientExit>;
+}
+
+export interface ClientExit {
+  /** `exited with code 1`, `killed by SIGSEGV`. */
+  status: string;
+  /** The exit was ours (the case ended, its time limit): not the client's doing. */
+  expected: boolean;
+  /** The last lines of its stderr (of stdout when stderr is empty), joined with ` | `; may be empty. */
+  tail: string;
+}
+
 export interface TargetCaseContext {
   caseId: string;
   /** For a client target: where the harness listens for its connection. */
@@ -69,15 +84,24 @@ export interface Target {
   start(signal: AbortSignal): Promise<void>;
   /** Server role: a new connection to the target. */
   connect(ctx: TargetCaseContext): Promise<TargetConnection>;
-  /** Client role: make the target client connect once to ctx.listen; resolves when it has been started. */
-  launchClient?(ctx: TargetCaseContext): Promise<void>;
+  /**
+   * Client role: make the target client connect once to ctx.listen; resolves when it has been started.
+   * A program may return how it ends (`exited`), so that a client that dies before it connects ends the
+   * case at once, with its exit status and output, instead of at the time limit.
+   */
+  launchClient?(ctx: TargetCaseContext): Promise<LaunchedClient | void>;
   /**
    * The case is over, whatever its verdict: release what it started (client processes, client connections,
    * a per-case server). Optional; adapters also clean up at the next case and at stop().
    */
   endCase?(ctx: TargetCaseContext): Promise<void>;
-  /** A crash or exit of the target since the last call, if any (for verdicts: "target crashed"). */
-  takeCrash?(): string | undefined;
+  /**
+   * A crash or exit of the target, if any (for verdicts: "the target crashed"), then forgotten. With a case
+   * id: the crashes that happened while that case was running (its connections open, its client or
+   * per-case server alive; endCase waits for a server that is going down, so a crash is the case's that
+   * caused it). Without: every crash not taken yet (those between cases too).
+   */
+  takeCrash?(caseId?: string): string | undefined;
   /**
    * After endCase: what the target's process (its client, or its server) wrote during the case, the last
    * 8 KiB of stdout and of stderr; then forgotten. Targets that are not programs have none.

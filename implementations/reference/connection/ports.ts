@@ -8,13 +8,32 @@ import type { Server } from 'node:net';
 export const LOW_PORT_MIN = 20000;
 export const LOW_PORT_MAX = 32767;
 
-/** A random port in the low range; `listenOnLowPort` retries when it is taken. */
-export function randomLowPort(): number {
-  return LOW_PORT_MIN + Math.floor(Math.random() * (LOW_PORT_MAX - LOW_PORT_MIN + 1));
+export interface PortRange {
+  min: number;
+  max: number;
+}
+
+/** The range ports are drawn from: 20000-32767 unless `run --ports` (setPortRange) confines it. */
+let range: PortRange = { min: LOW_PORT_MIN, max: LOW_PORT_MAX };
+
+/** Confine every port the process listens on from now on (`run --ports 20000-20999`); undefined: the default. */
+export function setPortRange(r: PortRange | undefined): void {
+  range = r ? { ...r } : { min: LOW_PORT_MIN, max: LOW_PORT_MAX };
+}
+
+export function portRange(): PortRange {
+  return range;
+}
+
+/** A random port in the low range (or the one set by setPortRange); `listenOnLowPort` retries when it is taken. */
+export function randomLowPort(r: PortRange = range): number {
+  return r.min + Math.floor(Math.random() * (r.max - r.min + 1));
 }
 
 /** Listen on 127.0.0.1 (or `host`) at a free port below 32768; resolves with the port. */
 export async function listenOnLowPort(server: Server, host = '127.0.0.1', attempts = 50): Promise<number> {
+  // A small range is tried port by port, so that a nearly full one still finds its free port.
+  attempts = Math.max(attempts, Math.min(1000, 2 * (range.max - range.min + 1)));
   for (let i = 0; ; i++) {
     const port = randomLowPort();
     try {
@@ -33,7 +52,8 @@ export async function listenOnLowPort(server: Server, host = '127.0.0.1', attemp
       });
       return port;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || i >= attempts) throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+      if (i >= attempts) throw Object.assign(new Error(`no free port to listen on in ${range.min}-${range.max} (all in use)`), { code: 'EADDRINUSE' });
     }
   }
 }
