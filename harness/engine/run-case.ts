@@ -663,11 +663,13 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
   async function pump(cn: Conn, until: number, done: () => boolean): Promise<void> {
     while (!done()) {
       if (opts.signal?.aborted) throw new CaseEnd('error', 'interrupted');
-      const r = await cn.wire.read(Math.min(until, deadline));
+      const bound = Math.min(until, deadline);
+      const r = await cn.wire.read(bound);
       if (r.kind === 'timeout') {
         // The case's limit (not the expectation's wait) ended it while the target kept sending what the
-        // conversation cannot use: say so, rather than "nothing within".
-        if (Date.now() >= deadline && cn.stall.bytes > 0) throw deadlineEnd(cn);
+        // conversation cannot use: say so, rather than "nothing within". (Judged by which bound the read had,
+        // not by the clock: a timer may fire a millisecond before Date.now() reaches it.)
+        if (bound === deadline && cn.stall.bytes > 0) throw deadlineEnd(cn);
         return;
       }
       if (r.kind === 'data') {
@@ -805,10 +807,21 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         progressed(cn);
         return o;
       }
-      if (cn.closedSeen || Date.now() >= Math.min(until, deadline)) return undefined;
+      if (cn.closedSeen || timeUp(cn, until)) return undefined;
       await pump(cn, until, () => cn.queue.length > 0);
-      if (cn.queue.length === 0 && (cn.closedSeen || Date.now() >= Math.min(until, deadline))) return undefined;
+      if (cn.queue.length === 0 && (cn.closedSeen || timeUp(cn, until))) return undefined;
     }
+  }
+
+  /**
+   * Whether the wait up to `until` is over. When the case's deadline (not the expectation's wait) is what
+   * ended it while the target kept sending what the conversation skips (ChangeCipherSpec, say), the case
+   * ends with that, not with "nothing within".
+   */
+  function timeUp(cn: Conn, until: number): boolean {
+    if (Date.now() < Math.min(until, deadline)) return false;
+    if (deadline <= until && cn.stall.bytes > 0) throw deadlineEnd(cn);
+    return true;
   }
 
   /** A record the harness cannot read: different keys (the target accepted something), or not TLS at all. */
