@@ -12,6 +12,7 @@ import { readReport, summaryOk } from '../report/json.ts';
 import { mergeReports } from '../report/merge.ts';
 import { writeReportFiles } from '../report/write.ts';
 import { compareToBaseline, describeComparison } from '../report/baseline.ts';
+import { DirError, ensureWritableDir } from '../report/atomic.ts';
 
 export const mergeCommand: Command = {
   name: 'merge',
@@ -32,6 +33,13 @@ export const mergeCommand: Command = {
       seen.add(resolve(f));
     }
     const inputs = files.map((file) => ({ file, report: readReport(file) }));
+    // An OUT_DIR that is a file, or that cannot be written, is a usage error before anything is written.
+    try {
+      ensureWritableDir(outDir);
+    } catch (e) {
+      if (e instanceof DirError) throw new UsageError(`merge: OUT_DIR ${outDir}: ${e.about(outDir)}`);
+      throw e;
+    }
     const baseline = values.baseline !== undefined ? readReport(values.baseline as string) : undefined;
     const runId = (values['run-id'] as string | undefined) ?? basename(resolve(outDir));
     const merged = mergeReports(inputs, { runId });
