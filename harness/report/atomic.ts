@@ -103,6 +103,8 @@ export function ensureWritableDir(dir: string): void {
   }
 }
 
+export type AtomicData = string | Uint8Array | Iterable<string | Uint8Array>;
+
 function writeAll(fd: number, chunk: string | Uint8Array): void {
   const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
   let off = 0;
