@@ -80,7 +80,7 @@ export const listCommand: Command = {
       try {
         grep = new RegExp(values.grep, 'i');
       } catch (e) {
-        throw new UsageError(`--grep: ${(e as Error).message}`);
+        throw new UsageError(`list: --grep: ${(e as Error).message}`);
       }
     }
     const inputs = (values.scenarios as string[] | undefined) ?? [defaultScenarioDir()];

@@ -33,16 +33,17 @@ export const mergeCommand: Command = {
       seen.add(resolve(f));
     }
     const inputs = files.map((file) => ({ file, report: readReport(file) }));
-    // An OUT_DIR that is a file, or that cannot be written, is a usage error before anything is written.
+    const baseline = values.baseline !== undefined ? readReport(values.baseline as string) : undefined;
+    const runId = (values['run-id'] as string | undefined) ?? basename(resolve(outDir));
+    const merged = mergeReports(inputs, { runId });
+    // An OUT_DIR that is a file or cannot be written: a usage error, checked once the inputs merged,
+    // before anything is written.
     try {
       ensureWritableDir(outDir);
     } catch (e) {
       if (e instanceof DirError) throw new UsageError(`merge: OUT_DIR ${outDir}: ${e.about(outDir)}`);
       throw e;
     }
-    const baseline = values.baseline !== undefined ? readReport(values.baseline as string) : undefined;
-    const runId = (values['run-id'] as string | undefined) ?? basename(resolve(outDir));
-    const merged = mergeReports(inputs, { runId });
     const written = writeReportFiles(outDir, merged);
     const s = merged.summary;
     let ok = summaryOk(s) && !merged.interrupted;
