@@ -217,6 +217,7 @@ export function parseScenarioText(text: string, file: string): { scenarios: Scen
   const deep = tooDeepOffset(text);
   if (deep >= 0) {
     // Before the YAML library composes the document: it recurses once per level.
+    lc.addNewLine(0);
     for (let i = text.indexOf('\n'); i >= 0 && i < deep; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
     const message = `nesting too deep: lists and mappings more than ${MAX_NESTING} levels deep (a scenario needs under 10)`;
     return { scenarios: [], diagnostics: [{ file, ...lc.linePos(deep), message, severity: 'error' }] };
