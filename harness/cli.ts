@@ -67,6 +67,59 @@ function commandHelp(c: Command): string {
 
 export { closest };
 
+/** The long name of a string option written as `--name` or `-x`, if `arg` is one. */
+function stringOption(arg: string, options: Record<string, OptionSpec>): string | undefined {
+  const long = /^--([^=]+)$/.exec(arg)?.[1];
+  if (long !== undefined) return options[long]?.type === 'string' ? long : undefined;
+  const short = /^-([A-Za-z])$/.exec(arg)?.[1];
+  if (short === undefined) return undefined;
+  return Object.entries(options).find(([, o]) => o.short === short && o.type === 'string')?.[0];
+}
+
+/**
+ * `--timeout -5` as `--timeout=-5`: node's parser refuses a value that starts with a dash ("argument is
+ * ambiguous"), so a negative number never reached the option's own check, which says what a valid value
+ * is. Only values that look like numbers are joined; `--target -x` stays an error (parseErrorLine).
+ */
+export function joinNegativeValues(args: readonly string[], options: Record<string, OptionSpec>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = stringOption(args[i], options);
+    const next = args[i + 1];
+    if (name !== undefined && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(args[i]);
+    if (args[i] === '--') {
+      out.push(...args.slice(i + 1));
+      break;
+    }
+  }
+  return out;
+}
+
+/** node:util parseArgs errors, as one line that says what the option wants. */
+function parseErrorLine(e: Error, cmd: Command, args: readonly string[]): string {
+  const msg = e.message.split('\n')[0].replace(/\. To specify.*$/, '');
+  const code = (e as NodeJS.ErrnoException).code;
+  const flag = /Option '(-[^' ]+)/.exec(msg)?.[1];
+  const name = flag === undefined ? undefined : flag.startsWith('--') ? flag.slice(2) : Object.entries(cmd.options).find(([, o]) => `-${o.short}` === flag)?.[0];
+  const spec = name !== undefined ? cmd.options[name] : undefined;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && name !== undefined && spec) {
+    const what = spec.description ? `: ${spec.description}` : '';
+    if (/argument missing/.test(msg)) return `--${name} needs a value${what}`;
+    if (/ambiguous/.test(msg)) {
+      const i = args.findIndex((a) => a === flag);
+      const got = i >= 0 ? args[i + 1] : '?';
+      return `--${name} needs a value, got the option '${got}' (write --${name}=${got} if that is the value)${what}`;
+    }
+    if (spec.type === 'boolean') return `--${name} takes no value (write --${name} alone)`;
+  }
+  const unknown = /Unknown option '--?([^']+)'/.exec(msg)?.[1];
+  const hint = unknown ? closest(unknown, Object.keys(cmd.options)) : undefined;
+  return `${msg}${hint ? ` (did you mean '--${hint}'?)` : ''}`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     const [name, ...rest] = argv;
@@ -88,6 +141,7 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.ok;
     }
     let parsed: { values: Record<string, unknown>; positionals: string[] };
+    const args = joinNegativeValues(rest, cmd.options);
     try {
       const options = Object.fromEntries(
         Object.entries(cmd.options).map(([k, { type, short, multiple }]) => [
@@ -95,12 +149,9 @@ export async function main(argv: string[]): Promise<number> {
           { type, ...(short ? { short } : {}), ...(multiple ? { multiple } : {}) },
         ]),
       );
-      parsed = parseArgs({ args: rest, options, allowPositionals: cmd.allowPositionals ?? false, strict: true });
+      parsed = parseArgs({ args, options, allowPositionals: cmd.allowPositionals ?? false, strict: true });
     } catch (e) {
-      const msg = (e as Error).message.split('\n')[0].replace(/\. To specify.*$/, '');
-      const unknown = /Unknown option '--?([^']+)'/.exec(msg)?.[1];
-      const hint = unknown ? closest(unknown, Object.keys(cmd.options)) : undefined;
-      throw new UsageError(`${cmd.name}: ${msg}${hint ? ` (did you mean '--${hint}'?)` : ''}`);
+      throw new UsageError(`${cmd.name}: ${parseErrorLine(e as Error, cmd, args)}`);
     }
     return await cmd.run(parsed.values, parsed.positionals);
   } catch (e) {

@@ -14,6 +14,7 @@
 import { isIP } from 'node:net';
 import type { Command } from '../cli.ts';
 import { ExitCode, UsageError } from '../errors.ts';
+import { describeNonTls } from '../non-tls.ts';
 import { makeConfig, MemorySessionStore, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
 import { TlsError } from '../../implementations/reference/connection/errors.ts';
 import { connectTls, describeError, type ConnectionError, type TlsSocket } from '../../implementations/reference/connection/tcp.ts';
@@ -88,6 +89,8 @@ interface Outcome {
   response?: Uint8Array;
   /** An error after the handshake completed (e.g. the server closed without close_notify). */
   after?: ConnectionError;
+  /** The handshake failed on bytes that are not TLS at all: what they look like (an HTTP response, ...). */
+  notTls?: string;
 }
 
 async function once(host: string, port: number, config: EndpointConfig, send: string | undefined, waitTicket: boolean, timeoutMs: number): Promise<Outcome> {
@@ -97,15 +100,22 @@ async function once(host: string, port: number, config: EndpointConfig, send: st
   // sends right after its TLS 1.2 Finished can arrive (and be emitted) before connectTls resolves.
   const early: Uint8Array[] = [];
   const onEarly = (d: Uint8Array) => early.push(d);
+  // The first bytes off the wire: when the handshake fails, they tell a peer that does not speak TLS.
+  let head = Buffer.alloc(0);
   try {
     t = await connectTls(host, port, config, {
       onSocket: (s) => {
         s.on('session', () => (ticket = true));
         s.on('data', onEarly);
+        const onRaw = (chunk: Buffer) => {
+          head = Buffer.concat([head, chunk]).subarray(0, 64);
+          if (head.length >= 64) s.socket.off('data', onRaw);
+        };
+        s.socket.on('data', onRaw);
       },
     });
   } catch (e) {
-    return { error: e as ConnectionError, ticket: false };
+    return { error: e as ConnectionError, ticket: false, notTls: head.length > 0 ? describeNonTls(head) : undefined };
   }
   t.off('data', onEarly);
   const out: Outcome = { summary: t.summary, ticket };
@@ -214,7 +224,8 @@ export const connectCommand: Command = {
     if (values.json) {
       const obj: Record<string, unknown> = { ok, host, port };
       if (result.summary) Object.assign(obj, clientSummary(result.summary), { verification: insecure ? 'skipped' : 'ok' });
-      if (result.error) obj.error = errorJson(result.error);
+      if (result.notTls !== undefined) obj.error = { type: 'not-tls', message: `the peer does not speak TLS: its first bytes look like ${result.notTls}` };
+      else if (result.error) obj.error = errorJson(result.error);
       if (result.after) obj.closeError = errorJson(result.after);
       if (result.response) obj.response = new TextDecoder().decode(result.response);
       if (first) {
@@ -247,6 +258,11 @@ export const connectCommand: Command = {
         process.stdout.write(new TextDecoder().decode(result.response));
         if (result.response.length > 0 && result.response.at(-1) !== 0x0a) process.stdout.write('\n');
       }
+    }
+    if (!ok && result.notTls !== undefined) {
+      // Pointed at something that is not a TLS server: a mistake in the address, so exit code 2.
+      if (!values.json) process.stderr.write(`tls-harness connect: ${host}:${port}: the peer does not speak TLS: its first bytes look like ${result.notTls}\n`);
+      return ExitCode.usage;
     }
     if (!ok) {
       const e = result.error!;

@@ -7,6 +7,7 @@ import type { Command } from '../cli.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { expandAll, formatDiagnostic, hasErrors, loadScenarios } from '../scenario/loader.ts';
 import type { ScenarioCase } from '../scenario/model.ts';
+import { closest } from '../suggest.ts';
 import { defaultScenarioDir } from './validate.ts';
 
 export interface ListedCase {
@@ -45,6 +46,24 @@ export function filterCases(cases: ScenarioCase[], tags: string[], grep?: RegExp
   );
 }
 
+/**
+ * filterCases for `run` and `list`, which answer the same filter the same way: when nothing is left, a
+ * UsageError (exit code 2) that says why: a tag no scenario has (with the closest one), or the filters
+ * that together match no case.
+ */
+export function selectCases(cases: ScenarioCase[], tags: string[], grep?: RegExp): ScenarioCase[] {
+  const out = filterCases(cases, tags, grep);
+  if (out.length > 0) return out;
+  const known = new Set(cases.flatMap((c) => c.scenario.tags));
+  const unknown = tags.find((t) => !known.has(t));
+  if (unknown !== undefined) {
+    const hint = closest(unknown, known);
+    throw new UsageError(`--tag ${unknown}: no case has this tag${hint ? ` (did you mean '${hint}'?)` : ''}`);
+  }
+  const filters = [...tags.map((t) => `--tag ${t}`), ...(grep ? [`--grep '${grep.source}'`] : [])];
+  throw new UsageError(`no case matches ${filters.join(' ') || 'the given scenarios'} (of ${cases.length} case${cases.length === 1 ? '' : 's'})`);
+}
+
 export const listCommand: Command = {
   name: 'list',
   summary: 'list the cases the scenarios expand to (id, target role, versions, RFC section, tags)',
@@ -70,7 +89,8 @@ export const listCommand: Command = {
       for (const d of r.diagnostics) if (d.severity === 'error') process.stderr.write(formatDiagnostic(d) + '\n');
       return ExitCode.usage;
     }
-    const cases = filterCases(expandAll(r.scenarios), (values.tag as string[] | undefined) ?? [], grep).map(listedCase);
+    // No case is an error (exit code 2), as for `run` with the same filters.
+    const cases = selectCases(expandAll(r.scenarios), (values.tag as string[] | undefined) ?? [], grep).map(listedCase);
     if (values.json) {
       process.stdout.write(JSON.stringify({ cases }, null, 2) + '\n');
       return ExitCode.ok;

@@ -12,6 +12,7 @@ import { readReport, summaryOk } from '../report/json.ts';
 import { mergeReports } from '../report/merge.ts';
 import { writeReportFiles } from '../report/write.ts';
 import { compareToBaseline, describeComparison } from '../report/baseline.ts';
+import { DirError, ensureWritableDir } from '../report/atomic.ts';
 
 export const mergeCommand: Command = {
   name: 'merge',
@@ -35,6 +36,14 @@ export const mergeCommand: Command = {
     const baseline = values.baseline !== undefined ? readReport(values.baseline as string) : undefined;
     const runId = (values['run-id'] as string | undefined) ?? basename(resolve(outDir));
     const merged = mergeReports(inputs, { runId });
+    // An OUT_DIR that is a file or cannot be written: a usage error, checked once the inputs merged,
+    // before anything is written.
+    try {
+      ensureWritableDir(outDir);
+    } catch (e) {
+      if (e instanceof DirError) throw new UsageError(`merge: OUT_DIR ${outDir}: ${e.about(outDir)}`);
+      throw e;
+    }
     const written = writeReportFiles(outDir, merged);
     const s = merged.summary;
     let ok = summaryOk(s) && !merged.interrupted;

@@ -5,13 +5,14 @@
  * expected, an expected failure that passed, a regression against --baseline); 2 usage or configuration
  * errors; 130 interrupted (Ctrl-C), after writing the report of the cases that finished.
  */
+import { existsSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from '../cli.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { ScenarioError, expandAll, loadScenariosOrThrow, formatDiagnostic } from '../scenario/loader.ts';
 import { checkFieldPaths } from '../engine/check-fields.ts';
-import { filterCases } from './list.ts';
+import { selectCases } from './list.ts';
 import { defaultTrust, loadTrustRoots, resolveTarget, withTargetSettings } from '../targets/config.ts';
 import { TcpTarget } from '../targets/tcp.ts';
 import { parsePortRange } from '../targets/processes.ts';
@@ -25,16 +26,22 @@ import { groupTable } from '../engine/indist.ts';
 import type { ScenarioCase } from '../scenario/model.ts';
 import { createReportWriter, createRunLogger, compareToBaseline, describeComparison, readReport } from '../report/index.ts';
 import { ControlCache } from '../engine/controls.ts';
+import { DirError, ensureWritableDir } from '../report/atomic.ts';
 
 const DEFAULT_SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url));
 const DEFAULT_REPORTS = fileURLToPath(new URL('../../reports/', import.meta.url));
 
-function positiveInt(v: unknown, flag: string): number | undefined {
+/** A whole number from 1 to `max` (digits only: not -5, 1.5, 1e3 or 0x10), or a UsageError saying so. */
+function positiveInt(v: unknown, flag: string, max: number, unit = ''): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag}: expected a positive integer, got '${String(v)}'`);
+  const n = /^\d+$/.test(String(v)) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new UsageError(`--${flag}: expected a positive integer${unit} from 1 to ${max}, got '${String(v)}'`);
   return n;
 }
+
+/** Longest case time limit: an hour (and below setTimeout's 2^31 ms, past which timers fire at once). */
+const MAX_TIMEOUT_MS = 3_600_000;
+const MAX_JOBS = 256;
 
 export function parseShard(v: string | undefined): { index: number; count: number } | undefined {
   if (v === undefined) return undefined;
@@ -136,11 +143,11 @@ export const runCommand: Command = {
     strict: { type: 'boolean', description: 'lenient and advisory outcomes fail the run (a different alert, a plain close, a SHOULD or MAY not followed)' },
   },
   async run(values) {
-    const jobs = positiveInt(values.jobs, 'jobs') ?? 4;
+    const jobs = positiveInt(values.jobs, 'jobs', MAX_JOBS) ?? 4;
     const ports = typeof values.ports === 'string' ? parsePortRange(values.ports, '--ports') : undefined;
     // A tcp:// server: --jobs says how many connections it takes at once; without it, the probe finds out.
     const tcpUrl = String(values.target ?? '').trim().toLowerCase().startsWith('tcp://');
-    const timeoutMs = positiveInt(values.timeout, 'timeout') ?? 10_000;
+    const timeoutMs = positiveInt(values.timeout, 'timeout', MAX_TIMEOUT_MS, ' (milliseconds)') ?? 10_000;
     const shard = parseShard(values.shard as string | undefined);
     let grep: RegExp | undefined;
     if (typeof values.grep === 'string') {
@@ -153,7 +160,16 @@ export const runCommand: Command = {
     const baseline = typeof values.baseline === 'string' ? readReport(values.baseline) : undefined;
     const runId = (values['run-id'] as string | undefined) ?? makeRunId();
     if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`--run-id: use letters, digits, '.', '_' and '-' only`);
-    const reportDir = join((values['report-dir'] as string | undefined) ?? DEFAULT_REPORTS, runId);
+    const reportBase = (values['report-dir'] as string | undefined) ?? DEFAULT_REPORTS;
+    const reportDir = join(reportBase, runId);
+    // Before anything runs: a report folder that cannot be written is a usage error, not a crash at the end.
+    try {
+      ensureWritableDir(reportBase);
+    } catch (e) {
+      if (e instanceof DirError) throw new UsageError(`--report-dir ${reportBase}: ${e.about(reportBase)}`);
+      throw e;
+    }
+    const reportDirExisted = existsSync(reportDir);
 
     // How the target is described: capabilities by hand, probing, trust.
     const flags = parseCapabilityFlags(values);
@@ -166,8 +182,8 @@ export const runCommand: Command = {
     // RFC traceability errors (a sentence id not in the index, a quote that is not the cited sentence) stop
     // the run like any scenario error; its warnings are for the suite's maintainers: `tls-harness validate`.
     for (const d of loaded.diagnostics) if (d.kind !== 'traceability') process.stderr.write(`tls-harness: ${formatDiagnostic(d)}\n`);
-    const cases = shardCases(filterCases(expandAll(loaded.scenarios), (values.tag as string[] | undefined) ?? [], grep), shard);
-    if (cases.length === 0) throw new UsageError('no case matches the given scenarios, tags and --grep');
+    const cases = shardCases(selectCases(expandAll(loaded.scenarios), (values.tag as string[] | undefined) ?? [], grep), shard);
+    if (cases.length === 0) throw new UsageError(`--shard ${values.shard as string}: this shard has no case (there are fewer cases than shards)`);
     // A field that does not exist in a `set` is a user mistake: one line and exit 2, before anything runs.
     const bad = checkFieldPaths(cases);
     if (bad.length > 0) throw new ScenarioError(bad);
@@ -231,6 +247,8 @@ export const runCommand: Command = {
         const listening = (target as Target) instanceof TcpTarget && /\bECONNRESET\b/.test(msg);
         if (!listening) throw new UsageError(`target ${target.name} did not start: ${msg}`);
       }
+      // After the start: a target that cannot be reached gets one line (the error), not a notice first.
+      if (!target.capabilities.concurrent && jobs > 1) process.stderr.write(`tls-harness: target ${target.name} takes one connection at a time: running cases one by one\n`);
       const trust = target.trust ?? defaultTrust();
       const trustSource = trust.source ?? 'the test CA';
       if (target.trust) trustReport = { ca: trustSource, verifyChain: trust.verify, ...(trust.verify ? {} : { reason: 'chain validation is off (--no-verify-chain or trust.verify_chain: false)' }) };
@@ -298,6 +316,14 @@ export const runCommand: Command = {
         process.stderr.write(`tls-harness: the target crashed between cases: ${loose}\n`);
         log.logger.warn({ crash: loose }, 'target crashed between cases');
       }
+    } catch (e) {
+      // A setup error before any case finished (the target cannot be reached or started, nothing answered
+      // the probe): one line and exit code 2, and no report folder holding only run.log.
+      if (e instanceof UsageError && finished.length === 0) {
+        log.close();
+        if (!reportDirExisted) rmSync(reportDir, { recursive: true, force: true });
+      }
+      throw e;
     } finally {
       progress.end();
       setPortRange(undefined);

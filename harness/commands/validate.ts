@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import type { Command } from '../cli.ts';
 import { ExitCode } from '../errors.ts';
-import { expandAll, formatDiagnostic, hasErrors, loadScenarios, type LoadResult } from '../scenario/loader.ts';
+import { countDiagnostics, expandAll, formatDiagnostic, hasErrors, loadScenarios, type LoadResult } from '../scenario/loader.ts';
 import { checkFieldPaths } from '../engine/check-fields.ts';
 
 /** The repository's scenarios/ directory, as a path relative to the working directory when possible. */
@@ -22,8 +22,7 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** `3 files, 3 scenarios, 7 cases: ok` / `...: 2 errors, 1 warning`. */
 export function summaryLine(r: LoadResult): string {
   const cases = expandAll(r.scenarios).length;
-  const errors = r.diagnostics.filter((d) => d.severity === 'error').length;
-  const warnings = r.diagnostics.length - errors;
+  const { errors, warnings } = countDiagnostics(r.diagnostics);
   const head = `${plural(r.files.length, 'file')}, ${plural(r.scenarios.length, 'scenario')}, ${plural(cases, 'case')}`;
   if (errors > 0) return `${head}: ${plural(errors, 'error')}${warnings > 0 ? `, ${plural(warnings, 'warning')}` : ''}`;
   return `${head}: ok${warnings > 0 ? `, ${plural(warnings, 'warning')}` : ''}`;

@@ -3,10 +3,10 @@
  * (pino.destination({ sync: true })), so every line is on disk when the call returns and nothing is lost
  * when the process exits (Ctrl-C included). One line per case comes from `logCase`.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { UsageError } from '../errors.ts';
+import { DirError, ensureWritableDir } from './atomic.ts';
 import type { CaseResult } from '../engine/result.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -35,9 +35,20 @@ export interface RunLogger {
  */
 export function createRunLogger(dir: string, level: LogLevel | string = 'info', base: Record<string, unknown> = {}): RunLogger {
   const lvl = parseLogLevel(level);
-  mkdirSync(dir, { recursive: true });
+  try {
+    // Not Node's recursive mkdir: under /proc it retries for ever (harness/report/atomic.ts).
+    ensureWritableDir(dir);
+  } catch (e) {
+    if (e instanceof DirError) throw new UsageError(`cannot write the run log: ${e.message}`);
+    throw e;
+  }
   const path = join(dir, 'run.log');
-  const dest = pino.destination({ dest: path, sync: true, mkdir: true });
+  let dest: ReturnType<typeof pino.destination>;
+  try {
+    dest = pino.destination({ dest: path, sync: true, mkdir: false });
+  } catch (e) {
+    throw new UsageError(`cannot write the run log ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0]}`);
+  }
   const logger = pino(
     {
       level: lvl,

@@ -7,10 +7,11 @@
  * substitutes them, one ScenarioCase per combination of the matrix. The loader checks each template
  * against every matrix value it can take, so a case never fails to expand.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { UsageError } from '../errors.ts';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node as YNode } from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node as YNode } from 'yaml';
+import { MAX_DIAGNOSTICS_PER_FILE, MAX_NESTING, decodeScenario, readScenarioBytes, tooDeepOffset } from './limits.ts';
 import { checkTraceability } from '../rfc/traceability.ts';
 import type {
   CbcRecordOptions,
@@ -81,6 +82,11 @@ export interface Diagnostic {
   severity: 'error' | 'warning';
   /** What raised it, when not the YAML or the format itself: `traceability` (the RFC index checks, harness/rfc/). */
   kind?: 'traceability';
+  /**
+   * For the last diagnostic of a file with too many (MAX_DIAGNOSTICS_PER_FILE): how many it stands for,
+   * "and N more errors in this file".
+   */
+  more?: { errors: number; warnings: number };
 }
 
 export interface LoadResult {
@@ -100,6 +106,42 @@ export function formatDiagnostic(d: Diagnostic): string {
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === 'error');
+}
+
+/** The errors and warnings the diagnostics stand for (a capped file's "and N more" counts N). */
+export function countDiagnostics(diagnostics: readonly Diagnostic[]): { errors: number; warnings: number } {
+  let errors = 0;
+  let warnings = 0;
+  for (const d of diagnostics) {
+    if (d.more) {
+      errors += d.more.errors;
+      warnings += d.more.warnings;
+    } else if (d.severity === 'error') errors++;
+    else warnings++;
+  }
+  return { errors, warnings };
+}
+
+/**
+ * The first MAX_DIAGNOSTICS_PER_FILE diagnostics of one file (sorted), then one that counts the rest: a file
+ * with 290,000 errors prints 51 lines, and the loader keeps no more than that.
+ */
+export function capDiagnostics(ds: Diagnostic[], max = MAX_DIAGNOSTICS_PER_FILE): Diagnostic[] {
+  if (ds.length <= max) return ds;
+  const rest = countDiagnostics(ds.slice(max));
+  const last = ds[max];
+  const parts = [rest.errors ? `${rest.errors} more error${rest.errors === 1 ? '' : 's'}` : '', rest.warnings ? `${rest.warnings} more warning${rest.warnings === 1 ? '' : 's'}` : ''].filter(Boolean);
+  return [
+    ...ds.slice(0, max),
+    {
+      file: last.file,
+      line: last.line,
+      col: last.col,
+      message: `... and ${parts.join(' and ')} in this file (only the first ${max} are shown)`,
+      severity: rest.errors ? 'error' : 'warning',
+      more: rest,
+    },
+  ];
 }
 
 const MAX_YAML_ERRORS = 3;
@@ -136,21 +178,60 @@ export interface LoadOptions {
 
 /** Load every scenario of one file (a YAML stream may hold several documents, one scenario each). */
 export function loadScenarioFile(path: string): { scenarios: Scenario[]; diagnostics: Diagnostic[] } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const message = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read: ${(e as Error).message}`;
-    return { scenarios: [], diagnostics: [{ file: path, line: 0, col: 0, message, severity: 'error' }] };
+  const whole = (message: string) => ({ scenarios: [], diagnostics: [{ file: path, line: 0, col: 0, message, severity: 'error' as const }] });
+  const bytes = readScenarioBytes(path);
+  if (typeof bytes === 'string') return whole(bytes);
+  const decoded = decodeScenario(bytes);
+  if ('message' in decoded) {
+    return { scenarios: [], diagnostics: [{ file: path, line: decoded.at?.line ?? 0, col: decoded.at?.col ?? 0, message: decoded.message, severity: 'error' }] };
   }
-  return parseScenarioText(text, path);
+  return parseScenarioText(decoded.text, path);
+}
+
+/**
+ * Duplicate keys in any mapping of the document, as the YAML library reports them ("Map keys must be
+ * unique", at the second key). The library's own check compares every key with every other (a mapping
+ * of 60,000 keys took 40 s), so it is off and this one, with a Set per mapping, does it.
+ */
+function duplicateKeys(doc: Document): number[] {
+  const at: number[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const k = pair.key;
+        if (!isScalar(k)) continue;
+        const v = k.value;
+        const id = `${v === null ? 'null' : typeof v}:${String(v)}`;
+        if (seen.has(id)) at.push(k.range?.[0] ?? map.range?.[0] ?? 0);
+        else seen.add(id);
+      }
+    },
+  });
+  return at;
 }
 
 /** Parse scenario YAML held in memory (`file` names it in diagnostics). */
 export function parseScenarioText(text: string, file: string): { scenarios: Scenario[]; diagnostics: Diagnostic[] } {
   const lc = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false });
+  const deep = tooDeepOffset(text);
+  if (deep >= 0) {
+    // Before the YAML library composes the document: it recurses once per level.
+    lc.addNewLine(0);
+    for (let i = text.indexOf('\n'); i >= 0 && i < deep; i = text.indexOf('\n', i + 1)) lc.addNewLine(i + 1);
+    const message = `nesting too deep: lists and mappings more than ${MAX_NESTING} levels deep (a scenario needs under 10)`;
+    return { scenarios: [], diagnostics: [{ file, ...lc.linePos(deep), message, severity: 'error' }] };
+  }
+  // The library builds an Error per YAML error; without stack traces that costs a tenth (the errors keep
+  // their positions, which is all a diagnostic needs).
+  const stackLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let docs;
+  try {
+    docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
+  } finally {
+    Error.stackTraceLimit = stackLimit;
+  }
   const diagnostics: Diagnostic[] = [];
   const scenarios: Scenario[] = [];
   const pos = (offset: number) => lc.linePos(offset);
@@ -165,7 +246,9 @@ export function parseScenarioText(text: string, file: string): { scenarios: Scen
       diagnostics.push({ file, ...pos(e.pos[0]), message: `(${doc.errors.length - shown.length} more YAML errors after these)`, severity: 'error' });
     }
     for (const w of doc.warnings) diagnostics.push({ file, ...pos(w.pos[0]), message: oneLine(w.message), severity: 'warning' });
-    if (doc.errors.length > 0) {
+    const dups = doc.errors.length === 0 ? duplicateKeys(doc) : [];
+    for (const o of dups) diagnostics.push({ file, ...pos(o), message: 'Map keys must be unique', severity: 'error' });
+    if (doc.errors.length > 0 || dups.length > 0) {
       any = true;
       continue;
     }
@@ -176,7 +259,7 @@ export function parseScenarioText(text: string, file: string): { scenarios: Scen
     if (s && !diagnostics.slice(before).some((d) => d.severity === 'error')) scenarios.push(s);
   }
   if (!any) diagnostics.push({ file, line: 1, col: 1, message: 'no scenario in this file (it is empty)', severity: 'error' });
-  return { scenarios, diagnostics: sortDiagnostics(dedupe(diagnostics)) };
+  return { scenarios, diagnostics: capDiagnostics(sortDiagnostics(dedupe(diagnostics))) };
 }
 
 /**
@@ -194,8 +277,8 @@ export function loadScenarios(globsOrPaths: readonly string[], opts: LoadOptions
   const scenarios: Scenario[] = [];
   for (const f of files) {
     const r = loadScenarioFile(f);
-    diagnostics.push(...r.diagnostics);
-    scenarios.push(...r.scenarios);
+    for (const d of r.diagnostics) diagnostics.push(d);
+    for (const s of r.scenarios) scenarios.push(s);
   }
   const seen = new Map<string, SourceLocation>();
   const unique: Scenario[] = [];
@@ -209,7 +292,7 @@ export function loadScenarios(globsOrPaths: readonly string[], opts: LoadOptions
       unique.push(s);
     }
   }
-  if (opts.traceability) diagnostics.push(...checkTraceability(unique, rfcLocationsOf));
+  if (opts.traceability) for (const d of checkTraceability(unique, rfcLocationsOf)) diagnostics.push(d);
   return { files, scenarios: unique, diagnostics: sortDiagnostics(diagnostics, files) };
 }
 
@@ -225,7 +308,9 @@ function resolveInput(input: string): string[] | string {
     return 'no such file or directory';
   }
   if (!st.isDirectory()) return [input];
-  return walk(input).filter((f) => /\.ya?ml$/i.test(f));
+  const found = walk(input).filter((f) => /\.ya?ml$/i.test(f));
+  // An empty directory (or one named x.yaml) is a mistake, not a suite of nothing that passes.
+  return found.length > 0 ? found : 'no scenario file found: the directory holds no *.yaml or *.yml file';
 }
 
 function walk(dir: string): string[] {
@@ -1800,9 +1885,9 @@ class Subst {
  */
 export class ScenarioError extends UsageError {
   constructor(readonly diagnostics: Diagnostic[]) {
-    const errors = diagnostics.filter((d) => d.severity === 'error');
-    const first = errors[0];
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''}: run 'tls-harness validate')` : '';
+    const first = diagnostics.find((d) => d.severity === 'error');
+    const n = countDiagnostics(diagnostics).errors;
+    const more = n > 1 ? ` (and ${n - 1} more error${n > 2 ? 's' : ''}: run 'tls-harness validate')` : '';
     super(`${first ? first.message : 'scenario error'}${more}`, first ? (first.line > 0 ? `${first.file}:${first.line}:${first.col}` : first.file) : undefined);
   }
 }
