@@ -119,6 +119,25 @@ describe('run --target tcp:// with probing and trust', () => {
     expect(narrowed.stderr).toMatch(/not found by the probe, so left out \(use --no-probe to claim them\): --groups secp384r1/);
   });
 
+  it('a server that resets every connection: the probe completes nothing, the cases run and say so, with a report', async () => {
+    const { createServer } = await import('node:net');
+    const rst = createServer((s) => s.resetAndDestroy());
+    await new Promise<void>((r) => rst.listen(0, '127.0.0.1', () => r()));
+    const url = `tcp://127.0.0.1:${(rst.address() as { port: number }).port}`;
+    for (const id of ['rst1', 'rst2']) {
+      const r = await cli(['run', '--target', url, '--scenarios', dir, '--report-dir', dir, '--run-id', id, '--timeout', '1000']);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/no probe handshake completed .*running the cases with the stated capabilities/);
+      const rep = JSON.parse(readFileSync(join(dir, id, 'report.json'), 'utf8'));
+      // The same verdicts on every run: each case fails on the reset.
+      expect(rep.cases.map((c: { verdict: string; reason: string }) => [c.verdict, c.reason.replace(/\d+ ms/g, '')])).toEqual([
+        ['fail', expect.stringMatching(/the target reset the connection/)],
+        ['fail', expect.stringMatching(/the target reset the connection/)],
+      ]);
+    }
+    await new Promise((r) => rst.close(r));
+  });
+
   it('bad flag values are one line and exit code 2, before anything runs', () => {
     for (const [args, msg] of [
       [['--groups', 'x2551'], /^tls-harness: run: --groups: unknown group 'x2551' \(did you mean 'x25519'\?\)$/],

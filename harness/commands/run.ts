@@ -247,14 +247,14 @@ export const runCommand: Command = {
         const listening = (target as Target) instanceof TcpTarget && /\bECONNRESET\b/.test(msg);
         if (!listening) throw new UsageError(`target ${target.name} did not start: ${msg}`);
       }
-      // After the start: a target that cannot be reached gets one line (the error), not a notice first.
-      if (!target.capabilities.concurrent && jobs > 1) process.stderr.write(`tls-harness: target ${target.name} takes one connection at a time: running cases one by one\n`);
       const trust = target.trust ?? defaultTrust();
       const trustSource = trust.source ?? 'the test CA';
       if (target.trust) trustReport = { ca: trustSource, verifyChain: trust.verify, ...(trust.verify ? {} : { reason: 'chain validation is off (--no-verify-chain or trust.verify_chain: false)' }) };
       if (!trust.verify) process.stderr.write(`tls-harness: the target's certificate chain is not validated (${caFile === undefined && values['no-verify-chain'] ? '--no-verify-chain' : 'trust.verify_chain: false'}); CertificateVerify and Finished still are\n`);
+      let pr: Awaited<ReturnType<typeof probeTarget>> | undefined;
+      let probeFailed = false;
       if (target.probe) {
-        const pr = await probeTarget(target, {
+        pr = await probeTarget(target, {
           trust,
           timeoutMs: Math.min(5000, timeoutMs),
           signal: ac.signal,
@@ -267,11 +267,18 @@ export const runCommand: Command = {
         const crash = target.takeCrash?.();
         if (crash) process.stderr.write(`tls-harness: the target crashed while it was probed: ${crash}\n`);
         // Interrupted while probing: runAll sees the aborted signal and reports an interrupted, empty run.
-        if (!ac.signal.aborted && pr.report.capabilities.versions.length === 0) {
-          throw new UsageError(
-            `target ${target.name}: no probe handshake completed (${pr.report.notes.join('; ')}); check the address, or run with --no-probe and state the capabilities (--versions, --cipher-suites, ...)`,
+        // A target that is there (it started, or its port answered) but completes no handshake at all (it resets,
+        // sends garbage, stays silent) is what the cases are for: they run with the stated capabilities (as with
+        // --no-probe) and say what it does, the same on every run, with a report.
+        probeFailed = !ac.signal.aborted && pr.report.capabilities.versions.length === 0;
+        if (probeFailed) {
+          process.stderr.write(
+            `tls-harness: target ${target.name}: no probe handshake completed (${pr.report.notes.join('; ')}); running the cases with the stated capabilities (--versions, --cipher-suites, ...; defaults otherwise)\n`,
           );
+          log.logger.warn({ notes: pr.report.notes }, 'no probe handshake completed');
         }
+      }
+      if (pr && !probeFailed) {
         const { capabilities, notFound } = restrictCapabilities(pr.capabilities, flags);
         if (notFound.length) process.stderr.write(`tls-harness: not found by the probe, so left out (use --no-probe to claim them): ${notFound.join(', ')}\n`);
         let runTrust = target.trust;
