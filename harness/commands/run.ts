@@ -276,6 +276,9 @@ export const runCommand: Command = {
             `tls-harness: target ${target.name}: no probe handshake completed (${pr.report.notes.join('; ')}); running the cases with the stated capabilities (--versions, --cipher-suites, ...; defaults otherwise)\n`,
           );
           log.logger.warn({ notes: pr.report.notes }, 'no probe handshake completed');
+          // Whether it takes several connections at once is unknown, and nothing to protect: it completes no
+          // handshake. The cases run --jobs at once, so a silent server costs (cases x timeout / jobs).
+          if (tcpUrl && values.jobs === undefined) target = withTargetSettings(target, { capabilities: { ...target.capabilities, concurrent: true } });
         }
       }
       if (pr && !probeFailed) {
