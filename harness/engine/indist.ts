@@ -32,6 +32,11 @@ export function caseOutcome(r: CaseResult): CaseOutcome {
 }
 
 function token(e: TranscriptEntry): string {
+  const t = kindToken(e);
+  return e.repeat ? `${t} x${e.repeat}` : t;
+}
+
+function kindToken(e: TranscriptEntry): string {
   switch (e.kind) {
     // The close texts of run-case.ts (closeText): a reset or a failed connection, else a plain close.
     case 'close':

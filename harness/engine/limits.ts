@@ -78,6 +78,14 @@ export class BoundedTranscript {
   push(e: TranscriptEntry): void {
     if (e.wire !== undefined && e.wireLength === undefined) Object.assign(e, capHex(e.wire));
     if (e.detail !== undefined) e.detail = capDetail(e.detail);
+    // A received entry the same as the one before (ChangeCipherSpec after ChangeCipherSpec, and nothing else
+    // to show) is counted on that one: a flood of them is one entry, not thousands.
+    const prev = this.last();
+    if (prev && e.dir === 'received' && prev.dir === 'received' && e.kind === prev.kind && e.name === prev.name && e.epoch === prev.epoch && sansPayload(e) && sansPayload(prev)) {
+      prev.repeat = (prev.repeat ?? 1) + 1;
+      prev.lastT = e.t;
+      return;
+    }
     if (this.first.length < this.head) {
       this.first.push(e);
       return;
@@ -117,4 +125,9 @@ export class BoundedTranscript {
     };
     return [...this.first, note, ...tail];
   }
+}
+
+/** An entry that shows nothing but its kind and name (no decoded fields, no bytes). */
+function sansPayload(e: TranscriptEntry): boolean {
+  return e.detail === undefined && e.wire === undefined;
 }

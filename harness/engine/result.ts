@@ -31,6 +31,10 @@ export interface TranscriptEntry {
   wireLength?: number;
   /** Record keys the bytes were protected with: plaintext, early, handshake, application. */
   epoch?: string;
+  /** Received entries the same as this one that came right after it are counted here: how many in all. */
+  repeat?: number;
+  /** With `repeat`: ms since the case started of the last of them. */
+  lastT?: number;
 }
 
 export interface CaseResult {
