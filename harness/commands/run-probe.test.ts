@@ -2,11 +2,12 @@
  * `run --target tcp://` with probing and trust, end to end: the CLI in a child process against a reference
  * server in this process.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliChild } from '../testing/cli-child.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTlsServer, type TlsListener } from '../../implementations/reference/connection/tcp.ts';
 import { makeConfig } from '../../implementations/reference/connection/config.ts';
@@ -17,16 +18,7 @@ const bin = fileURLToPath(new URL('../../bin/tls-harness.js', import.meta.url));
 const OTHER = (f: string) => fileURLToPath(new URL(`../targets/fixtures/other-pki/${f}`, import.meta.url));
 
 /** The CLI, without blocking this process's event loop (the server under test lives here). */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = cliChild;
 
 const SCENARIOS = `id: probe-handshake
 title: A full handshake with each group

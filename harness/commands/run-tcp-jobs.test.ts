@@ -3,12 +3,11 @@
  * once; without it, the probe finds out whether the server takes a connection while another is open and
  * idle. The CLI runs in a child process against servers in this process.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { cliChild } from '../testing/cli-child.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTlsServer, type TlsListener } from '../../implementations/reference/connection/tcp.ts';
 import { makeConfig } from '../../implementations/reference/connection/config.ts';
@@ -17,19 +16,9 @@ import { TcpTarget } from '../targets/tcp.ts';
 import { PERMISSIVE_CAPABILITIES } from '../targets/config.ts';
 import { probeTarget } from '../targets/probe.ts';
 
-const bin = fileURLToPath(new URL('../../bin/tls-harness.js', import.meta.url));
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code, stdout, stderr, ms: Date.now() - t0 }));
-  });
-}
+/** The CLI, without blocking this process's event loop (the server under test lives here). */
+const cli = cliChild;
 
 // 10 cases: each sends a ClientHello and waits for a ServerHello that a hanging server never sends.
 const SCENARIO = `id: jobs-hello
