@@ -142,7 +142,7 @@ describe('abort evidence against scripted targets', () => {
   it('bytes that are not TLS records fail as such', async () => {
     const r = await run((_peer, s) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n'), [send('ClientHello'), alert('illegal_parameter', true)]);
     expect(r.verdict).toBe('fail');
-    expect(r.reason).toBe('the target sent bytes that are not TLS records: it starts 485454502f "HTTP/", not a record header');
+    expect(r.reason).toBe('the target sent bytes that are not TLS records: an HTTP response ("HTTP/1.1 400 Bad Request")');
   });
 
   describe('a target that resets while the harness writes', () => {

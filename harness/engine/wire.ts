@@ -3,6 +3,7 @@
  * and reset as values, writes split over several TCP segments on request. Nothing here throws at the
  * engine for what the peer does.
  */
+import { describeNonTls } from '../non-tls.ts';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LIMITS } from './limits.ts';
@@ -172,8 +173,9 @@ export class RecordHeaderScan {
       // RFC 8446 5.1 / RFC 5246 6.2.1: a ContentType (20 and up; 20-24 assigned), then a 0x03xx version.
       // (A record of an unassigned type with a TLS version is a TLS record the rules refuse, not garbage.)
       if (type < 20 || major !== 3) {
-        const text = Buffer.from([type, major, minor, l0, l1]).toString('latin1');
-        this.notTls = `it starts ${Buffer.from([type, major, minor, l0, l1]).toString('hex')}${/^[\x20-\x7e]+$/.test(text) ? ` "${text}"` : ''}, not a record header`;
+        // What the bytes look like (an HTTP answer, a banner, or their hex), from the header and what follows.
+        const first = new Uint8Array([type, major, minor, l0, l1, ...bytes.subarray(i, i + 59)]);
+        this.notTls = describeNonTls(first) ?? `bytes ${Buffer.from(first.subarray(0, 8)).toString('hex')}, not a TLS record header`;
         return;
       }
       this.skip = (l0 << 8) | l1;
