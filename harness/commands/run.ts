@@ -193,6 +193,8 @@ export const runCommand: Command = {
       trust: trustOver,
       ...(ports ? { ports } : {}),
       ...(tcpUrl && values.jobs !== undefined ? { concurrent: jobs > 1 } : {}),
+      // A process server that takes one connection at a time, with server.pool: true: --jobs instances of it.
+      ...(tcpUrl ? {} : { instances: jobs }),
     });
     setPortRange(ports);
     if (!target.probe && hasCapabilityFlags(flags)) target = withTargetSettings(target, { capabilities: overrideCapabilities(target.capabilities, flags) });
@@ -300,7 +302,7 @@ export const runCommand: Command = {
         }
         target = withTargetSettings(target, { capabilities, ...(runTrust ? { trust: runTrust } : {}) });
       }
-      if (!target.capabilities.concurrent && jobs > 1)
+      if (!target.capabilities.concurrent && jobs > 1 && (target.instances ?? 1) < 2)
         process.stderr.write(`tls-harness: target ${target.name} takes one connection at a time: running cases one by one${tcpUrl ? ' (--jobs N: N connections at once)' : ''}\n`);
       result = await runAll(cases, target, {
         jobs,

@@ -67,7 +67,8 @@ export function isUnexpected(c: CaseResult): boolean {
 export async function runAll(cases: readonly ScenarioCase[], target: Target, opts: RunAllOptions): Promise<RunResult> {
   const startedAt = new Date().toISOString();
   const results: (CaseResult | undefined)[] = new Array(cases.length);
-  const jobs = target.capabilities.concurrent ? Math.max(1, opts.jobs) : 1;
+  // A target that takes one connection at a time runs one case at a time, or one per instance of a pool.
+  const jobs = target.capabilities.concurrent ? Math.max(1, opts.jobs) : Math.min(Math.max(1, opts.jobs), target.instances ?? 1);
   const controls = opts.controls === false ? undefined : (opts.controls ?? new ControlCache());
   let nextIndex = 0;
   let done = 0;

@@ -18,7 +18,8 @@ import { CipherSuite, NamedGroup, SignatureScheme } from '../../implementations/
 import { closest, hint } from '../scenario/text.ts';
 import type { Role, VersionName } from '../scenario/model.ts';
 import { REFERENCE_CAPABILITIES, ReferenceTarget } from './reference.ts';
-import { CERTIFICATE_FILES, CLIENT_PLACEHOLDERS, PLACEHOLDERS, ProcessTarget, checkTemplate, type CertificateName, type ProcessClientSpec, type ProcessServerSpec } from './process.ts';
+import { CERTIFICATE_FILES, CLIENT_PLACEHOLDERS, PLACEHOLDERS, ProcessTarget, checkTemplate, type CertificateName, type ProcessClientSpec, type ProcessServerSpec, type ProcessTargetOptions } from './process.ts';
+import { ProcessPool } from './pool.ts';
 import { NodeTlsTarget, type NodeTlsSettings } from './node-tls.ts';
 import { TcpTarget, parseTcpUrl } from './tcp.ts';
 import { findBinary, parsePortRange } from './processes.ts';
@@ -103,7 +104,7 @@ const TOP_KEYS = [
   'trust',
 ] as const;
 const TRUST_KEYS = ['ca', 'verify_chain'] as const;
-const SERVER_KEYS = ['command', 'ready', 'per_case', 'env'] as const;
+const SERVER_KEYS = ['command', 'ready', 'per_case', 'pool', 'env'] as const;
 const READY_KEYS = ['stdout', 'stderr', 'port', 'timeout_ms'] as const;
 const CLIENT_KEYS = ['command', 'stdin', 'resume_args', 'timeout_ms', 'env'] as const;
 const TCP_KEYS = ['host', 'port', 'probe'] as const;
@@ -320,6 +321,10 @@ export function parseTargetConfig(text: string, file: string): TargetConfig {
   } else if (cfg.probe) cfg.capabilities = { ...PERMISSIVE_CAPABILITIES, roles: rolesAvailable, concurrent: kind !== 'process' };
   else if (kind !== 'reference') r.fail(root, `missing 'capabilities': say honestly what ${name} supports (roles, versions, cipher_suites, groups, signature_schemes, features, concurrent), or set probe: true`);
 
+  // A pool is for servers that take one connection at a time; one that takes many needs none.
+  if (server && cfg.server?.pool && cfg.capabilities?.concurrent)
+    r.fail(server.value, 'server.pool: the target takes several connections at once (capabilities.concurrent: true): a pool is for servers that take one at a time');
+
   const ef = get('expected_failures');
   if (ef) {
     if (ef.value !== null && !(isScalar(ef.value) && ef.value.value === null))
@@ -391,6 +396,11 @@ function parseServer(r: Reader, node: YNode | null): ProcessServerSpec {
     ready: { port: true, timeout_ms: 10_000 },
     per_case: m.get('per_case') ? r.bool(m.get('per_case')!.value, 'server.per_case') : false,
   };
+  const pool = m.get('pool');
+  if (pool) {
+    spec.pool = r.bool(pool.value, 'server.pool');
+    if (spec.pool && spec.per_case) r.fail(pool.key, 'server.pool: a per_case server is already one process per case; give pool or per_case, not both');
+  }
   if (!spec.command.some((a) => a.includes('{port}'))) r.fail(command.value, 'server.command must use {port}: the harness picks the port (below 32768) and connects to it');
   const ready = m.get('ready');
   if (ready) {
@@ -562,12 +572,12 @@ export function withTargetSettings(target: Target, over: { capabilities?: Capabi
 }
 
 /** Build the Target a config describes; throws TargetUnavailableError when a program is missing. */
-export function targetFromConfig(cfg: TargetConfig): Target {
-  const t = buildTarget(cfg);
+export function targetFromConfig(cfg: TargetConfig, instances = 1): Target {
+  const t = buildTarget(cfg, instances);
   return cfg.kind !== 'tcp' && (cfg.probe || cfg.trust) ? withTargetSettings(t, { probe: cfg.probe, trust: cfg.trust }) : t;
 }
 
-function buildTarget(cfg: TargetConfig): Target {
+function buildTarget(cfg: TargetConfig, instances: number): Target {
   const why = unavailableReason(cfg);
   if (why) throw new TargetUnavailableError(why);
   switch (cfg.kind) {
@@ -587,8 +597,8 @@ function buildTarget(cfg: TargetConfig): Target {
       return new TcpTarget({ name: cfg.name, ...cfg.tcp!, capabilities: cfg.capabilities, expectedFailures: cfg.expected_failures, probeCapabilities: cfg.probe, trust: cfg.trust });
     case 'node-tls':
       return new NodeTlsTarget({ name: cfg.name, capabilities: cfg.capabilities, expectedFailures: cfg.expected_failures, certificates: cfg.certificates, settings: cfg.node });
-    case 'process':
-      return new ProcessTarget({
+    case 'process': {
+      const opts: ProcessTargetOptions = {
         name: cfg.name,
         capabilities: cfg.capabilities,
         expectedFailures: cfg.expected_failures,
@@ -597,7 +607,10 @@ function buildTarget(cfg: TargetConfig): Target {
         certificate: cfg.certificates[0],
         stop_grace_ms: cfg.stop_grace_ms,
         ...(cfg.ports ? { ports: cfg.ports } : {}),
-      });
+      };
+      // server.pool: N instances of a one-connection server, N cases at once (run --jobs N).
+      return cfg.server?.pool && !cfg.capabilities.concurrent && instances > 1 ? new ProcessPool(opts, instances) : new ProcessTarget(opts);
+    }
   }
 }
 
@@ -637,6 +650,11 @@ export interface ResolveOptions {
    * server takes that many connections). Default: one at a time, unless the probe finds otherwise.
    */
   concurrent?: boolean;
+  /**
+   * --jobs: for a process target whose config allows a pool (`server.pool: true`), how many instances of
+   * its server run side by side (each on its own port), so that as many cases run at once.
+   */
+  instances?: number;
 }
 
 /**
@@ -661,7 +679,7 @@ export function resolveTarget(nameOrUrl = 'reference', opts: ResolveOptions = {}
     if (opts.ports && cfg.kind === 'process') cfg.ports = opts.ports;
     if (!cfg.probe && !cfg.capabilitiesGiven && cfg.kind !== 'reference')
       throw new UsageError(`--no-probe: ${cfg.file} has no 'capabilities' to use instead of the probe's`);
-    return targetFromConfig(cfg);
+    return targetFromConfig(cfg, opts.instances);
   };
   if (/\.ya?ml$/.test(spec) || spec.includes('/')) return fromConfig(loadTargetConfig(spec));
   const file = [join(dir, `${spec}.yaml`), join(dir, `${spec}.yml`)].find((f) => existsSync(f));

@@ -96,6 +96,11 @@ export interface ProcessServerSpec {
   ready: ReadySpec;
   /** One server process per case (servers that handle a single connection). */
   per_case: boolean;
+  /**
+   * `pool: true`: the server takes one connection at a time, and several instances of it may run side by
+   * side, each on its own port: `run --jobs N` starts N (pool.ts) and runs N cases at once.
+   */
+  pool?: boolean;
   env?: Record<string, string>;
 }
 

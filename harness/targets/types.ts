@@ -80,6 +80,11 @@ export interface Target {
   readonly trust?: TrustSettings;
   /** `run` probes the target's capabilities first (tcp:// targets, configs with `probe: true`). */
   readonly probe?: boolean;
+  /**
+   * A target that is not concurrent but runs several instances of itself (a pool of one-connection servers,
+   * `server.pool: true`): how many cases may run at once. Undefined: 1 (or --jobs when concurrent).
+   */
+  readonly instances?: number;
   /** Start whatever must run for the whole run (a server process); resolves when ready. */
   start(signal: AbortSignal): Promise<void>;
   /** Server role: a new connection to the target. */
