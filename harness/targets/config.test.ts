@@ -18,6 +18,7 @@ import {
 } from './config.ts';
 import { ProcessTarget } from './process.ts';
 import { NodeTlsTarget } from './node-tls.ts';
+import { ProcessPool } from './pool.ts';
 import { TcpTarget, parseTcpUrl } from './tcp.ts';
 
 const CAPS = `capabilities:
@@ -271,5 +272,35 @@ describe('resolveTarget', () => {
     expect(err).toBeInstanceOf(TargetUnavailableError);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as UsageError).line()).toMatch(/^target 'ghost' is unavailable: 'tls-harness-no-such-binary' is not installed \(not found on PATH\), required at .*ghost\.yaml:2:18$/);
+  });
+});
+
+describe('server.pool', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'targets-pool-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const POOL_SERVER = `server:\n  command: ["node", "{port}"]\n  ready: { port: true }\n  pool: true\n`;
+
+  it('is a boolean, not with per_case, not for a concurrent server; the shipped openssl config allows it', () => {
+    expect(parseTargetConfig(`kind: process\n${POOL_SERVER}${CAPS}`, 'x.yaml').server?.pool).toBe(true);
+    expect(parseTargetConfig(`kind: process\n${SERVER}${CAPS}`, 'x.yaml').server?.pool).toBeUndefined();
+    expect(errorOf(`kind: process\n${POOL_SERVER.replace('pool: true', 'pool: 4')}${CAPS}`, 'x.yaml')).toMatch(/^x\.yaml:5:\d+: server\.pool must be true or false/);
+    expect(errorOf(`kind: process\n${POOL_SERVER}  per_case: true\n${CAPS}`, 'x.yaml')).toMatch(/^x\.yaml:5:3: server\.pool: a per_case server is already one process per case/);
+    expect(errorOf(`kind: process\n${POOL_SERVER}${CAPS}  concurrent: true\n`, 'x.yaml')).toMatch(/server\.pool: the target takes several connections at once \(capabilities\.concurrent: true\)/);
+    expect(loadTargetConfig(join(TARGETS_DIR, 'openssl.yaml')).server?.pool).toBe(true);
+  });
+
+  it('resolveTarget: instances > 1 with pool: true is a pool of that many; otherwise one process target', () => {
+    writeFileSync(join(dir, 'pooled.yaml'), `kind: process\n${POOL_SERVER}${CAPS}`);
+    writeFileSync(join(dir, 'single.yaml'), `kind: process\n${POOL_SERVER.replace('  pool: true\n', '')}${CAPS}`);
+    const p = resolveTarget('pooled', { dir, instances: 3 });
+    expect(p).toBeInstanceOf(ProcessPool);
+    expect((p as ProcessPool).members).toHaveLength(3);
+    expect(p.instances).toBe(3);
+    expect(p.capabilities.concurrent).toBe(false);
+    expect(resolveTarget('pooled', { dir, instances: 1 })).toBeInstanceOf(ProcessTarget);
+    expect(resolveTarget('pooled', { dir })).toBeInstanceOf(ProcessTarget);
+    expect(resolveTarget('single', { dir, instances: 3 })).toBeInstanceOf(ProcessTarget);
+    // Settings over a pool (the probe's capabilities) keep its instances.
+    expect(withTargetSettings(p, { probe: true }).instances).toBe(3);
   });
 });
