@@ -32,7 +32,7 @@ const STEPS: Step[] = [
 ];
 
 // One connection at a time (maxConnections 1: a second one is closed at once). Each connection is logged
-// (`pid open|close time`) to the file in argv[2]; the server answers nothing and closes 300 ms after data.
+// (`pid open|close time`) to the file in argv[2]; the server answers nothing and closes 800 ms after data (long enough for the instances to overlap on a loaded machine).
 // With a flag file (argv[3]) the first connection ever to send data crashes its process (exit code 3).
 const ONE_AT_A_TIME = `
 const net = require('node:net'), fs = require('node:fs');
@@ -48,7 +48,7 @@ const srv = net.createServer((s) => {
       console.error('fatal: crash in the pool');
       process.exit(3);
     }
-    setTimeout(() => s.end(), 300);
+    setTimeout(() => s.end(), 800);
   });
 });
 srv.maxConnections = 1;
