@@ -41,14 +41,15 @@ const note = (what) => fs.appendFileSync(log, process.pid + ' ' + what + ' ' + D
 const srv = net.createServer((s) => {
   note('open');
   s.on('error', () => {});
-  s.on('close', () => note('close'));
   s.once('data', () => {
     if (flag && !fs.existsSync(flag)) {
       fs.writeFileSync(flag, 'crashed');
       console.error('fatal: crash in the pool');
       process.exit(3);
     }
-    setTimeout(() => s.end(), 800);
+    // 'close' is logged when the server ends the connection: the socket's own 'close' event comes a tick
+    // after Node already counts the connection as gone, so a next connection may be logged before it.
+    setTimeout(() => { note('close'); s.end(); }, 800);
   });
 });
 srv.maxConnections = 1;
