@@ -3,9 +3,9 @@
  * dist/ runs only when built from exactly the current sources, and both give the same output.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILD_FILES, STAMP_FILE, STAMP_FORMAT, checkBuild, sourceState } from './build-state.js';
@@ -137,6 +137,29 @@ describe('bin/tls-harness.js with a compiled build (a copy of the project, built
     const { loadCommands, specOf } = await import('../harness/cli.ts');
     const built = JSON.parse(readFileSync(join(root, 'dist/harness/commands.json'), 'utf8'));
     expect(built).toEqual(JSON.parse(JSON.stringify((await loadCommands()).map(specOf))));
+  });
+
+  it('compiled modules find files only inside the compiled tree by their own URL (others through harness/paths.ts)', () => {
+    // dist/ is one directory deeper than the sources: `new URL('../../scenarios/', import.meta.url)` in
+    // harness/commands/ finds scenarios/ from the sources and dist/scenarios/ (nothing) from dist/.
+    const compiled: string[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(join(root, d), { withFileTypes: true })) {
+        if (e.isDirectory()) walk(`${d}/${e.name}`);
+        else if (e.name.endsWith('.js')) compiled.push(`${d}/${e.name}`.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+      }
+    };
+    walk('dist');
+    expect(compiled).toContain('harness/cli.ts');
+    const outside: string[] = [];
+    for (const f of compiled) {
+      const text = readFileSync(join(ROOT, f), 'utf8');
+      for (const m of text.matchAll(/new URL\(\s*[`'"]([^`'"$]+)[`'"$]?[^)]*import\.meta\.url/g)) {
+        const target = relative(ROOT, resolve(dirname(join(ROOT, f)), m[1]));
+        if (!/^(harness|implementations|vectors)([/\\]|$)/.test(target)) outside.push(`${f}: ${m[1]} -> ${target}`);
+      }
+    }
+    expect(outside).toEqual([]);
   });
 
   it('falls back to the sources when a source is touched, and back to dist/ once it is as built', () => {
