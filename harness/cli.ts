@@ -7,14 +7,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { ExitCode, UsageError } from './errors.ts';
 import { closest } from './suggest.ts';
-import { runCommand } from './commands/run.ts';
-import { katCommand } from './commands/kat.ts';
-import { serveCommand } from './commands/serve.ts';
-import { connectCommand } from './commands/connect.ts';
-import { validateCommand } from './commands/validate.ts';
-import { listCommand } from './commands/list.ts';
-import { mergeCommand } from './commands/merge.ts';
-import { coverageCommand } from './commands/coverage.ts';
+import { fromRoot } from './paths.ts';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -23,23 +16,72 @@ export interface OptionSpec {
   description?: string;
 }
 
-export interface Command {
+/** What `--help` and the argument parser need to know about a command: everything but its code. */
+export interface CommandSpec {
   name: string;
   summary: string;
   usage: string;
   options: Record<string, OptionSpec>;
   allowPositionals?: boolean;
+}
+
+export interface Command extends CommandSpec {
   run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
 }
 
-const commands: Command[] = [runCommand, katCommand, serveCommand, connectCommand, validateCommand, listCommand, mergeCommand, coverageCommand];
+/**
+ * Each command's module, imported only when it is needed: a command loads its own module (and what that
+ * imports), not the others', so start-up does not pay for all of them. The order is the order of --help.
+ */
+const loaders: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./commands/run.ts')).runCommand,
+  kat: async () => (await import('./commands/kat.ts')).katCommand,
+  serve: async () => (await import('./commands/serve.ts')).serveCommand,
+  connect: async () => (await import('./commands/connect.ts')).connectCommand,
+  validate: async () => (await import('./commands/validate.ts')).validateCommand,
+  list: async () => (await import('./commands/list.ts')).listCommand,
+  merge: async () => (await import('./commands/merge.ts')).mergeCommand,
+  coverage: async () => (await import('./commands/coverage.ts')).coverageCommand,
+};
+
+export const COMMAND_NAMES: readonly string[] = Object.keys(loaders);
+
+/** Every command, modules and all (the build uses it to write their specs; see commandSpecs). */
+export async function loadCommands(): Promise<Command[]> {
+  return Promise.all(COMMAND_NAMES.map((n) => loaders[n]()));
+}
+
+/** A command's spec without its code (name, summary, usage, options), as written to the specs file. */
+export function specOf(c: Command): CommandSpec {
+  return { name: c.name, summary: c.summary, usage: c.usage, options: c.options, ...(c.allowPositionals !== undefined ? { allowPositionals: c.allowPositionals } : {}) };
+}
+
+/** Written next to the compiled cli.js by bin/build.js from the same sources (the build's stamp covers it). */
+export const SPECS_FILE = 'commands.json';
+
+/**
+ * The specs of every command, for --help and for the list of names. The compiled copy reads the file the
+ * build wrote next to it (one small read instead of importing every command); the TypeScript sources,
+ * which have no such file, import the commands.
+ */
+async function commandSpecs(): Promise<CommandSpec[]> {
+  if (import.meta.url.endsWith('.js')) {
+    try {
+      const specs = JSON.parse(readFileSync(new URL(`./${SPECS_FILE}`, import.meta.url), 'utf8')) as CommandSpec[];
+      if (Array.isArray(specs) && specs.length === COMMAND_NAMES.length && specs.every((s, i) => s?.name === COMMAND_NAMES[i])) return specs;
+    } catch {
+      // no usable file: import the commands, as the sources do
+    }
+  }
+  return (await loadCommands()).map(specOf);
+}
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-function help(): string {
+function help(commands: readonly CommandSpec[]): string {
   const width = Math.max(...commands.map((c) => c.name.length));
   return [
     `tls-harness ${version()}: TLS 1.2 / 1.3 conformance and fuzz-testing harness`,
@@ -54,7 +96,7 @@ function help(): string {
   ].join('\n');
 }
 
-function commandHelp(c: Command): string {
+function commandHelp(c: CommandSpec): string {
   const lines = [`Usage: ${c.usage}`, '', c.summary, '', 'Options:'];
   for (const [name, o] of Object.entries(c.options)) {
     const opt = o;
@@ -99,7 +141,7 @@ export function joinNegativeValues(args: readonly string[], options: Record<stri
 }
 
 /** node:util parseArgs errors, as one line that says what the option wants. */
-function parseErrorLine(e: Error, cmd: Command, args: readonly string[]): string {
+function parseErrorLine(e: Error, cmd: CommandSpec, args: readonly string[]): string {
   const msg = e.message.split('\n')[0].replace(/\. To specify.*$/, '');
   const code = (e as NodeJS.ErrnoException).code;
   const flag = /Option '(-[^' ]+)/.exec(msg)?.[1];
@@ -124,22 +166,23 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-      process.stdout.write(help() + '\n');
+      process.stdout.write(help(await commandSpecs()) + '\n');
       return ExitCode.ok;
     }
     if (name === '--version' || name === '-V') {
       process.stdout.write(version() + '\n');
       return ExitCode.ok;
     }
-    const cmd = commands.find((c) => c.name === name);
-    if (!cmd) {
-      const hint = closest(name, commands.map((c) => c.name));
+    if (!Object.hasOwn(loaders, name)) {
+      const hint = closest(name, [...COMMAND_NAMES]);
       throw new UsageError(`unknown command '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}; see 'tls-harness --help'`);
     }
     if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(commandHelp(cmd) + '\n');
+      const spec = (await commandSpecs()).find((c) => c.name === name) ?? specOf(await loaders[name]());
+      process.stdout.write(commandHelp(spec) + '\n');
       return ExitCode.ok;
     }
+    const cmd = await loaders[name]();
     let parsed: { values: Record<string, unknown>; positionals: string[] };
     const args = joinNegativeValues(rest, cmd.options);
     try {

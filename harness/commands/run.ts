@@ -7,9 +7,9 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from '../cli.ts';
 import { ExitCode, UsageError } from '../errors.ts';
+import { fromRoot } from '../paths.ts';
 import { ScenarioError, expandAll, loadScenariosOrThrow, formatDiagnostic } from '../scenario/loader.ts';
 import { checkFieldPaths } from '../engine/check-fields.ts';
 import { selectCases } from './list.ts';
@@ -28,8 +28,8 @@ import { createReportWriter, createRunLogger, compareToBaseline, describeCompari
 import { ControlCache } from '../engine/controls.ts';
 import { DirError, ensureWritableDir } from '../report/atomic.ts';
 
-const DEFAULT_SCENARIOS = fileURLToPath(new URL('../../scenarios/', import.meta.url));
-const DEFAULT_REPORTS = fileURLToPath(new URL('../../reports/', import.meta.url));
+const DEFAULT_SCENARIOS = fromRoot('scenarios/');
+const DEFAULT_REPORTS = fromRoot('reports/');
 
 /** A whole number from 1 to `max` (digits only: not -5, 1.5, 1e3 or 0x10), or a UsageError saying so. */
 function positiveInt(v: unknown, flag: string, max: number, unit = ''): number | undefined {

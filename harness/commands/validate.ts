@@ -3,16 +3,16 @@
  * `file:line:col: message` (warnings as `file:line:col: warning: message`), then one summary line:
  * `3 files, 3 scenarios, 7 cases: ok`. Exit code 2 if there is any error (with --strict, any warning too).
  */
-import { fileURLToPath } from 'node:url';
 import { relative } from 'node:path';
 import type { Command } from '../cli.ts';
 import { ExitCode } from '../errors.ts';
+import { fromRoot } from '../paths.ts';
 import { countDiagnostics, expandAll, formatDiagnostic, hasErrors, loadScenarios, type LoadResult } from '../scenario/loader.ts';
 import { checkFieldPaths } from '../engine/check-fields.ts';
 
 /** The repository's scenarios/ directory, as a path relative to the working directory when possible. */
 export function defaultScenarioDir(): string {
-  const abs = fileURLToPath(new URL('../../scenarios', import.meta.url));
+  const abs = fromRoot('scenarios');
   const rel = relative(process.cwd(), abs);
   return rel === '' ? '.' : rel.startsWith('..') ? abs : rel;
 }

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
+import { fromRoot } from '../paths.ts';
 import type { CaseResult, ControlResult, GroupResult, RunResult, RunSummary, TargetOutput, TranscriptEntry, Verdict } from '../engine/result.ts';
 import type { ProbeReport, TrustReport } from '../targets/probe.ts';
 
@@ -87,7 +88,7 @@ let cachedVersion: string | undefined;
 export function toolInfo(): ReportTool {
   if (cachedVersion === undefined) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+      const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { version?: string };
       cachedVersion = pkg.version ?? '0.0.0';
     } catch {
       cachedVersion = '0.0.0';

@@ -17,9 +17,10 @@
  * (rfc/untestable.yaml holds the curated judgement).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { fromRoot } from '../paths.ts';
 
 export type Level = 'must' | 'should' | 'may';
 /** Who a sentence puts the duty on (heuristic, from the subject of the clause that holds the keyword). */
@@ -606,7 +607,7 @@ export function extractSentences(
   return { sentences, paragraphs };
 }
 
-export const RFC_DIR = fileURLToPath(new URL('../../rfc/', import.meta.url));
+export const RFC_DIR = fromRoot('rfc/');
 
 /** rfc/untestable.yaml: sentence id -> reason. */
 export function readUntestable(path = join(RFC_DIR, 'untestable.yaml')): Map<string, string> {

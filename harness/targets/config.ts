@@ -11,9 +11,9 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YNode, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { UsageError } from '../errors.ts';
+import { fromRoot } from '../paths.ts';
 import { CipherSuite, NamedGroup, SignatureScheme } from '../../implementations/reference/codec/enums.ts';
 import { closest, hint } from '../scenario/text.ts';
 import type { Role, VersionName } from '../scenario/model.ts';
@@ -32,7 +32,7 @@ export const TARGET_KINDS = ['reference', 'tcp', 'process', 'node-tls'] as const
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** Where the shipped target configs live. */
-export const TARGETS_DIR = fileURLToPath(new URL('../../implementations/targets/', import.meta.url));
+export const TARGETS_DIR = fromRoot('implementations/targets/');
 
 /** Feature names the scenarios use today (a config may name others: they are free-form snake_case words). */
 export const KNOWN_FEATURES = [
