@@ -32,6 +32,8 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { ed448 } from '@noble/curves/ed448.js';
 import { asymmetricPrimitives as noble, type AsymmetricPrimitives } from '../noble/asymmetric.ts';
 import { FFDHE_GROUPS, type FfdheGroup } from '../ffdhe.ts';
 import {
@@ -343,33 +345,62 @@ function sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array,
   return noble.sign(scheme, key, message, options);
 }
 
+/**
+ * Whether an EdDSA public key is one noble's strict verification takes: a canonical encoding (y < p) of a
+ * point that is not of small order. OpenSSL verifies against small-order keys; noble (zip215: false) refuses.
+ */
+const edKeyOk = new WeakMap<object, boolean>();
+function edKeyAcceptable(key: PublicKey & { kind: 'ed25519' | 'ed448' }): boolean {
+  let ok = edKeyOk.get(key);
+  if (ok === undefined) {
+    try {
+      ok = !(key.kind === 'ed25519' ? ed25519 : ed448).Point.fromBytes(key.key, false).isSmallOrder();
+    } catch {
+      ok = false;
+    }
+    edKeyOk.set(key, ok);
+  }
+  return ok;
+}
+
+/**
+ * node:crypto's verification, where OpenSSL accepts a subset of what noble accepts: its `true` is final, its
+ * `false` is confirmed by noble (a failure is rare, so the cost is too). Where they differ: OpenSSL's Ed25519 /
+ * Ed448 equation is cofactorless and noble's cofactored (RFC 8032 5.1.7 allows either); a signature whose R
+ * has a small-order component passes noble only. Keys noble refuses are refused before OpenSSL sees them.
+ */
 function verify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array, signature: Uint8Array, options?: SignatureOptions): boolean {
+  const native = nativeVerify(scheme, key, message, signature, options);
+  if (native === true) return true;
+  if (native === 'refuse') return false; // a check noble makes as well, before any arithmetic
+  return noble.verify(scheme, key, message, signature, options);
+}
+
+function nativeVerify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array, signature: Uint8Array, options?: SignatureOptions): boolean | 'refuse' | undefined {
   try {
     const spec = own(SCHEMES, scheme) ? SCHEMES[scheme] : undefined;
-    if (!spec || !(signature instanceof Uint8Array) || !(message instanceof Uint8Array) || !key) return false;
+    if (!spec || !(signature instanceof Uint8Array) || !(message instanceof Uint8Array) || !key) return 'refuse';
     switch (spec.type) {
       case 'ed25519':
       case 'ed448': {
-        // RFC 8032 5.1.7 / 5.2.7 strict verification (OpenSSL rejects S >= L and non-canonical points, as noble with zip215: false).
-        if (key.kind !== spec.type || signature.length !== (spec.type === 'ed25519' ? 64 : 114)) return false;
+        // RFC 8032 5.1.7 / 5.2.7: 64 / 114-byte signatures, 32 / 57-byte keys; noble's key checks first.
+        if (key.kind !== spec.type || signature.length !== (spec.type === 'ed25519' ? 64 : 114) || !edKeyAcceptable(key)) return 'refuse';
         const pk = nodePublicKey(key);
-        return pk ? nodeVerify(null, message, pk, signature) : noble.verify(scheme, key, message, signature, options);
+        return pk ? nodeVerify(null, message, pk, signature) : undefined;
       }
       case 'ecdsa': {
-        if (key.kind !== 'ec' || !(options?.ecdsaAnyCurve ? own(ECDH_CURVE, key.curve) : spec.curves.includes(key.curve))) return false;
+        if (key.kind !== 'ec' || !(options?.ecdsaAnyCurve ? own(ECDH_CURVE, key.curve) : spec.curves.includes(key.curve))) return 'refuse';
         const pk = nodePublicKey(key);
-        // A point OpenSSL will not import is not a valid key: noble says false too, but let it say so.
-        if (!pk) return noble.verify(scheme, key, message, signature, options);
         // DER ECDSA-Sig-Value (RFC 8446 4.2.3, RFC 8422 5.4); OpenSSL rejects non-canonical DER; high S verifies.
-        return nodeVerify(spec.hash, message, { key: pk, dsaEncoding: 'der' }, signature);
+        return pk ? nodeVerify(spec.hash, message, { key: pk, dsaEncoding: 'der' }, signature) : undefined;
       }
       case 'rsa-pss':
       case 'rsa-pkcs1': {
-        if (key.kind !== 'rsa') return false;
+        if (key.kind !== 'rsa') return 'refuse';
         // RFC 8017 8.1.2 / 8.2.2 step 1: the signature is exactly k bytes (OpenSSL would take a shorter one).
-        if (signature.length !== byteLength(key.n)) return false;
+        if (signature.length !== byteLength(key.n)) return 'refuse';
         const pk = nodePublicKey(key);
-        if (!pk) return noble.verify(scheme, key, message, signature, options);
+        if (!pk) return undefined;
         return nodeVerify(spec.hash, message, {
           key: pk,
           padding: spec.type === 'rsa-pss' ? constants.RSA_PKCS1_PSS_PADDING : constants.RSA_PKCS1_PADDING,
@@ -378,7 +409,7 @@ function verify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array
       }
     }
   } catch {
-    return false;
+    return undefined;
   }
 }
 
