@@ -7,6 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
+import { createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha512 } from '@noble/hashes/sha2.js';
 import { fileURLToPath } from 'node:url';
 import { fcParams, fcTimeout } from '../../codec/fc.ts';
 import { nobleProvider as noble } from '../noble/index.ts';
@@ -292,6 +295,25 @@ describe('node provider = noble provider: signatures', () => {
     expect(same((p) => p.verify('ecdsa_secp256r1_sha256', { ...pub, point: pub.point.subarray(0, 33) }, msg, sig))).toEqual({ value: false });
     expect(same((p) => p.verify('ecdsa_secp256r1_sha256', pub, msg, 'sig' as unknown as Uint8Array))).toEqual({ value: false });
     expect(same((p) => p.verify('ed25519', { kind: 'ed25519', key: new Uint8Array(32) }, msg, new Uint8Array(64)))).toEqual({ value: false });
+  });
+
+  it('Ed25519: a signature whose R has a small-order component passes noble\'s cofactored check, not OpenSSL\'s cofactorless one: node defers to noble', () => {
+    // RFC 8032 5.1.7 allows either equation; the providers must still agree. R' = rB + T (T of order 8),
+    // S' = r + k'a with k' = SHA-512(R' || A || M): [8](S'B - R' - k'A) = [8](-T) = 0, but S'B - k'A != R'.
+    const ed = keys[4] as PrivateKey & { kind: 'ed25519' };
+    const { scalar: a, pointBytes: A } = ed25519.utils.getExtendedPublicKey(ed.seed);
+    const L = ed25519.Point.CURVE().n;
+    const T = ed25519.Point.fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a');
+    const r = 123456789n;
+    const R = ed25519.Point.BASE.multiply(r).add(T).toBytes();
+    const msg = Uint8Array.of(1, 2, 3);
+    const le = (b: Uint8Array) => BigInt('0x' + toHex(Uint8Array.from(b).reverse()));
+    const k = le(sha512(Uint8Array.of(...R, ...A, ...msg))) % L;
+    const S = (r + k * a) % L;
+    const sBytes = hex(S.toString(16).padStart(64, '0')).reverse();
+    const sig = Uint8Array.of(...R, ...sBytes);
+    expect(nodeVerify(null, msg, createPublicKey({ key: Buffer.concat([hex('302a300506032b6570032100'), A]), format: 'der', type: 'spki' }), sig)).toBe(false);
+    expect(same((p) => p.verify('ed25519', { kind: 'ed25519', key: A }, msg, sig))).toEqual({ value: true });
   });
 });
 
