@@ -86,4 +86,4 @@ record('AES-128-GCM seal 16 KiB (MB/s)', 'raw node:crypto', (rate(() => {
 const cols = ['noble', 'node', 'raw node:crypto'];
 const w = Math.max(...Object.keys(out).map((k) => k.length));
 process.stdout.write(`${''.padEnd(w)}  ${cols.map((c) => c.padStart(17)).join('')}\n`);
-for (const [what, row] of Object.entries(out)) process.stdout.write(`${what.padEnd(w)}  ${cols.map((c) => (row[c] ?? '').padStart(15)).join('')}\n`);
+for (const [what, row] of Object.entries(out)) process.stdout.write(`${what.padEnd(w)}  ${cols.map((c) => (row[c] ?? '').padStart(17)).join('')}\n`);
