@@ -49,6 +49,28 @@ describe('tls-harness CLI', () => {
     expect(report.files).toHaveLength(1);
     expect(report.files[0]).toMatchObject({ name: 'rfc5869.json', total: 7, passed: 7, failed: 0, skipped: 0 });
   });
+
+  it('kat --provider all runs the files against each provider and reports per provider', () => {
+    const r = cli('kat', '--json', '--provider', 'all', '--filter', 'rfc7748');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(true);
+    expect(out.reports.map((x: { provider: string }) => x.provider)).toEqual(['noble', 'node']);
+    for (const rep of out.reports) expect(rep.summary).toMatchObject({ files: 1, failed: 0 });
+    expect(out.reports[1].summary.passed).toBe(out.reports[0].summary.passed);
+    expect(out.reports[1].summary.passed).toBeGreaterThan(0);
+  });
+
+  it('kat --provider node names its provider; an unknown provider is one line and exit code 2', () => {
+    const r = cli('kat', '--json', '--provider', 'node', '--filter', 'rfc5869');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, provider: 'node' });
+    const bad = cli('kat', '--provider', 'openssl');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/unknown --provider 'openssl'/);
+  });
 });
 
 describe('closest', () => {

@@ -20,6 +20,7 @@ import { TlsError } from '../../implementations/reference/connection/errors.ts';
 import { connectTls, describeError, type ConnectionError, type TlsSocket } from '../../implementations/reference/connection/tcp.ts';
 import type { HandshakeSummary } from '../../implementations/reference/connection/endpoint.ts';
 import { defaultSuites, loadCa, loadPairs, namedSummary, noGroupReason, noSignatureReason, parseAlpn, parseCipherSuites, parseGroups, parseIntOption, parseVersionRange } from './tls-options.ts';
+import { applyCryptoOption, cryptoOption } from './crypto-option.ts';
 
 const CMD = 'connect';
 
@@ -148,9 +149,10 @@ export const connectCommand: Command = {
   name: 'connect',
   summary: 'connect the reference TLS 1.3 / 1.2 client to HOST:PORT and print what was negotiated (TLS 1.2 and 1.3 offered by default)',
   usage:
-    'tls-harness connect HOST:PORT (--ca F | --insecure) [--servername N] [--min-version V] [--max-version V] [--alpn LIST] [--groups LIST] [--ciphersuites LIST] [--no-ems] [--no-etm] [--allow-sha1-signatures] [--cert C --key K] [--send TEXT] [--resume] [--json] [--timeout MS]',
+    'tls-harness connect HOST:PORT (--ca F | --insecure) [--servername N] [--min-version V] [--max-version V] [--alpn LIST] [--groups LIST] [--ciphersuites LIST] [--no-ems] [--no-etm] [--allow-sha1-signatures] [--cert C --key K] [--send TEXT] [--resume] [--json] [--timeout MS] [--crypto noble|node]',
   allowPositionals: true,
   options: {
+    crypto: cryptoOption,
     ca: { type: 'string', description: 'trust anchors (PEM) to verify the server certificate with' },
     insecure: { type: 'boolean', description: 'do not verify the server certificate (reported in the output)' },
     servername: { type: 'string', description: 'SNI and the name to verify (default: HOST; no SNI for an IP address)' },
@@ -177,6 +179,7 @@ export const connectCommand: Command = {
     timeout: { type: 'string', description: 'handshake timeout in ms, TCP connect included (default 10000)' },
   },
   async run(values, positionals) {
+    applyCryptoOption(CMD, values.crypto);
     if (positionals.length !== 1) throw new UsageError(`${CMD}: expected one HOST:PORT argument, got ${positionals.length}`);
     const { host, port } = parseHostPort(positionals[0]);
     const insecure = values.insecure === true;

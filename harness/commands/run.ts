@@ -27,6 +27,7 @@ import type { ScenarioCase } from '../scenario/model.ts';
 import { createReportWriter, createRunLogger, compareToBaseline, describeComparison, readReport } from '../report/index.ts';
 import { ControlCache } from '../engine/controls.ts';
 import { DirError, ensureWritableDir } from '../report/atomic.ts';
+import { applyCryptoOption, cryptoOption } from './crypto-option.ts';
 
 const DEFAULT_SCENARIOS = fromRoot('scenarios/');
 const DEFAULT_REPORTS = fromRoot('reports/');
@@ -115,8 +116,9 @@ export const runCommand: Command = {
   name: 'run',
   summary: 'run the conformance scenarios against a target (the embedded reference by default) and write reports',
   usage:
-    'tls-harness run [--target NAME|tcp://HOST:PORT] [--ca FILE] [--no-verify-chain] [--probe|--no-probe] [--versions L] [--cipher-suites L] [--groups L] [--signature-schemes L] [--features L] [--alpn L] [--scenarios GLOB ...] [--tag T ...] [--grep RE] [--jobs N] [--ports A-B] [--shard I/N] [--baseline report.json] [--timeout MS] [--strict] [--no-controls] [--report-dir DIR] [--log-level LEVEL]',
+    'tls-harness run [--target NAME|tcp://HOST:PORT] [--ca FILE] [--no-verify-chain] [--probe|--no-probe] [--versions L] [--cipher-suites L] [--groups L] [--signature-schemes L] [--features L] [--alpn L] [--scenarios GLOB ...] [--tag T ...] [--grep RE] [--jobs N] [--ports A-B] [--shard I/N] [--baseline report.json] [--timeout MS] [--strict] [--no-controls] [--report-dir DIR] [--log-level LEVEL] [--crypto noble|node]',
   options: {
+    crypto: cryptoOption,
     target: { type: 'string', description: 'reference (default), a config in implementations/targets/ (openssl, node), a .yaml path, or tcp://HOST:PORT' },
     ca: { type: 'string', description: "PEM file of the CA(s) to trust the target's certificate chain against (default: the test CA)" },
     'no-verify-chain': { type: 'boolean', description: "do not validate the target's chain (CertificateVerify and Finished are still checked)" },
@@ -143,6 +145,7 @@ export const runCommand: Command = {
     strict: { type: 'boolean', description: 'lenient and advisory outcomes fail the run (a different alert, a plain close, a SHOULD or MAY not followed)' },
   },
   async run(values) {
+    applyCryptoOption('run', values.crypto);
     const jobs = positiveInt(values.jobs, 'jobs', MAX_JOBS) ?? 4;
     const ports = typeof values.ports === 'string' ? parsePortRange(values.ports, '--ports') : undefined;
     // A tcp:// server: --jobs says how many connections it takes at once; without it, the probe finds out.

@@ -16,6 +16,7 @@ import { ExitCode, UsageError } from '../errors.ts';
 import { makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
 import { createTlsServer, describeError, type TlsSocket } from '../../implementations/reference/connection/tcp.ts';
 import { defaultSuites, isTls12Suite, isTls13Suite, loadCa, loadPairs, namedSummary, noGroupReason, noSignatureReason, parseAlpn, parseCipherSuites, parseGroups, parseIntOption, parseVersionRange } from './tls-options.ts';
+import { applyCryptoOption, cryptoOption } from './crypto-option.ts';
 
 const CMD = 'serve';
 
@@ -124,8 +125,9 @@ export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the reference TLS 1.3 / 1.2 server on a TCP port (HTTP page or echo) for other clients to connect to (both versions by default)',
   usage:
-    'tls-harness serve [--port P] --cert C --key K [--chain F] [--cert C2 --key K2 ...] [--min-version V] [--max-version V] [--alpn LIST] [--groups LIST] [--ciphersuites LIST] [--no-ems] [--no-etm] [--allow-sha1-signatures] [--request-client-cert --ca F]',
+    'tls-harness serve [--port P] --cert C --key K [--chain F] [--cert C2 --key K2 ...] [--min-version V] [--max-version V] [--alpn LIST] [--groups LIST] [--ciphersuites LIST] [--no-ems] [--no-etm] [--allow-sha1-signatures] [--request-client-cert --ca F] [--crypto noble|node]',
   options: {
+    crypto: cryptoOption,
     port: { type: 'string', short: 'p', description: 'TCP port (default 4433; 0: any free port, printed in the ready line)' },
     host: { type: 'string', description: 'address to listen on (default 127.0.0.1)' },
     cert: { type: 'string', multiple: true, description: 'certificate chain PEM (leaf first); repeat with --key for more key types' },
@@ -152,6 +154,7 @@ export const serveCommand: Command = {
     timeout: { type: 'string', description: 'handshake timeout in ms (default 10000)' },
   },
   async run(values) {
+    applyCryptoOption(CMD, values.crypto);
     const certs = (values.cert as string[] | undefined) ?? [];
     const keys = (values.key as string[] | undefined) ?? [];
     if (certs.length === 0) throw new UsageError(`${CMD}: --cert and --key are required`);

@@ -338,8 +338,17 @@ export const DEFAULT_SIGNATURE_SCHEMES = [
   SignatureScheme.rsa_pkcs1_sha512,
 ];
 
+/** The provider of every configuration that names none: the built-in default, unless a command chose one (`--crypto`). */
+export const BUILTIN_CRYPTO_PROVIDER: CryptoProvider = nobleProvider;
+let defaultCryptoProvider: CryptoProvider = BUILTIN_CRYPTO_PROVIDER;
+
+/** Sets the provider of configurations that name none (process-wide: `--crypto` of run, serve, connect). */
+export function setDefaultCryptoProvider(provider: CryptoProvider): void {
+  defaultCryptoProvider = provider;
+}
+
 export function makeConfig(partial: Partial<EndpointConfig> = {}): EndpointConfig {
-  const provider = partial.provider ?? nobleProvider;
+  const provider = partial.provider ?? defaultCryptoProvider;
   // TLS 1.3 and TLS 1.2, as `openssl s_client` and curl offer and `openssl s_server` serves by default.
   const minVersion = partial.minVersion ?? 'TLSv1.2';
   const maxVersion = partial.maxVersion ?? 'TLSv1.3';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fcParams, fcTimeout } from '../codec/fc.ts';
-import { nobleProvider as provider } from './noble/index.ts';
+import { allProviders } from './providers.ts';
 import { Tls13KeySchedule, deriveSecret, encodeHkdfLabel, hkdfExpandLabel, tls13RecordNonce } from './tls13-key-schedule.ts';
 import { CryptoError } from './provider.ts';
 
@@ -59,140 +59,145 @@ const S4 = {
   earlyIv: '6d475f0993c8e564610db2b9', // l.1083
 };
 
-const ks = new Tls13KeySchedule(provider, 'sha256');
+// Every crypto provider (noble, node) passes the same tests.
+for (const provider of allProviders()) {
+  describe(`${provider.name} provider`, () => {
+    const ks = new Tls13KeySchedule(provider, 'sha256');
 
-describe('HkdfLabel and HKDF-Expand-Label (RFC 8446 7.1)', () => {
-  it('encodes the struct as RFC 8448 shows it', () => {
-    // RFC 8448 l.255: info for Derive-Secret(., "derived", "") with SHA-256
-    expect(toHex(encodeHkdfLabel('derived', hex('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'), 32))).toBe(
-      '00200d746c733133206465726976656420e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-    );
-    expect(toHex(encodeHkdfLabel('c hs traffic', hex(S3.thChSh), 32))).toBe(S3.cHsInfo);
-    expect(toHex(encodeHkdfLabel('key', new Uint8Array(), 16))).toBe('001009746c733133206b657900'); // l.365
-    expect(toHex(encodeHkdfLabel('iv', new Uint8Array(), 12))).toBe('000c08746c73313320697600'); // l.370
-  });
+    describe('HkdfLabel and HKDF-Expand-Label (RFC 8446 7.1)', () => {
+      it('encodes the struct as RFC 8448 shows it', () => {
+        // RFC 8448 l.255: info for Derive-Secret(., "derived", "") with SHA-256
+        expect(toHex(encodeHkdfLabel('derived', hex('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'), 32))).toBe(
+          '00200d746c733133206465726976656420e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+        );
+        expect(toHex(encodeHkdfLabel('c hs traffic', hex(S3.thChSh), 32))).toBe(S3.cHsInfo);
+        expect(toHex(encodeHkdfLabel('key', new Uint8Array(), 16))).toBe('001009746c733133206b657900'); // l.365
+        expect(toHex(encodeHkdfLabel('iv', new Uint8Array(), 12))).toBe('000c08746c73313320697600'); // l.370
+      });
 
-  it('refuses labels and contexts outside the struct bounds', () => {
-    expect(() => encodeHkdfLabel('', new Uint8Array(), 32)).toThrow(CryptoError); // "tls13 " alone is 6 < 7
-    expect(() => encodeHkdfLabel('x'.repeat(250), new Uint8Array(), 32)).toThrow(CryptoError); // 256 > 255
-    expect(() => encodeHkdfLabel('a', new Uint8Array(256), 32)).toThrow(CryptoError);
-    expect(() => encodeHkdfLabel('a', new Uint8Array(), 0x10000)).toThrow(CryptoError);
-    expect(encodeHkdfLabel('x'.repeat(249), new Uint8Array(255), 32)).toHaveLength(2 + 1 + 255 + 1 + 255);
-  });
+      it('refuses labels and contexts outside the struct bounds', () => {
+        expect(() => encodeHkdfLabel('', new Uint8Array(), 32)).toThrow(CryptoError); // "tls13 " alone is 6 < 7
+        expect(() => encodeHkdfLabel('x'.repeat(250), new Uint8Array(), 32)).toThrow(CryptoError); // 256 > 255
+        expect(() => encodeHkdfLabel('a', new Uint8Array(256), 32)).toThrow(CryptoError);
+        expect(() => encodeHkdfLabel('a', new Uint8Array(), 0x10000)).toThrow(CryptoError);
+        expect(encodeHkdfLabel('x'.repeat(249), new Uint8Array(255), 32)).toHaveLength(2 + 1 + 255 + 1 + 255);
+      });
 
-  it('Derive-Secret and HKDF-Expand-Label free functions', () => {
-    expect(toHex(deriveSecret(provider, 'sha256', hex(S3.earlySecret), 'derived', ks.emptyHash))).toBe(S3.derivedForHandshake);
-    expect(toHex(hkdfExpandLabel(provider, 'sha256', hex(S3.sHsTraffic), 'key', new Uint8Array(), 16))).toBe(S3.sHsKey);
-  });
-});
+      it('Derive-Secret and HKDF-Expand-Label free functions', () => {
+        expect(toHex(deriveSecret(provider, 'sha256', hex(S3.earlySecret), 'derived', ks.emptyHash))).toBe(S3.derivedForHandshake);
+        expect(toHex(hkdfExpandLabel(provider, 'sha256', hex(S3.sHsTraffic), 'key', new Uint8Array(), 16))).toBe(S3.sHsKey);
+      });
+    });
 
-describe('RFC 8448 section 3: simple 1-RTT handshake', () => {
-  it('Early Secret with no PSK', () => {
-    expect(toHex(ks.earlySecret())).toBe(S3.earlySecret);
-  });
-  it('Handshake Secret and handshake traffic secrets', () => {
-    const hs = ks.handshakeSecret(hex(S3.earlySecret), hex(S3.ecdhe));
-    expect(toHex(hs)).toBe(S3.handshakeSecret);
-    expect(toHex(ks.clientHandshakeTrafficSecret(hs, hex(S3.thChSh)))).toBe(S3.cHsTraffic);
-    expect(toHex(ks.serverHandshakeTrafficSecret(hs, hex(S3.thChSh)))).toBe(S3.sHsTraffic);
-  });
-  it('Master Secret and application secrets', () => {
-    const ms = ks.masterSecret(hex(S3.handshakeSecret));
-    expect(toHex(ms)).toBe(S3.masterSecret);
-    expect(toHex(ks.clientApplicationTrafficSecret0(ms, hex(S3.thChSf)))).toBe(S3.cApTraffic);
-    expect(toHex(ks.serverApplicationTrafficSecret0(ms, hex(S3.thChSf)))).toBe(S3.sApTraffic);
-    expect(toHex(ks.exporterMasterSecret(ms, hex(S3.thChSf)))).toBe(S3.expMaster);
-    expect(toHex(ks.resumptionMasterSecret(ms, hex(S3.thChCf)))).toBe(S3.resMaster);
-  });
-  it('traffic keys and IVs (7.3)', () => {
-    const sHs = ks.trafficKeys(hex(S3.sHsTraffic), 16);
-    expect([toHex(sHs.key), toHex(sHs.iv)]).toEqual([S3.sHsKey, S3.sHsIv]);
-    const cHs = ks.trafficKeys(hex(S3.cHsTraffic), 16);
-    expect([toHex(cHs.key), toHex(cHs.iv)]).toEqual([S3.cHsKey, S3.cHsIv]);
-    const sAp = ks.trafficKeys(hex(S3.sApTraffic), 16);
-    expect([toHex(sAp.key), toHex(sAp.iv)]).toEqual([S3.sApKey, S3.sApIv]);
-    const cAp = ks.trafficKeys(hex(S3.cApTraffic), 16);
-    expect([toHex(cAp.key), toHex(cAp.iv)]).toEqual([S3.cApKey, S3.cApIv]);
-  });
-  it('finished_key and client Finished verify_data (4.4.4)', () => {
-    expect(toHex(ks.finishedKey(hex(S3.sHsTraffic)))).toBe(S3.sFinishedKey);
-    expect(toHex(ks.finishedKey(hex(S3.cHsTraffic)))).toBe(S3.cFinishedKey);
-    expect(toHex(ks.finishedVerifyData(hex(S3.cHsTraffic), hex(S3.thChSf)))).toBe(S3.cFinished);
-  });
-  it('resumption PSK from the ticket nonce (4.6.1)', () => {
-    expect(toHex(ks.resumptionPsk(hex(S3.resMaster), hex(S3.ticketNonce)))).toBe(S3.resumptionPsk);
-  });
-});
+    describe('RFC 8448 section 3: simple 1-RTT handshake', () => {
+      it('Early Secret with no PSK', () => {
+        expect(toHex(ks.earlySecret())).toBe(S3.earlySecret);
+      });
+      it('Handshake Secret and handshake traffic secrets', () => {
+        const hs = ks.handshakeSecret(hex(S3.earlySecret), hex(S3.ecdhe));
+        expect(toHex(hs)).toBe(S3.handshakeSecret);
+        expect(toHex(ks.clientHandshakeTrafficSecret(hs, hex(S3.thChSh)))).toBe(S3.cHsTraffic);
+        expect(toHex(ks.serverHandshakeTrafficSecret(hs, hex(S3.thChSh)))).toBe(S3.sHsTraffic);
+      });
+      it('Master Secret and application secrets', () => {
+        const ms = ks.masterSecret(hex(S3.handshakeSecret));
+        expect(toHex(ms)).toBe(S3.masterSecret);
+        expect(toHex(ks.clientApplicationTrafficSecret0(ms, hex(S3.thChSf)))).toBe(S3.cApTraffic);
+        expect(toHex(ks.serverApplicationTrafficSecret0(ms, hex(S3.thChSf)))).toBe(S3.sApTraffic);
+        expect(toHex(ks.exporterMasterSecret(ms, hex(S3.thChSf)))).toBe(S3.expMaster);
+        expect(toHex(ks.resumptionMasterSecret(ms, hex(S3.thChCf)))).toBe(S3.resMaster);
+      });
+      it('traffic keys and IVs (7.3)', () => {
+        const sHs = ks.trafficKeys(hex(S3.sHsTraffic), 16);
+        expect([toHex(sHs.key), toHex(sHs.iv)]).toEqual([S3.sHsKey, S3.sHsIv]);
+        const cHs = ks.trafficKeys(hex(S3.cHsTraffic), 16);
+        expect([toHex(cHs.key), toHex(cHs.iv)]).toEqual([S3.cHsKey, S3.cHsIv]);
+        const sAp = ks.trafficKeys(hex(S3.sApTraffic), 16);
+        expect([toHex(sAp.key), toHex(sAp.iv)]).toEqual([S3.sApKey, S3.sApIv]);
+        const cAp = ks.trafficKeys(hex(S3.cApTraffic), 16);
+        expect([toHex(cAp.key), toHex(cAp.iv)]).toEqual([S3.cApKey, S3.cApIv]);
+      });
+      it('finished_key and client Finished verify_data (4.4.4)', () => {
+        expect(toHex(ks.finishedKey(hex(S3.sHsTraffic)))).toBe(S3.sFinishedKey);
+        expect(toHex(ks.finishedKey(hex(S3.cHsTraffic)))).toBe(S3.cFinishedKey);
+        expect(toHex(ks.finishedVerifyData(hex(S3.cHsTraffic), hex(S3.thChSf)))).toBe(S3.cFinished);
+      });
+      it('resumption PSK from the ticket nonce (4.6.1)', () => {
+        expect(toHex(ks.resumptionPsk(hex(S3.resMaster), hex(S3.ticketNonce)))).toBe(S3.resumptionPsk);
+      });
+    });
 
-describe('RFC 8448 section 4: resumed 0-RTT handshake', () => {
-  it('Early Secret from the resumption PSK', () => {
-    expect(toHex(ks.earlySecret(hex(S3.resumptionPsk)))).toBe(S4.earlySecret);
-  });
-  it('binder_key ("res binder"), its finished_key and the PSK binder (4.2.11.2)', () => {
-    const bk = ks.binderKey(hex(S4.earlySecret), 'resumption');
-    expect(toHex(bk)).toBe(S4.binderKey);
-    expect(toHex(ks.finishedKey(bk))).toBe(S4.binderFinishedKey);
-    expect(toHex(ks.pskBinder(bk, hex(S4.binderHash)))).toBe(S4.binder);
-    // "ext binder" must give a different key (RFC 8446 7.1: the labels keep the PSK kinds apart)
-    expect(toHex(ks.binderKey(hex(S4.earlySecret), 'external'))).not.toBe(S4.binderKey);
-  });
-  it('client_early_traffic_secret, early_exporter_master_secret and the 0-RTT keys', () => {
-    const es = hex(S4.earlySecret);
-    const cet = ks.clientEarlyTrafficSecret(es, hex(S4.thCh));
-    expect(toHex(cet)).toBe(S4.cETraffic);
-    expect(toHex(ks.earlyExporterMasterSecret(es, hex(S4.thCh)))).toBe(S4.eExpMaster);
-    const k = ks.trafficKeys(cet, 16);
-    expect([toHex(k.key), toHex(k.iv)]).toEqual([S4.earlyKey, S4.earlyIv]);
-  });
-});
+    describe('RFC 8448 section 4: resumed 0-RTT handshake', () => {
+      it('Early Secret from the resumption PSK', () => {
+        expect(toHex(ks.earlySecret(hex(S3.resumptionPsk)))).toBe(S4.earlySecret);
+      });
+      it('binder_key ("res binder"), its finished_key and the PSK binder (4.2.11.2)', () => {
+        const bk = ks.binderKey(hex(S4.earlySecret), 'resumption');
+        expect(toHex(bk)).toBe(S4.binderKey);
+        expect(toHex(ks.finishedKey(bk))).toBe(S4.binderFinishedKey);
+        expect(toHex(ks.pskBinder(bk, hex(S4.binderHash)))).toBe(S4.binder);
+        // "ext binder" must give a different key (RFC 8446 7.1: the labels keep the PSK kinds apart)
+        expect(toHex(ks.binderKey(hex(S4.earlySecret), 'external'))).not.toBe(S4.binderKey);
+      });
+      it('client_early_traffic_secret, early_exporter_master_secret and the 0-RTT keys', () => {
+        const es = hex(S4.earlySecret);
+        const cet = ks.clientEarlyTrafficSecret(es, hex(S4.thCh));
+        expect(toHex(cet)).toBe(S4.cETraffic);
+        expect(toHex(ks.earlyExporterMasterSecret(es, hex(S4.thCh)))).toBe(S4.eExpMaster);
+        const k = ks.trafficKeys(cet, 16);
+        expect([toHex(k.key), toHex(k.iv)]).toEqual([S4.earlyKey, S4.earlyIv]);
+      });
+    });
 
-describe('key update, exporter, transcript, nonce', () => {
-  it('application_traffic_secret_N+1 = HKDF-Expand-Label(N, "traffic upd", "", Hash.length) (7.2)', () => {
-    const n1 = ks.nextApplicationTrafficSecret(hex(S3.cApTraffic));
-    expect(n1).toHaveLength(32);
-    expect(toHex(n1)).toBe(toHex(hkdfExpandLabel(provider, 'sha256', hex(S3.cApTraffic), 'traffic upd', new Uint8Array(), 32)));
-    expect(toHex(ks.nextApplicationTrafficSecret(n1))).not.toBe(toHex(n1));
-  });
+    describe('key update, exporter, transcript, nonce', () => {
+      it('application_traffic_secret_N+1 = HKDF-Expand-Label(N, "traffic upd", "", Hash.length) (7.2)', () => {
+        const n1 = ks.nextApplicationTrafficSecret(hex(S3.cApTraffic));
+        expect(n1).toHaveLength(32);
+        expect(toHex(n1)).toBe(toHex(hkdfExpandLabel(provider, 'sha256', hex(S3.cApTraffic), 'traffic upd', new Uint8Array(), 32)));
+        expect(toHex(ks.nextApplicationTrafficSecret(n1))).not.toBe(toHex(n1));
+      });
 
-  it('exporter (7.5) is Expand-Label(Derive-Secret(S, label, ""), "exporter", Hash(context), L)', () => {
-    const ems = hex(S3.expMaster);
-    const out = ks.exporter(ems, 'EXPORTER-test', new TextEncoder().encode('ctx'), 40);
-    const inner = deriveSecret(provider, 'sha256', ems, 'EXPORTER-test', provider.hash('sha256', new Uint8Array()));
-    expect(toHex(out)).toBe(toHex(hkdfExpandLabel(provider, 'sha256', inner, 'exporter', provider.hash('sha256', new TextEncoder().encode('ctx')), 40)));
-  });
+      it('exporter (7.5) is Expand-Label(Derive-Secret(S, label, ""), "exporter", Hash(context), L)', () => {
+        const ems = hex(S3.expMaster);
+        const out = ks.exporter(ems, 'EXPORTER-test', new TextEncoder().encode('ctx'), 40);
+        const inner = deriveSecret(provider, 'sha256', ems, 'EXPORTER-test', provider.hash('sha256', new Uint8Array()));
+        expect(toHex(out)).toBe(toHex(hkdfExpandLabel(provider, 'sha256', inner, 'exporter', provider.hash('sha256', new TextEncoder().encode('ctx')), 40)));
+      });
 
-  it('SHA-384 schedule has 48-byte secrets', () => {
-    const k384 = new Tls13KeySchedule(provider, 'sha384');
-    const es = k384.earlySecret();
-    expect(es).toHaveLength(48);
-    expect(k384.masterSecret(k384.handshakeSecret(es, new Uint8Array(48)))).toHaveLength(48);
-    expect(k384.trafficKeys(es, 32).key).toHaveLength(32);
-  });
+      it('SHA-384 schedule has 48-byte secrets', () => {
+        const k384 = new Tls13KeySchedule(provider, 'sha384');
+        const es = k384.earlySecret();
+        expect(es).toHaveLength(48);
+        expect(k384.masterSecret(k384.handshakeSecret(es, new Uint8Array(48)))).toHaveLength(48);
+        expect(k384.trafficKeys(es, 32).key).toHaveLength(32);
+      });
 
-  it('transcriptHash concatenates messages', () => {
-    const a = Uint8Array.of(1, 2, 3);
-    const b = Uint8Array.of(4, 5);
-    expect(toHex(ks.transcriptHash(a, b))).toBe(toHex(provider.hash('sha256', Uint8Array.of(1, 2, 3, 4, 5))));
-  });
+      it('transcriptHash concatenates messages', () => {
+        const a = Uint8Array.of(1, 2, 3);
+        const b = Uint8Array.of(4, 5);
+        expect(toHex(ks.transcriptHash(a, b))).toBe(toHex(provider.hash('sha256', Uint8Array.of(1, 2, 3, 4, 5))));
+      });
 
-  it('per-record nonce = iv XOR left-padded sequence number (5.3)', () => {
-    const iv = hex(S3.cApIv);
-    expect(toHex(tls13RecordNonce(iv, 0n))).toBe(S3.cApIv);
-    expect(toHex(tls13RecordNonce(iv, 1n))).toBe('5b78923dee08579033e523d8');
-    expect(toHex(tls13RecordNonce(new Uint8Array(12), 0x0102030405060708n))).toBe('000000000102030405060708');
-    expect(toHex(tls13RecordNonce(new Uint8Array(12), 0xffff_ffff_ffff_ffffn))).toBe('00000000ffffffffffffffff');
-    expect(() => tls13RecordNonce(new Uint8Array(12), 1n << 64n)).toThrow(CryptoError);
-    expect(() => tls13RecordNonce(new Uint8Array(12), -1n)).toThrow(CryptoError);
-  });
+      it('per-record nonce = iv XOR left-padded sequence number (5.3)', () => {
+        const iv = hex(S3.cApIv);
+        expect(toHex(tls13RecordNonce(iv, 0n))).toBe(S3.cApIv);
+        expect(toHex(tls13RecordNonce(iv, 1n))).toBe('5b78923dee08579033e523d8');
+        expect(toHex(tls13RecordNonce(new Uint8Array(12), 0x0102030405060708n))).toBe('000000000102030405060708');
+        expect(toHex(tls13RecordNonce(new Uint8Array(12), 0xffff_ffff_ffff_ffffn))).toBe('00000000ffffffffffffffff');
+        expect(() => tls13RecordNonce(new Uint8Array(12), 1n << 64n)).toThrow(CryptoError);
+        expect(() => tls13RecordNonce(new Uint8Array(12), -1n)).toThrow(CryptoError);
+      });
 
-  it('nonce XOR is an involution and touches only the last 8 bytes (property, fixed seed)', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ minLength: 12, maxLength: 12 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (iv, seq) => {
-        const n = tls13RecordNonce(iv, seq);
-        expect(toHex(n.subarray(0, 4))).toBe(toHex(iv.subarray(0, 4)));
-        expect(toHex(tls13RecordNonce(n, seq))).toBe(toHex(iv));
-      }),
-      fcParams(100),
-    );
-  }, fcTimeout(100));
-});
+      it('nonce XOR is an involution and touches only the last 8 bytes (property, fixed seed)', () => {
+        fc.assert(
+          fc.property(fc.uint8Array({ minLength: 12, maxLength: 12 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (iv, seq) => {
+            const n = tls13RecordNonce(iv, seq);
+            expect(toHex(n.subarray(0, 4))).toBe(toHex(iv.subarray(0, 4)));
+            expect(toHex(tls13RecordNonce(n, seq))).toBe(toHex(iv));
+          }),
+          fcParams(100),
+        );
+      }, fcTimeout(100));
+    });
+  });
+}

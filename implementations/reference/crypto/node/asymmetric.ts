@@ -1,0 +1,440 @@
+/**
+ * The asymmetric half of the `node` CryptoProvider, on node:crypto (OpenSSL), with the noble provider
+ * (noble/asymmetric.ts) as the reference for every input: same outputs for deterministic operations, same
+ * false / null / CryptoError for bad input.
+ *
+ * Native: X25519/X448 and ECDH P-256/384/521 with fresh keys and their shared secrets, FFDHE (modular
+ * exponentiation by OpenSSL), Ed25519/Ed448 signing and verification, ECDSA verification, RSA-PSS and
+ * RSASSA-PKCS1-v1_5 signing and verification, RSAES-PKCS1-v1_5 encryption.
+ *
+ * Delegated to noble, because node:crypto cannot do exactly the same:
+ * - ECDSA signing: RFC 6979 deterministic nonces (replays and fixed-seed runs are byte-identical); OpenSSL 3.0
+ *   (Node 20) signs with random k only.
+ * - key-pair generation from a given private key (deterministic mode, RFC 8448 replays) and its checks;
+ * - RSAES-PKCS1-v1_5 decryption: Node 20 refuses RSA_PKCS1_PADDING for privateDecrypt (CVE-2023-46809), and
+ *   the RFC 5246 7.4.7.1 countermeasure needs a decryption that never branches observably;
+ * - RSA keys without p and q, or keys OpenSSL will not import or that give a signature that does not verify
+ *   (noble then signs without CRT or refuses the inconsistent key with its own CryptoError);
+ * - every rejection path whose error must be noble's (the length and range checks run first, as noble does).
+ */
+import {
+  createDiffieHellman,
+  createECDH,
+  createPrivateKey,
+  createPublicKey,
+  constants,
+  diffieHellman,
+  generateKeyPairSync,
+  publicEncrypt,
+  randomBytes,
+  sign as nodeSign,
+  verify as nodeVerify,
+  type KeyObject,
+} from 'node:crypto';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { ed448 } from '@noble/curves/ed448.js';
+import { asymmetricPrimitives as noble, type AsymmetricPrimitives } from '../noble/asymmetric.ts';
+import { FFDHE_GROUPS, type FfdheGroup } from '../ffdhe.ts';
+import {
+  CryptoError,
+  type EcCurveName,
+  type GroupName,
+  type HashName,
+  type KeyExchange,
+  type KeyPair,
+  type PrivateKey,
+  type PublicKey,
+  type SignatureOptions,
+  type SignatureSchemeName,
+} from '../provider.ts';
+
+const hexBytes = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h, 'hex'));
+const concat = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+};
+const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+const own = <T extends object>(o: T, k: string): k is Extract<keyof T, string> => Object.prototype.hasOwnProperty.call(o, k);
+
+function isAllZero(b: Uint8Array): boolean {
+  let acc = 0;
+  for (const x of b) acc |= x;
+  return acc === 0;
+}
+
+function leftPad(b: Uint8Array, len: number): Uint8Array {
+  if (b.length === len) return b;
+  const out = new Uint8Array(len);
+  out.set(b.subarray(Math.max(0, b.length - len)), Math.max(0, len - b.length));
+  return out;
+}
+
+function bytesToBigint(b: Uint8Array): bigint {
+  return b.length === 0 ? 0n : BigInt('0x' + Buffer.from(b).toString('hex'));
+}
+
+// DER prefixes of the SubjectPublicKeyInfo (RFC 8410 4, RFC 5480 2) and PKCS#8 PrivateKeyInfo (RFC 8410 7)
+// structures whose last field is the raw key: node:crypto imports raw keys through them.
+const SPKI = {
+  x25519: hexBytes('302a300506032b656e032100'),
+  x448: hexBytes('3042300506032b656f033900'),
+  ed25519: hexBytes('302a300506032b6570032100'),
+  ed448: hexBytes('3043300506032b6571033a00'),
+  secp256r1: hexBytes('3059301306072a8648ce3d020106082a8648ce3d030107034200'),
+  secp384r1: hexBytes('3076301006072a8648ce3d020106052b81040022036200'),
+  secp521r1: hexBytes('30819b301006072a8648ce3d020106052b8104002303818600'),
+} as const;
+const PKCS8 = {
+  x25519: hexBytes('302e020100300506032b656e04220420'),
+  x448: hexBytes('3046020100300506032b656f043a0438'),
+  ed25519: hexBytes('302e020100300506032b657004220420'),
+  ed448: hexBytes('3047020100300506032b6571043b0439'),
+} as const;
+
+const spkiKey = (kind: keyof typeof SPKI, raw: Uint8Array): KeyObject => createPublicKey({ key: Buffer.from(concat(SPKI[kind], raw)), format: 'der', type: 'spki' });
+const pkcs8Key = (kind: keyof typeof PKCS8, raw: Uint8Array): KeyObject => createPrivateKey({ key: Buffer.from(concat(PKCS8[kind], raw)), format: 'der', type: 'pkcs8' });
+
+// ---------------------------------------------------------------------------------------------------------
+// Key exchange
+
+/**
+ * Private keys generated here keep their node KeyObject / ECDH object, so that sharedSecret does not import
+ * them again. The entry holds a copy of the bytes: a caller that changed the array gets a fresh import.
+ */
+interface CachedPrivate<T> {
+  bytes: Uint8Array;
+  value: T;
+}
+function cached<T>(cache: WeakMap<Uint8Array, CachedPrivate<T>>, sk: Uint8Array): T | undefined {
+  const c = cache.get(sk);
+  return c && Buffer.compare(c.bytes, sk) === 0 ? c.value : undefined;
+}
+
+/** X25519 / X448 (RFC 7748 5; RFC 8446 4.2.8.2: 32 / 56-byte public values and secrets). */
+function montgomeryExchange(group: 'x25519' | 'x448', len: number): KeyExchange {
+  const ref = noble.keyExchange(group);
+  const keys = new WeakMap<Uint8Array, CachedPrivate<KeyObject>>();
+  return {
+    group,
+    generate(privateKey?: Uint8Array): KeyPair {
+      if (privateKey) return ref.generate(privateKey); // deterministic mode: noble's checks and result
+      const pair = generateKeyPairSync(group as 'x25519');
+      const sk = u8(pair.privateKey.export({ format: 'der', type: 'pkcs8' })).slice(-len);
+      const pk = u8(pair.publicKey.export({ format: 'der', type: 'spki' })).slice(-len);
+      keys.set(sk, { bytes: Uint8Array.from(sk), value: pair.privateKey });
+      return { group, privateKey: sk, publicKey: pk };
+    },
+    sharedSecret(privateKey: Uint8Array, peerPublic: Uint8Array): Uint8Array {
+      if (privateKey.length !== len || peerPublic.length !== len) return ref.sharedSecret(privateKey, peerPublic); // noble's length errors
+      let out: Uint8Array;
+      try {
+        const sk = cached(keys, privateKey) ?? pkcs8Key(group, privateKey);
+        out = u8(diffieHellman({ privateKey: sk, publicKey: spkiKey(group, peerPublic) }));
+      } catch {
+        // OpenSSL refuses an all-zero result (a low-order u-coordinate); noble reports it the same way.
+        throw new CryptoError('zero_shared_secret', `${group} shared secret is all zeros (low-order peer public key)`);
+      }
+      // RFC 8446 7.4.2 / RFC 7748 6: the all-zero shared secret MUST be rejected.
+      if (isAllZero(out)) throw new CryptoError('zero_shared_secret', `${group} shared secret is all zeros`);
+      return out;
+    },
+  };
+}
+
+const NOBLE_CURVES: Record<EcCurveName, typeof p256> = { secp256r1: p256, secp384r1: p384, secp521r1: p521 };
+const ECDH_CURVE: Record<EcCurveName, string> = { secp256r1: 'prime256v1', secp384r1: 'secp384r1', secp521r1: 'secp521r1' };
+
+/** ECDHE on the NIST curves (RFC 8446 4.2.8.2, RFC 8422 5.10): uncompressed points, the x-coordinate as secret. */
+function ecdhExchange(group: EcCurveName, fieldLen: number): KeyExchange {
+  const ref = noble.keyExchange(group);
+  const curve = NOBLE_CURVES[group];
+  const keys = new WeakMap<Uint8Array, CachedPrivate<ReturnType<typeof createECDH>>>();
+  return {
+    group,
+    generate(privateKey?: Uint8Array): KeyPair {
+      if (privateKey) return ref.generate(privateKey);
+      const ecdh = createECDH(ECDH_CURVE[group]);
+      const pk = u8(ecdh.generateKeys());
+      const sk = leftPad(u8(ecdh.getPrivateKey()), fieldLen).slice();
+      keys.set(sk, { bytes: Uint8Array.from(sk), value: ecdh });
+      return { group, privateKey: sk, publicKey: pk };
+    },
+    sharedSecret(privateKey: Uint8Array, peerPublic: Uint8Array): Uint8Array {
+      // RFC 8446 4.2.8.2: uncompressed points only (0x04 || X || Y). Anything else, and a private key outside
+      // [1, n-1] (noble's own check), goes through noble: its errors.
+      if (peerPublic.length !== 1 + 2 * fieldLen || peerPublic[0] !== 0x04) return ref.sharedSecret(privateKey, peerPublic);
+      let ecdh = cached(keys, privateKey);
+      if (!ecdh) {
+        if (privateKey.length !== fieldLen || !curve.utils.isValidSecretKey(privateKey)) return ref.sharedSecret(privateKey, peerPublic);
+        ecdh = createECDH(ECDH_CURVE[group]);
+        ecdh.setPrivateKey(Buffer.from(privateKey));
+      }
+      try {
+        // OpenSSL checks the point: coordinates below p, on the curve (RFC 8446 4.2.8.2 validation).
+        return leftPad(u8(ecdh.computeSecret(peerPublic)), fieldLen);
+      } catch {
+        throw new CryptoError('invalid_public_key', `${group} public key is not a valid point on the curve`);
+      }
+    },
+  };
+}
+
+/** FFDHE (RFC 7919): our short random exponent as noble picks it, the exponentiation by OpenSSL. */
+function ffdheExchange(g: FfdheGroup): KeyExchange {
+  const ref = noble.keyExchange(g.name);
+  const { p, byteLength: len } = g;
+  const pMinus1 = p - 1n;
+  const prime = Buffer.from(p.toString(16).padStart(len * 2, '0'), 'hex');
+  const generator = Buffer.from(g.g.toString(16).padStart(2, '0'), 'hex');
+  const dh = (x: Uint8Array) => {
+    const d = createDiffieHellman(prime, generator);
+    d.setPrivateKey(Buffer.from(x));
+    return d;
+  };
+  return {
+    group: g.name,
+    generate(privateKey?: Uint8Array): KeyPair {
+      if (privateKey) return ref.generate(privateKey);
+      // RFC 7919 5.2 short exponents, as noble: 2 * minExponentBits random bits, > 1.
+      const nbytes = Math.ceil((2 * g.minExponentBits) / 8);
+      let sk: Uint8Array;
+      do sk = u8(randomBytes(nbytes));
+      while (bytesToBigint(sk) <= 1n);
+      const d = dh(sk);
+      // With the private key set, generateKeys computes only Y = g^x mod p (RFC 8446 4.2.8.1: left-padded to |p|).
+      return { group: g.name, privateKey: sk, publicKey: leftPad(u8(d.generateKeys()), len) };
+    },
+    sharedSecret(privateKey: Uint8Array, peerPublic: Uint8Array): Uint8Array {
+      const x = bytesToBigint(privateKey);
+      const y = peerPublic.length === 0 || peerPublic.length > len ? 0n : bytesToBigint(peerPublic);
+      // noble's checks and errors: 1 < x < p-1; 1..|p| bytes; RFC 7919 5.1: 1 < Y < p-1.
+      if (x <= 1n || x >= pMinus1 || y <= 1n || y >= pMinus1) return ref.sharedSecret(privateKey, peerPublic);
+      // RFC 8446 7.4.1: Z left-padded to |p| (TLS 1.2 strips the zeros: tls12DhePremasterSecret).
+      return leftPad(u8(dh(privateKey).computeSecret(Buffer.from(peerPublic))), len);
+    },
+  };
+}
+
+
+const EXCHANGES: Record<GroupName, KeyExchange> = {
+  x25519: montgomeryExchange('x25519', 32),
+  x448: montgomeryExchange('x448', 56),
+  secp256r1: ecdhExchange('secp256r1', 32),
+  secp384r1: ecdhExchange('secp384r1', 48),
+  secp521r1: ecdhExchange('secp521r1', 66), // SEC 1 2.3.5: 521-bit field elements take 66 bytes
+  ffdhe2048: ffdheExchange(FFDHE_GROUPS.ffdhe2048),
+  ffdhe3072: ffdheExchange(FFDHE_GROUPS.ffdhe3072),
+  ffdhe4096: ffdheExchange(FFDHE_GROUPS.ffdhe4096),
+  ffdhe6144: ffdheExchange(FFDHE_GROUPS.ffdhe6144),
+  ffdhe8192: ffdheExchange(FFDHE_GROUPS.ffdhe8192),
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Signatures
+
+type Spec =
+  | { type: 'ed25519' | 'ed448' }
+  | { type: 'ecdsa'; hash: HashName; curves: readonly EcCurveName[] }
+  | { type: 'rsa-pss' | 'rsa-pkcs1'; hash: HashName };
+
+const HASH_LEN: Record<HashName, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
+
+const SCHEMES: Record<SignatureSchemeName, Spec> = {
+  ed25519: { type: 'ed25519' },
+  ed448: { type: 'ed448' },
+  // RFC 8446 4.2.3: in TLS 1.3 an ECDSA scheme names its curve; ecdsa_sha1 is the legacy TLS 1.2 pair.
+  ecdsa_secp256r1_sha256: { type: 'ecdsa', hash: 'sha256', curves: ['secp256r1'] },
+  ecdsa_secp384r1_sha384: { type: 'ecdsa', hash: 'sha384', curves: ['secp384r1'] },
+  ecdsa_secp521r1_sha512: { type: 'ecdsa', hash: 'sha512', curves: ['secp521r1'] },
+  ecdsa_sha1: { type: 'ecdsa', hash: 'sha1', curves: ['secp256r1', 'secp384r1', 'secp521r1'] },
+  rsa_pss_rsae_sha256: { type: 'rsa-pss', hash: 'sha256' },
+  rsa_pss_rsae_sha384: { type: 'rsa-pss', hash: 'sha384' },
+  rsa_pss_rsae_sha512: { type: 'rsa-pss', hash: 'sha512' },
+  rsa_pkcs1_sha256: { type: 'rsa-pkcs1', hash: 'sha256' },
+  rsa_pkcs1_sha384: { type: 'rsa-pkcs1', hash: 'sha384' },
+  rsa_pkcs1_sha512: { type: 'rsa-pkcs1', hash: 'sha512' },
+  rsa_pkcs1_sha1: { type: 'rsa-pkcs1', hash: 'sha1' },
+};
+
+const b64u = (x: bigint): string => {
+  let h = x.toString(16);
+  if (h.length % 2) h = '0' + h;
+  return Buffer.from(h, 'hex').toString('base64url');
+};
+const byteLength = (n: bigint): number => Math.ceil(n.toString(16).length / 2);
+const mod = (a: bigint, m: bigint): bigint => ((a % m) + m) % m;
+function invert(a: bigint, m: bigint): bigint {
+  let [r0, r1, s0, s1] = [mod(a, m), m, 1n, 0n];
+  while (r1 !== 0n) {
+    const q = r0 / r1;
+    [r0, r1] = [r1, r0 - q * r1];
+    [s0, s1] = [s1, s0 - q * s1];
+  }
+  if (r0 !== 1n) throw new Error('not invertible');
+  return mod(s0, m);
+}
+
+const privateKeys = new WeakMap<object, KeyObject | null>();
+const publicKeys = new WeakMap<object, KeyObject | null>();
+
+/** The node KeyObject of a private key, or null when node cannot take it (then noble does the operation). */
+function nodePrivateKey(key: PrivateKey): KeyObject | null {
+  let k = privateKeys.get(key);
+  if (k !== undefined) return k;
+  k = null;
+  try {
+    if (key.kind === 'ed25519' && key.seed.length === 32) k = pkcs8Key('ed25519', key.seed);
+    else if (key.kind === 'ed448' && key.seed.length === 57) k = pkcs8Key('ed448', key.seed);
+    else if (key.kind === 'rsa' && key.p !== undefined && key.q !== undefined && key.p > 1n && key.q > 1n && key.p * key.q === key.n) {
+      const { n, e, d, p, q } = key;
+      k = createPrivateKey({
+        format: 'jwk',
+        key: { kty: 'RSA', n: b64u(n), e: b64u(e), d: b64u(d), p: b64u(p), q: b64u(q), dp: b64u(d % (p - 1n)), dq: b64u(d % (q - 1n)), qi: b64u(invert(q, p)) },
+      });
+    }
+  } catch {
+    k = null;
+  }
+  privateKeys.set(key, k);
+  return k;
+}
+
+function nodePublicKey(key: PublicKey): KeyObject | null {
+  let k = publicKeys.get(key);
+  if (k !== undefined) return k;
+  k = null;
+  try {
+    if (key.kind === 'ed25519' && key.key.length === 32) k = spkiKey('ed25519', key.key);
+    else if (key.kind === 'ed448' && key.key.length === 57) k = spkiKey('ed448', key.key);
+    else if (key.kind === 'ec' && own(SPKI, key.curve)) k = spkiKey(key.curve, key.point);
+    else if (key.kind === 'rsa') k = createPublicKey({ format: 'jwk', key: { kty: 'RSA', n: b64u(key.n), e: b64u(key.e) } });
+  } catch {
+    k = null;
+  }
+  publicKeys.set(key, k);
+  return k;
+}
+
+function sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array, options?: SignatureOptions): Uint8Array {
+  const spec = own(SCHEMES, scheme) ? SCHEMES[scheme] : undefined;
+  // ECDSA: RFC 6979 deterministic k, which OpenSSL 3.0 does not offer: noble signs.
+  if (!spec || spec.type === 'ecdsa' || !(message instanceof Uint8Array)) return noble.sign(scheme, key, message, options);
+  const sk = spec.type === key.kind || (spec.type.startsWith('rsa') && key.kind === 'rsa') ? nodePrivateKey(key) : null;
+  if (!sk) return noble.sign(scheme, key, message, options); // key mismatch, RSA without CRT, ...: noble decides
+  if (spec.type === 'ed25519' || spec.type === 'ed448') return u8(nodeSign(null, message, sk)); // RFC 8032: deterministic
+  const hash = (spec as { hash: HashName }).hash;
+  const k = byteLength((key as PrivateKey & { kind: 'rsa' }).n);
+  try {
+    // RFC 8446 4.2.3: RSASSA-PSS with MGF1 of the same hash and a salt as long as the hash.
+    const sig = u8(
+      nodeSign(hash, message, {
+        key: sk,
+        padding: spec.type === 'rsa-pss' ? constants.RSA_PKCS1_PSS_PADDING : constants.RSA_PKCS1_PADDING,
+        saltLength: HASH_LEN[hash],
+      }),
+    );
+    const pub = key as PrivateKey & { kind: 'rsa' };
+    // The signature must verify (noble refuses an inconsistent key rather than leak a CRT fault).
+    if (sig.length === k && verify(scheme, { kind: 'rsa', n: pub.n, e: pub.e, bits: pub.bits }, message, sig)) return sig;
+  } catch {
+    // too small a key for the scheme, a key OpenSSL refuses: noble's CryptoError below
+  }
+  return noble.sign(scheme, key, message, options);
+}
+
+/**
+ * Whether an EdDSA public key is one noble's strict verification takes: a canonical encoding (y < p) of a
+ * point that is not of small order. OpenSSL verifies against small-order keys; noble (zip215: false) refuses.
+ */
+const edKeyOk = new WeakMap<object, boolean>();
+function edKeyAcceptable(key: PublicKey & { kind: 'ed25519' | 'ed448' }): boolean {
+  let ok = edKeyOk.get(key);
+  if (ok === undefined) {
+    try {
+      ok = !(key.kind === 'ed25519' ? ed25519 : ed448).Point.fromBytes(key.key, false).isSmallOrder();
+    } catch {
+      ok = false;
+    }
+    edKeyOk.set(key, ok);
+  }
+  return ok;
+}
+
+/**
+ * node:crypto's verification, where OpenSSL accepts a subset of what noble accepts: its `true` is final, its
+ * `false` is confirmed by noble (a failure is rare, so the cost is too). Where they differ: OpenSSL's Ed25519 /
+ * Ed448 equation is cofactorless and noble's cofactored (RFC 8032 5.1.7 allows either); a signature whose R
+ * has a small-order component passes noble only. Keys noble refuses are refused before OpenSSL sees them.
+ */
+function verify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array, signature: Uint8Array, options?: SignatureOptions): boolean {
+  const native = nativeVerify(scheme, key, message, signature, options);
+  if (native === true) return true;
+  if (native === 'refuse') return false; // a check noble makes as well, before any arithmetic
+  return noble.verify(scheme, key, message, signature, options);
+}
+
+function nativeVerify(scheme: SignatureSchemeName, key: PublicKey, message: Uint8Array, signature: Uint8Array, options?: SignatureOptions): boolean | 'refuse' | undefined {
+  try {
+    const spec = own(SCHEMES, scheme) ? SCHEMES[scheme] : undefined;
+    if (!spec || !(signature instanceof Uint8Array) || !(message instanceof Uint8Array) || !key) return 'refuse';
+    switch (spec.type) {
+      case 'ed25519':
+      case 'ed448': {
+        // RFC 8032 5.1.7 / 5.2.7: 64 / 114-byte signatures, 32 / 57-byte keys; noble's key checks first.
+        if (key.kind !== spec.type || signature.length !== (spec.type === 'ed25519' ? 64 : 114) || !edKeyAcceptable(key)) return 'refuse';
+        const pk = nodePublicKey(key);
+        return pk ? nodeVerify(null, message, pk, signature) : undefined;
+      }
+      case 'ecdsa': {
+        if (key.kind !== 'ec' || !(options?.ecdsaAnyCurve ? own(ECDH_CURVE, key.curve) : spec.curves.includes(key.curve))) return 'refuse';
+        const pk = nodePublicKey(key);
+        // DER ECDSA-Sig-Value (RFC 8446 4.2.3, RFC 8422 5.4); OpenSSL rejects non-canonical DER; high S verifies.
+        return pk ? nodeVerify(spec.hash, message, { key: pk, dsaEncoding: 'der' }, signature) : undefined;
+      }
+      case 'rsa-pss':
+      case 'rsa-pkcs1': {
+        if (key.kind !== 'rsa') return 'refuse';
+        // RFC 8017 8.1.2 / 8.2.2 step 1: the signature is exactly k bytes (OpenSSL would take a shorter one).
+        if (signature.length !== byteLength(key.n)) return 'refuse';
+        const pk = nodePublicKey(key);
+        if (!pk) return undefined;
+        return nodeVerify(spec.hash, message, {
+          key: pk,
+          padding: spec.type === 'rsa-pss' ? constants.RSA_PKCS1_PSS_PADDING : constants.RSA_PKCS1_PADDING,
+          saltLength: HASH_LEN[spec.hash], // RFC 8446 4.2.3: the salt length MUST equal the hash length
+        }, signature);
+      }
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// RSAES-PKCS1-v1_5 (RFC 8017 7.2)
+
+function rsaEncrypt(key: PublicKey & { kind: 'rsa' }, message: Uint8Array): Uint8Array {
+  if (key.kind !== 'rsa' || message.length > byteLength(key.n) - 11) return noble.rsaEncrypt(key, message); // noble's errors
+  const pk = nodePublicKey(key);
+  if (!pk) return noble.rsaEncrypt(key, message);
+  try {
+    return leftPad(u8(publicEncrypt({ key: pk, padding: constants.RSA_PKCS1_PADDING }, message)), byteLength(key.n));
+  } catch {
+    return noble.rsaEncrypt(key, message);
+  }
+}
+
+export const nodeAsymmetricPrimitives: AsymmetricPrimitives = {
+  keyExchange(group: GroupName): KeyExchange {
+    if (!own(EXCHANGES, group)) return noble.keyExchange(group); // noble's CryptoError('unsupported')
+    return EXCHANGES[group];
+  },
+  sign,
+  verify,
+  rsaEncrypt,
+  // RFC 5246 7.4.7.1: decryption failures must not be observable; Node 20 refuses PKCS#1 v1.5 decryption.
+  rsaDecrypt: noble.rsaDecrypt,
+};
