@@ -53,6 +53,23 @@ export type SignatureSchemeName =
   | 'rsa_pkcs1_sha512'
   | 'rsa_pkcs1_sha1';
 
+/** Every scheme a provider signs and verifies with (the object makes the compiler check the list is whole). */
+export const SIGNATURE_SCHEME_NAMES = Object.keys({
+  ed25519: 1,
+  ed448: 1,
+  ecdsa_secp256r1_sha256: 1,
+  ecdsa_secp384r1_sha384: 1,
+  ecdsa_secp521r1_sha512: 1,
+  ecdsa_sha1: 1,
+  rsa_pss_rsae_sha256: 1,
+  rsa_pss_rsae_sha384: 1,
+  rsa_pss_rsae_sha512: 1,
+  rsa_pkcs1_sha256: 1,
+  rsa_pkcs1_sha384: 1,
+  rsa_pkcs1_sha512: 1,
+  rsa_pkcs1_sha1: 1,
+} satisfies Record<SignatureSchemeName, 1>) as readonly SignatureSchemeName[];
+
 /**
  * How a signature scheme is read. By default an ECDSA scheme names its curve as well as its hash (RFC 8446
  * 4.2.3, TLS 1.3). `ecdsaAnyCurve` reads it as a TLS 1.2 {hash, ecdsa} pair: RFC 8446 4.2.3, "the old

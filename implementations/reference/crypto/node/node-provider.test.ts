@@ -15,7 +15,7 @@ import { fcParams, fcTimeout } from '../../codec/fc.ts';
 import { nobleProvider as noble } from '../noble/index.ts';
 import { nodeProvider as node } from './index.ts';
 import { parsePrivateKey, publicKeyOf, schemesForKey, unwrapKey } from '../keys.ts';
-import { CryptoError, type AeadName, type CbcName, type CryptoProvider, type GroupName, type HashName, type PrivateKey, type SignatureSchemeName } from '../provider.ts';
+import { CryptoError, SIGNATURE_SCHEME_NAMES, type AeadName, type CbcName, type CryptoProvider, type GroupName, type HashName, type PrivateKey, type SignatureSchemeName } from '../provider.ts';
 
 const RUNS = 40;
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -169,21 +169,7 @@ describe('node provider = noble provider: symmetric', () => {
 const certsDir = fileURLToPath(new URL('../../certs/', import.meta.url));
 const KEY_FILES = ['server-rsa2048.key', 'server-p256.key', 'server-p384.key', 'server-p521.key', 'server-ed25519.key', 'server-ed448.key'];
 const keys = KEY_FILES.map((f) => unwrapKey(parsePrivateKey(readFileSync(certsDir + f, 'utf8'))));
-const ALL_SCHEMES: SignatureSchemeName[] = [
-  'ed25519',
-  'ed448',
-  'ecdsa_secp256r1_sha256',
-  'ecdsa_secp384r1_sha384',
-  'ecdsa_secp521r1_sha512',
-  'ecdsa_sha1',
-  'rsa_pss_rsae_sha256',
-  'rsa_pss_rsae_sha384',
-  'rsa_pss_rsae_sha512',
-  'rsa_pkcs1_sha256',
-  'rsa_pkcs1_sha384',
-  'rsa_pkcs1_sha512',
-  'rsa_pkcs1_sha1',
-];
+const ALL_SCHEMES = SIGNATURE_SCHEME_NAMES;
 const isRandomised = (s: SignatureSchemeName) => s.startsWith('rsa_pss');
 
 /** A signature changed the way a broken or hostile peer changes it. */
