@@ -15,7 +15,7 @@
  *   suite               the conformance suite against the embedded reference, cases per second (goal >= 100;
  *                       no peer)
  *   jobs                `run --target openssl --jobs 4` vs `--jobs 1` on a subset (JOBS_GREP, default
- *                       tls13-server-key-share), wall-time ratio (goal <= 0.4)
+ *                       tls13-server-client-hello), wall-time ratio (goal <= 0.4)
  *
  * BENCH_SECONDS (default 2) scales every measurement; BENCH_ONLY=name,name runs only the goals whose name (or
  * its part before `/`) is listed, e.g. BENCH_ONLY=aead,serve/node. Every wait is bounded and every child
@@ -382,7 +382,7 @@ async function runWall(grep: string, jobs: number, dir: string): Promise<{ secon
 async function jobs(): Promise<void> {
   if (!selected(only, 'jobs')) return;
   if (!hasOpenssl()) return skip('jobs', 'openssl is not installed (the target is `--target openssl`)');
-  const grep = process.env.JOBS_GREP ?? 'tls13-server-key-share';
+  const grep = process.env.JOBS_GREP ?? 'tls13-server-client-hello';
   const dir = mkdtempSync(join(tmpdir(), 'tls-bench-'));
   try {
     const one = await runWall(grep, 1, dir);
