@@ -1,13 +1,13 @@
 /**
  * `tls-harness kat`: run every known-answer vector file (vectors/) through the reference crypto provider.
- * `--provider noble|node|all` picks the provider (default: noble); `all` runs every file against each provider
+ * `--provider noble|node|all` picks the provider (default: the built-in default, BUILTIN_CRYPTO_PROVIDER); `all` runs every file against each provider
  * and reports per provider. `--json` prints one JSON object (with `all`: `{ ok, reports: [...] }`, one report
  * per provider); exit code 1 if any test failed.
  */
 import type { Command } from '../cli.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { listVectorFiles, runAll, VECTORS_DIR, type KatFileResult } from '../../vectors/runner.ts';
-import { nobleProvider } from '../../implementations/reference/crypto/noble/index.ts';
+import { BUILTIN_CRYPTO_PROVIDER } from '../../implementations/reference/connection/config.ts';
 import { allProviders, PROVIDER_NAMES, providerByName } from '../../implementations/reference/crypto/providers.ts';
 import type { CryptoProvider } from '../../implementations/reference/crypto/provider.ts';
 import { relative } from 'node:path';
@@ -39,13 +39,13 @@ export const katCommand: Command = {
   summary: 'run the known-answer vectors (RFC 5869, 7748, 8439, 8448, TLS 1.2 PRF, Wycheproof) against the reference crypto',
   usage: 'tls-harness kat [--json] [--filter SUBSTRING] [--provider noble|node|all]',
   options: {
-    provider: { type: 'string', description: `crypto provider: ${PROVIDER_NAMES.join(', ')} or all (every file against each; default noble)` },
+    provider: { type: 'string', description: `crypto provider: ${PROVIDER_NAMES.join(', ')} or all (every file against each; default ${BUILTIN_CRYPTO_PROVIDER.name})` },
     json: { type: 'boolean', description: 'print one JSON object with per-file counts' },
     filter: { type: 'string', description: 'only vector files whose path contains this text' },
   },
   async run(values) {
     const filter = values.filter as string | undefined;
-    const name = (values.provider as string | undefined) ?? nobleProvider.name;
+    const name = (values.provider as string | undefined) ?? BUILTIN_CRYPTO_PROVIDER.name;
     let providers: CryptoProvider[];
     if (name === 'all') providers = allProviders();
     else {

@@ -8,7 +8,7 @@ import type { CryptoProvider, PrivateKey } from '../crypto/provider.ts';
 import type { Certificate } from '../crypto/certificate.ts';
 import type { Extension } from '../codec/extensions.ts';
 import type { TicketState } from './tickets.ts';
-import { nobleProvider } from '../crypto/noble/index.ts';
+import { nodeProvider } from '../crypto/node/index.ts';
 
 /** A certificate chain (leaf first, DER) with the leaf's private key. */
 export interface CertifiedKey {
@@ -339,7 +339,7 @@ export const DEFAULT_SIGNATURE_SCHEMES = [
 ];
 
 /** The provider of every configuration that names none: the built-in default, unless a command chose one (`--crypto`). */
-export const BUILTIN_CRYPTO_PROVIDER: CryptoProvider = nobleProvider;
+export const BUILTIN_CRYPTO_PROVIDER: CryptoProvider = nodeProvider;
 let defaultCryptoProvider: CryptoProvider = BUILTIN_CRYPTO_PROVIDER;
 
 /** Sets the provider of configurations that name none (process-wide: `--crypto` of run, serve, connect). */

@@ -2,9 +2,8 @@
  * Fixtures for tests of the reference endpoints: the project's test PKI and a fixed clock and randomness.
  */
 import { fileURLToPath } from 'node:url';
-import { makeConfig, type EndpointConfig } from './config.ts';
+import { BUILTIN_CRYPTO_PROVIDER, makeConfig, type EndpointConfig } from './config.ts';
 import { loadCertificates, loadCertifiedKey } from './credentials.ts';
-import { nobleProvider } from '../crypto/noble/index.ts';
 
 const certs = (f: string) => fileURLToPath(new URL(`../certs/${f}`, import.meta.url));
 
@@ -48,7 +47,7 @@ export function seededRandom(seed: number): (n: number) => Uint8Array {
 
 export function testServerConfig(partial: Partial<EndpointConfig> = {}): EndpointConfig {
   return makeConfig({
-    provider: nobleProvider,
+    provider: BUILTIN_CRYPTO_PROVIDER,
     certificates: [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519()],
     trustRoots: TEST_PKI.ca(),
     now: () => FIXED_NOW,
@@ -59,7 +58,7 @@ export function testServerConfig(partial: Partial<EndpointConfig> = {}): Endpoin
 
 export function testClientConfig(partial: Partial<EndpointConfig> = {}): EndpointConfig {
   return makeConfig({
-    provider: nobleProvider,
+    provider: BUILTIN_CRYPTO_PROVIDER,
     trustRoots: TEST_PKI.ca(),
     serverName: 'localhost',
     now: () => FIXED_NOW,
