@@ -50,7 +50,7 @@ export type AsymmetricPrimitives = Pick<CryptoProvider, 'keyExchange' | 'sign' |
 // Small helpers
 
 const HASHES = { sha1, sha256, sha384, sha512 } as const;
-const HASH_LEN: Record<HashName, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
+export const HASH_LEN: Record<HashName, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
 
 function isAllZero(b: Uint8Array): boolean {
   let acc = 0;
@@ -267,7 +267,8 @@ function rsaPrivate(key: PrivateKey & { kind: 'rsa' }, m: bigint): bigint {
 // ---------------------------------------------------------------------------------------------------------
 // Signature schemes
 
-type SchemeSpec =
+/** What a signature scheme is made of (the node provider reads the same table, without the signers). */
+export type SchemeSpec =
   | { type: 'ed25519' }
   | { type: 'ed448' }
   | { type: 'ecdsa'; hash: HashName; curves: readonly EcCurveName[] }
@@ -281,7 +282,7 @@ const pss = (h: 'sha256' | 'sha384' | 'sha512'): SchemeSpec => ({
   signer: PSS(HASHES[h], mgf1(HASHES[h]), HASH_LEN[h]),
 });
 
-const SCHEMES: Record<SignatureSchemeName, SchemeSpec> = {
+export const SCHEMES: Readonly<Record<SignatureSchemeName, SchemeSpec>> = {
   ed25519: { type: 'ed25519' },
   ed448: { type: 'ed448' },
   // RFC 8446 4.2.3: in TLS 1.3 the ECDSA schemes name the curve as well as the hash.

@@ -34,7 +34,8 @@ import {
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { ed448 } from '@noble/curves/ed448.js';
-import { asymmetricPrimitives as noble, type AsymmetricPrimitives } from '../noble/asymmetric.ts';
+import { HASH_LEN, SCHEMES, asymmetricPrimitives as noble, type AsymmetricPrimitives } from '../noble/asymmetric.ts';
+import { invert } from 'micro-rsa-dsa-dh/utils.js';
 import { FFDHE_GROUPS, type FfdheGroup } from '../ffdhe.ts';
 import {
   CryptoError,
@@ -235,47 +236,12 @@ const EXCHANGES: Record<GroupName, KeyExchange> = {
 // ---------------------------------------------------------------------------------------------------------
 // Signatures
 
-type Spec =
-  | { type: 'ed25519' | 'ed448' }
-  | { type: 'ecdsa'; hash: HashName; curves: readonly EcCurveName[] }
-  | { type: 'rsa-pss' | 'rsa-pkcs1'; hash: HashName };
-
-const HASH_LEN: Record<HashName, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
-
-const SCHEMES: Record<SignatureSchemeName, Spec> = {
-  ed25519: { type: 'ed25519' },
-  ed448: { type: 'ed448' },
-  // RFC 8446 4.2.3: in TLS 1.3 an ECDSA scheme names its curve; ecdsa_sha1 is the legacy TLS 1.2 pair.
-  ecdsa_secp256r1_sha256: { type: 'ecdsa', hash: 'sha256', curves: ['secp256r1'] },
-  ecdsa_secp384r1_sha384: { type: 'ecdsa', hash: 'sha384', curves: ['secp384r1'] },
-  ecdsa_secp521r1_sha512: { type: 'ecdsa', hash: 'sha512', curves: ['secp521r1'] },
-  ecdsa_sha1: { type: 'ecdsa', hash: 'sha1', curves: ['secp256r1', 'secp384r1', 'secp521r1'] },
-  rsa_pss_rsae_sha256: { type: 'rsa-pss', hash: 'sha256' },
-  rsa_pss_rsae_sha384: { type: 'rsa-pss', hash: 'sha384' },
-  rsa_pss_rsae_sha512: { type: 'rsa-pss', hash: 'sha512' },
-  rsa_pkcs1_sha256: { type: 'rsa-pkcs1', hash: 'sha256' },
-  rsa_pkcs1_sha384: { type: 'rsa-pkcs1', hash: 'sha384' },
-  rsa_pkcs1_sha512: { type: 'rsa-pkcs1', hash: 'sha512' },
-  rsa_pkcs1_sha1: { type: 'rsa-pkcs1', hash: 'sha1' },
-};
-
 const b64u = (x: bigint): string => {
   let h = x.toString(16);
   if (h.length % 2) h = '0' + h;
   return Buffer.from(h, 'hex').toString('base64url');
 };
 const byteLength = (n: bigint): number => Math.ceil(n.toString(16).length / 2);
-const mod = (a: bigint, m: bigint): bigint => ((a % m) + m) % m;
-function invert(a: bigint, m: bigint): bigint {
-  let [r0, r1, s0, s1] = [mod(a, m), m, 1n, 0n];
-  while (r1 !== 0n) {
-    const q = r0 / r1;
-    [r0, r1] = [r1, r0 - q * r1];
-    [s0, s1] = [s1, s0 - q * s1];
-  }
-  if (r0 !== 1n) throw new Error('not invertible');
-  return mod(s0, m);
-}
 
 const privateKeys = new WeakMap<object, KeyObject | null>();
 const publicKeys = new WeakMap<object, KeyObject | null>();
