@@ -96,6 +96,15 @@ export class CryptoError extends Error {
   }
 }
 
+/** Output lengths of the hashes, in bytes (FIPS 180-4). */
+export const HASH_LENGTH: Readonly<Record<HashName, number>> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
+
+/** The AES-CBC input rules every provider enforces the same way: a 16-byte IV, whole blocks (NIST SP 800-38A). */
+export function checkCbcInput(alg: CbcName, iv: Uint8Array, data: Uint8Array): void {
+  if (iv.length !== 16) throw new CryptoError('bad_length', `${alg}: IV must be 16 bytes, got ${iv.length}`);
+  if (data.length % 16 !== 0) throw new CryptoError('bad_length', `${alg}: data length ${data.length} is not a multiple of 16`);
+}
+
 /** Incremental hash whose running state can be copied: the transcript hash needs Hash(prefix) at many points. */
 export interface HashState {
   update(data: Uint8Array): this;

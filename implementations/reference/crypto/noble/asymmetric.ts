@@ -31,6 +31,7 @@ import {
 import { I2OSP, OS2IP, invert, pow } from 'micro-rsa-dsa-dh/utils.js';
 import { FFDHE_GROUPS, type FfdheGroup } from '../ffdhe.ts';
 import {
+  HASH_LENGTH,
   CryptoError,
   type CryptoProvider,
   type EcCurveName,
@@ -50,7 +51,6 @@ export type AsymmetricPrimitives = Pick<CryptoProvider, 'keyExchange' | 'sign' |
 // Small helpers
 
 const HASHES = { sha1, sha256, sha384, sha512 } as const;
-export const HASH_LEN: Record<HashName, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
 
 function isAllZero(b: Uint8Array): boolean {
   let acc = 0;
@@ -279,7 +279,7 @@ export type SchemeSpec =
 const pss = (h: 'sha256' | 'sha384' | 'sha512'): SchemeSpec => ({
   type: 'rsa-pss',
   hash: h,
-  signer: PSS(HASHES[h], mgf1(HASHES[h]), HASH_LEN[h]),
+  signer: PSS(HASHES[h], mgf1(HASHES[h]), HASH_LENGTH[h]),
 });
 
 export const SCHEMES: Readonly<Record<SignatureSchemeName, SchemeSpec>> = {
@@ -310,8 +310,8 @@ const CURVES: Record<EcCurveName, NobleWeierstrass> = { secp256r1: p256, secp384
 export function rsaKeyFitsScheme(bits: number, scheme: SignatureSchemeName): boolean {
   const spec = SCHEMES[scheme];
   if (!spec) return false;
-  if (spec.type === 'rsa-pss') return Math.ceil((bits - 1) / 8) >= 2 * HASH_LEN[spec.hash] + 2;
-  if (spec.type === 'rsa-pkcs1') return Math.ceil(bits / 8) >= 19 + HASH_LEN[spec.hash] + 11;
+  if (spec.type === 'rsa-pss') return Math.ceil((bits - 1) / 8) >= 2 * HASH_LENGTH[spec.hash] + 2;
+  if (spec.type === 'rsa-pkcs1') return Math.ceil(bits / 8) >= 19 + HASH_LENGTH[spec.hash] + 11;
   return false;
 }
 
@@ -422,7 +422,7 @@ export function rsaPssSignWithSalt(scheme: PssScheme, key: PrivateKey, message: 
   if (key.kind !== 'rsa') throw mismatch(scheme, key);
   const h = PSS_HASH[scheme];
   if (!h) throw new CryptoError('unsupported', `not an RSA-PSS scheme: ${String(scheme)}`);
-  const hLen = HASH_LEN[h];
+  const hLen = HASH_LENGTH[h];
   // RFC 8446 4.2.3: "The length of the Salt MUST be equal to the length of the output of the digest algorithm."
   if (salt.length !== hLen) throw new CryptoError('bad_length', `${scheme} salt must be ${hLen} bytes`);
   if (!rsaKeyFitsScheme(key.bits, scheme)) throw new CryptoError('key_mismatch', `RSA-${key.bits} key is too small for ${scheme}`);
@@ -450,7 +450,7 @@ export function rsaPssRecoverSalt(scheme: PssScheme, key: PublicKey, message: Ui
   try {
     if (key.kind !== 'rsa' || !PSS_HASH[scheme] || !verify(scheme, key, message, signature)) return null;
     const h = PSS_HASH[scheme];
-    const hLen = HASH_LEN[h];
+    const hLen = HASH_LENGTH[h];
     const emBits = key.bits - 1;
     const emLen = Math.ceil(emBits / 8);
     const em = bigintToBytes(pow(bytesToBigint(signature), key.e, key.n), emLen);

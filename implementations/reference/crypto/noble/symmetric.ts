@@ -17,6 +17,7 @@ import { gcm, cbc } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ccm, CCM_MAX_NONCE, CCM_MIN_NONCE } from './ccm.ts';
 import {
+  checkCbcInput,
   CryptoError,
   type Aead,
   type AeadName,
@@ -175,17 +176,12 @@ class NobleCbc implements Cbc {
     private readonly key: Uint8Array,
     readonly keyLength: number,
   ) {}
-  private check(iv: Uint8Array, data: Uint8Array): void {
-    if (iv.length !== AES_BLOCK) throw new CryptoError('bad_length', `${this.alg}: IV must be 16 bytes, got ${iv.length}`);
-    if (data.length % AES_BLOCK !== 0)
-      throw new CryptoError('bad_length', `${this.alg}: data length ${data.length} is not a multiple of 16`);
-  }
   encrypt(iv: Uint8Array, data: Uint8Array): Uint8Array {
-    this.check(iv, data);
+    checkCbcInput(this.alg, iv, data);
     return cbc(this.key, iv, { disablePadding: true }).encrypt(data);
   }
   decrypt(iv: Uint8Array, data: Uint8Array): Uint8Array {
-    this.check(iv, data);
+    checkCbcInput(this.alg, iv, data);
     return cbc(this.key, iv, { disablePadding: true }).decrypt(data);
   }
 }

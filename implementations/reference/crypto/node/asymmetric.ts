@@ -34,10 +34,11 @@ import {
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { ed448 } from '@noble/curves/ed448.js';
-import { HASH_LEN, SCHEMES, asymmetricPrimitives as noble, type AsymmetricPrimitives } from '../noble/asymmetric.ts';
+import { SCHEMES, asymmetricPrimitives as noble, type AsymmetricPrimitives } from '../noble/asymmetric.ts';
 import { invert } from 'micro-rsa-dsa-dh/utils.js';
 import { FFDHE_GROUPS, type FfdheGroup } from '../ffdhe.ts';
 import {
+  HASH_LENGTH,
   CryptoError,
   type EcCurveName,
   type GroupName,
@@ -299,7 +300,7 @@ function sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array,
       nodeSign(hash, message, {
         key: sk,
         padding: spec.type === 'rsa-pss' ? constants.RSA_PKCS1_PSS_PADDING : constants.RSA_PKCS1_PADDING,
-        saltLength: HASH_LEN[hash],
+        saltLength: HASH_LENGTH[hash],
       }),
     );
     const pub = key as PrivateKey & { kind: 'rsa' };
@@ -370,7 +371,7 @@ function nativeVerify(scheme: SignatureSchemeName, key: PublicKey, message: Uint
         return nodeVerify(spec.hash, message, {
           key: pk,
           padding: spec.type === 'rsa-pss' ? constants.RSA_PKCS1_PSS_PADDING : constants.RSA_PKCS1_PADDING,
-          saltLength: HASH_LEN[spec.hash], // RFC 8446 4.2.3: the salt length MUST equal the hash length
+          saltLength: HASH_LENGTH[spec.hash], // RFC 8446 4.2.3: the salt length MUST equal the hash length
         }, signature);
       }
     }

@@ -10,13 +10,11 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomFillSync, type Hash as NodeHash } from 'node:crypto';
 import { symmetricPrimitives as noble } from '../noble/symmetric.ts';
-import { CryptoError, type Aead, type AeadName, type Cbc, type CbcName, type HashName, type HashState } from '../provider.ts';
+import { CryptoError, HASH_LENGTH, checkCbcInput, type Aead, type AeadName, type Cbc, type CbcName, type HashName, type HashState } from '../provider.ts';
 import type { SymmetricPrimitives } from '../noble/symmetric.ts';
 
-const HASH_LENGTHS: Record<HashName, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
-
 function checkHash(alg: HashName): HashName {
-  if (!Object.prototype.hasOwnProperty.call(HASH_LENGTHS, alg)) throw new CryptoError('unsupported', `unsupported hash ${String(alg)}`);
+  if (!Object.prototype.hasOwnProperty.call(HASH_LENGTH, alg)) throw new CryptoError('unsupported', `unsupported hash ${String(alg)}`);
   return alg;
 }
 
@@ -127,17 +125,13 @@ class NodeCbc implements Cbc {
   ) {
     this.keyLength = keyLength;
   }
-  private check(iv: Uint8Array, data: Uint8Array): void {
-    if (iv.length !== AES_BLOCK) throw new CryptoError('bad_length', `${this.alg}: IV must be 16 bytes, got ${iv.length}`);
-    if (data.length % AES_BLOCK !== 0) throw new CryptoError('bad_length', `${this.alg}: data length ${data.length} is not a multiple of 16`);
-  }
   encrypt(iv: Uint8Array, data: Uint8Array): Uint8Array {
-    this.check(iv, data);
+    checkCbcInput(this.alg, iv, data);
     const c = createCipheriv(this.alg, this.key, iv).setAutoPadding(false);
     return u8(Buffer.concat([c.update(data), c.final()]));
   }
   decrypt(iv: Uint8Array, data: Uint8Array): Uint8Array {
-    this.check(iv, data);
+    checkCbcInput(this.alg, iv, data);
     const d = createDecipheriv(this.alg, this.key, iv).setAutoPadding(false);
     return u8(Buffer.concat([d.update(data), d.final()]));
   }
@@ -151,7 +145,7 @@ export const nodeSymmetricPrimitives: SymmetricPrimitives = {
   },
 
   hashLength(alg: HashName): number {
-    return HASH_LENGTHS[checkHash(alg)];
+    return HASH_LENGTH[checkHash(alg)];
   },
 
   hash(alg: HashName, data: Uint8Array): Uint8Array {
@@ -166,11 +160,11 @@ export const nodeSymmetricPrimitives: SymmetricPrimitives = {
 
   // RFC 5869 2.2: PRK = HMAC-Hash(salt, IKM); an absent salt is HashLen zeros (an empty HMAC key is the same key).
   hkdfExtract(alg: HashName, salt: Uint8Array, ikm: Uint8Array): Uint8Array {
-    return hmac(alg, salt.length === 0 ? new Uint8Array(HASH_LENGTHS[checkHash(alg)]) : salt, ikm);
+    return hmac(alg, salt.length === 0 ? new Uint8Array(HASH_LENGTH[checkHash(alg)]) : salt, ikm);
   },
 
   hkdfExpand(alg: HashName, prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
-    const hashLen = HASH_LENGTHS[checkHash(alg)];
+    const hashLen = HASH_LENGTH[checkHash(alg)];
     // RFC 5869 2.3: "L length of output keying material in octets (<= 255*HashLen)".
     if (!Number.isInteger(length) || length < 0 || length > 255 * hashLen)
       throw new CryptoError('bad_length', `HKDF-Expand: L=${length} exceeds 255*HashLen=${255 * hashLen} (RFC 5869 2.3)`);
