@@ -280,6 +280,11 @@ function fromDer(der: Uint8Array, strict: boolean, index?: number): CertResult<C
   } catch (e) {
     return failure('parse_error', `cannot parse certificate: ${(e as Error).message}`, index);
   }
+  // The same certificate arrives in every handshake: its parse (and so its public key's node KeyObject) is
+  // kept. A hit is compared byte for byte, so a caller that changed a returned `der` in place never gets it.
+  const cacheKey = Buffer.from(exact.buffer, exact.byteOffset, exact.byteLength).toString('base64');
+  const hit = parsed.get(cacheKey);
+  if (hit && Buffer.compare(hit.der, exact) === 0) return { ok: true, value: hit };
   let x509: X509Certificate;
   try {
     x509 = new X509Certificate(exact);
@@ -330,8 +335,12 @@ function fromDer(der: Uint8Array, strict: boolean, index?: number): CertResult<C
     publicKey: pk.ok ? pk.key : null,
     ...(pk.ok ? {} : { publicKeyError: pk.error.message }),
   };
+  if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!); // oldest first
+  parsed.set(cacheKey, cert);
   return { ok: true, value: cert };
 }
+const PARSED_MAX = 512;
+const parsed = new Map<string, Certificate>();
 
 /** One DER certificate as received on the wire (RFC 8446 4.4.2 cert_data): strict, no trailing bytes. */
 export function parseCertificateDer(der: Uint8Array, index?: number): CertResult<Certificate> {
@@ -404,12 +413,22 @@ export function parseCertificateList(ders: readonly Uint8Array[]): CertResult<Ce
 /** `parent` issued `child`: names / key identifiers / keyUsage agree (OpenSSL X509_check_issued) and the
  *  signature verifies with the parent's key. */
 export function checkIssued(child: Certificate, parent: Certificate): boolean {
+  // Parsed certificates are shared (see fromDer), so the answer for a pair is too: it depends on the two
+  // certificates' bytes only.
+  let answers = issued.get(child);
+  const known = answers?.get(parent);
+  if (known !== undefined) return known;
+  let ok: boolean;
   try {
-    return child.x509.checkIssued(parent.x509) && child.x509.verify(parent.x509.publicKey);
+    ok = child.x509.checkIssued(parent.x509) && child.x509.verify(parent.x509.publicKey);
   } catch {
-    return false;
+    ok = false;
   }
+  if (!answers) issued.set(child, (answers = new WeakMap()));
+  answers.set(parent, ok);
+  return ok;
 }
+const issued = new WeakMap<Certificate, WeakMap<Certificate, boolean>>();
 
 /** Within notBefore..notAfter (inclusive, RFC 5280 4.1.2.5) at `now`. */
 export function checkValidity(cert: Certificate, now: Date): 'valid' | 'expired' | 'not_yet_valid' {

@@ -118,6 +118,12 @@ export interface Aead {
   readonly nonceLength: number; // 12 for every TLS AEAD here
   readonly tagLength: number; // 16; 8 for aes-128-ccm-8
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /**
+   * Optional, for speed: seal the concatenation of `parts` into a new array that starts with `headroom`
+   * unwritten bytes (room for the record header), so that a record is built without copying the plaintext
+   * or the ciphertext again. Same ciphertext and tag as seal(nonce, concat(parts), aad); see sealWithHeadroom.
+   */
+  sealParts?(nonce: Uint8Array, parts: readonly Uint8Array[], aad: Uint8Array, headroom: number): Uint8Array;
   /** null when the tag does not verify. */
   open(nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array | null;
 }
@@ -193,4 +199,27 @@ export interface CryptoProvider {
    * RFC 5246 7.4.7.1 random pre-master secret, so no caller may branch observably on it.
    */
   rsaDecrypt(key: PrivateKey & { kind: 'rsa' }, ciphertext: Uint8Array): Uint8Array | null;
+}
+
+/** `aead.sealParts` where the AEAD has it, else seal() over the joined parts, copied after `headroom` bytes. */
+export function sealWithHeadroom(aead: Aead, nonce: Uint8Array, parts: readonly Uint8Array[], aad: Uint8Array, headroom: number): Uint8Array {
+  return aead.sealParts ? aead.sealParts(nonce, parts, aad, headroom) : sealJoined(aead, nonce, parts, aad, headroom);
+}
+
+/** sealParts by aead.seal() over the joined parts. */
+export function sealJoined(aead: Aead, nonce: Uint8Array, parts: readonly Uint8Array[], aad: Uint8Array, headroom: number): Uint8Array {
+  const sealed = aead.seal(nonce, parts.length === 1 ? parts[0] : joinParts(parts), aad);
+  const out = new Uint8Array(headroom + sealed.length);
+  out.set(sealed, headroom);
+  return out;
+}
+
+function joinParts(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

@@ -21,7 +21,7 @@
  * RFC 8446 5.5's AES-GCM usage limit (2^24.5 full records) is a SHOULD for key update, left to the caller.
  */
 import type { AlertName } from '../codec/enums.ts';
-import type { Aead, Cbc, CryptoProvider, HashName } from './provider.ts';
+import { sealWithHeadroom, type Aead, type Cbc, type CryptoProvider, type HashName } from './provider.ts';
 import type { CipherSuiteParams } from './suites.ts';
 import { tls13RecordNonce } from './tls13-key-schedule.ts';
 import { concatBytes as concat, constantTimeEqual } from '../codec/bytes.ts';
@@ -203,15 +203,16 @@ export class Tls13RecordProtection extends SequencedProtection implements Record
         throw new RecordProtectionError('unexpected_message', 'RFC 8446 5.4', `zero-length content of type ${type}`);
     }
     // RFC 8446 5.2: TLSInnerPlaintext = content || ContentType || zeros[padding]; RFC 8446 5.4: padding MUST be zeros.
-    const inner = new Uint8Array(content.length + 1 + padding);
-    inner.set(content, 0);
-    inner[content.length] = type;
-    const length = inner.length + this.aead.tagLength;
-    // RFC 8446 5.2: additional_data = opaque_type || legacy_record_version || length; opaque_type is always 23.
+    const trailer = new Uint8Array(1 + padding);
+    trailer[0] = type;
+    const length = content.length + trailer.length + this.aead.tagLength;
+    // RFC 8446 5.2: additional_data = opaque_type || legacy_record_version || length; opaque_type is always 23;
+    // it is also the record header, written in front of the ciphertext.
     const aad = header(CONTENT_TYPE_APPLICATION_DATA, this.recordVersion, length);
-    const fragment = this.aead.seal(tls13RecordNonce(this.iv, this.seq), inner, aad);
+    const bytes = sealWithHeadroom(this.aead, tls13RecordNonce(this.iv, this.seq), [content, trailer], aad, aad.length);
+    bytes.set(aad, 0);
     this.seq += 1n;
-    return wire(CONTENT_TYPE_APPLICATION_DATA, this.recordVersion, fragment);
+    return { type: CONTENT_TYPE_APPLICATION_DATA, version: this.recordVersion, fragment: bytes.subarray(aad.length), bytes };
   }
 
   decrypt(record: TlsRecord): DecryptResult {

@@ -8,11 +8,11 @@
  * RSASSA-PKCS1-v1_5 signing and verification, RSAES-PKCS1-v1_5 encryption.
  *
  * Delegated to noble, because node:crypto cannot do exactly the same:
- * - ECDSA signing: RFC 6979 deterministic nonces (replays and fixed-seed runs are byte-identical); OpenSSL 3.0
- *   (Node 20) signs with random k only.
+ * - ECDSA signing: RFC 6979 deterministic nonces (replays and fixed-seed runs are byte-identical), which
+ *   OpenSSL 3.0 (Node 20) does not offer: the nonce is computed here, only k*G by OpenSSL (see below).
  * - key-pair generation from a given private key (deterministic mode, RFC 8448 replays) and its checks;
- * - RSAES-PKCS1-v1_5 decryption: Node 20 refuses RSA_PKCS1_PADDING for privateDecrypt (CVE-2023-46809), and
- *   the RFC 5246 7.4.7.1 countermeasure needs a decryption that never branches observably;
+ * - RSAES-PKCS1-v1_5 decoding: Node 20 refuses RSA_PKCS1_PADDING for privateDecrypt (CVE-2023-46809), so
+ *   OpenSSL does only RSADP (RSA_NO_PADDING) and micro-rsa-dsa-dh decodes, as in the noble provider;
  * - RSA keys without p and q, or keys OpenSSL will not import or that give a signature that does not verify
  *   (noble then signs without CRT or refuses the inconsistent key with its own CryptoError);
  * - every rejection path whose error must be noble's (the length and range checks run first, as noble does).
@@ -23,8 +23,11 @@ import {
   createPrivateKey,
   createPublicKey,
   constants,
+  createHash,
+  createHmac,
   diffieHellman,
   generateKeyPairSync,
+  privateDecrypt,
   publicEncrypt,
   randomBytes,
   sign as nodeSign,
@@ -36,6 +39,9 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { ed448 } from '@noble/curves/ed448.js';
 import { SCHEMES, asymmetricPrimitives as noble, type AsymmetricPrimitives } from '../noble/asymmetric.ts';
 import { invert } from 'micro-rsa-dsa-dh/utils.js';
+import { PKCS1_KEM } from 'micro-rsa-dsa-dh/rsa.js';
+import { createHmacDrbg } from '@noble/curves/utils.js';
+import { invert as invertMod } from '@noble/curves/abstract/modular.js';
 import { FFDHE_GROUPS, type FfdheGroup } from '../ffdhe.ts';
 import {
   HASH_LENGTH,
@@ -96,6 +102,11 @@ const PKCS8 = {
   ed448: hexBytes('3047020100300506032b6571043b0439'),
 } as const;
 
+const b64uBytes = (s: string): Uint8Array => u8(Buffer.from(s, 'base64url'));
+const OKP_CURVE = { x25519: 'X25519', x448: 'X448', ed25519: 'Ed25519', ed448: 'Ed448' } as const;
+/** A raw X25519 / X448 / Ed25519 / Ed448 public key as a KeyObject, through a JWK (RFC 8037 2): 7x faster than SPKI DER. */
+const okpPublicKey = (kind: keyof typeof OKP_CURVE, raw: Uint8Array): KeyObject =>
+  createPublicKey({ format: 'jwk', key: { kty: 'OKP', crv: OKP_CURVE[kind], x: Buffer.from(raw).toString('base64url') } });
 const spkiKey = (kind: keyof typeof SPKI, raw: Uint8Array): KeyObject => createPublicKey({ key: Buffer.from(concat(SPKI[kind], raw)), format: 'der', type: 'spki' });
 const pkcs8Key = (kind: keyof typeof PKCS8, raw: Uint8Array): KeyObject => createPrivateKey({ key: Buffer.from(concat(PKCS8[kind], raw)), format: 'der', type: 'pkcs8' });
 
@@ -124,8 +135,11 @@ function montgomeryExchange(group: 'x25519' | 'x448', len: number): KeyExchange 
     generate(privateKey?: Uint8Array): KeyPair {
       if (privateKey) return ref.generate(privateKey); // deterministic mode: noble's checks and result
       const pair = generateKeyPairSync(group as 'x25519');
-      const sk = u8(pair.privateKey.export({ format: 'der', type: 'pkcs8' })).slice(-len);
-      const pk = u8(pair.publicKey.export({ format: 'der', type: 'spki' })).slice(-len);
+      // One JWK export gives both raw values (RFC 8037 2: `d` and `x`, base64url); DER exports cost 4x more.
+      const jwk = pair.privateKey.export({ format: 'jwk' });
+      const sk = b64uBytes(jwk.d!);
+      const pk = b64uBytes(jwk.x!);
+      if (sk.length !== len || pk.length !== len) return ref.generate(); // never seen; noble's keys then
       keys.set(sk, { bytes: Uint8Array.from(sk), value: pair.privateKey });
       return { group, privateKey: sk, publicKey: pk };
     },
@@ -134,7 +148,7 @@ function montgomeryExchange(group: 'x25519' | 'x448', len: number): KeyExchange 
       let out: Uint8Array;
       try {
         const sk = cached(keys, privateKey) ?? pkcs8Key(group, privateKey);
-        out = u8(diffieHellman({ privateKey: sk, publicKey: spkiKey(group, peerPublic) }));
+        out = u8(diffieHellman({ privateKey: sk, publicKey: okpPublicKey(group, peerPublic) }));
       } catch {
         // OpenSSL refuses an all-zero result (a low-order u-coordinate); noble reports it the same way.
         throw new CryptoError('zero_shared_secret', `${group} shared secret is all zeros (low-order peer public key)`);
@@ -269,14 +283,23 @@ function nodePrivateKey(key: PrivateKey): KeyObject | null {
   return k;
 }
 
+const JWK_CURVE: Record<EcCurveName, string> = { secp256r1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+/** An EC public key: an uncompressed point through a JWK (RFC 7518 6.2.1), 2x faster than SPKI DER; other encodings by SPKI. */
+function ecPublicKey(curve: EcCurveName, point: Uint8Array): KeyObject {
+  const len = ECDSA_CURVES[curve].bytes;
+  if (point.length !== 1 + 2 * len || point[0] !== 0x04) return spkiKey(curve, point);
+  const b = Buffer.from(point.buffer, point.byteOffset, point.byteLength);
+  return createPublicKey({ format: 'jwk', key: { kty: 'EC', crv: JWK_CURVE[curve], x: b.subarray(1, 1 + len).toString('base64url'), y: b.subarray(1 + len).toString('base64url') } });
+}
+
 function nodePublicKey(key: PublicKey): KeyObject | null {
   let k = publicKeys.get(key);
   if (k !== undefined) return k;
   k = null;
   try {
-    if (key.kind === 'ed25519' && key.key.length === 32) k = spkiKey('ed25519', key.key);
-    else if (key.kind === 'ed448' && key.key.length === 57) k = spkiKey('ed448', key.key);
-    else if (key.kind === 'ec' && own(SPKI, key.curve)) k = spkiKey(key.curve, key.point);
+    if (key.kind === 'ed25519' && key.key.length === 32) k = okpPublicKey('ed25519', key.key);
+    else if (key.kind === 'ed448' && key.key.length === 57) k = okpPublicKey('ed448', key.key);
+    else if (key.kind === 'ec' && own(ECDSA_CURVES, key.curve)) k = ecPublicKey(key.curve, key.point);
     else if (key.kind === 'rsa') k = createPublicKey({ format: 'jwk', key: { kty: 'RSA', n: b64u(key.n), e: b64u(key.e) } });
   } catch {
     k = null;
@@ -285,10 +308,87 @@ function nodePublicKey(key: PublicKey): KeyObject | null {
   return k;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// ECDSA with RFC 6979 deterministic nonces. OpenSSL 3.0 (Node 20) signs with a random k only; so the nonce
+// comes from the RFC 6979 3.2 HMAC-DRBG (noble's createHmacDrbg, HMAC by node:crypto), and the one costly
+// step, k*G, from OpenSSL through an ECDH object whose private key is k. The same bytes as noble's
+// sign(digest, d, {prehash: false, lowS: true, extraEntropy: false}): its bits2int, its DRBG (keyed with the
+// curve's hash, as noble's p256 / p384 / p521 are), its low-S rule and its minimal DER.
+
+interface EcdsaCurve {
+  n: bigint;
+  bits: number;
+  bytes: number;
+  drbgHash: HashName;
+  ecdh: string;
+}
+const ECDSA_CURVES: Record<EcCurveName, EcdsaCurve> = {
+  secp256r1: { n: p256.Point.Fn.ORDER, bits: 256, bytes: 32, drbgHash: 'sha256', ecdh: 'prime256v1' },
+  secp384r1: { n: p384.Point.Fn.ORDER, bits: 384, bytes: 48, drbgHash: 'sha384', ecdh: 'secp384r1' },
+  secp521r1: { n: p521.Point.Fn.ORDER, bits: 521, bytes: 66, drbgHash: 'sha512', ecdh: 'secp521r1' },
+};
+
+/** RFC 6979 2.3.2 bits2int: the leftmost qlen bits. */
+function bits2int(b: Uint8Array, bits: number): bigint {
+  const x = bytesToBigint(b);
+  const delta = b.length * 8 - bits;
+  return delta > 0 ? x >> BigInt(delta) : x;
+}
+const modN = (a: bigint, n: bigint): bigint => {
+  const r = a % n;
+  return r < 0n ? r + n : r;
+};
+const toBytes = (x: bigint, len: number): Uint8Array => hexBytes(x.toString(16).padStart(len * 2, '0'));
+
+/** DER INTEGER (X.690 8.3): minimal two's complement, so a leading 0x00 where the top bit is set. */
+function derInteger(x: bigint): Uint8Array {
+  let h = x.toString(16);
+  if (h.length % 2) h = '0' + h;
+  if (parseInt(h.slice(0, 2), 16) & 0x80) h = '00' + h;
+  const body = hexBytes(h);
+  return Uint8Array.of(0x02, ...derLength(body.length), ...body);
+}
+const derLength = (n: number): number[] => (n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff]);
+
+function ecdsaSignDeterministic(c: EcdsaCurve, d: bigint, digest: Uint8Array): Uint8Array | undefined {
+  const { n } = c;
+  const m = modN(bits2int(digest, c.bits), n); // RFC 6979 3.2 a: h1, as bits2int(h1) mod q
+  const seed = concat(toBytes(d, c.bytes), toBytes(m, c.bytes)); // step d: int2octets(x) || bits2octets(h1)
+  const hmac = (key: Uint8Array, msg: Uint8Array): Uint8Array => u8(createHmac(c.drbgHash, key).update(msg).digest());
+  const drbg = createHmacDrbg<{ r: bigint; s: bigint }>(HASH_LENGTH[c.drbgHash], c.bytes, hmac);
+  const ecdh = createECDH(c.ecdh);
+  const half = n >> 1n;
+  const sig = drbg(seed, (kBytes) => {
+    const k = bits2int(kBytes, c.bits); // step h.3: k = bits2int(T), retried unless 1 <= k < q
+    if (k <= 0n || k >= n) return undefined;
+    ecdh.setPrivateKey(Buffer.from(toBytes(k, c.bytes)));
+    const q = ecdh.getPublicKey(); // k*G, uncompressed
+    const r = modN(bytesToBigint(q.subarray(1, 1 + c.bytes)), n); // r = x(kG) mod n
+    if (r === 0n) return undefined;
+    // s = k^-1 (m + r d) mod n, the inversion blinded by a random b as noble does: (bk)^-1 (bm + bdr).
+    const b = modN(bytesToBigint(randomBytes(c.bytes + 16)), n - 1n) + 1n;
+    let s = modN(invertMod(modN(b * k, n), n) * modN(b * m + modN(b * d, n) * r, n), n);
+    if (s === 0n) return undefined;
+    if (s > half) s = n - s; // low S
+    return { r, s };
+  });
+  const body = concat(derInteger(sig.r), derInteger(sig.s));
+  return Uint8Array.of(0x30, ...derLength(body.length), ...body);
+}
+
 function sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array, options?: SignatureOptions): Uint8Array {
   const spec = own(SCHEMES, scheme) ? SCHEMES[scheme] : undefined;
-  // ECDSA: RFC 6979 deterministic k, which OpenSSL 3.0 does not offer: noble signs.
-  if (!spec || spec.type === 'ecdsa' || !(message instanceof Uint8Array)) return noble.sign(scheme, key, message, options);
+  if (!spec || !(message instanceof Uint8Array)) return noble.sign(scheme, key, message, options);
+  if (spec.type === 'ecdsa') {
+    // noble's refusals (key type, curve, a scalar outside [1, n-1]) stay noble's.
+    const fits = key.kind === 'ec' && own(ECDSA_CURVES, key.curve) && (options?.ecdsaAnyCurve || (spec.curves as readonly string[]).includes(key.curve));
+    if (!fits) return noble.sign(scheme, key, message, options);
+    const c = ECDSA_CURVES[key.curve];
+    const d = key.scalar.length === c.bytes ? bytesToBigint(key.scalar) : 0n;
+    if (d <= 0n || d >= c.n) return noble.sign(scheme, key, message, options);
+    // RFC 8446 4.2.3 / RFC 8422 5.4: the signature over the scheme's hash of the message, DER ECDSA-Sig-Value.
+    return ecdsaSignDeterministic(c, d, u8(createHash(spec.hash).update(message).digest())) ?? noble.sign(scheme, key, message, options);
+  }
   const sk = spec.type === key.kind || (spec.type.startsWith('rsa') && key.kind === 'rsa') ? nodePrivateKey(key) : null;
   if (!sk) return noble.sign(scheme, key, message, options); // key mismatch, RSA without CRT, ...: noble decides
   if (spec.type === 'ed25519' || spec.type === 'ed448') return u8(nodeSign(null, message, sk)); // RFC 8032: deterministic
@@ -394,6 +494,26 @@ function rsaEncrypt(key: PublicKey & { kind: 'rsa' }, message: Uint8Array): Uint
   }
 }
 
+/**
+ * RSAES-PKCS1-v1_5 decryption (RFC 8017 7.2.2): RSADP (step 2b, c^d mod n) by OpenSSL with RSA_NO_PADDING
+ * (CRT and blinding; Node 20 refuses only its PKCS#1 v1.5 unpadding), then the EME-PKCS1-v1_5 decoding
+ * (step 3) by micro-rsa-dsa-dh, exactly as the noble provider decodes. Null for any failure, as noble: the
+ * caller's RFC 5246 7.4.7.1 countermeasure (a random pre-master secret) does not depend on the reason.
+ */
+function rsaDecrypt(key: PrivateKey & { kind: 'rsa' }, ciphertext: Uint8Array): Uint8Array | null {
+  if (key?.kind !== 'rsa' || !(ciphertext instanceof Uint8Array)) return noble.rsaDecrypt(key, ciphertext);
+  const k = byteLength(key.n);
+  const sk = nodePrivateKey(key);
+  // RFC 8017 7.2.2 step 1: exactly k bytes; step 2a: c < n. Keys node cannot take: noble.
+  if (!sk || ciphertext.length !== k || k < 11 || bytesToBigint(ciphertext) >= key.n) return noble.rsaDecrypt(key, ciphertext);
+  try {
+    const em = privateDecrypt({ key: sk, padding: constants.RSA_NO_PADDING }, ciphertext);
+    return Uint8Array.from(PKCS1_KEM.decrypt({ n: key.n, d: 1n }, leftPad(u8(em), k)));
+  } catch {
+    return null;
+  }
+}
+
 export const nodeAsymmetricPrimitives: AsymmetricPrimitives = {
   keyExchange(group: GroupName): KeyExchange {
     if (!own(EXCHANGES, group)) return noble.keyExchange(group); // noble's CryptoError('unsupported')
@@ -402,6 +522,5 @@ export const nodeAsymmetricPrimitives: AsymmetricPrimitives = {
   sign,
   verify,
   rsaEncrypt,
-  // RFC 5246 7.4.7.1: decryption failures must not be observable; Node 20 refuses PKCS#1 v1.5 decryption.
-  rsaDecrypt: noble.rsaDecrypt,
+  rsaDecrypt,
 };

@@ -9,13 +9,14 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { fileURLToPath } from 'node:url';
 import { fcParams, fcTimeout } from '../../codec/fc.ts';
 import { nobleProvider as noble } from '../noble/index.ts';
 import { nodeProvider as node } from './index.ts';
 import { parsePrivateKey, publicKeyOf, schemesForKey, unwrapKey } from '../keys.ts';
-import { CryptoError, SIGNATURE_SCHEME_NAMES, type AeadName, type CbcName, type CryptoProvider, type GroupName, type HashName, type PrivateKey, type SignatureSchemeName } from '../provider.ts';
+import { CryptoError, SIGNATURE_SCHEME_NAMES, sealWithHeadroom, type AeadName, type CbcName, type CryptoProvider, type GroupName, type HashName, type PrivateKey, type SignatureSchemeName } from '../provider.ts';
 
 const RUNS = 40;
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -119,6 +120,12 @@ describe('node provider = noble provider: symmetric', () => {
           same((p) => p.aead(alg, key).open(nonce, tampered, aad));
           same((p) => p.aead(alg, key).open(nonce, ct.subarray(0, at % (ct.length + 1)), aad));
           same((p) => p.aead(alg, key).open(nonce, ct, Uint8Array.of(...aad, 0)));
+          // sealWithHeadroom (sealParts where the AEAD has it): the same ciphertext after `headroom` bytes.
+          const parts = [plaintext.subarray(0, at % (plaintext.length + 1)), plaintext.subarray(at % (plaintext.length + 1)), Uint8Array.of(23)];
+          const whole = Uint8Array.of(...plaintext, 23);
+          const headroom = at % 6;
+          const viaParts = same((p) => sealWithHeadroom(p.aead(alg, key), nonce, parts, aad, headroom).subarray(headroom)) as { bytes?: string };
+          expect(viaParts).toEqual(same((p) => p.aead(alg, key).seal(nonce, whole, aad)));
           const aead = node.aead(alg, key);
           expect([aead.keyLength, aead.nonceLength, aead.tagLength]).toEqual([noble.aead(alg, key).keyLength, 12, alg === 'aes-128-ccm-8' ? 8 : 16]);
         },
@@ -219,6 +226,26 @@ describe('node provider = noble provider: signatures', () => {
     }
     expect(same((p) => p.sign('nope' as SignatureSchemeName, rsa, msg))).toEqual({ error: 'unsupported' });
   });
+
+  it('ECDSA: RFC 6979 signatures byte-identical to noble for any key and message, every curve and hash (property)', () => {
+    // The node provider computes k*G with OpenSSL and the rest itself: any slip (bits2int truncation for
+    // P-521, the DRBG's hash, low S, DER lengths over 127 bytes) shows up as a different signature.
+    const curves = [
+      { curve: 'secp256r1' as const, c: p256, schemes: ['ecdsa_secp256r1_sha256', 'ecdsa_sha1'] as const },
+      { curve: 'secp384r1' as const, c: p384, schemes: ['ecdsa_secp384r1_sha384', 'ecdsa_secp256r1_sha256'] as const },
+      { curve: 'secp521r1' as const, c: p521, schemes: ['ecdsa_secp521r1_sha512', 'ecdsa_secp256r1_sha256'] as const },
+    ];
+    fc.assert(
+      fc.property(fc.constantFrom(...curves), fc.integer({ min: 0, max: 1 }), fc.uint8Array({ minLength: 100, maxLength: 100 }), fc.uint8Array({ maxLength: 200 }), ({ curve, c, schemes }, i, seed, msg) => {
+        const scalar = c.utils.randomSecretKey(seed.subarray(0, c.lengths.seed));
+        const key: PrivateKey = { kind: 'ec', curve, scalar, point: c.getPublicKey(scalar, false) };
+        const options = { ecdsaAnyCurve: true };
+        const a = node.sign(schemes[i], key, msg, options);
+        expect(toHex(a)).toBe(toHex(noble.sign(schemes[i], key, msg, options)));
+      }),
+      fcParams(RUNS * 3),
+    );
+  }, fcTimeout(RUNS * 3));
 
   it('RSA keys without p and q, or with a wrong d, behave as with noble', () => {
     const rsa = keys[0] as PrivateKey & { kind: 'rsa' };
@@ -364,7 +391,7 @@ describe('node provider = noble provider: key exchange', () => {
 });
 
 describe('node provider = noble provider: RSAES-PKCS1-v1_5', () => {
-  it('node encrypts what noble decrypts; the same refusals; decryption is noble\'s (RFC 5246 7.4.7.1)', () => {
+  it('node encrypts what noble decrypts; the same refusals', () => {
     const rsa = keys[0] as PrivateKey & { kind: 'rsa' };
     const pub = publicKeyOf(rsa) as { kind: 'rsa'; n: bigint; e: bigint; bits: number };
     const pms = Uint8Array.of(3, 3, ...new Uint8Array(46).fill(7));
@@ -372,8 +399,41 @@ describe('node provider = noble provider: RSAES-PKCS1-v1_5', () => {
     expect(ct).toHaveLength(256);
     expect(toHex(noble.rsaDecrypt(rsa, ct)!)).toBe(toHex(pms));
     expect(toHex(node.rsaDecrypt(rsa, ct)!)).toBe(toHex(pms));
-    expect(node.rsaDecrypt).toBe(noble.rsaDecrypt);
     expect(same((p) => p.rsaEncrypt(pub, new Uint8Array(246)))).toEqual({ error: 'bad_length' });
     same((p) => p.rsaEncrypt({ kind: 'ec' } as never, pms));
   });
+
+  it('decryption: the same plaintext or the same null for valid, tampered, short, long and >= n ciphertexts (RFC 5246 7.4.7.1 inputs; property)', () => {
+    // node does RSADP (no padding) by OpenSSL and the EME-PKCS1-v1_5 decoding like noble: every input a
+    // Bleichenbacher-style client sends (bad first bytes, no zero separator, short padding, wrong lengths)
+    // gives noble's answer, so the server's random-pre-master countermeasure sees the same thing.
+    const rsa = keys[0] as PrivateKey & { kind: 'rsa' };
+    const pub = publicKeyOf(rsa) as { kind: 'rsa'; n: bigint; e: bigint; bits: number };
+    const k = 256;
+    // EM = 00 || BT || PS || 00 || M (RFC 8017 7.2.1 step 2), raised to e by hand so that any EM can be sent.
+    const rawEncrypt = (em: Uint8Array): Uint8Array => {
+      let r = 1n, b = BigInt('0x' + toHex(em)) % pub.n, e = pub.e;
+      for (; e > 0n; e >>= 1n, b = (b * b) % pub.n) if (e & 1n) r = (r * b) % pub.n;
+      return hex(r.toString(16).padStart(2 * k, '0'));
+    };
+    const emArb = fc.record({
+      first: fc.constantFrom(0, 1),
+      bt: fc.constantFrom(2, 1, 0),
+      psLen: fc.integer({ min: 0, max: 220 }),
+      sep: fc.constantFrom(0, 0, 5),
+      msg: fc.uint8Array({ maxLength: 60 }),
+    });
+    fc.assert(
+      fc.property(emArb, fc.integer({ min: 0, max: 3 }), ({ first, bt, psLen, sep, msg }, shape) => {
+        const body = [first, bt, ...new Array(psLen).fill(0x5a), sep, ...msg].slice(0, k);
+        const em = Uint8Array.from([...body, ...new Array(k - body.length).fill(0x11)]);
+        let ct = rawEncrypt(em);
+        if (shape === 1) ct = ct.subarray(1); // short
+        if (shape === 2) ct = Uint8Array.of(...ct, 0); // long
+        if (shape === 3) ct = hex(pub.n.toString(16)); // c = n
+        expect(same((p) => p.rsaDecrypt(rsa, ct))).toBeDefined();
+      }),
+      fcParams(RUNS * 2),
+    );
+  }, fcTimeout(RUNS * 2));
 });

@@ -10,7 +10,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomFillSync, type Hash as NodeHash } from 'node:crypto';
 import { symmetricPrimitives as noble } from '../noble/symmetric.ts';
-import { CryptoError, HASH_LENGTH, checkCbcInput, type Aead, type AeadName, type Cbc, type CbcName, type HashName, type HashState } from '../provider.ts';
+import { CryptoError, HASH_LENGTH, checkCbcInput, sealJoined, sealWithHeadroom, type Aead, type AeadName, type Cbc, type CbcName, type HashName, type HashState } from '../provider.ts';
 import type { SymmetricPrimitives } from '../noble/symmetric.ts';
 
 function checkHash(alg: HashName): HashName {
@@ -87,6 +87,25 @@ class NodeAead implements Aead {
     const fin = c.final();
     out.set(fin, body.length);
     out.set(c.getAuthTag(), body.length + fin.length);
+    return out;
+  }
+  sealParts(nonce: Uint8Array, parts: readonly Uint8Array[], aad: Uint8Array, headroom: number): Uint8Array {
+    const plen = parts.reduce((n, p) => n + p.length, 0);
+    // CCM takes its plaintext in one update() (OpenSSL needs the length up front): seal() over the joined parts.
+    if (!this.native(nonce, plen)) return sealWithHeadroom(this.fallback, nonce, parts, aad, headroom);
+    if (this.spec.ccm) return sealJoined(this, nonce, parts, aad, headroom);
+    const c = createCipheriv(this.spec.cipher as 'aes-128-gcm', this.key, nonce, { authTagLength: this.tagLength });
+    c.setAAD(aad);
+    const out = new Uint8Array(headroom + plen + this.tagLength);
+    let at = headroom;
+    for (const p of parts) {
+      const body = c.update(p);
+      out.set(body, at);
+      at += body.length;
+    }
+    const fin = c.final();
+    out.set(fin, at);
+    out.set(c.getAuthTag(), at + fin.length);
     return out;
   }
   open(nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array | null {

@@ -1,0 +1,25 @@
+import * as c from 'node:crypto';
+import { invert } from 'micro-rsa-dsa-dh/utils.js';
+import { mod, invert as ninv } from '@noble/curves/abstract/modular.js';
+function bench(name, fn, n=2000){for(let i=0;i<50;i++)fn();const t=performance.now();for(let i=0;i<n;i++)fn();const dt=(performance.now()-t)/n*1000;console.log(name.padEnd(40),dt.toFixed(1),'us');}
+const kp=c.generateKeyPairSync('x25519');
+const jwk=kp.publicKey.export({format:'jwk'});
+bench('createPublicKey jwk x25519',()=>c.createPublicKey({key:jwk,format:'jwk'}));
+const skj=kp.privateKey.export({format:'jwk'});
+bench('createPrivateKey jwk x25519',()=>c.createPrivateKey({key:skj,format:'jwk'}));
+bench('x25519 gen + jwk export both',()=>{const k=c.generateKeyPairSync('x25519');k.privateKey.export({format:'jwk'});});
+const ec=c.generateKeyPairSync('ec',{namedCurve:'P-256'});
+const ejwk=ec.publicKey.export({format:'jwk'});
+bench('createPublicKey jwk ec',()=>c.createPublicKey({key:ejwk,format:'jwk'}));
+const ed=c.generateKeyPairSync('ed25519');const edj=ed.publicKey.export({format:'jwk'});
+bench('createPublicKey jwk ed25519',()=>c.createPublicKey({key:edj,format:'jwk'}));
+const rsa=c.generateKeyPairSync('rsa',{modulusLength:2048});const rj=rsa.publicKey.export({format:'jwk'});
+bench('createPublicKey jwk rsa',()=>c.createPublicKey({key:rj,format:'jwk'}));
+const rder=rsa.publicKey.export({format:'der',type:'pkcs1'});
+bench('createPublicKey der pkcs1 rsa',()=>c.createPublicKey({key:rder,format:'der',type:'pkcs1'}));
+const a=0x123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdefn, m=0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+bench('micro invert',()=>invert(a,m));
+bench('noble invert',()=>ninv(a,m));
+const e=c.createECDH('prime256v1');e.generateKeys();const peer=c.createECDH('prime256v1');peer.generateKeys();const pp=peer.getPublicKey();
+bench('ECDH computeSecret p256',()=>e.computeSecret(pp));
+bench('x25519 gen + jwk pub only',()=>{const k=c.generateKeyPairSync('x25519');k.publicKey.export({format:'jwk'});});
