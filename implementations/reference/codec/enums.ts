@@ -10,9 +10,17 @@ export type NameTable = Readonly<Record<string, number>>;
 
 /** Reverse lookup: the name of a code point, or `unknown(0x....)` if the table has none. */
 export function nameOf(table: NameTable, value: number, width = 4): string {
-  for (const [name, v] of Object.entries(table)) if (v === value) return name;
-  return `unknown(0x${value.toString(16).padStart(width, '0')})`;
+  let names = reverse.get(table);
+  if (!names) {
+    // The first name of a value wins, as a scan in declaration order would find it.
+    names = new Map();
+    for (const [name, v] of Object.entries(table)) if (!names.has(v)) names.set(v, name);
+    reverse.set(table, names);
+  }
+  return names.get(value) ?? `unknown(0x${value.toString(16).padStart(width, '0')})`;
 }
+/** Reverse lookups, built once per table (the tables are constants; this runs in every handshake's checks). */
+const reverse = new WeakMap<NameTable, Map<number, string>>();
 
 /** Forward lookup; undefined for an unknown name. */
 export function codeOf(table: NameTable, name: string): number | undefined {

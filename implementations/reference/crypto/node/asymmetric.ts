@@ -321,6 +321,7 @@ interface EcdsaCurve {
   bytes: number;
   drbgHash: HashName;
   ecdh: string;
+  kG?: ReturnType<typeof createECDH>;
 }
 const ECDSA_CURVES: Record<EcCurveName, EcdsaCurve> = {
   secp256r1: { n: p256.Point.Fn.ORDER, bits: 256, bytes: 32, drbgHash: 'sha256', ecdh: 'prime256v1' },
@@ -356,7 +357,7 @@ function ecdsaSignDeterministic(c: EcdsaCurve, d: bigint, digest: Uint8Array): U
   const seed = concat(toBytes(d, c.bytes), toBytes(m, c.bytes)); // step d: int2octets(x) || bits2octets(h1)
   const hmac = (key: Uint8Array, msg: Uint8Array): Uint8Array => u8(createHmac(c.drbgHash, key).update(msg).digest());
   const drbg = createHmacDrbg<{ r: bigint; s: bigint }>(HASH_LENGTH[c.drbgHash], c.bytes, hmac);
-  const ecdh = createECDH(c.ecdh);
+  const ecdh = (c.kG ??= createECDH(c.ecdh)); // one per curve: used synchronously, its key replaced each time
   const half = n >> 1n;
   const sig = drbg(seed, (kBytes) => {
     const k = bits2int(kBytes, c.bits); // step h.3: k = bits2int(T), retried unless 1 <= k < q

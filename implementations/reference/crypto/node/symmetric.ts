@@ -156,10 +156,22 @@ class NodeCbc implements Cbc {
   }
 }
 
+const POOL_SIZE = 4096;
+const pool = new Uint8Array(POOL_SIZE);
+let poolAt = POOL_SIZE;
+
 export const nodeSymmetricPrimitives: SymmetricPrimitives = {
   randomBytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    randomFillSync(out);
+    // Small requests (randoms, session IDs, nonces: several per handshake) come from a pool that OpenSSL's
+    // CSPRNG refills 4 KiB at a time; each byte is handed out once, then overwritten.
+    if (!Number.isInteger(n) || n < 0 || n > POOL_SIZE / 8) return randomFillSync(new Uint8Array(n)); // and its RangeError
+    if (poolAt + n > POOL_SIZE) {
+      randomFillSync(pool);
+      poolAt = 0;
+    }
+    const out = pool.slice(poolAt, poolAt + n);
+    pool.fill(0, poolAt, poolAt + n);
+    poolAt += n;
     return out;
   },
 
