@@ -523,9 +523,9 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         return;
       }
       case 'wait': {
-        const t0 = Date.now();
-        await pump(cn, Math.min(deadline, t0 + step.ms), () => false);
-        if (cn.idle) idleNote(t0, step.ms);
+        const until = Math.min(deadline, Date.now() + step.ms);
+        await pump(cn, until, () => false);
+        if (cn.idle) idleNote(until);
         return;
       }
       case 'reconnect':
@@ -826,22 +826,21 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         return o;
       }
       if (cn.closedSeen || timeUp(cn, until)) return undefined;
-      const t0 = Date.now();
       await pump(cn, until, () => cn.queue.length > 0);
       if (cn.queue.length > 0) continue;
       if (cn.idle) {
         // Nothing will come until the harness writes: the wait is over, with nothing (IdleSignal).
         waitEndedIdle = true;
-        idleNote(t0, until - t0);
+        idleNote(until);
         return undefined;
       }
       if (cn.closedSeen || timeUp(cn, until)) return undefined;
     }
   }
 
-  /** A wait that ended because the target is idle, in the transcript: when, and what it would have waited. */
-  function idleNote(t0: number, waitMs: number): void {
-    note('note', 'idle', 'the target is idle, waiting for input', { detail: { waited_ms: Date.now() - t0, wait_ms: Math.max(0, waitMs) } });
+  /** A wait (up to `until`) that ended because the target is idle, in the transcript, with how much of it was left. */
+  function idleNote(until: number): void {
+    note('note', 'idle', 'the target is idle, waiting for input', { detail: { left_ms: Math.max(0, Math.min(until, deadline) - Date.now()) } });
   }
 
   /**
