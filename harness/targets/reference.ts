@@ -9,7 +9,7 @@ import { TlsServer } from '../../implementations/reference/connection/server.ts'
 import { TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
 import { CipherSuite, nameOf } from '../../implementations/reference/codec/enums.ts';
 import type { Endpoint } from '../../implementations/reference/connection/endpoint.ts';
-import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
+import { SHARED_TEST_PKI as TEST_PKI } from './test-pki.ts';
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
 import type { Capabilities, ExpectedFailure, IdleSignal, LaunchedClient, Target, TargetCaseContext, TargetConnection } from './types.ts';
 
