@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { TlsClient } from '../../implementations/reference/connection/client.ts';
 import { makeConfig } from '../../implementations/reference/connection/config.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
@@ -166,5 +169,30 @@ describe('the reference target proves when it is idle (IdleSignal)', () => {
       await tick();
       expect(other.idleSignal!(sock)).toBeUndefined();
     });
+  });
+});
+
+describe('the idle signal holds because the reference endpoints do nothing on their own', () => {
+  it('no module the reference client and server load uses a timer or asynchronous work', () => {
+    // IdleTracker says "idle" once every byte is consumed and delivered: true only while the endpoints
+    // answer synchronously in receive() and never act later. Every module they load, transitively:
+    const here = dirname(fileURLToPath(import.meta.url));
+    const start = ['client.ts', 'server.ts'].map((f) => resolve(here, '../../implementations/reference/connection', f));
+    const seen = new Set<string>();
+    const todo = [...start];
+    const offenders: string[] = [];
+    while (todo.length > 0) {
+      const file = todo.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const code = readFileSync(file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+      for (const m of code.matchAll(/\bfrom\s+'(\.{1,2}\/[^']+\.ts)'/g)) todo.push(resolve(dirname(file), m[1]));
+      const hit = /\b(setTimeout|setInterval|setImmediate|queueMicrotask|nextTick)\b|\bawait\b|\basync\b|\.then\(/.exec(code);
+      if (hit) offenders.push(`${file.replace(/.*implementations\//, 'implementations/')}: ${hit[0]}`);
+    }
+    expect(seen.size).toBeGreaterThan(20);
+    expect(offenders).toEqual([]);
   });
 });
