@@ -55,7 +55,11 @@ export interface ExpectedFailure {
 export interface IdleSignal {
   /** Whether the target is idle now. Unknown (a side of the connection not seen yet) is not idle. */
   idle(): boolean;
-  /** `fn` is called whenever the target may have become idle (the engine then asks idle()); returns an unsubscribe. */
+  /**
+   * `fn` is called whenever the target's side may have made it idle (it consumed bytes, it started); the
+   * engine then asks idle() again. What arrives at the harness's end (data, EOF) wakes the engine by itself,
+   * and it asks idle() again after each read. Returns an unsubscribe.
+   */
   onChange(fn: () => void): () => void;
 }
 
