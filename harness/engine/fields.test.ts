@@ -1,7 +1,8 @@
 /** Field paths with the RFC structs' names for TLS 1.2 messages the codec flattens. */
 import { describe, expect, it } from 'vitest';
 import type { HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
-import { applySet, checkWhere, getField } from './fields.ts';
+import { applySet, checkWhere, describe as describeValue, getField, tableFor } from './fields.ts';
+import { nameOf } from '../../implementations/reference/codec/enums.ts';
 
 describe('TLS 1.2 struct names in field paths', () => {
   const ske = (): HandshakeMessage => ({ msg_type: 'server_key_exchange', form: 'ecdhe', curve_type: 3, named_curve: 29, public: Uint8Array.of(1, 2), signature: { algorithm: 0x0403, signature: Uint8Array.of(9) } });
@@ -38,5 +39,16 @@ describe('TLS 1.2 struct names in field paths', () => {
     expect(getField(sh, 'random[31]')).toBe(31);
     expect(checkWhere(sh, { 'random[24]': 24, 'random[31]': 0x1f })).toBeUndefined();
     expect(checkWhere(sh, { 'random[31]': 0x01 })).toMatch(/random\[31\]/);
+  });
+});
+
+describe('describe: numbers as names', () => {
+  it("gives nameOf's name for every code of every table, and unknown(0x..) for codes without one", () => {
+    for (const field of ['cipher_suite', 'group', 'algorithm', 'versions', 'ke_modes', 'extension_type', 'description', 'type']) {
+      const table = tableFor(field)!;
+      for (const code of [...Object.values(table), 0xfefe, 0xfffe]) expect(describeValue(code, field)).toBe(nameOf(table, code));
+    }
+    expect(describeValue(0xfefe, 'cipher_suite')).toBe('unknown(0xfefe)');
+    expect(describeValue({ cipher_suite: 0x1301, other: 0x1301 })).toEqual({ cipher_suite: 'TLS_AES_128_GCM_SHA256', other: 0x1301 });
   });
 });

@@ -89,11 +89,16 @@ describe('runCase against the reference target', () => {
   it('an expectation the target does not meet fails, with expected and observed', async () => {
     const r = await runCase(makeCase('server', [send('ClientHello'), expectMsgs(...SERVER_FLIGHT), send('Finished'), expectStep({ kind: 'alert', alerts: ['decrypt_error'], lenient: true })]), target, {
       ...opts,
-      expectTimeoutMs: 300,
+      expectTimeoutMs: 1000,
     });
     expect(r.verdict).toBe('fail');
     expect(r.expected).toBe('alert decrypt_error');
-    expect(r.observed).toMatch(/nothing within 300 ms/);
+    // The reference proves it is idle (IdleSignal): the wait ends then, and the text says so, not "within 1000 ms".
+    expect(r.observed).toBe('nothing (the target was idle, waiting for input)');
+    const idle = r.transcript.find((e) => e.kind === 'idle');
+    expect(idle).toMatchObject({ dir: 'note', name: 'the target is idle, waiting for input' });
+    expect((idle?.detail as { left_ms: number }).left_ms).toBeGreaterThan(0);
+    expect(r.durationMs).toBeLessThan(1000);
   });
 
   it('a different alert is a lenient pass when the step allows it', async () => {

@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { AlertDescription, AlertLevel, CipherSuite, ContentType, NamedGroup, nameOf } from '../../implementations/reference/codec/enums.ts';
 import { decodeHandshakeBody, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
 import { makeConfig, type EndpointConfig, type StoredTicket } from '../../implementations/reference/connection/config.ts';
-import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
+import { SHARED_TEST_PKI as TEST_PKI } from '../targets/test-pki.ts';
 import type { Expectation, MessageExpectation, PeerConfig, ScenarioCase, SourceLocation, Step } from '../scenario/model.ts';
 import type { Capabilities, Target, TargetConnection, TrustSettings } from '../targets/types.ts';
 import type { CaseResult, TargetOutput, TranscriptEntry, Verdict } from './result.ts';
@@ -196,6 +196,8 @@ interface Conn {
   garbage?: boolean;
   /** Bytes, and observations by kind, since the conversation last moved on (an observation taken by `next`). */
   stall: { bytes: number; records: number; kinds: Map<string, number> };
+  /** The last read ended because the target is provably idle (IdleSignal): nothing comes until the harness writes. */
+  idle: boolean;
 }
 
 /**
@@ -322,6 +324,8 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
   let stepIndex = -1;
   /** The last message the harness sent, for the explanation of a record it cannot decrypt. */
   let lastSent: string | undefined;
+  /** The last `next` found nothing because the target was idle (not because its wait ran out). */
+  let waitEndedIdle = false;
 
   const open = async (carry?: Carry): Promise<Conn> => {
     let tc: TargetConnection;
@@ -350,13 +354,18 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       }
       if (!sock) throw new CaseEnd('fail', 'the target client did not connect', 'a connection', 'none within the time limit');
       clientLaunches++;
-      tc = { stream: sock, peer: `${sock.remoteAddress}:${sock.remotePort}` };
+      const idle = launched ? launched.idleSignal?.(sock) : undefined;
+      tc = { stream: sock, peer: `${sock.remoteAddress}:${sock.remotePort}`, ...(idle ? { idle } : {}) };
     }
     note('note', 'connect', tc.peer);
     const peer = makePeer(version, role, config, carry);
     peer.rl.acceptPlaintextAlerts = true;
+    const wire = new Wire(tc.stream);
+    // A target that can prove it is idle (the embedded reference) ends the waits for it at once.
+    wire.watchIdle(tc.idle);
     return {
-      wire: new Wire(tc.stream),
+      wire,
+      idle: false,
       peer,
       queue: [],
       closedSeen: false,
@@ -513,9 +522,12 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         cn.live.see(msg, 'harness');
         return;
       }
-      case 'wait':
-        await pump(cn, Math.min(deadline, Date.now() + step.ms), () => false);
+      case 'wait': {
+        const until = Math.min(deadline, Date.now() + step.ms);
+        await pump(cn, until, () => false);
+        if (cn.idle) idleNote(until);
         return;
+      }
       case 'reconnect':
         note('note', 'reconnect', step.resume ? 'resume' : 'new connection');
         return { reconnect: step.resume ? 'resume' : 'new' };
@@ -661,10 +673,15 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
    * LIMITS.stallBytes without the conversation moving on.
    */
   async function pump(cn: Conn, until: number, done: () => boolean): Promise<void> {
+    cn.idle = false;
     while (!done()) {
       if (opts.signal?.aborted) throw new CaseEnd('error', 'interrupted');
       const bound = Math.min(until, deadline);
       const r = await cn.wire.read(bound);
+      if (r.kind === 'idle') {
+        cn.idle = true;
+        return;
+      }
       if (r.kind === 'timeout') {
         // The case's limit (not the expectation's wait) ended it while the target kept sending what the
         // conversation cannot use: say so, rather than "nothing within". (Judged by which bound the read had,
@@ -787,6 +804,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
    * the harness cannot read end the case here, whatever the step expected: they are evidence.
    */
   async function next(cn: Conn, until: number, keep: (o: Observation) => boolean = () => false): Promise<Observation | undefined> {
+    waitEndedIdle = false;
     for (;;) {
       while (cn.queue.length > 0) {
         const o = cn.queue.shift()!;
@@ -809,8 +827,20 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       }
       if (cn.closedSeen || timeUp(cn, until)) return undefined;
       await pump(cn, until, () => cn.queue.length > 0);
-      if (cn.queue.length === 0 && (cn.closedSeen || timeUp(cn, until))) return undefined;
+      if (cn.queue.length > 0) continue;
+      if (cn.idle) {
+        // Nothing will come until the harness writes: the wait is over, with nothing (IdleSignal).
+        waitEndedIdle = true;
+        idleNote(until);
+        return undefined;
+      }
+      if (cn.closedSeen || timeUp(cn, until)) return undefined;
     }
+  }
+
+  /** A wait (up to `until`) that ended because the target is idle, in the transcript, with how much of it was left. */
+  function idleNote(until: number): void {
+    note('note', 'idle', 'the target is idle, waiting for input', { detail: { left_ms: Math.max(0, Math.min(until, deadline) - Date.now()) } });
   }
 
   /**
@@ -854,7 +884,8 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
   }
 
   function show(o: Observation | undefined, waitedMs: number): string {
-    if (!o) return `nothing within ${waitedMs} ms`;
+    // Truthful about why nothing came: the wait ran out, or the target was proven idle before it did.
+    if (!o) return waitEndedIdle ? 'nothing (the target was idle, waiting for input)' : `nothing within ${waitedMs} ms`;
     switch (o.kind) {
       case 'handshake':
         return o.decodeError ? `an undecodable handshake message (${o.decodeError})` : o.name;

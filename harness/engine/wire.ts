@@ -7,8 +7,10 @@ import { describeNonTls } from '../non-tls.ts';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LIMITS } from './limits.ts';
+import type { IdleSignal } from '../targets/types.ts';
 
-export type ReadResult = { kind: 'data'; bytes: Uint8Array } | { kind: 'eof' } | { kind: 'reset'; detail: string } | { kind: 'timeout' };
+/** `idle`: nothing has arrived and the target is provably idle (IdleSignal): nothing will come until the harness writes. */
+export type ReadResult = { kind: 'data'; bytes: Uint8Array } | { kind: 'eof' } | { kind: 'reset'; detail: string } | { kind: 'timeout' } | { kind: 'idle' };
 
 export class Wire {
   private chunks: Uint8Array[] = [];
@@ -20,6 +22,8 @@ export class Wire {
   /** The orderly close (EOF) came before the failure: a write after it was refused, the target did not reset. */
   private endedFirst = false;
   private wake: (() => void) | undefined;
+  private idleSignal: IdleSignal | undefined;
+  private unwatch: (() => void) | undefined;
 
   constructor(
     readonly stream: Duplex,
@@ -48,6 +52,13 @@ export class Wire {
       this.ended = true;
       this.notify();
     });
+  }
+
+  /** Reads end with `idle` as soon as the target is idle (a target that can prove it: IdleSignal). */
+  watchIdle(signal: IdleSignal | undefined): void {
+    this.unwatch?.();
+    this.idleSignal = signal;
+    this.unwatch = signal?.onChange(() => this.notify());
   }
 
   private notify(): void {
@@ -81,8 +92,8 @@ export class Wire {
   }
 
   /**
-   * Whatever has arrived (at most LIMITS.readChunk bytes), or the first of: data, EOF, reset, the deadline
-   * (ms since the epoch).
+   * Whatever has arrived (at most LIMITS.readChunk bytes), or the first of: data, EOF, reset, the target
+   * proven idle (watchIdle), the deadline (ms since the epoch).
    */
   async read(deadline: number): Promise<ReadResult> {
     for (;;) {
@@ -90,6 +101,7 @@ export class Wire {
       // A reset after an orderly close is the answer to a write the harness made after it: still a close.
       if (this.failure && !this.endedFirst) return { kind: 'reset', detail: this.failure };
       if (this.ended || this.failure) return { kind: 'eof' };
+      if (this.idleSignal?.idle()) return { kind: 'idle' };
       const left = deadline - Date.now();
       if (left <= 0) return { kind: 'timeout' };
       await new Promise<void>((resolve) => {
@@ -132,6 +144,8 @@ export class Wire {
   }
 
   destroy(): void {
+    this.unwatch?.();
+    this.unwatch = undefined;
     if (!this.stream.destroyed) this.stream.destroy();
   }
 }

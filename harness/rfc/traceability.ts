@@ -43,7 +43,7 @@ export function sentencesMatching(doc: number, quote: string, index: SentenceInd
   for (const f of frags) {
     let found = false;
     for (const s of index.sentences) {
-      if (s.doc === doc && normalizedSentence(s).includes(f)) {
+      if (s.doc === doc && normalized(s.text).includes(f)) {
         hit.add(s);
         found = true;
       }
@@ -53,25 +53,19 @@ export function sentencesMatching(doc: number, quote: string, index: SentenceInd
     // with, found through the paragraph.
     for (const s of index.sentences) {
       if (s.doc !== doc) continue;
-      const t = normalizedSentence(s);
-      if (normalizedParagraph(index.paragraphs[s.paragraph] ?? '').includes(f) && (f.startsWith(t.slice(0, 40)) || t.startsWith(f.slice(0, 40)))) hit.add(s);
+      const t = normalized(s.text);
+      if (normalized(index.paragraphs[s.paragraph] ?? '').includes(f) && (f.startsWith(t.slice(0, 40)) || t.startsWith(f.slice(0, 40)))) hit.add(s);
     }
   }
   return index.sentences.filter((s) => hit.has(s));
 }
 
-// The index's text normalised once (every scenario's quote is matched against all of it).
-const sentenceText = new WeakMap<Sentence, string>();
-function normalizedSentence(s: Sentence): string {
-  let t = sentenceText.get(s);
-  if (t === undefined) sentenceText.set(s, (t = normalizeQuote(s.text)));
-  return t;
-}
-const paragraphText = new Map<string, string>();
-function normalizedParagraph(p: string): string {
-  let t = paragraphText.get(p);
-  if (t === undefined) paragraphText.set(p, (t = normalizeQuote(p)));
-  return t;
+/** normalizeQuote of the index's texts, each computed once: every scenario's quote is matched against all of them. */
+const NORMALIZED = new Map<string, string>();
+function normalized(text: string): string {
+  let n = NORMALIZED.get(text);
+  if (n === undefined) NORMALIZED.set(text, (n = normalizeQuote(text)));
+  return n;
 }
 
 /** The fragment of the quote that is neither in the cited sentences nor in their paragraphs, if any. */

@@ -22,7 +22,7 @@ export const ACCEPT_AFTER_EXIT_MS = 150;
  * first. An exit we caused (the case ended or timed out) is not the client's: the wait goes on.
  */
 export async function acceptOrExit(accepted: Promise<Socket | undefined>, launched: LaunchedClient | void): Promise<{ sock?: Socket; exit?: ClientExit }> {
-  if (!launched) return { sock: await accepted };
+  if (!launched?.exited) return { sock: await accepted };
   const first = await Promise.race([accepted.then((sock) => ({ sock })), launched.exited.then((exit) => ({ exit }))]);
   if ('sock' in first) return { sock: first.sock };
   if (first.exit.expected) return { sock: await accepted };

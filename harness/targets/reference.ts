@@ -9,9 +9,9 @@ import { TlsServer } from '../../implementations/reference/connection/server.ts'
 import { TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
 import { CipherSuite, nameOf } from '../../implementations/reference/codec/enums.ts';
 import type { Endpoint } from '../../implementations/reference/connection/endpoint.ts';
-import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
+import { SHARED_TEST_PKI as TEST_PKI } from './test-pki.ts';
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
-import type { Capabilities, ExpectedFailure, Target, TargetCaseContext, TargetConnection } from './types.ts';
+import type { Capabilities, ExpectedFailure, IdleSignal, LaunchedClient, Target, TargetCaseContext, TargetConnection } from './types.ts';
 
 /** Every suite the reference implements: the TLS 1.3 ones (CCM_8 too), then the TLS 1.2 ones. */
 const REFERENCE_SUITES = [...TLS13_CIPHER_SUITES, ...TLS12_CIPHER_SUITES];
@@ -41,24 +41,110 @@ export const REFERENCE_CAPABILITIES: Capabilities = {
   concurrent: true,
 };
 
-/** Pump bytes between a socket and an endpoint until either side is done. */
-export function bridge(sock: Socket, ep: Endpoint): void {
+/**
+ * The idle signal of one connection to the reference (IdleSignal in types.ts), exact because both ends of
+ * the connection are in this process: the endpoint's socket (`target`, through bridge()) and the harness's
+ * (`harness`). Idle when the endpoint has consumed every byte the harness wrote (its socket hands each chunk
+ * to the endpoint at once, synchronously), every byte the endpoint wrote has come out of the harness's end as
+ * 'data', and a close of the endpoint's socket has reached the harness's end. The reference endpoints have no
+ * timers, so an idle endpoint stays idle until the harness writes again.
+ */
+export class IdleTracker implements IdleSignal {
+  /** Bytes the endpoint consumed. */
+  private consumed = 0;
+  /** Bytes the endpoint wrote to its socket. */
+  private written = 0;
+  /** The endpoint side is attached and has written what it writes unasked (a client's ClientHello). */
+  private started = false;
+  /** The endpoint's socket ended or was destroyed: a close is on its way to the harness's end. */
+  private targetClosed = false;
+  private harness: Socket | undefined;
+  private readonly listeners = new Set<() => void>();
+
+  idle(): boolean {
+    const h = this.harness;
+    if (!this.started || !h) return false;
+    // What the harness handed to its socket (bytesWritten counts buffered writes too), all consumed.
+    if (this.consumed !== h.bytesWritten) return false;
+    // What the endpoint wrote, all out of the harness's socket as 'data': read from the kernel (bytesRead)
+    // and not held in the stream's buffer (readableLength; a paused stream holds it there).
+    if (this.written !== h.bytesRead - h.readableLength) return false;
+    return !this.targetClosed || h.readableEnded || h.destroyed;
+  }
+
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /**
+   * Called on what the endpoint's side does; what the harness's side does (data, EOF) wakes the engine's
+   * reads by itself, and each read asks idle() again.
+   */
+  private changed(): void {
+    for (const fn of [...this.listeners]) fn();
+  }
+
+  /** The harness's end of the connection (no listener is added to it: its flow is the engine's). */
+  attachHarness(sock: Socket): void {
+    this.harness ??= sock;
+    this.changed();
+  }
+
+  /** bridge(): the endpoint consumed `n` bytes / wrote `n` bytes / its socket is closing / it started. */
+  targetConsumed(n: number): void {
+    this.consumed += n;
+    this.changed();
+  }
+  targetWrote(n: number): void {
+    this.written += n;
+  }
+  targetClosing(): void {
+    this.targetClosed = true;
+  }
+  targetStarted(): void {
+    this.started = true;
+    this.changed();
+  }
+}
+
+/**
+ * Pump bytes between a socket and an endpoint until either side is done. `start` runs first (a client's
+ * start()); its output goes out like any other.
+ */
+export function bridge(sock: Socket, ep: Endpoint, tracker?: IdleTracker, start?: () => void): void {
   sock.setNoDelay(true);
   const flush = () => {
     // RFC 8446 6.1: the peer's close_notify closes its side only; like common servers, we then close ours.
     if (ep.readClosed && !ep.writeClosed && ep.state !== 'failed') ep.close();
     const out = ep.takeOutput();
-    if (out.length > 0 && !sock.destroyed) sock.write(out);
+    if (out.length > 0 && !sock.destroyed) {
+      tracker?.targetWrote(out.length);
+      sock.write(out);
+    }
     ep.takeEvents();
-    if ((ep.state === 'failed' || ep.state === 'closed' || ep.writeClosed) && !sock.destroyed) sock.end();
+    if ((ep.state === 'failed' || ep.state === 'closed' || ep.writeClosed) && !sock.destroyed) {
+      tracker?.targetClosing();
+      sock.end();
+    }
   };
   sock.on('data', (d: Buffer) => {
     ep.receive(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
     flush();
+    tracker?.targetConsumed(d.byteLength);
   });
-  sock.on('error', () => sock.destroy());
-  sock.on('end', () => sock.end());
+  sock.on('error', () => {
+    tracker?.targetClosing();
+    sock.destroy();
+  });
+  sock.on('end', () => {
+    tracker?.targetClosing();
+    sock.end();
+  });
+  sock.on('close', () => tracker?.targetClosing());
+  start?.();
   flush();
+  tracker?.targetStarted();
 }
 
 export class ReferenceTarget implements Target {
@@ -68,6 +154,8 @@ export class ReferenceTarget implements Target {
   private server: Server | undefined;
   private port = 0;
   private readonly sockets = new Set<Socket>();
+  /** The idle trackers of server connections, by the harness's port, until both ends have been seen. */
+  private readonly trackers = new Map<number, IdleTracker>();
   private readonly serverConfig: EndpointConfig;
   private readonly clientConfig: EndpointConfig;
 
@@ -93,7 +181,11 @@ export class ReferenceTarget implements Target {
     if (this.server) return;
     this.server = createServer((sock) => {
       this.track(sock);
-      bridge(sock, new TlsServer(this.serverConfig));
+      const port = sock.remotePort;
+      const idle = this.trackerFor(port);
+      // A connection whose harness end never shows up (not made by connect()): forget its tracker.
+      sock.once('close', () => this.forget(port, idle));
+      bridge(sock, new TlsServer(this.serverConfig), idle);
     });
     this.port = await listenOnLowPort(this.server);
   }
@@ -101,6 +193,26 @@ export class ReferenceTarget implements Target {
   private track(sock: Socket): void {
     this.sockets.add(sock);
     sock.on('close', () => this.sockets.delete(sock));
+  }
+
+  /**
+   * The tracker of the server connection whose harness end has local port `port` (the server's socket sees
+   * it as the remote port): the first of the two ends to arrive makes it, the second takes it.
+   */
+  private trackerFor(port: number | undefined): IdleTracker | undefined {
+    if (port === undefined) return undefined;
+    const t = this.trackers.get(port);
+    if (t) {
+      this.trackers.delete(port);
+      return t;
+    }
+    const made = new IdleTracker();
+    this.trackers.set(port, made);
+    return made;
+  }
+
+  private forget(port: number | undefined, t: IdleTracker | undefined): void {
+    if (port !== undefined && this.trackers.get(port) === t) this.trackers.delete(port);
   }
 
   async connect(_ctx: TargetCaseContext): Promise<TargetConnection> {
@@ -112,26 +224,36 @@ export class ReferenceTarget implements Target {
       sock.once('error', reject);
     });
     sock.setNoDelay(true);
-    return { stream: sock, peer: `reference server 127.0.0.1:${this.port}` };
+    const port = sock.localPort;
+    const idle = this.trackerFor(port);
+    idle?.attachHarness(sock);
+    // A connection the server never saw (reset at once): forget its tracker.
+    sock.once('close', () => this.forget(port, idle));
+    return { stream: sock, peer: `reference server 127.0.0.1:${this.port}`, ...(idle ? { idle } : {}) };
   }
 
-  async launchClient(ctx: TargetCaseContext): Promise<void> {
+  async launchClient(ctx: TargetCaseContext): Promise<LaunchedClient> {
     const listen = ctx.listen!;
     const sock = netConnect({ host: listen.host, port: listen.port });
     this.track(sock);
     const client = new TlsClient(this.clientConfig);
-    sock.once('connect', () => {
-      bridge(sock, client);
-      client.start();
-      const out = client.takeOutput();
-      if (out.length) sock.write(out);
-    });
+    const tracker = new IdleTracker();
+    sock.once('connect', () => bridge(sock, client, tracker, () => client.start()));
     sock.on('error', () => sock.destroy());
+    return {
+      idleSignal: (harnessEnd) => {
+        // The harness's end of this client's connection: its remote port is the client's local port.
+        if (sock.localPort !== undefined && harnessEnd.remotePort !== sock.localPort) return undefined;
+        tracker.attachHarness(harnessEnd);
+        return tracker;
+      },
+    };
   }
 
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
+    this.trackers.clear();
     const srv = this.server;
     this.server = undefined;
     if (srv) await new Promise<void>((r) => srv.close(() => r()));

@@ -3,6 +3,7 @@
  * server (the harness connects to it as a client) or a client (it connects to the harness's listener).
  */
 import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import type { Role, VersionName } from '../scenario/model.ts';
 import type { TargetOutput } from '../engine/result.ts';
 import type { Certificate } from '../../implementations/reference/crypto/certificate.ts';
@@ -42,17 +43,44 @@ export interface ExpectedFailure {
   reason: string;
 }
 
+/**
+ * Proof that the target is idle on one connection, for targets that can know it exactly (the embedded
+ * reference, in this process): it has consumed every byte the harness wrote to the connection, has nothing
+ * left to write, every byte it wrote has reached the harness's end of the connection, and it does nothing
+ * on its own (no timers): nothing will come from it until the harness sends more, however long the harness
+ * waits. The engine then ends a wait for the target (an expectation, the grace for optional or repeated
+ * messages, `silence`, `wait`) as soon as the target is idle, instead of waiting out the time. A target that
+ * cannot know this (a program, a remote server) has none, and its waits keep their timeouts.
+ */
+export interface IdleSignal {
+  /** Whether the target is idle now. Unknown (a side of the connection not seen yet) is not idle. */
+  idle(): boolean;
+  /**
+   * `fn` is called whenever the target's side may have made it idle (it consumed bytes, it started); the
+   * engine then asks idle() again. What arrives at the harness's end (data, EOF) wakes the engine by itself,
+   * and it asks idle() again after each read. Returns an unsubscribe.
+   */
+  onChange(fn: () => void): () => void;
+}
+
 /** A byte stream to the target for one connection of a case. */
 export interface TargetConnection {
   stream: Duplex;
   /** A description for the transcript, e.g. `127.0.0.1:4433`. */
   peer: string;
+  /** When the target is provably idle on this connection (optional: see IdleSignal). */
+  idle?: IdleSignal;
 }
 
 /** A client program started for a case's connection. */
 export interface LaunchedClient {
-  /** Resolves when the program has ended. */
-  exited: Promise<ClientExit>;
+  /** Resolves when the program has ended (a program; an in-process client has none). */
+  exited?: Promise<ClientExit>;
+  /**
+   * The idle signal of the connection this client made, given the harness's end of it as the harness
+   * accepted it (optional: see IdleSignal); undefined when that is not this client's connection.
+   */
+  idleSignal?(harnessEnd: Socket): IdleSignal | undefined;
 }
 
 export interface ClientExit {

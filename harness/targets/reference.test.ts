@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TlsClient } from '../../implementations/reference/connection/client.ts';
+import { makeConfig } from '../../implementations/reference/connection/config.ts';
+import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
+import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
+import { ReferenceTarget } from './reference.ts';
+import type { IdleSignal } from './types.ts';
+import { ctx } from './testing.ts';
+
+/** Resolves when the signal says idle (asked again at every change and every byte the harness's end emits), else rejects after `ms`. */
+function whenIdle(signal: IdleSignal, sock: Socket, ms = 1000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!signal.idle()) return;
+      done();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`not idle within ${ms} ms`));
+    }, ms);
+    const off = signal.onChange(check);
+    sock.on('data', check);
+    sock.on('end', check);
+    const done = () => {
+      clearTimeout(timer);
+      off();
+      sock.off('data', check);
+      sock.off('end', check);
+    };
+    check();
+  });
+}
+
+/** A reference client's ClientHello (TLS 1.3 and 1.2 offered). */
+function clientHello(): Uint8Array {
+  const c = new TlsClient(makeConfig({ serverName: 'localhost', trustRoots: TEST_PKI.ca() }));
+  c.start();
+  return c.takeOutput();
+}
+
+const tick = (ms = 50) => new Promise((r) => setTimeout(r, ms));
+
+describe('the reference target proves when it is idle (IdleSignal)', () => {
+  const target = new ReferenceTarget();
+  beforeAll(() => target.start());
+  afterAll(() => target.stop());
+
+  it('server: idle once connected; not idle while its answer is unread; idle again once the harness read it', async () => {
+    const c = await target.connect(ctx('idle-1'));
+    const sock = c.stream as Socket;
+    try {
+      expect(c.idle).toBeDefined();
+      const idle = c.idle!;
+      await whenIdle(idle, sock);
+      // Paused: what arrives stays in the stream's buffer, not delivered to the harness.
+      sock.pause();
+      sock.write(clientHello());
+      // Written, not yet consumed by the server.
+      expect(idle.idle()).toBe(false);
+      // The server answers; nobody reads it.
+      await tick();
+      expect(idle.idle()).toBe(false);
+      const got: Buffer[] = [];
+      sock.on('data', (d: Buffer) => got.push(d));
+      sock.resume();
+      await whenIdle(idle, sock);
+      // Its flight arrived whole: ServerHello ... Finished, in records (the first a handshake record).
+      expect(Buffer.concat(got)[0]).toBe(22);
+      expect(Buffer.concat(got).length).toBeGreaterThan(500);
+    } finally {
+      sock.destroy();
+    }
+  });
+
+  it('server: half a record, consumed, is idle (the server waits for the rest); the rest is not, until answered and read', async () => {
+    const c = await target.connect(ctx('idle-2'));
+    const sock = c.stream as Socket;
+    const got: Buffer[] = [];
+    sock.on('data', (d: Buffer) => got.push(d));
+    try {
+      const hello = clientHello();
+      sock.write(hello.subarray(0, 40));
+      await whenIdle(c.idle!, sock);
+      expect(got).toHaveLength(0);
+      sock.write(hello.subarray(40));
+      expect(c.idle!.idle()).toBe(false);
+      await whenIdle(c.idle!, sock);
+      expect(Buffer.concat(got).length).toBeGreaterThan(500);
+    } finally {
+      sock.destroy();
+    }
+  });
+
+  it('server: after its alert, not idle until its close (FIN) has reached the harness', async () => {
+    const c = await target.connect(ctx('idle-3'));
+    const sock = c.stream as Socket;
+    const atData: boolean[] = [];
+    sock.on('data', () => atData.push(c.idle!.idle()));
+    try {
+      // A record of an unknown content type with a TLS 1.2 version: the server aborts (alert, then close).
+      sock.write(Buffer.from('1703030005' + '0000000000', 'hex'));
+      await new Promise<void>((r) => sock.once('end', () => r()));
+      // Every byte of the alert was delivered, but the FIN was still on its way.
+      expect(atData.length).toBeGreaterThan(0);
+      expect(atData.every((x) => x === false)).toBe(true);
+      expect(c.idle!.idle()).toBe(true);
+    } finally {
+      sock.destroy();
+    }
+  });
+
+  it('server: connections at once each have their own signal', async () => {
+    const conns = await Promise.all([1, 2, 3].map((i) => target.connect(ctx(`idle-4-${i}`))));
+    try {
+      await Promise.all(conns.map((c) => whenIdle(c.idle!, c.stream as Socket)));
+      const [a, b, d] = conns;
+      a.stream.pause();
+      (a.stream as Socket).write(clientHello());
+      await tick();
+      expect(a.idle!.idle()).toBe(false);
+      expect(b.idle!.idle()).toBe(true);
+      expect(d.idle!.idle()).toBe(true);
+      (a.stream as Socket).resume();
+      await whenIdle(a.idle!, a.stream as Socket);
+    } finally {
+      for (const c of conns) c.stream.destroy();
+    }
+  });
+
+  describe('client role', () => {
+    let server: Server;
+    let port = 0;
+    const accepted: Socket[] = [];
+    beforeAll(async () => {
+      server = createServer((s) => accepted.push(s));
+      port = await listenOnLowPort(server);
+    });
+    afterAll(async () => {
+      for (const s of accepted) s.destroy();
+      await new Promise((r) => server.close(r));
+    });
+    const nextAccepted = async (n: number) => {
+      for (let i = 0; i < 100 && accepted.length < n; i++) await tick(10);
+      return accepted[n - 1];
+    };
+
+    it('not idle until its ClientHello has been read; a socket that is not its connection gets no signal', async () => {
+      const launched = await target.launchClient(ctx('idle-5', { host: '127.0.0.1', port }));
+      const sock = await nextAccepted(1);
+      expect(sock).toBeDefined();
+      const idle = launched.idleSignal!(sock)!;
+      expect(idle).toBeDefined();
+      await tick();
+      // Its ClientHello is on the way or waiting in the harness's end, unread.
+      expect(idle.idle()).toBe(false);
+      const got: Buffer[] = [];
+      sock.on('data', (d: Buffer) => got.push(d));
+      await whenIdle(idle, sock);
+      expect(Buffer.concat(got)[0]).toBe(22);
+      expect(Buffer.concat(got)[5]).toBe(1); // client_hello
+
+      const other = await target.launchClient(ctx('idle-6', { host: '127.0.0.1', port }));
+      await nextAccepted(2);
+      await tick();
+      expect(other.idleSignal!(sock)).toBeUndefined();
+    });
+  });
+});
+
+describe('the idle signal holds because the reference endpoints do nothing on their own', () => {
+  it('no module the reference client and server load uses a timer or asynchronous work', () => {
+    // IdleTracker says "idle" once every byte is consumed and delivered: true only while the endpoints
+    // answer synchronously in receive() and never act later. Every module they load, transitively:
+    const here = dirname(fileURLToPath(import.meta.url));
+    const start = ['client.ts', 'server.ts'].map((f) => resolve(here, '../../implementations/reference/connection', f));
+    const seen = new Set<string>();
+    const todo = [...start];
+    const offenders: string[] = [];
+    while (todo.length > 0) {
+      const file = todo.pop()!;
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const code = readFileSync(file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+      for (const m of code.matchAll(/\bfrom\s+'(\.{1,2}\/[^']+\.ts)'/g)) todo.push(resolve(dirname(file), m[1]));
+      const hit = /\b(setTimeout|setInterval|setImmediate|queueMicrotask|nextTick)\b|\bawait\b|\basync\b|\.then\(/.exec(code);
+      if (hit) offenders.push(`${file.replace(/.*implementations\//, 'implementations/')}: ${hit[0]}`);
+    }
+    expect(seen.size).toBeGreaterThan(20);
+    expect(offenders).toEqual([]);
+  });
+});
