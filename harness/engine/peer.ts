@@ -70,19 +70,6 @@ export function messageType(name: string): HandshakeMessage['msg_type'] {
   return t;
 }
 
-/**
- * Certificates the peer has parsed, by their DER bytes: a target sends the same chain in case after case,
- * and parsing it (X.509) was a visible share of a suite run. Only certificates that parsed are kept; the
- * parsed objects are read-only. Bounded: past the limit, the oldest go first.
- */
-const PARSED_CERTIFICATES = new Map<string, Certificate>();
-const PARSED_CERTIFICATES_MAX = 256;
-
-function remember(key: string, cert: Certificate): void {
-  if (PARSED_CERTIFICATES.size >= PARSED_CERTIFICATES_MAX) PARSED_CERTIFICATES.delete(PARSED_CERTIFICATES.keys().next().value!);
-  PARSED_CERTIFICATES.set(key, cert);
-}
-
 /** Options of a `send` step that the peer's builder takes (beyond `set` and `mutate`, applied after). */
 export interface BuildOptions {
   /** TLS 1.2 RSA key exchange: how the EncryptedPreMasterSecret is made (harness/engine/premaster.ts). */
@@ -210,21 +197,13 @@ export abstract class ScriptedPeer {
   protected parseLeniently(entries: readonly ({ cert_data: Uint8Array } | Uint8Array)[]): Certificate[] {
     const out: Certificate[] = [];
     for (const [i, e] of entries.entries()) {
-      const der = e instanceof Uint8Array ? e : e.cert_data;
-      const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
-      const known = PARSED_CERTIFICATES.get(key);
-      if (known) {
-        out.push(known);
-        continue;
-      }
       let p: ReturnType<typeof parseCertificateDer>;
       try {
-        p = parseCertificateDer(der, i);
+        p = parseCertificateDer(e instanceof Uint8Array ? e : e.cert_data, i);
       } catch {
         break;
       }
       if (!p.ok) break;
-      remember(key, p.value);
       out.push(p.value);
     }
     return out;
