@@ -99,7 +99,7 @@ class NodeAead implements Aead {
     if (this.spec.ccm) return sealJoined(this, nonce, parts, aad, headroom);
     const c = createCipheriv(this.spec.cipher as 'aes-128-gcm', this.key, nonce, { authTagLength: this.tagLength });
     c.setAAD(aad);
-    const out = slabAlloc(headroom + plen + this.tagLength);
+    const out = new Uint8Array(headroom + plen + this.tagLength);
     let at = headroom;
     for (const p of parts) {
       const body = c.update(p);
@@ -160,25 +160,6 @@ class NodeCbc implements Cbc {
     return u8(Buffer.concat([d.update(data), d.final()]));
   }
 }
-
-/**
- * A new zero-filled array of n bytes, carved from a 256 KiB slab (as Node carves small Buffers from its
- * pool): a fresh ArrayBuffer costs about 4 us whatever its size, as much as copying 300 KiB, and a record
- * needs one. The views are plain Uint8Arrays with a byteOffset; a slab lives as long as any view into it.
- */
-function slabAlloc(n: number): Uint8Array {
-  if (n > SLAB_SIZE / 8) return new Uint8Array(n);
-  if (slabAt + n > SLAB_SIZE) {
-    slab = new ArrayBuffer(SLAB_SIZE);
-    slabAt = 0;
-  }
-  const out = new Uint8Array(slab, slabAt, n);
-  slabAt += (n + 7) & ~7; // 8-byte aligned, as ArrayBuffers are
-  return out;
-}
-const SLAB_SIZE = 256 * 1024;
-let slab = new ArrayBuffer(0);
-let slabAt = SLAB_SIZE;
 
 const POOL_SIZE = 4096;
 const pool = new Uint8Array(POOL_SIZE);
