@@ -10,6 +10,7 @@
  * not on the curve, a bad signature encoding) reports it as a value (`null`, `false`) or a CryptoError,
  * never another exception.
  */
+import { concatBytes } from '../codec/bytes.ts';
 
 export type HashName = 'sha1' | 'sha256' | 'sha384' | 'sha512';
 /** AEADs: the ones TLS suites use, and AES-192-GCM / AES-192-CCM / AES-256-CCM for known-answer tests. */
@@ -208,18 +209,8 @@ export function sealWithHeadroom(aead: Aead, nonce: Uint8Array, parts: readonly 
 
 /** sealParts by aead.seal() over the joined parts. */
 export function sealJoined(aead: Aead, nonce: Uint8Array, parts: readonly Uint8Array[], aad: Uint8Array, headroom: number): Uint8Array {
-  const sealed = aead.seal(nonce, parts.length === 1 ? parts[0] : joinParts(parts), aad);
+  const sealed = aead.seal(nonce, parts.length === 1 ? parts[0] : concatBytes(...parts), aad);
   const out = new Uint8Array(headroom + sealed.length);
   out.set(sealed, headroom);
-  return out;
-}
-
-function joinParts(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
