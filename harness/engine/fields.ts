@@ -239,25 +239,12 @@ export function applySet(msg: object, set: Record<string, FieldValue>): void {
 const OPTIONAL_FIELDS = new Set(['extensions', 'signature', 'server_name_list']);
 
 /** JSON-safe view of a decoded message: bytes as hex, code points with their names. */
-/** Each table's names by code (the first name of a code, as nameOf gives it): describe() runs for every message of every transcript. */
-const BY_CODE = new WeakMap<NameTable, Map<number, string>>();
-
-function nameIn(t: NameTable, value: number): string {
-  let m = BY_CODE.get(t);
-  if (!m) {
-    m = new Map();
-    for (const [name, code] of Object.entries(t)) if (!m.has(code)) m.set(code, name);
-    BY_CODE.set(t, m);
-  }
-  return m.get(value) ?? nameOf(t, value);
-}
-
 export function describe(value: unknown, field = ''): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
   if (Array.isArray(value)) return value.map((v) => describe(v, field));
   if (typeof value === 'number') {
     const t = TABLES[field];
-    return t ? nameIn(t, value) : value;
+    return t ? `${nameOf(t, value)}` : value;
   }
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
