@@ -41,6 +41,7 @@ const loaders: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./commands/validate.ts')).validateCommand,
   list: async () => (await import('./commands/list.ts')).listCommand,
   merge: async () => (await import('./commands/merge.ts')).mergeCommand,
+  matrix: async () => (await import('./commands/matrix.ts')).matrixCommand,
   coverage: async () => (await import('./commands/coverage.ts')).coverageCommand,
 };
 

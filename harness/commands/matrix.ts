@@ -1,0 +1,184 @@
+/**
+ * `tls-harness matrix`: the suite against several targets, then one comparison (harness/report/matrix.ts).
+ *
+ * Each target runs in its own `tls-harness run` process (its report in <matrix>/<target>/, exactly what
+ * `run --target T` writes), `--parallel` of them at once, each with its own slice of the port range so
+ * that their servers never ask for the same port. Then matrix.json and matrix.md go into the matrix folder.
+ * Exit code 0 when every run was as its target's config expects, 1 otherwise (an unexpected failure, an
+ * error, an unexpected pass, or a run that did not finish), 2 for a usage mistake. Ctrl-C (SIGINT/SIGTERM)
+ * stops the runs, which write what they finished; the matrix of those is written too.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from '../cli.ts';
+import { ExitCode, UsageError } from '../errors.ts';
+import { fromRoot } from '../paths.ts';
+import { TARGETS_DIR, listTargetNames, loadTargetConfig, unavailableReason } from '../targets/config.ts';
+import { DirError, ensureWritableDir, writeFileAtomic } from '../report/atomic.ts';
+import { readReport } from '../report/json.ts';
+import { buildMatrix, matrixMarkdown, matrixOk, type MatrixInput } from '../report/matrix.ts';
+import { makeRunId } from './run.ts';
+import { applyCryptoOption, cryptoOption } from './crypto-option.ts';
+
+const BIN = fromRoot('bin/tls-harness.js');
+const DEFAULT_REPORTS = fromRoot('reports/');
+/** The port range `run` uses by default, split between the runs that go at once. */
+const PORTS = { min: 20000, max: 32767 };
+
+function positiveInt(v: unknown, flag: string, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = /^\d+$/.test(String(v)) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new UsageError(`matrix: --${flag}: expected a positive integer from 1 to ${max}, got '${String(v)}'`);
+  return n;
+}
+
+/** The targets to run: the named ones (each must exist and be installed), or every installed config but the reference. */
+export function chooseTargets(names: string[] | undefined, dir = TARGETS_DIR): { targets: string[]; skipped: string[] } {
+  const known = listTargetNames(dir);
+  const reason = (name: string): string | undefined => {
+    if (name === 'reference' && !existsSync(join(dir, 'reference.yaml'))) return undefined;
+    return unavailableReason(loadTargetConfig(join(dir, `${name}.yaml`)));
+  };
+  if (names) {
+    for (const n of names) {
+      if (!known.includes(n)) throw new UsageError(`matrix: unknown target '${n}'; known targets: ${known.join(', ')}`);
+      const why = reason(n);
+      if (why) throw new UsageError(`matrix: ${why}`);
+    }
+    return { targets: [...new Set(names)], skipped: [] };
+  }
+  const targets: string[] = [];
+  const skipped: string[] = [];
+  for (const n of known) {
+    if (n === 'reference') continue; // the ruler, not one of the measured: name it to include it
+    const why = reason(n);
+    if (why) skipped.push(why);
+    else targets.push(n);
+  }
+  return { targets, skipped };
+}
+
+export const matrixCommand: Command = {
+  name: 'matrix',
+  summary: 'run the suite against several targets (every installed one by default) and write one comparison: matrix.json, matrix.md',
+  usage:
+    'tls-harness matrix [--targets a,b,...] [--parallel N] [--jobs N] [--grep RE] [--tag T ...] [--timeout MS] [--strict] [--no-controls] [--report-dir DIR] [--run-id ID] [--crypto noble|node]',
+  options: {
+    targets: { type: 'string', description: 'comma-separated target names (default: every installed config in implementations/targets/ but the reference)' },
+    parallel: { type: 'string', description: 'targets run at once (default 2), each with its own slice of the ports 20000-32767' },
+    jobs: { type: 'string', short: 'j', description: "cases at once within each target's run (default 4; see run --jobs)" },
+    grep: { type: 'string', description: 'only cases whose id or title matches this regular expression' },
+    tag: { type: 'string', multiple: true, description: 'only cases with this tag (repeat: all of them)' },
+    timeout: { type: 'string', description: 'time limit per case in ms (default 10000)' },
+    strict: { type: 'boolean', description: 'lenient and advisory outcomes fail the runs' },
+    'no-controls': { type: 'boolean', description: 'do not run the positive controls' },
+    'report-dir': { type: 'string', description: 'where reports/<run-id>/ goes (default reports/): <run-id>/<target>/ per target, matrix.json and matrix.md' },
+    'run-id': { type: 'string', description: 'name of the matrix folder (default: a timestamp)' },
+    crypto: cryptoOption,
+  },
+  async run(values) {
+    applyCryptoOption('matrix', values.crypto); // checked here: one line and exit 2, not N failed runs
+    const names = typeof values.targets === 'string' ? values.targets.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+    if (names && names.length === 0) throw new UsageError('matrix: --targets: expected target names, e.g. --targets openssl,node');
+    const parallel = positiveInt(values.parallel, 'parallel', 16) ?? 2;
+    const jobs = positiveInt(values.jobs, 'jobs', 256);
+    positiveInt(values.timeout, 'timeout', 3_600_000);
+    if (typeof values.grep === 'string') {
+      try {
+        new RegExp(values.grep, 'i');
+      } catch (e) {
+        throw new UsageError(`matrix: --grep: ${(e as Error).message}`);
+      }
+    }
+    const runId = (values['run-id'] as string | undefined) ?? makeRunId();
+    if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`matrix: --run-id: use letters, digits, '.', '_' and '-' only`);
+    const base = (values['report-dir'] as string | undefined) ?? DEFAULT_REPORTS;
+    try {
+      ensureWritableDir(base);
+    } catch (e) {
+      if (e instanceof DirError) throw new UsageError(`matrix: --report-dir ${base}: ${e.about(base)}`);
+      throw e;
+    }
+    const dir = join(base, runId);
+    const { targets, skipped } = chooseTargets(names);
+    for (const s of skipped) process.stderr.write(`tls-harness matrix: skipped: ${s}\n`);
+    if (targets.length === 0) throw new UsageError('matrix: no installed target to run (tls-harness targets lists them)');
+
+    // The options every run gets.
+    const common: string[] = [];
+    if (jobs !== undefined) common.push('--jobs', String(jobs));
+    if (typeof values.grep === 'string') common.push('--grep', values.grep);
+    for (const t of (values.tag as string[] | undefined) ?? []) common.push('--tag', t);
+    if (values.timeout !== undefined) common.push('--timeout', String(values.timeout));
+    if (values.strict) common.push('--strict');
+    if (values['no-controls']) common.push('--no-controls');
+    if (typeof values.crypto === 'string') common.push('--crypto', values.crypto);
+
+    const slots = Math.min(parallel, targets.length);
+    const span = Math.floor((PORTS.max - PORTS.min + 1) / slots);
+    const startedAt = new Date().toISOString();
+    const results = new Map<string, MatrixInput>();
+    const running = new Set<ChildProcess>();
+    let stopping = false;
+    const stop = () => {
+      stopping = true;
+      for (const c of running) c.kill('SIGTERM');
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    process.stdout.write(`matrix ${runId}: ${targets.length} targets (${targets.join(', ')}), ${slots} at once; reports in ${dir}\n`);
+
+    const runOne = (target: string, slot: number): Promise<void> =>
+      new Promise((resolve) => {
+        const lo = PORTS.min + slot * span;
+        const args = [BIN, 'run', '--target', target, '--report-dir', dir, '--run-id', target, '--ports', `${lo}-${lo + span - 1}`, ...common];
+        const log = createWriteStream(join(dir, `${target}.log`));
+        const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        running.add(child);
+        let tail = '';
+        const keep = (d: Buffer) => {
+          log.write(d);
+          tail = (tail + d.toString()).slice(-4000);
+        };
+        child.stdout!.on('data', keep);
+        child.stderr!.on('data', keep);
+        const done = (code: number | null, why?: string) => {
+          running.delete(child);
+          log.end();
+          const input: MatrixInput = { target, reportDir: target, exitCode: code };
+          try {
+            input.report = readReport(join(dir, target, 'report.json'));
+          } catch {
+            const last = tail.trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';
+            input.error = why ?? `the run exited with ${code} without a report${last ? `: ${last.replace(/^tls-harness: /, '')}` : ''}`;
+          }
+          results.set(target, input);
+          const line = tail.split('\n').find((l) => / cases against /.test(l));
+          process.stdout.write(`  ${target}: ${line ? line.trim() : (input.error ?? `exit ${code}`)}\n`);
+          resolve();
+        };
+        child.on('error', (e) => done(null, `could not start tls-harness run: ${e.message}`));
+        child.on('close', (code, signal) => done(code ?? (signal ? 128 : null)));
+      });
+
+    ensureWritableDir(dir);
+    const queue = [...targets];
+    await Promise.all(
+      Array.from({ length: slots }, async (_, slot) => {
+        for (let t = queue.shift(); t !== undefined && !stopping; t = queue.shift()) await runOne(t, slot);
+      }),
+    );
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+
+    const inputs = targets.filter((t) => results.has(t)).map((t) => results.get(t)!);
+    const m = buildMatrix(runId, startedAt, new Date().toISOString(), inputs);
+    writeFileAtomic(join(dir, 'matrix.json'), JSON.stringify(m, null, 2) + '\n');
+    writeFileAtomic(join(dir, 'matrix.md'), matrixMarkdown(m));
+    const shared = m.deviations.filter((d) => d.shared).length;
+    process.stdout.write(`matrix: ${m.cases.length} cases x ${m.targets.length} targets, ${m.deviations.length} deviations (${shared} shared); ${matrixOk(m) ? 'every run as expected' : 'unexpected results'}\nreports: ${dir}/matrix.md\n`);
+    if (stopping) return 130;
+    return matrixOk(m) && inputs.length === targets.length ? ExitCode.ok : ExitCode.failures;
+  },
+};

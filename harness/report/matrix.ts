@@ -1,0 +1,144 @@
+/**
+ * The implementation matrix (`tls-harness matrix`): the reports of one run per target, side by side.
+ *
+ * - `buildMatrix` takes each target's report.json (or why it has none) and gives, for every case, each
+ *   target's verdict, and the deviations: every case some target failed, was lenient or advisory on, listed
+ *   once with all the targets that deviate (each with its expected vs observed and whether its config lists
+ *   the case as an expected failure), marked `shared` when more than one does.
+ * - `matrixMarkdown` renders it (totals per target, the deviations, the cases whose verdicts differ).
+ * - `matrixOk`: the matrix has no unexpected result (every target ran, and each run was as its config
+ *   expects: no unexpected failure, error or unexpected pass).
+ */
+import type { RunSummary, Verdict } from '../engine/result.ts';
+import { summaryOk, type ReportJson, type ReportRfc } from './json.ts';
+
+export const MATRIX_SCHEMA_VERSION = 1;
+
+/** One target's run: its report, or the reason there is none (it could not be started, the run crashed). */
+export interface MatrixInput {
+  target: string;
+  /** The report folder of its run (relative paths in matrix.json are relative to the matrix folder). */
+  reportDir: string;
+  report?: ReportJson;
+  /** The run's exit code (0: as expected, 1: unexpected results, 2: a usage error, other: a crash). */
+  exitCode: number | null;
+  /** Why there is no report, in one line. */
+  error?: string;
+}
+
+export interface MatrixTarget {
+  name: string;
+  reportDir: string;
+  exitCode: number | null;
+  summary: RunSummary | null;
+  /** True when the run was as the target's config expects (no unexpected failure, error or pass). */
+  ok: boolean;
+  error?: string;
+}
+
+export interface TargetDeviation {
+  target: string;
+  verdict: Verdict;
+  expected: string | null;
+  observed: string | null;
+  reason: string | null;
+  /** The config's reason, when the case is an expected failure of this target. */
+  expectedFailure: string | null;
+}
+
+export interface Deviation {
+  id: string;
+  title: string;
+  rfc: ReportRfc;
+  /** More than one target deviates on this case. */
+  shared: boolean;
+  targets: TargetDeviation[];
+}
+
+export interface MatrixJson {
+  schemaVersion: 1;
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  targets: MatrixTarget[];
+  /** Every case any target ran, in the first report's order, then the others' new ones. */
+  cases: { id: string; title: string; rfc: ReportRfc; verdicts: Record<string, Verdict> }[];
+  deviations: Deviation[];
+}
+
+const DEVIATING: ReadonlySet<Verdict> = new Set(['fail', 'lenient', 'advisory', 'error']);
+
+export function buildMatrix(runId: string, startedAt: string, finishedAt: string, inputs: readonly MatrixInput[]): MatrixJson {
+  const targets: MatrixTarget[] = inputs.map((i) => ({
+    name: i.target,
+    reportDir: i.reportDir,
+    exitCode: i.exitCode,
+    summary: i.report?.summary ?? null,
+    ok: !!i.report && !i.report.interrupted && summaryOk(i.report.summary) && i.exitCode === 0,
+    ...(i.error ? { error: i.error } : !i.report ? { error: 'no report' } : {}),
+  }));
+  const cases = new Map<string, MatrixJson['cases'][number]>();
+  const deviations = new Map<string, Deviation>();
+  for (const i of inputs) {
+    for (const c of i.report?.cases ?? []) {
+      let row = cases.get(c.id);
+      if (!row) cases.set(c.id, (row = { id: c.id, title: c.title, rfc: c.rfc, verdicts: {} }));
+      row.verdicts[i.target] = c.verdict;
+      if (!DEVIATING.has(c.verdict)) continue;
+      let d = deviations.get(c.id);
+      if (!d) deviations.set(c.id, (d = { id: c.id, title: c.title, rfc: c.rfc, shared: false, targets: [] }));
+      d.targets.push({ target: i.target, verdict: c.verdict, expected: c.expected, observed: c.observed, reason: c.reason, expectedFailure: c.expectedFailure });
+    }
+  }
+  for (const d of deviations.values()) d.shared = d.targets.length > 1;
+  // Shared deviations first (the most targets first), then each target's own, in case order.
+  const order = [...cases.keys()];
+  const devs = [...deviations.values()].sort((a, b) => b.targets.length - a.targets.length || order.indexOf(a.id) - order.indexOf(b.id));
+  return { schemaVersion: MATRIX_SCHEMA_VERSION, runId, startedAt, finishedAt, targets, cases: [...cases.values()], deviations: devs };
+}
+
+/** Whether the matrix is all as expected: every target ran and its run had no unexpected result. */
+export function matrixOk(m: MatrixJson): boolean {
+  return m.targets.length > 0 && m.targets.every((t) => t.ok);
+}
+
+const cell = (s: string | null | undefined, max = 160): string => {
+  const t = (s ?? '').replace(/\s+/g, ' ').trim();
+  return (t.length > max ? t.slice(0, max - 1) + '…' : t).replace(/\|/g, '\\|');
+};
+
+/** matrix.md: totals per target, the deviations (shared ones first), and the cases whose verdicts differ. */
+export function matrixMarkdown(m: MatrixJson): string {
+  const out: string[] = [];
+  out.push(`# Implementation matrix ${m.runId}`, '');
+  out.push(`${m.targets.length} targets, ${m.cases.length} cases, ${m.deviations.length} deviations (${m.deviations.filter((d) => d.shared).length} shared by several targets). ${matrixOk(m) ? 'Every run as expected.' : 'Unexpected results: see the targets marked NO.'}`, '');
+  out.push('| target | passed | lenient | advisory | failed (expected) | errors | skipped | as expected |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  for (const t of m.targets) {
+    const s = t.summary;
+    out.push(
+      s
+        ? `| ${t.name} | ${s.passed} | ${s.lenient} | ${s.advisory} | ${s.failed} (${s.expectedFailures}) | ${s.errors} | ${s.skipped} | ${t.ok ? 'yes' : 'NO'} |`
+        : `| ${t.name} | - | - | - | - | - | - | NO: ${cell(t.error ?? 'no report')} |`,
+    );
+  }
+  out.push('', '## Deviations', '');
+  if (m.deviations.length === 0) out.push('None: every target passed every case it ran.');
+  for (const d of m.deviations) {
+    const who = d.shared ? `shared by ${d.targets.length}: ${d.targets.map((t) => t.target).join(', ')}` : `only ${d.targets[0].target}`;
+    out.push(`### ${d.id} (${who})`, '');
+    out.push(`RFC ${d.rfc.doc} ${d.rfc.section} (${d.rfc.level}): "${cell(d.rfc.quote, 400)}" ${d.rfc.url}`, '');
+    out.push('| target | verdict | expected | observed | expected failure |', '| --- | --- | --- | --- | --- |');
+    for (const t of d.targets) out.push(`| ${t.target} | ${t.verdict} | ${cell(t.expected)} | ${cell(t.observed ?? t.reason)} | ${t.expectedFailure ? 'yes' : 'no'} |`);
+    out.push('');
+  }
+  const names = m.targets.map((t) => t.name);
+  const differing = m.cases.filter((c) => new Set(names.map((n) => c.verdicts[n] ?? '-')).size > 1);
+  out.push('## Cases whose verdicts differ', '');
+  if (differing.length === 0) out.push('None.');
+  else {
+    out.push(`| case | ${names.join(' | ')} |`, `| --- | ${names.map(() => '---').join(' | ')} |`);
+    for (const c of differing) out.push(`| ${cell(c.id, 120)} | ${names.map((n) => c.verdicts[n] ?? '-').join(' | ')} |`);
+  }
+  out.push('');
+  return out.join('\n');
+}
