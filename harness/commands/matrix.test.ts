@@ -1,10 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../cli.ts';
 import { findBinary } from '../targets/processes.ts';
-import type { MatrixJson } from '../report/matrix.ts';
+import { buildMatrix, type MatrixJson } from '../report/matrix.ts';
+import { toReportJson } from '../report/json.ts';
+import { makeCase, makeRun } from '../report/testing.ts';
 
 const OPENSSL = findBinary('openssl');
 if (!OPENSSL) console.log('matrix runs against openssl skipped: the openssl binary is not installed (not found on PATH)');
@@ -34,6 +36,36 @@ describe('tls-harness matrix: user mistakes', () => {
     expect(err.trim().split('\n')).toHaveLength(1);
     expect(err).toMatch(line);
     expect(out).toBe('');
+  });
+});
+
+describe('tls-harness matrix --update-readme', () => {
+  const matrixFile = () => {
+    const m = buildMatrix('m9', '2026-12-06T00:00:00Z', '2026-12-06T00:01:00Z', [{ target: 't', reportDir: 't', exitCode: 0, report: toReportJson(makeRun([makeCase('x', 'pass')], { runId: 't', target: 't' })) }]);
+    const f = join(dir, 'matrix.json');
+    writeFileSync(f, JSON.stringify(m));
+    return f;
+  };
+
+  it('--from a matrix.json rewrites only the marked section', async () => {
+    const readme = join(dir, 'R.md');
+    writeFileSync(readme, '# R\n\n<!-- matrix:start -->\nold\n<!-- matrix:end -->\nafter\n');
+    expect(await main(['matrix', '--from', matrixFile(), '--update-readme', readme])).toBe(0);
+    const text = readFileSync(readme, 'utf8');
+    expect(text).toContain('| t | 1 | 0 | 0 | 0 (0) | 0 | 0 |');
+    expect(text).toMatch(/^# R\n\n<!-- matrix:start -->/);
+    expect(text.endsWith('<!-- matrix:end -->\nafter\n')).toBe(true);
+  });
+
+  it.each([
+    ['no markers', (f: string) => (writeFileSync(join(dir, 'R.md'), '# R\n'), ['--from', f, '--update-readme', join(dir, 'R.md')]), /no '<!-- matrix:start -->' \.\.\. '<!-- matrix:end -->' section to replace/],
+    ['no readme', (f: string) => ['--from', f, '--update-readme', join(dir, 'nope.md')], /--update-readme .*nope\.md: no such file/],
+    ['--from without --update-readme', (f: string) => ['--from', f], /--from needs --update-readme/],
+    ['not a matrix', () => (writeFileSync(join(dir, 'x.json'), '{"a":1}'), writeFileSync(join(dir, 'R.md'), '<!-- matrix:start --><!-- matrix:end -->'), ['--from', join(dir, 'x.json'), '--update-readme', join(dir, 'R.md')]), /not a tls-harness matrix\.json/],
+  ])('%s: one line, exit code 2', async (_, args, line) => {
+    expect(await main(['matrix', ...args(matrixFile())])).toBe(2);
+    expect(err.trim().split('\n')).toHaveLength(1);
+    expect(err).toMatch(line);
   });
 });
 

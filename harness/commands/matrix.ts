@@ -9,7 +9,7 @@
  * stops the runs, which write what they finished; the matrix of those is written too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../cli.ts';
 import { ExitCode, UsageError } from '../errors.ts';
@@ -17,7 +17,7 @@ import { fromRoot } from '../paths.ts';
 import { TARGETS_DIR, listTargetNames, loadTargetConfig, unavailableReason } from '../targets/config.ts';
 import { DirError, ensureWritableDir, writeFileAtomic } from '../report/atomic.ts';
 import { readReport } from '../report/json.ts';
-import { buildMatrix, matrixMarkdown, matrixOk, type MatrixInput } from '../report/matrix.ts';
+import { MATRIX_SCHEMA_VERSION, buildMatrix, matrixMarkdown, matrixOk, matrixReadmeSection, replaceReadmeSection, README_END, README_START, type MatrixInput, type MatrixJson } from '../report/matrix.ts';
 import { makeRunId } from './run.ts';
 import { applyCryptoOption, cryptoOption } from './crypto-option.ts';
 
@@ -59,11 +59,39 @@ export function chooseTargets(names: string[] | undefined, dir = TARGETS_DIR): {
   return { targets, skipped };
 }
 
+function readReadme(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`matrix: --update-readme ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  if (replaceReadmeSection(text, '') === undefined) throw new UsageError(`matrix: --update-readme ${file}: no '${README_START}' ... '${README_END}' section to replace`);
+  return text;
+}
+
+function updateReadme(file: string, m: MatrixJson): void {
+  writeFileAtomic(file, replaceReadmeSection(readReadme(file), matrixReadmeSection(m))!);
+  process.stdout.write(`matrix: ${file}: the matrix section now shows run ${m.runId}\n`);
+}
+
+function readMatrix(file: string): MatrixJson {
+  let m: MatrixJson;
+  try {
+    m = JSON.parse(readFileSync(file, 'utf8')) as MatrixJson;
+  } catch (e) {
+    throw new UsageError(`matrix: --from ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not JSON (${(e as Error).message})`}`);
+  }
+  if (m?.schemaVersion !== MATRIX_SCHEMA_VERSION || !Array.isArray(m.targets) || !Array.isArray(m.cases) || !Array.isArray(m.deviations))
+    throw new UsageError(`matrix: --from ${file}: not a tls-harness matrix.json (schemaVersion ${MATRIX_SCHEMA_VERSION})`);
+  return m;
+}
+
 export const matrixCommand: Command = {
   name: 'matrix',
   summary: 'run the suite against several targets (every installed one by default) and write one comparison: matrix.json, matrix.md',
   usage:
-    'tls-harness matrix [--targets a,b,...] [--parallel N] [--jobs N] [--grep RE] [--tag T ...] [--timeout MS] [--strict] [--no-controls] [--report-dir DIR] [--run-id ID] [--crypto noble|node]',
+    'tls-harness matrix [--targets a,b,...] [--parallel N] [--jobs N] [--grep RE] [--tag T ...] [--timeout MS] [--strict] [--no-controls] [--report-dir DIR] [--run-id ID] [--crypto noble|node] [--update-readme FILE] | matrix --from MATRIX.json --update-readme FILE',
   options: {
     targets: { type: 'string', description: 'comma-separated target names (default: every installed config in implementations/targets/ but the reference)' },
     parallel: { type: 'string', description: 'targets run at once (default 2), each with its own slice of the ports 20000-32767' },
@@ -76,9 +104,18 @@ export const matrixCommand: Command = {
     'report-dir': { type: 'string', description: 'where reports/<run-id>/ goes (default reports/): <run-id>/<target>/ per target, matrix.json and matrix.md' },
     'run-id': { type: 'string', description: 'name of the matrix folder (default: a timestamp)' },
     crypto: cryptoOption,
+    from: { type: 'string', description: 'a matrix.json to use instead of running (with --update-readme)' },
+    'update-readme': { type: 'string', description: "a Markdown file whose '<!-- matrix:start -->' ... '<!-- matrix:end -->' section is replaced by the matrix (totals, each implementation's failures with their RFC sentence and triage)" },
   },
   async run(values) {
     applyCryptoOption('matrix', values.crypto); // checked here: one line and exit 2, not N failed runs
+    const readme = values['update-readme'] as string | undefined;
+    if (readme !== undefined) readReadme(readme); // a missing file or section is found before the runs
+    if (typeof values.from === 'string') {
+      if (readme === undefined) throw new UsageError('matrix: --from needs --update-readme (what to do with the matrix)');
+      updateReadme(readme, readMatrix(values.from));
+      return ExitCode.ok;
+    }
     const names = typeof values.targets === 'string' ? values.targets.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
     if (names && names.length === 0) throw new UsageError('matrix: --targets: expected target names, e.g. --targets openssl,node');
     const parallel = positiveInt(values.parallel, 'parallel', 16) ?? 2;
@@ -178,6 +215,7 @@ export const matrixCommand: Command = {
     writeFileAtomic(join(dir, 'matrix.md'), matrixMarkdown(m));
     const shared = m.deviations.filter((d) => d.shared).length;
     process.stdout.write(`matrix: ${m.cases.length} cases x ${m.targets.length} targets, ${m.deviations.length} deviations (${shared} shared); ${matrixOk(m) ? 'every run as expected' : 'unexpected results'}\nreports: ${dir}/matrix.md\n`);
+    if (readme !== undefined) updateReadme(readme, m);
     if (stopping) return 130;
     return matrixOk(m) && inputs.length === targets.length ? ExitCode.ok : ExitCode.failures;
   },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toReportJson } from './json.ts';
-import { buildMatrix, matrixMarkdown, matrixOk, type MatrixInput } from './matrix.ts';
+import { README_END, README_START, buildMatrix, matrixMarkdown, matrixOk, matrixReadmeSection, replaceReadmeSection, type MatrixInput } from './matrix.ts';
 import { makeCase, makeRun } from './testing.ts';
 
 const run = (target: string, cases: Parameters<typeof makeRun>[0]) => toReportJson(makeRun(cases, { runId: target, target }));
@@ -42,5 +42,24 @@ describe('buildMatrix', () => {
     interrupted.report!.interrupted = true;
     expect(matrixOk(buildMatrix('m', 'a', 'b', [interrupted]))).toBe(false);
     expect(matrixOk(buildMatrix('m', 'a', 'b', []))).toBe(false);
+  });
+});
+
+describe('the README section', () => {
+  it('shows the totals and each implementation\'s failures, triaged ones with their reason, and replaces only its own section', () => {
+    const m = buildMatrix('m7', '2026-12-06T00:00:00Z', '2026-12-06T00:10:00Z', [
+      input('gnutls', [makeCase('x', 'fail', { expected: 'alert illegal_parameter', observed: 'alert decode_error', expectedFailure: 'GnuTLS answers decode_error. RFC 8446 4.1.2: "..."' }), makeCase('y', 'fail', { expected: 'alert a', observed: 'alert b' })], 1),
+      input('nss', [makeCase('x', 'fail', { expected: 'alert illegal_parameter', observed: 'alert decode_error', expectedFailure: 'NSS too' }), makeCase('y', 'pass')]),
+    ]);
+    const section = matrixReadmeSection(m);
+    expect(section).toContain('| gnutls | 0 | 0 | 0 | 2 (1) | 0 | 0 |');
+    expect(section).toContain('- `x` (also nss) (RFC 8446 4.4.4): expected alert illegal_parameter, observed alert decode_error. Triage: GnuTLS answers decode_error.');
+    expect(section).toMatch(/- `y` \(RFC 8446 4\.4\.4, "Recipients of Finished messages MUST verify that the contents are correct\."\): expected alert a, observed alert b\. Not triaged\./);
+    const text = `# T\n\nintro\n\n${README_START}\nold table\n${README_END}\n\nrest\n`;
+    const next = replaceReadmeSection(text, section)!;
+    expect(next.startsWith('# T\n\nintro\n\n<!-- matrix:start -->')).toBe(true);
+    expect(next.endsWith('<!-- matrix:end -->\n\nrest\n')).toBe(true);
+    expect(next).not.toContain('old table');
+    expect(replaceReadmeSection('# no markers', section)).toBeUndefined();
   });
 });
