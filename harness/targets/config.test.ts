@@ -248,6 +248,18 @@ describe('resolveTarget', () => {
     expect(resolveTarget('srv', { dir })).toBeInstanceOf(ProcessTarget);
   });
 
+  it('{dir} is the config file\'s folder: a wrapper script beside the config runs from wherever the harness runs', async () => {
+    const sub = mkdtempSync(join(dir, 'wrapped-'));
+    // The script says where it was started from and exits: the start fails, and its message has the command.
+    writeFileSync(join(sub, 'srv.sh'), '#!/bin/sh\necho "started as $0 on port $1"\nexit 3\n', { mode: 0o755 });
+    writeFileSync(join(sub, 'wrapped.yaml'), `kind: process\nserver:\n  command: ["{dir}/srv.sh", "{port}"]\n  ready: { port: true, timeout_ms: 2000 }\n${CAPS}`);
+    const t = resolveTarget(join(sub, 'wrapped.yaml'));
+    const err = await t.start(new AbortController().signal).then(() => undefined, (e: Error) => e);
+    await t.stop();
+    expect(err?.message).toContain(`started as ${join(sub, 'srv.sh')} on port `);
+    expect(err?.message).toMatch(/exited with code 3/);
+  });
+
   it('names the closest target for an unknown name', () => {
     expect(() => resolveTarget('opensl')).toThrow(UsageError);
     expect(() => resolveTarget('opensl')).toThrow(/^unknown target 'opensl' \(did you mean 'openssl'\?\); known targets: .*node, openssl, reference/);

@@ -607,6 +607,7 @@ function buildTarget(cfg: TargetConfig, instances: number): Target {
         certificate: cfg.certificates[0],
         stop_grace_ms: cfg.stop_grace_ms,
         ...(cfg.ports ? { ports: cfg.ports } : {}),
+        dir: dirname(resolve(cfg.file)),
       };
       // server.pool: N instances of a one-connection server, N cases at once (run --jobs N).
       return cfg.server?.pool && !cfg.capabilities.concurrent && instances > 1 ? new ProcessPool(opts, instances) : new ProcessTarget(opts);

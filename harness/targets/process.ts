@@ -76,8 +76,11 @@ export const CERTIFICATE_FILES: Record<CertificateName, string> = {
   client: 'client-p256',
 };
 
-/** Placeholders a command may use; `cert`, `key` and `chain` also take `:NAME`. */
-export const PLACEHOLDERS = ['port', 'host', 'cert', 'key', 'chain', 'ca'] as const;
+/**
+ * Placeholders a command may use; `cert`, `key` and `chain` also take `:NAME`. `{dir}` is the folder of the
+ * target's config file (absolute), for the small wrapper programs and scripts that sit beside it.
+ */
+export const PLACEHOLDERS = ['port', 'host', 'cert', 'key', 'chain', 'ca', 'dir'] as const;
 /** Client commands may also use {session}: a per-case file for a session to resume (see resume_args). */
 export const CLIENT_PLACEHOLDERS = [...PLACEHOLDERS, 'session'] as const;
 
@@ -130,6 +133,8 @@ export interface ProcessTargetOptions {
   /** Where {port} is chosen (config `ports:`, `run --ports`); default the run's range, 20000-32767. */
   ports?: PortRange;
   cwd?: string;
+  /** {dir}: the folder of the config file (default: the working directory). */
+  dir?: string;
 }
 
 const PLACEHOLDER_RE = /\{\{|\}\}|\{([a-z_]+)(?::([a-z0-9_]+))?\}/g;
@@ -247,6 +252,8 @@ export class ProcessTarget implements Target {
           return this.chainFile(cert);
         case 'session':
           return this.sessionFile(caseId ?? '');
+        case 'dir':
+          return this.opts.dir ?? process.cwd();
         default:
           throw new Error(`unknown placeholder {${name}}`);
       }
