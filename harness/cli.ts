@@ -42,6 +42,8 @@ const loaders: Record<string, () => Promise<Command>> = {
   list: async () => (await import('./commands/list.ts')).listCommand,
   merge: async () => (await import('./commands/merge.ts')).mergeCommand,
   coverage: async () => (await import('./commands/coverage.ts')).coverageCommand,
+  targets: async () => (await import('./commands/targets.ts')).targetsCommand,
+  install: async () => (await import('./commands/install.ts')).installCommand,
 };
 
 export const COMMAND_NAMES: readonly string[] = Object.keys(loaders);
