@@ -120,7 +120,7 @@ describe('install: section of a target config', () => {
       'implementations/targets/gt.yaml:4:10: install.check must be a list of arguments (no shell): ["prog", "arg", ...]',
     );
     expect(errorOf('install:\n  build: [["go", "build", "{dri}/x"]]\n  check: [x]\n')).toBe(
-      'implementations/targets/gt.yaml:4:26: install.build[0]: unknown placeholder {dri} (known: {dir})',
+      'implementations/targets/gt.yaml:4:27: install.build[0]: unknown placeholder {dri} (known: {dir})',
     );
     expect(errorOf('install:\n  build: ["go build"]\n  check: [x]\n')).toMatch(/^implementations\/targets\/gt\.yaml:4:11: install\.build\[0\] must be a list of arguments/);
     expect(errorOf('install:\n  check: [x]\n  timeout_s: 0\n')).toBe('implementations/targets/gt.yaml:5:14: install.timeout_s must be between 1 and 86400, not 0');
