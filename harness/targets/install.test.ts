@@ -84,7 +84,7 @@ function env(runner: CommandRunner, over: Partial<InstallEnvironment> = {}) {
   return { env: e, out: () => out.join(''), err: () => err.join('') };
 }
 
-const APT = 'apt-get install -y --no-install-recommends gnutls-bin';
+const APT = 'apt-get install -y --no-install-recommends -o DPkg::Lock::Timeout=60 gnutls-bin';
 
 describe('install: section of a target config', () => {
   it('parses apt, build ({dir} kept for later), check and timeout_s; defaults', () => {
@@ -197,7 +197,7 @@ describe('tls-harness install (scripted commands)', () => {
       'gu-check': [NOT_FOUND],
       [APT]: [exit(100, 'Reading package lists...', 'E: Unable to locate package gnutls-bin'), ok()],
       'apt-get update': [ok('Hit:1 http://deb.debian.org/debian bookworm InRelease')],
-      'apt-get install -y --no-install-recommends gnutls-bin2': [exit(100, "E: Package 'gnutls-bin2' has no installation candidate")],
+      [`${APT}2`]: [exit(100, "E: Package 'gnutls-bin2' has no installation candidate")],
       'go build': [ok()],
     });
     const e = env(f.runner);

@@ -180,6 +180,9 @@ export type InstallOutcome = 'already' | 'installed' | 'failed';
 
 class StepFailure extends Error {}
 
+/** How long apt-get waits for the dpkg lock of another apt-get or dpkg. */
+export const APT_LOCK_WAIT_S = 60;
+
 /** apt-get's words for a package it does not know (its lists are empty or old): `apt-get update` helps. */
 const APT_NOT_FOUND = /Unable to locate package|has no installation candidate|Couldn't find any package|is not available, but is referred to/;
 
@@ -248,7 +251,9 @@ async function installOne(cfg: TargetConfig, env: InstallEnvironment, session: I
       const sudo = env.isRoot ? [] : ['sudo', '-n'];
       // noninteractive: no debconf question waits for an answer; C: apt's messages are matched below.
       const aptEnv = { DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' };
-      const installArgv = [...sudo, 'apt-get', 'install', '-y', '--no-install-recommends', ...spec.apt];
+      // DPkg::Lock::Timeout: another apt-get or dpkg at work (a second install, unattended upgrades) is waited
+      // for, up to a minute, instead of failing at once on its lock.
+      const installArgv = [...sudo, 'apt-get', 'install', '-y', '--no-install-recommends', '-o', `DPkg::Lock::Timeout=${APT_LOCK_WAIT_S}`, ...spec.apt];
       // A package apt-get does not know: its lists may be empty or old, so `apt-get update` (once per run), then again.
       const notFound = (r: RunResult) =>
         !session.aptUpdated && r.output.some((l) => APT_NOT_FOUND.test(l)) ? 'package not found: the package lists may be old' : undefined;
