@@ -629,7 +629,10 @@ export function targetFromConfig(cfg: TargetConfig, instances = 1): Target {
 
 function buildTarget(cfg: TargetConfig, instances: number): Target {
   const why = unavailableReason(cfg);
-  if (why) throw new TargetUnavailableError(why);
+  const installable = cfg.install && (cfg.install.apt.length > 0 || cfg.install.build.length > 0);
+  // A config outside implementations/targets/ is named by its path.
+  const arg = resolve(cfg.file) === resolve(TARGETS_DIR, basename(cfg.file)) ? cfg.name : cfg.file;
+  if (why) throw new TargetUnavailableError(installable ? `${why}; \`tls-harness install ${arg}\` installs it` : why);
   switch (cfg.kind) {
     case 'reference': {
       const ref = new ReferenceTarget();

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.ts';
-import { parseTargetConfig } from './config.ts';
+import { parseTargetConfig, targetFromConfig } from './config.ts';
 import { describeResult, installTargets, shellWords, systemRunner, targetStatus, versionOf, type CommandRunner, type InstallEnvironment, type RunOptions, type RunResult } from './install.ts';
 import { runInstall, selectConfigs } from '../commands/install.ts';
 import { formatTargets, runTargets } from '../commands/targets.ts';
@@ -301,6 +301,8 @@ describe('tls-harness install (scripted commands)', () => {
     const e = env(f.runner);
     expect(await installTargets([cfg], e.env)).toEqual(new Map([['xyz', 'failed']]));
     expect(e.err()).toBe("tls-harness: install xyz: every step passed, but it is still not installed: 'no-such-program-xyz' is not installed (not found on PATH), required at " + cfg.requiresAt + '\n');
+    // `run --target` on it: the unavailable line says how to install it.
+    expect(() => targetFromConfig(cfg)).toThrow(new RegExp(`^target 'xyz' is unavailable: .*, required at .*; \`tls-harness install ${cfg.file}\` installs it$`));
   });
 });
 
