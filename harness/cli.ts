@@ -43,6 +43,8 @@ const loaders: Record<string, () => Promise<Command>> = {
   merge: async () => (await import('./commands/merge.ts')).mergeCommand,
   matrix: async () => (await import('./commands/matrix.ts')).matrixCommand,
   coverage: async () => (await import('./commands/coverage.ts')).coverageCommand,
+  targets: async () => (await import('./commands/targets.ts')).targetsCommand,
+  install: async () => (await import('./commands/install.ts')).installCommand,
 };
 
 export const COMMAND_NAMES: readonly string[] = Object.keys(loaders);

@@ -94,7 +94,7 @@ describe('target config parsing', () => {
 
   it('reports unknown keys with a hint and their position', () => {
     expect(errorOf(`kind: process\n${SERVER}${CAPS}expected_failure: []\n`)).toBe(
-      "implementations/targets/x.yaml:11:1: unknown key 'expected_failure' in the target config (did you mean 'expected_failures'?); allowed: name, kind, description, requires_binary, server, client, tcp, node, certificate, stop_grace_ms, ports, capabilities, expected_failures, probe, trust",
+      "implementations/targets/x.yaml:11:1: unknown key 'expected_failure' in the target config (did you mean 'expected_failures'?); allowed: name, kind, description, requires_binary, server, client, tcp, node, certificate, stop_grace_ms, ports, capabilities, expected_failures, probe, trust, install",
     );
     expect(errorOf(`kind: process\nserver:\n  command: ["x", "{port}"]\n  redy: { port: true }\n${CAPS}`)).toMatch(/^implementations\/targets\/x\.yaml:4:3: unknown key 'redy' in server \(did you mean 'ready'\?\)/);
   });

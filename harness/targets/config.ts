@@ -76,6 +76,22 @@ export interface TargetConfig {
   probe: boolean;
   /** `trust: { ca, verify_chain }`: roots loaded from `ca` (relative to the file), or the test CA. */
   trust?: TrustSettings;
+  /** `install:` how `tls-harness install` installs the target and `tls-harness targets` checks it. */
+  install?: InstallSpec;
+}
+
+/** A config's `install:` section (harness/targets/install.ts runs it). */
+export interface InstallSpec {
+  /** Debian packages: `apt-get install -y --no-install-recommends ...`. */
+  apt: string[];
+  /** Commands (argument vectors, {dir} expanded) run after the packages, in the config file's folder. */
+  build: string[][];
+  /** Exit code 0 = installed; the first non-empty line of its output is the version. */
+  check?: string[];
+  /** Each step (apt-get, one build command, the check) is stopped after this many seconds. */
+  timeout_s: number;
+  /** `file:line:col` of the section, for messages. */
+  at: string;
 }
 
 /** The UsageError thrown when a target cannot run here (a binary is missing, nothing listens at a tcp:// URL). */
@@ -102,7 +118,13 @@ const TOP_KEYS = [
   'expected_failures',
   'probe',
   'trust',
+  'install',
 ] as const;
+const INSTALL_KEYS = ['apt', 'build', 'check', 'timeout_s'] as const;
+/** The placeholders of install.build and install.check: {dir}, the config file's folder. */
+export const INSTALL_PLACEHOLDERS = ['dir'] as const;
+/** A Debian package name (Debian Policy 5.6.1), optionally with :arch and =version; never an option. */
+const APT_PACKAGE_RE = /^[a-z0-9][a-z0-9+.-]+(?::[a-z0-9-]+)?(?:=[A-Za-z0-9.+~:-]+)?$/;
 const TRUST_KEYS = ['ca', 'verify_chain'] as const;
 const SERVER_KEYS = ['command', 'ready', 'per_case', 'pool', 'env'] as const;
 const READY_KEYS = ['stdout', 'stderr', 'port', 'timeout_ms'] as const;
@@ -312,6 +334,13 @@ export function parseTargetConfig(text: string, file: string): TargetConfig {
   }
   const trust = get('trust');
   if (trust) cfg.trust = parseTrust(r, trust.value, file);
+  const install = get('install');
+  if (install) {
+    cfg.install = parseInstall(r, install.value);
+    // Without a check, only a program to look for on PATH says whether the target is installed.
+    if (!cfg.install.check && (cfg.install.apt.length > 0 || cfg.install.build.length > 0) && !cfg.requires_binary && kind !== 'process')
+      r.fail(install.value, `install: give a 'check' command: without one (or requires_binary) nothing tells whether ${name} is installed`);
+  }
 
   // Capabilities: mandatory except for the reference, which knows its own, and targets that are probed.
   const caps = get('capabilities');
@@ -375,6 +404,27 @@ function parseTrust(r: Reader, node: YNode | null, file: string): TrustSettings 
   const verify = m.get('verify_chain');
   if (verify) out.verify = r.bool(verify.value, 'trust.verify_chain');
   return out;
+}
+
+function parseInstall(r: Reader, node: YNode | null): InstallSpec {
+  const m = r.map(node, 'install', INSTALL_KEYS);
+  const spec: InstallSpec = { apt: [], build: [], timeout_s: 600, at: r.where(node) };
+  const apt = m.get('apt');
+  if (apt)
+    spec.apt = r.stringList(apt.value, 'install.apt', (v, n) => {
+      if (!APT_PACKAGE_RE.test(v)) r.fail(n, `install.apt: '${v}' is not a Debian package name (lowercase letters, digits, '+', '-', '.'; optionally :arch or =version)`);
+    });
+  const build = m.get('build');
+  if (build) {
+    spec.build = r.seq(build.value, 'install.build').map((n, i) => parseCommand(r, n, `install.build[${i}]`, INSTALL_PLACEHOLDERS));
+    if (spec.build.length === 0) r.fail(build.value, 'install.build must not be empty (leave it out instead)');
+  }
+  const check = m.get('check');
+  if (check) spec.check = parseCommand(r, check.value, 'install.check', INSTALL_PLACEHOLDERS);
+  const timeout = m.get('timeout_s');
+  if (timeout) spec.timeout_s = r.int(timeout.value, 'install.timeout_s', 1, 86_400);
+  if (!apt && !build && !check) r.fail(node, "install needs 'apt', 'build' or 'check'");
+  return spec;
 }
 
 function parseCommand(r: Reader, node: YNode | null, what: string, allowed: readonly string[]): string[] {
@@ -579,7 +629,10 @@ export function targetFromConfig(cfg: TargetConfig, instances = 1): Target {
 
 function buildTarget(cfg: TargetConfig, instances: number): Target {
   const why = unavailableReason(cfg);
-  if (why) throw new TargetUnavailableError(why);
+  const installable = cfg.install && (cfg.install.apt.length > 0 || cfg.install.build.length > 0);
+  // A config outside implementations/targets/ is named by its path.
+  const arg = resolve(cfg.file) === resolve(TARGETS_DIR, basename(cfg.file)) ? cfg.name : cfg.file;
+  if (why) throw new TargetUnavailableError(installable ? `${why}; \`tls-harness install ${arg}\` installs it` : why);
   switch (cfg.kind) {
     case 'reference': {
       const ref = new ReferenceTarget();
