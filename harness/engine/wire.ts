@@ -125,6 +125,12 @@ export class Wire {
    */
   async write(bytes: Uint8Array, splitAt: readonly number[] = []): Promise<string | undefined> {
     if (bytes.length === 0) return undefined;
+    // Read what has arrived first. A target that aborts sends its alert and closes; its close comes as a
+    // reset when our earlier bytes are still unread on its side. Node destroys a socket whose write fails,
+    // and what the kernel still held for it (the alert) is never read. While the harness was busy (building
+    // and signing this flight), both may have arrived: one turn of the event loop reads them (its poll phase
+    // runs before setImmediate callbacks), so the alert is evidence before the write can fail.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const cuts = [...new Set(splitAt.filter((c) => c > 0 && c < bytes.length))].sort((a, b) => a - b);
     let start = 0;
     for (const end of [...cuts, bytes.length]) {
