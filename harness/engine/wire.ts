@@ -126,6 +126,10 @@ export class Wire {
   async write(bytes: Uint8Array, splitAt: readonly number[] = []): Promise<string | undefined> {
     if (bytes.length === 0) return undefined;
     const cuts = [...new Set(splitAt.filter((c) => c > 0 && c < bytes.length))].sort((a, b) => a - b);
+    // One turn of the event loop first, so that what the target sent meanwhile is read before this write:
+    // a target that sends its alert and then closes with unread data gets a RST back for this write, and
+    // Node drops a socket whose write failed without reading what the kernel still holds (the alert).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     let start = 0;
     for (const end of [...cuts, bytes.length]) {
       if (this.failure) return this.endedFirst ? 'closed' : this.failure;
