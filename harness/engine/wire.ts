@@ -12,6 +12,15 @@ import type { IdleSignal } from '../targets/types.ts';
 /** `idle`: nothing has arrived and the target is provably idle (IdleSignal): nothing will come until the harness writes. */
 export type ReadResult = { kind: 'data'; bytes: Uint8Array } | { kind: 'eof' } | { kind: 'reset'; detail: string } | { kind: 'timeout' } | { kind: 'idle' };
 
+/**
+ * Resolves after the event loop has run at least one poll phase (socket reads): two check-phase turns, since
+ * the first may run in the current loop iteration, before its next poll.
+ */
+export async function pollInput(): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 export class Wire {
   private chunks: Uint8Array[] = [];
   /** Bytes in `chunks`. */
@@ -125,13 +134,12 @@ export class Wire {
    */
   async write(bytes: Uint8Array, splitAt: readonly number[] = []): Promise<string | undefined> {
     if (bytes.length === 0) return undefined;
-    // Read what has arrived first. A target that aborts sends its alert and closes; its close comes as a
-    // reset when our earlier bytes are still unread on its side. Node destroys a socket whose write fails,
-    // and what the kernel still held for it (the alert) is never read. While the harness was busy (building
-    // and signing this flight), both may have arrived: one turn of the event loop reads them (its poll phase
-    // runs before setImmediate callbacks), so the alert is evidence before the write can fail.
-    await new Promise<void>((resolve) => setImmediate(resolve));
     const cuts = [...new Set(splitAt.filter((c) => c > 0 && c < bytes.length))].sort((a, b) => a - b);
+    // Let the event loop poll for input first, so that what the target sent meanwhile is read before this
+    // write: a target that sends its alert and closes with unread data (gnutls-cli does) answers this write with
+    // a RST, and Node destroys a socket whose write fails without reading what the kernel still holds (the
+    // alert), which would turn the target's alert into "the target reset the connection".
+    await pollInput();
     let start = 0;
     for (const end of [...cuts, bytes.length]) {
       if (this.failure) return this.endedFirst ? 'closed' : this.failure;
