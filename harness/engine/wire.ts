@@ -128,6 +128,11 @@ export class Wire {
     const cuts = [...new Set(splitAt.filter((c) => c > 0 && c < bytes.length))].sort((a, b) => a - b);
     let start = 0;
     for (const end of [...cuts, bytes.length]) {
+      // One turn of the event loop first, so that what the target already sent is read: a target that sends
+      // an alert and closes with bytes of ours unread resets the connection (TCP RST), and a write refused by
+      // that reset destroys the socket with the alert still unread in the kernel (it was lost as "the
+      // target reset the connection" while the harness was busy building its next message).
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (this.failure) return this.endedFirst ? 'closed' : this.failure;
       if (this.stream.destroyed || this.stream.writableEnded) return 'closed';
       this.stream.write(bytes.subarray(start, end), (e?: Error | null) => {
