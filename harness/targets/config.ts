@@ -47,6 +47,8 @@ export const KNOWN_FEATURES = [
   'sni',
   // suite-sb: a TLS 1.2 server that accepts a (secure, RFC 5746) renegotiation; the reference refuses it.
   'renegotiation',
+  // RFC 7366 encrypt-then-MAC for TLS 1.2 CBC suites (optional: BoringSSL and NSS do not implement it).
+  'encrypt_then_mac',
 ] as const;
 
 export interface TargetConfig {
