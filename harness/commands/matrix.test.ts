@@ -61,7 +61,7 @@ describe('tls-harness matrix --update-readme', () => {
     ['no markers', (f: string) => (writeFileSync(join(dir, 'R.md'), '# R\n'), ['--from', f, '--update-readme', join(dir, 'R.md')]), /no '<!-- matrix:start -->' \.\.\. '<!-- matrix:end -->' section to replace/],
     ['no readme', (f: string) => ['--from', f, '--update-readme', join(dir, 'nope.md')], /--update-readme .*nope\.md: no such file/],
     ['--from without --update-readme', (f: string) => ['--from', f], /--from needs --update-readme/],
-    ['not a matrix', () => (writeFileSync(join(dir, 'x.json'), '{"a":1}'), writeFileSync(join(dir, 'R.md'), '<!-- matrix:start --><!-- matrix:end -->'), ['--from', join(dir, 'x.json'), '--update-readme', join(dir, 'R.md')]), /not a tls-harness matrix\.json/],
+    ['not a matrix', () => (writeFileSync(join(dir, 'x.json'), '{"a":1}'), writeFileSync(join(dir, 'R.md'), '<!-- matrix:start -->\n<!-- matrix:end -->\n'), ['--from', join(dir, 'x.json'), '--update-readme', join(dir, 'R.md')]), /not a tls-harness matrix\.json/],
   ])('%s: one line, exit code 2', async (_, args, line) => {
     expect(await main(['matrix', ...args(matrixFile())])).toBe(2);
     expect(err.trim().split('\n')).toHaveLength(1);

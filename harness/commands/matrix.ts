@@ -191,8 +191,11 @@ export const matrixCommand: Command = {
             input.error = why ?? `the run exited with ${code} without a report${last ? `: ${last.replace(/^tls-harness: /, '')}` : ''}`;
           }
           results.set(target, input);
-          const line = tail.split('\n').find((l) => / cases against /.test(l));
-          process.stdout.write(`  ${target}: ${line ? line.trim() : (input.error ?? `exit ${code}`)}\n`);
+          const s = input.report?.summary;
+          const line = s
+            ? `${s.total} cases: ${s.passed} passed, ${s.lenient} lenient, ${s.advisory} advisory, ${s.failed} failed (${s.expectedFailures} expected), ${s.errors} errors, ${s.skipped} skipped${code === 0 ? '' : ` (exit ${code})`}`
+            : (input.error ?? `exit ${code}`);
+          process.stdout.write(`  ${target}: ${line}\n`);
           resolve();
         };
         child.on('error', (e) => done(null, `could not start tls-harness run: ${e.message}`));

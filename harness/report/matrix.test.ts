@@ -46,20 +46,24 @@ describe('buildMatrix', () => {
 });
 
 describe('the README section', () => {
-  it('shows the totals and each implementation\'s failures, triaged ones with their reason, and replaces only its own section', () => {
+  it('shows the totals and every failed case once with each implementation that fails it, and replaces only its own section', () => {
     const m = buildMatrix('m7', '2026-12-06T00:00:00Z', '2026-12-06T00:10:00Z', [
-      input('gnutls', [makeCase('x', 'fail', { expected: 'alert illegal_parameter', observed: 'alert decode_error', expectedFailure: 'GnuTLS answers decode_error. RFC 8446 4.1.2: "..."' }), makeCase('y', 'fail', { expected: 'alert a', observed: 'alert b' })], 1),
-      input('nss', [makeCase('x', 'fail', { expected: 'alert illegal_parameter', observed: 'alert decode_error', expectedFailure: 'NSS too' }), makeCase('y', 'pass')]),
+      input('gnutls', [makeCase('x', 'fail', { expected: 'alert illegal_parameter', observed: 'alert decode_error', expectedFailure: 'GnuTLS answers decode_error.' }), makeCase('y', 'fail', { expected: 'alert a', observed: 'alert b' }), makeCase('z', 'lenient')], 1),
+      input('nss', [makeCase('x', 'fail', { expected: 'alert illegal_parameter', observed: 'alert handshake_failure', expectedFailure: 'NSS too' }), makeCase('y', 'pass'), makeCase('z', 'pass')]),
     ]);
     const section = matrixReadmeSection(m);
-    expect(section).toContain('| gnutls | 0 | 0 | 0 | 2 (1) | 0 | 0 |');
-    expect(section).toContain('- `x` (also nss) (RFC 8446 4.4.4): expected alert illegal_parameter, observed alert decode_error. Triage: GnuTLS answers decode_error.');
-    expect(section).toMatch(/- `y` \(RFC 8446 4\.4\.4, "Recipients of Finished messages MUST verify that the contents are correct\."\): expected alert a, observed alert b\. Not triaged\./);
-    const text = `# T\n\nintro\n\n${README_START}\nold table\n${README_END}\n\nrest\n`;
+    expect(section).toContain('| gnutls | 0 | 1 | 0 | 2 (1) | 0 | 0 |');
+    expect(section).toContain('The failed cases (2)');
+    expect(section).toContain('- `x`: RFC 8446 4.4.4, "Recipients of Finished messages MUST verify that the contents are correct." Expected alert illegal_parameter. Failed by gnutls (alert decode_error; triaged), nss (alert handshake_failure; triaged).');
+    expect(section).toContain('- `y`: RFC 8446 4.4.4');
+    expect(section).toContain('Failed by gnutls (alert b; NOT triaged).');
+    expect(section).not.toContain('`z`'); // lenient is not a failure
+    // The markers count only alone on a line: a mention in the text is left alone.
+    const text = `# T\n\nThe section between \`${README_START}\` and \`${README_END}\`.\n\n${README_START}\nold table\n${README_END}\n\nrest\n`;
     const next = replaceReadmeSection(text, section)!;
-    expect(next.startsWith('# T\n\nintro\n\n<!-- matrix:start -->')).toBe(true);
-    expect(next.endsWith('<!-- matrix:end -->\n\nrest\n')).toBe(true);
+    expect(next.startsWith(`# T\n\nThe section between \`${README_START}\` and \`${README_END}\`.\n\n${README_START}\n`)).toBe(true);
+    expect(next.endsWith(`${README_END}\n\nrest\n`)).toBe(true);
     expect(next).not.toContain('old table');
-    expect(replaceReadmeSection('# no markers', section)).toBeUndefined();
+    expect(replaceReadmeSection(`only a mention: \`${README_START}\` \`${README_END}\``, section)).toBeUndefined();
   });
 });

@@ -148,7 +148,8 @@ export const README_END = '<!-- matrix:end -->';
 
 /**
  * The README's matrix section (between README_START and README_END): the totals per implementation, then
- * each implementation's deviations with the RFC sentence and, for a triaged one, its config's reason.
+ * every failed case once, with its RFC sentence and each implementation that fails it (expected vs observed;
+ * the triage is the reason in that target's config).
  */
 export function matrixReadmeSection(m: MatrixJson): string {
   const out: string[] = [README_START, ''];
@@ -158,30 +159,30 @@ export function matrixReadmeSection(m: MatrixJson): string {
     const s = t.summary;
     out.push(s ? `| ${t.name} | ${s.passed} | ${s.lenient} | ${s.advisory} | ${s.failed} (${s.expectedFailures}) | ${s.errors} | ${s.skipped} |` : `| ${t.name} | did not run: ${cell(t.error)} | | | | | |`);
   }
-  out.push('');
-  for (const t of m.targets) {
-    const mine = m.deviations.filter((d) => d.targets.some((x) => x.target === t.name && x.verdict === 'fail'));
-    if (mine.length === 0) continue;
-    out.push(`**${t.name}** (${mine.length} failed):`, '');
-    for (const d of mine) {
-      const x = d.targets.find((y) => y.target === t.name)!;
-      const others = d.targets.filter((y) => y.target !== t.name && y.verdict === 'fail').map((y) => y.target);
-      const also = others.length ? ` (also ${others.join(', ')})` : '';
-      // A triaged failure's reason quotes the RFC sentence itself; an untriaged one gets the case's.
-      const rule = x.expectedFailure ? `RFC ${d.rfc.doc} ${d.rfc.section}` : `RFC ${d.rfc.doc} ${d.rfc.section}, "${cell(d.rfc.quote, 300)}"`;
-      const why = x.expectedFailure ? ` Triage: ${cell(x.expectedFailure, 700)}` : ' Not triaged.';
-      out.push(`- \`${d.id}\`${also} (${rule}): expected ${cell(x.expected)}, observed ${cell(x.observed ?? x.reason)}.${why}`);
-    }
-    out.push('');
+  const failed = m.deviations
+    .map((d) => ({ d, who: d.targets.filter((x) => x.verdict === 'fail') }))
+    .filter((x) => x.who.length > 0);
+  out.push('', `The failed cases (${failed.length}), each once with every implementation that fails it; "triaged" when the target's config lists it as an expected failure, with its reason:`, '');
+  for (const { d, who } of failed) {
+    const by = who.map((x) => `${x.target} (${cell(x.observed ?? x.reason, 90)}${x.expectedFailure ? '; triaged' : '; NOT triaged'})`).join(', ');
+    out.push(`- \`${d.id}\`: RFC ${d.rfc.doc} ${d.rfc.section}, "${cell(d.rfc.quote, 220)}" Expected ${cell(who[0].expected, 90)}. Failed by ${by}.`);
   }
-  out.push(README_END);
+  out.push('', README_END);
   return out.join('\n');
 }
 
-/** `text` with its matrix section replaced; undefined when it has no README_START ... README_END markers. */
+/** `text` with its matrix section replaced; undefined when it has no README_START ... README_END lines. */
 export function replaceReadmeSection(text: string, section: string): string | undefined {
-  const a = text.indexOf(README_START);
-  const b = text.indexOf(README_END);
-  if (a < 0 || b < a) return undefined;
+  // The markers count only alone on their line (a README may mention them in its text).
+  const line = (marker: string, from = 0): number => {
+    for (let at = text.indexOf(marker, from); at >= 0; at = text.indexOf(marker, at + 1)) {
+      const end = at + marker.length;
+      if ((at === 0 || text[at - 1] === '\n') && (end === text.length || text[end] === '\n' || text[end] === '\r')) return at;
+    }
+    return -1;
+  };
+  const a = line(README_START);
+  const b = a < 0 ? -1 : line(README_END, a);
+  if (a < 0 || b < 0) return undefined;
   return text.slice(0, a) + section + text.slice(b + README_END.length);
 }
