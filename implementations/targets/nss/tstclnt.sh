@@ -6,17 +6,9 @@
 # receives; it offers its client certificate (-n client) when the server asks for one.
 set -eu
 host=$1 port=$2 ca=$3 client_chain=$4 client_key=$5
-db=$(mktemp -d "${TMPDIR:-/tmp}/tls-harness-nss-XXXXXX")
-# The harness stops a target by signalling its whole process group: the program below ends, then this
-# shell (its traps run once the program has exited) removes the database.
-trap 'rm -rf "$db"' EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-certutil -N -d "sql:$db" --empty-password
+. "$(dirname "$0")/db.sh"
 certutil -A -d "sql:$db" -n ca -t 'C,,' -i "$ca"
-openssl pkcs12 -export -in "$client_chain" -inkey "$client_key" -name client -out "$db/client.p12" -passout pass: \
-  -keypbe AES-256-CBC -certpbe AES-256-CBC -macalg sha256
-pk12util -i "$db/client.p12" -d "sql:$db" -W '' >/dev/null
+import_pair client "$client_chain" "$client_key"
 # -h 127.0.0.1 (as given), -a: the SNI name and the name checked in the certificate. -V: TLS 1.2 and 1.3.
 # -u: session tickets. -G: extended master secret.
 tstclnt -h "$host" -p "$port" -a localhost -d "sql:$db" -n client -V tls1.2:tls1.3 -u -G
