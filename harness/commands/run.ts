@@ -119,7 +119,7 @@ export const runCommand: Command = {
     'tls-harness run [--target NAME|tcp://HOST:PORT] [--ca FILE] [--no-verify-chain] [--probe|--no-probe] [--versions L] [--cipher-suites L] [--groups L] [--signature-schemes L] [--features L] [--alpn L] [--scenarios GLOB ...] [--tag T ...] [--grep RE] [--jobs N] [--ports A-B] [--shard I/N] [--baseline report.json] [--timeout MS] [--strict] [--no-controls] [--report-dir DIR] [--log-level LEVEL] [--crypto noble|node]',
   options: {
     crypto: cryptoOption,
-    target: { type: 'string', description: 'reference (default), a config in implementations/targets/ (openssl, node), a .yaml path, or tcp://HOST:PORT' },
+    target: { type: 'string', description: 'reference (default), a config in implementations/targets/ (tls-harness targets lists them), a .yaml path, or tcp://HOST:PORT' },
     ca: { type: 'string', description: "PEM file of the CA(s) to trust the target's certificate chain against (default: the test CA)" },
     'no-verify-chain': { type: 'boolean', description: "do not validate the target's chain (CertificateVerify and Finished are still checked)" },
     probe: { type: 'boolean', description: 'probe the target (server role) for its capabilities first (default for tcp:// targets)' },
