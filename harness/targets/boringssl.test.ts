@@ -22,14 +22,14 @@ const EXPECT: Record<string, { verdict: string; expectedFailure?: boolean }> = {
   'tls13-server-unexpected-change-cipher-spec-value': { verdict: 'fail', expectedFailure: true },
   // client role
   'tls13-client-rejects-hrr-same-group': { verdict: 'pass' },
-  // bssl-tool client sends protocol_version, then closes with the harness's Certificate unread: a reset.
-  'tls12-client-server-hello-version-ssl3': { verdict: 'pass' },
+  // Not here: cases where bssl-tool client aborts and exits with the harness's records unread (a reset). Their
+  // alert is read almost always (harness/engine/wire.ts, pollInput; wire.test.ts) but not every time under
+  // load, and a test must not depend on that race.
 };
 const FILES = [
   'scenarios/examples/tls13-finished-bad-verify-data.yaml',
   'scenarios/server/tls13/rfc8446/unexpected-change-cipher-spec-value.yaml',
   'scenarios/examples/tls13-client-rejects-hrr-same-group.yaml',
-  'scenarios/client/tls12/rfc8446/server-hello-legacy-version.yaml',
 ].filter((f) => existsSync(f));
 const cases = FILES.length ? expandAll(loadScenarios(FILES).scenarios).filter((c) => c.id in EXPECT) : [];
 if (BSSL && cases.length < Object.keys(EXPECT).length) console.log(`boringssl target tests: only ${cases.length} of the ${Object.keys(EXPECT).length} cases found in the scenarios`);
