@@ -40,8 +40,9 @@ import { ed448 } from '@noble/curves/ed448.js';
 import { SCHEMES, asymmetricPrimitives as noble, type AsymmetricPrimitives } from '../noble/asymmetric.ts';
 import { invert } from 'micro-rsa-dsa-dh/utils.js';
 import { PKCS1_KEM } from 'micro-rsa-dsa-dh/rsa.js';
-import { createHmacDrbg } from '@noble/curves/utils.js';
-import { invert as invertMod } from '@noble/curves/abstract/modular.js';
+import { createHmacDrbg, numberToBytesBE } from '@noble/curves/utils.js';
+import { invert as invertMod, mod } from '@noble/curves/abstract/modular.js';
+import { DER } from '@noble/curves/abstract/weierstrass.js';
 import { FFDHE_GROUPS, type FfdheGroup } from '../ffdhe.ts';
 import {
   HASH_LENGTH,
@@ -84,13 +85,10 @@ function bytesToBigint(b: Uint8Array): bigint {
   return b.length === 0 ? 0n : BigInt('0x' + Buffer.from(b).toString('hex'));
 }
 
-// DER prefixes of the SubjectPublicKeyInfo (RFC 8410 4, RFC 5480 2) and PKCS#8 PrivateKeyInfo (RFC 8410 7)
-// structures whose last field is the raw key: node:crypto imports raw keys through them.
+// DER prefixes of the SubjectPublicKeyInfo (RFC 5480 2: an EC point not in the uncompressed form a JWK
+// takes) and PKCS#8 PrivateKeyInfo (RFC 8410 7) structures whose last field is the raw key: node:crypto
+// imports those raw keys through them.
 const SPKI = {
-  x25519: hexBytes('302a300506032b656e032100'),
-  x448: hexBytes('3042300506032b656f033900'),
-  ed25519: hexBytes('302a300506032b6570032100'),
-  ed448: hexBytes('3043300506032b6571033a00'),
   secp256r1: hexBytes('3059301306072a8648ce3d020106082a8648ce3d030107034200'),
   secp384r1: hexBytes('3076301006072a8648ce3d020106052b81040022036200'),
   secp521r1: hexBytes('30819b301006072a8648ce3d020106052b8104002303818600'),
@@ -313,20 +311,24 @@ function nodePublicKey(key: PublicKey): KeyObject | null {
 // comes from the RFC 6979 3.2 HMAC-DRBG (noble's createHmacDrbg, HMAC by node:crypto), and the one costly
 // step, k*G, from OpenSSL through an ECDH object whose private key is k. The same bytes as noble's
 // sign(digest, d, {prehash: false, lowS: true, extraEntropy: false}): its bits2int, its DRBG (keyed with the
-// curve's hash, as noble's p256 / p384 / p521 are), its low-S rule and its minimal DER.
+// curve's hash, as noble's p256 / p384 / p521 are), its low-S rule, and its DER encoder.
 
 interface EcdsaCurve {
   n: bigint;
   bits: number;
   bytes: number;
   drbgHash: HashName;
-  ecdh: string;
   kG?: ReturnType<typeof createECDH>;
 }
+/** The order n, its bits and bytes from noble's scalar field; the DRBG hash is the one noble's curve signs with. */
+const ecdsaCurve = (curve: EcCurveName, drbgHash: HashName): EcdsaCurve => {
+  const { ORDER, BITS, BYTES } = NOBLE_CURVES[curve].Point.Fn;
+  return { n: ORDER, bits: BITS, bytes: BYTES, drbgHash };
+};
 const ECDSA_CURVES: Record<EcCurveName, EcdsaCurve> = {
-  secp256r1: { n: p256.Point.Fn.ORDER, bits: 256, bytes: 32, drbgHash: 'sha256', ecdh: 'prime256v1' },
-  secp384r1: { n: p384.Point.Fn.ORDER, bits: 384, bytes: 48, drbgHash: 'sha384', ecdh: 'secp384r1' },
-  secp521r1: { n: p521.Point.Fn.ORDER, bits: 521, bytes: 66, drbgHash: 'sha512', ecdh: 'secp521r1' },
+  secp256r1: ecdsaCurve('secp256r1', 'sha256'),
+  secp384r1: ecdsaCurve('secp384r1', 'sha384'),
+  secp521r1: ecdsaCurve('secp521r1', 'sha512'),
 };
 
 /** RFC 6979 2.3.2 bits2int: the leftmost qlen bits. */
@@ -335,46 +337,30 @@ function bits2int(b: Uint8Array, bits: number): bigint {
   const delta = b.length * 8 - bits;
   return delta > 0 ? x >> BigInt(delta) : x;
 }
-const modN = (a: bigint, n: bigint): bigint => {
-  const r = a % n;
-  return r < 0n ? r + n : r;
-};
-const toBytes = (x: bigint, len: number): Uint8Array => hexBytes(x.toString(16).padStart(len * 2, '0'));
-
-/** DER INTEGER (X.690 8.3): minimal two's complement, so a leading 0x00 where the top bit is set. */
-function derInteger(x: bigint): Uint8Array {
-  let h = x.toString(16);
-  if (h.length % 2) h = '0' + h;
-  if (parseInt(h.slice(0, 2), 16) & 0x80) h = '00' + h;
-  const body = hexBytes(h);
-  return Uint8Array.of(0x02, ...derLength(body.length), ...body);
-}
-const derLength = (n: number): number[] => (n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff]);
-
-function ecdsaSignDeterministic(c: EcdsaCurve, d: bigint, digest: Uint8Array): Uint8Array | undefined {
+function ecdsaSignDeterministic(curve: EcCurveName, d: bigint, digest: Uint8Array): Uint8Array {
+  const c = ECDSA_CURVES[curve];
   const { n } = c;
-  const m = modN(bits2int(digest, c.bits), n); // RFC 6979 3.2 a: h1, as bits2int(h1) mod q
-  const seed = concat(toBytes(d, c.bytes), toBytes(m, c.bytes)); // step d: int2octets(x) || bits2octets(h1)
+  const m = mod(bits2int(digest, c.bits), n); // RFC 6979 3.2 a: h1, as bits2int(h1) mod q
+  const seed = concat(numberToBytesBE(d, c.bytes), numberToBytesBE(m, c.bytes)); // step d: int2octets(x) || bits2octets(h1)
   const hmac = (key: Uint8Array, msg: Uint8Array): Uint8Array => u8(createHmac(c.drbgHash, key).update(msg).digest());
   const drbg = createHmacDrbg<{ r: bigint; s: bigint }>(HASH_LENGTH[c.drbgHash], c.bytes, hmac);
-  const ecdh = (c.kG ??= createECDH(c.ecdh)); // one per curve: used synchronously, its key replaced each time
+  const ecdh = (c.kG ??= createECDH(ECDH_CURVE[curve])); // one per curve: used synchronously, its key replaced each time
   const half = n >> 1n;
   const sig = drbg(seed, (kBytes) => {
     const k = bits2int(kBytes, c.bits); // step h.3: k = bits2int(T), retried unless 1 <= k < q
     if (k <= 0n || k >= n) return undefined;
-    ecdh.setPrivateKey(Buffer.from(toBytes(k, c.bytes)));
+    ecdh.setPrivateKey(Buffer.from(numberToBytesBE(k, c.bytes)));
     const q = ecdh.getPublicKey(); // k*G, uncompressed
-    const r = modN(bytesToBigint(q.subarray(1, 1 + c.bytes)), n); // r = x(kG) mod n
+    const r = mod(bytesToBigint(q.subarray(1, 1 + c.bytes)), n); // r = x(kG) mod n
     if (r === 0n) return undefined;
     // s = k^-1 (m + r d) mod n, the inversion blinded by a random b as noble does: (bk)^-1 (bm + bdr).
-    const b = modN(bytesToBigint(randomBytes(c.bytes + 16)), n - 1n) + 1n;
-    let s = modN(invertMod(modN(b * k, n), n) * modN(b * m + modN(b * d, n) * r, n), n);
+    const b = mod(bytesToBigint(randomBytes(c.bytes + 16)), n - 1n) + 1n;
+    let s = mod(invertMod(mod(b * k, n), n) * mod(b * m + mod(b * d, n) * r, n), n);
     if (s === 0n) return undefined;
     if (s > half) s = n - s; // low S
     return { r, s };
   });
-  const body = concat(derInteger(sig.r), derInteger(sig.s));
-  return Uint8Array.of(0x30, ...derLength(body.length), ...body);
+  return hexBytes(DER.hexFromSig(sig)); // noble's DER encoder: the bytes noble's own sign() writes
 }
 
 function sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array, options?: SignatureOptions): Uint8Array {
@@ -388,7 +374,7 @@ function sign(scheme: SignatureSchemeName, key: PrivateKey, message: Uint8Array,
     const d = key.scalar.length === c.bytes ? bytesToBigint(key.scalar) : 0n;
     if (d <= 0n || d >= c.n) return noble.sign(scheme, key, message, options);
     // RFC 8446 4.2.3 / RFC 8422 5.4: the signature over the scheme's hash of the message, DER ECDSA-Sig-Value.
-    return ecdsaSignDeterministic(c, d, u8(createHash(spec.hash).update(message).digest())) ?? noble.sign(scheme, key, message, options);
+    return ecdsaSignDeterministic(key.curve, d, u8(createHash(spec.hash).update(message).digest()));
   }
   const sk = spec.type === key.kind || (spec.type.startsWith('rsa') && key.kind === 'rsa') ? nodePrivateKey(key) : null;
   if (!sk) return noble.sign(scheme, key, message, options); // key mismatch, RSA without CRT, ...: noble decides
