@@ -18,20 +18,13 @@ import { TARGETS_DIR, listTargetNames, loadTargetConfig, unavailableReason } fro
 import { DirError, ensureWritableDir, writeFileAtomic } from '../report/atomic.ts';
 import { readReport } from '../report/json.ts';
 import { MATRIX_SCHEMA_VERSION, buildMatrix, matrixMarkdown, matrixOk, matrixReadmeSection, replaceReadmeSection, README_END, README_START, type MatrixInput, type MatrixJson } from '../report/matrix.ts';
-import { makeRunId } from './run.ts';
+import { MAX_JOBS, MAX_TIMEOUT_MS, makeRunId, positiveInt } from './run.ts';
 import { applyCryptoOption, cryptoOption } from './crypto-option.ts';
 
 const BIN = fromRoot('bin/tls-harness.js');
 const DEFAULT_REPORTS = fromRoot('reports/');
 /** The port range `run` uses by default, split between the runs that go at once. */
 const PORTS = { min: 20000, max: 32767 };
-
-function positiveInt(v: unknown, flag: string, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = /^\d+$/.test(String(v)) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new UsageError(`matrix: --${flag}: expected a positive integer from 1 to ${max}, got '${String(v)}'`);
-  return n;
-}
 
 /** The targets to run: the named ones (each must exist and be installed), or every installed config but the reference. */
 export function chooseTargets(names: string[] | undefined, dir = TARGETS_DIR): { targets: string[]; skipped: string[] } {
@@ -118,9 +111,9 @@ export const matrixCommand: Command = {
     }
     const names = typeof values.targets === 'string' ? values.targets.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
     if (names && names.length === 0) throw new UsageError('matrix: --targets: expected target names, e.g. --targets openssl,node');
-    const parallel = positiveInt(values.parallel, 'parallel', 16) ?? 2;
-    const jobs = positiveInt(values.jobs, 'jobs', 256);
-    positiveInt(values.timeout, 'timeout', 3_600_000);
+    const parallel = positiveInt(values.parallel, 'parallel', 16, '', 'matrix') ?? 2;
+    const jobs = positiveInt(values.jobs, 'jobs', MAX_JOBS, '', 'matrix');
+    positiveInt(values.timeout, 'timeout', MAX_TIMEOUT_MS, ' (milliseconds)', 'matrix');
     if (typeof values.grep === 'string') {
       try {
         new RegExp(values.grep, 'i');

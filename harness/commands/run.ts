@@ -33,16 +33,17 @@ const DEFAULT_SCENARIOS = fromRoot('scenarios/');
 const DEFAULT_REPORTS = fromRoot('reports/');
 
 /** A whole number from 1 to `max` (digits only: not -5, 1.5, 1e3 or 0x10), or a UsageError saying so. */
-function positiveInt(v: unknown, flag: string, max: number, unit = ''): number | undefined {
+/** An optional positive integer flag; `cmd` names the command in the error (`matrix: --jobs: ...`). */
+export function positiveInt(v: unknown, flag: string, max: number, unit = '', cmd?: string): number | undefined {
   if (v === undefined) return undefined;
   const n = /^\d+$/.test(String(v)) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new UsageError(`--${flag}: expected a positive integer${unit} from 1 to ${max}, got '${String(v)}'`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) throw new UsageError(`${cmd ? `${cmd}: ` : ''}--${flag}: expected a positive integer${unit} from 1 to ${max}, got '${String(v)}'`);
   return n;
 }
 
 /** Longest case time limit: an hour (and below setTimeout's 2^31 ms, past which timers fire at once). */
-const MAX_TIMEOUT_MS = 3_600_000;
-const MAX_JOBS = 256;
+export const MAX_TIMEOUT_MS = 3_600_000;
+export const MAX_JOBS = 256;
 
 export function parseShard(v: string | undefined): { index: number; count: number } | undefined {
   if (v === undefined) return undefined;
