@@ -15,14 +15,13 @@ import type { Command } from '../cli.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { fromRoot } from '../paths.ts';
 import { TARGETS_DIR, listTargetNames, loadTargetConfig, unavailableReason } from '../targets/config.ts';
-import { DirError, ensureWritableDir, writeFileAtomic } from '../report/atomic.ts';
+import { ensureWritableDir, writeFileAtomic } from '../report/atomic.ts';
 import { readReport } from '../report/json.ts';
 import { MATRIX_SCHEMA_VERSION, buildMatrix, matrixMarkdown, matrixOk, matrixReadmeSection, replaceReadmeSection, README_END, README_START, type MatrixInput, type MatrixJson } from '../report/matrix.ts';
-import { MAX_JOBS, MAX_TIMEOUT_MS, makeRunId, positiveInt } from './run.ts';
+import { MAX_JOBS, MAX_TIMEOUT_MS, positiveInt, reportFolder } from './run.ts';
 import { applyCryptoOption, cryptoOption } from './crypto-option.ts';
 
 const BIN = fromRoot('bin/tls-harness.js');
-const DEFAULT_REPORTS = fromRoot('reports/');
 /** The port range `run` uses by default, split between the runs that go at once. */
 const PORTS = { min: 20000, max: 32767 };
 
@@ -121,16 +120,7 @@ export const matrixCommand: Command = {
         throw new UsageError(`matrix: --grep: ${(e as Error).message}`);
       }
     }
-    const runId = (values['run-id'] as string | undefined) ?? makeRunId();
-    if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`matrix: --run-id: use letters, digits, '.', '_' and '-' only`);
-    const base = (values['report-dir'] as string | undefined) ?? DEFAULT_REPORTS;
-    try {
-      ensureWritableDir(base);
-    } catch (e) {
-      if (e instanceof DirError) throw new UsageError(`matrix: --report-dir ${base}: ${e.about(base)}`);
-      throw e;
-    }
-    const dir = join(base, runId);
+    const { runId, dir } = reportFolder(values, 'matrix');
     const { targets, skipped } = chooseTargets(names);
     for (const s of skipped) process.stderr.write(`tls-harness matrix: skipped: ${s}\n`);
     if (targets.length === 0) throw new UsageError('matrix: no installed target to run (tls-harness targets lists them)');

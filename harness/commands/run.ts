@@ -69,6 +69,25 @@ export function shardCases(cases: ScenarioCase[], shard: { index: number; count:
   return keys.filter((_, i) => i % shard.count === shard.index - 1).flatMap((k) => units.get(k)!);
 }
 
+/**
+ * `--run-id` (default a timestamp) and `--report-dir` (default reports/): the run's folder. Checked before
+ * anything runs: a bad id, or a report folder that cannot be written, is a usage error, not a crash at the
+ * end. `cmd` names the command in the errors (`matrix: --run-id: ...`).
+ */
+export function reportFolder(values: Record<string, unknown>, cmd?: string): { runId: string; base: string; dir: string } {
+  const pre = cmd ? `${cmd}: ` : '';
+  const runId = (values['run-id'] as string | undefined) ?? makeRunId();
+  if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`${pre}--run-id: use letters, digits, '.', '_' and '-' only`);
+  const base = (values['report-dir'] as string | undefined) ?? DEFAULT_REPORTS;
+  try {
+    ensureWritableDir(base);
+  } catch (e) {
+    if (e instanceof DirError) throw new UsageError(`${pre}--report-dir ${base}: ${e.about(base)}`);
+    throw e;
+  }
+  return { runId, base, dir: join(base, runId) };
+}
+
 export function makeRunId(now = new Date()): string {
   const iso = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `${iso}-${process.pid}`;
@@ -162,17 +181,7 @@ export const runCommand: Command = {
       }
     }
     const baseline = typeof values.baseline === 'string' ? readReport(values.baseline) : undefined;
-    const runId = (values['run-id'] as string | undefined) ?? makeRunId();
-    if (!/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`--run-id: use letters, digits, '.', '_' and '-' only`);
-    const reportBase = (values['report-dir'] as string | undefined) ?? DEFAULT_REPORTS;
-    const reportDir = join(reportBase, runId);
-    // Before anything runs: a report folder that cannot be written is a usage error, not a crash at the end.
-    try {
-      ensureWritableDir(reportBase);
-    } catch (e) {
-      if (e instanceof DirError) throw new UsageError(`--report-dir ${reportBase}: ${e.about(reportBase)}`);
-      throw e;
-    }
+    const { runId, dir: reportDir } = reportFolder(values);
     const reportDirExisted = existsSync(reportDir);
 
     // How the target is described: capabilities by hand, probing, trust.
