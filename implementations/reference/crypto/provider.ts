@@ -204,11 +204,7 @@ export interface CryptoProvider {
 
 /** `aead.sealParts` where the AEAD has it, else seal() over the joined parts, copied after `headroom` bytes. */
 export function sealWithHeadroom(aead: Aead, nonce: Uint8Array, parts: readonly Uint8Array[], aad: Uint8Array, headroom: number): Uint8Array {
-  return aead.sealParts ? aead.sealParts(nonce, parts, aad, headroom) : sealJoined(aead, nonce, parts, aad, headroom);
-}
-
-/** sealParts by aead.seal() over the joined parts. */
-export function sealJoined(aead: Aead, nonce: Uint8Array, parts: readonly Uint8Array[], aad: Uint8Array, headroom: number): Uint8Array {
+  if (aead.sealParts) return aead.sealParts(nonce, parts, aad, headroom);
   const sealed = aead.seal(nonce, parts.length === 1 ? parts[0] : concatBytes(...parts), aad);
   const out = new Uint8Array(headroom + sealed.length);
   out.set(sealed, headroom);

@@ -10,8 +10,9 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, randomFillSync, type Hash as NodeHash, type KeyObject } from 'node:crypto';
 import { symmetricPrimitives as noble } from '../noble/symmetric.ts';
-import { CryptoError, HASH_LENGTH, checkCbcInput, sealJoined, sealWithHeadroom, type Aead, type AeadName, type Cbc, type CbcName, type HashName, type HashState } from '../provider.ts';
+import { CryptoError, HASH_LENGTH, checkCbcInput, sealWithHeadroom, type Aead, type AeadName, type Cbc, type CbcName, type HashName, type HashState } from '../provider.ts';
 import type { SymmetricPrimitives } from '../noble/symmetric.ts';
+import { concatBytes } from '../../codec/bytes.ts';
 
 function checkHash(alg: HashName): HashName {
   if (!Object.prototype.hasOwnProperty.call(HASH_LENGTH, alg)) throw new CryptoError('unsupported', `unsupported hash ${String(alg)}`);
@@ -81,24 +82,21 @@ class NodeAead implements Aead {
   }
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
     if (!this.native(nonce, plaintext.length)) return this.fallback.seal(nonce, plaintext, aad);
-    const c = createCipheriv(this.spec.cipher as 'aes-128-gcm', this.key, nonce, { authTagLength: this.tagLength });
-    if (this.spec.ccm) (c as unknown as { setAAD(a: Uint8Array, o: { plaintextLength: number }): void }).setAAD(aad, { plaintextLength: plaintext.length });
-    else c.setAAD(aad);
-    const out = new Uint8Array(plaintext.length + this.tagLength);
-    const body = c.update(plaintext);
-    out.set(body, 0);
-    const fin = c.final();
-    out.set(fin, body.length);
-    out.set(c.getAuthTag(), body.length + fin.length);
-    return out;
+    return this.sealNative(nonce, [plaintext], aad, 0, plaintext.length);
   }
   sealParts(nonce: Uint8Array, parts: readonly Uint8Array[], aad: Uint8Array, headroom: number): Uint8Array {
     const plen = parts.reduce((n, p) => n + p.length, 0);
-    // CCM takes its plaintext in one update() (OpenSSL needs the length up front): seal() over the joined parts.
     if (!this.native(nonce, plen)) return sealWithHeadroom(this.fallback, nonce, parts, aad, headroom);
-    if (this.spec.ccm) return sealJoined(this, nonce, parts, aad, headroom);
+    return this.sealNative(nonce, parts, aad, headroom, plen);
+  }
+  /** Ciphertext and tag of the parts (plen bytes in all) after `headroom` bytes of a new array. */
+  private sealNative(nonce: Uint8Array, parts: readonly Uint8Array[], aad: Uint8Array, headroom: number, plen: number): Uint8Array {
     const c = createCipheriv(this.spec.cipher as 'aes-128-gcm', this.key, nonce, { authTagLength: this.tagLength });
-    c.setAAD(aad);
+    if (this.spec.ccm) {
+      // CCM needs the plaintext length before the AAD, and takes the plaintext in one update(): the parts joined.
+      (c as unknown as { setAAD(a: Uint8Array, o: { plaintextLength: number }): void }).setAAD(aad, { plaintextLength: plen });
+      if (parts.length > 1) parts = [concatBytes(...parts)];
+    } else c.setAAD(aad);
     const out = new Uint8Array(headroom + plen + this.tagLength);
     let at = headroom;
     for (const p of parts) {
