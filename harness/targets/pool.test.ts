@@ -42,8 +42,10 @@ const srv = net.createServer((s) => {
   note('open');
   s.on('error', () => {});
   s.once('data', () => {
-    if (flag && !fs.existsSync(flag)) {
-      fs.writeFileSync(flag, 'crashed');
+    // Created exclusively ('wx'): when both instances get data at the same moment, only one of them crashes.
+    let first = false;
+    if (flag) try { fs.writeFileSync(flag, 'crashed', { flag: 'wx' }); first = true; } catch {}
+    if (first) {
       console.error('fatal: crash in the pool');
       process.exit(3);
     }
