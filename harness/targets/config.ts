@@ -134,7 +134,7 @@ const CLIENT_KEYS = ['command', 'stdin', 'resume_args', 'timeout_ms', 'env'] as 
 const TCP_KEYS = ['host', 'port', 'probe'] as const;
 const NODE_KEYS = ['min_version', 'max_version', 'ciphers', 'ecdh_curve', 'sigalgs', 'alpn', 'session_tickets', 'session_cache', 'request_cert', 'resume', 'respond'] as const;
 const CAP_KEYS = ['roles', 'versions', 'cipher_suites', 'groups', 'signature_schemes', 'features', 'concurrent'] as const;
-const EF_KEYS = ['id', 'reason'] as const;
+const EF_KEYS = ['id', 'ids', 'reason'] as const;
 
 class Reader {
   constructor(
@@ -359,15 +359,25 @@ export function parseTargetConfig(text: string, file: string): TargetConfig {
   const ef = get('expected_failures');
   if (ef) {
     if (ef.value !== null && !(isScalar(ef.value) && ef.value.value === null))
-      cfg.expected_failures = r.seq(ef.value, 'expected_failures').map((n, i) => {
+      // One entry names one case id glob (`id`) or several that fail for the same reason (`ids`).
+      cfg.expected_failures = r.seq(ef.value, 'expected_failures').flatMap((n, i) => {
         const m = r.map(n, `expected_failures[${i}]`, EF_KEYS);
         const id = m.get('id');
+        const ids = m.get('ids');
         const reason = m.get('reason');
-        if (!id) r.fail(n, `expected_failures[${i}]: missing 'id' (a case id glob)`);
+        if (!id && !ids) r.fail(n, `expected_failures[${i}]: missing 'id' (a case id glob) or 'ids' (a list of them)`);
+        if (id && ids) r.fail(ids.value ?? n, `expected_failures[${i}]: 'id' and 'ids' together; give one of them`);
         if (!reason) r.fail(n, `expected_failures[${i}]: missing 'reason' (why the case fails against this target is mandatory)`);
-        const idText = r.string(id.value, `expected_failures[${i}].id`, { nonEmpty: true });
-        if (/\s/.test(idText)) r.fail(id.value, `expected_failures[${i}].id '${idText}' contains white space`);
-        return { id: idText, reason: r.string(reason.value, `expected_failures[${i}].reason`, { nonEmpty: true }).trim() };
+        const globs = id
+          ? [{ node: id.value, what: `expected_failures[${i}].id` }]
+          : r.seq(ids!.value, `expected_failures[${i}].ids`).map((g, j) => ({ node: g, what: `expected_failures[${i}].ids[${j}]` }));
+        if (globs.length === 0) r.fail(ids!.value ?? n, `expected_failures[${i}].ids is empty`);
+        const why = r.string(reason!.value, `expected_failures[${i}].reason`, { nonEmpty: true }).trim();
+        return globs.map(({ node, what }) => {
+          const idText = r.string(node, what, { nonEmpty: true });
+          if (/\s/.test(idText)) r.fail(node, `${what} '${idText}' contains white space`);
+          return { id: idText, reason: why };
+        });
       });
   }
   return cfg;
