@@ -108,6 +108,14 @@ describe('target config parsing', () => {
     );
   });
 
+  it('takes several case globs with one reason (ids), and refuses id with ids, or an empty list', () => {
+    const c = parseTargetConfig(`kind: process\n${SERVER}${CAPS}expected_failures:\n  - ids: ["tls13-a", "tls13-b-*"]\n    reason: sends Y\n`, 'x.yaml');
+    expect(c.expected_failures).toEqual([{ id: 'tls13-a', reason: 'sends Y' }, { id: 'tls13-b-*', reason: 'sends Y' }]);
+    expect(errorOf(`kind: process\n${SERVER}${CAPS}expected_failures:\n  - { id: a, ids: [b], reason: r }\n`)).toMatch(/^implementations\/targets\/x.yaml:12:\d+: expected_failures\[0\]: 'id' and 'ids' together; give one of them$/);
+    expect(errorOf(`kind: process\n${SERVER}${CAPS}expected_failures:\n  - { ids: [], reason: r }\n`)).toMatch(/^implementations\/targets\/x.yaml:12:\d+: expected_failures\[0\].ids is empty$/);
+    expect(errorOf(`kind: process\n${SERVER}${CAPS}expected_failures:\n  - { ids: ["a b"], reason: r }\n`)).toMatch(/expected_failures\[0\].ids\[0\] 'a b' contains white space$/);
+  });
+
   it('checks kinds, names, roles and capabilities', () => {
     expect(errorOf(`kind: proces\n${SERVER}${CAPS}`)).toBe("implementations/targets/x.yaml:1:7: kind must be one of reference, tcp, process, node-tls, not 'proces' (did you mean 'process'?)");
     expect(errorOf(`${SERVER}${CAPS}`)).toMatch(/x\.yaml:1:1: missing 'kind'/);
