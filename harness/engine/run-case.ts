@@ -10,7 +10,7 @@ import { decodeHandshakeBody, type HandshakeMessage } from '../../implementation
 import { makeConfig, type EndpointConfig, type StoredTicket } from '../../implementations/reference/connection/config.ts';
 import { SHARED_TEST_PKI as TEST_PKI } from '../targets/test-pki.ts';
 import type { Expectation, MessageExpectation, PeerConfig, ScenarioCase, SourceLocation, Step } from '../scenario/model.ts';
-import type { Capabilities, Target, TargetConnection, TrustSettings } from '../targets/types.ts';
+import { roleCapabilities, type Capabilities, type Target, type TargetConnection, type TrustSettings } from '../targets/types.ts';
 import type { CaseResult, TargetOutput, TranscriptEntry, Verdict } from './result.ts';
 import { findExt } from '../../implementations/reference/connection/tls13.ts';
 import { groupName } from '../../implementations/reference/connection/groups.ts';
@@ -61,8 +61,9 @@ class CaseEnd extends Error {
 }
 
 /** What is missing from the target for this case, or undefined when it can run. */
-export function missingCapability(c: ScenarioCase, caps: Capabilities): string | undefined {
+export function missingCapability(c: ScenarioCase, shared: Capabilities): string | undefined {
   const s = c.scenario;
+  const caps = roleCapabilities(shared, s.target);
   if (!caps.roles.includes(s.target)) return `the target cannot play the ${s.target} role`;
   const versions = c.requires.versions ?? s.versions;
   const v = versions.find((x) => !caps.versions.includes(x));

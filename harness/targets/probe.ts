@@ -527,6 +527,8 @@ export async function probeTarget(target: Target, opts: ProbeOptions = {}): Prom
         features: caps.features,
         alpn: caps.alpn,
         concurrent: concurrent ?? target.capabilities.concurrent,
+        // The probe sees the server role; what the config says of its client role stays.
+        ...(target.capabilities.client ? { client: target.capabilities.client } : {}),
       },
       chainOk,
     };
