@@ -128,6 +128,10 @@ func client(args []string) {
 		Certificates: loadPairs(certs, keys),
 		MinVersion:   tls.VersionTLS12,
 		NextProtos:   []string{"http/1.1"},
+		// A session cache, as a client that resumes has: crypto/tls then offers session tickets (TLS 1.2
+		// session_ticket, TLS 1.3 psk_key_exchange_modes). It lives in this process only: no resumption
+		// across the harness's client processes.
+		ClientSessionCache: tls.NewLRUClientSessionCache(0),
 	}
 	conn, err := tls.Dial("tcp", *connect, config)
 	if err != nil {
