@@ -49,6 +49,8 @@ export const KNOWN_FEATURES = [
   'renegotiation',
   // RFC 7366 encrypt-then-MAC for TLS 1.2 CBC suites (optional: BoringSSL and NSS do not implement it).
   'encrypt_then_mac',
+  // RFC 7627 extended master secret in TLS 1.2 (optional: Go 1.19's crypto/tls does not implement it).
+  'extended_master_secret',
 ] as const;
 
 export interface TargetConfig {

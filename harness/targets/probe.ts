@@ -38,7 +38,7 @@ import type { Capabilities, Target, TrustSettings } from './types.ts';
 import type { VersionName } from '../scenario/model.ts';
 
 /** The features the probe can establish (KNOWN_FEATURES in config.ts). */
-export const PROBED_FEATURES = ['hello_retry_request', 'psk', 'early_data', 'client_auth', 'key_update', 'alpn', 'record_size_limit', 'middlebox_compat', 'sni', 'encrypt_then_mac'] as const;
+export const PROBED_FEATURES = ['hello_retry_request', 'psk', 'early_data', 'client_auth', 'key_update', 'alpn', 'record_size_limit', 'middlebox_compat', 'sni', 'encrypt_then_mac', 'extended_master_secret'] as const;
 
 /** ALPN protocols asked about, one at a time. */
 export const PROBED_ALPN = ['http/1.1', 'h2'];
@@ -490,6 +490,8 @@ export async function probeTarget(target: Target, opts: ProbeOptions = {}): Prom
           suites.add(h.summary.cipherSuite);
           // RFC 7366: offered in every TLS 1.2 ClientHello; a server that has it answers it for a CBC suite.
           if (h.summary.encryptThenMac) features.add('encrypt_then_mac');
+          // RFC 7627: offered in every TLS 1.2 ClientHello; a server that has it answers it.
+          if (h.summary.extendedMasterSecret) features.add('extended_master_secret');
         }
       });
     }

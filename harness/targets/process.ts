@@ -183,6 +183,7 @@ export class ProcessTarget implements Target {
   private readonly looseCrashes: string[] = [];
   private readonly sockets = new Set<Socket>();
   private tmp: string | undefined;
+  private readonly chainsWritten = new Set<string>();
   private started = false;
   /** Output of the processes of each running case (the client, a per-case server, the run's server). */
   private readonly outputs = new Map<string, CaseOutput>();
@@ -222,11 +223,17 @@ export class ProcessTarget implements Target {
     return this.tmp;
   }
 
+  /**
+   * Written once per target: rewriting it for every command truncated it while a client process of a parallel
+   * case was reading it (an empty chain file, a client that fails before it connects).
+   */
   private chainFile(cert: CertificateName): string {
     const path = join(this.tmpDir(), `${cert}-chain.pem`);
+    if (this.chainsWritten.has(path)) return path;
     const leaf = readFileSync(TEST_PKI.path(`${CERTIFICATE_FILES[cert]}.pem`), 'utf8');
     const ca = readFileSync(TEST_PKI.path('ca.pem'), 'utf8');
     writeFileSync(path, leaf.trimEnd() + '\n' + ca);
+    this.chainsWritten.add(path);
     return path;
   }
 
