@@ -222,8 +222,14 @@ export class ProcessTarget implements Target {
     return this.tmp;
   }
 
+  /** Chain files already written: written once, since clients running at once read them while a rewrite would
+   * leave them empty for a moment (a client that started then failed to load its certificate). */
+  private readonly chains = new Set<string>();
+
   private chainFile(cert: CertificateName): string {
     const path = join(this.tmpDir(), `${cert}-chain.pem`);
+    if (this.chains.has(path)) return path;
+    this.chains.add(path);
     const leaf = readFileSync(TEST_PKI.path(`${CERTIFICATE_FILES[cert]}.pem`), 'utf8');
     const ca = readFileSync(TEST_PKI.path('ca.pem'), 'utf8');
     writeFileSync(path, leaf.trimEnd() + '\n' + ca);
@@ -556,6 +562,7 @@ export class ProcessTarget implements Target {
     await Promise.all([s?.proc.terminate(this.grace), ...[...this.clients.keys()].map((id) => this.killClients(id))]);
     if (this.tmp) removeTempDir(this.tmp);
     this.tmp = undefined;
+    this.chains.clear();
     this.started = false;
   }
 
