@@ -49,6 +49,10 @@ export const KNOWN_FEATURES = [
   'renegotiation',
   // RFC 7366 encrypt-then-MAC for TLS 1.2 CBC suites (optional: BoringSSL and NSS do not implement it).
   'encrypt_then_mac',
+  // A TLS 1.2 server that resumes by session ID (RFC 5246 7.4.1.2: it keeps a session cache; optional: lighttpd
+  // keeps none), and one that issues RFC 5077 tickets (optional: botan tls_server issues none).
+  'session_id_resumption',
+  'session_ticket',
 ] as const;
 
 export interface TargetConfig {
