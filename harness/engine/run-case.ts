@@ -17,7 +17,7 @@ import { groupName } from '../../implementations/reference/connection/groups.ts'
 import { ControlCache, caseVersion, controlConfig, controlKey, type ControlOutcome } from './controls.ts';
 export { caseVersion } from './controls.ts';
 import { LiveState } from './live.ts';
-import { ScenarioRuntimeError, applySet, checkWhere, describe, toNumber } from './fields.ts';
+import { MissingExtensionError, ScenarioRuntimeError, applySet, checkWhere, describe, extensionName, toNumber } from './fields.ts';
 import { encodeForWire, encodeMutated } from './mutate.ts';
 import { ClientPeer13, ServerPeer13 } from './peer13.ts';
 import { ClientPeer12, ServerPeer12, type Resumption12 } from './peer12.ts';
@@ -403,6 +403,13 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       // checks: a violation, a record it cannot decrypt, bytes that are not TLS) or a crash stays a failure.
       const verdict = e.verdict === 'fail' && !e.evidence && !crash && (level === 'should' || level === 'may') ? 'advisory' : e.verdict;
       return finish(verdict, { reason, expected: e.expected, observed: e.observed, step });
+    }
+    // The harness answers only the extensions the client offers: a case that changes one in its answer cannot run
+    // against a client that did not offer it (a skip, not a scenario error).
+    if (e instanceof MissingExtensionError && c.scenario.target === 'client') {
+      const ch = conn?.live.message('client_hello');
+      if (ch?.msg_type === 'client_hello' && !(ch.extensions ?? []).some((x) => extensionName(x) === e.extension))
+        return finish('skip', { reason: `the target's ClientHello has no ${e.extension} extension, so the harness's answer has none for the case to change (${e.message})`, step });
     }
     if (e instanceof ScenarioRuntimeError) {
       const at = step ? ` (step ${step.index + 1}, ${step.loc.file}:${step.loc.line}:${step.loc.col})` : '';

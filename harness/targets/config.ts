@@ -51,6 +51,10 @@ export const KNOWN_FEATURES = [
   'encrypt_then_mac',
   // RFC 7627 extended master secret in TLS 1.2 (optional: Go 1.19's crypto/tls does not implement it).
   'extended_master_secret',
+  // A TLS 1.2 server that resumes by session ID (RFC 5246 7.4.1.2: it keeps a session cache; optional: lighttpd
+  // keeps none), and one that issues RFC 5077 tickets (optional: botan tls_server issues none).
+  'session_id_resumption',
+  'session_ticket',
 ] as const;
 
 export interface TargetConfig {
