@@ -6,7 +6,9 @@
 # the document root is a temporary folder with one small page, removed when lighttpd ends.
 set -eu
 root=$(mktemp -d "${TMPDIR:-/tmp}/tls-harness-lighttpd-XXXXXX")
-trap 'rm -rf "$root"' EXIT
+# The harness stops the target by signalling its whole process group, the cleanup's rm included: the cleanup
+# ignores SIGTERM and SIGINT (so does rm, which inherits that) so it cannot be cut short.
+trap 'trap "" TERM INT; rm -rf "$root"' EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 echo 'tls-harness lighttpd' > "$root/index.html"
