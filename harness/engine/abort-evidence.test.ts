@@ -191,6 +191,15 @@ describe('abort evidence against scripted targets', () => {
       expect(r.retried).toBe('expected alert illegal_parameter, got the target reset the connection');
     });
 
+    it('a reset read with no write of the harness refused is a close without an alert: lenient where the alert may be missing', async () => {
+      const r = await run(resetting, [send('ClientHello'), alert('illegal_parameter', true)]);
+      expect(r.verdict).toBe('lenient');
+      expect(r.reason).toBe('expected alert illegal_parameter, got the target reset the connection');
+      expect(r.transcript.some((t) => t.kind === 'write_error')).toBe(false);
+      // lenient: false still fails it, as it fails a plain close.
+      expect((await run(resetting, [send('ClientHello'), alert('illegal_parameter')])).verdict).toBe('fail');
+    });
+
     it('a reset with no refused write (the target reset before the harness wrote again) is not run again', async () => {
       let connections = 0;
       target = await scriptedTarget((_peer, s) => {
