@@ -6,13 +6,16 @@ cd "$(dirname "$0")"
 mkdir -p build
 # ring 0.16.20 without its wasm32 (web-sys) and Windows (winapi) dependency sections: those crates are not
 # packaged, and cargo resolves every target's dependencies, even for a Linux build.
-rm -rf build/ring
-cp -r /usr/share/cargo/registry/ring-0.16.20 build/ring
-awk '
-  /^\[/ { skip = ($0 ~ /dependencies\.web-sys\]/ || $0 ~ /dependencies\.winapi\]/) }
-  !skip
-' /usr/share/cargo/registry/ring-0.16.20/Cargo.toml > build/ring/Cargo.toml
-rm -f build/ring/.cargo-checksum.json
+if [ ! -f build/ring/Cargo.toml ]; then
+  rm -rf build/ring.tmp
+  cp -r /usr/share/cargo/registry/ring-0.16.20 build/ring.tmp
+  awk '
+    /^\[/ { skip = ($0 ~ /dependencies\.web-sys\]/ || $0 ~ /dependencies\.winapi\]/) }
+    !skip
+  ' /usr/share/cargo/registry/ring-0.16.20/Cargo.toml > build/ring.tmp/Cargo.toml
+  rm -f build/ring.tmp/.cargo-checksum.json
+  mv build/ring.tmp build/ring
+fi
 # Debian's cargo and rustc (/usr/bin), not whichever a user has first on PATH.
 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc /usr/bin/cargo build --release --offline
 cp build/target/release/rustls-tls build/rustls-tls

@@ -50,14 +50,32 @@ fn key(path: &str) -> PrivateKey {
     }
 }
 
-/// Several certificates: the first whose key can sign with a scheme the client offers.
+/// Several certificates (rustls's extension point for choosing one: ResolvesServerCert). The first whose key can
+/// sign with a scheme the client offers and, when the client offers TLS 1.2 ECDHE suites, fits one of them (an
+/// ECDHE_ECDSA suite for an ECDSA or Ed25519 key, an ECDHE_RSA suite for an RSA key; in TLS 1.3 any key that can
+/// sign fits); else the first that can sign; else the first (as rustls's own single-certificate resolver: rustls
+/// then refuses the handshake itself, with the alert it chooses).
 struct BySignatureScheme(Vec<Arc<CertifiedKey>>);
+
+fn fits_tls12_suites(ck: &CertifiedKey, suites: &[rustls::CipherSuite]) -> bool {
+    let names: Vec<String> = suites.iter().map(|s| format!("{:?}", s)).filter(|n| n.starts_with("TLS_ECDHE_")).collect();
+    names.is_empty()
+        || names.iter().any(|name| match ck.key.algorithm() {
+            rustls::SignatureAlgorithm::RSA => name.starts_with("TLS_ECDHE_RSA_"),
+            rustls::SignatureAlgorithm::ECDSA | rustls::SignatureAlgorithm::ED25519 => name.starts_with("TLS_ECDHE_ECDSA_"),
+            _ => false,
+        })
+}
 
 impl ResolvesServerCert for BySignatureScheme {
     fn resolve(&self, hello: ClientHello) -> Option<Arc<CertifiedKey>> {
+        let signs = |ck: &&Arc<CertifiedKey>| ck.key.choose_scheme(hello.signature_schemes()).is_some();
         self.0
             .iter()
-            .find(|ck| ck.key.choose_scheme(hello.signature_schemes()).is_some())
+            .filter(signs)
+            .find(|ck| fits_tls12_suites(ck, hello.cipher_suites()))
+            .or_else(|| self.0.iter().find(signs))
+            .or_else(|| self.0.first())
             .cloned()
     }
 }
