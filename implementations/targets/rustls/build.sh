@@ -17,5 +17,8 @@ if [ ! -f build/ring/Cargo.toml ]; then
   mv build/ring.tmp build/ring
 fi
 # Debian's cargo and rustc (/usr/bin), not whichever a user has first on PATH.
+# The rustls version the wrapper's `version` prints (the crate source Debian installed).
+RUSTLS_SOURCE=$(ls -d /usr/share/cargo/registry/rustls-0.* | head -n 1)
+export RUSTLS_VERSION="rustls ${RUSTLS_SOURCE##*/rustls-}"
 RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc /usr/bin/cargo build --release --offline
 cp build/target/release/rustls-tls build/rustls-tls

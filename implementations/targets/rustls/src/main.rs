@@ -224,7 +224,7 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("server") if args.len() >= 4 && args.len() % 2 == 0 => server(&args[1], &args[2..]),
         Some("client") if args.len() == 3 || args.len() == 5 => client(&args[1], &args[2], &args[3..]),
-        Some("version") if args.len() == 1 => println!("rustls 0.20 (Debian librust-rustls-dev)"),
+        Some("version") if args.len() == 1 => println!("{}", option_env!("RUSTLS_VERSION").unwrap_or("rustls 0.20")),
         _ => {
             eprintln!("usage: rustls-tls server HOST:PORT CHAIN KEY [CHAIN KEY ...] | client HOST:PORT CA [CHAIN KEY] | version");
             std::process::exit(2);
