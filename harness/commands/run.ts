@@ -148,7 +148,7 @@ export const runCommand: Command = {
     'cipher-suites': { type: 'string', multiple: true, description: 'IANA names, comma-separated (replace, or with probing restrict, the list)' },
     groups: { type: 'string', multiple: true, description: 'x25519,secp256r1,... (replace, or with probing restrict, the list)' },
     'signature-schemes': { type: 'string', multiple: true, description: 'ecdsa_secp256r1_sha256,rsa_pss_rsae_sha256,... (replace, or with probing restrict)' },
-    features: { type: 'string', multiple: true, description: 'hello_retry_request,psk,early_data,client_auth,key_update,alpn,record_size_limit,middlebox_compat,sni,renegotiation' },
+    features: { type: 'string', multiple: true, description: 'hello_retry_request,psk,early_data,client_auth,key_update,alpn,record_size_limit,middlebox_compat,sni,renegotiation,encrypt_then_mac,session_id_resumption,session_ticket' },
     alpn: { type: 'string', multiple: true, description: "ALPN protocols the target selects (e.g. http/1.1,h2; '' for none)" },
     scenarios: { type: 'string', multiple: true, description: 'scenario files, directories or globs (default: scenarios/)' },
     tag: { type: 'string', multiple: true, description: 'only cases with this tag (repeat: all of them)' },

@@ -12,6 +12,7 @@ import type { Target } from '../targets/types.ts';
 import { encodeForWire } from './mutate.ts';
 import { ServerPeer13 } from './peer13.ts';
 import { peerConfig, runCase } from './run-case.ts';
+import { resetMayHideAlert, runAll } from './run-all.ts';
 import { expectAlert, expectMessages, scriptedServer, sendStep, testCase } from './testing.ts';
 
 const loc = { file: 'evidence.yaml', line: 7, col: 5 };
@@ -172,6 +173,43 @@ describe('abort evidence against scripted targets', () => {
     it('a write after the reset is noted as not delivered', async () => {
       const r = await run(resetting, [...after, alert('illegal_parameter', true)]);
       expect(r.transcript.find((t) => t.kind === 'write_error')?.name).toMatch(/^not delivered: the target reset the connection/);
+    });
+
+    it('runAll runs such a case once more: the second run is reported, with the first run\'s reason', async () => {
+      // The first connection resets while the harness writes; the second answers with the alert.
+      let connections = 0;
+      target = await scriptedTarget((peer, s) => {
+        if (++connections === 1) s.resetAndDestroy();
+        else sendAlert(peer, s, AlertDescription.illegal_parameter);
+      });
+      const c = makeCase([...after, alert('illegal_parameter')]);
+      expect(resetMayHideAlert(await runCase(c, target, { timeoutMs: 4000, expectTimeoutMs: 1000 }))).toBe(true);
+      connections = 0;
+      const r = (await runAll([c], target, { jobs: 1, runId: 'retry', timeoutMs: 4000, expectTimeoutMs: 1000, controls: false })).cases[0];
+      expect(connections).toBe(2);
+      expect(r.verdict).toBe('pass');
+      expect(r.retried).toBe('expected alert illegal_parameter, got the target reset the connection');
+    });
+
+    it('a reset read with no write of the harness refused is a close without an alert: lenient where the alert may be missing', async () => {
+      const r = await run(resetting, [send('ClientHello'), alert('illegal_parameter', true)]);
+      expect(r.verdict).toBe('lenient');
+      expect(r.reason).toBe('expected alert illegal_parameter, got the target reset the connection');
+      expect(r.transcript.some((t) => t.kind === 'write_error')).toBe(false);
+      // lenient: false still fails it, as it fails a plain close.
+      expect((await run(resetting, [send('ClientHello'), alert('illegal_parameter')])).verdict).toBe('fail');
+    });
+
+    it('a reset with no refused write (the target reset before the harness wrote again) is not run again', async () => {
+      let connections = 0;
+      target = await scriptedTarget((_peer, s) => {
+        connections++;
+        s.resetAndDestroy();
+      });
+      const r = (await runAll([makeCase([send('ClientHello'), alert('illegal_parameter')])], target, { jobs: 1, runId: 'retry', timeoutMs: 4000, expectTimeoutMs: 1000, controls: false })).cases[0];
+      expect(r.verdict).toBe('fail');
+      expect(r.retried).toBeUndefined();
+      expect(connections).toBe(1);
     });
   });
 });

@@ -27,6 +27,16 @@ export class ScenarioRuntimeError extends Error {
   override readonly name = 'ScenarioRuntimeError';
 }
 
+/** A scenario changes an extension the message does not have (`extension`: its name). */
+export class MissingExtensionError extends ScenarioRuntimeError {
+  constructor(
+    message: string,
+    readonly extension: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Which name table a field's numbers come from, by field name. */
 const TABLES: Record<string, NameTable> = {
   cipher_suites: CipherSuite,
@@ -63,7 +73,7 @@ export function parsePath(path: string): Segment[] {
   return out;
 }
 
-function extensionName(e: { type: string; extension_type?: number }): string {
+export function extensionName(e: { type: string; extension_type?: number }): string {
   return e.type === 'opaque' ? nameOf(ExtensionType, e.extension_type ?? -1) : e.type;
 }
 
@@ -107,7 +117,7 @@ function step(cur: unknown, seg: Segment, segs: Segment[], i: number, path: stri
   // extensions.<name>: the extension of that type.
   if (Array.isArray(obj) && segs[i - 1] && 'key' in segs[i - 1] && (segs[i - 1] as { key: string }).key === 'extensions') {
     const e = (obj as { type: string; extension_type?: number }[]).find((x) => extensionName(x) === seg.key);
-    if (!e) throw new ScenarioRuntimeError(`'${path}': the message has no ${seg.key} extension (add one with insert_extension)`);
+    if (!e) throw new MissingExtensionError(`'${path}': the message has no ${seg.key} extension (add one with insert_extension)`, seg.key);
     return e;
   }
   const al = seg.key in obj ? undefined : alias(obj, seg.key);
@@ -215,7 +225,7 @@ export function applySet(msg: object, set: Record<string, FieldValue>): void {
     if (Array.isArray(parent)) {
       // extensions.<name> = { ...fields }
       const e = (parent as { type: string; extension_type?: number }[]).find((x) => extensionName(x) === last.key);
-      if (!e) throw new ScenarioRuntimeError(`'${path}': the message has no ${last.key} extension (add one with insert_extension)`);
+      if (!e) throw new MissingExtensionError(`'${path}': the message has no ${last.key} extension (add one with insert_extension)`, last.key);
       Object.assign(e, convertObject(value, e, path));
       continue;
     }

@@ -7,7 +7,7 @@ import type { Extension } from '../../implementations/reference/codec/extensions
 import { encodeHandshakeWithSpans, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
 import type { EncodeOverrides } from '../../implementations/reference/codec/writer.ts';
 import type { MutateOp, Position } from '../scenario/model.ts';
-import { ScenarioRuntimeError, toBytes, convertValue } from './fields.ts';
+import { MissingExtensionError, ScenarioRuntimeError, toBytes, convertValue } from './fields.ts';
 
 function extensionCode(t: string | number, where: string): number {
   if (typeof t === 'number') return t;
@@ -50,7 +50,7 @@ export function prepare(msg: HandshakeMessage, ops: readonly MutateOp[]): { over
         const exts = extensionsOf(msg, op.op);
         const code = extensionCode(op.type, op.op);
         const i = exts.findIndex((e) => codeOfExt(e) === code);
-        if (i < 0) throw new ScenarioRuntimeError(`remove_extension: the message has no ${String(op.type)} extension`);
+        if (i < 0) throw new MissingExtensionError(`remove_extension: the message has no ${String(op.type)} extension`, nameOf(ExtensionType, code));
         exts.splice(i, 1);
         break;
       }
@@ -58,7 +58,7 @@ export function prepare(msg: HandshakeMessage, ops: readonly MutateOp[]): { over
         const exts = extensionsOf(msg, op.op);
         const code = extensionCode(op.type, op.op);
         const i = exts.findIndex((e) => codeOfExt(e) === code);
-        if (i < 0) throw new ScenarioRuntimeError(`duplicate_extension: the message has no ${String(op.type)} extension`);
+        if (i < 0) throw new MissingExtensionError(`duplicate_extension: the message has no ${String(op.type)} extension`, nameOf(ExtensionType, code));
         exts.splice(i + 1, 0, structuredClone(exts[i]));
         break;
       }

@@ -58,6 +58,8 @@ export interface CaseResult {
   transcript: TranscriptEntry[];
   /** TLS records the target sent in the case (their headers counted on the wire, over all its connections). */
   recordsReceived?: number;
+  /** Run a second time (runAll, resetMayHideAlert): the first run's reason, a reset that may have hidden an alert. */
+  retried?: string;
   /** For targets that are programs: what the target's process wrote during the case (the last 8 KiB of each). */
   targetOutput?: TargetOutput;
 }

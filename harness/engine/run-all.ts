@@ -64,6 +64,19 @@ export function isUnexpected(c: CaseResult): boolean {
   return (c.verdict === 'fail' && c.expectedFailure === undefined) || c.verdict === 'error' || isUnexpectedPass(c);
 }
 
+/**
+ * A case that ended on "the target reset the connection" right after one of the harness's writes was refused:
+ * a target that aborts sends its alert and closes, and when the harness writes its next record at that
+ * moment, the kernel's reset makes Node drop the socket with the alert unread in it. The verdict then says
+ * what the harness lost, not what the target did, so runAll runs such a case a second time (once) and
+ * reports that run, with the first one's reason in `retried`.
+ */
+export function resetMayHideAlert(r: CaseResult): boolean {
+  if (r.verdict !== 'fail' && r.verdict !== 'lenient' && r.verdict !== 'advisory') return false;
+  if (!/reset the connection/.test(r.reason ?? '')) return false;
+  return r.transcript.some((e) => e.kind === 'write_error' && /reset the connection/.test(e.name ?? ''));
+}
+
 export async function runAll(cases: readonly ScenarioCase[], target: Target, opts: RunAllOptions): Promise<RunResult> {
   const startedAt = new Date().toISOString();
   const results: (CaseResult | undefined)[] = new Array(cases.length);
@@ -78,7 +91,14 @@ export async function runAll(cases: readonly ScenarioCase[], target: Target, opt
       const i = nextIndex++;
       if (i >= cases.length) return;
       opts.onStart?.(cases[i]);
-      const r = applyExpectedFailure(applyStrict(await runCase(cases[i], target, { ...opts, signal: opts.signal, controls }), opts.strict), target.expectedFailures);
+      const once = async () => applyExpectedFailure(applyStrict(await runCase(cases[i], target, { ...opts, signal: opts.signal, controls }), opts.strict), target.expectedFailures);
+      let r = await once();
+      if (resetMayHideAlert(r) && !opts.signal?.aborted) {
+        // The evidence is the harness's own loss, not the target's behaviour: run the case once more.
+        const first = r.reason ?? r.verdict;
+        r = await once();
+        r = { ...r, retried: first };
+      }
       // A case cut short by an interruption did not finish: it is not reported.
       if (opts.signal?.aborted && r.verdict === 'error' && r.reason === 'interrupted') return;
       results[i] = r;

@@ -182,6 +182,19 @@ describe('runCase against the reference target', () => {
     expect(r.verdict).toBe('pass');
   });
 
+  it("a change to an extension of the harness's answer that the client did not offer is a skip; one it offered is an error", async () => {
+    const answer = (type: string) =>
+      makeCase('client', [expectMsgs('ClientHello'), send('ServerHello', { mutate: [{ op: 'remove_extension', type }] }), expectStep({ kind: 'silence', ms: 100 })]);
+    // The reference client offers no heartbeat: the ServerHello has none to remove.
+    const skip = await runCase(answer('heartbeat'), target, opts);
+    expect(skip.verdict).toBe('skip');
+    expect(skip.reason).toMatch(/the target's ClientHello has no heartbeat extension/);
+    // It offers server_name, which a TLS 1.3 ServerHello never carries: the scenario's mistake.
+    const error = await runCase(answer('server_name'), target, opts);
+    expect(error.verdict).toBe('error');
+    expect(error.reason).toMatch(/remove_extension: the message has no server_name extension/);
+  });
+
   it('the reference client rejects a bad server Finished with decrypt_error', async () => {
     const r = await runCase(
       makeCase('client', [

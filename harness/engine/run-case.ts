@@ -10,14 +10,14 @@ import { decodeHandshakeBody, type HandshakeMessage } from '../../implementation
 import { makeConfig, type EndpointConfig, type StoredTicket } from '../../implementations/reference/connection/config.ts';
 import { SHARED_TEST_PKI as TEST_PKI } from '../targets/test-pki.ts';
 import type { Expectation, MessageExpectation, PeerConfig, ScenarioCase, SourceLocation, Step } from '../scenario/model.ts';
-import type { Capabilities, Target, TargetConnection, TrustSettings } from '../targets/types.ts';
+import { roleCapabilities, type Capabilities, type Target, type TargetConnection, type TrustSettings } from '../targets/types.ts';
 import type { CaseResult, TargetOutput, TranscriptEntry, Verdict } from './result.ts';
 import { findExt } from '../../implementations/reference/connection/tls13.ts';
 import { groupName } from '../../implementations/reference/connection/groups.ts';
 import { ControlCache, caseVersion, controlConfig, controlKey, type ControlOutcome } from './controls.ts';
 export { caseVersion } from './controls.ts';
 import { LiveState } from './live.ts';
-import { ScenarioRuntimeError, applySet, checkWhere, describe, toNumber } from './fields.ts';
+import { MissingExtensionError, ScenarioRuntimeError, applySet, checkWhere, describe, extensionName, toNumber } from './fields.ts';
 import { encodeForWire, encodeMutated } from './mutate.ts';
 import { ClientPeer13, ServerPeer13 } from './peer13.ts';
 import { ClientPeer12, ServerPeer12, type Resumption12 } from './peer12.ts';
@@ -61,8 +61,9 @@ class CaseEnd extends Error {
 }
 
 /** What is missing from the target for this case, or undefined when it can run. */
-export function missingCapability(c: ScenarioCase, caps: Capabilities): string | undefined {
+export function missingCapability(c: ScenarioCase, shared: Capabilities): string | undefined {
   const s = c.scenario;
+  const caps = roleCapabilities(shared, s.target);
   if (!caps.roles.includes(s.target)) return `the target cannot play the ${s.target} role`;
   const versions = c.requires.versions ?? s.versions;
   const v = versions.find((x) => !caps.versions.includes(x));
@@ -198,6 +199,11 @@ interface Conn {
   stall: { bytes: number; records: number; kinds: Map<string, number> };
   /** The last read ended because the target is provably idle (IdleSignal): nothing comes until the harness writes. */
   idle: boolean;
+  /**
+   * A write of the harness was refused by a reset: Node then drops the socket with whatever the kernel still
+   * held unread, so an alert the target sent just before may be lost (see resetMayHideAlert in run-all.ts).
+   */
+  writeRefused?: boolean;
 }
 
 /**
@@ -402,6 +408,13 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       // checks: a violation, a record it cannot decrypt, bytes that are not TLS) or a crash stays a failure.
       const verdict = e.verdict === 'fail' && !e.evidence && !crash && (level === 'should' || level === 'may') ? 'advisory' : e.verdict;
       return finish(verdict, { reason, expected: e.expected, observed: e.observed, step });
+    }
+    // The harness answers only the extensions the client offers: a case that changes one in its answer cannot run
+    // against a client that did not offer it (a skip, not a scenario error).
+    if (e instanceof MissingExtensionError && c.scenario.target === 'client') {
+      const ch = conn?.live.message('client_hello');
+      if (ch?.msg_type === 'client_hello' && !(ch.extensions ?? []).some((x) => extensionName(x) === e.extension))
+        return finish('skip', { reason: `the target's ClientHello has no ${e.extension} extension, so the harness's answer has none for the case to change (${e.message})`, step });
     }
     if (e instanceof ScenarioRuntimeError) {
       const at = step ? ` (step ${step.index + 1}, ${step.loc.file}:${step.loc.line}:${step.loc.col})` : '';
@@ -662,6 +675,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
   async function write(cn: Conn, bytes: Uint8Array, tcpSplit?: number[]): Promise<void> {
     const failed = await cn.wire.write(bytes, tcpSplit);
     if (failed === undefined) return;
+    if (failed !== 'closed') cn.writeRefused = true;
     const how = failed === 'closed' ? 'the connection was already closed' : closeText({ kind: 'close', how: 'reset', detail: failed });
     note('note', 'write_error', `not delivered: ${how}`);
   }
@@ -931,9 +945,13 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         }
         if (o?.kind === 'alert' && e.alerts.includes(o.name)) return;
         const seen = (before.length > 0 ? `${before.join(', ')}, then ` : '') + show(o, wait);
-        // A plain close where an alert was expected is lenient (the abort without its alert); a reset is not: it
-        // cannot be told from a crash or a dropped connection, and it discards any alert in flight.
-        const closed = (o?.kind === 'close' && !isReset(o)) || o?.kind === 'alert';
+        // A plain close where an alert was expected is lenient (the abort without its alert). So is a reset read
+        // from the socket: the target closed with the harness's records unread, and its kernel says so with a
+        // reset instead of a FIN; an alert sent before it would have been read first (the kernel hands queued
+        // data out before the reset). A reset that refused one of the harness's writes is not: Node drops the
+        // socket with what it held unread, so an alert may be lost (runAll runs such a case again). A crash of a
+        // process target is told apart by its exit (takeCrash), whatever the socket showed.
+        const closed = (o?.kind === 'close' && !(isReset(o) && cn.writeRefused)) || o?.kind === 'alert';
         if (closed && e.lenient) return { lenient: `expected alert ${want}, got ${seen}` };
         throw new CaseEnd('fail', `expected alert ${want}, got ${seen}`, `alert ${want}`, seen);
       }

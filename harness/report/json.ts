@@ -43,6 +43,8 @@ export interface ReportCase {
   expectedFailure: string | null;
   /** Set when --strict turned a lenient or advisory verdict into fail. */
   promotedFrom?: 'lenient' | 'advisory';
+  /** Set when the case ran twice: the first run's reason, a reset that may have hidden the target's alert. */
+  retried?: string;
   params: Record<string, string | number>;
   durationMs: number;
   transcript: TranscriptEntry[];
@@ -153,6 +155,7 @@ export function toReportCase(c: CaseResult): ReportCase {
     step: c.step ? { index: c.step.index, file: c.step.loc.file, line: c.step.loc.line, col: c.step.loc.col } : null,
     expectedFailure: c.expectedFailure ?? null,
     ...(c.promotedFrom ? { promotedFrom: c.promotedFrom } : {}),
+    ...(c.retried ? { retried: c.retried } : {}),
     params: c.params,
     durationMs: c.durationMs,
     transcript: c.transcript,

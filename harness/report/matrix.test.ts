@@ -46,17 +46,19 @@ describe('buildMatrix', () => {
 });
 
 describe('the README section', () => {
-  it('shows the totals and every failed case once with each implementation that fails it, and replaces only its own section', () => {
+  it('shows the totals and each implementation\'s failed cases with their sentence and triage, and replaces only its own section', () => {
     const m = buildMatrix('m7', '2026-12-06T00:00:00Z', '2026-12-06T00:10:00Z', [
       input('gnutls', [makeCase('x', 'fail', { expected: 'alert illegal_parameter', observed: 'alert decode_error', expectedFailure: 'GnuTLS answers decode_error.' }), makeCase('y', 'fail', { expected: 'alert a', observed: 'alert b' }), makeCase('z', 'lenient')], 1),
       input('nss', [makeCase('x', 'fail', { expected: 'alert illegal_parameter', observed: 'alert handshake_failure', expectedFailure: 'NSS too' }), makeCase('y', 'pass'), makeCase('z', 'pass')]),
     ]);
     const section = matrixReadmeSection(m);
     expect(section).toContain('| gnutls | 0 | 1 | 0 | 2 (1) | 0 | 0 |');
-    expect(section).toContain('The failed cases (2)');
-    expect(section).toContain('- `x`: RFC 8446 4.4.4, "Recipients of Finished messages MUST verify that the contents are correct." Expected alert illegal_parameter. Failed by gnutls (alert decode_error; triaged), nss (alert handshake_failure; triaged).');
-    expect(section).toContain('- `y`: RFC 8446 4.4.4');
-    expect(section).toContain('Failed by gnutls (alert b; NOT triaged).');
+    // Per implementation, each failed case with its sentence, what it did, its triage, and who else fails it.
+    expect(section).toContain('**gnutls**: 2 failed cases in 2 scenarios.');
+    expect(section).toContain('- `x`: RFC 8446 4.4.4, "Recipients of Finished messages MUST verify that the contents are correct." Did: alert decode_error (triaged; also nss).');
+    expect(section).toContain('- `y`: RFC 8446 4.4.4, "Recipients of Finished messages MUST verify that the contents are correct." Did: alert b (NOT triaged; only here).');
+    expect(section).toContain('**nss**: 1 failed case in 1 scenario.');
+    expect(section).toContain('Did: alert handshake_failure (triaged; also gnutls).');
     expect(section).not.toContain('`z`'); // lenient is not a failure
     // The markers count only alone on a line: a mention in the text is left alone.
     const text = `# T\n\nThe section between \`${README_START}\` and \`${README_END}\`.\n\n${README_START}\nold table\n${README_END}\n\nrest\n`;
@@ -65,5 +67,15 @@ describe('the README section', () => {
     expect(next.endsWith(`${README_END}\n\nrest\n`)).toBe(true);
     expect(next).not.toContain('old table');
     expect(replaceReadmeSection(`only a mention: \`${README_START}\` \`${README_END}\``, section)).toBeUndefined();
+  });
+
+  it('groups the variants of a matrix scenario on one line, partly triaged when only some are listed', () => {
+    const m = buildMatrix('m8', '2026-12-06T00:00:00Z', '2026-12-06T00:10:00Z', [
+      input('wolfssl', [makeCase('s[a=1]', 'fail', { observed: 'alert x', expectedFailure: 'why' }), makeCase('s[a=2]', 'fail', { observed: 'alert y' }), makeCase('t', 'pass')], 1),
+    ]);
+    const section = matrixReadmeSection(m);
+    expect(section).toContain('**wolfssl**: 2 failed cases in 1 scenario.');
+    expect(section).toContain('- `s` ([a=1], [a=2]): RFC 8446 4.4.4');
+    expect(section).toContain('Did: alert x (partly triaged; only here).');
   });
 });

@@ -147,9 +147,10 @@ export const README_START = '<!-- matrix:start -->';
 export const README_END = '<!-- matrix:end -->';
 
 /**
- * The README's matrix section (between README_START and README_END): the totals per implementation, then
- * every failed case once, with its RFC sentence and each implementation that fails it (expected vs observed;
- * the triage is the reason in that target's config).
+ * The README's matrix section (between README_START and README_END): the totals per implementation, then for
+ * each implementation its failed cases, grouped by scenario (the variants of a matrix scenario on one line),
+ * each with its RFC sentence, what the implementation did instead, whether its config lists it (triaged: the
+ * config's reason cites the sentence it breaks), and the other implementations that fail it too.
  */
 export function matrixReadmeSection(m: MatrixJson): string {
   const out: string[] = [README_START, ''];
@@ -159,13 +160,27 @@ export function matrixReadmeSection(m: MatrixJson): string {
     const s = t.summary;
     out.push(s ? `| ${t.name} | ${s.passed} | ${s.lenient} | ${s.advisory} | ${s.failed} (${s.expectedFailures}) | ${s.errors} | ${s.skipped} |` : `| ${t.name} | did not run: ${cell(t.error)} | | | | | |`);
   }
-  const failed = m.deviations
-    .map((d) => ({ d, who: d.targets.filter((x) => x.verdict === 'fail') }))
-    .filter((x) => x.who.length > 0);
-  out.push('', `The failed cases (${failed.length}), each once with every implementation that fails it; "triaged" when the target's config lists it as an expected failure, with its reason:`, '');
-  for (const { d, who } of failed) {
-    const by = who.map((x) => `${x.target} (${cell(x.observed ?? x.reason, 90)}${x.expectedFailure ? '; triaged' : '; NOT triaged'})`).join(', ');
-    out.push(`- \`${d.id}\`: RFC ${d.rfc.doc} ${d.rfc.section}, "${cell(d.rfc.quote, 220)}" Expected ${cell(who[0].expected, 90)}. Failed by ${by}.`);
+  out.push('', 'The deviations of each implementation (its failed cases, grouped by scenario), with the RFC sentence each breaks and what the implementation did; "triaged" when its config lists the case as an expected failure, with a reason checked against the RFC text. `matrix.md` has every deviation with all the implementations that share it.');
+  for (const t of m.targets) {
+    // scenario id -> its failed cases against this target
+    const groups = new Map<string, { d: Deviation; x: TargetDeviation }[]>();
+    for (const d of m.deviations) {
+      const x = d.targets.find((y) => y.target === t.name && y.verdict === 'fail');
+      if (!x) continue;
+      const key = d.id.replace(/\[.*$/, '');
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = []));
+      g.push({ d, x });
+    }
+    const cases = [...groups.values()].reduce((n, g) => n + g.length, 0);
+    out.push('', `**${t.name}**: ${cases === 0 ? 'no failed case.' : `${cases} failed case${cases === 1 ? '' : 's'} in ${groups.size} scenario${groups.size === 1 ? '' : 's'}.`}`, '');
+    for (const [key, g] of groups) {
+      const { d, x } = g[0];
+      const variants = g.length > 1 || g[0].d.id !== key ? ` ${cell(`(${g.map((y) => y.d.id.slice(key.length)).join(', ')})`, 200)}` : '';
+      const triaged = g.every((y) => y.x.expectedFailure) ? 'triaged' : g.some((y) => y.x.expectedFailure) ? 'partly triaged' : 'NOT triaged';
+      const others = [...new Set(g.flatMap((y) => y.d.targets.filter((o) => o.target !== t.name && o.verdict === 'fail').map((o) => o.target)))];
+      out.push(`- \`${key}\`${variants}: RFC ${d.rfc.doc} ${d.rfc.section}, "${cell(d.rfc.quote, 170)}" Did: ${cell(x.observed ?? x.reason, 90)} (${triaged}${others.length ? `; also ${others.join(', ')}` : '; only here'}).`);
+    }
   }
   out.push('', README_END);
   return out.join('\n');

@@ -1,3 +1,4 @@
+import { roleCapabilities } from './types.ts';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
@@ -106,6 +107,26 @@ describe('target config parsing', () => {
     expect(errorOf(`kind: process\n${SERVER}${CAPS}expected_failures:\n  - id: "tls13-*"\n    reason: "  "\n`)).toBe(
       'implementations/targets/x.yaml:13:13: expected_failures[0].reason must not be empty',
     );
+  });
+
+  it('capabilities.client: the client role\'s own lists, each replacing the shared one for client-role cases', () => {
+    const client = `client:\n  command: ["openssl", "s_client", "-connect", "{host}:{port}"]\n`;
+    const caps = CAPS.replace('roles: [server]', 'roles: [server, client]');
+    const c = parseTargetConfig(`kind: process\n${SERVER}${client}${caps}  client:\n    cipher_suites: [TLS_AES_128_GCM_SHA256, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]\n    versions: [tls13, tls12]\n`, 'x.yaml');
+    expect(c.capabilities.client).toEqual({ cipher_suites: ['TLS_AES_128_GCM_SHA256', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'], versions: ['tls13', 'tls12'] });
+    expect(roleCapabilities(c.capabilities, 'client')).toMatchObject({ versions: ['tls13', 'tls12'], groups: ['x25519'], cipher_suites: ['TLS_AES_128_GCM_SHA256', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'] });
+    expect(roleCapabilities(c.capabilities, 'server')).toMatchObject({ versions: ['tls13'], cipher_suites: ['TLS_AES_128_GCM_SHA256'] });
+    expect(errorOf(`kind: process\n${SERVER}${client}${caps}  client:\n    groups: [x2559]\n`)).toMatch(/^implementations\/targets\/x.yaml:\d+:\d+: unknown group 'x2559' \(did you mean 'x25519'\?\)/);
+    expect(errorOf(`kind: process\n${SERVER}${client}${caps}  client:\n    roles: [client]\n`)).toMatch(/unknown key 'roles' in capabilities.client/);
+    expect(errorOf(`kind: process\n${SERVER}${CAPS}  client:\n    groups: [x25519]\n`)).toMatch(/^implementations\/targets\/x.yaml:\d+:\d+: capabilities.client: the target has no client role$/);
+  });
+
+  it('takes several case globs with one reason (ids), and refuses id with ids, or an empty list', () => {
+    const c = parseTargetConfig(`kind: process\n${SERVER}${CAPS}expected_failures:\n  - ids: ["tls13-a", "tls13-b-*"]\n    reason: sends Y\n`, 'x.yaml');
+    expect(c.expected_failures).toEqual([{ id: 'tls13-a', reason: 'sends Y' }, { id: 'tls13-b-*', reason: 'sends Y' }]);
+    expect(errorOf(`kind: process\n${SERVER}${CAPS}expected_failures:\n  - { id: a, ids: [b], reason: r }\n`)).toMatch(/^implementations\/targets\/x.yaml:12:\d+: expected_failures\[0\]: 'id' and 'ids' together; give one of them$/);
+    expect(errorOf(`kind: process\n${SERVER}${CAPS}expected_failures:\n  - { ids: [], reason: r }\n`)).toMatch(/^implementations\/targets\/x.yaml:12:\d+: expected_failures\[0\].ids is empty$/);
+    expect(errorOf(`kind: process\n${SERVER}${CAPS}expected_failures:\n  - { ids: ["a b"], reason: r }\n`)).toMatch(/expected_failures\[0\].ids\[0\] 'a b' contains white space$/);
   });
 
   it('checks kinds, names, roles and capabilities', () => {

@@ -26,7 +26,7 @@ import { findBinary, parsePortRange } from './processes.ts';
 import type { PortRange } from '../../implementations/reference/connection/ports.ts';
 import { CredentialError, loadCertificates } from '../../implementations/reference/connection/credentials.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
-import type { Capabilities, ExpectedFailure, Target, TrustSettings } from './types.ts';
+import type { Capabilities, ClientCapabilities, ExpectedFailure, Target, TrustSettings } from './types.ts';
 
 export const TARGET_KINDS = ['reference', 'tcp', 'process', 'node-tls'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
@@ -51,6 +51,10 @@ export const KNOWN_FEATURES = [
   'encrypt_then_mac',
   // RFC 7627 extended master secret in TLS 1.2 (optional: Go 1.19's crypto/tls does not implement it).
   'extended_master_secret',
+  // A TLS 1.2 server that resumes by session ID (RFC 5246 7.4.1.2: it keeps a session cache; optional: lighttpd
+  // keeps none), and one that issues RFC 5077 tickets (optional: botan tls_server issues none).
+  'session_id_resumption',
+  'session_ticket',
 ] as const;
 
 export interface TargetConfig {
@@ -135,8 +139,9 @@ const READY_KEYS = ['stdout', 'stderr', 'port', 'timeout_ms'] as const;
 const CLIENT_KEYS = ['command', 'stdin', 'resume_args', 'timeout_ms', 'env'] as const;
 const TCP_KEYS = ['host', 'port', 'probe'] as const;
 const NODE_KEYS = ['min_version', 'max_version', 'ciphers', 'ecdh_curve', 'sigalgs', 'alpn', 'session_tickets', 'session_cache', 'request_cert', 'resume', 'respond'] as const;
-const CAP_KEYS = ['roles', 'versions', 'cipher_suites', 'groups', 'signature_schemes', 'features', 'concurrent'] as const;
-const EF_KEYS = ['id', 'reason'] as const;
+const CAP_KEYS = ['roles', 'versions', 'cipher_suites', 'groups', 'signature_schemes', 'features', 'concurrent', 'client'] as const;
+const CLIENT_CAP_KEYS = ['versions', 'cipher_suites', 'groups', 'signature_schemes', 'features'] as const;
+const EF_KEYS = ['id', 'ids', 'reason'] as const;
 
 class Reader {
   constructor(
@@ -361,15 +366,25 @@ export function parseTargetConfig(text: string, file: string): TargetConfig {
   const ef = get('expected_failures');
   if (ef) {
     if (ef.value !== null && !(isScalar(ef.value) && ef.value.value === null))
-      cfg.expected_failures = r.seq(ef.value, 'expected_failures').map((n, i) => {
+      // One entry names one case id glob (`id`) or several that fail for the same reason (`ids`).
+      cfg.expected_failures = r.seq(ef.value, 'expected_failures').flatMap((n, i) => {
         const m = r.map(n, `expected_failures[${i}]`, EF_KEYS);
         const id = m.get('id');
+        const ids = m.get('ids');
         const reason = m.get('reason');
-        if (!id) r.fail(n, `expected_failures[${i}]: missing 'id' (a case id glob)`);
+        if (!id && !ids) r.fail(n, `expected_failures[${i}]: missing 'id' (a case id glob) or 'ids' (a list of them)`);
+        if (id && ids) r.fail(ids.value ?? n, `expected_failures[${i}]: 'id' and 'ids' together; give one of them`);
         if (!reason) r.fail(n, `expected_failures[${i}]: missing 'reason' (why the case fails against this target is mandatory)`);
-        const idText = r.string(id.value, `expected_failures[${i}].id`, { nonEmpty: true });
-        if (/\s/.test(idText)) r.fail(id.value, `expected_failures[${i}].id '${idText}' contains white space`);
-        return { id: idText, reason: r.string(reason.value, `expected_failures[${i}].reason`, { nonEmpty: true }).trim() };
+        const globs = id
+          ? [{ node: id.value, what: `expected_failures[${i}].id` }]
+          : r.seq(ids!.value, `expected_failures[${i}].ids`).map((g, j) => ({ node: g, what: `expected_failures[${i}].ids[${j}]` }));
+        if (globs.length === 0) r.fail(ids!.value ?? n, `expected_failures[${i}].ids is empty`);
+        const why = r.string(reason!.value, `expected_failures[${i}].reason`, { nonEmpty: true }).trim();
+        return globs.map(({ node, what }) => {
+          const idText = r.string(node, what, { nonEmpty: true });
+          if (/\s/.test(idText)) r.fail(node, `${what} '${idText}' contains white space`);
+          return { id: idText, reason: why };
+        });
       });
   }
   return cfg;
@@ -533,13 +548,6 @@ function parseCapabilities(r: Reader, node: YNode | null, kind: TargetKind, role
     if (!e) r.fail(node, `capabilities: missing '${k}'`);
     return e;
   };
-  const names = (k: 'cipher_suites' | 'groups' | 'signature_schemes', table: string[], label: string) => {
-    const e = need(k);
-    const list = r.stringList(e.value, `capabilities.${k}`, (v, n) => {
-      if (!table.includes(v)) r.fail(n, `unknown ${label} '${v}'${hint(v, table)} (IANA names, e.g. ${table[0]})`);
-    });
-    return list;
-  };
   const rolesEntry = m.get('roles');
   const roles = rolesEntry
     ? r.stringList(rolesEntry.value, 'capabilities.roles', (v, n) => {
@@ -548,29 +556,48 @@ function parseCapabilities(r: Reader, node: YNode | null, kind: TargetKind, role
       }) as Role[]
     : rolesAvailable;
   if (roles.length === 0) r.fail(rolesEntry?.value, 'capabilities.roles must not be empty');
-  const versionsEntry = need('versions');
-  const versions = r.stringList(versionsEntry.value, 'capabilities.versions', (v, n) => {
-    if (v !== 'tls13' && v !== 'tls12') r.fail(n, `unknown version '${v}' (tls13 or tls12)${hint(v, ['tls13', 'tls12'])}`);
-  }) as VersionName[];
-  if (versions.length === 0) r.fail(versionsEntry.value, 'capabilities.versions must not be empty');
   const featuresEntry = m.get('features');
-  const features = featuresEntry
-    ? r.stringList(featuresEntry.value, 'capabilities.features', (v, n) => {
-        if (!/^[a-z][a-z0-9_]*$/.test(v)) {
-          const near = closest(v, KNOWN_FEATURES);
-          r.fail(n, `feature '${v}' must be a snake_case word${near ? ` (did you mean '${near}'?)` : ''}`);
-        }
-      })
-    : [];
+  const client = m.get('client');
+  if (client && !roles.includes('client')) r.fail(client.key, "capabilities.client: the target has no client role");
+  let clientCaps: ClientCapabilities | undefined;
+  if (client) {
+    const cm = r.map(client.value, 'capabilities.client', CLIENT_CAP_KEYS);
+    clientCaps = {};
+    for (const k of CLIENT_CAP_KEYS) {
+      const e = cm.get(k);
+      if (e) (clientCaps as Record<string, string[]>)[k] = capabilityList(r, k, e.value, `capabilities.client.${k}`);
+    }
+  }
   return {
     roles: [...new Set(roles)],
-    versions: [...new Set(versions)],
-    cipher_suites: names('cipher_suites', SUITE_NAMES, 'cipher suite'),
-    groups: names('groups', GROUP_NAMES, 'group'),
-    signature_schemes: names('signature_schemes', SCHEME_NAMES, 'signature scheme'),
-    features,
+    versions: [...new Set(capabilityList(r, 'versions', need('versions').value, 'capabilities.versions'))] as VersionName[],
+    cipher_suites: capabilityList(r, 'cipher_suites', need('cipher_suites').value, 'capabilities.cipher_suites'),
+    groups: capabilityList(r, 'groups', need('groups').value, 'capabilities.groups'),
+    signature_schemes: capabilityList(r, 'signature_schemes', need('signature_schemes').value, 'capabilities.signature_schemes'),
+    features: featuresEntry ? capabilityList(r, 'features', featuresEntry.value, 'capabilities.features') : [],
     concurrent: m.get('concurrent') ? r.bool(m.get('concurrent')!.value, 'capabilities.concurrent') : kind !== 'process',
+    ...(clientCaps ? { client: clientCaps } : {}),
   };
+}
+
+/** One capability list (versions, suites, groups, schemes, features), each name checked. */
+function capabilityList(r: Reader, k: (typeof CLIENT_CAP_KEYS)[number], node: YNode | null, what: string): string[] {
+  const tables = { cipher_suites: [SUITE_NAMES, 'cipher suite'], groups: [GROUP_NAMES, 'group'], signature_schemes: [SCHEME_NAMES, 'signature scheme'] } as const;
+  const list = r.stringList(node, what, (v, n) => {
+    if (k === 'versions') {
+      if (v !== 'tls13' && v !== 'tls12') r.fail(n, `unknown version '${v}' (tls13 or tls12)${hint(v, ['tls13', 'tls12'])}`);
+    } else if (k === 'features') {
+      if (!/^[a-z][a-z0-9_]*$/.test(v)) {
+        const near = closest(v, KNOWN_FEATURES);
+        r.fail(n, `feature '${v}' must be a snake_case word${near ? ` (did you mean '${near}'?)` : ''}`);
+      }
+    } else {
+      const [table, label] = tables[k];
+      if (!table.includes(v)) r.fail(n, `unknown ${label} '${v}'${hint(v, table)} (IANA names, e.g. ${table[0]})`);
+    }
+  });
+  if (k === 'versions' && list.length === 0) r.fail(node, `${what} must not be empty`);
+  return list;
 }
 
 /** Read and validate a target config file. */

@@ -104,7 +104,9 @@ describe('probeTarget', () => {
     );
     expect(capabilities.cipher_suites.filter((s) => s.includes('ECDSA'))).toEqual([]);
     expect(capabilities.cipher_suites).toHaveLength(4 + 20);
-    expect(report.handshakes).toBeLessThanOrEqual(55);
+    // TLS 1.2 resumption by session ID and by ticket (3 handshakes).
+    expect(capabilities.features).toEqual(expect.arrayContaining(['session_id_resumption', 'session_ticket']));
+    expect(report.handshakes).toBeLessThanOrEqual(58);
   });
 
   it('client authentication, 0-RTT and ALPN h2 are found when the server has them', async () => {
@@ -123,6 +125,16 @@ describe('probeTarget', () => {
     expect(capabilities.features).not.toContain('early_data');
     expect(capabilities.alpn).toEqual([]);
     expect(report.notes).toContain('psk: no NewSessionTicket after the handshake');
+  });
+
+  it('a TLS 1.2 server without a session cache or tickets: neither resumption feature, and the notes say why', async () => {
+    const t = await reference({ sessionTickets12: false, sessionCache12: undefined });
+    const { capabilities, report } = await probeTarget(t);
+    expect(capabilities.versions).toContain('tls12');
+    expect(capabilities.features).not.toContain('session_id_resumption');
+    expect(capabilities.features).not.toContain('session_ticket');
+    expect(report.notes).toContain('session_id_resumption: a TLS 1.2 session ID offered again was not resumed');
+    expect(report.notes).toContain('session_ticket: no TLS 1.2 NewSessionTicket');
   });
 
   it('a chain from another CA: invalid against the test CA, valid against --ca, unchecked with verification off', async () => {

@@ -38,7 +38,7 @@ import type { Capabilities, Target, TrustSettings } from './types.ts';
 import type { VersionName } from '../scenario/model.ts';
 
 /** The features the probe can establish (KNOWN_FEATURES in config.ts). */
-export const PROBED_FEATURES = ['hello_retry_request', 'psk', 'early_data', 'client_auth', 'key_update', 'alpn', 'record_size_limit', 'middlebox_compat', 'sni', 'encrypt_then_mac', 'extended_master_secret'] as const;
+export const PROBED_FEATURES = ['hello_retry_request', 'psk', 'early_data', 'client_auth', 'key_update', 'alpn', 'record_size_limit', 'middlebox_compat', 'sni', 'encrypt_then_mac', 'extended_master_secret', 'session_id_resumption', 'session_ticket'] as const;
 
 /** ALPN protocols asked about, one at a time. */
 export const PROBED_ALPN = ['http/1.1', 'h2'];
@@ -478,6 +478,30 @@ export async function probeTarget(target: Target, opts: ProbeOptions = {}): Prom
         if (h.ok && h.summary?.earlyDataAccepted) features.add('early_data');
       });
     }
+    if (versions.includes('tls12')) {
+      // TLS 1.2 resumption by session ID (RFC 5246 7.4.1.2): without session_ticket, so only a session cache can
+      // resume it; the second handshake offers the session ID of the first.
+      tasks.push(async () => {
+        const store = new MemorySessionStore();
+        const first = await run('tls12-session-id', base('tls12', { sessionStore: store, sessionTickets12: false }));
+        const again = first.ok ? await run('tls12-session-id-resume', base('tls12', { sessionStore: store, sessionTickets12: false, resume: true })) : first;
+        if (again.ok && again.summary?.resumed) features.add('session_id_resumption');
+        else notes.push(`session_id_resumption: ${again.error ?? 'a TLS 1.2 session ID offered again was not resumed'}`);
+      });
+      // RFC 5077 3.2: a server that issues tickets answers session_ticket and sends a NewSessionTicket.
+      tasks.push(async () => {
+        let ticket = false;
+        const store = new MemorySessionStore();
+        const put12 = store.put12.bind(store);
+        store.put12 = (k, s) => {
+          if (s.ticket && s.ticket.length > 0) ticket = true;
+          put12(k, s);
+        };
+        const h = await run('tls12-ticket', base('tls12', { sessionStore: store, sessionTickets12: true }));
+        if (h.ok && ticket) features.add('session_ticket');
+        else notes.push(`session_ticket: ${h.error ?? 'no TLS 1.2 NewSessionTicket'}`);
+      });
+    }
     // Cipher suites by elimination, per version: offer all but those already picked until the server refuses.
     for (const v of versions) {
       tasks.push(async () => {
@@ -529,6 +553,8 @@ export async function probeTarget(target: Target, opts: ProbeOptions = {}): Prom
         features: caps.features,
         alpn: caps.alpn,
         concurrent: concurrent ?? target.capabilities.concurrent,
+        // The probe sees the server role; what the config says of its client role stays.
+        ...(target.capabilities.client ? { client: target.capabilities.client } : {}),
       },
       chainOk,
     };

@@ -563,6 +563,7 @@ export class ProcessTarget implements Target {
     await Promise.all([s?.proc.terminate(this.grace), ...[...this.clients.keys()].map((id) => this.killClients(id))]);
     if (this.tmp) removeTempDir(this.tmp);
     this.tmp = undefined;
+    this.chainsWritten.clear();
     this.started = false;
   }
 

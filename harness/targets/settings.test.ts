@@ -68,6 +68,12 @@ describe('capability flags', () => {
     expect(capabilities.cipher_suites).toEqual(probed.cipher_suites);
     expect(notFound).toEqual(['--versions tls12', '--groups ffdhe3072', '--alpn h2']);
   });
+
+  it('the client role\'s own lists: a flag replaces them (no probe) or restricts them (probe) like the shared ones', () => {
+    const base = { ...REFERENCE_CAPABILITIES, client: { groups: ['x25519', 'secp256r1', 'x448'], versions: ['tls12' as const] } };
+    expect(overrideCapabilities(base, { groups: ['secp256r1'] }).client).toEqual({ versions: ['tls12'] });
+    expect(restrictCapabilities(base, { groups: ['secp256r1', 'x448'] }).capabilities.client).toEqual({ groups: ['secp256r1', 'x448'], versions: ['tls12'] });
+  });
 });
 
 describe('chainErrorCase', () => {

@@ -104,6 +104,12 @@ export function overrideCapabilities(base: Capabilities, f: CapabilityFlags): Ca
     out.alpn = f.alpn;
     if (!f.features) out.features = f.alpn.length > 0 ? [...new Set([...out.features, 'alpn'])] : out.features.filter((x) => x !== 'alpn');
   }
+  // A flag states the target's list for both roles: the client role's own list for it goes.
+  if (base.client) {
+    const client = { ...base.client };
+    for (const k of ['versions', 'cipher_suites', 'groups', 'signature_schemes', 'features'] as const) if (f[k]) delete client[k];
+    out.client = client;
+  }
   return out;
 }
 
@@ -117,6 +123,9 @@ export function restrictCapabilities(probed: Capabilities, f: CapabilityFlags): 
     const have = probed[k] as string[];
     for (const w of want) if (!have.includes(w)) notFound.push(`${CAPABILITY_FLAGS[k]} ${w}`);
     (out[k] as string[]) = have.filter((x) => want.includes(x));
+    // The client role's own list, if the config has one, is restricted the same way.
+    const own = probed.client?.[k] as string[] | undefined;
+    if (own) out.client = { ...out.client, [k]: own.filter((x) => want.includes(x)) };
   };
   keep('versions');
   keep('cipher_suites');

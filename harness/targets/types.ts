@@ -21,6 +21,18 @@ export interface Capabilities {
   alpn?: string[];
   /** Whether several cases may run at once against one instance. */
   concurrent: boolean;
+  /**
+   * The client role's own lists, where they differ from the server role's (a server with one certificate, a
+   * client program that offers more): each list given replaces the one above for client-role cases.
+   */
+  client?: ClientCapabilities;
+}
+
+export type ClientCapabilities = Partial<Pick<Capabilities, 'versions' | 'cipher_suites' | 'groups' | 'signature_schemes' | 'features'>>;
+
+/** The capabilities that hold for cases of one role (the client role's own lists over the shared ones). */
+export function roleCapabilities(caps: Capabilities, role: Role): Capabilities {
+  return role === 'client' && caps.client ? { ...caps, ...caps.client } : caps;
 }
 
 /** How the harness's peer checks the certificate chain the target presents. */

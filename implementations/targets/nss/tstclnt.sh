@@ -11,4 +11,4 @@ certutil -A -d "sql:$db" -n ca -t 'C,,' -i "$ca"
 import_pair client "$client_chain" "$client_key"
 # -h 127.0.0.1 (as given), -a: the SNI name and the name checked in the certificate. -V: TLS 1.2 and 1.3.
 # -u: session tickets. -G: extended master secret.
-tstclnt -h "$host" -p "$port" -a localhost -d "sql:$db" -n client -V tls1.2:tls1.3 -u -G
+tstclnt -h "$host" -p "$port" -a localhost -d "sql:$db" -n client -V tls1.2:tls1.3 -u -G -O
