@@ -54,10 +54,10 @@ describe('the README section', () => {
     const section = matrixReadmeSection(m);
     expect(section).toContain('| gnutls | 0 | 1 | 0 | 2 (1) | 0 | 0 |');
     // Per implementation, each failed case with its sentence, what it did, its triage, and who else fails it.
-    expect(section).toContain('**gnutls**: 2 failed cases in 2 scenarios.');
+    expect(section).toContain('<summary><b>gnutls</b>: 2 failed cases in 2 scenarios.</summary>');
     expect(section).toContain('- `x`: RFC 8446 4.4.4, "Recipients of Finished messages MUST verify that the contents are correct." Did: alert decode_error (triaged; also nss).');
     expect(section).toContain('- `y`: RFC 8446 4.4.4, "Recipients of Finished messages MUST verify that the contents are correct." Did: alert b (NOT triaged; only here).');
-    expect(section).toContain('**nss**: 1 failed case in 1 scenario.');
+    expect(section).toContain('<summary><b>nss</b>: 1 failed case in 1 scenario.</summary>');
     expect(section).toContain('Did: alert handshake_failure (triaged; also gnutls).');
     expect(section).not.toContain('`z`'); // lenient is not a failure
     // The markers count only alone on a line: a mention in the text is left alone.
@@ -74,7 +74,7 @@ describe('the README section', () => {
       input('wolfssl', [makeCase('s[a=1]', 'fail', { observed: 'alert x', expectedFailure: 'why' }), makeCase('s[a=2]', 'fail', { observed: 'alert y' }), makeCase('t', 'pass')], 1),
     ]);
     const section = matrixReadmeSection(m);
-    expect(section).toContain('**wolfssl**: 2 failed cases in 1 scenario.');
+    expect(section).toContain('<summary><b>wolfssl</b>: 2 failed cases in 1 scenario.</summary>');
     expect(section).toContain('- `s` ([a=1], [a=2]): RFC 8446 4.4.4');
     expect(section).toContain('Did: alert x (partly triaged; only here).');
   });

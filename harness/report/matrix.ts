@@ -173,7 +173,13 @@ export function matrixReadmeSection(m: MatrixJson): string {
       g.push({ d, x });
     }
     const cases = [...groups.values()].reduce((n, g) => n + g.length, 0);
-    out.push('', `**${t.name}**: ${cases === 0 ? 'no failed case.' : `${cases} failed case${cases === 1 ? '' : 's'} in ${groups.size} scenario${groups.size === 1 ? '' : 's'}.`}`, '');
+    const head = `**${t.name}**: ${cases === 0 ? 'no failed case.' : `${cases} failed case${cases === 1 ? '' : 's'} in ${groups.size} scenario${groups.size === 1 ? '' : 's'}.`}`;
+    // Each implementation's list folds (<details>), so that the README stays readable with many of them.
+    if (cases === 0) {
+      out.push('', head);
+      continue;
+    }
+    out.push('', '<details>', `<summary>${head.replace(/\*\*(.*?)\*\*/, '<b>$1</b>')}</summary>`, '');
     for (const [key, g] of groups) {
       const { d, x } = g[0];
       const variants = g.length > 1 || g[0].d.id !== key ? ` ${cell(`(${g.map((y) => y.d.id.slice(key.length)).join(', ')})`, 200)}` : '';
@@ -181,6 +187,7 @@ export function matrixReadmeSection(m: MatrixJson): string {
       const others = [...new Set(g.flatMap((y) => y.d.targets.filter((o) => o.target !== t.name && o.verdict === 'fail').map((o) => o.target)))];
       out.push(`- \`${key}\`${variants}: RFC ${d.rfc.doc} ${d.rfc.section}, "${cell(d.rfc.quote, 170)}" Did: ${cell(x.observed ?? x.reason, 90)} (${triaged}${others.length ? `; also ${others.join(', ')}` : '; only here'}).`);
     }
+    out.push('', '</details>');
   }
   out.push('', README_END);
   return out.join('\n');
