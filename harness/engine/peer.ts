@@ -115,8 +115,13 @@ export abstract class ScriptedPeer {
   /** Record a handshake message we send (its exact bytes) and apply what sending it changes. */
   commit(msg: HandshakeMessage | undefined, bytes: Uint8Array): void {
     if (msg) this.beforeSend(msg);
-    this.transcript.add(bytes);
+    if (!msg || this.joinsTranscript(msg)) this.transcript.add(bytes);
     this.afterSend(msg, bytes);
+  }
+
+  /** Whether a message the harness sends joins the handshake transcript (TLS 1.3: not NewSessionTicket or KeyUpdate). */
+  protected joinsTranscript(_msg: HandshakeMessage): boolean {
+    return true;
   }
 
   /** Before a message's bytes join the transcript. */

@@ -3,14 +3,17 @@
  * server sends right after its own Finished, before the client's (RFC 8446 4.6.1: "servers which do not
  * request client authentication MAY compute the remainder of the transcript independently and then send a
  * NewSessionTicket immediately upon sending its Finished rather than waiting for the client Finished").
+ *
+ * ServerPeer13 keeps the NewSessionTicket and KeyUpdate it sends out of the transcript (RFC 8446 4.4.1).
  */
 import { describe, expect, it } from 'vitest';
 import { ContentType } from '../../implementations/reference/codec/enums.ts';
 import { TlsServer } from '../../implementations/reference/connection/server.ts';
-import { FIXED_NOW, testServerConfig } from '../../implementations/reference/connection/testing.ts';
+import { FIXED_NOW, testClientConfig, testServerConfig } from '../../implementations/reference/connection/testing.ts';
+import { TlsClient } from '../../implementations/reference/connection/client.ts';
 import { makeConfig } from '../../implementations/reference/connection/config.ts';
 import { encodeForWire } from './mutate.ts';
-import { ClientPeer13, type Observation } from './peer13.ts';
+import { ClientPeer13, ServerPeer13, type Observation } from './peer13.ts';
 import { peerConfig } from './run-case.ts';
 
 const names = (obs: Observation[]) => obs.map((o) => (o.kind === 'handshake' ? o.name : o.kind));
@@ -64,6 +67,30 @@ describe('ClientPeer13 tickets', () => {
       expect(serverHello?.kind === 'handshake' && serverHello.violation).toBeFalsy();
       expect(JSON.stringify(serverHello?.kind === 'handshake' ? serverHello.msg : undefined)).toContain('"selected_identity":0');
       expect(names(sh).at(-1)).toBe('Finished');
+    });
+  }
+});
+
+describe('ServerPeer13 post-handshake messages', () => {
+  // RFC 8446 4.4.1: the transcript covers the handshake messages; a KeyUpdate or NewSessionTicket the harness
+  // sends after its Finished (before the client's) must not enter it, or the client's Finished looks wrong.
+  for (const name of ['KeyUpdate', 'NewSessionTicket']) {
+    it(`verifies the client Finished after sending a ${name} right after its own Finished`, () => {
+      const peer = new ServerPeer13(makeConfig({ ...peerConfig({ cipher_suites: ['TLS_AES_128_GCM_SHA256'], groups: ['x25519'] }, 'server'), now: () => FIXED_NOW }));
+      const client = new TlsClient(testClientConfig());
+      client.start();
+      expect(names(peer.ingest(client.takeOutput()))).toEqual(['ClientHello']);
+      for (const m of ['ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished', name]) {
+        const msg = peer.build(m);
+        const { wire } = encodeForWire(msg, []);
+        peer.rl.send(ContentType.handshake, wire);
+        peer.commit(msg, wire);
+      }
+      client.receive(peer.rl.takeOutput());
+      const obs = peer.ingest(client.takeOutput());
+      const fin = obs.find((o) => o.kind === 'handshake' && o.name === 'Finished');
+      expect(fin?.kind === 'handshake' && fin.violation).toBeFalsy();
+      expect(fin).toBeDefined();
     });
   }
 });

@@ -134,6 +134,14 @@ export abstract class Peer13 extends ScriptedPeer {
     return violationOf(() => checkFinished(msg, expected, side));
   }
 
+  /**
+   * NewSessionTicket and KeyUpdate are post-handshake messages outside the transcript (RFC 8446 4.4.1: the
+   * transcript hash covers the handshake messages; 4.6.1 derives each ticket's PSK from the resumption master
+   * secret, which the first ticket must not change), as the messages received from the target (afterReceive).
+   */
+  protected override joinsTranscript(msg: HandshakeMessage): boolean {
+    return !(msg.msg_type === 'key_update' || (msg.msg_type === 'new_session_ticket' && msg.form === 'tls13'));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
