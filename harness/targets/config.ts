@@ -26,7 +26,7 @@ import { findBinary, parsePortRange } from './processes.ts';
 import type { PortRange } from '../../implementations/reference/connection/ports.ts';
 import { CredentialError, loadCertificates } from '../../implementations/reference/connection/credentials.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
-import type { Capabilities, ClientCapabilities, ExpectedFailure, Target, TrustSettings } from './types.ts';
+import { CAPABILITY_LISTS, type CapabilityList, type Capabilities, type ClientCapabilities, type ExpectedFailure, type Target, type TrustSettings } from './types.ts';
 
 export const TARGET_KINDS = ['reference', 'tcp', 'process', 'node-tls'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
@@ -140,7 +140,6 @@ const CLIENT_KEYS = ['command', 'stdin', 'resume_args', 'timeout_ms', 'env'] as 
 const TCP_KEYS = ['host', 'port', 'probe'] as const;
 const NODE_KEYS = ['min_version', 'max_version', 'ciphers', 'ecdh_curve', 'sigalgs', 'alpn', 'session_tickets', 'session_cache', 'request_cert', 'resume', 'respond'] as const;
 const CAP_KEYS = ['roles', 'versions', 'cipher_suites', 'groups', 'signature_schemes', 'features', 'concurrent', 'client'] as const;
-const CLIENT_CAP_KEYS = ['versions', 'cipher_suites', 'groups', 'signature_schemes', 'features'] as const;
 const EF_KEYS = ['id', 'ids', 'reason'] as const;
 
 class Reader {
@@ -561,9 +560,9 @@ function parseCapabilities(r: Reader, node: YNode | null, kind: TargetKind, role
   if (client && !roles.includes('client')) r.fail(client.key, "capabilities.client: the target has no client role");
   let clientCaps: ClientCapabilities | undefined;
   if (client) {
-    const cm = r.map(client.value, 'capabilities.client', CLIENT_CAP_KEYS);
+    const cm = r.map(client.value, 'capabilities.client', CAPABILITY_LISTS);
     clientCaps = {};
-    for (const k of CLIENT_CAP_KEYS) {
+    for (const k of CAPABILITY_LISTS) {
       const e = cm.get(k);
       if (e) (clientCaps as Record<string, string[]>)[k] = capabilityList(r, k, e.value, `capabilities.client.${k}`);
     }
@@ -581,7 +580,7 @@ function parseCapabilities(r: Reader, node: YNode | null, kind: TargetKind, role
 }
 
 /** One capability list (versions, suites, groups, schemes, features), each name checked. */
-function capabilityList(r: Reader, k: (typeof CLIENT_CAP_KEYS)[number], node: YNode | null, what: string): string[] {
+function capabilityList(r: Reader, k: CapabilityList, node: YNode | null, what: string): string[] {
   const tables = { cipher_suites: [SUITE_NAMES, 'cipher suite'], groups: [GROUP_NAMES, 'group'], signature_schemes: [SCHEME_NAMES, 'signature scheme'] } as const;
   const list = r.stringList(node, what, (v, n) => {
     if (k === 'versions') {

@@ -13,7 +13,7 @@ import { hint } from '../scenario/text.ts';
 import type { VersionName } from '../scenario/model.ts';
 import type { CaseResult } from '../engine/result.ts';
 import type { ProbeReport } from './probe.ts';
-import type { Capabilities } from './types.ts';
+import { CAPABILITY_LISTS, type Capabilities } from './types.ts';
 import { KNOWN_FEATURES } from './config.ts';
 
 export interface CapabilityFlags {
@@ -107,7 +107,7 @@ export function overrideCapabilities(base: Capabilities, f: CapabilityFlags): Ca
   // A flag states the target's list for both roles: the client role's own list for it goes.
   if (base.client) {
     const client = { ...base.client };
-    for (const k of ['versions', 'cipher_suites', 'groups', 'signature_schemes', 'features'] as const) if (f[k]) delete client[k];
+    for (const k of CAPABILITY_LISTS) if (f[k]) delete client[k];
     out.client = client;
   }
   return out;
@@ -117,21 +117,16 @@ export function overrideCapabilities(base: Capabilities, f: CapabilityFlags): Ca
 export function restrictCapabilities(probed: Capabilities, f: CapabilityFlags): { capabilities: Capabilities; notFound: string[] } {
   const out: Capabilities = { ...probed };
   const notFound: string[] = [];
-  const keep = <K extends 'versions' | 'cipher_suites' | 'groups' | 'signature_schemes' | 'features'>(k: K) => {
+  for (const k of CAPABILITY_LISTS) {
     const want = f[k] as string[] | undefined;
-    if (!want) return;
+    if (!want) continue;
     const have = probed[k] as string[];
     for (const w of want) if (!have.includes(w)) notFound.push(`${CAPABILITY_FLAGS[k]} ${w}`);
     (out[k] as string[]) = have.filter((x) => want.includes(x));
     // The client role's own list, if the config has one, is restricted the same way.
     const own = probed.client?.[k] as string[] | undefined;
     if (own) out.client = { ...out.client, [k]: own.filter((x) => want.includes(x)) };
-  };
-  keep('versions');
-  keep('cipher_suites');
-  keep('groups');
-  keep('signature_schemes');
-  keep('features');
+  }
   if (f.alpn) {
     const have = probed.alpn ?? [];
     for (const w of f.alpn) if (!have.includes(w)) notFound.push(`--alpn ${w}`);

@@ -28,7 +28,11 @@ export interface Capabilities {
   client?: ClientCapabilities;
 }
 
-export type ClientCapabilities = Partial<Pick<Capabilities, 'versions' | 'cipher_suites' | 'groups' | 'signature_schemes' | 'features'>>;
+/** The name lists of a target's capabilities (each also a capability flag, and each a list the client role may state). */
+export const CAPABILITY_LISTS = ['versions', 'cipher_suites', 'groups', 'signature_schemes', 'features'] as const;
+export type CapabilityList = (typeof CAPABILITY_LISTS)[number];
+
+export type ClientCapabilities = Partial<Pick<Capabilities, CapabilityList>>;
 
 /** The capabilities that hold for cases of one role (the client role's own lists over the shared ones). */
 export function roleCapabilities(caps: Capabilities, role: Role): Capabilities {
