@@ -21,14 +21,8 @@ import { ProcessTarget } from './process.ts';
 import { NodeTlsTarget } from './node-tls.ts';
 import { ProcessPool } from './pool.ts';
 import { TcpTarget, parseTcpUrl } from './tcp.ts';
+import { MINIMAL_CAPABILITIES_YAML as CAPS } from './testing.ts';
 
-const CAPS = `capabilities:
-  roles: [server]
-  versions: [tls13]
-  cipher_suites: [TLS_AES_128_GCM_SHA256]
-  groups: [x25519]
-  signature_schemes: [ecdsa_secp256r1_sha256]
-`;
 const SERVER = `server:
   command: ["openssl", "s_server", "-accept", "127.0.0.1:{port}", "-cert", "{cert}", "-key", "{key}"]
   ready: { stdout: ACCEPT }

@@ -9,6 +9,7 @@ import { parseTargetConfig, targetFromConfig } from './config.ts';
 import { describeResult, installTargets, shellWords, systemRunner, targetStatus, versionOf, type CommandRunner, type InstallEnvironment, type RunOptions, type RunResult } from './install.ts';
 import { runInstall, selectConfigs } from '../commands/install.ts';
 import { formatTargets, runTargets } from '../commands/targets.ts';
+import { MINIMAL_CAPABILITIES_YAML as CAPS } from './testing.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dirs: string[] = [];
@@ -22,13 +23,6 @@ function tmp(): string {
   return d;
 }
 
-const CAPS = `capabilities:
-  roles: [server]
-  versions: [tls13]
-  cipher_suites: [TLS_AES_128_GCM_SHA256]
-  groups: [x25519]
-  signature_schemes: [ecdsa_secp256r1_sha256]
-`;
 
 /** A node-tls config (no program to find on PATH) with the given install section. */
 function configText(install: string, extra = ''): string {

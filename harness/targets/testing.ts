@@ -93,3 +93,12 @@ export async function waitFor(cond: () => boolean, timeoutMs = 5000, what = 'con
 export function ctx(caseId: string, listen?: { host: string; port: number }) {
   return { caseId, listen, signal: new AbortController().signal };
 }
+
+/** The smallest `capabilities:` section a target config may have (server role, one of each), for config tests. */
+export const MINIMAL_CAPABILITIES_YAML = `capabilities:
+  roles: [server]
+  versions: [tls13]
+  cipher_suites: [TLS_AES_128_GCM_SHA256]
+  groups: [x25519]
+  signature_schemes: [ecdsa_secp256r1_sha256]
+`;
