@@ -10,16 +10,20 @@ import { join } from 'node:path';
 import { expandAll, loadScenarios } from '../scenario/loader.ts';
 import { expectedFailureFor } from '../engine/run-all.ts';
 import { fromRoot } from '../paths.ts';
+import { normalizeQuote } from '../rfc/index.ts';
+import { blocksOf, paragraphText } from '../rfc/extract.ts';
 import { TARGETS_DIR, listTargetNames, loadTargetConfig } from './config.ts';
 
-const norm = (s: string) => s.replace(/[\u2018\u2019]/g, "'").replace(/[\u201c\u201d]/g, '"').replace(/\s+/g, ' ').replace(/([-/]) /g, '$1').trim();
-
 const texts = new Map<string, string | undefined>();
-/** The RFC's text with page breaks removed and white space normalised, or undefined when rfc/ lacks it. */
+/**
+ * The RFC's text without page furniture (the sentence index's blocksOf), its paragraphs normalised as quotes are
+ * (normalizeQuote), or undefined when rfc/ lacks it.
+ */
 function rfcText(doc: string): string | undefined {
   if (!texts.has(doc)) {
     const path = fromRoot(`rfc/rfc${doc}.txt`);
-    texts.set(doc, existsSync(path) ? norm(readFileSync(path, 'utf8').replace(/\n[^\n]*\[Page \d+\]\n\f?\n?RFC \d+[^\n]*\n/g, '\n')) : undefined);
+    const paragraphs = existsSync(path) ? blocksOf(readFileSync(path, 'utf8')).map((b) => paragraphText(b.lines)) : undefined;
+    texts.set(doc, paragraphs && normalizeQuote(paragraphs.join(' ')));
   }
   return texts.get(doc);
 }
@@ -68,12 +72,12 @@ describe('the expected failures of the shipped target configs', () => {
       const problems: string[] = [];
       for (const xf of cfg.expected_failures) {
         if (!caseIds.some((id) => expectedFailureFor(id, [xf]))) problems.push(`${xf.id}: matches no case of the suite`);
-        const reason = norm(xf.reason);
+        const reason = normalizeQuote(xf.reason);
         if (!/RFC \d{4}/.test(reason)) problems.push(`${xf.id}: the reason cites no RFC`);
         for (const q of quotesOf(reason)) {
           const text = rfcText(q.doc);
           if (text === undefined) continue;
-          for (const piece of q.text.split(/\.\.\.|\u2026/).map(norm).filter((p) => p.length >= 12)) {
+          for (const piece of q.text.split(/\.\.\.|\u2026/).map(normalizeQuote).filter((p) => p.length >= 12)) {
             if (!text.includes(piece)) problems.push(`${xf.id}: not in RFC ${q.doc}: "${piece}"`);
           }
         }
