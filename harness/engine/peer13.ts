@@ -234,6 +234,19 @@ export class ClientPeer13 extends Peer13 {
     }
   }
 
+  /**
+   * psk14: a `set` on a ClientHello that offers the harness's ticket keeps a valid binder: it is computed
+   * again over the ClientHello as set (RFC 8446 4.2.11.2), unless the set writes the binders themselves (a
+   * byte-level `mutate` comes after this and is not followed: a binder over the wrong transcript).
+   */
+  override afterSet(msg: HandshakeMessage, paths: readonly string[]): void {
+    if (msg.msg_type !== 'client_hello' || !this.offeredPsk || paths.length === 0) return;
+    if (paths.some((p) => /binders/.test(p))) return;
+    const last = msg.extensions?.at(-1);
+    if (last?.type !== 'pre_shared_key' || last.identities?.length !== 1 || last.binders?.length !== 1) return;
+    this.earlySecret = fillPskBinder(msg, this.offeredPsk, this.config.provider, this.transcript);
+  }
+
   protected afterSend(msg: HandshakeMessage | undefined, _bytes: Uint8Array): void {
     if (!msg) return;
     if (msg.msg_type === 'client_hello') {
@@ -258,6 +271,24 @@ export class ClientPeer13 extends Peer13 {
     } else if (msg.msg_type === 'key_update') {
       this.updateWrite();
     }
+  }
+
+  /** psk14: the ticket_age_add and ticket_nonce of the tickets of this connection (RFC 8446 4.6.1). */
+  private readonly ticketValues: { ageAdd: number; nonce: string }[] = [];
+
+  /**
+   * RFC 8446 4.6.1, ticket_age_add: "The server MUST generate a fresh value for each ticket it sends."
+   * ticket_nonce: "A per-ticket value that is unique across all tickets issued on this connection."
+   */
+  private checkTicketFresh(msg: Extract<HandshakeMessage, { msg_type: 'new_session_ticket'; form: 'tls13' }>): Violation | undefined {
+    const nonce = Buffer.from(msg.ticket_nonce).toString('hex');
+    const n = this.ticketValues.length + 1;
+    const sameAge = this.ticketValues.findIndex((t) => t.ageAdd === msg.ticket_age_add);
+    const sameNonce = this.ticketValues.findIndex((t) => t.nonce === nonce);
+    this.ticketValues.push({ ageAdd: msg.ticket_age_add, nonce });
+    if (sameAge >= 0) return { rule: 'RFC 8446 4.6.1', message: `NewSessionTicket ${n} repeats the ticket_age_add of ticket ${sameAge + 1} (${msg.ticket_age_add}): not a fresh value`, alert: 'illegal_parameter' };
+    if (sameNonce >= 0) return { rule: 'RFC 8446 4.6.1', message: `NewSessionTicket ${n} repeats the ticket_nonce of ticket ${sameNonce + 1} (${nonce || 'empty'}) on this connection`, alert: 'illegal_parameter' };
+    return undefined;
   }
 
   /** A ticket the target issued, with its PSK (RFC 8446 4.6.1), for a later `reconnect: { resume: true }`. */
@@ -343,6 +374,10 @@ export class ClientPeer13 extends Peer13 {
       }
       case 'encrypted_extensions': {
         this.transcript.add(raw);
+        // psk14: 0-RTT rejected (no early_data here): RFC 8446 4.5: "If the server does not send an
+        // "early_data" extension in EncryptedExtensions, then the client MUST NOT send an EndOfEarlyData
+        // message." What follows goes under the handshake keys at once.
+        if (this.writeEpoch === 'early' && !findExt(msg.extensions, 'early_data')) this.setWrite(this.clientHsSecret, 'handshake');
         return ch ? violationOf(() => checkEncryptedExtensions(msg, { clientHello: ch, pskIdentity: this.pskIdentity })) : undefined;
       }
       case 'certificate_request':
@@ -372,7 +407,7 @@ export class ClientPeer13 extends Peer13 {
       }
       case 'new_session_ticket': {
         if (msg.form !== 'tls13') return undefined;
-        const v = violationOf(() => checkNewSessionTicket(msg));
+        const v = violationOf(() => checkNewSessionTicket(msg)) ?? this.checkTicketFresh(msg);
         if (this.resumptionMaster) this.keepTicket(msg, this.config.now());
         else if (!this.handshakeDone) this.earlyTickets.push({ msg, receivedAt: this.config.now() });
         return v;

@@ -5,7 +5,7 @@
  * case's time limit; a mistake in the scenario ends in verdict `error`.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { AlertDescription, AlertLevel, CipherSuite, ContentType, NamedGroup, nameOf } from '../../implementations/reference/codec/enums.ts';
+import { AlertDescription, AlertLevel, CipherSuite, ContentType, NamedGroup, PskKeyExchangeMode, nameOf } from '../../implementations/reference/codec/enums.ts';
 import { decodeHandshakeBody, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
 import { makeConfig, type EndpointConfig, type StoredTicket } from '../../implementations/reference/connection/config.ts';
 import { SHARED_TEST_PKI as TEST_PKI } from '../targets/test-pki.ts';
@@ -180,6 +180,8 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: Tru
     // suite-cl: a scenario that names a SHA-1 scheme in config.signature_schemes (RFC 9155 tests) gets it used.
     legacySha1Signatures: (codes(c.signature_schemes, 'algorithm') ?? []).some((s) => signaturePair(s)?.hash === 'sha1'),
     earlyData: c.early_data !== undefined ? new TextEncoder().encode(c.early_data) : undefined,
+    // psk14: the psk_key_exchange_modes the harness offers with a ticket (RFC 8446 4.2.9).
+    ...(c.psk_modes ? { pskModes: c.psk_modes.map((m) => PskKeyExchangeMode[m as keyof typeof PskKeyExchangeMode]) } : {}),
   });
 }
 

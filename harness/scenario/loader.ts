@@ -39,6 +39,7 @@ import {
   CBC_KEYS,
   CERTIFICATES,
   CONFIG_KEYS,
+  PSK_MODES,
   CONTROL_KEYS,
   EXPECT_ITEM_KEYS,
   EXPECT_KEYS,
@@ -1084,6 +1085,20 @@ class DocReader {
           set('certificate', good ? s : undefined);
           break;
         }
+        case 'psk_modes': {
+          const items = this.seq(e.value, what);
+          const modes = items?.map((i) => {
+            const s = this.str(i, `${what} entry`);
+            const good =
+              s !== undefined &&
+              this.templated(i, s, (v) =>
+                (PSK_MODES as readonly string[]).includes(String(v)) ? undefined : `unknown psk_key_exchange_mode '${v}' (one of ${PSK_MODES.join(', ')})${hint(String(v), PSK_MODES)}`,
+              );
+            return good ? s : undefined;
+          });
+          set('psk_modes', modes && modes.every((m) => m !== undefined) ? (modes as string[]) : undefined);
+          break;
+        }
       }
     }
     return ok ? out : undefined;
@@ -1865,6 +1880,7 @@ class Subst {
     if (c.server_name !== undefined) out.server_name = this.str(c.server_name);
     if (c.certificate !== undefined) out.certificate = this.str(c.certificate);
     if (c.early_data !== undefined) out.early_data = this.str(c.early_data);
+    if (c.psk_modes) out.psk_modes = c.psk_modes.map((x) => this.str(x));
     return out;
   }
 

@@ -202,6 +202,8 @@ export interface PeerConfig {
   request_client_certificate?: boolean;
   hello_retry?: boolean;
   early_data?: string;
+  /** psk_key_exchange_modes the harness offers with a ticket, in this order (RFC 8446 4.2.9; default [psk_dhe_ke]). */
+  psk_modes?: string[];
 }
 
 /** Capabilities a target must have for the scenario to run (otherwise the case is skipped). */

@@ -11,6 +11,7 @@ import {
   BARE_STEPS,
   CBC_KEYS,
   CERTIFICATES,
+  PSK_MODES,
   EXPECT_KINDS,
   EXPECT_MODIFIERS,
   EXPECT_WORDS,
@@ -215,6 +216,7 @@ export function buildSchema(): Schema {
     request_client_certificate: { type: 'boolean' },
     hello_retry: { type: 'boolean' },
     early_data: { type: 'string' },
+    psk_modes: list({ enum: [...PSK_MODES] }, { description: 'psk_key_exchange_modes the harness offers with a ticket (RFC 8446 4.2.9)' }),
   };
   const requiresProps: Record<string, Schema> = {
     versions: list({ enum: [...VERSIONS] }),
