@@ -188,3 +188,34 @@ describe('ClientPeer13 PSK hooks (psk14)', () => {
     expect(check(nst(9, 1))?.message).toMatch(/ticket_nonce/);
   });
 });
+
+describe('ClientPeer13 unknown PSK identities before the ticket (psk14)', () => {
+  const cfg = (extra: Record<string, unknown> = {}) => ({ ...peerConfig({ cipher_suites: ['TLS_AES_128_GCM_SHA256'], groups: ['x25519'], ...extra }, 'client'), now: () => FIXED_NOW });
+  it('offers the unknown identities first with the ticket last, its binder valid: the server resumes with identity 1', () => {
+    expect(peerConfig({ psk_unknown_identities: 1 }, 'client').pskUnknownIdentities).toBe(1);
+    const serverConfig = testServerConfig({ ticketsToSend: 1 });
+    const first = new ClientPeer13(makeConfig(cfg()));
+    handshake(new TlsServer(serverConfig), first, false);
+    const peer = new ClientPeer13({ ...makeConfig(cfg()), pskUnknownIdentities: 1 }, first.tickets[0]);
+    const hello = send(peer, 'ClientHello');
+    hello.commit();
+    const ch = peer.build('ClientHello') as { extensions: { type: string; identities?: { identity: Uint8Array }[]; binders?: Uint8Array[] }[] };
+    const psk = ch.extensions.at(-1)!;
+    expect(psk.identities).toHaveLength(2);
+    expect(Buffer.from(psk.identities![1].identity)).toEqual(Buffer.from(first.tickets[0].ticket));
+    expect(Buffer.from(psk.binders![0])).toEqual(Buffer.alloc(32));
+    const server = new TlsServer(serverConfig);
+    server.receive(hello.bytes);
+    const obs = peer.ingest(server.takeOutput());
+    const sh = obs.find((o) => o.kind === 'handshake' && o.name === 'ServerHello');
+    expect(sh?.kind === 'handshake' && sh.violation).toBeFalsy();
+    expect(JSON.stringify(sh?.kind === 'handshake' ? sh.msg : undefined)).toContain('"selected_identity":1');
+    // The keys follow the PSK of identity 1: the server's Finished verifies, and so does ours at the server.
+    expect(obs.filter((o) => o.kind === 'handshake' && o.violation)).toEqual([]);
+    expect(names(obs).at(-1)).toBe('Finished');
+    const fin = send(peer, 'Finished');
+    fin.commit();
+    server.receive(fin.bytes);
+    expect((server as unknown as { state: string }).state).toBe('connected');
+  });
+});

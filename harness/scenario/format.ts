@@ -26,6 +26,7 @@ export const CONFIG_KEYS = [
   'hello_retry',
   'early_data',
   'psk_modes',
+  'psk_unknown_identities',
 ] as const;
 /** psk_key_exchange_modes (RFC 8446 4.2.9) the harness offers, as `config.psk_modes`. */
 export const PSK_MODES = ['psk_ke', 'psk_dhe_ke'] as const;

@@ -1085,6 +1085,9 @@ class DocReader {
           set('certificate', good ? s : undefined);
           break;
         }
+        case 'psk_unknown_identities':
+          set('psk_unknown_identities', this.int(e.value, what, 0, 8));
+          break;
         case 'psk_modes': {
           const items = this.seq(e.value, what);
           const modes = items?.map((i) => {

@@ -216,6 +216,7 @@ export function buildSchema(): Schema {
     request_client_certificate: { type: 'boolean' },
     hello_retry: { type: 'boolean' },
     early_data: { type: 'string' },
+    psk_unknown_identities: { type: 'integer', minimum: 0, maximum: 8, description: 'unknown PSK identities the harness offers before its ticket' },
     psk_modes: list({ enum: [...PSK_MODES] }, { description: 'psk_key_exchange_modes the harness offers with a ticket (RFC 8446 4.2.9)' }),
   };
   const requiresProps: Record<string, Schema> = {
