@@ -29,7 +29,11 @@ export const CONFIG_KEYS = [
   'request_client_certificate',
   'hello_retry',
   'early_data',
+  'psk_modes',
+  'psk_unknown_identities',
 ] as const;
+/** psk_key_exchange_modes (RFC 8446 4.2.9) the harness offers, as `config.psk_modes`. */
+export const PSK_MODES = ['psk_ke', 'psk_dhe_ke'] as const;
 /** Keys of the mapping form of `control:` (the other forms: `control: false`, `control: true`). */
 export const CONTROL_KEYS = ['config'] as const;
 export const ROLES = ['server', 'client'] as const;

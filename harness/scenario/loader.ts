@@ -40,6 +40,7 @@ import {
   CERTIFICATES,
   CONFIG_KEYS,
   MAX_FRAGMENT_LENGTHS,
+  PSK_MODES,
   CONTROL_KEYS,
   EXPECT_ITEM_KEYS,
   EXPECT_KEYS,
@@ -1100,6 +1101,23 @@ class DocReader {
           set('certificate', good ? s : undefined);
           break;
         }
+        case 'psk_unknown_identities':
+          set('psk_unknown_identities', this.int(e.value, what, 0, 8));
+          break;
+        case 'psk_modes': {
+          const items = this.seq(e.value, what);
+          const modes = items?.map((i) => {
+            const s = this.str(i, `${what} entry`);
+            const good =
+              s !== undefined &&
+              this.templated(i, s, (v) =>
+                (PSK_MODES as readonly string[]).includes(String(v)) ? undefined : `unknown psk_key_exchange_mode '${v}' (one of ${PSK_MODES.join(', ')})${hint(String(v), PSK_MODES)}`,
+              );
+            return good ? s : undefined;
+          });
+          set('psk_modes', modes && modes.every((m) => m !== undefined) ? (modes as string[]) : undefined);
+          break;
+        }
       }
     }
     return ok ? out : undefined;
@@ -1882,6 +1900,7 @@ class Subst {
     if (c.certificate !== undefined) out.certificate = this.str(c.certificate);
     if (c.early_data !== undefined) out.early_data = this.str(c.early_data);
     if (typeof c.max_fragment_length === 'string') out.max_fragment_length = Number(this.val(c.max_fragment_length));
+    if (c.psk_modes) out.psk_modes = c.psk_modes.map((x) => this.str(x));
     return out;
   }
 

@@ -204,6 +204,10 @@ export interface PeerConfig {
   request_client_certificate?: boolean;
   hello_retry?: boolean;
   early_data?: string;
+  /** psk_key_exchange_modes the harness offers with a ticket, in this order (RFC 8446 4.2.9; default [psk_dhe_ke]). */
+  psk_modes?: string[];
+  /** Unknown PSK identities the harness offers before its ticket (RFC 8446 4.2.11; default 0). */
+  psk_unknown_identities?: number;
 }
 
 /** Capabilities a target must have for the scenario to run (otherwise the case is skipped). */

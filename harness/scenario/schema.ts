@@ -12,6 +12,7 @@ import {
   CBC_KEYS,
   CERTIFICATES,
   MAX_FRAGMENT_LENGTHS,
+  PSK_MODES,
   EXPECT_KINDS,
   EXPECT_MODIFIERS,
   EXPECT_WORDS,
@@ -217,6 +218,8 @@ export function buildSchema(): Schema {
     request_client_certificate: { type: 'boolean' },
     hello_retry: { type: 'boolean' },
     early_data: { type: 'string' },
+    psk_unknown_identities: { type: 'integer', minimum: 0, maximum: 8, description: 'unknown PSK identities the harness offers before its ticket' },
+    psk_modes: list({ enum: [...PSK_MODES] }, { description: 'psk_key_exchange_modes the harness offers with a ticket (RFC 8446 4.2.9)' }),
   };
   const requiresProps: Record<string, Schema> = {
     versions: list({ enum: [...VERSIONS] }),
