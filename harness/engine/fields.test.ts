@@ -110,5 +110,14 @@ describe('where operators', () => {
 
   it('an operator on an absent field fails, naming the operator', () => {
     expect(checkWhere(ch(), { 'extensions.cookie.cookie': { length: 0 } })).toMatch(/absent \(expected length/);
+    expect(checkWhere(ch(), { 'extensions.key_share.server_share.group': { subset_of: ['x25519'] } })).toMatch(/absent/);
+  });
+
+  it('a message without its extensions field has an empty extension list: excludes / subset_of / unique hold, contains fails', () => {
+    const sh = { msg_type: 'server_hello', cipher_suite: 0xc02f } as unknown as HandshakeMessage;
+    expect(checkWhere(sh, { extensions: { excludes: [4] } })).toBeUndefined();
+    expect(checkWhere(sh, { extensions: { subset_of: ['renegotiation_info'] } })).toBeUndefined();
+    expect(checkWhere(sh, { extensions: { unique: true } })).toBeUndefined();
+    expect(checkWhere(sh, { extensions: { contains: ['renegotiation_info'] } })).toMatch(/absent/);
   });
 });
