@@ -108,6 +108,13 @@ describe('where operators', () => {
     expect(checkWhere(ch(), { cipher_suites: { length: 2 } })).toMatch(/has 3 elements, expected 2/);
   });
 
+  it('not: the field differs from the value (RFC 8446 4.1.3: a ServerHello.random of its own)', () => {
+    expect(checkWhere(ch(), { random: { not: { hex: '01'.repeat(32) } } })).toBeUndefined();
+    expect(checkWhere(ch(), { random: { not: { hex: '00'.repeat(32) } } })).toMatch(/must not be/);
+    expect(checkWhere(ch(), { legacy_version: { not: 'TLS1_2' } })).toMatch(/must not be/);
+    expect(checkWhere(ch(), { legacy_version: { not: 0x0300 } })).toBeUndefined();
+  });
+
   it('an operator on an absent field fails, naming the operator', () => {
     expect(checkWhere(ch(), { 'extensions.cookie.cookie': { length: 0 } })).toMatch(/absent \(expected length/);
     expect(checkWhere(ch(), { 'extensions.key_share.server_share.group': { subset_of: ['x25519'] } })).toMatch(/absent/);

@@ -306,11 +306,12 @@ export function checkWhere(msg: object, where: Record<string, FieldValue>): stri
  * - `{ last: [X, ...] }`: every element of the list that is one of them comes after every one that is not
  *   (RFC 8446 4.2.3: SHA-1 schemes "listed after all other algorithms");
  * - `{ unique: true }`: no element twice (an extension list: no extension type twice, RFC 8446 4.2);
- * - `{ length: N | [N, ...] }`: the list or bytes have that many elements (one of those lengths).
+ * - `{ length: N | [N, ...] }`: the list or bytes have that many elements (one of those lengths);
+ * - `{ not: X }`: the field is not X (RFC 8446 4.1.3: a ServerHello.random not that of the ClientHello).
  * Values take names like `set`'s, by the field's name table; in an extension list, X is an extension name or
  * code and elements compare by extension type. An operand may be a live reference (`"${client_hello.supported_groups}"`).
  */
-export const WHERE_OPERATORS = ['contains', 'excludes', 'subset_of', 'last', 'unique', 'length'] as const;
+export const WHERE_OPERATORS = ['contains', 'excludes', 'subset_of', 'last', 'unique', 'length', 'not'] as const;
 type WhereOperator = (typeof WHERE_OPERATORS)[number];
 
 function whereOperator(v: FieldValue): { name: WhereOperator; operand: FieldValue } | undefined {
@@ -333,6 +334,10 @@ function checkOperator(path: string, actual: unknown, name: WhereOperator, opera
     if (!(Array.isArray(actual) || actual instanceof Uint8Array)) throw new ScenarioRuntimeError(`'${path}': length needs a list or bytes`);
     const want = (Array.isArray(operand) ? operand : [operand]).map((n) => toNumber(n, '', path));
     return want.includes(actual.length) ? undefined : `${path} has ${actual.length} elements, expected ${want.join(' or ')}`;
+  }
+  if (name === 'not') {
+    const other = convertValue(operand, actual, field, path);
+    return deepEqual(actual, other) ? `${path} is ${JSON.stringify(describe(actual, field))}, which it must not be` : undefined;
   }
   const isExts = Array.isArray(actual) && actual.length > 0 && actual.every(isExtension);
   // Elements as comparable keys: an extension by its type code, a code point or byte as a number.
