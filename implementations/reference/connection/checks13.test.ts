@@ -687,17 +687,6 @@ describe('ClientHello, as a server checks it (RFC 8446 4.1.2, 4.2, 4.2.8, 4.2.9,
     rejects(() => checkClientHelloSenderRules(edit((e) => [...e, { type: 'early_data' } as Extension])), 'illegal_parameter', 'RFC 8446 4.2.10');
   });
 
-  it('RFC 8446 D.5 (sender) no RC4 suite, no suite under 112 bits (DES, export); the server-side checks let them pass', () => {
-    for (const suite of [0x0005, 0xc011, 0x0003]) {
-      const v = { ...ch, cipher_suites: [...ch.cipher_suites, suite] };
-      expect(() => checkClientHello13(v)).not.toThrow();
-      rejects(() => checkClientHelloSenderRules(v), 'illegal_parameter', 'RFC 8446 D.5');
-    }
-    for (const suite of [0x0009, 0x0015, 0x0014, 0x0062]) rejects(() => checkClientHelloSenderRules({ ...ch, cipher_suites: [suite, ...ch.cipher_suites] }), 'illegal_parameter', 'RFC 8446 D.5');
-    // 3DES (112 bits) and the TLS 1.2 AEAD suites are not below the bar.
-    expect(() => checkClientHelloSenderRules({ ...ch, cipher_suites: [...ch.cipher_suites, 0xc02f, 0x000a, 0xc012] })).not.toThrow();
-  });
-
   it('RFC 8446 D.5 (sender) no truncated_hmac extension', () => {
     rejects(() => checkClientHelloSenderRules(edit((e) => [...e, { type: 'opaque', extension_type: 4, extension_data: new Uint8Array(0) } as Extension])), 'illegal_parameter', 'RFC 8446 D.5');
   });
