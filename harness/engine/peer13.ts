@@ -343,7 +343,14 @@ export class ClientPeer13 extends Peer13 {
       }
       case 'encrypted_extensions': {
         this.transcript.add(raw);
-        return ch ? violationOf(() => checkEncryptedExtensions(msg, { clientHello: ch, pskIdentity: this.pskIdentity })) : undefined;
+        if (!ch) return undefined;
+        let accepted: number | undefined;
+        const v = violationOf(() => void (accepted = checkEncryptedExtensions(msg, { clientHello: ch, pskIdentity: this.pskIdentity }).maxFragmentLength));
+        // RFC 6066 4: from here on the target's records must keep to the negotiated maximum fragment length (a
+        // larger one is a record_error observation, rule RFC 6066 4), and the harness's do too unless a step's
+        // `record: { max_fragment }` says otherwise.
+        if (!v && accepted !== undefined) return violationOf(() => this.rl.limitFragments(accepted!));
+        return v;
       }
       case 'certificate_request':
         this.transcript.add(raw);

@@ -172,6 +172,8 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: Tru
     alpn: c.alpn ?? [],
     serverName: role === 'client' ? (c.server_name ?? 'localhost') : undefined,
     middleboxCompat: c.middlebox_compat ?? false,
+    // RFC 6066 4: 2^9(1), 2^10(2), 2^11(3), 2^12(4).
+    maxFragmentLength: c.max_fragment_length !== undefined ? Math.log2(Number(c.max_fragment_length)) - 8 : undefined,
     certificates,
     trustRoots: trust?.roots ?? TEST_PKI.ca(),
     verifyPeer: trust?.verify ?? true,

@@ -39,6 +39,7 @@ import {
   CBC_KEYS,
   CERTIFICATES,
   CONFIG_KEYS,
+  MAX_FRAGMENT_LENGTHS,
   CONTROL_KEYS,
   EXPECT_ITEM_KEYS,
   EXPECT_KEYS,
@@ -1067,6 +1068,21 @@ class DocReader {
         case 'early_data':
           set(e.key, this.tstr(e.value, what, false));
           break;
+        case 'max_fragment_length': {
+          // RFC 6066 4: "The allowed values for this field are: 2^9, 2^10, 2^11, and 2^12." Other values go on the
+          // wire with mutate: insert_extension.
+          const allowed = (v: string | number) =>
+            MAX_FRAGMENT_LENGTHS.includes(Number(v)) ? undefined : `${what} must be one of ${MAX_FRAGMENT_LENGTHS.join(', ')} (bytes), got ${v}`;
+          const node = this.resolve(e.value);
+          if (isScalar(node) && typeof node.value === 'string') {
+            if (this.templated(e.value, node.value, allowed)) set('max_fragment_length', node.value);
+          } else {
+            const v = this.int(e.value, what);
+            if (v !== undefined && allowed(v) === undefined) set('max_fragment_length', v);
+            else if (v !== undefined) this.error(e.value, allowed(v)!);
+          }
+          break;
+        }
         case 'middlebox_compat':
         case 'request_client_certificate':
         case 'hello_retry':
@@ -1865,6 +1881,7 @@ class Subst {
     if (c.server_name !== undefined) out.server_name = this.str(c.server_name);
     if (c.certificate !== undefined) out.certificate = this.str(c.certificate);
     if (c.early_data !== undefined) out.early_data = this.str(c.early_data);
+    if (typeof c.max_fragment_length === 'string') out.max_fragment_length = Number(this.val(c.max_fragment_length));
     return out;
   }
 

@@ -37,7 +37,7 @@ export const REFERENCE_CAPABILITIES: Capabilities = {
     'rsa_pkcs1_sha384',
     'rsa_pkcs1_sha512',
   ],
-  features: ['hello_retry_request', 'psk', 'early_data', 'client_auth', 'key_update', 'alpn', 'record_size_limit', 'middlebox_compat', 'sni', 'encrypt_then_mac', 'extended_master_secret', 'session_id_resumption', 'session_ticket'],
+  features: ['hello_retry_request', 'psk', 'early_data', 'client_auth', 'key_update', 'alpn', 'record_size_limit', 'max_fragment_length', 'middlebox_compat', 'sni', 'encrypt_then_mac', 'extended_master_secret', 'session_id_resumption', 'session_ticket'],
   concurrent: true,
 };
 
