@@ -13,7 +13,9 @@ import { FIXED_NOW, testClientConfig, testServerConfig } from '../../implementat
 import { TlsClient } from '../../implementations/reference/connection/client.ts';
 import { makeConfig } from '../../implementations/reference/connection/config.ts';
 import { encodeForWire } from './mutate.ts';
-import { ClientPeer13, ServerPeer13, type Observation } from './peer13.ts';
+import { ClientPeer13, ServerPeer13, checkEndEntity, type Observation } from './peer13.ts';
+import { BAD_TEST_CERTIFICATES, SHARED_TEST_PKI } from '../targets/test-pki.ts';
+import type { Certificate } from '../../implementations/reference/crypto/certificate.ts';
 import { peerConfig } from './run-case.ts';
 
 const names = (obs: Observation[]) => obs.map((o) => (o.kind === 'handshake' ? o.name : o.kind));
@@ -93,4 +95,30 @@ describe('ServerPeer13 post-handshake messages', () => {
       expect(fin).toBeDefined();
     });
   }
+});
+
+describe('the target end-entity certificate (RFC 8446 4.4.2.2, 4.4.2.3)', () => {
+  it('checkEndEntity: X.509v3 for both sides; digitalSignature allowed when keyUsage is present, for a server', () => {
+    const leaf = (version: number, keyUsage: number | undefined) => ({ version, keyUsage }) as unknown as Certificate;
+    expect(checkEndEntity(SHARED_TEST_PKI.p256().leaf, 'server')).toBeUndefined();
+    expect(checkEndEntity(SHARED_TEST_PKI.client().leaf, 'client')).toBeUndefined();
+    expect(checkEndEntity(leaf(3, undefined), 'server')).toBeUndefined();
+    expect(checkEndEntity(leaf(1, undefined), 'server')).toMatchObject({ rule: 'RFC 8446 4.4.2.2', alert: 'unsupported_certificate' });
+    expect(checkEndEntity(leaf(1, undefined), 'client')).toMatchObject({ rule: 'RFC 8446 4.4.2.3' });
+    expect(checkEndEntity(leaf(3, 0x0800), 'server')).toMatchObject({ rule: 'RFC 8446 4.4.2.2', message: expect.stringContaining('digitalSignature') });
+    expect(checkEndEntity(leaf(3, 0x0800), 'client')).toBeUndefined();
+    expect(checkEndEntity(undefined, 'server')).toBeUndefined();
+  });
+
+  it('the client peer flags a server certificate whose keyUsage lacks digitalSignature', () => {
+    const config = { ...peerConfig({ cipher_suites: ['TLS_AES_128_GCM_SHA256'], groups: ['x25519'] }, 'client'), now: () => FIXED_NOW };
+    const peer = new ClientPeer13(makeConfig(config));
+    const server = new TlsServer(testServerConfig({ certificates: [BAD_TEST_CERTIFICATES['p256-no-digital-signature']()] }));
+    const hello = send(peer, 'ClientHello');
+    hello.commit();
+    server.receive(hello.bytes);
+    const flight = peer.ingest(server.takeOutput());
+    const cert = flight.find((o) => o.kind === 'handshake' && o.name === 'Certificate');
+    expect(cert?.kind === 'handshake' && cert.violation).toMatchObject({ rule: 'RFC 8446 4.4.2.2' });
+  });
 });

@@ -42,10 +42,30 @@ import {
 } from '../../implementations/reference/connection/checks13.ts';
 import { buildClientHello, fillPskBinder } from '../../implementations/reference/connection/builders13.ts';
 import { sealTicket } from '../../implementations/reference/connection/tickets.ts';
+import { KEY_USAGE, type Certificate } from '../../implementations/reference/crypto/certificate.ts';
 import { ScriptedPeer, violationOf, type Violation } from './peer.ts';
 import { ScenarioRuntimeError } from './fields.ts';
 
 export { violationOf, messageName, messageType, contentTypeCode, type Violation, type Observation } from './peer.ts';
+
+/**
+ * The target's end-entity certificate (the first CertificateEntry), beyond what chain validation looks at
+ * (issue 14): its type and, for a server, its keyUsage.
+ */
+export function checkEndEntity(leaf: Certificate | undefined, side: 'server' | 'client'): Violation | undefined {
+  if (!leaf) return undefined;
+  const section = side === 'server' ? 'RFC 8446 4.4.2.2' : 'RFC 8446 4.4.2.3';
+  // RFC 8446 4.4.2.2 (server) and 4.4.2.3 (client): "The certificate type MUST be X.509v3 [RFC5280], unless
+  // explicitly negotiated otherwise (e.g., [RFC7250])." (the harness negotiates no other certificate type)
+  if (leaf.version !== 3) return { rule: section, message: `${side} end-entity certificate is X.509v${leaf.version}, not X.509v3`, alert: 'unsupported_certificate' };
+  // RFC 8446 4.4.2.2: "The certificate MUST allow the key to be used for signing (i.e., the digitalSignature
+  // bit MUST be set if the Key Usage extension is present) with a signature scheme indicated in the client's
+  // "signature_algorithms"/"signature_algorithms_cert" extensions (see Section 4.2.3)."
+  if (side === 'server' && leaf.keyUsage !== undefined && (leaf.keyUsage & KEY_USAGE.digitalSignature) === 0) {
+    return { rule: section, message: 'server end-entity certificate has a keyUsage extension without digitalSignature', alert: 'unsupported_certificate' };
+  }
+  return undefined;
+}
 
 export abstract class Peer13 extends ScriptedPeer {
   readonly version = 'tls13' as const;
@@ -355,7 +375,7 @@ export class ClientPeer13 extends Peer13 {
         if (msg.form !== 'tls13') return undefined;
         this.peerChain = this.parseLeniently(msg.certificate_list);
         const v = ch ? violationOf(() => void (this.peerChain = checkServerCertificate(msg, { clientHello: ch }))) : undefined;
-        return v ?? this.checkChain('serverAuth', this.config.hostnameCheck ? this.config.serverName : undefined);
+        return v ?? checkEndEntity(this.peerChain[0], 'server') ?? this.checkChain('serverAuth', this.config.hostnameCheck ? this.config.serverName : undefined);
       }
       case 'certificate_verify': {
         const v = this.checkCertificateVerify(msg, 'server', ch ? offeredSchemes(ch.extensions) : [msg.algorithm]);
@@ -596,7 +616,7 @@ export class ServerPeer13 extends Peer13 {
         // client authentication via a CertificateRequest message".
         if (!cr) return { rule: 'RFC 8446 4.4.2', message: 'client Certificate, but the harness sent no CertificateRequest', alert: 'unexpected_message' };
         this.peerChain = this.parseLeniently(msg.certificate_list);
-        return violationOf(() => void (this.peerChain = checkClientCertificate(msg, { certificateRequest: cr }))) ?? this.checkChain('clientAuth');
+        return violationOf(() => void (this.peerChain = checkClientCertificate(msg, { certificateRequest: cr }))) ?? checkEndEntity(this.peerChain[0], 'client') ?? this.checkChain('clientAuth');
       }
       case 'certificate_verify': {
         const v = this.checkCertificateVerify(msg, 'client', this.certRequest ? offeredSchemes(this.certRequest.extensions) : [msg.algorithm]);
