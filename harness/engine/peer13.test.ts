@@ -7,7 +7,7 @@
  * ServerPeer13 keeps the NewSessionTicket and KeyUpdate it sends out of the transcript (RFC 8446 4.4.1).
  */
 import { describe, expect, it } from 'vitest';
-import { ContentType } from '../../implementations/reference/codec/enums.ts';
+import { AlertDescription, ContentType } from '../../implementations/reference/codec/enums.ts';
 import { TlsServer } from '../../implementations/reference/connection/server.ts';
 import { FIXED_NOW, testClientConfig, testServerConfig } from '../../implementations/reference/connection/testing.ts';
 import { TlsClient } from '../../implementations/reference/connection/client.ts';
@@ -122,3 +122,34 @@ describe('the target end-entity certificate (RFC 8446 4.4.2.2, 4.4.2.3)', () => 
     expect(cert?.kind === 'handshake' && cert.violation).toMatchObject({ rule: 'RFC 8446 4.4.2.2' });
   });
 });
+
+describe('ServerPeer13 certificate_verify faults', () => {
+  // RFC 8446 4.4.3: the server signs 64 spaces, "TLS 1.3, server CertificateVerify", 0, Transcript-Hash(ClientHello
+  // ... Certificate); the reference client verifies it and answers a bad one with decrypt_error.
+  const run = (fault: Peer13Fault) => {
+    const peer = new ServerPeer13(makeConfig({ ...peerConfig({ cipher_suites: ['TLS_AES_128_GCM_SHA256'], groups: ['x25519'] }, 'server'), now: () => FIXED_NOW }));
+    peer.certificateVerifyFault = fault;
+    const client = new TlsClient(testClientConfig());
+    client.start();
+    peer.ingest(client.takeOutput());
+    for (const m of ['ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished']) {
+      const msg = peer.build(m);
+      const { wire } = encodeForWire(msg, []);
+      peer.rl.send(ContentType.handshake, wire);
+      peer.commit(msg, wire);
+    }
+    client.receive(peer.rl.takeOutput());
+    return peer.ingest(client.takeOutput());
+  };
+  it('no fault: the client accepts the CertificateVerify and sends its Finished', () => {
+    expect(names(run(undefined)).filter((n) => n !== 'change_cipher_spec')).toEqual(['Finished']);
+  });
+  for (const fault of ['other_context', 'stale_transcript'] as const) {
+    it(`${fault}: the signature is valid over the wrong input, and the client rejects it with decrypt_error`, () => {
+      const obs = run(fault).filter((o) => o.kind !== 'change_cipher_spec');
+      expect(obs[0]).toMatchObject({ kind: 'alert', description: AlertDescription.decrypt_error });
+    });
+  }
+});
+
+type Peer13Fault = ServerPeer13['certificateVerifyFault'];

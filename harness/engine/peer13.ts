@@ -76,10 +76,32 @@ export abstract class Peer13 extends ScriptedPeer {
   protected clientAppSecret: Uint8Array | undefined;
   protected serverAppSecret: Uint8Array | undefined;
   protected masterSecret: Uint8Array | undefined;
+  /**
+   * A fault in the harness's own CertificateVerify (config.certificate_verify), the signature otherwise valid:
+   * signed over the other side's context string, or over the transcript without the Certificate message.
+   */
+  certificateVerifyFault: 'other_context' | 'stale_transcript' | undefined;
+  /** Transcript-Hash before the harness's latest Certificate (for the stale_transcript fault). */
+  private hashBeforeCertificate: Uint8Array | undefined;
 
   constructor(config: EndpointConfig) {
     super(config);
     this.rl.tls13 = true;
+  }
+
+  protected override beforeSend(msg: HandshakeMessage): void {
+    if (msg.msg_type === 'certificate' && this.suite) this.hashBeforeCertificate = this.transcript.current();
+  }
+
+  /**
+   * What the harness's CertificateVerify signs (RFC 8446 4.4.3): 64 spaces, the context string of `side`, a
+   * zero byte, Transcript-Hash(Handshake Context, Certificate); or, with a fault, the other side's context
+   * string or the hash before the Certificate.
+   */
+  protected certificateVerifyInput(side: 'server' | 'client'): Uint8Array {
+    const other = side === 'server' ? 'client' : 'server';
+    const hash = this.certificateVerifyFault === 'stale_transcript' && this.hashBeforeCertificate ? this.hashBeforeCertificate : this.transcript.current();
+    return certificateVerifyContent(this.certificateVerifyFault === 'other_context' ? other : side, hash);
   }
 
   protected decodeContext(): HandshakeContext {
@@ -246,7 +268,7 @@ export class ClientPeer13 extends Peer13 {
         if (!ck || !this.suite) return this.generic(name);
         const accepted = findExt(this.certRequest?.extensions, 'signature_algorithms')?.supported_signature_algorithms ?? this.config.signatureSchemes;
         const scheme = chooseScheme(ck.key, accepted, this.config.signatureSchemes) ?? this.config.signatureSchemes[0];
-        const content = certificateVerifyContent('client', this.transcript.current());
+        const content = this.certificateVerifyInput('client');
         return { msg_type: 'certificate_verify', algorithm: scheme, signature: this.config.provider.sign(schemeName(scheme)!, ck.key, content) };
       }
       default:
@@ -491,7 +513,7 @@ export class ServerPeer13 extends Peer13 {
       case 'CertificateVerify': {
         const chosen = this.chooseCertificate();
         if (!chosen) return this.generic(name);
-        const content = certificateVerifyContent('server', this.transcript.current());
+        const content = this.certificateVerifyInput('server');
         return { msg_type: 'certificate_verify', algorithm: chosen.scheme, signature: c.provider.sign(schemeName(chosen.scheme)!, chosen.ck.key, content) };
       }
       case 'Finished':
@@ -578,6 +600,7 @@ export class ServerPeer13 extends Peer13 {
   }
 
   protected override beforeSend(msg: HandshakeMessage): void {
+    super.beforeSend(msg);
     if (msg.msg_type === 'hello_retry_request' || msg.msg_type === 'server_hello') {
       const params = suiteParams(msg.cipher_suite);
       // A suite the harness cannot run (sent on purpose): no keys follow; the target's answer is in the clear.

@@ -19,7 +19,7 @@ export { caseVersion } from './controls.ts';
 import { LiveState } from './live.ts';
 import { MissingExtensionError, ScenarioRuntimeError, applySet, checkWhere, describe, extensionName, toNumber } from './fields.ts';
 import { encodeForWire, encodeMutated } from './mutate.ts';
-import { ClientPeer13, ServerPeer13 } from './peer13.ts';
+import { ClientPeer13, Peer13, ServerPeer13 } from './peer13.ts';
 import { ClientPeer12, ServerPeer12, type Resumption12 } from './peer12.ts';
 import { contentTypeCode, type Observation, type ScriptedPeer } from './peer.ts';
 import { RecordHeaderScan, Wire } from './wire.ts';
@@ -366,6 +366,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     }
     note('note', 'connect', tc.peer);
     const peer = makePeer(version, role, config, carry);
+    if (peer instanceof Peer13) peer.certificateVerifyFault = c.config.certificate_verify as Peer13['certificateVerifyFault'];
     peer.rl.acceptPlaintextAlerts = true;
     const wire = new Wire(tc.stream);
     // A target that can prove it is idle (the embedded reference) ends the waits for it at once.

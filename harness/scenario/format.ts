@@ -25,7 +25,15 @@ export const CONFIG_KEYS = [
   'request_client_certificate',
   'hello_retry',
   'early_data',
+  'certificate_verify',
 ] as const;
+/**
+ * `config.certificate_verify`: a fault in the harness's own CertificateVerify (harness/engine/peer13.ts), the
+ * signature otherwise valid: `other_context`, signed over the other side's context string (RFC 8446 4.4.3, "TLS
+ * 1.3, client CertificateVerify" for a server); `stale_transcript`, signed over the transcript without the
+ * Certificate message.
+ */
+export const CERTIFICATE_VERIFY_FAULTS = ['other_context', 'stale_transcript'] as const;
 /** Keys of the mapping form of `control:` (the other forms: `control: false`, `control: true`). */
 export const CONTROL_KEYS = ['config'] as const;
 export const ROLES = ['server', 'client'] as const;

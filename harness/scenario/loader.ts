@@ -38,6 +38,7 @@ import {
   BARE_STEPS,
   CBC_KEYS,
   CERTIFICATES,
+  CERTIFICATE_VERIFY_FAULTS,
   CONFIG_KEYS,
   CONTROL_KEYS,
   EXPECT_ITEM_KEYS,
@@ -1082,6 +1083,18 @@ class DocReader {
                 : `unknown certificate '${v}' (one of ${CERTIFICATES.join(', ')})${hint(String(v), CERTIFICATES)}`,
             );
           set('certificate', good ? s : undefined);
+          break;
+        }
+        case 'certificate_verify': {
+          const s = this.str(e.value, what);
+          const good =
+            s !== undefined &&
+            this.templated(e.value, s, (v) =>
+              (CERTIFICATE_VERIFY_FAULTS as readonly string[]).includes(String(v))
+                ? undefined
+                : `unknown certificate_verify fault '${v}' (one of ${CERTIFICATE_VERIFY_FAULTS.join(', ')})${hint(String(v), CERTIFICATE_VERIFY_FAULTS)}`,
+            );
+          set('certificate_verify', good ? s : undefined);
           break;
         }
       }

@@ -202,6 +202,8 @@ export interface PeerConfig {
   request_client_certificate?: boolean;
   hello_retry?: boolean;
   early_data?: string;
+  /** A fault in the harness's TLS 1.3 CertificateVerify: other_context, stale_transcript (format.ts CERTIFICATE_VERIFY_FAULTS). */
+  certificate_verify?: string;
 }
 
 /** Capabilities a target must have for the scenario to run (otherwise the case is skipped). */

@@ -11,6 +11,7 @@ import {
   BARE_STEPS,
   CBC_KEYS,
   CERTIFICATES,
+  CERTIFICATE_VERIFY_FAULTS,
   EXPECT_KINDS,
   EXPECT_MODIFIERS,
   EXPECT_WORDS,
@@ -215,6 +216,7 @@ export function buildSchema(): Schema {
     request_client_certificate: { type: 'boolean' },
     hello_retry: { type: 'boolean' },
     early_data: { type: 'string' },
+    certificate_verify: { anyOf: [{ enum: [...CERTIFICATE_VERIFY_FAULTS] }, ref('template')], description: "a fault in the harness's TLS 1.3 CertificateVerify" },
   };
   const requiresProps: Record<string, Schema> = {
     versions: list({ enum: [...VERSIONS] }),
