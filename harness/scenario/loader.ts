@@ -1878,6 +1878,7 @@ class Subst {
     if (c.server_name !== undefined) out.server_name = this.str(c.server_name);
     if (c.certificate !== undefined) out.certificate = this.str(c.certificate);
     if (c.early_data !== undefined) out.early_data = this.str(c.early_data);
+    if (c.certificate_verify !== undefined) out.certificate_verify = this.str(c.certificate_verify);
     return out;
   }
 
