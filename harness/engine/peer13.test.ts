@@ -14,7 +14,7 @@ import { TlsClient } from '../../implementations/reference/connection/client.ts'
 import { makeConfig } from '../../implementations/reference/connection/config.ts';
 import { encodeForWire } from './mutate.ts';
 import { ClientPeer13, ServerPeer13, checkEndEntity, type Observation } from './peer13.ts';
-import { BAD_TEST_CERTIFICATES, SHARED_TEST_PKI } from '../targets/test-pki.ts';
+import { EXTRA_TEST_CERTIFICATES, SHARED_TEST_PKI } from '../targets/test-pki.ts';
 import type { Certificate } from '../../implementations/reference/crypto/certificate.ts';
 import { peerConfig } from './run-case.ts';
 
@@ -113,7 +113,7 @@ describe('the target end-entity certificate (RFC 8446 4.4.2.2, 4.4.2.3)', () => 
   it('the client peer flags a server certificate whose keyUsage lacks digitalSignature', () => {
     const config = { ...peerConfig({ cipher_suites: ['TLS_AES_128_GCM_SHA256'], groups: ['x25519'] }, 'client'), now: () => FIXED_NOW };
     const peer = new ClientPeer13(makeConfig(config));
-    const server = new TlsServer(testServerConfig({ certificates: [BAD_TEST_CERTIFICATES['p256-no-digital-signature']()] }));
+    const server = new TlsServer(testServerConfig({ certificates: [EXTRA_TEST_CERTIFICATES['p256-no-digital-signature']()] }));
     const hello = send(peer, 'ClientHello');
     hello.commit();
     server.receive(hello.bytes);

@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { AlertDescription, AlertLevel, CipherSuite, ContentType, NamedGroup, nameOf } from '../../implementations/reference/codec/enums.ts';
 import { decodeHandshakeBody, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
 import { makeConfig, type EndpointConfig, type StoredTicket } from '../../implementations/reference/connection/config.ts';
-import { BAD_TEST_CERTIFICATES, SHARED_TEST_PKI as TEST_PKI } from '../targets/test-pki.ts';
+import { EXTRA_TEST_CERTIFICATES, SHARED_TEST_PKI as TEST_PKI } from '../targets/test-pki.ts';
 import type { Expectation, MessageExpectation, PeerConfig, ScenarioCase, SourceLocation, Step } from '../scenario/model.ts';
 import { roleCapabilities, type Capabilities, type Target, type TargetConnection, type TrustSettings } from '../targets/types.ts';
 import type { CaseResult, TargetOutput, TranscriptEntry, Verdict } from './result.ts';
@@ -153,7 +153,7 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: Tru
     'rsa-sign-only': TEST_PKI.rsaSignOnly,
     'p256-wrong-name': TEST_PKI.p256WrongName,
     'p256-missing-intermediate': TEST_PKI.p256MissingIntermediate,
-    ...BAD_TEST_CERTIFICATES,
+    ...EXTRA_TEST_CERTIFICATES,
   } as Record<string, () => EndpointConfig['certificates'][number]>;
   let certificates: EndpointConfig['certificates'];
   if (c.certificate) {

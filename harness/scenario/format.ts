@@ -39,8 +39,8 @@ export const CONTROL_KEYS = ['config'] as const;
 export const ROLES = ['server', 'client'] as const;
 export const VERSIONS = ['tls13', 'tls12'] as const;
 export const CERTIFICATES = ['rsa', 'p256', 'p384', 'p521', 'ed25519', 'ed448', 'client', 'rsa-sign-only', 'p256-wrong-name', 'p256-missing-intermediate',
-  // issue 14: bad server certificates (harness/targets/test-pki.ts BAD_TEST_CERTIFICATES)
-  'p256-expired', 'p256-not-yet-valid', 'p256-client-eku', 'p256-no-digital-signature', 'p256-sha1', 'p256-md5', 'p256-unknown-issuer', 'p256-chain-extraneous'] as const;
+  // issue 14: server certificates for certificate tests (harness/targets/test-pki.ts EXTRA_TEST_CERTIFICATES)
+  'p256-expired', 'p256-not-yet-valid', 'p256-client-eku', 'p256-no-digital-signature', 'p256-sha1', 'p256-md5', 'p256-unknown-issuer', 'p256-chain-extraneous', 'rsa-via-rsa-intermediate'] as const;
 
 /** The action keys of a step: a step mapping has exactly one. */
 export const STEP_KINDS = [

@@ -197,7 +197,7 @@ export interface PeerConfig {
   alpn?: string[];
   server_name?: string;
   middlebox_compat?: boolean;
-  /** Test PKI certificate the harness presents: rsa, p256, p384, p521, ed25519, ed448 (server role), client (client auth); rsa-sign-only, p256-wrong-name, p256-missing-intermediate, p256-expired, p256-not-yet-valid, p256-client-eku, p256-no-digital-signature, p256-sha1, p256-md5, p256-unknown-issuer, p256-chain-extraneous (certificate tests). */
+  /** Test PKI certificate the harness presents: rsa, p256, p384, p521, ed25519, ed448 (server role), client (client auth); rsa-sign-only, p256-wrong-name, p256-missing-intermediate, p256-expired, p256-not-yet-valid, p256-client-eku, p256-no-digital-signature, p256-sha1, p256-md5, p256-unknown-issuer, p256-chain-extraneous, rsa-via-rsa-intermediate (certificate tests). */
   certificate?: string;
   request_client_certificate?: boolean;
   hello_retry?: boolean;

@@ -26,10 +26,11 @@ const leaf = (name: string, ...chain: string[]) => (): CertifiedKey => {
 const loadCertifiedKeyChain = (file: string): Uint8Array[] => loadCertificates(TEST_PKI.path(file)).map((c) => c.der);
 
 /**
- * Bad server certificates for client-role certificate tests (issue 14; implementations/reference/certs/generate.sh
- * says how each is made): each a P-256 leaf for localhost like `p256`, but for one fault.
+ * Server certificates for client-role certificate tests (issue 14; implementations/reference/certs/generate.sh
+ * says how each is made): P-256 leaves for localhost like `p256`, but for one fault each; a good chain in an odd
+ * order; a good RSA chain with the signatures RFC 8446 9.1 makes mandatory.
  */
-export const BAD_TEST_CERTIFICATES = {
+export const EXTRA_TEST_CERTIFICATES = {
   /** Valid 2000-01-01 to 2020-01-01 only. */
   'p256-expired': once(leaf('server-p256-expired')),
   /** Valid from 2090-01-01 only. */
@@ -50,6 +51,11 @@ export const BAD_TEST_CERTIFICATES = {
    * certificates and arbitrary orderings").
    */
   'p256-chain-extraneous': once(leaf('server-p256-via-intermediate', 'server-rsa2048.pem', 'intermediate.pem')),
+  /**
+   * RSA-2048 leaf signed with rsa_pkcs1_sha256 (sha256WithRSAEncryption) by an RSA intermediate CA, which the root
+   * signed with ecdsa_secp256r1_sha256; sent leaf, intermediate (RFC 8446 9.1).
+   */
+  'rsa-via-rsa-intermediate': once(leaf('server-rsa2048-via-rsa-intermediate', 'intermediate-rsa.pem')),
 } satisfies Record<string, () => CertifiedKey>;
 
 export const SHARED_TEST_PKI = {

@@ -30,6 +30,9 @@
 #   server-p256-md5.key / .pem              signed with md5WithRSAEncryption by intermediate-rsa (an RSA-2048
 #                                           intermediate CA, signed by the root with SHA-256)
 #   server-p256-unknown-issuer.key / .pem   issued by other-ca (a self-signed root no trust store holds)
+#   server-rsa2048-via-rsa-intermediate.key / .pem   a good RSA-2048 leaf signed with sha256WithRSAEncryption
+#                                           (rsa_pkcs1_sha256) by intermediate-rsa, itself signed by the root with
+#                                           ECDSA P-256 SHA-256: the signatures RFC 8446 9.1 makes mandatory
 #   intermediate-rsa.key / .pem, other-ca.key / .pem   their issuers (made when missing)
 #
 # Leaves: CN=localhost, SAN DNS:localhost + IP:127.0.0.1, EKU serverAuth + clientAuth. keyUsage is
@@ -50,7 +53,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 LEAVES=(server-rsa2048 server-p256 server-p384 server-p521 server-ed25519 server-ed448 server-p256-via-intermediate client-p256 unsupported-secp256k1 server-rsa2048-sign-only server-p256-wrong-name
-  server-p256-expired server-p256-not-yet-valid server-p256-client-eku server-p256-no-digital-signature server-p256-sha1 server-p256-md5 server-p256-unknown-issuer)
+  server-p256-expired server-p256-not-yet-valid server-p256-client-eku server-p256-no-digital-signature server-p256-sha1 server-p256-md5 server-p256-unknown-issuer server-rsa2048-via-rsa-intermediate)
 if [ $# -gt 0 ]; then
   only=("$@")
   for n in "${only[@]}"; do
@@ -220,7 +223,7 @@ EOF2
 }
 FROM=20260101000000Z
 TO=20460101000000Z
-if wanted server-p256-md5 && [ ! -f intermediate-rsa.pem ]; then
+if { wanted server-p256-md5 || wanted server-rsa2048-via-rsa-intermediate; } && [ ! -f intermediate-rsa.pem ]; then
   key intermediate-rsa.key -algorithm RSA -pkeyopt rsa_keygen_bits:2048
   openssl req -new -key intermediate-rsa.key -subj "/O=tls-harness/CN=tls-harness test RSA intermediate CA" -out "$tmp/int-rsa.csr"
   openssl x509 -req -in "$tmp/int-rsa.csr" -CA ca.pem -CAkey ca.key -set_serial "0x$(openssl rand -hex 16)" \
@@ -238,5 +241,6 @@ fixed_leaf server-p256-no-digital-signature leaf_no_ds ca.pem ca.key sha256 $FRO
 fixed_leaf server-p256-sha1 leaf_sig ca.pem ca.key sha1 $FROM $TO $(ec P-256)
 fixed_leaf server-p256-md5 leaf_sig intermediate-rsa.pem intermediate-rsa.key md5 $FROM $TO $(ec P-256)
 fixed_leaf server-p256-unknown-issuer leaf_sig other-ca.pem other-ca.key sha256 $FROM $TO $(ec P-256)
+fixed_leaf server-rsa2048-via-rsa-intermediate leaf_rsa intermediate-rsa.pem intermediate-rsa.key sha256 $FROM $TO -algorithm RSA -pkeyopt rsa_keygen_bits:2048
 
 echo "generated in $(pwd)"
