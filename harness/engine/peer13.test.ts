@@ -153,3 +153,47 @@ describe('ServerPeer13 certificate_verify faults', () => {
 });
 
 type Peer13Fault = ServerPeer13['certificateVerifyFault'];
+
+describe('ClientPeer13 post-handshake CertificateRequest (RFC 8446 4.2.6)', () => {
+  const exchange = (offerPha: boolean) => {
+    const cfg = (role: 'client' | 'server') => makeConfig({ ...peerConfig({ cipher_suites: ['TLS_AES_128_GCM_SHA256'], groups: ['x25519'] }, role), now: () => FIXED_NOW });
+    const client = new ClientPeer13(cfg('client'));
+    const server = new ServerPeer13(cfg('server'));
+    const out = (peer: ClientPeer13 | ServerPeer13, names: string[], edit?: (m: ReturnType<ServerPeer13['build']>) => void) => {
+      for (const n of names) {
+        const msg = peer.build(n);
+        edit?.(msg);
+        const { wire } = encodeForWire(msg, []);
+        peer.rl.send(ContentType.handshake, wire);
+        peer.commit(msg, wire);
+      }
+      return peer.rl.takeOutput();
+    };
+    const ch = out(client, ['ClientHello'], (m) => {
+      if (offerPha && m.msg_type === 'client_hello') (m.extensions ??= []).push({ type: 'post_handshake_auth' });
+    });
+    server.ingest(ch);
+    expect(names(client.ingest(out(server, ['ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished'])))).toEqual([
+      'ServerHello',
+      'EncryptedExtensions',
+      'Certificate',
+      'CertificateVerify',
+      'Finished',
+    ]);
+    server.ingest(out(client, ['Finished']));
+    return client.ingest(
+      out(server, ['CertificateRequest'], (m) => {
+        if (m.msg_type === 'certificate_request' && m.form === 'tls13') m.certificate_request_context = Uint8Array.of(7);
+      }),
+    );
+  };
+  it('flags one sent to a client that did not offer post_handshake_auth', () => {
+    const [cr] = exchange(false);
+    expect(cr).toMatchObject({ kind: 'handshake', name: 'CertificateRequest', violation: { rule: 'RFC 8446 4.2.6', alert: 'unexpected_message' } });
+  });
+  it('takes one (with a non-empty context) sent to a client that offered it', () => {
+    const [cr] = exchange(true);
+    expect(cr).toMatchObject({ kind: 'handshake', name: 'CertificateRequest' });
+    expect(cr.kind === 'handshake' && cr.violation).toBeFalsy();
+  });
+});

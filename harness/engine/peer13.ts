@@ -390,6 +390,14 @@ export class ClientPeer13 extends Peer13 {
       case 'certificate_request':
         this.transcript.add(raw);
         if (msg.form !== 'tls13') return undefined;
+        if (this.serverFinished) {
+          // RFC 8446 4.2.6: "Servers MUST NOT send a post-handshake CertificateRequest to clients which do not
+          // offer this extension." (the harness's client answers none: RFC 8446 4.6.2)
+          if (ch && !findExt(ch.extensions, 'post_handshake_auth')) {
+            return { rule: 'RFC 8446 4.2.6', message: 'post-handshake CertificateRequest to a ClientHello without post_handshake_auth', alert: 'unexpected_message' };
+          }
+          return undefined;
+        }
         this.certRequest = msg;
         return violationOf(() => checkCertificateRequest(msg, { pskHandshake: this.pskIdentity !== undefined }));
       case 'certificate': {
