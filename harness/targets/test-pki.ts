@@ -5,9 +5,8 @@
  * The parsed objects are never changed by their users; each call returns a new array around them.
  */
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
-import { loadCertifiedKey } from '../../implementations/reference/connection/credentials.ts';
+import { loadCertificates, loadCertifiedKey } from '../../implementations/reference/connection/credentials.ts';
 import type { CertifiedKey } from '../../implementations/reference/connection/config.ts';
-import { loadCertificates } from '../../implementations/reference/connection/credentials.ts';
 import type { Certificate } from '../../implementations/reference/crypto/certificate.ts';
 
 function once<T>(load: () => T): () => T {
@@ -17,13 +16,12 @@ function once<T>(load: () => T): () => T {
 
 const ca = once(TEST_PKI.ca);
 
-/** A leaf of implementations/reference/certs (its .pem and .key), with more chain after it. */
+/** A leaf of implementations/reference/certs (its .pem and .key), then the certificates of `chain` (.pem files), in order. */
 const leaf = (name: string, ...chain: string[]) => (): CertifiedKey => {
   const ck = loadCertifiedKey(TEST_PKI.path(`${name}.pem`), TEST_PKI.path(`${name}.key`));
-  for (const c of chain) ck.chain.push(...loadCertifiedKeyChain(c));
+  for (const file of chain) ck.chain.push(...loadCertificates(TEST_PKI.path(file)).map((c) => c.der));
   return ck;
 };
-const loadCertifiedKeyChain = (file: string): Uint8Array[] => loadCertificates(TEST_PKI.path(file)).map((c) => c.der);
 
 /**
  * Server certificates for client-role certificate tests (issue 14; implementations/reference/certs/generate.sh
