@@ -626,3 +626,17 @@ describe('config psk_modes', () => {
     expect(r.scenarios).toHaveLength(0);
   });
 });
+
+describe('extension names in set and where paths', () => {
+  it('a name that is no extension is an error at the key, with the closest name; numbers and unknown(0x...) are fine', () => {
+    const r = parse(`steps:
+  - send: ClientHello
+    set: { "extensions.suported_groups.named_group_list": [x25519] }
+  - expect: { message: ServerHello, where: { "extensions.0x0011": absent, "extensions.unknown(0xfde9)": absent, "extensions.keyshare": present } }
+`);
+    expect(lines(r.diagnostics)).toEqual([
+      "8:12 error: set 'extensions.suported_groups.named_group_list': unknown extension 'suported_groups' (did you mean 'supported_groups'?); write an IANA extension name or a number (0x0011)",
+      "9:113 error: where 'extensions.keyshare': unknown extension 'keyshare' (did you mean 'key_share'?); write an IANA extension name or a number (0x0011)",
+    ]);
+  });
+});

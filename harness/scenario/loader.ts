@@ -800,6 +800,12 @@ class DocReader {
         continue;
       }
       const v = this.fieldValue(e.value, `${what} '${e.key}'`);
+      const badExt = unknownExtensionInPath(e.key);
+      if (badExt) {
+        ok = false;
+        this.error(e.keyNode, `${what} '${e.key}': ${badExt}`);
+        continue;
+      }
       if (v === undefined || !this.refs(e.keyNode, e.key)) ok = false;
       else out[e.key] = v;
     }
@@ -1947,4 +1953,21 @@ export function loadScenariosOrThrow(globsOrPaths: readonly string[], opts: Load
   const r = loadScenarios(globsOrPaths, opts);
   if (hasErrors(r.diagnostics)) throw new ScenarioError(r.diagnostics);
   return r;
+}
+
+/**
+ * A field path's `extensions.<name>` segment that names no extension (a typo, or `0x0011` written for the
+ * extension of that number is fine): the message, or undefined. A `where: { "extensions.key_shar": absent }`
+ * would otherwise always hold.
+ */
+function unknownExtensionInPath(path: string): string | undefined {
+  for (const m of path.matchAll(/(?:^|\.)extensions\.([^.[]+)/g)) {
+    const seg = m[1];
+    if (seg.includes('${')) continue;
+    if (/^(0x[0-9a-f]{1,4}|[0-9]{1,5})$/i.test(seg) && Number(seg) <= 0xffff) continue;
+    if (/^unknown\(0x[0-9a-f]{4}\)$/.test(seg)) continue;
+    const c = checkName(NAMES.extension, seg);
+    if (c) return `${c}; write an IANA extension name or a number (0x0011)`;
+  }
+  return undefined;
 }
