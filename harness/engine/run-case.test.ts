@@ -210,3 +210,47 @@ describe('runCase against the reference target', () => {
     expect(r.verdict).toBe('pass');
   });
 });
+
+describe('rec14: application_data record { max_fragment }, and the versions of the target protected records', () => {
+  const target = new ReferenceTarget();
+  beforeAll(() => target.start());
+  afterAll(() => target.stop());
+  const opts = { timeoutMs: 5000, expectTimeoutMs: 1500 };
+  const handshake: Step[] = [send('ClientHello'), expectMsgs(...SERVER_FLIGHT), send('Finished'), expectStep({ kind: 'silence', ms: 100 })];
+  const appData = (data: Uint8Array, max_fragment: number): Step => ({ kind: 'send_application_data', data, record: { max_fragment }, loc });
+
+  it('max_fragment splits the data over records of at most that many bytes; the reference reads them all (no alert)', async () => {
+    const data = new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n');
+    const r = await runCase(makeCase('server', [...handshake, appData(data, 5), expectStep({ kind: 'silence', ms: 200 })]), target, opts);
+    expect(r.reason).toBeUndefined();
+    expect(r.verdict).toBe('pass');
+    const sent = r.transcript.find((t) => t.dir === 'sent' && t.kind === 'application_data');
+    // 18 bytes in records of 5, 5, 5 and 3: each 5 + content + 1 (type) + 16 (tag) bytes on the wire.
+    const wire = Buffer.from(sent!.wire!.replace(/[^0-9a-f]/g, ''), 'hex');
+    const lengths: number[] = [];
+    for (let i = 0; i < wire.length; i += 5 + wire.readUInt16BE(i + 3)) lengths.push(wire.readUInt16BE(i + 3));
+    expect(lengths).toEqual([22, 22, 22, 20]);
+  });
+
+  it('a max_fragment above 2^14 sends one record that is too long on purpose: record_overflow (RFC 8446 5.1)', async () => {
+    const r = await runCase(
+      makeCase('server', [...handshake, appData(new Uint8Array(16385).fill(0x41), 16385), expectStep({ kind: 'alert', alerts: ['record_overflow'], lenient: false })]),
+      target,
+      opts,
+    );
+    expect(r.reason).toBeUndefined();
+    expect(r.verdict).toBe('pass');
+  });
+
+  it('a TLS 1.3 target whose protected record has legacy_record_version 0x0301 fails the case with RFC 8446 5.1', async () => {
+    const { scriptedServer } = await import('./testing.ts');
+    const bad = await scriptedServer((s) => s.once('data', () => s.write(Uint8Array.from([0x17, 0x03, 0x01, 0x00, 0x03, 1, 2, 3]))));
+    try {
+      const r = await runCase(makeCase('server', [send('ClientHello'), expectMsgs('ServerHello')]), bad, { timeoutMs: 3000, expectTimeoutMs: 1000 });
+      expect(r.verdict).toBe('fail');
+      expect(r.reason).toMatch(/RFC 8446 5\.1: a protected record \(record 1 of the target's\) with legacy_record_version 0x0301, not 0x0303/);
+    } finally {
+      await bad.stop();
+    }
+  });
+});

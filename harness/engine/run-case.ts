@@ -376,7 +376,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       queue: [],
       closedSeen: false,
       live: new LiveState(c.scenario.target),
-      scan: new RecordHeaderScan(received),
+      scan: new RecordHeaderScan(received, version === 'tls13'),
       stall: { bytes: 0, records: received.records, kinds: new Map() },
     };
   };
@@ -498,8 +498,23 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         return;
       }
       case 'send_application_data': {
-        const ro = step.record ?? {}; // wire12: record { cbc, wire_xor, tcp_split }
-        peer.rl.send(ContentType.application_data, step.data, { encrypt: cbcEncryptOptions(peer.rl, ro.cbc) });
+        const ro = step.record ?? {}; // wire12: record { cbc, wire_xor, tcp_split }; rec14: max_fragment
+        const encrypt = cbcEncryptOptions(peer.rl, ro.cbc);
+        if (ro.max_fragment === undefined) peer.rl.send(ContentType.application_data, step.data, { encrypt });
+        else {
+          // Records of at most max_fragment bytes of data each (RFC 8446 5.1: "Application Data fragments MAY be
+          // split across multiple records"); above the limit, one record that is too long on purpose (record_overflow
+          // tests: RFC 8446 5.1 2^14 bytes of plaintext, RFC 8446 5.2 2^14 + 256 bytes of ciphertext).
+          const oversize = ro.max_fragment > peer.rl.maxSendFragment;
+          const saved = peer.rl.maxSendFragment;
+          if (oversize) peer.rl.maxSendFragment = ro.max_fragment;
+          try {
+            const splitAt = oversize ? [] : range(ro.max_fragment, step.data.length, ro.max_fragment);
+            peer.rl.send(ContentType.application_data, step.data, { splitAt, unchecked: oversize, encrypt });
+          } finally {
+            peer.rl.maxSendFragment = saved;
+          }
+        }
         note('sent', 'application_data', `${step.data.length} bytes`, { epoch: peer.writeEpoch, detail: printable(step.data) });
         lastSent = sentWhat('application data', step, true);
         await flush(cn, ro.tcp_split, undefined, ro.wire_xor);
@@ -704,7 +719,15 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         return;
       }
       if (r.kind === 'data') {
+        const hadBadVersion = cn.scan.badVersion !== undefined;
         cn.scan.push(r.bytes);
+        if (!hadBadVersion && cn.scan.badVersion !== undefined && !cn.garbage) {
+          // RFC 8446 5.1 (wire.ts): a protected record whose legacy_record_version is not 0x0303. Queued before what
+          // these bytes hold, so that the case fails on it whatever it expected next; the records stay readable.
+          const o: Observation = { kind: 'record_error', alert: 'decode_error', rule: 'RFC 8446 5.1', message: cn.scan.badVersion, epoch: cn.peer.readEpoch };
+          cn.queue.push(o);
+          record(o, r.bytes);
+        }
         // After bytes that are not TLS records nothing is read: the case ends on them.
         const got = cn.garbage ? [] : cn.peer.ingest(r.bytes);
         for (const o of got) {

@@ -491,9 +491,9 @@ describe('premaster and record cbc (RFC 5246 7.4.7.1, 6.2.3.2)', () => {
     expect(fin('{ plaintext: true, cbc: {} }')).toEqual(["8:32 error: record cbc needs protected records: it does not go with 'plaintext'"]);
   });
 
-  it('application_data takes only tcp_split, wire_xor and cbc; record is not for the other steps', () => {
+  it('application_data takes only max_fragment, tcp_split, wire_xor and cbc; record is not for the other steps', () => {
     expect(p12('steps:\n  - application_data: "x"\n    record: { fragment_at: [1], cbc: {}, colour: 1 }\n')).toEqual([
-      "8:15 error: record option 'fragment_at' does not apply to an application_data step (only tcp_split, wire_xor, cbc)",
+      "8:15 error: record option 'fragment_at' does not apply to an application_data step (only max_fragment, tcp_split, wire_xor, cbc)",
       "8:42 error: unknown record option 'colour'",
     ]);
     expect(p12('steps:\n  - alert: decode_error\n    record: {}\n')).toEqual(["8:5 error: 'record' does not apply to an alert step (only to send, application_data)"]);
