@@ -242,6 +242,42 @@ describe('rec14: application_data record { max_fragment }, and the versions of t
     expect(r.verdict).toBe('pass');
   });
 
+  const recordLengths = (hex: string) => {
+    const wire = Buffer.from(hex.replace(/[^0-9a-f]/g, ''), 'hex');
+    const out: number[] = [];
+    for (let i = 0; i < wire.length; i += 5 + wire.readUInt16BE(i + 3)) out.push(wire.readUInt16BE(i + 3));
+    return out;
+  };
+
+  it('record { padding }: zero padding in a protected Finished and in application data; the reference strips it (RFC 8446 5.4)', async () => {
+    const data = new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n');
+    const r = await runCase(
+      makeCase('server', [
+        send('ClientHello'),
+        expectMsgs(...SERVER_FLIGHT),
+        send('Finished', { record: { padding: 100 } }),
+        expectStep({ kind: 'silence', ms: 100 }),
+        { kind: 'send_application_data', data, record: { padding: 16384 }, loc },
+        expectStep({ kind: 'silence', ms: 200 }),
+      ]),
+      target,
+      opts,
+    );
+    expect(r.reason).toBeUndefined();
+    expect(r.verdict).toBe('pass');
+    const sent = r.transcript.filter((t) => t.dir === 'sent' && (t.kind === 'application_data' || t.name === 'Finished'));
+    // Finished: 36 bytes + 1 (type) + 100 (padding) + 16 (tag); the data: padding capped at TLSInnerPlaintext 2^14 + 1, + 16.
+    expect(sent.map((t) => recordLengths(t.wire!))).toEqual([[153], [16401]]);
+  });
+
+  it('record { padding } on a TLS 1.2 record is a scenario error', async () => {
+    const c = makeCase('server', [send('ClientHello', { record: { padding: 1 } })]);
+    c.scenario.versions = ['tls12'];
+    const r = await runCase(c, target, opts);
+    expect(r.verdict).toBe('error');
+    expect(r.reason).toMatch(/record.padding: TLS 1.3 records only/);
+  });
+
   it('a TLS 1.3 target whose protected record has legacy_record_version 0x0301 fails the case with RFC 8446 5.1', async () => {
     const { scriptedServer } = await import('./testing.ts');
     const bad = await scriptedServer((s) => s.once('data', () => s.write(Uint8Array.from([0x17, 0x03, 0x01, 0x00, 0x03, 1, 2, 3]))));

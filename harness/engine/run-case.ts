@@ -456,13 +456,15 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         }
         const oversize = ro.max_fragment !== undefined && ro.max_fragment > peer.rl.maxSendFragment;
         const encrypt = cbcEncryptOptions(peer.rl, ro.cbc); // wire12: TLS 1.2 CBC padding, IV, MAC
-        if (splitAt || ro.plaintext || type !== ContentType.handshake || oversize || encrypt) {
+        if (splitAt || ro.plaintext || type !== ContentType.handshake || oversize || encrypt || ro.padding !== undefined) {
           peer.rl.flush();
           const saved = peer.rl.maxSendFragment;
           // A max_fragment above the limit makes records that are too long on purpose (record_overflow tests).
           if (oversize) peer.rl.maxSendFragment = ro.max_fragment!;
           try {
-            peer.rl.send(type, bytes, { splitAt: oversize ? [] : (splitAt ?? []), plaintext: ro.plaintext, protectAlways: ro.protected, unchecked: oversize, encrypt });
+            padded(peer, ro.padding, () =>
+              peer.rl.send(type, bytes, { splitAt: oversize ? [] : (splitAt ?? []), plaintext: ro.plaintext, protectAlways: ro.protected, unchecked: oversize, encrypt }),
+            );
           } finally {
             peer.rl.maxSendFragment = saved;
           }
@@ -500,7 +502,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       case 'send_application_data': {
         const ro = step.record ?? {}; // wire12: record { cbc, wire_xor, tcp_split }; rec14: max_fragment
         const encrypt = cbcEncryptOptions(peer.rl, ro.cbc);
-        if (ro.max_fragment === undefined) peer.rl.send(ContentType.application_data, step.data, { encrypt });
+        if (ro.max_fragment === undefined) padded(peer, ro.padding, () => peer.rl.send(ContentType.application_data, step.data, { encrypt }));
         else {
           // Records of at most max_fragment bytes of data each (RFC 8446 5.1: "Application Data fragments MAY be
           // split across multiple records"); above the limit, one record that is too long on purpose (record_overflow
@@ -510,7 +512,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
           if (oversize) peer.rl.maxSendFragment = ro.max_fragment;
           try {
             const splitAt = oversize ? [] : range(ro.max_fragment, step.data.length, ro.max_fragment);
-            peer.rl.send(ContentType.application_data, step.data, { splitAt, unchecked: oversize, encrypt });
+            padded(peer, ro.padding, () => peer.rl.send(ContentType.application_data, step.data, { splitAt, unchecked: oversize, encrypt }));
           } finally {
             peer.rl.maxSendFragment = saved;
           }
@@ -1084,6 +1086,25 @@ function resetConnection(): TargetConnection {
   stream.on('error', () => undefined);
   stream.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
   return { stream, peer: 'the target (reset while connecting)' };
+}
+
+/**
+ * Run `send` with `record: { padding }`: each protected TLS 1.3 record it frames carries that many zero bytes of
+ * padding (RFC 8446 5.4: "Implementations MUST set the padding octets to all zeros before encrypting"; the record
+ * layer caps it so that TLSInnerPlaintext stays within 2^14 + 1 bytes). Records framed before or after are not padded.
+ */
+function padded(peer: ScriptedPeer, padding: number | undefined, send: () => void): void {
+  if (padding === undefined) return send();
+  if (peer.version !== 'tls13') throw new ScenarioRuntimeError('record.padding: TLS 1.3 records only (RFC 8446 5.4)');
+  peer.rl.flush();
+  const saved = peer.rl.padding;
+  peer.rl.padding = () => padding;
+  try {
+    send();
+    peer.rl.flush();
+  } finally {
+    peer.rl.padding = saved;
+  }
 }
 
 function tryDecode(bytes: Uint8Array, peer: ScriptedPeer): HandshakeMessage | undefined {
