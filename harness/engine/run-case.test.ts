@@ -278,6 +278,27 @@ describe('rec14: application_data record { max_fragment }, and the versions of t
     expect(r.reason).toMatch(/record.padding: TLS 1.3 records only/);
   });
 
+  it('a TLS 1.3 ServerHello in a record of version 0x0301 fails the case with RFC 8446 5.1; in 0x0303 it passes', async () => {
+    const { scriptedServer } = await import('./testing.ts');
+    // ServerHello: 0x0303, random, empty session id echo, TLS_AES_128_GCM_SHA256, null compression,
+    // supported_versions 0x0304, key_share x25519 (32 bytes).
+    const body = '0303' + '11'.repeat(32) + '00' + '1301' + '00' + '002e' + '002b00020304' + '00330024001d0020' + '09'.repeat(32);
+    const hs = '02' + (body.length / 2).toString(16).padStart(6, '0') + body;
+    const recordOf = (version: string) => Buffer.from('16' + version + (hs.length / 2).toString(16).padStart(4, '0') + hs, 'hex');
+    for (const [version, bad] of [['0301', true], ['0303', false]] as const) {
+      const srv = await scriptedServer((s) => s.once('data', () => s.write(recordOf(version))));
+      try {
+        const r = await runCase(makeCase('server', [send('ClientHello'), expectMsgs('ServerHello'), expectStep({ kind: 'silence', ms: 100 })]), srv, { timeoutMs: 3000, expectTimeoutMs: 1000 });
+        expect(r.verdict).toBe(bad ? 'fail' : 'pass');
+        const versionReason = /RFC 8446 5\.1: handshake record 1 of the target's \(ServerHello or HelloRetryRequest\) has legacy_record_version 0x0301, not 0x0303/;
+        if (bad) expect(r.reason).toMatch(versionReason);
+        else expect(r.reason).toBeUndefined();
+      } finally {
+        await srv.stop();
+      }
+    }
+  });
+
   it('a TLS 1.3 target whose protected record has legacy_record_version 0x0301 fails the case with RFC 8446 5.1', async () => {
     const { scriptedServer } = await import('./testing.ts');
     const bad = await scriptedServer((s) => s.once('data', () => s.write(Uint8Array.from([0x17, 0x03, 0x01, 0x00, 0x03, 1, 2, 3]))));

@@ -723,15 +723,16 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       if (r.kind === 'data') {
         const hadBadVersion = cn.scan.badVersion !== undefined;
         cn.scan.push(r.bytes);
+        // After bytes that are not TLS records nothing is read: the case ends on them.
+        const got = cn.garbage ? [] : cn.peer.ingest(r.bytes);
+        if (cn.peer.version === 'tls13') requireRecordVersions(cn, got);
         if (!hadBadVersion && cn.scan.badVersion !== undefined && !cn.garbage) {
-          // RFC 8446 5.1 (wire.ts): a protected record whose legacy_record_version is not 0x0303. Queued before what
-          // these bytes hold, so that the case fails on it whatever it expected next; the records stay readable.
+          // RFC 8446 5.1 (wire.ts): a record whose legacy_record_version is not 0x0303 where it must be. Queued before
+          // what these bytes hold, so that the case fails on it whatever it expected next; the records stay readable.
           const o: Observation = { kind: 'record_error', alert: 'decode_error', rule: 'RFC 8446 5.1', message: cn.scan.badVersion, epoch: cn.peer.readEpoch };
           cn.queue.push(o);
           record(o, r.bytes);
         }
-        // After bytes that are not TLS records nothing is read: the case ends on them.
-        const got = cn.garbage ? [] : cn.peer.ingest(r.bytes);
         for (const o of got) {
           cn.queue.push(o);
           record(o, r.bytes);
@@ -769,6 +770,22 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         record(o);
       }
       return;
+    }
+  }
+
+  /**
+   * RFC 8446 5.1: "a record containing a second ClientHello or a ServerHello MUST have version 0x0303". A target
+   * server's handshake records, once its ServerHello or HelloRetryRequest selects TLS 1.3 (those seen before
+   * included); a target client's, after the records of its initial ClientHello (which MAY be 0x0301).
+   */
+  function requireRecordVersions(cn: Conn, got: readonly Observation[]): void {
+    for (const o of got) {
+      if (o.kind !== 'handshake' || !o.msg) continue;
+      if (role === 'client' && (o.msg.msg_type === 'server_hello' || o.msg.msg_type === 'hello_retry_request')) {
+        if (findExt(o.msg.extensions, 'supported_versions')?.selected_version === 0x0304) cn.scan.requireHandshakeVersion(0, 'ServerHello or HelloRetryRequest');
+      } else if (role === 'server' && o.msg.msg_type === 'client_hello') {
+        cn.scan.requireHandshakeVersion(cn.scan.handshakeVersions.length, 'after the initial ClientHello');
+      }
     }
   }
 

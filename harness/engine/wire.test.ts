@@ -90,3 +90,39 @@ describe('RecordHeaderScan: the versions of the target records (rec14)', () => {
     expect(scan.notTls).toMatch(/not a TLS record header/);
   });
 });
+
+describe('RecordHeaderScan: the versions of the target handshake records (rec14, RFC 8446 5.1)', () => {
+  const rec = (type: number, version: number) => Uint8Array.from([type, version >> 8, version & 0xff, 0, 1, 0]);
+
+  it('from the index given on, each handshake record must have 0x0303; those seen before the call are judged too', () => {
+    const scan = new RecordHeaderScan({ records: 0 }, true);
+    scan.push(rec(22, 0x0301)); // an initial ClientHello: 0x0301 allowed
+    scan.requireHandshakeVersion(1, 'after the initial ClientHello');
+    expect(scan.badVersion).toBeUndefined();
+    scan.push(rec(20, 0x0301)); // change_cipher_spec: not judged here
+    scan.push(rec(22, 0x0303));
+    expect(scan.badVersion).toBeUndefined();
+    scan.push(rec(22, 0x0301));
+    expect(scan.badVersion).toBe("handshake record 3 of the target's (after the initial ClientHello) has legacy_record_version 0x0301, not 0x0303");
+    expect(scan.handshakeVersions).toEqual([0x0301, 0x0303, 0x0301]);
+  });
+
+  it('a ServerHello already read in a 0x0301 record fails when the requirement comes; only the first call counts', () => {
+    const scan = new RecordHeaderScan({ records: 0 }, true);
+    scan.push(rec(22, 0x0301));
+    scan.requireHandshakeVersion(0, 'ServerHello or HelloRetryRequest');
+    expect(scan.badVersion).toMatch(/^handshake record 1 of the target's \(ServerHello or HelloRetryRequest\) has legacy_record_version 0x0301/);
+    const ok = new RecordHeaderScan({ records: 0 }, true);
+    ok.push(rec(22, 0x0301));
+    ok.requireHandshakeVersion(1, 'first');
+    ok.requireHandshakeVersion(0, 'second, ignored');
+    expect(ok.badVersion).toBeUndefined();
+  });
+
+  it('without the requirement nothing is judged (a TLS 1.0 ServerHello, an older server)', () => {
+    const scan = new RecordHeaderScan({ records: 0 }, true);
+    scan.push(rec(22, 0x0301));
+    scan.push(rec(22, 0x0302));
+    expect(scan.badVersion).toBeUndefined();
+  });
+});

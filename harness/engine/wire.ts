@@ -181,6 +181,12 @@ export class RecordHeaderScan {
    */
   badVersion: string | undefined;
 
+  /** The legacy_record_version of each handshake record (type 22) of the target's so far, in order (the first 64). */
+  readonly handshakeVersions: number[] = [];
+  /** From this handshake record on (index into handshakeVersions), each must have 0x0303 (requireHandshakeVersion). */
+  private handshakeFrom: number | undefined;
+  private handshakeWhat = '';
+
   /** `tls13`: the conversation is TLS 1.3, its protected records' versions are checked (badVersion). */
   constructor(
     readonly count: { records: number } = { records: 0 },
@@ -193,6 +199,28 @@ export class RecordHeaderScan {
     if (this.head.length > 0) return `${this.head.length} bytes of a 5-byte record header`;
     if (this.skip > 0) return `a record ${this.skip} bytes short of the length its header gives`;
     return undefined;
+  }
+
+  /**
+   * RFC 8446 5.1: "a record containing a second ClientHello or a ServerHello MUST have version 0x0303 (reflecting
+   * TLS 1.2)". From the handshake record `from` on (an index into handshakeVersions, those seen so far included),
+   * each handshake record must have 0x0303; `what` says what they hold. The first call counts (badVersion).
+   */
+  requireHandshakeVersion(from: number, what: string): void {
+    if (this.handshakeFrom !== undefined) return;
+    this.handshakeFrom = from;
+    this.handshakeWhat = what;
+    this.checkHandshakeVersions();
+  }
+
+  private checkHandshakeVersions(): void {
+    if (this.handshakeFrom === undefined || this.badVersion !== undefined) return;
+    for (let i = this.handshakeFrom; i < this.handshakeVersions.length; i++) {
+      const v = this.handshakeVersions[i];
+      if (v === 0x0303) continue;
+      this.badVersion = `handshake record ${i + 1} of the target's (${this.handshakeWhat}) has legacy_record_version 0x${v.toString(16).padStart(4, '0')}, not 0x0303`;
+      return;
+    }
   }
 
   push(bytes: Uint8Array): void {
@@ -223,6 +251,10 @@ export class RecordHeaderScan {
       if (this.tls13 && type === 23 && (major !== 3 || minor !== 3) && this.badVersion === undefined) {
         const v = ((major << 8) | minor).toString(16).padStart(4, '0');
         this.badVersion = `a protected record (record ${this.count.records + 1} of the target's) with legacy_record_version 0x${v}, not 0x0303`;
+      }
+      if (type === 22 && this.handshakeVersions.length < 64) {
+        this.handshakeVersions.push((major << 8) | minor);
+        this.checkHandshakeVersions();
       }
       this.skip = (l0 << 8) | l1;
       this.count.records++;
