@@ -75,13 +75,13 @@ describe('bad input: report folders', () => {
   it('--report-dir that is a file', async () => {
     const f = join(dir, 'a-file');
     writeFileSync(f, 'x');
-    await usageError(['run', '--report-dir', f, '--scenarios', examples], `tls-harness: --report-dir ${f}: is not a directory (it is a file)`);
-    await usageError(['run', '--report-dir', join(f, 'sub'), '--scenarios', examples], `tls-harness: --report-dir ${join(f, 'sub')}: ${f} is not a directory (it is a file)`);
+    await usageError(['run', '--report-dir', f, '--scenarios', examples], `tls-harness: run: --report-dir ${f}: is not a directory (it is a file)`);
+    await usageError(['run', '--report-dir', join(f, 'sub'), '--scenarios', examples], `tls-harness: run: --report-dir ${join(f, 'sub')}: ${f} is not a directory (it is a file)`);
   });
 
   it.skipIf(!existsSync('/sys/kernel'))('--report-dir under /sys', async () => {
-    await usageError(['run', '--report-dir', '/sys/tls-harness-x', '--scenarios', examples], /^tls-harness: --report-dir \/sys\/tls-harness-x: cannot be created: .* \(\/sys is not a place for files\)$/);
-    await usageError(['run', '--report-dir', '/sys/kernel', '--scenarios', examples], /^tls-harness: --report-dir \/sys\/kernel: cannot be written to: /);
+    await usageError(['run', '--report-dir', '/sys/tls-harness-x', '--scenarios', examples], /^tls-harness: run: --report-dir \/sys\/tls-harness-x: cannot be created: .* \(\/sys is not a place for files\)$/);
+    await usageError(['run', '--report-dir', '/sys/kernel', '--scenarios', examples], /^tls-harness: run: --report-dir \/sys\/kernel: cannot be written to: /);
   });
 
   it('--report-dir in a folder one cannot write (as an unprivileged user when the tests run as root)', async () => {
@@ -93,9 +93,9 @@ describe('bad input: report folders', () => {
     if (process.getuid?.() === 0) {
       const r = child(args, { uid: 65534 });
       expect(r.code, r.stderr).toBe(2);
-      expect(r.stderr).toBe(`tls-harness: --report-dir ${join(ro, 'reports')}: cannot be created: permission denied\n`);
+      expect(r.stderr).toBe(`tls-harness: run: --report-dir ${join(ro, 'reports')}: cannot be created: permission denied\n`);
     } else {
-      await usageError(args, `tls-harness: --report-dir ${join(ro, 'reports')}: cannot be created: permission denied`);
+      await usageError(args, `tls-harness: run: --report-dir ${join(ro, 'reports')}: cannot be created: permission denied`);
     }
   }, 30_000);
 
@@ -103,7 +103,7 @@ describe('bad input: report folders', () => {
     const r = child(['run', '--report-dir', '/proc/tls-harness-x', '--scenarios', examples]);
     expect(r.signal, 'killed by the time limit: the mkdir loop is back').toBeNull();
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('tls-harness: --report-dir /proc/tls-harness-x: cannot be created: no such file or directory (/proc is not a place for files)\n');
+    expect(r.stderr).toBe('tls-harness: run: --report-dir /proc/tls-harness-x: cannot be created: no such file or directory (/proc is not a place for files)\n');
   }, 30_000);
 
   it('merge with an OUT_DIR that is an existing file', async () => {
@@ -169,21 +169,21 @@ describe('bad input: scenario files', () => {
   });
 
   it('the same filter gets the same answer from list and run', async () => {
-    const a = await usageError(['list', '--scenarios', examples, '--tag', 'nope'], "tls-harness: --tag nope: no case has this tag");
-    const b = await usageError(['run', '--scenarios', examples, '--tag', 'nope'], a);
-    expect(b).toBe(a);
-    const g = await usageError(['list', '--scenarios', examples, '--grep', 'zzz'], "tls-harness: no case matches --grep 'zzz' (of 4 cases)");
-    await usageError(['run', '--scenarios', examples, '--grep', 'zzz'], g);
+    const a = await usageError(['list', '--scenarios', examples, '--tag', 'nope'], "tls-harness: list: --tag nope: no case has this tag");
+    // The same words; only the command named differs.
+    await usageError(['run', '--scenarios', examples, '--tag', 'nope'], a.replace('list: ', 'run: '));
+    const g = await usageError(['list', '--scenarios', examples, '--grep', 'zzz'], "tls-harness: list: no case matches --grep 'zzz' (of 4 cases)");
+    await usageError(['run', '--scenarios', examples, '--grep', 'zzz'], g.replace('list: ', 'run: '));
   });
 });
 
 describe('bad input: options and targets', () => {
   it('a negative or malformed number says what a valid value is, on every command', async () => {
-    await usageError(['run', '--timeout', '-5'], "tls-harness: --timeout: expected a positive integer (milliseconds) from 1 to 3600000, got '-5'");
-    await usageError(['run', '--timeout', '1e3'], "tls-harness: --timeout: expected a positive integer (milliseconds) from 1 to 3600000, got '1e3'");
+    await usageError(['run', '--timeout', '-5'], "tls-harness: run: --timeout: expected a positive integer (milliseconds) from 1 to 3600000, got '-5'");
+    await usageError(['run', '--timeout', '1e3'], "tls-harness: run: --timeout: expected a positive integer (milliseconds) from 1 to 3600000, got '1e3'");
     await usageError(['run', '--timeout', '99999999999'], /from 1 to 3600000, got '99999999999'$/);
-    await usageError(['run', '-j', '-2'], "tls-harness: --jobs: expected a positive integer from 1 to 256, got '-2'");
-    await usageError(['run', '--shard', '-1/2'], "tls-harness: --shard: expected I/N with 1 <= I <= N, got '-1/2'");
+    await usageError(['run', '-j', '-2'], "tls-harness: run: --jobs: expected a positive integer from 1 to 256, got '-2'");
+    await usageError(['run', '--shard', '-1/2'], "tls-harness: run: --shard: expected I/N with 1 <= I <= N, got '-1/2'");
     await usageError(['connect', '127.0.0.1:4433', '--insecure', '--timeout', '-5'], "tls-harness: connect: --timeout must be an integer from 1 to 3600000, got '-5'");
     await usageError(['serve', '--port', '-1', '--cert', 'c.pem', '--key', 'k.pem'], "tls-harness: serve: --port must be an integer from 0 to 65535, got '-1'");
     await usageError(['run', '--timeout'], 'tls-harness: run: --timeout needs a value: time limit per case in ms (default 10000)');
@@ -195,7 +195,7 @@ describe('bad input: options and targets', () => {
     const reports = join(dir, 'reports');
     await usageError(
       ['run', '--target', `tcp://127.0.0.1:${port}`, '--scenarios', examples, '--report-dir', reports, '--run-id', 'r1'],
-      `tls-harness: target tcp://127.0.0.1:${port} did not start: cannot connect to the server at 127.0.0.1:${port}: connection refused (is it running and listening there?)`,
+      `tls-harness: run: target tcp://127.0.0.1:${port} did not start: cannot connect to the server at 127.0.0.1:${port}: connection refused (is it running and listening there?)`,
     );
     expect(readdirSync(reports)).toEqual([]);
   });

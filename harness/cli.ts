@@ -166,6 +166,7 @@ function parseErrorLine(e: Error, cmd: CommandSpec, args: readonly string[]): st
 }
 
 export async function main(argv: string[]): Promise<number> {
+  let commandName: string | undefined;
   try {
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
@@ -186,6 +187,7 @@ export async function main(argv: string[]): Promise<number> {
       return ExitCode.ok;
     }
     const cmd = await loaders[name]();
+    commandName = cmd.name;
     let parsed: { values: Record<string, unknown>; positionals: string[] };
     const args = joinNegativeValues(rest, cmd.options);
     try {
@@ -202,7 +204,11 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(parsed.values, parsed.positionals);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`tls-harness: ${e.line()}\n`);
+      // Every error names its command, whichever code threw it ("tls-harness: run: --jobs: ..."), but one that
+      // starts with a file (file:line:col) keeps the file first, where editors and terminals look for it.
+      const line = e.line();
+      const named = commandName === undefined || line.startsWith(`${commandName}: `) || /^[^\s:]*[/.][^\s:]*:/.test(line);
+      process.stderr.write(`tls-harness: ${named ? '' : `${commandName}: `}${line}\n`);
       return ExitCode.usage;
     }
     throw e;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadScenarios } from '../scenario/loader.ts';
 import { loadSentenceIndex, sentencesOf } from '../rfc/index.ts';
-import { computeCoverage, formatCoverage, type CoverageReport } from './coverage.ts';
+import { inSection, computeCoverage, formatCoverage, type CoverageReport } from './coverage.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(root, 'bin/tls-harness.js');
@@ -145,6 +145,23 @@ describe('tls-harness coverage', () => {
       scenarios: ['a', 'b'],
       text: 'Servers MUST ignore unrecognized extensions.',
     });
+  });
+
+  it('filters by section: the section and its subsections, not a sibling that shares its digits', () => {
+    const only = computeCoverage(loaded.scenarios, { rfcs: [8446], sections: ['4.4', 'D'] });
+    const r = only.rfcs[0];
+    expect(r.scope).toEqual(['4', 'D']);
+    expect(r.sections.every((s) => s.section === '4.4' || s.section.startsWith('4.4.') || s.section === 'D' || s.section.startsWith('D.'))).toBe(true);
+    const inScope = sentencesOf(8446).filter((s) => /^(4\.4|D)(\.|$)/.test(s.section));
+    expect(r.sentences).toBe(inScope.length);
+    expect(r.covered).toBe(1); // d cites 4.4.4-1; a and b cite 4.1.2
+    expect(inSection('4.2.1', '4.2')).toBe(true);
+    expect(inSection('4.2.10', '4.2.1')).toBe(false);
+    // An RFC with nothing in the sections is left out.
+    expect(computeCoverage(loaded.scenarios, { sections: ['D'] }).rfcs.map((x) => x.doc)).toEqual([8446]);
+    const bad = cli('coverage', '--section', 'Z.9');
+    expect(bad.stderr).toBe('tls-harness: coverage: --section Z.9: no indexed sentence is in this section\n');
+    expect(bad.code).toBe(2);
   });
 
   it('a usage error is one line and exit 2', () => {

@@ -1,5 +1,5 @@
 /**
- * `tls-harness coverage [--rfc N ...] [--json] [--uncovered] [--list] [--scenarios PATH ...]`: how much of the RFCs'
+ * `tls-harness coverage [--rfc N ...] [--section S ...] [--json] [--uncovered] [--list] [--scenarios PATH ...]`: how much of the RFCs'
  * normative text the scenarios test. Per RFC and per section of the index (rfc/sentences.json): normative
  * sentences, testable ones, and testable ones covered by at least one scenario (a scenario covers the ids in
  * its rfc.sentences), each also per level (must, should, may); totals per RFC and overall. `--uncovered`
@@ -78,7 +78,7 @@ function add(c: CountsByLevel, s: Sentence, covered: boolean): void {
 /** The coverage of the given RFCs (all indexed ones by default) by the scenarios. */
 export function computeCoverage(
   scenarios: readonly Scenario[],
-  opts: { rfcs?: number[]; uncovered?: boolean; list?: boolean } = {},
+  opts: { rfcs?: number[]; sections?: string[]; uncovered?: boolean; list?: boolean } = {},
   index: SentenceIndex = loadSentenceIndex(),
 ): CoverageReport {
   const citing = new Map<string, string[]>();
@@ -90,12 +90,14 @@ export function computeCoverage(
   for (const doc of docs) {
     const d = index.docs.find((x) => x.doc === doc);
     if (!d) continue;
-    const r: RfcCoverage = { doc, title: d.title, scope: [...d.scope], ...zeroByLevel(), sections: [] };
+    const scope = opts.sections ? d.scope.filter((top) => opts.sections!.some((p) => inSection(p, top) || inSection(top, p))) : [...d.scope];
+    const r: RfcCoverage = { doc, title: d.title, scope, ...zeroByLevel(), sections: [] };
     if (opts.uncovered) r.uncovered = [];
     if (opts.list) r.list = [];
     const bySection = new Map<string, SectionCoverage>();
     for (const s of index.sentences) {
       if (s.doc !== doc) continue;
+      if (opts.sections && !opts.sections.some((p) => inSection(s.section, p))) continue;
       let sec = bySection.get(s.section);
       if (!sec) {
         sec = { section: s.section, title: s.title, ...zeroByLevel() };
@@ -109,9 +111,15 @@ export function computeCoverage(
       if (r.uncovered && s.testable && !covered) r.uncovered.push({ id: s.id, level: s.level, text: s.text });
       if (r.list) r.list.push({ id: s.id, level: s.level, testable: s.testable, scenarios: [...new Set(citing.get(s.id) ?? [])], text: s.text });
     }
-    rfcs.push(r);
+    // With --section, an RFC with no sentence in those sections is left out rather than shown empty.
+    if (!opts.sections || r.sections.length > 0) rfcs.push(r);
   }
   return { scenarios: { total: scenarios.length, citing: scenarios.filter((s) => (s.rfc.sentences ?? []).length > 0).length }, rfcs, total };
+}
+
+/** Is `section` the section `prefix` or one of its subsections ("4.2.1" is in "4" and "4.2", not in "4.2.10")? */
+export function inSection(section: string, prefix: string): boolean {
+  return section === prefix || section.startsWith(prefix + '.');
 }
 
 const pct = (c: Counts) => (c.testable === 0 ? '-' : `${Math.round((100 * c.covered) / c.testable)}%`);
@@ -158,6 +166,17 @@ export function formatCoverage(report: CoverageReport): string {
   return out.join('\n') + '\n';
 }
 
+function parseSections(values: unknown, index: SentenceIndex, rfcs: number[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  const wanted = (values as string[]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  const known = new Set(index.sentences.filter((s) => !rfcs || rfcs.includes(s.doc)).map((s) => s.section));
+  for (const p of wanted) {
+    if (!/^(?:[0-9]+|[A-Z])(?:\.[0-9]+)*$/.test(p)) throw new UsageError(`coverage: --section ${p}: not a section number (4, 4.2.1, D, D.5)`);
+    if (![...known].some((s) => inSection(s, p))) throw new UsageError(`coverage: --section ${p}: no indexed sentence is in this section`);
+  }
+  return wanted;
+}
+
 function parseRfcs(values: unknown, index: SentenceIndex): number[] | undefined {
   if (values === undefined) return undefined;
   const known = index.docs.map((d) => d.doc);
@@ -174,9 +193,10 @@ function parseRfcs(values: unknown, index: SentenceIndex): number[] | undefined 
 export const coverageCommand: Command = {
   name: 'coverage',
   summary: 'RFC coverage: normative sentences per section, testable, covered by a scenario (per level); --uncovered lists the rest',
-  usage: 'tls-harness coverage [--rfc N ...] [--json] [--uncovered] [--list] [--scenarios PATH|GLOB ...]',
+  usage: 'tls-harness coverage [--rfc N ...] [--section S ...] [--json] [--uncovered] [--list] [--scenarios PATH|GLOB ...]',
   options: {
     rfc: { type: 'string', multiple: true, description: 'only this RFC (repeat, or a comma list: 8446,5246)' },
+    section: { type: 'string', multiple: true, description: 'only these sections and their subsections (repeat, or a comma list: 4,5,6,D)' },
     json: { type: 'boolean', description: 'print one JSON object' },
     uncovered: { type: 'boolean', description: 'list the testable sentences no scenario covers (id, level, text)' },
     list: { type: 'boolean', description: 'list every normative sentence: covered (+), testable (-) or untestable (x), id, level, text, citing scenarios' },
@@ -185,12 +205,13 @@ export const coverageCommand: Command = {
   async run(values) {
     const index = loadSentenceIndex();
     const rfcs = parseRfcs(values.rfc, index);
+    const sections = parseSections(values.section, index, rfcs);
     const r = loadScenarios((values.scenarios as string[] | undefined) ?? [defaultScenarioDir()], { traceability: true });
     if (hasErrors(r.diagnostics)) {
       for (const d of r.diagnostics) if (d.severity === 'error') process.stderr.write(formatDiagnostic(d) + '\n');
       return ExitCode.usage;
     }
-    const report = computeCoverage(r.scenarios, { rfcs, uncovered: values.uncovered === true, list: values.list === true }, index);
+    const report = computeCoverage(r.scenarios, { rfcs, sections, uncovered: values.uncovered === true, list: values.list === true }, index);
     process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : formatCoverage(report));
     return ExitCode.ok;
   },

@@ -105,7 +105,13 @@ export function encodeMutated(msg: HandshakeMessage, ops: readonly MutateOp[]): 
  */
 export function encodeForWire(msg: HandshakeMessage, ops: readonly MutateOp[]): { wire: Uint8Array; message: Uint8Array } {
   const { overrides, byteOps } = prepare(msg, ops);
-  const { bytes, spans } = encodeHandshakeWithSpans(msg, overrides);
+  const { bytes, spans, unusedOverrides } = encodeHandshakeWithSpans(msg, overrides);
+  if (unusedOverrides.length > 0) {
+    // A `length` or `append` whose field is not a length-prefixed region of this message would change nothing:
+    // the case would send the unmutated message and judge the answer to a fault it never sent.
+    const regions = [...spans.keys()].filter((k) => !/\[\d+\]$/.test(k)).slice(0, 12).join(', ');
+    throw new ScenarioRuntimeError(`${unusedOverrides[0].replace(' ', ": no length-prefixed field '")}' in the encoded message (fields include: ${regions}, ...)`);
+  }
   const inMessage = byteOps.filter((o) => o.op !== 'extend');
   const message = applyByteOps(bytes, inMessage, spans);
   const wire = inMessage.length === byteOps.length ? message : applyByteOps(bytes, byteOps, spans);

@@ -15,6 +15,7 @@ import { makeConfig } from '../../implementations/reference/connection/config.ts
 import { encodeForWire } from './mutate.ts';
 import { ClientPeer13, ServerPeer13, type Observation } from './peer13.ts';
 import { peerConfig } from './run-case.ts';
+import { applySet } from './fields.ts';
 
 const names = (obs: Observation[]) => obs.map((o) => (o.kind === 'handshake' ? o.name : o.kind));
 
@@ -93,4 +94,128 @@ describe('ServerPeer13 post-handshake messages', () => {
       expect(fin).toBeDefined();
     });
   }
+});
+
+// psk14: the PSK hooks of the scripted client (binder after `set`, psk_modes, 0-RTT refused, fresh tickets).
+describe('ClientPeer13 PSK hooks (psk14)', () => {
+  const cfg = (extra: Record<string, unknown> = {}) => ({ ...peerConfig({ cipher_suites: ['TLS_AES_128_GCM_SHA256'], groups: ['x25519'], ...extra }, 'client'), now: () => FIXED_NOW });
+  const ticketFrom = (serverConfig: ReturnType<typeof testServerConfig>, extra: Record<string, unknown> = {}) => {
+    const peer = new ClientPeer13(makeConfig(cfg(extra)));
+    handshake(new TlsServer(serverConfig), peer, false);
+    expect(peer.tickets).toHaveLength(1);
+    return peer.tickets[0];
+  };
+  const serverHelloOf = (obs: Observation[]) => {
+    const sh = obs.find((o) => o.kind === 'handshake' && o.name === 'ServerHello');
+    return sh?.kind === 'handshake' ? sh : undefined;
+  };
+
+  it('computes the binder again after a `set` on the resuming ClientHello, so the server still resumes', () => {
+    const serverConfig = testServerConfig({ ticketsToSend: 1 });
+    const ticket = ticketFrom(serverConfig);
+    for (const recompute of [true, false]) {
+      const peer = new ClientPeer13(makeConfig(cfg()), ticket);
+      const msg = peer.build('ClientHello');
+      const path = 'extensions.pre_shared_key.identities[0].obfuscated_ticket_age';
+      applySet(msg, { [path]: 12345 });
+      if (recompute) peer.afterSet(msg, [path]);
+      const { wire } = encodeForWire(msg, []);
+      peer.rl.send(ContentType.handshake, wire);
+      peer.commit(msg, wire);
+      const server = new TlsServer(serverConfig);
+      server.receive(peer.rl.takeOutput());
+      const obs = peer.ingest(server.takeOutput());
+      if (recompute) expect(JSON.stringify(serverHelloOf(obs)?.msg)).toContain('"selected_identity":0');
+      // Without it the binder covers the ClientHello before the set: the server refuses it (RFC 8446 4.2.11).
+      else expect(JSON.stringify(obs)).toContain('decrypt_error');
+    }
+  });
+
+  it('leaves the binder alone when the set writes it', () => {
+    const ticket = ticketFrom(testServerConfig({ ticketsToSend: 1 }));
+    const peer = new ClientPeer13(makeConfig(cfg()), ticket);
+    const msg = peer.build('ClientHello');
+    const path = 'extensions.pre_shared_key.binders[0]';
+    applySet(msg, { [path]: { hex: '00'.repeat(32) } });
+    peer.afterSet(msg, [path]);
+    const psk = (msg as { extensions: { type: string; binders?: Uint8Array[] }[] }).extensions.at(-1);
+    expect(Buffer.from(psk!.binders![0]).toString('hex')).toBe('00'.repeat(32));
+  });
+
+  it('offers the psk_key_exchange_modes of config.psk_modes; with psk_ke alone the server resumes without key_share', () => {
+    expect(peerConfig({ psk_modes: ['psk_ke', 'psk_dhe_ke'] }, 'client').pskModes).toEqual([0, 1]);
+    const serverConfig = testServerConfig({ ticketsToSend: 1 });
+    const ticket = ticketFrom(serverConfig);
+    const peer = new ClientPeer13(makeConfig(cfg({ psk_modes: ['psk_ke'] })), ticket);
+    const hello = send(peer, 'ClientHello');
+    hello.commit();
+    expect(JSON.stringify(peer.build('ClientHello'))).toContain('"ke_modes":[0]');
+    const server = new TlsServer(serverConfig);
+    server.receive(hello.bytes);
+    const obs = peer.ingest(server.takeOutput());
+    const sh = serverHelloOf(obs);
+    expect(sh?.violation).toBeFalsy();
+    expect(JSON.stringify(sh?.msg)).not.toContain('key_share');
+    expect(names(obs).at(-1)).toBe('Finished');
+  });
+
+  it('writes under the handshake keys when the server leaves early_data out of EncryptedExtensions (0-RTT refused)', () => {
+    const serverConfig = testServerConfig({ ticketsToSend: 1, maxEarlyData: 0, acceptEarlyData: false });
+    const ticket = ticketFrom(serverConfig);
+    const peer = new ClientPeer13(makeConfig(cfg({ early_data: 'x' })), ticket);
+    const hello = send(peer, 'ClientHello');
+    hello.commit();
+    expect(peer.writeEpoch).toBe('early');
+    const server = new TlsServer(serverConfig);
+    server.receive(hello.bytes);
+    const obs = peer.ingest(server.takeOutput());
+    expect(names(obs)).toContain('EncryptedExtensions');
+    expect(peer.writeEpoch).toBe('handshake');
+    const fin = send(peer, 'Finished');
+    fin.commit();
+    server.receive(fin.bytes);
+    // The server took the Finished under the handshake keys: it is connected (no alert).
+    expect((server as unknown as { state: string }).state).toBe('connected');
+  });
+
+  it('fails a NewSessionTicket that repeats the ticket_age_add or the ticket_nonce of an earlier one (RFC 8446 4.6.1)', () => {
+    const peer = new ClientPeer13(makeConfig(cfg()));
+    const nst = (ageAdd: number, nonce: number) => ({ msg_type: 'new_session_ticket', form: 'tls13', ticket_lifetime: 60, ticket_age_add: ageAdd, ticket_nonce: Uint8Array.of(nonce), ticket: Uint8Array.of(1), extensions: [] }) as const;
+    const check = (m: ReturnType<typeof nst>) => (peer as unknown as { checkTicketFresh: (x: unknown) => { message: string } | undefined }).checkTicketFresh(m);
+    expect(check(nst(7, 0))).toBeUndefined();
+    expect(check(nst(8, 1))).toBeUndefined();
+    expect(check(nst(7, 2))?.message).toMatch(/ticket_age_add/);
+    expect(check(nst(9, 1))?.message).toMatch(/ticket_nonce/);
+  });
+});
+
+describe('ClientPeer13 unknown PSK identities before the ticket (psk14)', () => {
+  const cfg = (extra: Record<string, unknown> = {}) => ({ ...peerConfig({ cipher_suites: ['TLS_AES_128_GCM_SHA256'], groups: ['x25519'], ...extra }, 'client'), now: () => FIXED_NOW });
+  it('offers the unknown identities first with the ticket last, its binder valid: the server resumes with identity 1', () => {
+    expect(peerConfig({ psk_unknown_identities: 1 }, 'client').pskUnknownIdentities).toBe(1);
+    const serverConfig = testServerConfig({ ticketsToSend: 1 });
+    const first = new ClientPeer13(makeConfig(cfg()));
+    handshake(new TlsServer(serverConfig), first, false);
+    const peer = new ClientPeer13({ ...makeConfig(cfg()), pskUnknownIdentities: 1 }, first.tickets[0]);
+    const hello = send(peer, 'ClientHello');
+    hello.commit();
+    const ch = peer.build('ClientHello') as { extensions: { type: string; identities?: { identity: Uint8Array }[]; binders?: Uint8Array[] }[] };
+    const psk = ch.extensions.at(-1)!;
+    expect(psk.identities).toHaveLength(2);
+    expect(Buffer.from(psk.identities![1].identity)).toEqual(Buffer.from(first.tickets[0].ticket));
+    expect(Buffer.from(psk.binders![0])).toEqual(Buffer.alloc(32));
+    const server = new TlsServer(serverConfig);
+    server.receive(hello.bytes);
+    const obs = peer.ingest(server.takeOutput());
+    const sh = obs.find((o) => o.kind === 'handshake' && o.name === 'ServerHello');
+    expect(sh?.kind === 'handshake' && sh.violation).toBeFalsy();
+    expect(JSON.stringify(sh?.kind === 'handshake' ? sh.msg : undefined)).toContain('"selected_identity":1');
+    // The keys follow the PSK of identity 1: the server's Finished verifies, and so does ours at the server.
+    expect(obs.filter((o) => o.kind === 'handshake' && o.violation)).toEqual([]);
+    expect(names(obs).at(-1)).toBe('Finished');
+    const fin = send(peer, 'Finished');
+    fin.commit();
+    server.receive(fin.bytes);
+    expect((server as unknown as { state: string }).state).toBe('connected');
+  });
 });

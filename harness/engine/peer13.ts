@@ -15,7 +15,8 @@
  */
 import { ProtocolVersion } from '../../implementations/reference/codec/enums.ts';
 import type { Extension } from '../../implementations/reference/codec/extensions.ts';
-import type { ClientHello, HandshakeContext, HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
+import { encodeHandshake, type ClientHello, type HandshakeContext, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
+import { equalBytes } from '../../implementations/reference/codec/bytes.ts';
 import { CryptoError, type KeyPair } from '../../implementations/reference/crypto/provider.ts';
 import { suiteParams } from '../../implementations/reference/crypto/suites.ts';
 import type { EndpointConfig, StoredTicket } from '../../implementations/reference/connection/config.ts';
@@ -44,6 +45,12 @@ import { buildClientHello, fillPskBinder } from '../../implementations/reference
 import { sealTicket } from '../../implementations/reference/connection/tickets.ts';
 import { ScriptedPeer, violationOf, type Violation } from './peer.ts';
 import { ScenarioRuntimeError } from './fields.ts';
+
+/** psk14: what the scripted client offers beyond its EndpointConfig (scenario config.psk_unknown_identities). */
+export interface HarnessPskOptions {
+  /** Unknown PSK identities offered before the harness's ticket (RFC 8446 4.2.11), each with a zero binder. */
+  pskUnknownIdentities?: number;
+}
 
 export { violationOf, messageName, messageType, contentTypeCode, type Violation, type Observation } from './peer.ts';
 
@@ -176,8 +183,15 @@ export class ClientPeer13 extends Peer13 {
     return this.serverFinished;
   }
 
-  constructor(config: EndpointConfig, resumeWith?: StoredTicket) {
+  /** Where the harness's ticket is in its pre_shared_key identities (after the unknown ones). */
+  private readonly ticketIndex: number;
+  /** The unknown identities offered before the ticket (the same in both ClientHellos of a HelloRetryRequest exchange). */
+  private readonly unknownIdentities: Uint8Array[];
+
+  constructor(config: EndpointConfig & HarnessPskOptions, resumeWith?: StoredTicket) {
     super(config);
+    this.ticketIndex = resumeWith ? (config.pskUnknownIdentities ?? 0) : 0;
+    this.unknownIdentities = Array.from({ length: this.ticketIndex }, () => config.random(16));
     this.sessionId = config.middleboxCompat ? config.random(32) : new Uint8Array(0);
     this.random = config.random(32);
     this.offeredPsk = resumeWith;
@@ -204,7 +218,7 @@ export class ClientPeer13 extends Peer13 {
           earlyData: !!(this.offeredPsk && this.config.earlyData && !this.hrr),
           psk: this.offeredPsk,
         });
-        if (this.offeredPsk) this.earlySecret = fillPskBinder(ch, this.offeredPsk, this.config.provider, this.transcript);
+        if (this.offeredPsk) this.earlySecret = this.fillBinders(ch, this.ticketIndex > 0);
         return ch;
       }
       case 'Finished':
@@ -234,6 +248,47 @@ export class ClientPeer13 extends Peer13 {
     }
   }
 
+  /**
+   * psk14: a `set` on a ClientHello that offers the harness's ticket keeps a valid binder: it is computed
+   * again over the ClientHello as set (RFC 8446 4.2.11.2), unless the set writes the binders themselves (a
+   * byte-level `mutate` comes after this and is not followed: a binder over the wrong transcript).
+   */
+  override afterSet(msg: HandshakeMessage, paths: readonly string[]): void {
+    if (msg.msg_type !== 'client_hello' || !this.offeredPsk || paths.length === 0) return;
+    if (paths.some((p) => /binders/.test(p))) return;
+    this.earlySecret = this.fillBinders(msg, false) ?? this.earlySecret;
+  }
+
+  /**
+   * RFC 8446 4.2.11.2: the binder of the harness's ticket, over the ClientHello truncated before the binders
+   * list (after the transcript so far). With `addUnknown`, first the unknown identities (config
+   * psk_unknown_identities, each a random 16-byte identity with a zero binder) go before the ticket. Returns
+   * the early secret of the ticket's PSK; undefined (nothing written) when the pre_shared_key is not last or
+   * has not the ticket where the harness put it.
+   */
+  private fillBinders(ch: ClientHello, addUnknown: boolean): Uint8Array | undefined {
+    const t = this.offeredPsk;
+    const psk = ch.extensions?.at(-1);
+    if (!t || psk?.type !== 'pre_shared_key' || !psk.identities || !psk.binders) return undefined;
+    if (this.ticketIndex === 0 && psk.identities.length === 1 && psk.binders.length === 1) return fillPskBinder(ch, t, this.config.provider, this.transcript);
+    const suite = new Tls13Suite(this.config.provider, t.cipherSuite);
+    if (addUnknown) {
+      const unknown = this.unknownIdentities.map((identity) => ({ identity, obfuscated_ticket_age: 0 }));
+      psk.identities = [...unknown, ...psk.identities];
+      psk.binders = [...unknown.map(() => new Uint8Array(suite.hashLength)), ...psk.binders];
+    }
+    const i = this.ticketIndex;
+    if (!psk.identities[i] || !psk.binders[i] || !equalBytes(psk.identities[i].identity, t.ticket)) return undefined;
+    const earlySecret = suite.ks.earlySecret(t.psk);
+    const binderKey = suite.ks.binderKey(earlySecret, 'resumption');
+    const full = encodeHandshake(ch);
+    const bindersLength = 2 + psk.binders.reduce((n, b) => n + 1 + b.length, 0);
+    const truncated = full.subarray(0, full.length - bindersLength);
+    const th = this.transcript.hash ? this.transcript.with(truncated) : this.config.provider.hash(suite.hash, truncated);
+    psk.binders[i] = suite.ks.pskBinder(binderKey, th);
+    return earlySecret;
+  }
+
   protected afterSend(msg: HandshakeMessage | undefined, _bytes: Uint8Array): void {
     if (!msg) return;
     if (msg.msg_type === 'client_hello') {
@@ -258,6 +313,24 @@ export class ClientPeer13 extends Peer13 {
     } else if (msg.msg_type === 'key_update') {
       this.updateWrite();
     }
+  }
+
+  /** psk14: the ticket_age_add and ticket_nonce of the tickets of this connection (RFC 8446 4.6.1). */
+  private readonly ticketValues: { ageAdd: number; nonce: string }[] = [];
+
+  /**
+   * RFC 8446 4.6.1, ticket_age_add: "The server MUST generate a fresh value for each ticket it sends."
+   * ticket_nonce: "A per-ticket value that is unique across all tickets issued on this connection."
+   */
+  private checkTicketFresh(msg: Extract<HandshakeMessage, { msg_type: 'new_session_ticket'; form: 'tls13' }>): Violation | undefined {
+    const nonce = Buffer.from(msg.ticket_nonce).toString('hex');
+    const n = this.ticketValues.length + 1;
+    const sameAge = this.ticketValues.findIndex((t) => t.ageAdd === msg.ticket_age_add);
+    const sameNonce = this.ticketValues.findIndex((t) => t.nonce === nonce);
+    this.ticketValues.push({ ageAdd: msg.ticket_age_add, nonce });
+    if (sameAge >= 0) return { rule: 'RFC 8446 4.6.1', message: `NewSessionTicket ${n} repeats the ticket_age_add of ticket ${sameAge + 1} (${msg.ticket_age_add}): not a fresh value`, alert: 'illegal_parameter' };
+    if (sameNonce >= 0) return { rule: 'RFC 8446 4.6.1', message: `NewSessionTicket ${n} repeats the ticket_nonce of ticket ${sameNonce + 1} (${nonce || 'empty'}) on this connection`, alert: 'illegal_parameter' };
+    return undefined;
   }
 
   /** A ticket the target issued, with its PSK (RFC 8446 4.6.1), for a later `reconnect: { resume: true }`. */
@@ -306,7 +379,7 @@ export class ClientPeer13 extends Peer13 {
       case 'server_hello': {
         let v = ch
           ? violationOf(() => {
-              const pskHashes = this.offeredPsk ? [suiteParams(this.offeredPsk.cipherSuite)?.prfHash] : [];
+              const pskHashes = this.offeredPsk ? [...Array<undefined>(this.ticketIndex).fill(undefined), suiteParams(this.offeredPsk.cipherSuite)?.prfHash] : [];
               this.pskIdentity = checkServerHello(msg, { clientHello: ch, helloRetryRequest: this.hrr, pskHashes }).pskIdentity;
             })
           : undefined;
@@ -332,9 +405,9 @@ export class ClientPeer13 extends Peer13 {
             v ??= { rule: e.rule, message: e.detail, alert: e.alert };
           }
         }
-        // The harness offers its ticket (if any) as the first identity.
-        const psk = pskSel === 0 && this.offeredPsk ? this.offeredPsk.psk : undefined;
-        if (psk) this.pskIdentity = 0;
+        // The harness offers its ticket (if any) after its unknown identities (psk_unknown_identities, default none).
+        const psk = pskSel === this.ticketIndex && this.offeredPsk ? this.offeredPsk.psk : undefined;
+        if (psk) this.pskIdentity = pskSel;
         const early = psk && this.earlySecret ? this.earlySecret : this.suite.ks.earlySecret(psk);
         this.deriveHandshakeSecrets(this.suite, early, shared);
         this.setRead(this.serverHsSecret, 'handshake');
@@ -343,7 +416,18 @@ export class ClientPeer13 extends Peer13 {
       }
       case 'encrypted_extensions': {
         this.transcript.add(raw);
-        return ch ? violationOf(() => checkEncryptedExtensions(msg, { clientHello: ch, pskIdentity: this.pskIdentity })) : undefined;
+        // psk14: 0-RTT rejected (no early_data here): RFC 8446 4.5: "If the server does not send an
+        // "early_data" extension in EncryptedExtensions, then the client MUST NOT send an EndOfEarlyData
+        // message." What follows goes under the handshake keys at once.
+        if (this.writeEpoch === 'early' && !findExt(msg.extensions, 'early_data')) this.setWrite(this.clientHsSecret, 'handshake');
+        if (!ch) return undefined;
+        let accepted: number | undefined;
+        const v = violationOf(() => void (accepted = checkEncryptedExtensions(msg, { clientHello: ch, pskIdentity: this.pskIdentity }).maxFragmentLength));
+        // RFC 6066 4: from here on the target's records must keep to the negotiated maximum fragment length (a
+        // larger one is a record_error observation, rule RFC 6066 4), and the harness's do too unless a step's
+        // `record: { max_fragment }` says otherwise.
+        if (!v && accepted !== undefined) return violationOf(() => this.rl.limitFragments(accepted!));
+        return v;
       }
       case 'certificate_request':
         this.transcript.add(raw);
@@ -372,7 +456,7 @@ export class ClientPeer13 extends Peer13 {
       }
       case 'new_session_ticket': {
         if (msg.form !== 'tls13') return undefined;
-        const v = violationOf(() => checkNewSessionTicket(msg));
+        const v = violationOf(() => checkNewSessionTicket(msg)) ?? this.checkTicketFresh(msg);
         if (this.resumptionMaster) this.keepTicket(msg, this.config.now());
         else if (!this.handshakeDone) this.earlyTickets.push({ msg, receivedAt: this.config.now() });
         return v;

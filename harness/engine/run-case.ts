@@ -5,7 +5,7 @@
  * case's time limit; a mistake in the scenario ends in verdict `error`.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { AlertDescription, AlertLevel, CipherSuite, ContentType, NamedGroup, nameOf } from '../../implementations/reference/codec/enums.ts';
+import { AlertDescription, AlertLevel, CipherSuite, ContentType, NamedGroup, PskKeyExchangeMode, nameOf } from '../../implementations/reference/codec/enums.ts';
 import { decodeHandshakeBody, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
 import { makeConfig, type EndpointConfig, type StoredTicket } from '../../implementations/reference/connection/config.ts';
 import { SHARED_TEST_PKI as TEST_PKI } from '../targets/test-pki.ts';
@@ -19,7 +19,7 @@ export { caseVersion } from './controls.ts';
 import { LiveState } from './live.ts';
 import { MissingExtensionError, ScenarioRuntimeError, applySet, checkWhere, describe, extensionName, toNumber } from './fields.ts';
 import { encodeForWire, encodeMutated } from './mutate.ts';
-import { ClientPeer13, ServerPeer13 } from './peer13.ts';
+import { ClientPeer13, ServerPeer13, type HarnessPskOptions } from './peer13.ts';
 import { ClientPeer12, ServerPeer12, type Resumption12 } from './peer12.ts';
 import { contentTypeCode, type Observation, type ScriptedPeer } from './peer.ts';
 import { RecordHeaderScan, Wire } from './wire.ts';
@@ -141,7 +141,7 @@ function carryFrom(peer: ScriptedPeer, resume: boolean, prev?: Carry): Carry {
 }
 
 /** The harness peer's endpoint configuration for a case; `trust` is the target's (--ca, --no-verify-chain), default the test CA. */
-export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: TrustSettings, version: 'tls12' | 'tls13' = 'tls13'): EndpointConfig {
+export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: TrustSettings, version: 'tls12' | 'tls13' = 'tls13'): EndpointConfig & HarnessPskOptions {
   const certs = {
     rsa: TEST_PKI.rsa,
     p256: TEST_PKI.p256,
@@ -161,7 +161,7 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: Tru
     certificates = [load()];
   } else certificates = role === 'server' ? [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519()] : [];
   const base = makeConfig();
-  return makeConfig({
+  const endpoint = makeConfig({
     // Each scripted peer (peer13.ts, peer12.ts) speaks one version: the case's.
     minVersion: version === 'tls12' ? 'TLSv1.2' : 'TLSv1.3',
     maxVersion: version === 'tls12' ? 'TLSv1.2' : 'TLSv1.3',
@@ -172,6 +172,8 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: Tru
     alpn: c.alpn ?? [],
     serverName: role === 'client' ? (c.server_name ?? 'localhost') : undefined,
     middleboxCompat: c.middlebox_compat ?? false,
+    // RFC 6066 4: 2^9(1), 2^10(2), 2^11(3), 2^12(4).
+    maxFragmentLength: c.max_fragment_length !== undefined ? Math.log2(Number(c.max_fragment_length)) - 8 : undefined,
     certificates,
     trustRoots: trust?.roots ?? TEST_PKI.ca(),
     verifyPeer: trust?.verify ?? true,
@@ -180,7 +182,11 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: Tru
     // suite-cl: a scenario that names a SHA-1 scheme in config.signature_schemes (RFC 9155 tests) gets it used.
     legacySha1Signatures: (codes(c.signature_schemes, 'algorithm') ?? []).some((s) => signaturePair(s)?.hash === 'sha1'),
     earlyData: c.early_data !== undefined ? new TextEncoder().encode(c.early_data) : undefined,
+    // psk14: the psk_key_exchange_modes the harness offers with a ticket (RFC 8446 4.2.9).
+    ...(c.psk_modes ? { pskModes: c.psk_modes.map((m) => PskKeyExchangeMode[m as keyof typeof PskKeyExchangeMode]) } : {}),
   });
+  // psk14: unknown PSK identities offered before the ticket (peer13.ts).
+  return c.psk_unknown_identities ? { ...endpoint, pskUnknownIdentities: c.psk_unknown_identities } : endpoint;
 }
 
 interface Conn {

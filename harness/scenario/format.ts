@@ -13,6 +13,9 @@ export const LEVELS = ['must', 'should', 'may'] as const;
 /** A normative sentence id of the RFC index (rfc/): rfc<doc>-<section>-<n>, e.g. rfc8446-4.1.2-3. */
 export const SENTENCE_ID = /^rfc[0-9]+-[A-Za-z0-9.]+-[0-9]+$/;
 export const REQUIRES_KEYS = ['versions', 'cipher_suites', 'groups', 'signature_schemes', 'features'] as const;
+/** RFC 6066 4: the maximum fragment lengths a client may request, in bytes (codes 1..4). */
+export const MAX_FRAGMENT_LENGTHS = [512, 1024, 2048, 4096];
+
 export const CONFIG_KEYS = [
   'cipher_suites',
   'groups',
@@ -21,11 +24,16 @@ export const CONFIG_KEYS = [
   'alpn',
   'server_name',
   'middlebox_compat',
+  'max_fragment_length',
   'certificate',
   'request_client_certificate',
   'hello_retry',
   'early_data',
+  'psk_modes',
+  'psk_unknown_identities',
 ] as const;
+/** psk_key_exchange_modes (RFC 8446 4.2.9) the harness offers, as `config.psk_modes`. */
+export const PSK_MODES = ['psk_ke', 'psk_dhe_ke'] as const;
 /** Keys of the mapping form of `control:` (the other forms: `control: false`, `control: true`). */
 export const CONTROL_KEYS = ['config'] as const;
 export const ROLES = ['server', 'client'] as const;

@@ -605,3 +605,21 @@ describe('robustness', () => {
     expect(s.requires.groups).toEqual(['x25519']);
   });
 });
+
+// psk14: config.psk_modes, the psk_key_exchange_modes the harness offers with a ticket (RFC 8446 4.2.9).
+describe('config psk_modes', () => {
+  it('takes a list of psk_key_exchange_mode names, also from a matrix', () => {
+    expect(only('config: { psk_modes: [psk_ke, psk_dhe_ke] }\nsteps: [close_notify]\n').config.psk_modes).toEqual(['psk_ke', 'psk_dhe_ke']);
+    const r = parse('matrix: { mode: [psk_ke, psk_dhe_ke] }\nconfig: { psk_modes: ["${mode}"] }\nsteps: [close_notify]\n');
+    expect(lines(r.diagnostics)).toEqual([]);
+  });
+  it('takes psk_unknown_identities, a count from 0 to 8', () => {
+    expect(only('config: { psk_unknown_identities: 2 }\nsteps: [close_notify]\n').config.psk_unknown_identities).toBe(2);
+    expect(parse('config: { psk_unknown_identities: 9 }\nsteps: [close_notify]\n').scenarios).toHaveLength(0);
+  });
+  it('refuses an unknown mode', () => {
+    const r = parse('config: { psk_modes: [psk_dh] }\nsteps: [close_notify]\n');
+    expect(lines(r.diagnostics).join('\n')).toMatch(/unknown psk_key_exchange_mode 'psk_dh'/);
+    expect(r.scenarios).toHaveLength(0);
+  });
+});

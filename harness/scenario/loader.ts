@@ -39,6 +39,8 @@ import {
   CBC_KEYS,
   CERTIFICATES,
   CONFIG_KEYS,
+  MAX_FRAGMENT_LENGTHS,
+  PSK_MODES,
   CONTROL_KEYS,
   EXPECT_ITEM_KEYS,
   EXPECT_KEYS,
@@ -1067,6 +1069,21 @@ class DocReader {
         case 'early_data':
           set(e.key, this.tstr(e.value, what, false));
           break;
+        case 'max_fragment_length': {
+          // RFC 6066 4: "The allowed values for this field are: 2^9, 2^10, 2^11, and 2^12." Other values go on the
+          // wire with mutate: insert_extension.
+          const allowed = (v: string | number) =>
+            MAX_FRAGMENT_LENGTHS.includes(Number(v)) ? undefined : `${what} must be one of ${MAX_FRAGMENT_LENGTHS.join(', ')} (bytes), got ${v}`;
+          const node = this.resolve(e.value);
+          if (isScalar(node) && typeof node.value === 'string') {
+            if (this.templated(e.value, node.value, allowed)) set('max_fragment_length', node.value);
+          } else {
+            const v = this.int(e.value, what);
+            if (v !== undefined && allowed(v) === undefined) set('max_fragment_length', v);
+            else if (v !== undefined) this.error(e.value, allowed(v)!);
+          }
+          break;
+        }
         case 'middlebox_compat':
         case 'request_client_certificate':
         case 'hello_retry':
@@ -1082,6 +1099,23 @@ class DocReader {
                 : `unknown certificate '${v}' (one of ${CERTIFICATES.join(', ')})${hint(String(v), CERTIFICATES)}`,
             );
           set('certificate', good ? s : undefined);
+          break;
+        }
+        case 'psk_unknown_identities':
+          set('psk_unknown_identities', this.int(e.value, what, 0, 8));
+          break;
+        case 'psk_modes': {
+          const items = this.seq(e.value, what);
+          const modes = items?.map((i) => {
+            const s = this.str(i, `${what} entry`);
+            const good =
+              s !== undefined &&
+              this.templated(i, s, (v) =>
+                (PSK_MODES as readonly string[]).includes(String(v)) ? undefined : `unknown psk_key_exchange_mode '${v}' (one of ${PSK_MODES.join(', ')})${hint(String(v), PSK_MODES)}`,
+              );
+            return good ? s : undefined;
+          });
+          set('psk_modes', modes && modes.every((m) => m !== undefined) ? (modes as string[]) : undefined);
           break;
         }
       }
@@ -1869,6 +1903,8 @@ class Subst {
     if (c.server_name !== undefined) out.server_name = this.str(c.server_name);
     if (c.certificate !== undefined) out.certificate = this.str(c.certificate);
     if (c.early_data !== undefined) out.early_data = this.str(c.early_data);
+    if (typeof c.max_fragment_length === 'string') out.max_fragment_length = Number(this.val(c.max_fragment_length));
+    if (c.psk_modes) out.psk_modes = c.psk_modes.map((x) => this.str(x));
     return out;
   }
 

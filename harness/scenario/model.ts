@@ -199,11 +199,17 @@ export interface PeerConfig {
   alpn?: string[];
   server_name?: string;
   middlebox_compat?: boolean;
+  /** RFC 6066 4: the maximum fragment length the harness as client requests, in bytes (512, 1024, 2048, 4096); a matrix value `${name}` as well. */
+  max_fragment_length?: number | string;
   /** Test PKI certificate the harness presents: rsa, p256, p384, p521, ed25519, ed448 (server role), client (client auth); rsa-sign-only, p256-wrong-name, p256-missing-intermediate (certificate tests). */
   certificate?: string;
   request_client_certificate?: boolean;
   hello_retry?: boolean;
   early_data?: string;
+  /** psk_key_exchange_modes the harness offers with a ticket, in this order (RFC 8446 4.2.9; default [psk_dhe_ke]). */
+  psk_modes?: string[];
+  /** Unknown PSK identities the harness offers before its ticket (RFC 8446 4.2.11; default 0). */
+  psk_unknown_identities?: number;
 }
 
 /** Capabilities a target must have for the scenario to run (otherwise the case is skipped). */

@@ -11,6 +11,8 @@ import {
   BARE_STEPS,
   CBC_KEYS,
   CERTIFICATES,
+  MAX_FRAGMENT_LENGTHS,
+  PSK_MODES,
   EXPECT_KINDS,
   EXPECT_MODIFIERS,
   EXPECT_WORDS,
@@ -212,10 +214,13 @@ export function buildSchema(): Schema {
     alpn: list({ type: 'string' }),
     server_name: { type: 'string' },
     middlebox_compat: { type: 'boolean' },
+    max_fragment_length: { anyOf: [{ enum: [...MAX_FRAGMENT_LENGTHS] }, ref('template')], description: 'RFC 6066 max_fragment_length the harness as client requests, in bytes' },
     certificate: { anyOf: [{ enum: [...CERTIFICATES] }, ref('template')], description: 'test PKI certificate the harness presents' },
     request_client_certificate: { type: 'boolean' },
     hello_retry: { type: 'boolean' },
     early_data: { type: 'string' },
+    psk_unknown_identities: { type: 'integer', minimum: 0, maximum: 8, description: 'unknown PSK identities the harness offers before its ticket' },
+    psk_modes: list({ enum: [...PSK_MODES] }, { description: 'psk_key_exchange_modes the harness offers with a ticket (RFC 8446 4.2.9)' }),
   };
   const requiresProps: Record<string, Schema> = {
     versions: list({ enum: [...VERSIONS] }),

@@ -43,6 +43,8 @@ export const KNOWN_FEATURES = [
   'key_update',
   'alpn',
   'record_size_limit',
+  // RFC 6066 4 max_fragment_length accepted by a TLS 1.3 server (optional: "MAY accept").
+  'max_fragment_length',
   'middlebox_compat',
   'sni',
   // suite-sb: a TLS 1.2 server that accepts a (secure, RFC 5746) renegotiation; the reference refuses it.

@@ -50,7 +50,7 @@ describe('probeTarget', () => {
     // The reference target serves what REFERENCE_CAPABILITIES claims: every group the reference implements.
     expect(capabilities.groups).toEqual(ALL_GROUPS);
     expect(capabilities.signature_schemes).toEqual(['rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384', 'rsa_pss_rsae_sha512']);
-    expect(capabilities.features).toEqual(['hello_retry_request', 'psk', 'early_data', 'key_update', 'alpn', 'record_size_limit', 'middlebox_compat', 'sni']);
+    expect(capabilities.features).toEqual(['hello_retry_request', 'psk', 'early_data', 'key_update', 'alpn', 'record_size_limit', 'max_fragment_length', 'middlebox_compat', 'sni']);
     expect(capabilities.alpn).toEqual(['http/1.1']);
     // Roles and concurrency stay the target's.
     expect(capabilities.roles).toEqual(['server', 'client']);

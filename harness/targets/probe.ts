@@ -19,6 +19,7 @@
  * | client_auth                   | a CertificateRequest in the first handshake                                |
  * | key_update                    | a KeyUpdate(update_requested) after the first handshake, no alert after it |
  * | sni, record_size_limit        | the server's answers in EncryptedExtensions                                |
+ * | max_fragment_length           | TLS 1.3, max_fragment_length 2^9 without record_size_limit: answered in EE  |
  * | middlebox_compat              | the first TLS 1.3 handshake, made in compatibility mode, completes         |
  *
  * The chain the server presents is validated against the trust roots (the test CA or --ca), for the host
@@ -38,7 +39,7 @@ import type { Capabilities, Target, TrustSettings } from './types.ts';
 import type { VersionName } from '../scenario/model.ts';
 
 /** The features the probe can establish (KNOWN_FEATURES in config.ts). */
-export const PROBED_FEATURES = ['hello_retry_request', 'psk', 'early_data', 'client_auth', 'key_update', 'alpn', 'record_size_limit', 'middlebox_compat', 'sni', 'encrypt_then_mac', 'extended_master_secret', 'session_id_resumption', 'session_ticket'] as const;
+export const PROBED_FEATURES = ['hello_retry_request', 'psk', 'early_data', 'client_auth', 'key_update', 'alpn', 'record_size_limit', 'max_fragment_length', 'middlebox_compat', 'sni', 'encrypt_then_mac', 'extended_master_secret', 'session_id_resumption', 'session_ticket'] as const;
 
 /** ALPN protocols asked about, one at a time. */
 export const PROBED_ALPN = ['http/1.1', 'h2'];
@@ -459,6 +460,13 @@ export async function probeTarget(target: Target, opts: ProbeOptions = {}): Prom
       }
     }
     if (versions.includes('tls13')) {
+      tasks.push(async () => {
+        // RFC 6066 4: a server that accepts the request answers max_fragment_length (in EncryptedExtensions in
+        // TLS 1.3); RFC 8449 5: not with record_size_limit offered too, so this handshake leaves that out.
+        const h = await run('max-fragment-length', base('tls13', { maxFragmentLength: 1, recordSizeLimit: undefined }));
+        if (h.ok && h.eeExtensions.includes(ExtensionType.max_fragment_length)) features.add('max_fragment_length');
+        else notes.push(`max_fragment_length: ${h.error ?? 'a request for 2^9 was not answered'}`);
+      });
       tasks.push(async () => {
         // RFC 8446 4.1.1: with no acceptable key share the server answers with a HelloRetryRequest.
         const h = await run('hello-retry', base('tls13', { keyShareGroups: [] }));

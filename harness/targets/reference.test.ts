@@ -196,3 +196,51 @@ describe('the idle signal holds because the reference endpoints do nothing on th
     expect(offenders).toEqual([]);
   });
 });
+
+// psk14: a second client connection of a case resumes the first's session (a ticket the server gave).
+describe('reference client sessions (psk14)', () => {
+  it('offers the ticket of the case\'s first connection in its second, and not in another case', async () => {
+    const { TlsServer } = await import('../../implementations/reference/connection/server.ts');
+    const { testServerConfig } = await import('../../implementations/reference/connection/testing.ts');
+    const target = new ReferenceTarget();
+    const serverConfig = testServerConfig({ ticketsToSend: 1 });
+    const hellos: Buffer[] = [];
+    const srv = createServer((sock) => {
+      const tls = new TlsServer(serverConfig);
+      let first = true;
+      sock.on('data', (d: Buffer) => {
+        if (first) hellos.push(d);
+        first = false;
+        tls.receive(d);
+        const out = tls.takeOutput();
+        if (out.length > 0) sock.write(out);
+      });
+      sock.on('error', () => undefined);
+    });
+    const port = await listenOnLowPort(srv);
+    const connectOnce = async (caseId: string) => {
+      const n = hellos.length;
+      await target.launchClient(ctx(caseId, { host: '127.0.0.1', port }));
+      for (let i = 0; i < 100 && hellos.length === n; i++) await tick(10);
+      // Time for the handshake and the ticket.
+      await tick(100);
+      return hellos[n];
+    };
+    const { decodeHandshake } = await import('../../implementations/reference/codec/handshake.ts');
+    // The last extension of the ClientHello in the first record (5-byte record header).
+    const lastExt = (rec: Buffer) => {
+      const ch = decodeHandshake(new Uint8Array(rec.subarray(5)), { version: 'tls13' }) as { extensions?: { type: string }[] };
+      return ch.extensions?.at(-1)?.type;
+    };
+    try {
+      expect(lastExt(await connectOnce('resume-1'))).not.toBe('pre_shared_key');
+      expect(lastExt(await connectOnce('resume-1'))).toBe('pre_shared_key');
+      expect(lastExt(await connectOnce('resume-2'))).not.toBe('pre_shared_key');
+      await target.endCase(ctx('resume-1'));
+      expect(lastExt(await connectOnce('resume-1'))).not.toBe('pre_shared_key');
+    } finally {
+      await target.stop();
+      await new Promise((r) => srv.close(r));
+    }
+  });
+});

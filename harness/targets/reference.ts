@@ -6,7 +6,7 @@
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { TlsClient } from '../../implementations/reference/connection/client.ts';
 import { TlsServer } from '../../implementations/reference/connection/server.ts';
-import { TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
+import { MemorySessionStore, TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
 import { CipherSuite, nameOf } from '../../implementations/reference/codec/enums.ts';
 import type { Endpoint } from '../../implementations/reference/connection/endpoint.ts';
 import { SHARED_TEST_PKI as TEST_PKI } from './test-pki.ts';
@@ -37,7 +37,7 @@ export const REFERENCE_CAPABILITIES: Capabilities = {
     'rsa_pkcs1_sha384',
     'rsa_pkcs1_sha512',
   ],
-  features: ['hello_retry_request', 'psk', 'early_data', 'client_auth', 'key_update', 'alpn', 'record_size_limit', 'middlebox_compat', 'sni', 'encrypt_then_mac', 'extended_master_secret', 'session_id_resumption', 'session_ticket'],
+  features: ['hello_retry_request', 'psk', 'early_data', 'client_auth', 'key_update', 'alpn', 'record_size_limit', 'max_fragment_length', 'middlebox_compat', 'sni', 'encrypt_then_mac', 'extended_master_secret', 'session_id_resumption', 'session_ticket'],
   concurrent: true,
 };
 
@@ -232,11 +232,20 @@ export class ReferenceTarget implements Target {
     return { stream: sock, peer: `reference server 127.0.0.1:${this.port}`, ...(idle ? { idle } : {}) };
   }
 
+  /**
+   * psk14: the sessions the reference client got in each case, so that a second connection of the case
+   * resumes the first's (RFC 8446 4.6.1: the client "MAY use this PSK for future handshakes"), as the node,
+   * OpenSSL and BoringSSL client configs do (`reconnect` in client-role scenarios).
+   */
+  private readonly clientSessions = new Map<string, MemorySessionStore>();
+
   async launchClient(ctx: TargetCaseContext): Promise<LaunchedClient> {
     const listen = ctx.listen!;
     const sock = netConnect({ host: listen.host, port: listen.port });
     this.track(sock);
-    const client = new TlsClient(this.clientConfig);
+    let sessionStore = this.clientSessions.get(ctx.caseId);
+    if (!sessionStore) this.clientSessions.set(ctx.caseId, (sessionStore = new MemorySessionStore()));
+    const client = new TlsClient({ ...this.clientConfig, sessionStore, resume: true });
     const tracker = new IdleTracker();
     sock.once('connect', () => bridge(sock, client, tracker, () => client.start()));
     sock.on('error', () => sock.destroy());
@@ -248,6 +257,10 @@ export class ReferenceTarget implements Target {
         return tracker;
       },
     };
+  }
+
+  async endCase(ctx: TargetCaseContext): Promise<void> {
+    this.clientSessions.delete(ctx.caseId);
   }
 
   async stop(): Promise<void> {

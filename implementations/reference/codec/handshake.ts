@@ -398,10 +398,15 @@ export function encodeHandshake(msg: HandshakeMessage, overrides?: EncodeOverrid
 export function encodeHandshakeWithSpans(
   msg: HandshakeMessage,
   overrides?: EncodeOverrides,
-): { bytes: Uint8Array; spans: Map<string, Span> } {
+): { bytes: Uint8Array; spans: Map<string, Span>; unusedOverrides: string[] } {
   const w = new Writer('', overrides, true);
   writeHandshake(w, msg);
-  return { bytes: w.finish(), spans: w.spans };
+  // An override whose path met no length-prefixed region changed nothing: the caller reports it.
+  const unusedOverrides = [
+    ...Object.keys(overrides?.lengths ?? {}).filter((k) => !w.usedOverrides.has(`length:${k}`)).map((k) => `length ${k}`),
+    ...Object.keys(overrides?.append ?? {}).filter((k) => !w.usedOverrides.has(`append:${k}`)).map((k) => `append ${k}`),
+  ];
+  return { bytes: w.finish(), spans: w.spans, unusedOverrides };
 }
 
 /** Encode a message body only (no header); paths start at the struct name. */

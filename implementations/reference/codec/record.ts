@@ -213,6 +213,11 @@ export class HandshakeDeframer {
     return this.q.length === 0;
   }
 
+  /** Bytes buffered: the rest of the records read so far that no message handed out has taken yet. */
+  get buffered(): number {
+    return this.q.length;
+  }
+
   /** The header of the next message (type and announced body length) once its 4 bytes are here, else null. */
   peek(): { msg_type: number; length: number } | null {
     const q = this.q;

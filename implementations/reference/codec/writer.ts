@@ -26,6 +26,8 @@ export class Writer {
   private pathNow: string;
   /** Spans of named fields, by path, filled when `trackSpans` is on. */
   readonly spans = new Map<string, Span>();
+  /** The override paths that met a region of that path (the rest named no length-prefixed region). */
+  readonly usedOverrides = new Set<string>();
 
   constructor(
     path = '',
@@ -103,7 +105,10 @@ export class Writer {
 
   private applyAppend(): void {
     const extra = this.overrides.append?.[this.pathNow];
-    if (extra) this.bytes(extra);
+    if (extra) {
+      this.usedOverrides.add(`append:${this.pathNow}`);
+      this.bytes(extra);
+    }
   }
 
   /** A length-prefixed region `field<..>`: writes the length (or its override), then the body. */
@@ -116,6 +121,7 @@ export class Writer {
       body(this);
       this.applyAppend();
       const forced = this.overrides.lengths?.[this.pathNow];
+      if (forced !== undefined) this.usedOverrides.add(`length:${this.pathNow}`);
       const n = forced ?? this.len - start - lenBytes;
       for (let i = 0; i < lenBytes; i++) this.buf[start + i] = Math.floor(n / 2 ** (8 * (lenBytes - 1 - i))) & 0xff;
     } finally {

@@ -52,6 +52,7 @@ export function buildClientHello(c: EndpointConfig, inputs: ClientHelloInputs): 
   // RFC 8446 4.2.9: offered whenever resumption is possible, and always with a pre_shared_key.
   if (c.sessionStore || inputs.psk) exts.push({ type: 'psk_key_exchange_modes', ke_modes: [...c.pskModes] });
   if (c.recordSizeLimit !== undefined) exts.push({ type: 'record_size_limit', record_size_limit: c.recordSizeLimit });
+  if (c.maxFragmentLength !== undefined) exts.push({ type: 'max_fragment_length', max_fragment_length: c.maxFragmentLength });
   if (c.postHandshakeAuth) exts.push({ type: 'post_handshake_auth' });
   if (inputs.tls12) exts.push(...inputs.tls12.extensions);
   if (c.shapeExtensions) exts = c.shapeExtensions('client_hello', exts);

@@ -408,6 +408,8 @@ export interface EncryptedExtensionsContext {
 export interface EncryptedExtensionsResult {
   alpn?: string;
   recordSizeLimit?: number;
+  /** The negotiated maximum fragment length in bytes (RFC 6066 4), when the server accepted the request. */
+  maxFragmentLength?: number;
   earlyDataAccepted: boolean;
 }
 
@@ -435,6 +437,15 @@ export function checkEncryptedExtensions(ee: EncryptedExtensions, ctx: Encrypted
     // larger one is an illegal_parameter. (RFC 8449 is not among the texts the project copies; not quoted.)
     check(rsl.record_size_limit <= 2 ** 14 + 1, 'illegal_parameter', 'RFC 8449 4', `record_size_limit ${rsl.record_size_limit} above 2^14+1`);
     out.recordSizeLimit = rsl.record_size_limit;
+  }
+  const mfl = findExt(ee.extensions, 'max_fragment_length');
+  if (mfl) {
+    // RFC 6066 4: "if a client receives a maximum fragment length negotiation response that differs from the
+    // length it requested, it MUST also abort the handshake with an "illegal_parameter" alert." (An
+    // unrequested one is an unsolicited extension, refused above.)
+    const asked = findExt(ctx.clientHello.extensions, 'max_fragment_length')?.max_fragment_length;
+    check(mfl.max_fragment_length === asked, 'illegal_parameter', 'RFC 6066 4', `max_fragment_length response ${mfl.max_fragment_length}, the client requested ${asked}`);
+    out.maxFragmentLength = maxFragmentBytes(mfl.max_fragment_length);
   }
   if (findExt(ee.extensions, 'early_data')) {
     // RFC 8446 4.2.11: "If the server supplies an "early_data" extension, the client MUST verify that the
@@ -742,4 +753,9 @@ export function checkSecondClientHello(ch2: ClientHello, ctx: SecondClientHelloC
   if (dropped !== undefined) same(`its extensions: it drops ${extName(dropped)}`, false);
   same('the order of its extensions', codes1.length === codes2.length && codes1.every((c, i) => c === codes2[i]));
   r1.forEach((e, i) => same(`the ${extName(codes1[i])} extension`, equalBytes(encodeExtension(e), encodeExtension(r2[i]))));
+}
+
+/** RFC 6066 4: MaxFragmentLength 2^9(1), 2^10(2), 2^11(3), 2^12(4), as a byte count. */
+export function maxFragmentBytes(code: number): number {
+  return 2 ** (8 + code);
 }

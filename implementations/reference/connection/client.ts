@@ -380,6 +380,10 @@ export class TlsClient extends Endpoint {
     this.alpn = r.alpn;
     // RFC 8449 4: the limit includes the content type.
     if (r.recordSizeLimit !== undefined) this.rl.maxSendFragment = Math.min(this.rl.maxSendFragment, r.recordSizeLimit - 1);
+    // RFC 6066 4: "Once a maximum fragment length other than 2^14 has been successfully negotiated, the client
+    // and server MUST immediately begin fragmenting messages (including handshake messages) to ensure that no
+    // fragment larger than the negotiated length is sent." The server's records are held to it too.
+    if (r.maxFragmentLength !== undefined) this.rl.limitFragments(r.maxFragmentLength);
     this.earlyDataAccepted = r.earlyDataAccepted;
     this.transcript.add(raw);
     this.hsState = this.usingPsk ? 'wait_finished' : 'wait_cert_cr';

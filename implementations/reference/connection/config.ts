@@ -153,6 +153,12 @@ export interface EndpointConfig {
   middleboxCompat: boolean;
   /** Our record_size_limit (RFC 8449); undefined: not sent. */
   recordSizeLimit?: number;
+  /**
+   * RFC 6066 4 max_fragment_length. Client: the code (1..4: 2^9..2^12) to request; undefined: not sent.
+   * Server: whether to accept a request (TLS 1.3); default true.
+   */
+  maxFragmentLength?: number;
+  acceptMaxFragmentLength?: boolean;
   /** TLS 1.3 record padding length for a record of a type and content length (RFC 8446 5.4). */
   padding?: (type: number, length: number) => number;
   /** Milliseconds a handshake may take before the endpoint gives up (enforced by the transport adapters). */

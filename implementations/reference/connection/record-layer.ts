@@ -63,6 +63,8 @@ export class RecordLayer {
   writeVersion: number = ProtocolVersion.TLS1_2;
   /** Largest plaintext fragment we send: 2^14, or less after record_size_limit / max_fragment_length. */
   maxSendFragment: number = RecordLimits.plaintext;
+  /** Largest plaintext fragment accepted: 2^14, or the negotiated max_fragment_length (RFC 6066 4). */
+  private maxReceiveFragment: number = RecordLimits.plaintext;
   /** TLS 1.3 record padding: bytes of zero padding for a record of this type and content length. */
   padding: (type: number, length: number) => number = () => 0;
   /**
@@ -129,8 +131,33 @@ export class RecordLayer {
       throw new TlsError('unexpected_message', 'RFC 8446 5.1', 'a handshake message spans a key change');
     }
     this.readProt = p;
-    this.records.maxFragment =
-      p === null ? RecordLimits.plaintext : this.tls13 ? RecordLimits.tls13Ciphertext : RecordLimits.tls12Ciphertext;
+    this.setHeaderLimit();
+  }
+
+  /** The record header's length limit: the plaintext limit, plus the protection's expansion under keys. */
+  private setHeaderLimit(): void {
+    const expansion = this.tls13 ? RecordLimits.tls13Ciphertext - RecordLimits.plaintext : RecordLimits.tls12Ciphertext - RecordLimits.plaintext;
+    this.records.maxFragment = this.readProt === null ? this.maxReceiveFragment : this.maxReceiveFragment + expansion;
+  }
+
+  /**
+   * A negotiated max_fragment_length (RFC 6066 4), in bytes: "Once a maximum fragment length other than 2^14 has
+   * been successfully negotiated, the client and server MUST immediately begin fragmenting messages (including
+   * handshake messages) to ensure that no fragment larger than the negotiated length is sent." Both directions:
+   * what this side sends, and what it accepts ("a TLS record-layer peer receiving a TLS record-layer message
+   * larger than [the limit plus expansion] MUST discard the message and send a "record_overflow" alert, without
+   * decrypting the message").
+   */
+  limitFragments(bytes: number, directions: { send: boolean; receive: boolean } = { send: true, receive: true }): void {
+    if (directions.send) this.maxSendFragment = Math.min(this.maxSendFragment, bytes);
+    if (!directions.receive) return;
+    this.maxReceiveFragment = Math.min(this.maxReceiveFragment, bytes);
+    this.setHeaderLimit();
+    // The messages after the one that negotiated the limit may have come in the same record: more handshake
+    // bytes already buffered than the limit means that record was larger than it.
+    if (this.handshake.buffered > bytes) {
+      throw new TlsError('record_overflow', 'RFC 6066 4', `${this.handshake.buffered} more handshake bytes came in the record that negotiated max_fragment_length ${bytes}`);
+    }
   }
 
   setWriteProtection(p: RecordProtection | null): void {
@@ -159,7 +186,16 @@ export class RecordLayer {
         rec = this.records.next();
       } catch (e) {
         // The limit broken: plaintext (RFC 8446 5.1 / RFC 5246 6.2.1) or protected (RFC 8446 5.2 / RFC 5246 6.2.3).
-        const rule = this.tls13 ? (this.readProt ? 'RFC 8446 5.2' : 'RFC 8446 5.1') : this.readProt ? 'RFC 5246 6.2.3' : 'RFC 5246 6.2.1';
+        const rule =
+          this.maxReceiveFragment < RecordLimits.plaintext
+            ? 'RFC 6066 4'
+            : this.tls13
+              ? this.readProt
+                ? 'RFC 8446 5.2'
+                : 'RFC 8446 5.1'
+              : this.readProt
+                ? 'RFC 5246 6.2.3'
+                : 'RFC 5246 6.2.1';
         if (e instanceof DecodeError) throw new TlsError(e.alert, rule, e.message);
         throw e;
       }
@@ -207,6 +243,11 @@ export class RecordLayer {
       type = r.type;
       data = r.content;
       isProtected = true;
+      // RFC 6066 4: the negotiated length "limits the input that the record layer may process without
+      // fragmentation (that is, the maximum value of TLSPlaintext.length"; 2^14 itself is checked by decrypt.
+      if (data.length > this.maxReceiveFragment) {
+        throw new TlsError('record_overflow', 'RFC 6066 4', `a record of ${data.length} plaintext bytes, above the negotiated max_fragment_length ${this.maxReceiveFragment}`);
+      }
     }
     // RFC 8446 5.1: "Handshake messages MUST NOT be interleaved with other record types."
     if (type !== ContentType.handshake && !this.handshake.empty) {

@@ -37,6 +37,7 @@ import {
   checkSecondClientHello,
   offeredSchemes,
   sharedSecret,
+  maxFragmentBytes,
 } from './checks13.ts';
 import { versionsEnabled } from './tls12/common12.ts';
 import { Server12 } from './tls12/server12.ts';
@@ -78,6 +79,8 @@ export class TlsServer extends Endpoint {
   private scheme: number | undefined;
   private alpn: string | undefined;
   private serverName: string | undefined;
+  /** The max_fragment_length code the client requested and we accept (RFC 6066 4), answered in EncryptedExtensions. */
+  private maxFragmentLength: number | undefined;
   private psk: AcceptedPsk | undefined;
   private earlyDataAccepted = false;
   private handshakeSecret: Uint8Array | undefined;
@@ -279,6 +282,12 @@ export class TlsServer extends Endpoint {
     }
     const clientRsl = findExt(exts, 'record_size_limit');
     if (clientRsl) this.rl.maxSendFragment = Math.min(this.rl.maxSendFragment, clientRsl.record_size_limit - 1);
+    // RFC 6066 4: "Servers that receive an extended client hello containing a "max_fragment_length" extension MAY
+    // accept the requested maximum fragment length" (a value outside 1..4 was refused by the decoder with
+    // illegal_parameter). RFC 8449 5: a server that supports record_size_limit ignores max_fragment_length when
+    // both are offered.
+    const mfl = findExt(exts, 'max_fragment_length');
+    this.maxFragmentLength = mfl && !clientRsl && this.config.acceptMaxFragmentLength !== false ? mfl.max_fragment_length : undefined;
 
     // 0-RTT (RFC 8446 4.2.10; never in a second ClientHello, checked above).
     const earlyOffered = findExt(exts, 'early_data') !== undefined;
@@ -422,8 +431,15 @@ export class TlsServer extends Endpoint {
     if (this.serverName !== undefined) ee.push({ type: 'server_name' });
     if (this.alpn) ee.push({ type: 'application_layer_protocol_negotiation', protocol_name_list: [new TextEncoder().encode(this.alpn)] });
     if (this.earlyDataAccepted) ee.push({ type: 'early_data' });
+    // RFC 6066 4: "The "extension_data" field of this extension SHALL contain a "MaxFragmentLength" whose value is
+    // the same as the requested maximum fragment length."
+    if (this.maxFragmentLength !== undefined) ee.push({ type: 'max_fragment_length', max_fragment_length: this.maxFragmentLength });
     if (this.config.shapeExtensions) ee = this.config.shapeExtensions('encrypted_extensions', ee);
     this.sendHandshake({ msg_type: 'encrypted_extensions', extensions: ee });
+    // RFC 6066 4: fragment at the negotiated length from now on, and hold the client to it. 0-RTT data the
+    // client sent before it read this EncryptedExtensions was not bound by it: with early data accepted, only
+    // what we send is limited.
+    if (this.maxFragmentLength !== undefined) this.rl.limitFragments(maxFragmentBytes(this.maxFragmentLength), { send: true, receive: !this.earlyDataAccepted });
 
     if (certified) {
       if (this.config.requestClientCert) {
