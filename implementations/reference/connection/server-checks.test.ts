@@ -441,6 +441,27 @@ describe('reference server: rejected 0-RTT (RFC 8446 4.2.10)', () => {
   });
 });
 
+describe('reference server: accepted 0-RTT within max_early_data_size (RFC 8446 4.6.1)', () => {
+  const store = () => ticketStore({ maxEarlyData: 16, acceptEarlyData: true });
+  it('16 bytes of 0-RTT data with a ticket allowing 16: accepted', () => {
+    const o = run({ client: { sessionStore: store(), earlyData: new Uint8Array(16) }, server: { maxEarlyData: 16, acceptEarlyData: true } });
+    expect(o.serverError).toBeUndefined();
+    expect(o.server.state).toBe('connected');
+  });
+
+  it('17 bytes: unexpected_message', () => {
+    // The client's copy of the ticket is made to allow more, so that it sends 17 bytes; the server holds it to the
+    // 16 its ticket says.
+    const s = store();
+    for (const k of ['localhost']) {
+      const t = s.get(k);
+      if (t) s.put(k, { ...t, maxEarlyData: 1024 });
+    }
+    const o = run({ client: { sessionStore: s, earlyData: new Uint8Array(17) }, server: { maxEarlyData: 16, acceptEarlyData: true } });
+    expectRejected(o, 'unexpected_message', 'RFC 8446 4.6.1');
+  });
+});
+
 describe('reference server: ClientHello.legacy_version (RFC 8446 D.5, RFC 9846 4.2.2)', () => {
   for (const v of [ProtocolVersion.SSL3_0, 0x0200, 0x0002]) {
     it(`legacy_version 0x${v.toString(16).padStart(4, '0')}, with supported_versions [TLS 1.3]: protocol_version (D.5)`, () => {

@@ -22,7 +22,7 @@ import type { Certificate } from '../crypto/certificate.ts';
 import { suiteParams } from '../crypto/suites.ts';
 import type { CertifiedKey, EndpointConfig, ShapedMessage, TicketCodec } from './config.ts';
 import { Endpoint } from './endpoint.ts';
-import { check } from './errors.ts';
+import { TlsError, check } from './errors.ts';
 import { groupName } from './groups.ts';
 import type { Inbound } from './record-layer.ts';
 import { openTicket, sealTicket, type TicketState } from './tickets.ts';
@@ -83,6 +83,8 @@ export class TlsServer extends Endpoint {
   private maxFragmentLength: number | undefined;
   private psk: AcceptedPsk | undefined;
   private earlyDataAccepted = false;
+  /** Bytes of accepted 0-RTT data read so far (RFC 8446 4.6.1: at most the ticket's max_early_data_size). */
+  private earlyDataReceived = 0;
   private handshakeSecret: Uint8Array | undefined;
   private clientHsSecret: Uint8Array | undefined;
   private master: Uint8Array | undefined;
@@ -146,6 +148,11 @@ export class TlsServer extends Endpoint {
 
   protected override onEarlyApplicationData(item: Extract<Inbound, { kind: 'application_data' }>): void {
     if (this.hsState === 'wait_eoed' && item.protected) {
+      // RFC 8446 4.6.1: "A server receiving more than max_early_data_size bytes of 0-RTT data SHOULD terminate the
+      // connection with an "unexpected_message" alert." The limit is the one of the ticket the client resumed.
+      this.earlyDataReceived += item.data.length;
+      const limit = this.psk?.state.maxEarlyData ?? 0;
+      if (this.earlyDataReceived > limit) throw new TlsError('unexpected_message', 'RFC 8446 4.6.1', `${this.earlyDataReceived} bytes of 0-RTT data, more than max_early_data_size ${limit}`);
       this.emit({ type: 'early_data', data: item.data });
       return;
     }
