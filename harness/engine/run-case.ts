@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { AlertDescription, AlertLevel, CipherSuite, ContentType, NamedGroup, PskKeyExchangeMode, nameOf } from '../../implementations/reference/codec/enums.ts';
 import { decodeHandshakeBody, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
 import { makeConfig, type EndpointConfig, type StoredTicket } from '../../implementations/reference/connection/config.ts';
-import { SHARED_TEST_PKI as TEST_PKI } from '../targets/test-pki.ts';
+import { EXTRA_TEST_CERTIFICATES, SHARED_TEST_PKI as TEST_PKI } from '../targets/test-pki.ts';
 import type { Expectation, MessageExpectation, PeerConfig, ScenarioCase, SourceLocation, Step } from '../scenario/model.ts';
 import { roleCapabilities, type Capabilities, type Target, type TargetConnection, type TrustSettings } from '../targets/types.ts';
 import type { CaseResult, TargetOutput, TranscriptEntry, Verdict } from './result.ts';
@@ -19,7 +19,7 @@ export { caseVersion } from './controls.ts';
 import { LiveState } from './live.ts';
 import { MissingExtensionError, ScenarioRuntimeError, applySet, checkWhere, describe, extensionName, toNumber } from './fields.ts';
 import { encodeForWire, encodeMutated } from './mutate.ts';
-import { ClientPeer13, ServerPeer13, type HarnessPskOptions } from './peer13.ts';
+import { ClientPeer13, Peer13, ServerPeer13, type HarnessPskOptions } from './peer13.ts';
 import { ClientPeer12, ServerPeer12, type Resumption12 } from './peer12.ts';
 import { contentTypeCode, type Observation, type ScriptedPeer } from './peer.ts';
 import { RecordHeaderScan, Wire } from './wire.ts';
@@ -153,6 +153,7 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: Tru
     'rsa-sign-only': TEST_PKI.rsaSignOnly,
     'p256-wrong-name': TEST_PKI.p256WrongName,
     'p256-missing-intermediate': TEST_PKI.p256MissingIntermediate,
+    ...EXTRA_TEST_CERTIFICATES,
   } as Record<string, () => EndpointConfig['certificates'][number]>;
   let certificates: EndpointConfig['certificates'];
   if (c.certificate) {
@@ -371,6 +372,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     }
     note('note', 'connect', tc.peer);
     const peer = makePeer(version, role, config, carry);
+    if (peer instanceof Peer13) peer.certificateVerifyFault = c.config.certificate_verify as Peer13['certificateVerifyFault'];
     peer.rl.acceptPlaintextAlerts = true;
     const wire = new Wire(tc.stream);
     // A target that can prove it is idle (the embedded reference) ends the waits for it at once.

@@ -31,14 +31,24 @@ export const CONFIG_KEYS = [
   'early_data',
   'psk_modes',
   'psk_unknown_identities',
+  'certificate_verify',
 ] as const;
 /** psk_key_exchange_modes (RFC 8446 4.2.9) the harness offers, as `config.psk_modes`. */
 export const PSK_MODES = ['psk_ke', 'psk_dhe_ke'] as const;
+/**
+ * `config.certificate_verify`: a fault in the harness's own CertificateVerify (harness/engine/peer13.ts), the
+ * signature otherwise valid: `other_context`, signed over the other side's context string (RFC 8446 4.4.3, "TLS
+ * 1.3, client CertificateVerify" for a server); `stale_transcript`, signed over the transcript without the
+ * Certificate message.
+ */
+export const CERTIFICATE_VERIFY_FAULTS = ['other_context', 'stale_transcript'] as const;
 /** Keys of the mapping form of `control:` (the other forms: `control: false`, `control: true`). */
 export const CONTROL_KEYS = ['config'] as const;
 export const ROLES = ['server', 'client'] as const;
 export const VERSIONS = ['tls13', 'tls12'] as const;
-export const CERTIFICATES = ['rsa', 'p256', 'p384', 'p521', 'ed25519', 'ed448', 'client', 'rsa-sign-only', 'p256-wrong-name', 'p256-missing-intermediate'] as const;
+export const CERTIFICATES = ['rsa', 'p256', 'p384', 'p521', 'ed25519', 'ed448', 'client', 'rsa-sign-only', 'p256-wrong-name', 'p256-missing-intermediate',
+  // issue 14: server certificates for certificate tests (harness/targets/test-pki.ts EXTRA_TEST_CERTIFICATES)
+  'p256-expired', 'p256-not-yet-valid', 'p256-client-eku', 'p256-no-digital-signature', 'p256-sha1', 'p256-md5', 'p256-unknown-issuer', 'p256-chain-extraneous', 'rsa-via-rsa-intermediate'] as const;
 
 /** The action keys of a step: a step mapping has exactly one. */
 export const STEP_KINDS = [

@@ -327,6 +327,15 @@ describe('errors, each with its position', () => {
     ]);
   });
 
+  it('config.certificate_verify: one of the faults, templated or not (issue 14)', () => {
+    expect(only('config: { certificate_verify: other_context }\nsteps: [close_notify]\n').config).toMatchObject({ certificate_verify: 'other_context' });
+    const templated = only('matrix: { fault: [other_context, stale_transcript] }\nconfig: { certificate_verify: "${fault}" }\nsteps: [close_notify]\n');
+    expect(expandCases(templated).map((c) => c.config.certificate_verify)).toEqual(['other_context', 'stale_transcript']);
+    expect(lines(parse('config: { certificate_verify: stale_transcrpt }\nsteps: [close_notify]\n').diagnostics)).toEqual([
+      "6:31 error: unknown certificate_verify fault 'stale_transcrpt' (one of other_context, stale_transcript) (did you mean 'stale_transcript'?)",
+    ]);
+  });
+
   it('missing required fields', () => {
     const r = parseScenarioText('title: x\nsteps: [close_notify]\n', 'm.yaml');
     expect(lines(r.diagnostics)).toEqual([

@@ -38,6 +38,7 @@ import {
   BARE_STEPS,
   CBC_KEYS,
   CERTIFICATES,
+  CERTIFICATE_VERIFY_FAULTS,
   CONFIG_KEYS,
   MAX_FRAGMENT_LENGTHS,
   PSK_MODES,
@@ -1101,6 +1102,18 @@ class DocReader {
           set('certificate', good ? s : undefined);
           break;
         }
+        case 'certificate_verify': {
+          const s = this.str(e.value, what);
+          const good =
+            s !== undefined &&
+            this.templated(e.value, s, (v) =>
+              (CERTIFICATE_VERIFY_FAULTS as readonly string[]).includes(String(v))
+                ? undefined
+                : `unknown certificate_verify fault '${v}' (one of ${CERTIFICATE_VERIFY_FAULTS.join(', ')})${hint(String(v), CERTIFICATE_VERIFY_FAULTS)}`,
+            );
+          set('certificate_verify', good ? s : undefined);
+          break;
+        }
         case 'psk_unknown_identities':
           set('psk_unknown_identities', this.int(e.value, what, 0, 8));
           break;
@@ -1905,6 +1918,7 @@ class Subst {
     if (c.early_data !== undefined) out.early_data = this.str(c.early_data);
     if (typeof c.max_fragment_length === 'string') out.max_fragment_length = Number(this.val(c.max_fragment_length));
     if (c.psk_modes) out.psk_modes = c.psk_modes.map((x) => this.str(x));
+    if (c.certificate_verify !== undefined) out.certificate_verify = this.str(c.certificate_verify);
     return out;
   }
 

@@ -201,7 +201,7 @@ export interface PeerConfig {
   middlebox_compat?: boolean;
   /** RFC 6066 4: the maximum fragment length the harness as client requests, in bytes (512, 1024, 2048, 4096); a matrix value `${name}` as well. */
   max_fragment_length?: number | string;
-  /** Test PKI certificate the harness presents: rsa, p256, p384, p521, ed25519, ed448 (server role), client (client auth); rsa-sign-only, p256-wrong-name, p256-missing-intermediate (certificate tests). */
+  /** Test PKI certificate the harness presents: rsa, p256, p384, p521, ed25519, ed448 (server role), client (client auth); rsa-sign-only, p256-wrong-name, p256-missing-intermediate, p256-expired, p256-not-yet-valid, p256-client-eku, p256-no-digital-signature, p256-sha1, p256-md5, p256-unknown-issuer, p256-chain-extraneous, rsa-via-rsa-intermediate (certificate tests). */
   certificate?: string;
   request_client_certificate?: boolean;
   hello_retry?: boolean;
@@ -210,6 +210,8 @@ export interface PeerConfig {
   psk_modes?: string[];
   /** Unknown PSK identities the harness offers before its ticket (RFC 8446 4.2.11; default 0). */
   psk_unknown_identities?: number;
+  /** A fault in the harness's TLS 1.3 CertificateVerify: other_context, stale_transcript (format.ts CERTIFICATE_VERIFY_FAULTS). */
+  certificate_verify?: string;
 }
 
 /** Capabilities a target must have for the scenario to run (otherwise the case is skipped). */

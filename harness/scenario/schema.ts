@@ -13,6 +13,7 @@ import {
   CERTIFICATES,
   MAX_FRAGMENT_LENGTHS,
   PSK_MODES,
+  CERTIFICATE_VERIFY_FAULTS,
   EXPECT_KINDS,
   EXPECT_MODIFIERS,
   EXPECT_WORDS,
@@ -221,6 +222,7 @@ export function buildSchema(): Schema {
     early_data: { type: 'string' },
     psk_unknown_identities: { type: 'integer', minimum: 0, maximum: 8, description: 'unknown PSK identities the harness offers before its ticket' },
     psk_modes: list({ enum: [...PSK_MODES] }, { description: 'psk_key_exchange_modes the harness offers with a ticket (RFC 8446 4.2.9)' }),
+    certificate_verify: { anyOf: [{ enum: [...CERTIFICATE_VERIFY_FAULTS] }, ref('template')], description: "a fault in the harness's TLS 1.3 CertificateVerify" },
   };
   const requiresProps: Record<string, Schema> = {
     versions: list({ enum: [...VERSIONS] }),
