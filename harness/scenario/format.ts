@@ -95,9 +95,9 @@ export const STEP_VALUE_KEYS: Readonly<Partial<Record<StepKey, readonly string[]
 
 export const RAW_LAYERS = ['record', 'handshake', 'tcp'] as const;
 
-export const RECORD_KEYS = ['max_fragment', 'fragment_at', 'coalesce', 'tcp_split', 'version', 'content_type', 'plaintext', 'length', 'wire_xor', 'protected', 'cbc'] as const;
+export const RECORD_KEYS = ['max_fragment', 'fragment_at', 'coalesce', 'tcp_split', 'version', 'content_type', 'plaintext', 'length', 'wire_xor', 'protected', 'cbc', 'padding'] as const;
 /** The record options an application_data step takes. */
-export const APPLICATION_DATA_RECORD_KEYS = ['tcp_split', 'wire_xor', 'cbc'] as const;
+export const APPLICATION_DATA_RECORD_KEYS = ['max_fragment', 'tcp_split', 'wire_xor', 'cbc', 'padding'] as const;
 /** Keys of `record: { cbc: {...} }` (TLS 1.2 CBC records, RFC 5246 6.2.3.2). */
 export const CBC_KEYS = ['padding_length', 'padding', 'padding_length_byte', 'mac_xor', 'iv'] as const;
 

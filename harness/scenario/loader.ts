@@ -1477,6 +1477,10 @@ class DocReader {
         case 'length':
           set('length', this.int(e.value, what, 0, 0xffff));
           break;
+        case 'padding':
+          // RFC 8446 5.4: the padding with the content and its type byte stays within 2^14 + 1 bytes.
+          set('padding', this.int(e.value, what, 0, 16384));
+          break;
       }
     }
     return ok ? out : undefined;

@@ -89,6 +89,8 @@ export interface RecordOptions {
   protected?: boolean;
   /** TLS 1.2 CBC records (RFC 5246 6.2.3.2): padding, IV and MAC as the scenario says (padding-oracle tests). */
   cbc?: CbcRecordOptions;
+  /** TLS 1.3 (RFC 8446 5.4): this many zero bytes of padding in each protected record, within TLSInnerPlaintext's 2^14 + 1. */
+  padding?: number;
 }
 
 /** How the TLS 1.2 CBC records of a send are built (RFC 5246 6.2.3.2); each applies to every record of the step. */

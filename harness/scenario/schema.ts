@@ -119,6 +119,7 @@ export function buildSchema(): Schema {
       { description: 'XOR a byte of the record(s) as sent, after protection (a bad MAC)' },
     ),
     protected: { type: 'boolean', description: 'protect the record even where it goes in the clear (change_cipher_spec)' },
+    padding: { type: 'integer', minimum: 0, maximum: 16384, description: 'TLS 1.3: zero bytes of padding in each protected record (RFC 8446 5.4)' },
     cbc: obj(
       pick(CBC_KEYS, {
         padding_length: { type: 'integer', minimum: 0, maximum: 255, description: 'padding_length, the padding filled with it (one that does not fill the block is sent as asked)' },
