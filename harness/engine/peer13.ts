@@ -202,6 +202,8 @@ export class ClientPeer13 extends Peer13 {
   private sessionId: Uint8Array;
   private random: Uint8Array;
   private clientHello: ClientHello | undefined;
+  /** The server sent a change_cipher_spec record in this connection (RFC 8446 D.4). */
+  private ccsReceived = false;
   private hrr: Extract<HandshakeMessage, { msg_type: 'hello_retry_request' }> | undefined;
   private certRequest: Extract<HandshakeMessage, { msg_type: 'certificate_request'; form: 'tls13' }> | undefined;
   private offeredPsk: StoredTicket | undefined;
@@ -331,6 +333,11 @@ export class ClientPeer13 extends Peer13 {
     return earlySecret;
   }
 
+  protected override onChangeCipherSpec(_data: Uint8Array): Violation | undefined {
+    this.ccsReceived = true;
+    return undefined;
+  }
+
   protected afterSend(msg: HandshakeMessage | undefined, _bytes: Uint8Array): void {
     if (!msg) return;
     if (msg.msg_type === 'client_hello') {
@@ -458,6 +465,13 @@ export class ClientPeer13 extends Peer13 {
       }
       case 'encrypted_extensions': {
         this.transcript.add(raw);
+        // RFC 8446 D.4: "Either side can send change_cipher_spec at any time during the handshake, as they must be
+        // ignored by the peer, but if the client sends a non-empty session ID, the server MUST send the
+        // change_cipher_spec as described in this appendix" ("immediately after its first handshake message"):
+        // by EncryptedExtensions it has come, after the ServerHello or the HelloRetryRequest.
+        if (ch && ch.legacy_session_id.length > 0 && !this.ccsReceived) {
+          return { rule: 'RFC 8446 D.4', message: 'the ClientHello had a non-empty legacy_session_id (middlebox compatibility mode), but no change_cipher_spec came between the ServerHello and EncryptedExtensions', alert: 'unexpected_message' };
+        }
         // psk14: 0-RTT rejected (no early_data here): RFC 8446 4.5: "If the server does not send an
         // "early_data" extension in EncryptedExtensions, then the client MUST NOT send an EndOfEarlyData
         // message." What follows goes under the handshake keys at once.
