@@ -42,7 +42,7 @@ import {
   sharedSecret,
 } from '../../implementations/reference/connection/checks13.ts';
 import { buildClientHello, fillPskBinder } from '../../implementations/reference/connection/builders13.ts';
-import { sealTicket } from '../../implementations/reference/connection/tickets.ts';
+import { openTicket, sealTicket, type TicketState } from '../../implementations/reference/connection/tickets.ts';
 import { ScriptedPeer, violationOf, type Violation } from './peer.ts';
 import { ScenarioRuntimeError } from './fields.ts';
 
@@ -50,6 +50,8 @@ import { ScenarioRuntimeError } from './fields.ts';
 export interface HarnessPskOptions {
   /** Unknown PSK identities offered before the harness's ticket (RFC 8446 4.2.11), each with a zero binder. */
   pskUnknownIdentities?: number;
+  /** psk2: the harness as server resumes a ticket it issued when the client offers it first (scenario config.accept_psk). */
+  acceptPsk?: boolean;
 }
 
 export { violationOf, messageName, messageType, contentTypeCode, type Violation, type Observation } from './peer.ts';
@@ -483,6 +485,12 @@ export class ServerPeer13 extends Peer13 {
   private certRequest: Extract<HandshakeMessage, { msg_type: 'certificate_request'; form: 'tls13' }> | undefined;
   private serverFinishedSent = false;
   clientFinished = false;
+  /** psk2: the harness's own ticket the client offered first, resumed by the ServerHello (config.accept_psk). */
+  private acceptedPsk: TicketState | undefined;
+  /** psk2: the client's ClientHello offered early_data (0-RTT records may follow it). */
+  private earlyOffered = false;
+  /** psk2: the harness accepts the 0-RTT data: its read keys are the client's early traffic keys until EndOfEarlyData. */
+  private earlyAccepted = false;
 
   get handshakeComplete(): boolean {
     return this.clientFinished;
@@ -514,6 +522,8 @@ export class ServerPeer13 extends Peer13 {
         const share = this.chooseShare();
         if (share) exts.push({ type: 'key_share', server_share: { group: share.group, key_exchange: share.kp.publicKey } });
         exts.push({ type: 'supported_versions', selected_version: ProtocolVersion.TLS1_3 });
+        // psk2: RFC 8446 4.2.11: the harness's own ticket, offered first, resumed (config.accept_psk).
+        if (this.acceptedPsk) exts.push({ type: 'pre_shared_key', selected_identity: 0 });
         this.pendingShare = share;
         return {
           msg_type: 'server_hello',
@@ -534,6 +544,8 @@ export class ServerPeer13 extends Peer13 {
           if (chosen) exts.push({ type: 'application_layer_protocol_negotiation', protocol_name_list: [new TextEncoder().encode(chosen)] });
         }
         if (findExt(ch?.extensions, 'server_name')) exts.push({ type: 'server_name' });
+        // psk2: RFC 8446 4.2.10: a server accepting early data answers with an empty early_data extension.
+        if (this.earlyAccepted) exts.push({ type: 'early_data' });
         return { msg_type: 'encrypted_extensions', extensions: exts };
       }
       case 'CertificateRequest':
@@ -570,7 +582,9 @@ export class ServerPeer13 extends Peer13 {
         const ageAdd = new DataView(c.random(4).buffer).getUint32(0);
         const psk = this.suite.ks.resumptionPsk(rms, nonce);
         const ticket = sealTicket(c.provider, c.ticketKey, { psk, cipherSuite: this.suite.code, issuedAt: c.now(), lifetimeSeconds: c.ticketLifetime, ageAdd, maxEarlyData: c.maxEarlyData, alpn: '' }, c.random(12));
-        return { msg_type: 'new_session_ticket', form: 'tls13', ticket_lifetime: c.ticketLifetime, ticket_age_add: ageAdd, ticket_nonce: nonce, ticket, extensions: [] };
+        // psk2: config.max_early_data: the ticket allows 0-RTT (RFC 8446 4.6.1, early_data "max_early_data_size").
+        const extensions: Extension[] = c.maxEarlyData > 0 ? [{ type: 'early_data', max_early_data_size: c.maxEarlyData }] : [];
+        return { msg_type: 'new_session_ticket', form: 'tls13', ticket_lifetime: c.ticketLifetime, ticket_age_add: ageAdd, ticket_nonce: nonce, ticket, extensions };
       }
       default:
         return this.generic(name);
@@ -581,6 +595,9 @@ export class ServerPeer13 extends Peer13 {
 
   private chooseSuite(): number {
     const offered = this.clientHello?.cipher_suites ?? [];
+    // psk2: a resumed ticket keeps its suite (RFC 8446 4.2.10: 0-RTT needs "the same cipher suite").
+    const t = this.acceptedPsk?.cipherSuite;
+    if (t !== undefined && offered.includes(t) && this.config.cipherSuites.includes(t)) return t;
     return this.config.cipherSuites.find((s) => offered.includes(s)) ?? this.config.cipherSuites[0];
   }
 
@@ -608,6 +625,12 @@ export class ServerPeer13 extends Peer13 {
     switch (msg.msg_type) {
       case 'hello_retry_request':
         this.pendingRetry = { hrr: msg, clientHello: this.clientHello };
+        // psk2: RFC 8446 4.2.10: after a HelloRetryRequest no 0-RTT data is accepted; the records are skipped.
+        if (this.earlyAccepted) {
+          this.earlyAccepted = false;
+          this.rl.setReadProtection(null);
+          this.readEpoch = 'plaintext';
+        }
         return;
       case 'certificate_request':
         if (msg.form === 'tls13') this.certRequest = msg;
@@ -623,10 +646,17 @@ export class ServerPeer13 extends Peer13 {
           }
         }
         if (!this.suite) return;
-        this.deriveHandshakeSecrets(this.suite, this.suite.ks.earlySecret(), shared);
+        // psk2: a ServerHello that selects the resumed ticket (identity 0) keys the handshake with its PSK.
+        const resumed = this.acceptedPsk && findExt(msg.extensions, 'pre_shared_key')?.selected_identity === 0 ? this.acceptedPsk.psk : undefined;
+        this.deriveHandshakeSecrets(this.suite, this.suite.ks.earlySecret(resumed), shared);
         this.rl.flush();
         this.setWrite(this.serverHsSecret, 'handshake');
+        // psk2: with 0-RTT accepted, the client's records stay under its early traffic keys until EndOfEarlyData.
+        if (this.earlyAccepted) return;
         this.setRead(this.clientHsSecret, 'handshake');
+        // RFC 8446 4.2.10: a server that does not accept offered early data skips the records it cannot decrypt
+        // (up to max_early_data_size; here 2^14 more than the ticket's, as the reference server).
+        if (this.earlyOffered) this.rl.skipUndecryptable = Math.max(this.config.maxEarlyData, 2 ** 14) + 2 ** 14;
         return;
       }
       case 'finished':
@@ -656,10 +686,13 @@ export class ServerPeer13 extends Peer13 {
   protected afterReceive(msg: HandshakeMessage, raw: Uint8Array): Violation | undefined {
     switch (msg.msg_type) {
       case 'client_hello': {
+        // psk2: the binder of a resumed ticket is over the transcript before this ClientHello.
+        const resumption = this.resumption(msg, raw, this.pendingRetry !== undefined);
         this.transcript.add(raw);
         this.clientHello = msg;
         const retry = this.pendingRetry;
         this.pendingRetry = undefined;
+        if (resumption) return resumption;
         return violationOf(() => {
           // RFC 8446 4.2: every ClientHello (checks13.ts).
           checkClientHelloExtensions(msg);
@@ -697,9 +730,73 @@ export class ServerPeer13 extends Peer13 {
       case 'key_update':
         this.updateRead();
         return undefined;
+      case 'end_of_early_data':
+        this.transcript.add(raw);
+        // RFC 8446 4.5: "If the server does not send an "early_data" extension in EncryptedExtensions, then the
+        // client MUST NOT send an EndOfEarlyData message."
+        if (!this.earlyAccepted) return { rule: 'RFC 8446 4.5', message: 'EndOfEarlyData, but the harness did not accept early data (no early_data in its EncryptedExtensions)', alert: 'unexpected_message' };
+        // RFC 8446 4.5: after EndOfEarlyData the client's records are under its handshake traffic keys.
+        this.earlyAccepted = false;
+        this.setRead(this.clientHsSecret, 'handshake');
+        return undefined;
       default:
         this.transcript.add(raw);
         return undefined;
     }
+  }
+
+  /**
+   * psk2: 0-RTT data the harness does not accept: records of type application_data that come in the clear
+   * after a ClientHello offering early_data (before the harness's keys are in place) are the client's early
+   * data, skipped (RFC 8446 4.2.10: the server "skip[s] past early data"); encrypted ones are skipped by the
+   * record layer (skipUndecryptable) once the handshake keys are in place.
+   */
+  override ingest(bytes: Uint8Array): ReturnType<ScriptedPeer['ingest']> {
+    const out = super.ingest(bytes);
+    if (!this.earlyOffered) return out;
+    return out.filter((o) => !(o.kind === 'application_data' && o.epoch === 'plaintext'));
+  }
+
+  /**
+   * psk2: what a ClientHello offering the harness's own ticket leads to (config.accept_psk, config.max_early_data,
+   * config.accept_early_data): the ticket to resume (the first identity only, within its lifetime, binder
+   * checked), and whether its 0-RTT data is read (the early traffic keys from now on). A violation if the
+   * binder of that ticket does not verify.
+   */
+  private resumption(msg: ClientHello, raw: Uint8Array, afterRetry: boolean): Violation | undefined {
+    const c = this.config as EndpointConfig & HarnessPskOptions;
+    this.earlyOffered = findExt(msg.extensions, 'early_data') !== undefined;
+    this.acceptedPsk = undefined;
+    this.earlyAccepted = false;
+    if (!c.acceptPsk) return undefined;
+    const psk = msg.extensions?.at(-1);
+    if (psk?.type !== 'pre_shared_key' || !psk.identities?.length || !psk.binders?.length) return undefined;
+    const state = openTicket(c.provider, c.ticketKey, psk.identities[0].identity);
+    if (!state) return undefined;
+    const age = c.now() - state.issuedAt;
+    if (age < 0 || age > state.lifetimeSeconds * 1000) return undefined;
+    const suite = new Tls13Suite(c.provider, state.cipherSuite);
+    // RFC 8446 4.2.11.2: the binder over the ClientHello truncated before the binders list (after a
+    // HelloRetryRequest, over the transcript before it as well).
+    const bindersLength = 2 + psk.binders.reduce((n, b) => n + 1 + b.length, 0);
+    const truncated = raw.subarray(0, raw.length - bindersLength);
+    let th: Uint8Array;
+    if (this.transcript.hash === suite.hash) th = this.transcript.with(truncated);
+    else if (this.transcript.hash === undefined && this.transcript.messages.length === 0) th = c.provider.createHash(suite.hash).update(truncated).digest();
+    else return undefined;
+    const earlySecret = suite.ks.earlySecret(state.psk);
+    // RFC 8446 4.2.11: "If this value is not present or does not validate, the server MUST abort the handshake."
+    if (!equalBytes(psk.binders[0], suite.ks.pskBinder(suite.ks.binderKey(earlySecret, 'resumption'), th))) {
+      return { rule: 'RFC 8446 4.2.11.2', message: "the PSK binder of the harness's ticket (identity 0) does not verify", alert: 'decrypt_error' };
+    }
+    this.acceptedPsk = state;
+    // RFC 8446 4.2.10: early data only with the first PSK, never after a HelloRetryRequest.
+    if (!this.earlyOffered || !c.acceptEarlyData || state.maxEarlyData === 0 || afterRetry) return undefined;
+    this.earlyAccepted = true;
+    // RFC 8446 7.1: client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic", ClientHello).
+    const chHash = c.provider.createHash(suite.hash).update(raw).digest();
+    this.rl.setReadProtection(suite.protection(suite.ks.clientEarlyTrafficSecret(earlySecret, chHash)));
+    this.readEpoch = 'early';
+    return undefined;
   }
 }
