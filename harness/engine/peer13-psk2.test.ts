@@ -125,4 +125,41 @@ describe('ServerPeer13 resumption and 0-RTT (psk2)', () => {
     const v = (peer as unknown as { afterReceive(m: unknown, raw: Uint8Array): { alert: string } | undefined }).afterReceive({ msg_type: 'end_of_early_data' }, Uint8Array.of(5, 0, 0, 0));
     expect(v?.alert).toBe('unexpected_message');
   });
+
+  it('reads under the early keys after an EncryptedExtensions with early_data it did not accept (the 0-RTT records skipped before keep the sequence)', () => {
+    const { config, client } = setup({ max_early_data: 16384 }, '0-RTT ping');
+    const peer = new ServerPeer13(config);
+    const cl = client();
+    cl.start();
+    expect(names(peer.ingest(cl.takeOutput()))).toEqual(['ClientHello']);
+    // A full handshake whose EncryptedExtensions says early_data (as a scenario's insert_extension would).
+    const sh = serverSends(peer, ['ServerHello']);
+    const ee = peer.build('EncryptedExtensions');
+    if (ee.msg_type === 'encrypted_extensions') ee.extensions.push({ type: 'early_data' });
+    const { wire } = encodeForWire(ee, []);
+    peer.rl.send(ContentType.handshake, wire);
+    peer.commit(ee, wire);
+    cl.receive(sh);
+    cl.receive(peer.rl.takeOutput());
+    // The reference client aborts (RFC 8446 4.2.11: early_data without selected_identity 0) under its early keys.
+    const obs = peer.ingest(cl.takeOutput());
+    expect(obs.find((o) => o.kind === 'alert')).toMatchObject({ kind: 'alert', name: 'illegal_parameter', epoch: 'early' });
+  });
+
+  it('reports an alert the client sends under its early keys before the harness has keys (a TLS 1.2 ServerHello, RFC 8446 D.3)', () => {
+    const { config, client } = setup({ max_early_data: 16384 }, '0-RTT ping');
+    const peer = new ServerPeer13(config);
+    const cl = client();
+    cl.start();
+    expect(names(peer.ingest(cl.takeOutput()))).toEqual(['ClientHello']);
+    const sh = peer.build('ServerHello');
+    if (sh.msg_type !== 'server_hello') throw new Error('not a ServerHello');
+    sh.cipher_suite = 0xc02b; // TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+    sh.extensions = [];
+    const { wire } = encodeForWire(sh, []);
+    peer.rl.send(ContentType.handshake, wire);
+    peer.commit(sh, wire);
+    cl.receive(peer.rl.takeOutput());
+    expect(peer.ingest(cl.takeOutput()).find((o) => o.kind === 'alert')).toMatchObject({ kind: 'alert', name: 'protocol_version', epoch: 'early' });
+  });
 });

@@ -13,7 +13,7 @@
  * about. The peer keeps going after a violation (keys, transcript) so the rest of the conversation is still
  * decoded in the report.
  */
-import { ProtocolVersion } from '../../implementations/reference/codec/enums.ts';
+import { AlertDescription, ContentType, ProtocolVersion, nameOf } from '../../implementations/reference/codec/enums.ts';
 import type { Extension } from '../../implementations/reference/codec/extensions.ts';
 import { encodeHandshake, type ClientHello, type HandshakeContext, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
 import { equalBytes } from '../../implementations/reference/codec/bytes.ts';
@@ -491,6 +491,13 @@ export class ServerPeer13 extends Peer13 {
   private earlyOffered = false;
   /** psk2: the harness accepts the 0-RTT data: its read keys are the client's early traffic keys until EndOfEarlyData. */
   private earlyAccepted = false;
+  /**
+   * psk2: the client's early traffic keys, when its first PSK is the harness's own ticket and it offered
+   * early_data: an EncryptedExtensions the harness sends with early_data (a scenario's insert) switches its
+   * reads to them, as its answer says it accepted (RFC 8446 4.5: the client sends EndOfEarlyData, and anything
+   * before it, under those keys).
+   */
+  private earlyKeys: ReturnType<Tls13Suite['protection']> | undefined;
 
   get handshakeComplete(): boolean {
     return this.clientFinished;
@@ -626,6 +633,7 @@ export class ServerPeer13 extends Peer13 {
       case 'hello_retry_request':
         this.pendingRetry = { hrr: msg, clientHello: this.clientHello };
         // psk2: RFC 8446 4.2.10: after a HelloRetryRequest no 0-RTT data is accepted; the records are skipped.
+        this.earlyKeys = undefined;
         if (this.earlyAccepted) {
           this.earlyAccepted = false;
           this.rl.setReadProtection(null);
@@ -634,6 +642,16 @@ export class ServerPeer13 extends Peer13 {
         return;
       case 'certificate_request':
         if (msg.form === 'tls13') this.certRequest = msg;
+        return;
+      case 'encrypted_extensions':
+        // psk2: early_data in the harness's EncryptedExtensions (inserted where the harness did not accept):
+        // the client reads it as accepted 0-RTT, so its records stay under the early keys until EndOfEarlyData.
+        if (!this.earlyAccepted && this.earlyKeys && findExt(msg.extensions, 'early_data')) {
+          this.earlyAccepted = true;
+          this.rl.skipUndecryptable = 0;
+          this.rl.setReadProtection(this.earlyKeys);
+          this.readEpoch = 'early';
+        }
         return;
       case 'server_hello': {
         const share = findExt(msg.extensions, 'key_share')?.server_share;
@@ -754,7 +772,22 @@ export class ServerPeer13 extends Peer13 {
   override ingest(bytes: Uint8Array): ReturnType<ScriptedPeer['ingest']> {
     const out = super.ingest(bytes);
     if (!this.earlyOffered) return out;
-    return out.filter((o) => !(o.kind === 'application_data' && o.epoch === 'plaintext'));
+    const kept: typeof out = [];
+    for (const o of out) {
+      if (!(o.kind === 'application_data' && o.epoch === 'plaintext')) {
+        kept.push(o);
+        continue;
+      }
+      // Each skipped 0-RTT record still moves the early keys' sequence number on (RFC 8446 5.3), in case an
+      // EncryptedExtensions with early_data makes the harness read under them afterwards. One that is an
+      // alert under those keys (a client that gives up before it has the handshake keys, e.g. on a TLS 1.2
+      // ServerHello after 0-RTT, RFC 8446 D.3) is reported as the alert.
+      const r = this.earlyKeys?.decrypt({ type: ContentType.application_data, version: ProtocolVersion.TLS1_2, fragment: o.data });
+      if (r?.ok && r.type === ContentType.alert && r.content.length === 2) {
+        kept.push({ kind: 'alert', level: r.content[0], description: r.content[1], name: nameOf(AlertDescription, r.content[1], 2), epoch: 'early' });
+      }
+    }
+    return kept;
   }
 
   /**
@@ -768,7 +801,7 @@ export class ServerPeer13 extends Peer13 {
     this.earlyOffered = findExt(msg.extensions, 'early_data') !== undefined;
     this.acceptedPsk = undefined;
     this.earlyAccepted = false;
-    if (!c.acceptPsk) return undefined;
+    this.earlyKeys = undefined;
     const psk = msg.extensions?.at(-1);
     if (psk?.type !== 'pre_shared_key' || !psk.identities?.length || !psk.binders?.length) return undefined;
     const state = openTicket(c.provider, c.ticketKey, psk.identities[0].identity);
@@ -787,15 +820,18 @@ export class ServerPeer13 extends Peer13 {
     const earlySecret = suite.ks.earlySecret(state.psk);
     // RFC 8446 4.2.11: "If this value is not present or does not validate, the server MUST abort the handshake."
     if (!equalBytes(psk.binders[0], suite.ks.pskBinder(suite.ks.binderKey(earlySecret, 'resumption'), th))) {
-      return { rule: 'RFC 8446 4.2.11.2', message: "the PSK binder of the harness's ticket (identity 0) does not verify", alert: 'decrypt_error' };
+      // Judged only where the harness resumes (config.accept_psk); otherwise the ticket is just not used.
+      return c.acceptPsk ? { rule: 'RFC 8446 4.2.11.2', message: "the PSK binder of the harness's ticket (identity 0) does not verify", alert: 'decrypt_error' } : undefined;
     }
-    this.acceptedPsk = state;
+    if (c.acceptPsk) this.acceptedPsk = state;
     // RFC 8446 4.2.10: early data only with the first PSK, never after a HelloRetryRequest.
-    if (!this.earlyOffered || !c.acceptEarlyData || state.maxEarlyData === 0 || afterRetry) return undefined;
-    this.earlyAccepted = true;
+    if (!this.earlyOffered || afterRetry) return undefined;
     // RFC 8446 7.1: client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic", ClientHello).
     const chHash = c.provider.createHash(suite.hash).update(raw).digest();
-    this.rl.setReadProtection(suite.protection(suite.ks.clientEarlyTrafficSecret(earlySecret, chHash)));
+    this.earlyKeys = suite.protection(suite.ks.clientEarlyTrafficSecret(earlySecret, chHash));
+    if (!c.acceptPsk || !c.acceptEarlyData || state.maxEarlyData === 0) return undefined;
+    this.earlyAccepted = true;
+    this.rl.setReadProtection(this.earlyKeys);
     this.readEpoch = 'early';
     return undefined;
   }
