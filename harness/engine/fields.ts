@@ -116,8 +116,9 @@ function step(cur: unknown, seg: Segment, segs: Segment[], i: number, path: stri
   const obj = cur as Record<string, unknown>;
   // extensions.<name>: the extension of that type.
   if (Array.isArray(obj) && segs[i - 1] && 'key' in segs[i - 1] && (segs[i - 1] as { key: string }).key === 'extensions') {
-    const e = (obj as { type: string; extension_type?: number }[]).find((x) => extensionName(x) === seg.key);
-    if (!e) throw new MissingExtensionError(`'${path}': the message has no ${seg.key} extension (add one with insert_extension)`, seg.key);
+    const name = extensionSegment(seg.key, path);
+    const e = (obj as { type: string; extension_type?: number }[]).find((x) => extensionName(x) === name);
+    if (!e) throw new MissingExtensionError(`'${path}': the message has no ${name} extension (add one with insert_extension)`, name);
     return e;
   }
   const al = seg.key in obj ? undefined : alias(obj, seg.key);
@@ -136,12 +137,33 @@ export function getField(root: unknown, path: string): unknown {
     // suite-sb: a byte of a bytes field too (`random[31]`, for the RFC 8446 4.1.3 downgrade sentinel).
     if ('index' in last) return Array.isArray(parent) || parent instanceof Uint8Array ? parent[last.index] : undefined;
     if (Array.isArray(parent) && parent.length > 0 && typeof parent[0] === 'object' && parent[0] !== null && 'type' in (parent[0] as object)) {
-      return (parent as { type: string }[]).find((x) => extensionName(x) === last.key);
+      const name = extensionSegment(last.key, path);
+      return (parent as { type: string }[]).find((x) => extensionName(x) === name);
     }
     return (parent as Record<string, unknown>)[last.key];
-  } catch {
+  } catch (e) {
+    // A name that is no extension at all is a mistake in the scenario, not an absent field.
+    if (e instanceof UnknownExtensionNameError) throw e;
     return undefined;
   }
+}
+
+/** `extensions.<name>` with a name that is no extension (a typo): `absent` would always hold. */
+export class UnknownExtensionNameError extends ScenarioRuntimeError {}
+
+/**
+ * The extension a path segment after `extensions` names: an IANA name (`key_share`), a number (`0x0011`, `17`:
+ * its name, or `unknown(0x0011)` for an unassigned one), or `unknown(0x0011)` itself.
+ */
+export function extensionSegment(key: string, path: string): string {
+  if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(key)) {
+    const n = Number(key);
+    if (n > 0xffff) throw new UnknownExtensionNameError(`'${path}': extension ${key} is out of range (0..0xffff)`);
+    return nameOf(ExtensionType, n);
+  }
+  if (Object.prototype.hasOwnProperty.call(ExtensionType, key) || /^unknown\(0x[0-9a-f]{4}\)$/.test(key)) return key;
+  const hint = closest(key, Object.keys(ExtensionType));
+  throw new UnknownExtensionNameError(`'${path}': unknown extension '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; write an IANA name or a number (0x0011)`);
 }
 
 /** Convert a scenario value to the representation of the field it replaces. */
@@ -271,6 +293,12 @@ export function describe(value: unknown, field = ''): unknown {
 export function checkWhere(msg: object, where: Record<string, FieldValue>): string | undefined {
   for (const [path, expected] of Object.entries(where)) {
     const actual = getField(msg, path);
+    const op = whereOperator(expected);
+    if (op) {
+      const bad = checkOperator(path, actual, op.name, op.operand);
+      if (bad) return bad;
+      continue;
+    }
     if (expected === 'present') {
       if (actual === undefined) return `${path} is absent`;
       continue;
@@ -290,6 +318,87 @@ export function checkWhere(msg: object, where: Record<string, FieldValue>): stri
     if (!deepEqual(actual, want)) return `${path} is ${JSON.stringify(describe(actual, field))}, expected ${JSON.stringify(describe(want, field))}`;
   }
   return undefined;
+}
+
+/**
+ * `where` operators: a mapping with exactly one of these keys tests the field instead of comparing it.
+ * - `{ contains: X | [X, ...] }`: the list holds every X;
+ * - `{ excludes: [X, ...] }`: the list holds none of them (a single value: is none of them);
+ * - `{ subset_of: [X, ...] }`: every element of the list (a single value: the value) is one of them;
+ * - `{ last: [X, ...] }`: every element of the list that is one of them comes after every one that is not
+ *   (RFC 8446 4.2.3: SHA-1 schemes "listed after all other algorithms");
+ * - `{ unique: true }`: no element twice (an extension list: no extension type twice, RFC 8446 4.2);
+ * - `{ length: N | [N, ...] }`: the list or bytes have that many elements (one of those lengths);
+ * - `{ not: X }`: the field is not X (RFC 8446 4.1.3: a ServerHello.random not that of the ClientHello).
+ * Values take names like `set`'s, by the field's name table; in an extension list, X is an extension name or
+ * code and elements compare by extension type. An operand may be a live reference (`"${client_hello.supported_groups}"`).
+ */
+export const WHERE_OPERATORS = ['contains', 'excludes', 'subset_of', 'last', 'unique', 'length', 'not'] as const;
+type WhereOperator = (typeof WHERE_OPERATORS)[number];
+
+function whereOperator(v: FieldValue): { name: WhereOperator; operand: FieldValue } | undefined {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const keys = Object.keys(v);
+  if (keys.length !== 1 || !(WHERE_OPERATORS as readonly string[]).includes(keys[0])) return undefined;
+  return { name: keys[0] as WhereOperator, operand: (v as Record<string, FieldValue>)[keys[0]] };
+}
+
+function isExtension(x: unknown): x is { type: string; extension_type?: number } {
+  return x !== null && typeof x === 'object' && typeof (x as { type?: unknown }).type === 'string';
+}
+
+function checkOperator(path: string, actual: unknown, name: WhereOperator, operand: FieldValue): string | undefined {
+  // A message without an extensions field has no extensions: nothing there to exclude, repeat or misplace.
+  if (actual === undefined && path === 'extensions' && name !== 'contains' && name !== 'length') return undefined;
+  if (actual === undefined) return `${path} is absent (expected ${name} ${JSON.stringify(operand)})`;
+  const field = parsePath(path).filter((s): s is { key: string } => 'key' in s).at(-1)?.key ?? '';
+  if (name === 'length') {
+    if (!(Array.isArray(actual) || actual instanceof Uint8Array)) throw new ScenarioRuntimeError(`'${path}': length needs a list or bytes`);
+    const want = (Array.isArray(operand) ? operand : [operand]).map((n) => toNumber(n, '', path));
+    return want.includes(actual.length) ? undefined : `${path} has ${actual.length} elements, expected ${want.join(' or ')}`;
+  }
+  if (name === 'not') {
+    const other = convertValue(operand, actual, field, path);
+    return deepEqual(actual, other) ? `${path} is ${JSON.stringify(describe(actual, field))}, which it must not be` : undefined;
+  }
+  const isExts = Array.isArray(actual) && actual.length > 0 && actual.every(isExtension);
+  // Elements as comparable keys: an extension by its type code, a code point or byte as a number.
+  const key = (x: unknown): unknown => (isExtension(x) ? extensionCodeOf(x) : x);
+  const show = (x: unknown): string => (isExts ? nameOf(ExtensionType, x as number) : JSON.stringify(describe(x, field)));
+  const list = Array.isArray(actual) ? actual.map(key) : actual instanceof Uint8Array ? [...actual] : [key(actual)];
+  if (name === 'unique') {
+    const dup = list.find((x, i) => list.findIndex((y) => deepEqual(x, y)) !== i);
+    return dup === undefined ? undefined : `${path} has ${show(dup)} twice`;
+  }
+  const operands = (Array.isArray(operand) ? operand : [operand]).map((o) =>
+    isExts || field === 'extensions' ? toNumber(o, 'extension_type', path) : isExtension(o) ? extensionCodeOf(o) : convertValue(o, list[0] ?? 0, field, path),
+  );
+  const has = (xs: unknown[], x: unknown) => xs.some((y) => deepEqual(x, y));
+  switch (name) {
+    case 'contains': {
+      const missing = operands.filter((o) => !has(list, o));
+      return missing.length === 0 ? undefined : `${path} does not contain ${missing.map(show).join(', ')}`;
+    }
+    case 'excludes': {
+      const found = list.filter((x) => has(operands, x));
+      return found.length === 0 ? undefined : `${path} contains ${found.map(show).join(', ')}`;
+    }
+    case 'subset_of': {
+      const extra = list.filter((x) => !has(operands, x));
+      return extra.length === 0 ? undefined : `${path} has ${extra.map(show).join(', ')}, not in [${operands.map(show).join(', ')}]`;
+    }
+    case 'last': {
+      const firstTail = list.findIndex((x) => has(operands, x));
+      const after = firstTail < 0 ? -1 : list.findIndex((x, i) => i > firstTail && !has(operands, x));
+      return after < 0 ? undefined : `${path} lists ${show(list[after])} after ${show(list[firstTail])}, which must come last`;
+    }
+  }
+}
+
+function extensionCodeOf(e: { type: string; extension_type?: number }): number {
+  if (e.type === 'opaque') return e.extension_type ?? -1;
+  const code = (ExtensionType as Record<string, number>)[e.type];
+  return code ?? -1;
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {

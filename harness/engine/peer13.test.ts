@@ -7,13 +7,15 @@
  * ServerPeer13 keeps the NewSessionTicket and KeyUpdate it sends out of the transcript (RFC 8446 4.4.1).
  */
 import { describe, expect, it } from 'vitest';
-import { ContentType } from '../../implementations/reference/codec/enums.ts';
+import { AlertDescription, ContentType } from '../../implementations/reference/codec/enums.ts';
 import { TlsServer } from '../../implementations/reference/connection/server.ts';
 import { FIXED_NOW, testClientConfig, testServerConfig } from '../../implementations/reference/connection/testing.ts';
 import { TlsClient } from '../../implementations/reference/connection/client.ts';
 import { makeConfig } from '../../implementations/reference/connection/config.ts';
 import { encodeForWire } from './mutate.ts';
-import { ClientPeer13, ServerPeer13, type Observation } from './peer13.ts';
+import { ClientPeer13, ServerPeer13, checkEndEntity, type Observation } from './peer13.ts';
+import { EXTRA_TEST_CERTIFICATES, SHARED_TEST_PKI } from '../targets/test-pki.ts';
+import type { Certificate } from '../../implementations/reference/crypto/certificate.ts';
 import { peerConfig } from './run-case.ts';
 import { applySet } from './fields.ts';
 
@@ -94,6 +96,107 @@ describe('ServerPeer13 post-handshake messages', () => {
       expect(fin).toBeDefined();
     });
   }
+});
+
+describe('the target end-entity certificate (RFC 8446 4.4.2.2, 4.4.2.3)', () => {
+  it('checkEndEntity: X.509v3 for both sides; digitalSignature allowed when keyUsage is present, for a server', () => {
+    const leaf = (version: number, keyUsage: number | undefined) => ({ version, keyUsage }) as unknown as Certificate;
+    expect(checkEndEntity(SHARED_TEST_PKI.p256().leaf, 'server')).toBeUndefined();
+    expect(checkEndEntity(SHARED_TEST_PKI.client().leaf, 'client')).toBeUndefined();
+    expect(checkEndEntity(leaf(3, undefined), 'server')).toBeUndefined();
+    expect(checkEndEntity(leaf(1, undefined), 'server')).toMatchObject({ rule: 'RFC 8446 4.4.2.2', alert: 'unsupported_certificate' });
+    expect(checkEndEntity(leaf(1, undefined), 'client')).toMatchObject({ rule: 'RFC 8446 4.4.2.3' });
+    expect(checkEndEntity(leaf(3, 0x0800), 'server')).toMatchObject({ rule: 'RFC 8446 4.4.2.2', message: expect.stringContaining('digitalSignature') });
+    expect(checkEndEntity(leaf(3, 0x0800), 'client')).toBeUndefined();
+    expect(checkEndEntity(undefined, 'server')).toBeUndefined();
+  });
+
+  it('the client peer flags a server certificate whose keyUsage lacks digitalSignature', () => {
+    const config = { ...peerConfig({ cipher_suites: ['TLS_AES_128_GCM_SHA256'], groups: ['x25519'] }, 'client'), now: () => FIXED_NOW };
+    const peer = new ClientPeer13(makeConfig(config));
+    const server = new TlsServer(testServerConfig({ certificates: [EXTRA_TEST_CERTIFICATES['p256-no-digital-signature']()] }));
+    const hello = send(peer, 'ClientHello');
+    hello.commit();
+    server.receive(hello.bytes);
+    const flight = peer.ingest(server.takeOutput());
+    const cert = flight.find((o) => o.kind === 'handshake' && o.name === 'Certificate');
+    expect(cert?.kind === 'handshake' && cert.violation).toMatchObject({ rule: 'RFC 8446 4.4.2.2' });
+  });
+});
+
+describe('ServerPeer13 certificate_verify faults', () => {
+  // RFC 8446 4.4.3: the server signs 64 spaces, "TLS 1.3, server CertificateVerify", 0, Transcript-Hash(ClientHello
+  // ... Certificate); the reference client verifies it and answers a bad one with decrypt_error.
+  const run = (fault: Peer13Fault) => {
+    const peer = new ServerPeer13(makeConfig({ ...peerConfig({ cipher_suites: ['TLS_AES_128_GCM_SHA256'], groups: ['x25519'] }, 'server'), now: () => FIXED_NOW }));
+    peer.certificateVerifyFault = fault;
+    const client = new TlsClient(testClientConfig());
+    client.start();
+    peer.ingest(client.takeOutput());
+    for (const m of ['ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished']) {
+      const msg = peer.build(m);
+      const { wire } = encodeForWire(msg, []);
+      peer.rl.send(ContentType.handshake, wire);
+      peer.commit(msg, wire);
+    }
+    client.receive(peer.rl.takeOutput());
+    return peer.ingest(client.takeOutput());
+  };
+  it('no fault: the client accepts the CertificateVerify and sends its Finished', () => {
+    expect(names(run(undefined)).filter((n) => n !== 'change_cipher_spec')).toEqual(['Finished']);
+  });
+  for (const fault of ['other_context', 'stale_transcript'] as const) {
+    it(`${fault}: the signature is valid over the wrong input, and the client rejects it with decrypt_error`, () => {
+      const obs = run(fault).filter((o) => o.kind !== 'change_cipher_spec');
+      expect(obs[0]).toMatchObject({ kind: 'alert', description: AlertDescription.decrypt_error });
+    });
+  }
+});
+
+type Peer13Fault = ServerPeer13['certificateVerifyFault'];
+
+describe('ClientPeer13 post-handshake CertificateRequest (RFC 8446 4.2.6)', () => {
+  const exchange = (offerPha: boolean) => {
+    const cfg = (role: 'client' | 'server') => makeConfig({ ...peerConfig({ cipher_suites: ['TLS_AES_128_GCM_SHA256'], groups: ['x25519'] }, role), now: () => FIXED_NOW });
+    const client = new ClientPeer13(cfg('client'));
+    const server = new ServerPeer13(cfg('server'));
+    const out = (peer: ClientPeer13 | ServerPeer13, names: string[], edit?: (m: ReturnType<ServerPeer13['build']>) => void) => {
+      for (const n of names) {
+        const msg = peer.build(n);
+        edit?.(msg);
+        const { wire } = encodeForWire(msg, []);
+        peer.rl.send(ContentType.handshake, wire);
+        peer.commit(msg, wire);
+      }
+      return peer.rl.takeOutput();
+    };
+    const ch = out(client, ['ClientHello'], (m) => {
+      if (offerPha && m.msg_type === 'client_hello') (m.extensions ??= []).push({ type: 'post_handshake_auth' });
+    });
+    server.ingest(ch);
+    expect(names(client.ingest(out(server, ['ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished'])))).toEqual([
+      'ServerHello',
+      'EncryptedExtensions',
+      'Certificate',
+      'CertificateVerify',
+      'Finished',
+    ]);
+    server.ingest(out(client, ['Finished']));
+    return client.ingest(
+      out(server, ['CertificateRequest'], (m) => {
+        if (m.msg_type === 'certificate_request' && m.form === 'tls13') m.certificate_request_context = Uint8Array.of(7);
+      }),
+    );
+  };
+  it('flags one sent to a client that did not offer post_handshake_auth', () => {
+    const [cr] = exchange(false);
+    expect(cr).toMatchObject({ kind: 'handshake', name: 'CertificateRequest', violation: { rule: 'RFC 8446 4.2.6', alert: 'unexpected_message' } });
+  });
+  it('takes one (with a non-empty context) sent to a client that offered it', () => {
+    const [cr] = exchange(true);
+    expect(cr).toMatchObject({ kind: 'handshake', name: 'CertificateRequest' });
+    expect(cr.kind === 'handshake' && cr.violation).toBeFalsy();
+  });
 });
 
 // psk14: the PSK hooks of the scripted client (binder after `set`, psk_modes, 0-RTT refused, fresh tickets).

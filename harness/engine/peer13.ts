@@ -43,6 +43,7 @@ import {
 } from '../../implementations/reference/connection/checks13.ts';
 import { buildClientHello, fillPskBinder } from '../../implementations/reference/connection/builders13.ts';
 import { openTicket, sealTicket, type TicketState } from '../../implementations/reference/connection/tickets.ts';
+import { KEY_USAGE, type Certificate } from '../../implementations/reference/crypto/certificate.ts';
 import { ScriptedPeer, violationOf, type Violation } from './peer.ts';
 import { ScenarioRuntimeError } from './fields.ts';
 
@@ -56,6 +57,25 @@ export interface HarnessPskOptions {
 
 export { violationOf, messageName, messageType, contentTypeCode, type Violation, type Observation } from './peer.ts';
 
+/**
+ * The target's end-entity certificate (the first CertificateEntry), beyond what chain validation looks at
+ * (issue 14): its type and, for a server, its keyUsage.
+ */
+export function checkEndEntity(leaf: Certificate | undefined, side: 'server' | 'client'): Violation | undefined {
+  if (!leaf) return undefined;
+  const section = side === 'server' ? 'RFC 8446 4.4.2.2' : 'RFC 8446 4.4.2.3';
+  // RFC 8446 4.4.2.2 (server) and 4.4.2.3 (client): "The certificate type MUST be X.509v3 [RFC5280], unless
+  // explicitly negotiated otherwise (e.g., [RFC7250])." (the harness negotiates no other certificate type)
+  if (leaf.version !== 3) return { rule: section, message: `${side} end-entity certificate is X.509v${leaf.version}, not X.509v3`, alert: 'unsupported_certificate' };
+  // RFC 8446 4.4.2.2: "The certificate MUST allow the key to be used for signing (i.e., the digitalSignature
+  // bit MUST be set if the Key Usage extension is present) with a signature scheme indicated in the client's
+  // "signature_algorithms"/"signature_algorithms_cert" extensions (see Section 4.2.3)."
+  if (side === 'server' && leaf.keyUsage !== undefined && (leaf.keyUsage & KEY_USAGE.digitalSignature) === 0) {
+    return { rule: section, message: 'server end-entity certificate has a keyUsage extension without digitalSignature', alert: 'unsupported_certificate' };
+  }
+  return undefined;
+}
+
 export abstract class Peer13 extends ScriptedPeer {
   readonly version = 'tls13' as const;
   suite: Tls13Suite | undefined;
@@ -65,10 +85,32 @@ export abstract class Peer13 extends ScriptedPeer {
   protected clientAppSecret: Uint8Array | undefined;
   protected serverAppSecret: Uint8Array | undefined;
   protected masterSecret: Uint8Array | undefined;
+  /**
+   * A fault in the harness's own CertificateVerify (config.certificate_verify), the signature otherwise valid:
+   * signed over the other side's context string, or over the transcript without the Certificate message.
+   */
+  certificateVerifyFault: 'other_context' | 'stale_transcript' | undefined;
+  /** Transcript-Hash before the harness's latest Certificate (for the stale_transcript fault). */
+  private hashBeforeCertificate: Uint8Array | undefined;
 
   constructor(config: EndpointConfig) {
     super(config);
     this.rl.tls13 = true;
+  }
+
+  protected override beforeSend(msg: HandshakeMessage): void {
+    if (msg.msg_type === 'certificate' && this.suite) this.hashBeforeCertificate = this.transcript.current();
+  }
+
+  /**
+   * What the harness's CertificateVerify signs (RFC 8446 4.4.3): 64 spaces, the context string of `side`, a
+   * zero byte, Transcript-Hash(Handshake Context, Certificate); or, with a fault, the other side's context
+   * string or the hash before the Certificate.
+   */
+  protected certificateVerifyInput(side: 'server' | 'client'): Uint8Array {
+    const other = side === 'server' ? 'client' : 'server';
+    const hash = this.certificateVerifyFault === 'stale_transcript' && this.hashBeforeCertificate ? this.hashBeforeCertificate : this.transcript.current();
+    return certificateVerifyContent(this.certificateVerifyFault === 'other_context' ? other : side, hash);
   }
 
   protected decodeContext(): HandshakeContext {
@@ -242,7 +284,7 @@ export class ClientPeer13 extends Peer13 {
         if (!ck || !this.suite) return this.generic(name);
         const accepted = findExt(this.certRequest?.extensions, 'signature_algorithms')?.supported_signature_algorithms ?? this.config.signatureSchemes;
         const scheme = chooseScheme(ck.key, accepted, this.config.signatureSchemes) ?? this.config.signatureSchemes[0];
-        const content = certificateVerifyContent('client', this.transcript.current());
+        const content = this.certificateVerifyInput('client');
         return { msg_type: 'certificate_verify', algorithm: scheme, signature: this.config.provider.sign(schemeName(scheme)!, ck.key, content) };
       }
       default:
@@ -434,6 +476,14 @@ export class ClientPeer13 extends Peer13 {
       case 'certificate_request':
         this.transcript.add(raw);
         if (msg.form !== 'tls13') return undefined;
+        if (this.serverFinished) {
+          // RFC 8446 4.2.6: "Servers MUST NOT send a post-handshake CertificateRequest to clients which do not
+          // offer this extension." (the harness's client answers none: RFC 8446 4.6.2)
+          if (ch && !findExt(ch.extensions, 'post_handshake_auth')) {
+            return { rule: 'RFC 8446 4.2.6', message: 'post-handshake CertificateRequest to a ClientHello without post_handshake_auth', alert: 'unexpected_message' };
+          }
+          return undefined;
+        }
         this.certRequest = msg;
         return violationOf(() => checkCertificateRequest(msg, { pskHandshake: this.pskIdentity !== undefined }));
       case 'certificate': {
@@ -441,7 +491,7 @@ export class ClientPeer13 extends Peer13 {
         if (msg.form !== 'tls13') return undefined;
         this.peerChain = this.parseLeniently(msg.certificate_list);
         const v = ch ? violationOf(() => void (this.peerChain = checkServerCertificate(msg, { clientHello: ch }))) : undefined;
-        return v ?? this.checkChain('serverAuth', this.config.hostnameCheck ? this.config.serverName : undefined);
+        return v ?? checkEndEntity(this.peerChain[0], 'server') ?? this.checkChain('serverAuth', this.config.hostnameCheck ? this.config.serverName : undefined);
       }
       case 'certificate_verify': {
         const v = this.checkCertificateVerify(msg, 'server', ch ? offeredSchemes(ch.extensions) : [msg.algorithm]);
@@ -574,7 +624,7 @@ export class ServerPeer13 extends Peer13 {
       case 'CertificateVerify': {
         const chosen = this.chooseCertificate();
         if (!chosen) return this.generic(name);
-        const content = certificateVerifyContent('server', this.transcript.current());
+        const content = this.certificateVerifyInput('server');
         return { msg_type: 'certificate_verify', algorithm: chosen.scheme, signature: c.provider.sign(schemeName(chosen.scheme)!, chosen.ck.key, content) };
       }
       case 'Finished':
@@ -690,6 +740,7 @@ export class ServerPeer13 extends Peer13 {
   }
 
   protected override beforeSend(msg: HandshakeMessage): void {
+    super.beforeSend(msg);
     if (msg.msg_type === 'hello_retry_request' || msg.msg_type === 'server_hello') {
       const params = suiteParams(msg.cipher_suite);
       // A suite the harness cannot run (sent on purpose): no keys follow; the target's answer is in the clear.
@@ -731,7 +782,7 @@ export class ServerPeer13 extends Peer13 {
         // client authentication via a CertificateRequest message".
         if (!cr) return { rule: 'RFC 8446 4.4.2', message: 'client Certificate, but the harness sent no CertificateRequest', alert: 'unexpected_message' };
         this.peerChain = this.parseLeniently(msg.certificate_list);
-        return violationOf(() => void (this.peerChain = checkClientCertificate(msg, { certificateRequest: cr }))) ?? this.checkChain('clientAuth');
+        return violationOf(() => void (this.peerChain = checkClientCertificate(msg, { certificateRequest: cr }))) ?? checkEndEntity(this.peerChain[0], 'client') ?? this.checkChain('clientAuth');
       }
       case 'certificate_verify': {
         const v = this.checkCertificateVerify(msg, 'client', this.certRequest ? offeredSchemes(this.certRequest.extensions) : [msg.algorithm]);

@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { AlertDescription, AlertLevel, CipherSuite, ContentType, NamedGroup, PskKeyExchangeMode, nameOf } from '../../implementations/reference/codec/enums.ts';
 import { decodeHandshakeBody, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
 import { makeConfig, type EndpointConfig, type StoredTicket } from '../../implementations/reference/connection/config.ts';
-import { SHARED_TEST_PKI as TEST_PKI } from '../targets/test-pki.ts';
+import { EXTRA_TEST_CERTIFICATES, SHARED_TEST_PKI as TEST_PKI } from '../targets/test-pki.ts';
 import type { Expectation, MessageExpectation, PeerConfig, ScenarioCase, SourceLocation, Step } from '../scenario/model.ts';
 import { roleCapabilities, type Capabilities, type Target, type TargetConnection, type TrustSettings } from '../targets/types.ts';
 import type { CaseResult, TargetOutput, TranscriptEntry, Verdict } from './result.ts';
@@ -19,7 +19,7 @@ export { caseVersion } from './controls.ts';
 import { LiveState } from './live.ts';
 import { MissingExtensionError, ScenarioRuntimeError, applySet, checkWhere, describe, extensionName, toNumber } from './fields.ts';
 import { encodeForWire, encodeMutated } from './mutate.ts';
-import { ClientPeer13, ServerPeer13, type HarnessPskOptions } from './peer13.ts';
+import { ClientPeer13, Peer13, ServerPeer13, type HarnessPskOptions } from './peer13.ts';
 import { ClientPeer12, ServerPeer12, type Resumption12 } from './peer12.ts';
 import { contentTypeCode, type Observation, type ScriptedPeer } from './peer.ts';
 import { RecordHeaderScan, Wire } from './wire.ts';
@@ -153,6 +153,7 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: Tru
     'rsa-sign-only': TEST_PKI.rsaSignOnly,
     'p256-wrong-name': TEST_PKI.p256WrongName,
     'p256-missing-intermediate': TEST_PKI.p256MissingIntermediate,
+    ...EXTRA_TEST_CERTIFICATES,
   } as Record<string, () => EndpointConfig['certificates'][number]>;
   let certificates: EndpointConfig['certificates'];
   if (c.certificate) {
@@ -378,6 +379,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     }
     note('note', 'connect', tc.peer);
     const peer = makePeer(version, role, config, carry);
+    if (peer instanceof Peer13) peer.certificateVerifyFault = c.config.certificate_verify as Peer13['certificateVerifyFault'];
     peer.rl.acceptPlaintextAlerts = true;
     const wire = new Wire(tc.stream);
     // A target that can prove it is idle (the embedded reference) ends the waits for it at once.
@@ -389,7 +391,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       queue: [],
       closedSeen: false,
       live: new LiveState(c.scenario.target),
-      scan: new RecordHeaderScan(received),
+      scan: new RecordHeaderScan(received, version === 'tls13'),
       stall: { bytes: 0, records: received.records, kinds: new Map() },
     };
   };
@@ -469,13 +471,15 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         }
         const oversize = ro.max_fragment !== undefined && ro.max_fragment > peer.rl.maxSendFragment;
         const encrypt = cbcEncryptOptions(peer.rl, ro.cbc); // wire12: TLS 1.2 CBC padding, IV, MAC
-        if (splitAt || ro.plaintext || type !== ContentType.handshake || oversize || encrypt) {
+        if (splitAt || ro.plaintext || type !== ContentType.handshake || oversize || encrypt || ro.padding !== undefined) {
           peer.rl.flush();
           const saved = peer.rl.maxSendFragment;
           // A max_fragment above the limit makes records that are too long on purpose (record_overflow tests).
           if (oversize) peer.rl.maxSendFragment = ro.max_fragment!;
           try {
-            peer.rl.send(type, bytes, { splitAt: oversize ? [] : (splitAt ?? []), plaintext: ro.plaintext, protectAlways: ro.protected, unchecked: oversize, encrypt });
+            padded(peer, ro.padding, () =>
+              peer.rl.send(type, bytes, { splitAt: oversize ? [] : (splitAt ?? []), plaintext: ro.plaintext, protectAlways: ro.protected, unchecked: oversize, encrypt }),
+            );
           } finally {
             peer.rl.maxSendFragment = saved;
           }
@@ -511,8 +515,23 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         return;
       }
       case 'send_application_data': {
-        const ro = step.record ?? {}; // wire12: record { cbc, wire_xor, tcp_split }
-        peer.rl.send(ContentType.application_data, step.data, { encrypt: cbcEncryptOptions(peer.rl, ro.cbc) });
+        const ro = step.record ?? {}; // wire12: record { cbc, wire_xor, tcp_split }; rec14: max_fragment
+        const encrypt = cbcEncryptOptions(peer.rl, ro.cbc);
+        if (ro.max_fragment === undefined) padded(peer, ro.padding, () => peer.rl.send(ContentType.application_data, step.data, { encrypt }));
+        else {
+          // Records of at most max_fragment bytes of data each (RFC 8446 5.1: "Application Data fragments MAY be
+          // split across multiple records"); above the limit, one record that is too long on purpose (record_overflow
+          // tests: RFC 8446 5.1 2^14 bytes of plaintext, RFC 8446 5.2 2^14 + 256 bytes of ciphertext).
+          const oversize = ro.max_fragment > peer.rl.maxSendFragment;
+          const saved = peer.rl.maxSendFragment;
+          if (oversize) peer.rl.maxSendFragment = ro.max_fragment;
+          try {
+            const splitAt = oversize ? [] : range(ro.max_fragment, step.data.length, ro.max_fragment);
+            padded(peer, ro.padding, () => peer.rl.send(ContentType.application_data, step.data, { splitAt, unchecked: oversize, encrypt }));
+          } finally {
+            peer.rl.maxSendFragment = saved;
+          }
+        }
         note('sent', 'application_data', `${step.data.length} bytes`, { epoch: peer.writeEpoch, detail: printable(step.data) });
         lastSent = sentWhat('application data', step, true);
         await flush(cn, ro.tcp_split, undefined, ro.wire_xor);
@@ -717,9 +736,18 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         return;
       }
       if (r.kind === 'data') {
+        const hadBadVersion = cn.scan.badVersion !== undefined;
         cn.scan.push(r.bytes);
         // After bytes that are not TLS records nothing is read: the case ends on them.
         const got = cn.garbage ? [] : cn.peer.ingest(r.bytes);
+        if (cn.peer.version === 'tls13') requireRecordVersions(cn, got);
+        if (!hadBadVersion && cn.scan.badVersion !== undefined && !cn.garbage) {
+          // RFC 8446 5.1 (wire.ts): a record whose legacy_record_version is not 0x0303 where it must be. Queued before
+          // what these bytes hold, so that the case fails on it whatever it expected next; the records stay readable.
+          const o: Observation = { kind: 'record_error', alert: 'decode_error', rule: 'RFC 8446 5.1', message: cn.scan.badVersion, epoch: cn.peer.readEpoch };
+          cn.queue.push(o);
+          record(o, r.bytes);
+        }
         for (const o of got) {
           cn.queue.push(o);
           record(o, r.bytes);
@@ -757,6 +785,22 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         record(o);
       }
       return;
+    }
+  }
+
+  /**
+   * RFC 8446 5.1: "a record containing a second ClientHello or a ServerHello MUST have version 0x0303". A target
+   * server's handshake records, once its ServerHello or HelloRetryRequest selects TLS 1.3 (those seen before
+   * included); a target client's, after the records of its initial ClientHello (which MAY be 0x0301).
+   */
+  function requireRecordVersions(cn: Conn, got: readonly Observation[]): void {
+    for (const o of got) {
+      if (o.kind !== 'handshake' || !o.msg) continue;
+      if (role === 'client' && (o.msg.msg_type === 'server_hello' || o.msg.msg_type === 'hello_retry_request')) {
+        if (findExt(o.msg.extensions, 'supported_versions')?.selected_version === 0x0304) cn.scan.requireHandshakeVersion(0, 'ServerHello or HelloRetryRequest');
+      } else if (role === 'server' && o.msg.msg_type === 'client_hello') {
+        cn.scan.requireHandshakeVersion(cn.scan.handshakeVersions.length, 'after the initial ClientHello');
+      }
     }
   }
 
@@ -1074,6 +1118,25 @@ function resetConnection(): TargetConnection {
   stream.on('error', () => undefined);
   stream.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
   return { stream, peer: 'the target (reset while connecting)' };
+}
+
+/**
+ * Run `send` with `record: { padding }`: each protected TLS 1.3 record it frames carries that many zero bytes of
+ * padding (RFC 8446 5.4: "Implementations MUST set the padding octets to all zeros before encrypting"; the record
+ * layer caps it so that TLSInnerPlaintext stays within 2^14 + 1 bytes). Records framed before or after are not padded.
+ */
+function padded(peer: ScriptedPeer, padding: number | undefined, send: () => void): void {
+  if (padding === undefined) return send();
+  if (peer.version !== 'tls13') throw new ScenarioRuntimeError('record.padding: TLS 1.3 records only (RFC 8446 5.4)');
+  peer.rl.flush();
+  const saved = peer.rl.padding;
+  peer.rl.padding = () => padding;
+  try {
+    send();
+    peer.rl.flush();
+  } finally {
+    peer.rl.padding = saved;
+  }
 }
 
 function tryDecode(bytes: Uint8Array, peer: ScriptedPeer): HandshakeMessage | undefined {

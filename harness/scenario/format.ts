@@ -34,14 +34,24 @@ export const CONFIG_KEYS = [
   'max_early_data',
   'accept_psk',
   'accept_early_data',
+  'certificate_verify',
 ] as const;
 /** psk_key_exchange_modes (RFC 8446 4.2.9) the harness offers, as `config.psk_modes`. */
 export const PSK_MODES = ['psk_ke', 'psk_dhe_ke'] as const;
+/**
+ * `config.certificate_verify`: a fault in the harness's own CertificateVerify (harness/engine/peer13.ts), the
+ * signature otherwise valid: `other_context`, signed over the other side's context string (RFC 8446 4.4.3, "TLS
+ * 1.3, client CertificateVerify" for a server); `stale_transcript`, signed over the transcript without the
+ * Certificate message.
+ */
+export const CERTIFICATE_VERIFY_FAULTS = ['other_context', 'stale_transcript'] as const;
 /** Keys of the mapping form of `control:` (the other forms: `control: false`, `control: true`). */
 export const CONTROL_KEYS = ['config'] as const;
 export const ROLES = ['server', 'client'] as const;
 export const VERSIONS = ['tls13', 'tls12'] as const;
-export const CERTIFICATES = ['rsa', 'p256', 'p384', 'p521', 'ed25519', 'ed448', 'client', 'rsa-sign-only', 'p256-wrong-name', 'p256-missing-intermediate'] as const;
+export const CERTIFICATES = ['rsa', 'p256', 'p384', 'p521', 'ed25519', 'ed448', 'client', 'rsa-sign-only', 'p256-wrong-name', 'p256-missing-intermediate',
+  // issue 14: server certificates for certificate tests (harness/targets/test-pki.ts EXTRA_TEST_CERTIFICATES)
+  'p256-expired', 'p256-not-yet-valid', 'p256-client-eku', 'p256-no-digital-signature', 'p256-sha1', 'p256-md5', 'p256-unknown-issuer', 'p256-chain-extraneous', 'rsa-via-rsa-intermediate'] as const;
 
 /** The action keys of a step: a step mapping has exactly one. */
 export const STEP_KINDS = [
@@ -88,9 +98,9 @@ export const STEP_VALUE_KEYS: Readonly<Partial<Record<StepKey, readonly string[]
 
 export const RAW_LAYERS = ['record', 'handshake', 'tcp'] as const;
 
-export const RECORD_KEYS = ['max_fragment', 'fragment_at', 'coalesce', 'tcp_split', 'version', 'content_type', 'plaintext', 'length', 'wire_xor', 'protected', 'cbc'] as const;
+export const RECORD_KEYS = ['max_fragment', 'fragment_at', 'coalesce', 'tcp_split', 'version', 'content_type', 'plaintext', 'length', 'wire_xor', 'protected', 'cbc', 'padding'] as const;
 /** The record options an application_data step takes. */
-export const APPLICATION_DATA_RECORD_KEYS = ['tcp_split', 'wire_xor', 'cbc'] as const;
+export const APPLICATION_DATA_RECORD_KEYS = ['max_fragment', 'tcp_split', 'wire_xor', 'cbc', 'padding'] as const;
 /** Keys of `record: { cbc: {...} }` (TLS 1.2 CBC records, RFC 5246 6.2.3.2). */
 export const CBC_KEYS = ['padding_length', 'padding', 'padding_length_byte', 'mac_xor', 'iv'] as const;
 

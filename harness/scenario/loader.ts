@@ -38,6 +38,7 @@ import {
   BARE_STEPS,
   CBC_KEYS,
   CERTIFICATES,
+  CERTIFICATE_VERIFY_FAULTS,
   CONFIG_KEYS,
   MAX_FRAGMENT_LENGTHS,
   PSK_MODES,
@@ -799,6 +800,12 @@ class DocReader {
         continue;
       }
       const v = this.fieldValue(e.value, `${what} '${e.key}'`);
+      const badExt = unknownExtensionInPath(e.key);
+      if (badExt) {
+        ok = false;
+        this.error(e.keyNode, `${what} '${e.key}': ${badExt}`);
+        continue;
+      }
       if (v === undefined || !this.refs(e.keyNode, e.key)) ok = false;
       else out[e.key] = v;
     }
@@ -1101,6 +1108,18 @@ class DocReader {
                 : `unknown certificate '${v}' (one of ${CERTIFICATES.join(', ')})${hint(String(v), CERTIFICATES)}`,
             );
           set('certificate', good ? s : undefined);
+          break;
+        }
+        case 'certificate_verify': {
+          const s = this.str(e.value, what);
+          const good =
+            s !== undefined &&
+            this.templated(e.value, s, (v) =>
+              (CERTIFICATE_VERIFY_FAULTS as readonly string[]).includes(String(v))
+                ? undefined
+                : `unknown certificate_verify fault '${v}' (one of ${CERTIFICATE_VERIFY_FAULTS.join(', ')})${hint(String(v), CERTIFICATE_VERIFY_FAULTS)}`,
+            );
+          set('certificate_verify', good ? s : undefined);
           break;
         }
         case 'psk_unknown_identities':
@@ -1462,6 +1481,10 @@ class DocReader {
         }
         case 'length':
           set('length', this.int(e.value, what, 0, 0xffff));
+          break;
+        case 'padding':
+          // RFC 8446 5.4: the padding with the content and its type byte stays within 2^14 + 1 bytes.
+          set('padding', this.int(e.value, what, 0, 16384));
           break;
       }
     }
@@ -1906,6 +1929,7 @@ class Subst {
     if (c.early_data !== undefined) out.early_data = this.str(c.early_data);
     if (typeof c.max_fragment_length === 'string') out.max_fragment_length = Number(this.val(c.max_fragment_length));
     if (c.psk_modes) out.psk_modes = c.psk_modes.map((x) => this.str(x));
+    if (c.certificate_verify !== undefined) out.certificate_verify = this.str(c.certificate_verify);
     return out;
   }
 
@@ -1938,4 +1962,21 @@ export function loadScenariosOrThrow(globsOrPaths: readonly string[], opts: Load
   const r = loadScenarios(globsOrPaths, opts);
   if (hasErrors(r.diagnostics)) throw new ScenarioError(r.diagnostics);
   return r;
+}
+
+/**
+ * A field path's `extensions.<name>` segment that names no extension (a typo, or `0x0011` written for the
+ * extension of that number is fine): the message, or undefined. A `where: { "extensions.key_shar": absent }`
+ * would otherwise always hold.
+ */
+function unknownExtensionInPath(path: string): string | undefined {
+  for (const m of path.matchAll(/(?:^|\.)extensions\.([^.[]+)/g)) {
+    const seg = m[1];
+    if (seg.includes('${')) continue;
+    if (/^(0x[0-9a-f]{1,4}|[0-9]{1,5})$/i.test(seg) && Number(seg) <= 0xffff) continue;
+    if (/^unknown\(0x[0-9a-f]{4}\)$/.test(seg)) continue;
+    const c = checkName(NAMES.extension, seg);
+    if (c) return `${c}; write an IANA extension name or a number (0x0011)`;
+  }
+  return undefined;
 }

@@ -89,6 +89,8 @@ export interface RecordOptions {
   protected?: boolean;
   /** TLS 1.2 CBC records (RFC 5246 6.2.3.2): padding, IV and MAC as the scenario says (padding-oracle tests). */
   cbc?: CbcRecordOptions;
+  /** TLS 1.3 (RFC 8446 5.4): this many zero bytes of padding in each protected record, within TLSInnerPlaintext's 2^14 + 1. */
+  padding?: number;
 }
 
 /** How the TLS 1.2 CBC records of a send are built (RFC 5246 6.2.3.2); each applies to every record of the step. */
@@ -199,7 +201,7 @@ export interface PeerConfig {
   middlebox_compat?: boolean;
   /** RFC 6066 4: the maximum fragment length the harness as client requests, in bytes (512, 1024, 2048, 4096); a matrix value `${name}` as well. */
   max_fragment_length?: number | string;
-  /** Test PKI certificate the harness presents: rsa, p256, p384, p521, ed25519, ed448 (server role), client (client auth); rsa-sign-only, p256-wrong-name, p256-missing-intermediate (certificate tests). */
+  /** Test PKI certificate the harness presents: rsa, p256, p384, p521, ed25519, ed448 (server role), client (client auth); rsa-sign-only, p256-wrong-name, p256-missing-intermediate, p256-expired, p256-not-yet-valid, p256-client-eku, p256-no-digital-signature, p256-sha1, p256-md5, p256-unknown-issuer, p256-chain-extraneous, rsa-via-rsa-intermediate (certificate tests). */
   certificate?: string;
   request_client_certificate?: boolean;
   hello_retry?: boolean;
@@ -214,6 +216,8 @@ export interface PeerConfig {
   accept_psk?: boolean;
   /** psk2: with accept_psk, the harness as server accepts the client's 0-RTT data (RFC 8446 4.2.10; default false: skipped). */
   accept_early_data?: boolean;
+  /** A fault in the harness's TLS 1.3 CertificateVerify: other_context, stale_transcript (format.ts CERTIFICATE_VERIFY_FAULTS). */
+  certificate_verify?: string;
 }
 
 /** Capabilities a target must have for the scenario to run (otherwise the case is skipped). */

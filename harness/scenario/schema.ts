@@ -13,6 +13,7 @@ import {
   CERTIFICATES,
   MAX_FRAGMENT_LENGTHS,
   PSK_MODES,
+  CERTIFICATE_VERIFY_FAULTS,
   EXPECT_KINDS,
   EXPECT_MODIFIERS,
   EXPECT_WORDS,
@@ -118,6 +119,7 @@ export function buildSchema(): Schema {
       { description: 'XOR a byte of the record(s) as sent, after protection (a bad MAC)' },
     ),
     protected: { type: 'boolean', description: 'protect the record even where it goes in the clear (change_cipher_spec)' },
+    padding: { type: 'integer', minimum: 0, maximum: 16384, description: 'TLS 1.3: zero bytes of padding in each protected record (RFC 8446 5.4)' },
     cbc: obj(
       pick(CBC_KEYS, {
         padding_length: { type: 'integer', minimum: 0, maximum: 255, description: 'padding_length, the padding filled with it (one that does not fill the block is sent as asked)' },
@@ -223,6 +225,7 @@ export function buildSchema(): Schema {
     accept_psk: { type: 'boolean', description: 'the harness as server resumes its own ticket offered first' },
     accept_early_data: { type: 'boolean', description: 'with accept_psk, the harness as server accepts 0-RTT data' },
     psk_modes: list({ enum: [...PSK_MODES] }, { description: 'psk_key_exchange_modes the harness offers with a ticket (RFC 8446 4.2.9)' }),
+    certificate_verify: { anyOf: [{ enum: [...CERTIFICATE_VERIFY_FAULTS] }, ref('template')], description: "a fault in the harness's TLS 1.3 CertificateVerify" },
   };
   const requiresProps: Record<string, Schema> = {
     versions: list({ enum: [...VERSIONS] }),

@@ -19,6 +19,22 @@
 #                                    usage extension is present")
 #   server-p256-wrong-name.key / .pem    leaf, ECDSA P-256, CN and SAN wrong-name.example (not localhost)
 #
+# Bad server certificates (issue 14, client-role certificate tests), ECDSA P-256 leaves for localhost like
+# server-p256 but for one fault each; their validity dates are fixed (openssl ca -startdate/-enddate), not
+# counted from the day they are made:
+#   server-p256-expired.key / .pem          valid 2000-01-01 to 2020-01-01 only
+#   server-p256-not-yet-valid.key / .pem    valid from 2090-01-01 (to 2099-12-31)
+#   server-p256-client-eku.key / .pem       extendedKeyUsage clientAuth only (no serverAuth)
+#   server-p256-no-digital-signature.key / .pem  keyUsage keyAgreement only (no digitalSignature)
+#   server-p256-sha1.key / .pem             signed by the root with ecdsa-with-SHA1
+#   server-p256-md5.key / .pem              signed with md5WithRSAEncryption by intermediate-rsa (an RSA-2048
+#                                           intermediate CA, signed by the root with SHA-256)
+#   server-p256-unknown-issuer.key / .pem   issued by other-ca (a self-signed root no trust store holds)
+#   server-rsa2048-via-rsa-intermediate.key / .pem   a good RSA-2048 leaf signed with sha256WithRSAEncryption
+#                                           (rsa_pkcs1_sha256) by intermediate-rsa, itself signed by the root with
+#                                           ECDSA P-256 SHA-256: the signatures RFC 8446 9.1 makes mandatory
+#   intermediate-rsa.key / .pem, other-ca.key / .pem   their issuers (made when missing)
+#
 # Leaves: CN=localhost, SAN DNS:localhost + IP:127.0.0.1, EKU serverAuth + clientAuth. keyUsage is
 # digitalSignature + keyEncipherment for RSA; digitalSignature only for EC, Ed25519 and Ed448, because RFC 8813
 # section 3 forbids keyEncipherment with id-ecPublicKey and RFC 8410 section 5 allows only
@@ -36,7 +52,8 @@ DAYS=7305
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-LEAVES=(server-rsa2048 server-p256 server-p384 server-p521 server-ed25519 server-ed448 server-p256-via-intermediate client-p256 unsupported-secp256k1 server-rsa2048-sign-only server-p256-wrong-name)
+LEAVES=(server-rsa2048 server-p256 server-p384 server-p521 server-ed25519 server-ed448 server-p256-via-intermediate client-p256 unsupported-secp256k1 server-rsa2048-sign-only server-p256-wrong-name
+  server-p256-expired server-p256-not-yet-valid server-p256-client-eku server-p256-no-digital-signature server-p256-sha1 server-p256-md5 server-p256-unknown-issuer server-rsa2048-via-rsa-intermediate)
 if [ $# -gt 0 ]; then
   only=("$@")
   for n in "${only[@]}"; do
@@ -109,6 +126,29 @@ extendedKeyUsage = serverAuth, clientAuth
 subjectAltName = DNS:localhost, IP:127.0.0.1
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
+[leaf_client_eku]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[leaf_no_ds]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, keyAgreement
+extendedKeyUsage = serverAuth, clientAuth
+subjectAltName = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[v3_int]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[v3_ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
 [client]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
@@ -151,5 +191,56 @@ make_leaf unsupported-secp256k1 leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca
 # An RSA key that may only sign (no keyEncipherment): RFC 5246 7.4.2 forbids it for the RSA key exchange.
 make_leaf server-rsa2048-sign-only leaf_sig "/O=tls-harness/CN=localhost" ca.pem ca.key -algorithm RSA -pkeyopt rsa_keygen_bits:2048
 make_leaf server-p256-wrong-name leaf_wrong_name "/O=tls-harness/CN=wrong-name.example" ca.pem ca.key $(ec P-256)
+
+# --- bad server certificates (fixed dates: openssl ca) ------------------------------------------------------
+# fixed_leaf <name> <extensions section> <issuer cert> <issuer key> <digest> <start> <end> <key algorithm options...>
+fixed_leaf() {
+  local name=$1 ext=$2 ca=$3 cakey=$4 md=$5 start=$6 end=$7
+  shift 7
+  wanted "$name" || return 0
+  key "$name.key" "$@"
+  openssl req -new -key "$name.key" -subj "/O=tls-harness/CN=localhost" -out "$tmp/$name.csr"
+  mkdir -p "$tmp/db-$name"
+  : >"$tmp/db-$name/index.txt"
+  openssl rand -hex 16 >"$tmp/db-$name/serial"
+  cat >"$tmp/ca-$name.cnf" <<EOF2
+[ca]
+default_ca = this
+[this]
+database = $tmp/db-$name/index.txt
+new_certs_dir = $tmp/db-$name
+serial = $tmp/db-$name/serial
+policy = any
+unique_subject = no
+[any]
+organizationName = optional
+commonName = supplied
+EOF2
+  openssl ca -batch -notext -config "$tmp/ca-$name.cnf" -cert "$ca" -keyfile "$cakey" -md "$md" \
+    -rand_serial -startdate "$start" -enddate "$end" -extfile "$tmp/leaf.cnf" -extensions "$ext" \
+    -in "$tmp/$name.csr" -out "$name.pem" 2>"$tmp/ca.log" || { cat "$tmp/ca.log" >&2; exit 1; }
+  echo "made $name"
+}
+FROM=20260101000000Z
+TO=20460101000000Z
+if { wanted server-p256-md5 || wanted server-rsa2048-via-rsa-intermediate; } && [ ! -f intermediate-rsa.pem ]; then
+  key intermediate-rsa.key -algorithm RSA -pkeyopt rsa_keygen_bits:2048
+  openssl req -new -key intermediate-rsa.key -subj "/O=tls-harness/CN=tls-harness test RSA intermediate CA" -out "$tmp/int-rsa.csr"
+  openssl x509 -req -in "$tmp/int-rsa.csr" -CA ca.pem -CAkey ca.key -set_serial "0x$(openssl rand -hex 16)" \
+    -days "$DAYS" -sha256 -extfile "$tmp/leaf.cnf" -extensions v3_int -out intermediate-rsa.pem
+fi
+if wanted server-p256-unknown-issuer && [ ! -f other-ca.pem ]; then
+  key other-ca.key $(ec P-256)
+  openssl req -new -x509 -key other-ca.key -sha256 -days "$DAYS" -subj "/O=tls-harness/CN=tls-harness other root CA (untrusted)" \
+    -config "$tmp/leaf.cnf" -extensions v3_ca -set_serial "0x$(openssl rand -hex 16)" -out other-ca.pem
+fi
+fixed_leaf server-p256-expired leaf_sig ca.pem ca.key sha256 20000101000000Z 20200101000000Z $(ec P-256)
+fixed_leaf server-p256-not-yet-valid leaf_sig ca.pem ca.key sha256 20900101000000Z 20991231000000Z $(ec P-256)
+fixed_leaf server-p256-client-eku leaf_client_eku ca.pem ca.key sha256 $FROM $TO $(ec P-256)
+fixed_leaf server-p256-no-digital-signature leaf_no_ds ca.pem ca.key sha256 $FROM $TO $(ec P-256)
+fixed_leaf server-p256-sha1 leaf_sig ca.pem ca.key sha1 $FROM $TO $(ec P-256)
+fixed_leaf server-p256-md5 leaf_sig intermediate-rsa.pem intermediate-rsa.key md5 $FROM $TO $(ec P-256)
+fixed_leaf server-p256-unknown-issuer leaf_sig other-ca.pem other-ca.key sha256 $FROM $TO $(ec P-256)
+fixed_leaf server-rsa2048-via-rsa-intermediate leaf_rsa intermediate-rsa.pem intermediate-rsa.key sha256 $FROM $TO -algorithm RSA -pkeyopt rsa_keygen_bits:2048
 
 echo "generated in $(pwd)"

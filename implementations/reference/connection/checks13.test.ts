@@ -686,6 +686,10 @@ describe('ClientHello, as a server checks it (RFC 8446 4.1.2, 4.2, 4.2.8, 4.2.9,
   it('RFC 8446 4.2.10 (sender) early_data only with pre_shared_key', () => {
     rejects(() => checkClientHelloSenderRules(edit((e) => [...e, { type: 'early_data' } as Extension])), 'illegal_parameter', 'RFC 8446 4.2.10');
   });
+
+  it('RFC 8446 D.5 (sender) no truncated_hmac extension', () => {
+    rejects(() => checkClientHelloSenderRules(edit((e) => [...e, { type: 'opaque', extension_type: 4, extension_data: new Uint8Array(0) } as Extension])), 'illegal_parameter', 'RFC 8446 D.5');
+  });
 });
 
 describe('the second ClientHello after a HelloRetryRequest (RFC 8446 4.1.2, 4.2.2, 4.2.8, 4.2.10)', () => {

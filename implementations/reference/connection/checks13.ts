@@ -678,7 +678,16 @@ export function checkClientHelloSenderRules(ch: ClientHello): void {
   // RFC 8446 4.2.10: "If the client opts to do so, it MUST supply both the "pre_shared_key" and
   // "early_data" extensions."
   if (findExt(ch.extensions, 'early_data')) check(findExt(ch.extensions, 'pre_shared_key'), 'illegal_parameter', 'RFC 8446 4.2.10', 'ClientHello offers early_data without pre_shared_key');
+  // RFC 8446 D.5's RC4 and sub-112-bit suites are not checked here: NSS's tstclnt and wolfSSL's default client
+  // offer RC4, and a rule every case enforces would hide everything else those clients do; the cases
+  // tls13-client-client-hello-no-rc4 and -no-weak-ciphers judge them.
+  // RFC 8446 D.5: "Implementations MUST NOT use the Truncated HMAC extension, defined in Section 7 of
+  // [RFC6066]".
+  check(!(ch.extensions ?? []).some((e) => extensionCode(e) === TRUNCATED_HMAC), 'illegal_parameter', 'RFC 8446 D.5', 'ClientHello offers the Truncated HMAC extension (RFC 6066 7)');
 }
+
+/** RFC 6066 7: truncated_hmac. */
+const TRUNCATED_HMAC = 4;
 
 /** Extensions a second ClientHello may change (RFC 8446 4.1.2); the rest must stay as they were. */
 const MAY_CHANGE_AFTER_HRR = new Set<number>([E.key_share, E.early_data, E.cookie, E.pre_shared_key, E.padding]);
