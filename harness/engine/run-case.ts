@@ -185,9 +185,16 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: Tru
     earlyData: c.early_data !== undefined ? new TextEncoder().encode(c.early_data) : undefined,
     // psk14: the psk_key_exchange_modes the harness offers with a ticket (RFC 8446 4.2.9).
     ...(c.psk_modes ? { pskModes: c.psk_modes.map((m) => PskKeyExchangeMode[m as keyof typeof PskKeyExchangeMode]) } : {}),
+    // psk2: the harness as server: max_early_data_size in its tickets, 0-RTT accepted or skipped (peer13.ts).
+    maxEarlyData: c.max_early_data ?? 0,
+    acceptEarlyData: c.accept_early_data ?? false,
   });
-  // psk14: unknown PSK identities offered before the ticket (peer13.ts).
-  return c.psk_unknown_identities ? { ...endpoint, pskUnknownIdentities: c.psk_unknown_identities } : endpoint;
+  // psk14: unknown PSK identities offered before the ticket (peer13.ts); psk2: the harness as server resumes.
+  const psk: HarnessPskOptions = {
+    ...(c.psk_unknown_identities ? { pskUnknownIdentities: c.psk_unknown_identities } : {}),
+    ...(c.accept_psk ? { acceptPsk: true } : {}),
+  };
+  return Object.keys(psk).length > 0 ? { ...endpoint, ...psk } : endpoint;
 }
 
 interface Conn {

@@ -31,6 +31,9 @@ export const CONFIG_KEYS = [
   'early_data',
   'psk_modes',
   'psk_unknown_identities',
+  'max_early_data',
+  'accept_psk',
+  'accept_early_data',
   'certificate_verify',
 ] as const;
 /** psk_key_exchange_modes (RFC 8446 4.2.9) the harness offers, as `config.psk_modes`. */

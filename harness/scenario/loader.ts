@@ -1094,6 +1094,8 @@ class DocReader {
         case 'middlebox_compat':
         case 'request_client_certificate':
         case 'hello_retry':
+        case 'accept_psk':
+        case 'accept_early_data':
           set(e.key, this.bool(e.value, what));
           break;
         case 'certificate': {
@@ -1122,6 +1124,9 @@ class DocReader {
         }
         case 'psk_unknown_identities':
           set('psk_unknown_identities', this.int(e.value, what, 0, 8));
+          break;
+        case 'max_early_data':
+          set('max_early_data', this.int(e.value, what, 0, 4294967295));
           break;
         case 'psk_modes': {
           const items = this.seq(e.value, what);

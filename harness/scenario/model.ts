@@ -210,6 +210,12 @@ export interface PeerConfig {
   psk_modes?: string[];
   /** Unknown PSK identities the harness offers before its ticket (RFC 8446 4.2.11; default 0). */
   psk_unknown_identities?: number;
+  /** psk2: max_early_data_size in the tickets the harness as server issues (RFC 8446 4.6.1; default 0: no early_data extension). */
+  max_early_data?: number;
+  /** psk2: the harness as server resumes its own ticket when the client offers it first (RFC 8446 4.2.11; default false: full handshakes). */
+  accept_psk?: boolean;
+  /** psk2: with accept_psk, the harness as server accepts the client's 0-RTT data (RFC 8446 4.2.10; default false: skipped). */
+  accept_early_data?: boolean;
   /** A fault in the harness's TLS 1.3 CertificateVerify: other_context, stale_transcript (format.ts CERTIFICATE_VERIFY_FAULTS). */
   certificate_verify?: string;
 }

@@ -221,6 +221,9 @@ export function buildSchema(): Schema {
     hello_retry: { type: 'boolean' },
     early_data: { type: 'string' },
     psk_unknown_identities: { type: 'integer', minimum: 0, maximum: 8, description: 'unknown PSK identities the harness offers before its ticket' },
+    max_early_data: { type: 'integer', minimum: 0, maximum: 4294967295, description: 'max_early_data_size in the tickets the harness as server issues' },
+    accept_psk: { type: 'boolean', description: 'the harness as server resumes its own ticket offered first' },
+    accept_early_data: { type: 'boolean', description: 'with accept_psk, the harness as server accepts 0-RTT data' },
     psk_modes: list({ enum: [...PSK_MODES] }, { description: 'psk_key_exchange_modes the harness offers with a ticket (RFC 8446 4.2.9)' }),
     certificate_verify: { anyOf: [{ enum: [...CERTIFICATE_VERIFY_FAULTS] }, ref('template')], description: "a fault in the harness's TLS 1.3 CertificateVerify" },
   };
