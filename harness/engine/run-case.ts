@@ -1033,6 +1033,25 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         if (cn.closedSeen) throw new CaseEnd('fail', `expected silence for ${e.ms} ms, the connection closed`, 'silence', 'close');
         return;
       }
+      case 'closure': {
+        // RFC 8446 6.1: "Each party MUST send a "close_notify" alert before closing its write side of the
+        // connection, unless it has already sent some error alert." Staying open (a half-closed connection) and
+        // sending more data are allowed; what is judged is that a close comes only after a close_notify.
+        const end = Date.now() + e.ms;
+        for (;;) {
+          const o = await next(cn, end);
+          if (o?.kind === 'handshake' && (o.violation || o.decodeError)) throw violationEnd(o, 'close_notify or nothing');
+          if (!o) {
+            if (cn.closedSeen) throw new CaseEnd('fail', 'the target closed the connection without close_notify', 'close_notify before the close', 'close');
+            return;
+          }
+          if (o.kind === 'alert' && o.description === AlertDescription.close_notify) return;
+          if (o.kind === 'close') throw new CaseEnd('fail', `the target closed the connection without close_notify (${show(o, wait)})`, 'close_notify before the close', show(o, wait));
+          if (o.kind === 'alert') throw new CaseEnd('fail', `expected close_notify or nothing, got ${show(o, wait)}`, 'close_notify or nothing', show(o, wait));
+          if (o.kind === 'record_error') throw new CaseEnd('fail', `expected close_notify or nothing, got ${show(o, wait)}`, 'close_notify or nothing', show(o, wait));
+          // Application data, or anything else the target may still send on its open write side: go on.
+        }
+      }
       case 'application_data': {
         let got = new Uint8Array(0);
         for (;;) {

@@ -155,15 +155,16 @@ export const MUTATE_KEYS: Readonly<Partial<Record<MutateKey, readonly string[]>>
 };
 
 /** Keys of an `expect` mapping: one of EXPECT_KINDS, plus the modifiers that go with it. */
-export const EXPECT_KINDS = ['message', 'one_of', 'alert', 'silence', 'application_data'] as const;
+export const EXPECT_KINDS = ['message', 'one_of', 'alert', 'silence', 'closure', 'application_data'] as const;
 export const EXPECT_MODIFIERS: Readonly<Record<(typeof EXPECT_KINDS)[number], readonly string[]>> = {
   message: ['where', 'optional', 'repeat'],
   one_of: ['where', 'optional', 'repeat'],
   alert: ['lenient'],
   silence: [],
+  closure: [],
   application_data: [],
 };
-export const EXPECT_KEYS = ['message', 'one_of', 'where', 'optional', 'repeat', 'alert', 'lenient', 'silence', 'application_data'] as const;
+export const EXPECT_KEYS = ['message', 'one_of', 'where', 'optional', 'repeat', 'alert', 'lenient', 'silence', 'closure', 'application_data'] as const;
 /** Keys of one item of a message sequence (`expect: [ServerHello, {message: ..., where: ...}]`). */
 export const EXPECT_ITEM_KEYS = ['message', 'one_of', 'where', 'optional', 'repeat'] as const;
 /** Bare-word expectations (message names are CamelCase, these are not). */

@@ -1619,7 +1619,7 @@ class DocReader {
       if (/^[a-z_]+$/.test(word) && !(EXPECT_KINDS as readonly string[]).includes(word)) {
         return this.error(n, `unknown expectation '${word}'${hint(word, EXPECT_WORDS)} (a message name is CamelCase: ServerHello)`);
       }
-      if (word === 'alert' || word === 'silence') return this.error(n, `'expect: ${word}' needs a value: expect: { ${word}: ... }`);
+      if (word === 'alert' || word === 'silence' || word === 'closure') return this.error(n, `'expect: ${word}' needs a value: expect: { ${word}: ... }`);
       const one = this.messageItem(n);
       return one && { kind: 'messages', messages: [one] };
     }
@@ -1666,6 +1666,10 @@ class DocReader {
         const ms = this.int(kv, 'silence (ms)', 1);
         return ms === undefined ? undefined : { kind: 'silence', ms };
       }
+      case 'closure': {
+        const ms = this.int(kv, 'closure (ms)', 1);
+        return ms === undefined ? undefined : { kind: 'closure', ms };
+      }
       case 'application_data': {
         if (this.isNull(kv)) return { kind: 'application_data' };
         const data = this.bytes(kv, 'expect application_data');
@@ -1688,7 +1692,7 @@ class DocReader {
     }
     const es = this.entries(n, 'an expected message');
     if (!es) return undefined;
-    for (const k of ['alert', 'silence', 'application_data']) {
+    for (const k of ['alert', 'silence', 'closure', 'application_data']) {
       if (es.has(k)) return this.error(es.get(k)!.keyNode, `'${k}' cannot be part of a message sequence: give it its own expect step`);
     }
     if (!this.checkKeys(es, EXPECT_ITEM_KEYS, 'expect key')) return undefined;
