@@ -1042,10 +1042,11 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
           const o = await next(cn, end);
           if (o?.kind === 'handshake' && (o.violation || o.decodeError)) throw violationEnd(o, 'close_notify or nothing');
           if (!o) {
-            if (cn.closedSeen) throw new CaseEnd('fail', 'the target closed the connection without close_notify', 'close_notify before the close', 'close');
+            if (cn.closedSeen && !e.plainClose) throw new CaseEnd('fail', 'the target closed the connection without close_notify', 'close_notify before the close', 'close');
             return;
           }
           if (o.kind === 'alert' && o.description === AlertDescription.close_notify) return;
+          if (o.kind === 'close' && e.plainClose) return;
           if (o.kind === 'close') throw new CaseEnd('fail', `the target closed the connection without close_notify (${show(o, wait)})`, 'close_notify before the close', show(o, wait));
           if (o.kind === 'alert') throw new CaseEnd('fail', `expected close_notify or nothing, got ${show(o, wait)}`, 'close_notify or nothing', show(o, wait));
           if (o.kind === 'record_error') throw new CaseEnd('fail', `expected close_notify or nothing, got ${show(o, wait)}`, 'close_notify or nothing', show(o, wait));

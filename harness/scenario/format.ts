@@ -161,10 +161,10 @@ export const EXPECT_MODIFIERS: Readonly<Record<(typeof EXPECT_KINDS)[number], re
   one_of: ['where', 'optional', 'repeat'],
   alert: ['lenient'],
   silence: [],
-  closure: [],
+  closure: ['plain_close'],
   application_data: [],
 };
-export const EXPECT_KEYS = ['message', 'one_of', 'where', 'optional', 'repeat', 'alert', 'lenient', 'silence', 'closure', 'application_data'] as const;
+export const EXPECT_KEYS = ['message', 'one_of', 'where', 'optional', 'repeat', 'alert', 'lenient', 'silence', 'closure', 'plain_close', 'application_data'] as const;
 /** Keys of one item of a message sequence (`expect: [ServerHello, {message: ..., where: ...}]`). */
 export const EXPECT_ITEM_KEYS = ['message', 'one_of', 'where', 'optional', 'repeat'] as const;
 /** Bare-word expectations (message names are CamelCase, these are not). */

@@ -1668,7 +1668,8 @@ class DocReader {
       }
       case 'closure': {
         const ms = this.int(kv, 'closure (ms)', 1);
-        return ms === undefined ? undefined : { kind: 'closure', ms };
+        const plainClose = es.has('plain_close') ? this.bool(es.get('plain_close')!.value, 'plain_close') : false;
+        return ms === undefined || plainClose === undefined ? undefined : { kind: 'closure', ms, plainClose };
       }
       case 'application_data': {
         if (this.isNull(kv)) return { kind: 'application_data' };

@@ -184,9 +184,10 @@ export type Expectation =
   | { kind: 'silence'; ms: number }
   /**
    * The target's side of a closure (RFC 8446 6.1), for this long: it may stay open (silence) or send data, but a
-   * close of the connection must come after its close_notify; an error alert fails.
+   * close of the connection must come after its close_notify (`plain_close: true`: a close without one passes too,
+   * for cases that judge something else, such as the keys of what came before the close); an error alert fails.
    */
-  | { kind: 'closure'; ms: number }
+  | { kind: 'closure'; ms: number; plainClose: boolean }
   /** Application data arrives (optionally exactly this data). */
   | { kind: 'application_data'; data?: Uint8Array }
   /** The handshake completes (for a client target: it sends its Finished and the harness accepts it). */

@@ -204,6 +204,7 @@ export function buildSchema(): Schema {
     lenient: { type: 'boolean', description: 'a different alert or a plain close is a lenient pass (default true)' },
     silence: { type: 'integer', minimum: 1, description: 'nothing arrives for this many ms' },
     closure: { type: 'integer', minimum: 1, description: "for this many ms the target may stay open or send data, but closes only after its close_notify (RFC 8446 6.1)" },
+    plain_close: { type: 'boolean', description: 'with closure: a close without close_notify passes too' },
     application_data: { anyOf: [{ type: 'null' }, { type: 'string' }, obj({ hex: ref('hex') }, ['hex'])] },
   };
 
