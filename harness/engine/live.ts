@@ -9,7 +9,7 @@ import { findExt } from '../../implementations/reference/connection/tls13.ts';
 import type { FieldValue, MutateOp } from '../scenario/model.ts';
 import { isLiveRef, splitLiveRef, type NegotiatedKey } from '../scenario/live.ts';
 import { templateRefs } from '../scenario/text.ts';
-import { ScenarioRuntimeError, describe, getField } from './fields.ts';
+import { ScenarioRuntimeError, UnknownExtensionNameError, describe, getField } from './fields.ts';
 import { messageName } from './peer13.ts';
 
 /** The handshake messages of one connection, the latest of each type, and who sent it. */
@@ -117,7 +117,14 @@ export function fieldOf(msg: HandshakeMessage, path: string): unknown {
   const m = /^([^.[]+)((?:\[\d+\])*)(?:\.(.*))?$/.exec(path);
   if (!m) return undefined;
   const [, ext, index, rest] = m;
-  const e = getField(msg, `extensions.${ext}`);
+  // The short form only: a first segment that names no extension is a path the message does not have.
+  let e: unknown;
+  try {
+    e = getField(msg, `extensions.${ext}`);
+  } catch (err) {
+    if (err instanceof UnknownExtensionNameError) return undefined;
+    throw err;
+  }
   if (e === undefined || e === null || typeof e !== 'object') return undefined;
   let base = `extensions.${ext}`;
   if (index) {
