@@ -9,6 +9,8 @@ import { ProcessTarget, type ProcessTargetOptions } from './process.ts';
 import { findBinary, liveProcessCount, pidAlive, portListening } from './processes.ts';
 import { ctx, handshakeOver, rawListener, tlsListener, waitFor } from './testing.ts';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -261,5 +263,38 @@ describe.skipIf(!OPENSSL)('process adapter: no process outlives the harness', ()
     const e = await run('exit');
     expect(e.code).toBe(0);
     await waitFor(() => !pidAlive(e.server) && !pidAlive(e.client), 3000, 'the target processes to go');
+  });
+});
+
+describe.skipIf(!OPENSSL)('cauth: server.client_auth (a second server for target_options.request_client_certificate)', () => {
+  let target: ProcessTarget;
+  beforeAll(async () => {
+    target = resolveTarget('openssl') as ProcessTarget;
+    expect(target).toBeInstanceOf(ProcessTarget);
+    expect(target.capabilities.features).toContain('request_client_certificate');
+    await target.start(new AbortController().signal);
+  });
+  afterAll(() => target.stop());
+
+  it('routes those cases to its own process, started with client_auth.args, and back to the run server otherwise', async () => {
+    const plain = await target.connect(ctx('plain'));
+    expect(target.clientAuthServerPid).toBeUndefined();
+    const auth = await target.connect({ ...ctx('auth'), options: { request_client_certificate: true } });
+    const pid = target.clientAuthServerPid!;
+    expect(pid).toBeGreaterThan(0);
+    expect(pid).not.toBe(target.serverPid);
+    expect(auth.peer).toContain(`(pid ${pid})`);
+    expect(plain.peer).toContain(`(pid ${target.serverPid})`);
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    expect(argv).toEqual(expect.arrayContaining(['-verify', '1', '-verify_return_error']));
+    plain.stream.destroy();
+    // A node:tls client with the test client certificate completes the handshake with it.
+    const hs = await handshakeOver(auth.stream, { cert: readFileSync(TEST_PKI.path('client-p256.pem')), key: readFileSync(TEST_PKI.path('client-p256.key')) });
+    expect(hs.protocol).toBe('TLSv1.3');
+    hs.socket.destroy();
+    await target.endCase(ctx('auth'));
+    expect(target.takeCrash('auth')).toBeUndefined();
+    await target.stop();
+    expect(pidAlive(pid)).toBe(false);
   });
 });
