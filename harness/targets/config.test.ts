@@ -339,6 +339,9 @@ describe('cauth: server.client_auth', () => {
     expect(cfg.capabilities.features).toContain('request_client_certificate');
     expect(parseTargetConfig(`kind: process\n${SERVER}${CAPS}`, 'x.yaml').capabilities.features).not.toContain('request_client_certificate');
     expect(errorOf(`kind: process\n${SERVER}  client_auth: {}\n${CAPS}`, 'x.yaml')).toMatch(/server\.client_auth: missing 'args'/);
+    expect(parseTargetConfig(`kind: process\n${SERVER}  client_auth:\n    command: ["srv", "{port}", "-r"]\n${CAPS}`, 'x.yaml').server?.client_auth).toEqual({ command: ['srv', '{port}', '-r'] });
+    expect(errorOf(`kind: process\n${SERVER}  client_auth:\n    command: ["srv", "-r"]\n${CAPS}`, 'x.yaml')).toMatch(/client_auth\.command must use \{port\}/);
+    expect(errorOf(`kind: process\n${SERVER}  client_auth:\n    command: ["srv", "{port}"]\n    args: ["-r"]\n${CAPS}`, 'x.yaml')).toMatch(/give 'args' or 'command', not both/);
     expect(errorOf(`kind: process\n${SERVER}  client_auth:\n    args: ["{nope}"]\n${CAPS}`, 'x.yaml')).toMatch(/unknown placeholder \{nope\}/);
     expect(errorOf(`kind: process\n${SERVER}${CAPS}  features: [request_client_certificate]\n`, 'x.yaml')).toMatch(/feature 'request_client_certificate' needs a server\.client_auth block/);
     expect(loadTargetConfig(join(TARGETS_DIR, 'openssl.yaml')).capabilities.features).toContain('request_client_certificate');

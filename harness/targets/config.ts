@@ -141,7 +141,7 @@ const APT_PACKAGE_RE = /^[a-z0-9][a-z0-9+.-]+(?::[a-z0-9-]+)?(?:=[A-Za-z0-9.+~:-
 const TRUST_KEYS = ['ca', 'verify_chain'] as const;
 const SERVER_KEYS = ['command', 'ready', 'per_case', 'pool', 'env', 'client_auth'] as const;
 /** `server.client_auth`: how the server program requests (and verifies against {ca}) a client certificate. */
-const CLIENT_AUTH_KEYS = ['args'] as const;
+const CLIENT_AUTH_KEYS = ['args', 'command'] as const;
 const READY_KEYS = ['stdout', 'stderr', 'port', 'timeout_ms'] as const;
 const CLIENT_KEYS = ['command', 'stdin', 'resume_args', 'timeout_ms', 'env'] as const;
 const TCP_KEYS = ['host', 'port', 'probe'] as const;
@@ -502,8 +502,15 @@ function parseServer(r: Reader, node: YNode | null): ProcessServerSpec {
   if (clientAuth) {
     const cm = r.map(clientAuth.value, 'server.client_auth', CLIENT_AUTH_KEYS);
     const args = cm.get('args');
-    if (!args) r.fail(clientAuth.value, "server.client_auth: missing 'args' (appended to server.command for cases whose target_options ask for a client certificate)");
-    spec.client_auth = { args: parseCommand(r, args.value, 'server.client_auth.args', PLACEHOLDERS) };
+    const cmd = cm.get('command');
+    if (!args && !cmd) r.fail(clientAuth.value, "server.client_auth: missing 'args' (appended to server.command) or 'command' (used instead of it) for cases whose target_options ask for a client certificate");
+    if (args && cmd) r.fail(cmd.key, "server.client_auth: give 'args' or 'command', not both");
+    if (args) spec.client_auth = { args: parseCommand(r, args.value, 'server.client_auth.args', PLACEHOLDERS) };
+    else {
+      const command = parseCommand(r, cmd!.value, 'server.client_auth.command', PLACEHOLDERS);
+      if (!command.some((a) => a.includes('{port}'))) r.fail(cmd!.value, 'server.client_auth.command must use {port}');
+      spec.client_auth = { command };
+    }
   }
   return spec;
 }

@@ -106,11 +106,12 @@ export interface ProcessServerSpec {
   pool?: boolean;
   env?: Record<string, string>;
   /**
-   * cauth: `client_auth.args` appended to the command make the server request a client certificate (and verify
-   * it against {ca}): for cases whose scenario has target_options.request_client_certificate, a second instance
+   * cauth: `client_auth.args` appended to the command (or `client_auth.command` instead of it, for a server whose
+   * command turns client certificates off) make the server request a client certificate (and verify it against
+   * {ca}): for cases whose scenario has target_options.request_client_certificate, a second instance
    * of the server (its own process and port, started at its first such case) runs with them.
    */
-  client_auth?: { args: string[] };
+  client_auth?: { args: string[]; command?: undefined } | { command: string[]; args?: undefined };
 }
 
 export interface ProcessClientSpec {
@@ -426,7 +427,7 @@ export class ProcessTarget implements Target {
       this.clientAuth ??= new ProcessTarget({
         ...this.opts,
         name: this.name,
-        server: { ...spec, command: [...spec.command, ...spec.client_auth.args], client_auth: undefined },
+        server: { ...spec, command: spec.client_auth.command ?? [...spec.command, ...spec.client_auth.args], client_auth: undefined },
         client: undefined,
       });
       this.clientAuthCases.add(ctx.caseId);
