@@ -346,5 +346,10 @@ describe('cauth: server.client_auth', () => {
     expect(errorOf(`kind: process\n${SERVER}${CAPS}  features: [request_client_certificate]\n`, 'x.yaml')).toMatch(/feature 'request_client_certificate' needs a server\.client_auth block/);
     expect(loadTargetConfig(join(TARGETS_DIR, 'openssl.yaml')).capabilities.features).toContain('request_client_certificate');
     expect(REFERENCE_CAPABILITIES.features).toContain('request_client_certificate');
+    // A probed config without capabilities: the permissive list has the feature only with the block.
+    expect(loadTargetConfig(join(TARGETS_DIR, 'botan.yaml')).capabilities.features).not.toContain('request_client_certificate');
+    expect(parseTargetConfig(`kind: process\nprobe: true\n${SERVER}`, 'x.yaml').capabilities.features).not.toContain('request_client_certificate');
+    expect(PERMISSIVE_CAPABILITIES.features).not.toContain('request_client_certificate');
+    expect(parseTargetConfig(`kind: process\nprobe: true\n${SERVER}  client_auth:\n    args: ["-verify", "1"]\n`, 'x.yaml').capabilities.features).toContain('request_client_certificate');
   });
 });

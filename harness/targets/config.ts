@@ -247,7 +247,8 @@ export const PERMISSIVE_CAPABILITIES: Capabilities = {
   cipher_suites: SUITE_NAMES,
   groups: GROUP_NAMES,
   signature_schemes: SCHEME_NAMES,
-  features: [...KNOWN_FEATURES],
+  // Not request_client_certificate: nothing can tell a tcp:// server to request a client certificate (cauth).
+  features: KNOWN_FEATURES.filter((f) => f !== 'request_client_certificate'),
   concurrent: false,
 };
 
@@ -373,7 +374,10 @@ export function parseTargetConfig(text: string, file: string): TargetConfig {
   if (kind === 'process' && cfg.capabilities) {
     const has = cfg.capabilities.features.includes('request_client_certificate');
     if (cfg.server?.client_auth && !has) cfg.capabilities = { ...cfg.capabilities, features: [...cfg.capabilities.features, 'request_client_certificate'] };
-    else if (!cfg.server?.client_auth && has) r.fail(caps?.value ?? root, "feature 'request_client_certificate' needs a server.client_auth block (the arguments that make the server request a client certificate)");
+    else if (!cfg.server?.client_auth && has && cfg.capabilitiesGiven)
+      r.fail(caps?.value ?? root, "feature 'request_client_certificate' needs a server.client_auth block (the arguments that make the server request a client certificate)");
+    // A probed config's permissive list (every known feature) has it only with the block.
+    else if (!cfg.server?.client_auth && has) cfg.capabilities = { ...cfg.capabilities, features: cfg.capabilities.features.filter((f) => f !== 'request_client_certificate') };
   }
 
   const ef = get('expected_failures');
