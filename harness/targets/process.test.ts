@@ -10,6 +10,7 @@ import { findBinary, liveProcessCount, pidAlive, portListening } from './process
 import { ctx, handshakeOver, rawListener, tlsListener, waitFor } from './testing.ts';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import type { Target } from './types.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -297,4 +298,32 @@ describe.skipIf(!OPENSSL)('cauth: server.client_auth (a second server for target
     await target.stop();
     expect(pidAlive(pid)).toBe(false);
   });
+});
+
+describe('cauth: the shipped configs with server.client_auth start their client-authenticating server', () => {
+  const client = () => ({ cert: readFileSync(TEST_PKI.path('client-p256.pem')), key: readFileSync(TEST_PKI.path('client-p256.key')) });
+  for (const name of ['openssl', 'gnutls', 'boringssl', 'go', 'jsse', 'rustls', 'nss', 'wolfssl']) {
+    it(`${name}: a TLS 1.3 handshake with the test client certificate`, async (t) => {
+      let target: Target;
+      try {
+        target = resolveTarget(name);
+      } catch (e) {
+        t.skip(`${name} is unavailable: ${(e as Error).message}`);
+        return;
+      }
+      expect(target.capabilities.features).toContain('request_client_certificate');
+      await target.start(new AbortController().signal);
+      try {
+        const c = await target.connect({ ...ctx(`cauth-${name}`), options: { request_client_certificate: true } });
+        const hs = await handshakeOver(c.stream, client());
+        expect(hs.protocol).toBe('TLSv1.3');
+        expect(hs.authorized).toBe(true);
+        hs.socket.destroy();
+        await target.endCase?.(ctx(`cauth-${name}`));
+        expect(target.takeCrash?.(`cauth-${name}`)).toBeUndefined();
+      } finally {
+        await target.stop();
+      }
+    }, 30_000);
+  }
 });
