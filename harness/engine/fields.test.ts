@@ -128,3 +128,38 @@ describe('where operators', () => {
     expect(checkWhere(sh, { extensions: { contains: ['renegotiation_info'] } })).toMatch(/absent/);
   });
 });
+
+describe('extensions.<name> in a field path', () => {
+  const sh = (): HandshakeMessage =>
+    ({
+      msg_type: 'server_hello',
+      legacy_version: 0x0303,
+      random: new Uint8Array(32),
+      legacy_session_id_echo: new Uint8Array(0),
+      cipher_suite: 0x1301,
+      legacy_compression_method: 0,
+      extensions: [
+        { type: 'supported_versions', selected_version: 0x0304 },
+        { type: 'opaque', extension_type: 0xfde9, extension_data: new Uint8Array(0) },
+      ],
+    }) as unknown as HandshakeMessage;
+
+  it('a number names the extension of that code point, assigned or not', () => {
+    expect(checkWhere(sh(), { 'extensions.43': present() })).toBeUndefined();
+    expect(checkWhere(sh(), { 'extensions.0x002b.selected_version': 'TLS1_3' })).toBeUndefined();
+    expect(checkWhere(sh(), { 'extensions.0xfde9': present() })).toBeUndefined();
+    expect(checkWhere(sh(), { 'extensions.unknown(0xfde9)': present() })).toBeUndefined();
+    expect(checkWhere(sh(), { 'extensions.0x0011': 'absent' })).toBeUndefined();
+    expect(getField(sh(), 'extensions.0x002b')).toEqual({ type: 'supported_versions', selected_version: 0x0304 });
+  });
+
+  it('a name that is no extension is an error, not an absent extension', () => {
+    expect(() => checkWhere(sh(), { 'extensions.suported_versions': 'absent' })).toThrow(/unknown extension 'suported_versions' \(did you mean 'supported_versions'\?\)/);
+    expect(() => getField(sh(), 'extensions.key_shar.server_share')).toThrow(/unknown extension 'key_shar'/);
+    expect(() => checkWhere(sh(), { 'extensions.0x10000': 'absent' })).toThrow(/out of range/);
+  });
+});
+
+function present(): 'present' {
+  return 'present';
+}

@@ -116,8 +116,9 @@ function step(cur: unknown, seg: Segment, segs: Segment[], i: number, path: stri
   const obj = cur as Record<string, unknown>;
   // extensions.<name>: the extension of that type.
   if (Array.isArray(obj) && segs[i - 1] && 'key' in segs[i - 1] && (segs[i - 1] as { key: string }).key === 'extensions') {
-    const e = (obj as { type: string; extension_type?: number }[]).find((x) => extensionName(x) === seg.key);
-    if (!e) throw new MissingExtensionError(`'${path}': the message has no ${seg.key} extension (add one with insert_extension)`, seg.key);
+    const name = extensionSegment(seg.key, path);
+    const e = (obj as { type: string; extension_type?: number }[]).find((x) => extensionName(x) === name);
+    if (!e) throw new MissingExtensionError(`'${path}': the message has no ${name} extension (add one with insert_extension)`, name);
     return e;
   }
   const al = seg.key in obj ? undefined : alias(obj, seg.key);
@@ -136,12 +137,33 @@ export function getField(root: unknown, path: string): unknown {
     // suite-sb: a byte of a bytes field too (`random[31]`, for the RFC 8446 4.1.3 downgrade sentinel).
     if ('index' in last) return Array.isArray(parent) || parent instanceof Uint8Array ? parent[last.index] : undefined;
     if (Array.isArray(parent) && parent.length > 0 && typeof parent[0] === 'object' && parent[0] !== null && 'type' in (parent[0] as object)) {
-      return (parent as { type: string }[]).find((x) => extensionName(x) === last.key);
+      const name = extensionSegment(last.key, path);
+      return (parent as { type: string }[]).find((x) => extensionName(x) === name);
     }
     return (parent as Record<string, unknown>)[last.key];
-  } catch {
+  } catch (e) {
+    // A name that is no extension at all is a mistake in the scenario, not an absent field.
+    if (e instanceof UnknownExtensionNameError) throw e;
     return undefined;
   }
+}
+
+/** `extensions.<name>` with a name that is no extension (a typo): `absent` would always hold. */
+export class UnknownExtensionNameError extends ScenarioRuntimeError {}
+
+/**
+ * The extension a path segment after `extensions` names: an IANA name (`key_share`), a number (`0x0011`, `17`:
+ * its name, or `unknown(0x0011)` for an unassigned one), or `unknown(0x0011)` itself.
+ */
+export function extensionSegment(key: string, path: string): string {
+  if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(key)) {
+    const n = Number(key);
+    if (n > 0xffff) throw new UnknownExtensionNameError(`'${path}': extension ${key} is out of range (0..0xffff)`);
+    return nameOf(ExtensionType, n);
+  }
+  if (Object.prototype.hasOwnProperty.call(ExtensionType, key) || /^unknown\(0x[0-9a-f]{4}\)$/.test(key)) return key;
+  const hint = closest(key, Object.keys(ExtensionType));
+  throw new UnknownExtensionNameError(`'${path}': unknown extension '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; write an IANA name or a number (0x0011)`);
 }
 
 /** Convert a scenario value to the representation of the field it replaces. */

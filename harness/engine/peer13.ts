@@ -13,7 +13,7 @@
  * about. The peer keeps going after a violation (keys, transcript) so the rest of the conversation is still
  * decoded in the report.
  */
-import { ProtocolVersion } from '../../implementations/reference/codec/enums.ts';
+import { AlertDescription, ContentType, ProtocolVersion, nameOf } from '../../implementations/reference/codec/enums.ts';
 import type { Extension } from '../../implementations/reference/codec/extensions.ts';
 import { encodeHandshake, type ClientHello, type HandshakeContext, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
 import { equalBytes } from '../../implementations/reference/codec/bytes.ts';
@@ -42,7 +42,7 @@ import {
   sharedSecret,
 } from '../../implementations/reference/connection/checks13.ts';
 import { buildClientHello, fillPskBinder } from '../../implementations/reference/connection/builders13.ts';
-import { sealTicket } from '../../implementations/reference/connection/tickets.ts';
+import { openTicket, sealTicket, type TicketState } from '../../implementations/reference/connection/tickets.ts';
 import { KEY_USAGE, type Certificate } from '../../implementations/reference/crypto/certificate.ts';
 import { ScriptedPeer, violationOf, type Violation } from './peer.ts';
 import { ScenarioRuntimeError } from './fields.ts';
@@ -51,6 +51,8 @@ import { ScenarioRuntimeError } from './fields.ts';
 export interface HarnessPskOptions {
   /** Unknown PSK identities offered before the harness's ticket (RFC 8446 4.2.11), each with a zero binder. */
   pskUnknownIdentities?: number;
+  /** psk2: the harness as server resumes a ticket it issued when the client offers it first (scenario config.accept_psk). */
+  acceptPsk?: boolean;
 }
 
 export { violationOf, messageName, messageType, contentTypeCode, type Violation, type Observation } from './peer.ts';
@@ -202,6 +204,8 @@ export class ClientPeer13 extends Peer13 {
   private sessionId: Uint8Array;
   private random: Uint8Array;
   private clientHello: ClientHello | undefined;
+  /** The server sent a change_cipher_spec record in this connection (RFC 8446 D.4). */
+  private ccsReceived = false;
   private hrr: Extract<HandshakeMessage, { msg_type: 'hello_retry_request' }> | undefined;
   private certRequest: Extract<HandshakeMessage, { msg_type: 'certificate_request'; form: 'tls13' }> | undefined;
   private offeredPsk: StoredTicket | undefined;
@@ -331,6 +335,11 @@ export class ClientPeer13 extends Peer13 {
     return earlySecret;
   }
 
+  protected override onChangeCipherSpec(_data: Uint8Array): Violation | undefined {
+    this.ccsReceived = true;
+    return undefined;
+  }
+
   protected afterSend(msg: HandshakeMessage | undefined, _bytes: Uint8Array): void {
     if (!msg) return;
     if (msg.msg_type === 'client_hello') {
@@ -458,6 +467,13 @@ export class ClientPeer13 extends Peer13 {
       }
       case 'encrypted_extensions': {
         this.transcript.add(raw);
+        // RFC 8446 D.4: "Either side can send change_cipher_spec at any time during the handshake, as they must be
+        // ignored by the peer, but if the client sends a non-empty session ID, the server MUST send the
+        // change_cipher_spec as described in this appendix" ("immediately after its first handshake message"):
+        // by EncryptedExtensions it has come, after the ServerHello or the HelloRetryRequest.
+        if (ch && ch.legacy_session_id.length > 0 && !this.ccsReceived) {
+          return { rule: 'RFC 8446 D.4', message: 'the ClientHello had a non-empty legacy_session_id (middlebox compatibility mode), but no change_cipher_spec came between the ServerHello and EncryptedExtensions', alert: 'unexpected_message' };
+        }
         // psk14: 0-RTT rejected (no early_data here): RFC 8446 4.5: "If the server does not send an
         // "early_data" extension in EncryptedExtensions, then the client MUST NOT send an EndOfEarlyData
         // message." What follows goes under the handshake keys at once.
@@ -533,6 +549,19 @@ export class ServerPeer13 extends Peer13 {
   private certRequest: Extract<HandshakeMessage, { msg_type: 'certificate_request'; form: 'tls13' }> | undefined;
   private serverFinishedSent = false;
   clientFinished = false;
+  /** psk2: the harness's own ticket the client offered first, resumed by the ServerHello (config.accept_psk). */
+  private acceptedPsk: TicketState | undefined;
+  /** psk2: the client's ClientHello offered early_data (0-RTT records may follow it). */
+  private earlyOffered = false;
+  /** psk2: the harness accepts the 0-RTT data: its read keys are the client's early traffic keys until EndOfEarlyData. */
+  private earlyAccepted = false;
+  /**
+   * psk2: the client's early traffic keys, when its first PSK is the harness's own ticket and it offered
+   * early_data: an EncryptedExtensions the harness sends with early_data (a scenario's insert) switches its
+   * reads to them, as its answer says it accepted (RFC 8446 4.5: the client sends EndOfEarlyData, and anything
+   * before it, under those keys).
+   */
+  private earlyKeys: ReturnType<Tls13Suite['protection']> | undefined;
 
   get handshakeComplete(): boolean {
     return this.clientFinished;
@@ -564,6 +593,8 @@ export class ServerPeer13 extends Peer13 {
         const share = this.chooseShare();
         if (share) exts.push({ type: 'key_share', server_share: { group: share.group, key_exchange: share.kp.publicKey } });
         exts.push({ type: 'supported_versions', selected_version: ProtocolVersion.TLS1_3 });
+        // psk2: RFC 8446 4.2.11: the harness's own ticket, offered first, resumed (config.accept_psk).
+        if (this.acceptedPsk) exts.push({ type: 'pre_shared_key', selected_identity: 0 });
         this.pendingShare = share;
         return {
           msg_type: 'server_hello',
@@ -584,6 +615,8 @@ export class ServerPeer13 extends Peer13 {
           if (chosen) exts.push({ type: 'application_layer_protocol_negotiation', protocol_name_list: [new TextEncoder().encode(chosen)] });
         }
         if (findExt(ch?.extensions, 'server_name')) exts.push({ type: 'server_name' });
+        // psk2: RFC 8446 4.2.10: a server accepting early data answers with an empty early_data extension.
+        if (this.earlyAccepted) exts.push({ type: 'early_data' });
         return { msg_type: 'encrypted_extensions', extensions: exts };
       }
       case 'CertificateRequest':
@@ -620,7 +653,9 @@ export class ServerPeer13 extends Peer13 {
         const ageAdd = new DataView(c.random(4).buffer).getUint32(0);
         const psk = this.suite.ks.resumptionPsk(rms, nonce);
         const ticket = sealTicket(c.provider, c.ticketKey, { psk, cipherSuite: this.suite.code, issuedAt: c.now(), lifetimeSeconds: c.ticketLifetime, ageAdd, maxEarlyData: c.maxEarlyData, alpn: '' }, c.random(12));
-        return { msg_type: 'new_session_ticket', form: 'tls13', ticket_lifetime: c.ticketLifetime, ticket_age_add: ageAdd, ticket_nonce: nonce, ticket, extensions: [] };
+        // psk2: config.max_early_data: the ticket allows 0-RTT (RFC 8446 4.6.1, early_data "max_early_data_size").
+        const extensions: Extension[] = c.maxEarlyData > 0 ? [{ type: 'early_data', max_early_data_size: c.maxEarlyData }] : [];
+        return { msg_type: 'new_session_ticket', form: 'tls13', ticket_lifetime: c.ticketLifetime, ticket_age_add: ageAdd, ticket_nonce: nonce, ticket, extensions };
       }
       default:
         return this.generic(name);
@@ -631,6 +666,9 @@ export class ServerPeer13 extends Peer13 {
 
   private chooseSuite(): number {
     const offered = this.clientHello?.cipher_suites ?? [];
+    // psk2: a resumed ticket keeps its suite (RFC 8446 4.2.10: 0-RTT needs "the same cipher suite").
+    const t = this.acceptedPsk?.cipherSuite;
+    if (t !== undefined && offered.includes(t) && this.config.cipherSuites.includes(t)) return t;
     return this.config.cipherSuites.find((s) => offered.includes(s)) ?? this.config.cipherSuites[0];
   }
 
@@ -658,9 +696,26 @@ export class ServerPeer13 extends Peer13 {
     switch (msg.msg_type) {
       case 'hello_retry_request':
         this.pendingRetry = { hrr: msg, clientHello: this.clientHello };
+        // psk2: RFC 8446 4.2.10: after a HelloRetryRequest no 0-RTT data is accepted; the records are skipped.
+        this.earlyKeys = undefined;
+        if (this.earlyAccepted) {
+          this.earlyAccepted = false;
+          this.rl.setReadProtection(null);
+          this.readEpoch = 'plaintext';
+        }
         return;
       case 'certificate_request':
         if (msg.form === 'tls13') this.certRequest = msg;
+        return;
+      case 'encrypted_extensions':
+        // psk2: early_data in the harness's EncryptedExtensions (inserted where the harness did not accept):
+        // the client reads it as accepted 0-RTT, so its records stay under the early keys until EndOfEarlyData.
+        if (!this.earlyAccepted && this.earlyKeys && findExt(msg.extensions, 'early_data')) {
+          this.earlyAccepted = true;
+          this.rl.skipUndecryptable = 0;
+          this.rl.setReadProtection(this.earlyKeys);
+          this.readEpoch = 'early';
+        }
         return;
       case 'server_hello': {
         const share = findExt(msg.extensions, 'key_share')?.server_share;
@@ -673,10 +728,17 @@ export class ServerPeer13 extends Peer13 {
           }
         }
         if (!this.suite) return;
-        this.deriveHandshakeSecrets(this.suite, this.suite.ks.earlySecret(), shared);
+        // psk2: a ServerHello that selects the resumed ticket (identity 0) keys the handshake with its PSK.
+        const resumed = this.acceptedPsk && findExt(msg.extensions, 'pre_shared_key')?.selected_identity === 0 ? this.acceptedPsk.psk : undefined;
+        this.deriveHandshakeSecrets(this.suite, this.suite.ks.earlySecret(resumed), shared);
         this.rl.flush();
         this.setWrite(this.serverHsSecret, 'handshake');
+        // psk2: with 0-RTT accepted, the client's records stay under its early traffic keys until EndOfEarlyData.
+        if (this.earlyAccepted) return;
         this.setRead(this.clientHsSecret, 'handshake');
+        // RFC 8446 4.2.10: a server that does not accept offered early data skips the records it cannot decrypt
+        // (up to max_early_data_size; here 2^14 more than the ticket's, as the reference server).
+        if (this.earlyOffered) this.rl.skipUndecryptable = Math.max(this.config.maxEarlyData, 2 ** 14) + 2 ** 14;
         return;
       }
       case 'finished':
@@ -707,10 +769,13 @@ export class ServerPeer13 extends Peer13 {
   protected afterReceive(msg: HandshakeMessage, raw: Uint8Array): Violation | undefined {
     switch (msg.msg_type) {
       case 'client_hello': {
+        // psk2: the binder of a resumed ticket is over the transcript before this ClientHello.
+        const resumption = this.resumption(msg, raw, this.pendingRetry !== undefined);
         this.transcript.add(raw);
         this.clientHello = msg;
         const retry = this.pendingRetry;
         this.pendingRetry = undefined;
+        if (resumption) return resumption;
         return violationOf(() => {
           // RFC 8446 4.2: every ClientHello (checks13.ts).
           checkClientHelloExtensions(msg);
@@ -748,9 +813,91 @@ export class ServerPeer13 extends Peer13 {
       case 'key_update':
         this.updateRead();
         return undefined;
+      case 'end_of_early_data':
+        this.transcript.add(raw);
+        // RFC 8446 4.5: "If the server does not send an "early_data" extension in EncryptedExtensions, then the
+        // client MUST NOT send an EndOfEarlyData message."
+        if (!this.earlyAccepted) return { rule: 'RFC 8446 4.5', message: 'EndOfEarlyData, but the harness did not accept early data (no early_data in its EncryptedExtensions)', alert: 'unexpected_message' };
+        // RFC 8446 4.5: after EndOfEarlyData the client's records are under its handshake traffic keys.
+        this.earlyAccepted = false;
+        this.setRead(this.clientHsSecret, 'handshake');
+        return undefined;
       default:
         this.transcript.add(raw);
         return undefined;
     }
+  }
+
+  /**
+   * psk2: 0-RTT data the harness does not accept: records of type application_data that come in the clear
+   * after a ClientHello offering early_data (before the harness's keys are in place) are the client's early
+   * data, skipped (RFC 8446 4.2.10: the server "skip[s] past early data"); encrypted ones are skipped by the
+   * record layer (skipUndecryptable) once the handshake keys are in place.
+   */
+  override ingest(bytes: Uint8Array): ReturnType<ScriptedPeer['ingest']> {
+    const out = super.ingest(bytes);
+    if (!this.earlyOffered) return out;
+    const kept: typeof out = [];
+    for (const o of out) {
+      if (!(o.kind === 'application_data' && o.epoch === 'plaintext')) {
+        kept.push(o);
+        continue;
+      }
+      // Each skipped 0-RTT record still moves the early keys' sequence number on (RFC 8446 5.3), in case an
+      // EncryptedExtensions with early_data makes the harness read under them afterwards. One that is an
+      // alert under those keys (a client that gives up before it has the handshake keys, e.g. on a TLS 1.2
+      // ServerHello after 0-RTT, RFC 8446 D.3) is reported as the alert.
+      const r = this.earlyKeys?.decrypt({ type: ContentType.application_data, version: ProtocolVersion.TLS1_2, fragment: o.data });
+      if (r?.ok && r.type === ContentType.alert && r.content.length === 2) {
+        kept.push({ kind: 'alert', level: r.content[0], description: r.content[1], name: nameOf(AlertDescription, r.content[1], 2), epoch: 'early' });
+      }
+    }
+    return kept;
+  }
+
+  /**
+   * psk2: what a ClientHello offering the harness's own ticket leads to (config.accept_psk, config.max_early_data,
+   * config.accept_early_data): the ticket to resume (the first identity only, within its lifetime, binder
+   * checked), and whether its 0-RTT data is read (the early traffic keys from now on). A violation if the
+   * binder of that ticket does not verify.
+   */
+  private resumption(msg: ClientHello, raw: Uint8Array, afterRetry: boolean): Violation | undefined {
+    const c = this.config as EndpointConfig & HarnessPskOptions;
+    this.earlyOffered = findExt(msg.extensions, 'early_data') !== undefined;
+    this.acceptedPsk = undefined;
+    this.earlyAccepted = false;
+    this.earlyKeys = undefined;
+    const psk = msg.extensions?.at(-1);
+    if (psk?.type !== 'pre_shared_key' || !psk.identities?.length || !psk.binders?.length) return undefined;
+    const state = openTicket(c.provider, c.ticketKey, psk.identities[0].identity);
+    if (!state) return undefined;
+    const age = c.now() - state.issuedAt;
+    if (age < 0 || age > state.lifetimeSeconds * 1000) return undefined;
+    const suite = new Tls13Suite(c.provider, state.cipherSuite);
+    // RFC 8446 4.2.11.2: the binder over the ClientHello truncated before the binders list (after a
+    // HelloRetryRequest, over the transcript before it as well).
+    const bindersLength = 2 + psk.binders.reduce((n, b) => n + 1 + b.length, 0);
+    const truncated = raw.subarray(0, raw.length - bindersLength);
+    let th: Uint8Array;
+    if (this.transcript.hash === suite.hash) th = this.transcript.with(truncated);
+    else if (this.transcript.hash === undefined && this.transcript.messages.length === 0) th = c.provider.createHash(suite.hash).update(truncated).digest();
+    else return undefined;
+    const earlySecret = suite.ks.earlySecret(state.psk);
+    // RFC 8446 4.2.11: "If this value is not present or does not validate, the server MUST abort the handshake."
+    if (!equalBytes(psk.binders[0], suite.ks.pskBinder(suite.ks.binderKey(earlySecret, 'resumption'), th))) {
+      // Judged only where the harness resumes (config.accept_psk); otherwise the ticket is just not used.
+      return c.acceptPsk ? { rule: 'RFC 8446 4.2.11.2', message: "the PSK binder of the harness's ticket (identity 0) does not verify", alert: 'decrypt_error' } : undefined;
+    }
+    if (c.acceptPsk) this.acceptedPsk = state;
+    // RFC 8446 4.2.10: early data only with the first PSK, never after a HelloRetryRequest.
+    if (!this.earlyOffered || afterRetry) return undefined;
+    // RFC 8446 7.1: client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic", ClientHello).
+    const chHash = c.provider.createHash(suite.hash).update(raw).digest();
+    this.earlyKeys = suite.protection(suite.ks.clientEarlyTrafficSecret(earlySecret, chHash));
+    if (!c.acceptPsk || !c.acceptEarlyData || state.maxEarlyData === 0) return undefined;
+    this.earlyAccepted = true;
+    this.rl.setReadProtection(this.earlyKeys);
+    this.readEpoch = 'early';
+    return undefined;
   }
 }

@@ -210,3 +210,104 @@ describe('runCase against the reference target', () => {
     expect(r.verdict).toBe('pass');
   });
 });
+
+describe('rec14: application_data record { max_fragment }, and the versions of the target protected records', () => {
+  const target = new ReferenceTarget();
+  beforeAll(() => target.start());
+  afterAll(() => target.stop());
+  const opts = { timeoutMs: 5000, expectTimeoutMs: 1500 };
+  const handshake: Step[] = [send('ClientHello'), expectMsgs(...SERVER_FLIGHT), send('Finished'), expectStep({ kind: 'silence', ms: 100 })];
+  const appData = (data: Uint8Array, max_fragment: number): Step => ({ kind: 'send_application_data', data, record: { max_fragment }, loc });
+
+  it('max_fragment splits the data over records of at most that many bytes; the reference reads them all (no alert)', async () => {
+    const data = new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n');
+    const r = await runCase(makeCase('server', [...handshake, appData(data, 5), expectStep({ kind: 'silence', ms: 200 })]), target, opts);
+    expect(r.reason).toBeUndefined();
+    expect(r.verdict).toBe('pass');
+    const sent = r.transcript.find((t) => t.dir === 'sent' && t.kind === 'application_data');
+    // 18 bytes in records of 5, 5, 5 and 3: each 5 + content + 1 (type) + 16 (tag) bytes on the wire.
+    const wire = Buffer.from(sent!.wire!.replace(/[^0-9a-f]/g, ''), 'hex');
+    const lengths: number[] = [];
+    for (let i = 0; i < wire.length; i += 5 + wire.readUInt16BE(i + 3)) lengths.push(wire.readUInt16BE(i + 3));
+    expect(lengths).toEqual([22, 22, 22, 20]);
+  });
+
+  it('a max_fragment above 2^14 sends one record that is too long on purpose: record_overflow (RFC 8446 5.1)', async () => {
+    const r = await runCase(
+      makeCase('server', [...handshake, appData(new Uint8Array(16385).fill(0x41), 16385), expectStep({ kind: 'alert', alerts: ['record_overflow'], lenient: false })]),
+      target,
+      opts,
+    );
+    expect(r.reason).toBeUndefined();
+    expect(r.verdict).toBe('pass');
+  });
+
+  const recordLengths = (hex: string) => {
+    const wire = Buffer.from(hex.replace(/[^0-9a-f]/g, ''), 'hex');
+    const out: number[] = [];
+    for (let i = 0; i < wire.length; i += 5 + wire.readUInt16BE(i + 3)) out.push(wire.readUInt16BE(i + 3));
+    return out;
+  };
+
+  it('record { padding }: zero padding in a protected Finished and in application data; the reference strips it (RFC 8446 5.4)', async () => {
+    const data = new TextEncoder().encode('GET / HTTP/1.0\r\n\r\n');
+    const r = await runCase(
+      makeCase('server', [
+        send('ClientHello'),
+        expectMsgs(...SERVER_FLIGHT),
+        send('Finished', { record: { padding: 100 } }),
+        expectStep({ kind: 'silence', ms: 100 }),
+        { kind: 'send_application_data', data, record: { padding: 16384 }, loc },
+        expectStep({ kind: 'silence', ms: 200 }),
+      ]),
+      target,
+      opts,
+    );
+    expect(r.reason).toBeUndefined();
+    expect(r.verdict).toBe('pass');
+    const sent = r.transcript.filter((t) => t.dir === 'sent' && (t.kind === 'application_data' || t.name === 'Finished'));
+    // Finished: 36 bytes + 1 (type) + 100 (padding) + 16 (tag); the data: padding capped at TLSInnerPlaintext 2^14 + 1, + 16.
+    expect(sent.map((t) => recordLengths(t.wire!))).toEqual([[153], [16401]]);
+  });
+
+  it('record { padding } on a TLS 1.2 record is a scenario error', async () => {
+    const c = makeCase('server', [send('ClientHello', { record: { padding: 1 } })]);
+    c.scenario.versions = ['tls12'];
+    const r = await runCase(c, target, opts);
+    expect(r.verdict).toBe('error');
+    expect(r.reason).toMatch(/record.padding: TLS 1.3 records only/);
+  });
+
+  it('a TLS 1.3 ServerHello in a record of version 0x0301 fails the case with RFC 8446 5.1; in 0x0303 it passes', async () => {
+    const { scriptedServer } = await import('./testing.ts');
+    // ServerHello: 0x0303, random, empty session id echo, TLS_AES_128_GCM_SHA256, null compression,
+    // supported_versions 0x0304, key_share x25519 (32 bytes).
+    const body = '0303' + '11'.repeat(32) + '00' + '1301' + '00' + '002e' + '002b00020304' + '00330024001d0020' + '09'.repeat(32);
+    const hs = '02' + (body.length / 2).toString(16).padStart(6, '0') + body;
+    const recordOf = (version: string) => Buffer.from('16' + version + (hs.length / 2).toString(16).padStart(4, '0') + hs, 'hex');
+    for (const [version, bad] of [['0301', true], ['0303', false]] as const) {
+      const srv = await scriptedServer((s) => s.once('data', () => s.write(recordOf(version))));
+      try {
+        const r = await runCase(makeCase('server', [send('ClientHello'), expectMsgs('ServerHello'), expectStep({ kind: 'silence', ms: 100 })]), srv, { timeoutMs: 3000, expectTimeoutMs: 1000 });
+        expect(r.verdict).toBe(bad ? 'fail' : 'pass');
+        const versionReason = /RFC 8446 5\.1: handshake record 1 of the target's \(ServerHello or HelloRetryRequest\) has legacy_record_version 0x0301, not 0x0303/;
+        if (bad) expect(r.reason).toMatch(versionReason);
+        else expect(r.reason).toBeUndefined();
+      } finally {
+        await srv.stop();
+      }
+    }
+  });
+
+  it('a TLS 1.3 target whose protected record has legacy_record_version 0x0301 fails the case with RFC 8446 5.1', async () => {
+    const { scriptedServer } = await import('./testing.ts');
+    const bad = await scriptedServer((s) => s.once('data', () => s.write(Uint8Array.from([0x17, 0x03, 0x01, 0x00, 0x03, 1, 2, 3]))));
+    try {
+      const r = await runCase(makeCase('server', [send('ClientHello'), expectMsgs('ServerHello')]), bad, { timeoutMs: 3000, expectTimeoutMs: 1000 });
+      expect(r.verdict).toBe('fail');
+      expect(r.reason).toMatch(/RFC 8446 5\.1: a protected record \(record 1 of the target's\) with legacy_record_version 0x0301, not 0x0303/);
+    } finally {
+      await bad.stop();
+    }
+  });
+});

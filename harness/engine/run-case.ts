@@ -190,9 +190,16 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: Tru
     earlyData: c.early_data !== undefined ? new TextEncoder().encode(c.early_data) : undefined,
     // psk14: the psk_key_exchange_modes the harness offers with a ticket (RFC 8446 4.2.9).
     ...(c.psk_modes ? { pskModes: c.psk_modes.map((m) => PskKeyExchangeMode[m as keyof typeof PskKeyExchangeMode]) } : {}),
+    // psk2: the harness as server: max_early_data_size in its tickets, 0-RTT accepted or skipped (peer13.ts).
+    maxEarlyData: c.max_early_data ?? 0,
+    acceptEarlyData: c.accept_early_data ?? false,
   });
-  // psk14: unknown PSK identities offered before the ticket (peer13.ts).
-  return c.psk_unknown_identities ? { ...endpoint, pskUnknownIdentities: c.psk_unknown_identities } : endpoint;
+  // psk14: unknown PSK identities offered before the ticket (peer13.ts); psk2: the harness as server resumes.
+  const psk: HarnessPskOptions = {
+    ...(c.psk_unknown_identities ? { pskUnknownIdentities: c.psk_unknown_identities } : {}),
+    ...(c.accept_psk ? { acceptPsk: true } : {}),
+  };
+  return Object.keys(psk).length > 0 ? { ...endpoint, ...psk } : endpoint;
 }
 
 interface Conn {
@@ -391,7 +398,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       queue: [],
       closedSeen: false,
       live: new LiveState(c.scenario.target),
-      scan: new RecordHeaderScan(received),
+      scan: new RecordHeaderScan(received, version === 'tls13'),
       stall: { bytes: 0, records: received.records, kinds: new Map() },
     };
   };
@@ -471,13 +478,15 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         }
         const oversize = ro.max_fragment !== undefined && ro.max_fragment > peer.rl.maxSendFragment;
         const encrypt = cbcEncryptOptions(peer.rl, ro.cbc); // wire12: TLS 1.2 CBC padding, IV, MAC
-        if (splitAt || ro.plaintext || type !== ContentType.handshake || oversize || encrypt) {
+        if (splitAt || ro.plaintext || type !== ContentType.handshake || oversize || encrypt || ro.padding !== undefined) {
           peer.rl.flush();
           const saved = peer.rl.maxSendFragment;
           // A max_fragment above the limit makes records that are too long on purpose (record_overflow tests).
           if (oversize) peer.rl.maxSendFragment = ro.max_fragment!;
           try {
-            peer.rl.send(type, bytes, { splitAt: oversize ? [] : (splitAt ?? []), plaintext: ro.plaintext, protectAlways: ro.protected, unchecked: oversize, encrypt });
+            padded(peer, ro.padding, () =>
+              peer.rl.send(type, bytes, { splitAt: oversize ? [] : (splitAt ?? []), plaintext: ro.plaintext, protectAlways: ro.protected, unchecked: oversize, encrypt }),
+            );
           } finally {
             peer.rl.maxSendFragment = saved;
           }
@@ -513,8 +522,23 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         return;
       }
       case 'send_application_data': {
-        const ro = step.record ?? {}; // wire12: record { cbc, wire_xor, tcp_split }
-        peer.rl.send(ContentType.application_data, step.data, { encrypt: cbcEncryptOptions(peer.rl, ro.cbc) });
+        const ro = step.record ?? {}; // wire12: record { cbc, wire_xor, tcp_split }; rec14: max_fragment
+        const encrypt = cbcEncryptOptions(peer.rl, ro.cbc);
+        if (ro.max_fragment === undefined) padded(peer, ro.padding, () => peer.rl.send(ContentType.application_data, step.data, { encrypt }));
+        else {
+          // Records of at most max_fragment bytes of data each (RFC 8446 5.1: "Application Data fragments MAY be
+          // split across multiple records"); above the limit, one record that is too long on purpose (record_overflow
+          // tests: RFC 8446 5.1 2^14 bytes of plaintext, RFC 8446 5.2 2^14 + 256 bytes of ciphertext).
+          const oversize = ro.max_fragment > peer.rl.maxSendFragment;
+          const saved = peer.rl.maxSendFragment;
+          if (oversize) peer.rl.maxSendFragment = ro.max_fragment;
+          try {
+            const splitAt = oversize ? [] : range(ro.max_fragment, step.data.length, ro.max_fragment);
+            padded(peer, ro.padding, () => peer.rl.send(ContentType.application_data, step.data, { splitAt, unchecked: oversize, encrypt }));
+          } finally {
+            peer.rl.maxSendFragment = saved;
+          }
+        }
         note('sent', 'application_data', `${step.data.length} bytes`, { epoch: peer.writeEpoch, detail: printable(step.data) });
         lastSent = sentWhat('application data', step, true);
         await flush(cn, ro.tcp_split, undefined, ro.wire_xor);
@@ -719,9 +743,18 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         return;
       }
       if (r.kind === 'data') {
+        const hadBadVersion = cn.scan.badVersion !== undefined;
         cn.scan.push(r.bytes);
         // After bytes that are not TLS records nothing is read: the case ends on them.
         const got = cn.garbage ? [] : cn.peer.ingest(r.bytes);
+        if (cn.peer.version === 'tls13') requireRecordVersions(cn, got);
+        if (!hadBadVersion && cn.scan.badVersion !== undefined && !cn.garbage) {
+          // RFC 8446 5.1 (wire.ts): a record whose legacy_record_version is not 0x0303 where it must be. Queued before
+          // what these bytes hold, so that the case fails on it whatever it expected next; the records stay readable.
+          const o: Observation = { kind: 'record_error', alert: 'decode_error', rule: 'RFC 8446 5.1', message: cn.scan.badVersion, epoch: cn.peer.readEpoch };
+          cn.queue.push(o);
+          record(o, r.bytes);
+        }
         for (const o of got) {
           cn.queue.push(o);
           record(o, r.bytes);
@@ -759,6 +792,22 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         record(o);
       }
       return;
+    }
+  }
+
+  /**
+   * RFC 8446 5.1: "a record containing a second ClientHello or a ServerHello MUST have version 0x0303". A target
+   * server's handshake records, once its ServerHello or HelloRetryRequest selects TLS 1.3 (those seen before
+   * included); a target client's, after the records of its initial ClientHello (which MAY be 0x0301).
+   */
+  function requireRecordVersions(cn: Conn, got: readonly Observation[]): void {
+    for (const o of got) {
+      if (o.kind !== 'handshake' || !o.msg) continue;
+      if (role === 'client' && (o.msg.msg_type === 'server_hello' || o.msg.msg_type === 'hello_retry_request')) {
+        if (findExt(o.msg.extensions, 'supported_versions')?.selected_version === 0x0304) cn.scan.requireHandshakeVersion(0, 'ServerHello or HelloRetryRequest');
+      } else if (role === 'server' && o.msg.msg_type === 'client_hello') {
+        cn.scan.requireHandshakeVersion(cn.scan.handshakeVersions.length, 'after the initial ClientHello');
+      }
     }
   }
 
@@ -991,6 +1040,26 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         if (cn.closedSeen) throw new CaseEnd('fail', `expected silence for ${e.ms} ms, the connection closed`, 'silence', 'close');
         return;
       }
+      case 'closure': {
+        // RFC 8446 6.1: "Each party MUST send a "close_notify" alert before closing its write side of the
+        // connection, unless it has already sent some error alert." Staying open (a half-closed connection) and
+        // sending more data are allowed; what is judged is that a close comes only after a close_notify.
+        const end = Date.now() + e.ms;
+        for (;;) {
+          const o = await next(cn, end);
+          if (o?.kind === 'handshake' && (o.violation || o.decodeError)) throw violationEnd(o, 'close_notify or nothing');
+          if (!o) {
+            if (cn.closedSeen && !e.plainClose) throw new CaseEnd('fail', 'the target closed the connection without close_notify', 'close_notify before the close', 'close');
+            return;
+          }
+          if (o.kind === 'alert' && o.description === AlertDescription.close_notify) return;
+          if (o.kind === 'close' && e.plainClose) return;
+          if (o.kind === 'close') throw new CaseEnd('fail', `the target closed the connection without close_notify (${show(o, wait)})`, 'close_notify before the close', show(o, wait));
+          if (o.kind === 'alert') throw new CaseEnd('fail', `expected close_notify or nothing, got ${show(o, wait)}`, 'close_notify or nothing', show(o, wait));
+          if (o.kind === 'record_error') throw new CaseEnd('fail', `expected close_notify or nothing, got ${show(o, wait)}`, 'close_notify or nothing', show(o, wait));
+          // Application data, or anything else the target may still send on its open write side: go on.
+        }
+      }
       case 'application_data': {
         let got = new Uint8Array(0);
         for (;;) {
@@ -1076,6 +1145,25 @@ function resetConnection(): TargetConnection {
   stream.on('error', () => undefined);
   stream.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
   return { stream, peer: 'the target (reset while connecting)' };
+}
+
+/**
+ * Run `send` with `record: { padding }`: each protected TLS 1.3 record it frames carries that many zero bytes of
+ * padding (RFC 8446 5.4: "Implementations MUST set the padding octets to all zeros before encrypting"; the record
+ * layer caps it so that TLSInnerPlaintext stays within 2^14 + 1 bytes). Records framed before or after are not padded.
+ */
+function padded(peer: ScriptedPeer, padding: number | undefined, send: () => void): void {
+  if (padding === undefined) return send();
+  if (peer.version !== 'tls13') throw new ScenarioRuntimeError('record.padding: TLS 1.3 records only (RFC 8446 5.4)');
+  peer.rl.flush();
+  const saved = peer.rl.padding;
+  peer.rl.padding = () => padding;
+  try {
+    send();
+    peer.rl.flush();
+  } finally {
+    peer.rl.padding = saved;
+  }
 }
 
 function tryDecode(bytes: Uint8Array, peer: ScriptedPeer): HandshakeMessage | undefined {

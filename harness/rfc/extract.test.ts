@@ -182,6 +182,9 @@ describe('who a sentence binds', () => {
     expect(bindsOf('If not, then it MUST abort the handshake.', 'A server MUST check that the message is valid.')).toBe('server');
     expect(bindsOf('This field MUST be zero.')).toBe('sender');
     expect(bindsOf('This field MUST be zero.', '', 'client')).toBe('client');
+    // "Whenever an implementation encounters a fatal error condition, it ... MUST close": the error is in what it
+    // received, so the duty is the receiver's (RFC 8446 6.2, RFC 5246 7.2.2).
+    expect(bindsOf("Whenever an implementation encounters a fatal error condition, it SHOULD send an appropriate fatal alert and MUST close the connection without sending or receiving any additional data.")).toBe("receiver");
     expect(bindsOf('This field MUST be ignored.')).toBe('receiver');
     expect(bindsOf('Implementations MUST verify the value and MUST abort if it is wrong.')).toBe('receiver');
   });

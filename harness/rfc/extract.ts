@@ -130,7 +130,7 @@ export function strongestLevel(keywords: readonly string[]): Level | undefined {
 // Who a sentence binds
 
 const PARTY_WORD = /\b(clients?|servers?|recipients?|receivers?|senders?|implementations?|implementers?|implementors?|endpoints?|peers?|part(?:y|ies)|sides?|applications?|stacks?|middlebox(?:es)?)\b/gi;
-const RECEIVING = /\b(recipients?|receivers?|receiving|receives?|received|receipt|upon receiving|when receiving)\b/i;
+const RECEIVING = /\b(recipients?|receivers?|receiving|receives?|received|receipt|upon receiving|when receiving|encounters?)\b/i;
 const PRONOUN = /^(it|they|he|she)$/i;
 /** Verbs after the keyword that say the duty is about handling what arrived. */
 const RECEIVER_VERBS = /^(abort|terminate|reject|ignore|verify|check|validate|treat|accept|process|respond|answer|discard|skip|fail|close|tear|drop|consider|interpret|decrypt|examine|compare|confirm|enforce|disregard|refuse|be ignored|be treated|be rejected|be accepted|be verified|be checked|be validated|be prepared)/i;

@@ -31,6 +31,9 @@ export const CONFIG_KEYS = [
   'early_data',
   'psk_modes',
   'psk_unknown_identities',
+  'max_early_data',
+  'accept_psk',
+  'accept_early_data',
   'certificate_verify',
 ] as const;
 /** psk_key_exchange_modes (RFC 8446 4.2.9) the harness offers, as `config.psk_modes`. */
@@ -104,9 +107,9 @@ export const STEP_VALUE_KEYS: Readonly<Partial<Record<StepKey, readonly string[]
 
 export const RAW_LAYERS = ['record', 'handshake', 'tcp'] as const;
 
-export const RECORD_KEYS = ['max_fragment', 'fragment_at', 'coalesce', 'tcp_split', 'version', 'content_type', 'plaintext', 'length', 'wire_xor', 'protected', 'cbc'] as const;
+export const RECORD_KEYS = ['max_fragment', 'fragment_at', 'coalesce', 'tcp_split', 'version', 'content_type', 'plaintext', 'length', 'wire_xor', 'protected', 'cbc', 'padding'] as const;
 /** The record options an application_data step takes. */
-export const APPLICATION_DATA_RECORD_KEYS = ['tcp_split', 'wire_xor', 'cbc'] as const;
+export const APPLICATION_DATA_RECORD_KEYS = ['max_fragment', 'tcp_split', 'wire_xor', 'cbc', 'padding'] as const;
 /** Keys of `record: { cbc: {...} }` (TLS 1.2 CBC records, RFC 5246 6.2.3.2). */
 export const CBC_KEYS = ['padding_length', 'padding', 'padding_length_byte', 'mac_xor', 'iv'] as const;
 
@@ -161,15 +164,16 @@ export const MUTATE_KEYS: Readonly<Partial<Record<MutateKey, readonly string[]>>
 };
 
 /** Keys of an `expect` mapping: one of EXPECT_KINDS, plus the modifiers that go with it. */
-export const EXPECT_KINDS = ['message', 'one_of', 'alert', 'silence', 'application_data'] as const;
+export const EXPECT_KINDS = ['message', 'one_of', 'alert', 'silence', 'closure', 'application_data'] as const;
 export const EXPECT_MODIFIERS: Readonly<Record<(typeof EXPECT_KINDS)[number], readonly string[]>> = {
   message: ['where', 'optional', 'repeat'],
   one_of: ['where', 'optional', 'repeat'],
   alert: ['lenient'],
   silence: [],
+  closure: ['plain_close'],
   application_data: [],
 };
-export const EXPECT_KEYS = ['message', 'one_of', 'where', 'optional', 'repeat', 'alert', 'lenient', 'silence', 'application_data'] as const;
+export const EXPECT_KEYS = ['message', 'one_of', 'where', 'optional', 'repeat', 'alert', 'lenient', 'silence', 'closure', 'plain_close', 'application_data'] as const;
 /** Keys of one item of a message sequence (`expect: [ServerHello, {message: ..., where: ...}]`). */
 export const EXPECT_ITEM_KEYS = ['message', 'one_of', 'where', 'optional', 'repeat'] as const;
 /** Bare-word expectations (message names are CamelCase, these are not). */

@@ -500,12 +500,18 @@ describe('premaster and record cbc (RFC 5246 7.4.7.1, 6.2.3.2)', () => {
     expect(fin('{ plaintext: true, cbc: {} }')).toEqual(["8:32 error: record cbc needs protected records: it does not go with 'plaintext'"]);
   });
 
-  it('application_data takes only tcp_split, wire_xor and cbc; record is not for the other steps', () => {
+  it('application_data takes only max_fragment, tcp_split, wire_xor, cbc and padding; record is not for the other steps', () => {
     expect(p12('steps:\n  - application_data: "x"\n    record: { fragment_at: [1], cbc: {}, colour: 1 }\n')).toEqual([
-      "8:15 error: record option 'fragment_at' does not apply to an application_data step (only tcp_split, wire_xor, cbc)",
+      "8:15 error: record option 'fragment_at' does not apply to an application_data step (only max_fragment, tcp_split, wire_xor, cbc, padding)",
       "8:42 error: unknown record option 'colour'",
     ]);
     expect(p12('steps:\n  - alert: decode_error\n    record: {}\n')).toEqual(["8:5 error: 'record' does not apply to an alert step (only to send, application_data)"]);
+  });
+
+  it('record padding (RFC 8446 5.4): 0..2^14 zero bytes, on send and application_data steps', () => {
+    expect(p12('steps:\n  - application_data: "x"\n    record: { padding: 16385 }\n')).toEqual(['8:24 error: record padding must be in 0..16384, got 16385']);
+    expect(p12('steps:\n  - application_data: "x"\n    record: { padding: 16384, max_fragment: 2 }\n')).toEqual([]);
+    expect(p12('steps:\n  - send: Finished\n    record: { padding: 0 }\n')).toEqual([]);
   });
 
   it('hex templates in cbc and premaster are substituted per case', () => {
@@ -624,6 +630,20 @@ describe('config psk_modes', () => {
     const r = parse('config: { psk_modes: [psk_dh] }\nsteps: [close_notify]\n');
     expect(lines(r.diagnostics).join('\n')).toMatch(/unknown psk_key_exchange_mode 'psk_dh'/);
     expect(r.scenarios).toHaveLength(0);
+  });
+});
+
+describe('extension names in set and where paths', () => {
+  it('a name that is no extension is an error at the key, with the closest name; numbers and unknown(0x...) are fine', () => {
+    const r = parse(`steps:
+  - send: ClientHello
+    set: { "extensions.suported_groups.named_group_list": [x25519] }
+  - expect: { message: ServerHello, where: { "extensions.0x0011": absent, "extensions.unknown(0xfde9)": absent, "extensions.keyshare": present } }
+`);
+    expect(lines(r.diagnostics)).toEqual([
+      "8:12 error: set 'extensions.suported_groups.named_group_list': unknown extension 'suported_groups' (did you mean 'supported_groups'?); write an IANA extension name or a number (0x0011)",
+      "9:113 error: where 'extensions.keyshare': unknown extension 'keyshare' (did you mean 'key_share'?); write an IANA extension name or a number (0x0011)",
+    ]);
   });
 });
 

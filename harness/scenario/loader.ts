@@ -802,6 +802,12 @@ class DocReader {
         continue;
       }
       const v = this.fieldValue(e.value, `${what} '${e.key}'`);
+      const badExt = unknownExtensionInPath(e.key);
+      if (badExt) {
+        ok = false;
+        this.error(e.keyNode, `${what} '${e.key}': ${badExt}`);
+        continue;
+      }
       if (v === undefined || !this.refs(e.keyNode, e.key)) ok = false;
       else out[e.key] = v;
     }
@@ -1093,6 +1099,8 @@ class DocReader {
         case 'middlebox_compat':
         case 'request_client_certificate':
         case 'hello_retry':
+        case 'accept_psk':
+        case 'accept_early_data':
           set(e.key, this.bool(e.value, what));
           break;
         case 'certificate': {
@@ -1121,6 +1129,9 @@ class DocReader {
         }
         case 'psk_unknown_identities':
           set('psk_unknown_identities', this.int(e.value, what, 0, 8));
+          break;
+        case 'max_early_data':
+          set('max_early_data', this.int(e.value, what, 0, 4294967295));
           break;
         case 'psk_modes': {
           const items = this.seq(e.value, what);
@@ -1494,6 +1505,10 @@ class DocReader {
         case 'length':
           set('length', this.int(e.value, what, 0, 0xffff));
           break;
+        case 'padding':
+          // RFC 8446 5.4: the padding with the content and its type byte stays within 2^14 + 1 bytes.
+          set('padding', this.int(e.value, what, 0, 16384));
+          break;
       }
     }
     return ok ? out : undefined;
@@ -1627,7 +1642,7 @@ class DocReader {
       if (/^[a-z_]+$/.test(word) && !(EXPECT_KINDS as readonly string[]).includes(word)) {
         return this.error(n, `unknown expectation '${word}'${hint(word, EXPECT_WORDS)} (a message name is CamelCase: ServerHello)`);
       }
-      if (word === 'alert' || word === 'silence') return this.error(n, `'expect: ${word}' needs a value: expect: { ${word}: ... }`);
+      if (word === 'alert' || word === 'silence' || word === 'closure') return this.error(n, `'expect: ${word}' needs a value: expect: { ${word}: ... }`);
       const one = this.messageItem(n);
       return one && { kind: 'messages', messages: [one] };
     }
@@ -1674,6 +1689,11 @@ class DocReader {
         const ms = this.int(kv, 'silence (ms)', 1);
         return ms === undefined ? undefined : { kind: 'silence', ms };
       }
+      case 'closure': {
+        const ms = this.int(kv, 'closure (ms)', 1);
+        const plainClose = es.has('plain_close') ? this.bool(es.get('plain_close')!.value, 'plain_close') : false;
+        return ms === undefined || plainClose === undefined ? undefined : { kind: 'closure', ms, plainClose };
+      }
       case 'application_data': {
         if (this.isNull(kv)) return { kind: 'application_data' };
         const data = this.bytes(kv, 'expect application_data');
@@ -1696,7 +1716,7 @@ class DocReader {
     }
     const es = this.entries(n, 'an expected message');
     if (!es) return undefined;
-    for (const k of ['alert', 'silence', 'application_data']) {
+    for (const k of ['alert', 'silence', 'closure', 'application_data']) {
       if (es.has(k)) return this.error(es.get(k)!.keyNode, `'${k}' cannot be part of a message sequence: give it its own expect step`);
     }
     if (!this.checkKeys(es, EXPECT_ITEM_KEYS, 'expect key')) return undefined;
@@ -1970,4 +1990,21 @@ export function loadScenariosOrThrow(globsOrPaths: readonly string[], opts: Load
   const r = loadScenarios(globsOrPaths, opts);
   if (hasErrors(r.diagnostics)) throw new ScenarioError(r.diagnostics);
   return r;
+}
+
+/**
+ * A field path's `extensions.<name>` segment that names no extension (a typo, or `0x0011` written for the
+ * extension of that number is fine): the message, or undefined. A `where: { "extensions.key_shar": absent }`
+ * would otherwise always hold.
+ */
+function unknownExtensionInPath(path: string): string | undefined {
+  for (const m of path.matchAll(/(?:^|\.)extensions\.([^.[]+)/g)) {
+    const seg = m[1];
+    if (seg.includes('${')) continue;
+    if (/^(0x[0-9a-f]{1,4}|[0-9]{1,5})$/i.test(seg) && Number(seg) <= 0xffff) continue;
+    if (/^unknown\(0x[0-9a-f]{4}\)$/.test(seg)) continue;
+    const c = checkName(NAMES.extension, seg);
+    if (c) return `${c}; write an IANA extension name or a number (0x0011)`;
+  }
+  return undefined;
 }

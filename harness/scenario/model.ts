@@ -89,6 +89,8 @@ export interface RecordOptions {
   protected?: boolean;
   /** TLS 1.2 CBC records (RFC 5246 6.2.3.2): padding, IV and MAC as the scenario says (padding-oracle tests). */
   cbc?: CbcRecordOptions;
+  /** TLS 1.3 (RFC 8446 5.4): this many zero bytes of padding in each protected record, within TLSInnerPlaintext's 2^14 + 1. */
+  padding?: number;
 }
 
 /** How the TLS 1.2 CBC records of a send are built (RFC 5246 6.2.3.2); each applies to every record of the step. */
@@ -180,6 +182,12 @@ export type Expectation =
   | { kind: 'close' }
   /** Nothing arrives for this long. */
   | { kind: 'silence'; ms: number }
+  /**
+   * The target's side of a closure (RFC 8446 6.1), for this long: it may stay open (silence) or send data, but a
+   * close of the connection must come after its close_notify (`plain_close: true`: a close without one passes too,
+   * for cases that judge something else, such as the keys of what came before the close); an error alert fails.
+   */
+  | { kind: 'closure'; ms: number; plainClose: boolean }
   /** Application data arrives (optionally exactly this data). */
   | { kind: 'application_data'; data?: Uint8Array }
   /** The handshake completes (for a client target: it sends its Finished and the harness accepts it). */
@@ -208,6 +216,12 @@ export interface PeerConfig {
   psk_modes?: string[];
   /** Unknown PSK identities the harness offers before its ticket (RFC 8446 4.2.11; default 0). */
   psk_unknown_identities?: number;
+  /** psk2: max_early_data_size in the tickets the harness as server issues (RFC 8446 4.6.1; default 0: no early_data extension). */
+  max_early_data?: number;
+  /** psk2: the harness as server resumes its own ticket when the client offers it first (RFC 8446 4.2.11; default false: full handshakes). */
+  accept_psk?: boolean;
+  /** psk2: with accept_psk, the harness as server accepts the client's 0-RTT data (RFC 8446 4.2.10; default false: skipped). */
+  accept_early_data?: boolean;
   /** A fault in the harness's TLS 1.3 CertificateVerify: other_context, stale_transcript (format.ts CERTIFICATE_VERIFY_FAULTS). */
   certificate_verify?: string;
 }

@@ -120,6 +120,7 @@ export function buildSchema(): Schema {
       { description: 'XOR a byte of the record(s) as sent, after protection (a bad MAC)' },
     ),
     protected: { type: 'boolean', description: 'protect the record even where it goes in the clear (change_cipher_spec)' },
+    padding: { type: 'integer', minimum: 0, maximum: 16384, description: 'TLS 1.3: zero bytes of padding in each protected record (RFC 8446 5.4)' },
     cbc: obj(
       pick(CBC_KEYS, {
         padding_length: { type: 'integer', minimum: 0, maximum: 255, description: 'padding_length, the padding filled with it (one that does not fill the block is sent as asked)' },
@@ -203,6 +204,8 @@ export function buildSchema(): Schema {
     alert: { anyOf: [ref('alertName'), list(ref('alertName'), { minItems: 1 })] },
     lenient: { type: 'boolean', description: 'a different alert or a plain close is a lenient pass (default true)' },
     silence: { type: 'integer', minimum: 1, description: 'nothing arrives for this many ms' },
+    closure: { type: 'integer', minimum: 1, description: "for this many ms the target may stay open or send data, but closes only after its close_notify (RFC 8446 6.1)" },
+    plain_close: { type: 'boolean', description: 'with closure: a close without close_notify passes too' },
     application_data: { anyOf: [{ type: 'null' }, { type: 'string' }, obj({ hex: ref('hex') }, ['hex'])] },
   };
 
@@ -221,6 +224,9 @@ export function buildSchema(): Schema {
     hello_retry: { type: 'boolean' },
     early_data: { type: 'string' },
     psk_unknown_identities: { type: 'integer', minimum: 0, maximum: 8, description: 'unknown PSK identities the harness offers before its ticket' },
+    max_early_data: { type: 'integer', minimum: 0, maximum: 4294967295, description: 'max_early_data_size in the tickets the harness as server issues' },
+    accept_psk: { type: 'boolean', description: 'the harness as server resumes its own ticket offered first' },
+    accept_early_data: { type: 'boolean', description: 'with accept_psk, the harness as server accepts 0-RTT data' },
     psk_modes: list({ enum: [...PSK_MODES] }, { description: 'psk_key_exchange_modes the harness offers with a ticket (RFC 8446 4.2.9)' }),
     certificate_verify: { anyOf: [{ enum: [...CERTIFICATE_VERIFY_FAULTS] }, ref('template')], description: "a fault in the harness's TLS 1.3 CertificateVerify" },
   };

@@ -182,7 +182,9 @@ export class ReferenceTarget implements Target {
     // The client offers every TLS 1.3 suite too (CCM_8 last), so a client-role case of any claimed suite can run.
     // suite-cov: the client presents the test client certificate (P-256) when a server asks for one, as the
     // openssl and node client targets do (RFC 5246 7.4.6 / RFC 8446 4.4.2 client-authentication cases).
-    this.clientConfig = makeConfig({ serverName: 'localhost', trustRoots: TEST_PKI.ca(), cipherSuites: REFERENCE_SUITES, certificates: [TEST_PKI.client()], ...overrides.client });
+    // psk2: the client sends 0-RTT data when it resumes a ticket that allows early data (RFC 8446 4.2.10), as
+    // REFERENCE_CAPABILITIES claims (early_data): the client-role 0-RTT cases issue such a ticket.
+    this.clientConfig = makeConfig({ serverName: 'localhost', trustRoots: TEST_PKI.ca(), cipherSuites: REFERENCE_SUITES, certificates: [TEST_PKI.client()], earlyData: new TextEncoder().encode('0-RTT ping'), ...overrides.client });
   }
 
   async start(): Promise<void> {

@@ -97,6 +97,20 @@ for (const P of allProviders()) {
         }
       });
 
+      it('refuses an RSASSA-PSS signature whose salt is not as long as the hash (RFC 8446 4.2.3)', () => {
+        const keyPem = pem('server-rsa2048.key');
+        const k = keys['server-rsa2048.key'];
+        const msg = enc('salt');
+        for (const [scheme, hash, len] of [['rsa_pss_rsae_sha256', 'sha256', 32], ['rsa_pss_rsae_sha384', 'sha384', 48], ['rsa_pss_rsae_sha512', 'sha512', 64]] as const) {
+          for (const saltLength of [0, 20, len - 1, len + 1]) {
+            const sig = new Uint8Array(nodeCrypto.sign(hash, msg, { key: nodeCrypto.createPrivateKey(keyPem), padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength }));
+            expect(P.verify(scheme, publicKeyOf(k), msg, sig), `${scheme} with a ${saltLength}-byte salt`).toBe(false);
+          }
+          const good = new Uint8Array(nodeCrypto.sign(hash, msg, { key: nodeCrypto.createPrivateKey(keyPem), padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: len }));
+          expect(P.verify(scheme, publicKeyOf(k), msg, good)).toBe(true);
+        }
+      });
+
       it('RSA signatures are k bytes long and PKCS#1 v1.5 is deterministic', () => {
         const k = keys['server-rsa2048.key'];
         expect(P.sign('rsa_pss_rsae_sha256', k, enc('x')).length).toBe(256);

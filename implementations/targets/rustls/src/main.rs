@@ -222,7 +222,13 @@ fn client(addr: &str, ca: &str, pair: &[String]) {
             }
         }
         match tls.read(&mut buf) {
-            Ok(0) => break,
+            Ok(0) => {
+                // The server's close_notify: answer with ours before the process exits and closes the socket
+                // (RFC 8446 6.1: "Each party MUST send a "close_notify" alert before closing its write side").
+                tls.conn.send_close_notify();
+                tls.conn.complete_io(&mut tls.sock).ok();
+                break;
+            }
             Ok(n) => {
                 out.write_all(&buf[..n]).ok();
                 out.flush().ok();
