@@ -10,6 +10,7 @@ import { decodeHandshakeBody, type HandshakeMessage } from '../../implementation
 import { makeConfig, type EndpointConfig, type StoredTicket } from '../../implementations/reference/connection/config.ts';
 import { EXTRA_TEST_CERTIFICATES, SHARED_TEST_PKI as TEST_PKI } from '../targets/test-pki.ts';
 import type { Expectation, MessageExpectation, PeerConfig, ScenarioCase, SourceLocation, Step } from '../scenario/model.ts';
+import { REQUEST_CLIENT_CERTIFICATE_FEATURE } from '../scenario/format.ts';
 import { roleCapabilities, type Capabilities, type Target, type TargetConnection, type TrustSettings } from '../targets/types.ts';
 import type { CaseResult, TargetOutput, TranscriptEntry, Verdict } from './result.ts';
 import { findExt } from '../../implementations/reference/connection/tls13.ts';
@@ -68,6 +69,10 @@ export function missingCapability(c: ScenarioCase, shared: Capabilities): string
   const versions = c.requires.versions ?? s.versions;
   const v = versions.find((x) => !caps.versions.includes(x));
   if (v) return `the target does not support ${v}`;
+  // target_options.request_client_certificate: only targets that can be told to request one (a config with
+  // server.client_auth, the embedded reference) have the feature.
+  if (s.target_options?.request_client_certificate && !caps.features.includes(REQUEST_CLIENT_CERTIFICATE_FEATURE))
+    return `the target lacks feature ${REQUEST_CLIENT_CERTIFICATE_FEATURE} (it cannot be told to request a client certificate: no server.client_auth in its config)`;
   const lists: [string, string[] | undefined, string[]][] = [
     ['cipher suite', [...(c.requires.cipher_suites ?? []), ...(c.config.cipher_suites ?? [])], caps.cipher_suites],
     ['group', [...(c.requires.groups ?? []), ...(c.config.groups ?? [])], caps.groups],
@@ -243,7 +248,9 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
   const timeoutMs = c.scenario.timeout ?? opts.timeoutMs;
   const gate = precheck(c, target);
   const notes: TranscriptEntry[] = [];
-  const key = opts.controls && !gate && !opts.signal?.aborted ? controlKey(c) : undefined;
+  const baseKey = opts.controls && !gate && !opts.signal?.aborted ? controlKey(c) : undefined;
+  // A control against a target told to request a client certificate is not the plain target's control.
+  const key = baseKey !== undefined && c.scenario.target_options ? `${baseKey} target_options=${JSON.stringify(c.scenario.target_options)}` : baseKey;
   if (key !== undefined) {
     const t0 = Date.now();
     const ctl = await opts.controls!.get(key, c.id, () => runControl(c, key, target, { ...opts, timeoutMs }));
@@ -351,7 +358,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     let tc: TargetConnection;
     if (c.scenario.target === 'server') {
       try {
-        tc = await target.connect({ caseId, signal: ac.signal });
+        tc = await target.connect({ caseId, signal: ac.signal, ...(c.scenario.target_options ? { options: c.scenario.target_options } : {}) });
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
         // The target accepted the connection and reset it before the connect completed: what the target did

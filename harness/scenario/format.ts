@@ -3,7 +3,7 @@
  * them, and the JSON Schema (schema.ts -> scenario.schema.json) is built from them (a test checks both).
  */
 
-export const TOP_KEYS = ['id', 'title', 'rfc', 'target', 'versions', 'tags', 'requires', 'matrix', 'indistinguishable', 'config', 'control', 'timeout', 'steps'] as const;
+export const TOP_KEYS = ['id', 'title', 'rfc', 'target', 'versions', 'tags', 'requires', 'matrix', 'indistinguishable', 'config', 'control', 'target_options', 'timeout', 'steps'] as const;
 export const REQUIRED_TOP_KEYS = ['id', 'title', 'rfc', 'target', 'versions', 'steps'] as const;
 export const RFC_KEYS = ['doc', 'section', 'quote', 'level', 'sentences'] as const;
 /** The rfc keys every scenario must have (level and sentences: see REQUIRED_RFC_KEYS_STRICT). */
@@ -45,6 +45,15 @@ export const PSK_MODES = ['psk_ke', 'psk_dhe_ke'] as const;
  * Certificate message.
  */
 export const CERTIFICATE_VERIFY_FAULTS = ['other_context', 'stale_transcript'] as const;
+/**
+ * `target_options:` what the scenario asks of the TARGET itself (not of the harness's peer), per case:
+ * `request_client_certificate: true` (server role only) has the target server request a client certificate
+ * (RFC 8446 4.3.2), verified against the test CA. Targets that cannot (no `server.client_auth` in their
+ * config) skip the case: they lack the feature `request_client_certificate`.
+ */
+export const TARGET_OPTION_KEYS = ['request_client_certificate'] as const;
+/** The capability feature a target needs for `target_options.request_client_certificate`. */
+export const REQUEST_CLIENT_CERTIFICATE_FEATURE = 'request_client_certificate';
 /** Keys of the mapping form of `control:` (the other forms: `control: false`, `control: true`). */
 export const CONTROL_KEYS = ['config'] as const;
 export const ROLES = ['server', 'client'] as const;

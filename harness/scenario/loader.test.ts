@@ -646,3 +646,15 @@ describe('extension names in set and where paths', () => {
     ]);
   });
 });
+
+describe('cauth: target_options', () => {
+  it('request_client_certificate: true for a server-role scenario; rejected for the client role, unknown keys and non-booleans', () => {
+    expect(only('target_options: { request_client_certificate: true }\nsteps: [close_notify]\n').target_options).toEqual({ request_client_certificate: true });
+    expect(only('steps: [close_notify]\n').target_options).toBeUndefined();
+    expect(only('target_options: { request_client_certificate: false }\nsteps: [close_notify]\n').target_options).toBeUndefined();
+    const client = parse('target_options: { request_client_certificate: true }\nsteps: [close_notify]\n', HEAD.replace('target: server', 'target: client'));
+    expect(lines(client.diagnostics).join('\n')).toMatch(/target_options\.request_client_certificate is for server-role scenarios/);
+    expect(lines(parse('target_options: { request_client_cert: true }\nsteps: [close_notify]\n').diagnostics).join('\n')).toMatch(/unknown target_options key 'request_client_cert'/);
+    expect(lines(parse('target_options: { request_client_certificate: 1 }\nsteps: [close_notify]\n').diagnostics).join('\n')).toMatch(/must be true or false/);
+  });
+});

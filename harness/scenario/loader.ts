@@ -31,6 +31,7 @@ import type {
   ScenarioCase,
   SourceLocation,
   Step,
+  TargetOptions,
   VersionName,
 } from './model.ts';
 import {
@@ -43,6 +44,7 @@ import {
   MAX_FRAGMENT_LENGTHS,
   PSK_MODES,
   CONTROL_KEYS,
+  TARGET_OPTION_KEYS,
   EXPECT_ITEM_KEYS,
   EXPECT_KEYS,
   EXPECT_KINDS,
@@ -836,6 +838,7 @@ class DocReader {
     const requires = es.has('requires') ? this.requires(get('requires')) : {};
     const config = es.has('config') ? this.config(get('config')) : {};
     const control = es.has('control') ? this.control(get('control')) : { spec: undefined };
+    const targetOptions = es.has('target_options') ? this.targetOptions(get('target_options'), target) : { options: undefined };
     const steps = es.has('steps') ? this.steps(get('steps')) : undefined;
 
     if (matrix) {
@@ -857,6 +860,7 @@ class DocReader {
       requires === undefined ||
       config === undefined ||
       control === undefined ||
+      targetOptions === undefined ||
       steps === undefined ||
       (es.has('timeout') && timeout === undefined)
     ) {
@@ -865,6 +869,7 @@ class DocReader {
     const s: Scenario = { id, title, rfc, target, versions, tags, requires, matrix, config, steps, loc: this.loc(root) };
     if (timeout !== undefined) s.timeout = timeout;
     if (control.spec !== undefined) s.control = control.spec;
+    if (targetOptions.options !== undefined) s.target_options = targetOptions.options;
     if (indist.keys !== undefined) s.indistinguishable = indist.keys;
     idLocations.set(s, this.loc(get('id')));
     return s;
@@ -1161,6 +1166,24 @@ class DocReader {
     if (!es.has('config')) return this.error(n, `control needs 'config' (the harness config of the control handshake), or write 'control: false'`);
     const config = this.config(es.get('config')!.value, 'control config');
     return config === undefined ? undefined : { spec: { config } };
+  }
+
+  /** `target_options:` what the target is asked to do (format.ts TARGET_OPTION_KEYS). */
+  targetOptions(n: N, target: Role | undefined): { options: TargetOptions | undefined } | undefined {
+    const es = this.entries(n, 'target_options');
+    if (!es) return undefined;
+    if (!this.checkKeys(es, TARGET_OPTION_KEYS, 'target_options key')) return undefined;
+    const out: TargetOptions = {};
+    const rcc = es.get('request_client_certificate');
+    if (rcc) {
+      const v = this.bool(rcc.value, 'target_options.request_client_certificate');
+      if (v === undefined) return undefined;
+      // Only a server requests a client certificate (RFC 8446 4.3.2: "A server which is authenticating with a
+      // certificate MAY optionally request a certificate from the client").
+      if (v && target === 'client') return this.error(rcc.keyNode, `target_options.request_client_certificate is for server-role scenarios (target: server): a target client cannot request a certificate; for the harness as server requesting one, use config.request_client_certificate`);
+      if (v) out.request_client_certificate = true;
+    }
+    return { options: Object.keys(out).length > 0 ? out : undefined };
   }
 
   // --- steps

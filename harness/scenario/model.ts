@@ -226,6 +226,15 @@ export interface PeerConfig {
   certificate_verify?: string;
 }
 
+/**
+ * `target_options:` settings of the target for a case (format.ts TARGET_OPTION_KEYS), passed to the target
+ * with each connection (TargetCaseContext.options).
+ */
+export interface TargetOptions {
+  /** Server role: the target server requests a client certificate (RFC 8446 4.3.2) and verifies it against the test CA. */
+  request_client_certificate?: boolean;
+}
+
 /** Capabilities a target must have for the scenario to run (otherwise the case is skipped). */
 export interface Requirements {
   versions?: VersionName[];
@@ -264,6 +273,8 @@ export interface Scenario {
   config: PeerConfig;
   /** The positive control (absent: the default, a control with `config`). */
   control?: ControlSpec;
+  /** What the target itself is asked to do in every case of the scenario (and its control); see TargetOptions. */
+  target_options?: TargetOptions;
   /** Per-case time limit in ms (default: the run's --timeout). */
   timeout?: number;
   steps: Step[];

@@ -37,6 +37,7 @@ import {
   WHERE_WORDS,
   CONFIG_KEYS,
   CONTROL_KEYS,
+  TARGET_OPTION_KEYS,
   PARAM_NAME,
 } from './format.ts';
 import { MESSAGE_NAMES, NAMES } from './names.ts';
@@ -268,6 +269,10 @@ export function buildSchema(): Schema {
     control: {
       description: 'the positive control: the unmutated handshake the target must complete before the case means anything (skip otherwise); false: none (a positive case); { config }: its own harness config',
       anyOf: [{ type: 'boolean' }, obj(pick(CONTROL_KEYS, { config: obj(pick(CONFIG_KEYS, configProps)) }), ['config'])],
+    },
+    target_options: {
+      ...obj(pick(TARGET_OPTION_KEYS, { request_client_certificate: { type: 'boolean', description: 'server role: the target server requests a client certificate (RFC 8446 4.3.2), verified against the test CA; targets without it skip the case' } })),
+      description: 'what the target itself is asked to do in every case (and its control)',
     },
     timeout: { type: 'integer', minimum: 1, description: 'per-case time limit, ms' },
     steps: list(ref('step'), { minItems: 1 }),

@@ -331,3 +331,25 @@ describe('server.pool', () => {
     expect(withTargetSettings(p, { probe: true }).instances).toBe(3);
   });
 });
+
+describe('cauth: server.client_auth', () => {
+  it('is parsed, gives the feature request_client_certificate, and that feature needs it', () => {
+    const cfg = parseTargetConfig(`kind: process\n${SERVER}  client_auth:\n    args: ["-verify", "1", "-CAfile", "{ca}"]\n${CAPS}`, 'x.yaml');
+    expect(cfg.server?.client_auth).toEqual({ args: ['-verify', '1', '-CAfile', '{ca}'] });
+    expect(cfg.capabilities.features).toContain('request_client_certificate');
+    expect(parseTargetConfig(`kind: process\n${SERVER}${CAPS}`, 'x.yaml').capabilities.features).not.toContain('request_client_certificate');
+    expect(errorOf(`kind: process\n${SERVER}  client_auth: {}\n${CAPS}`, 'x.yaml')).toMatch(/server\.client_auth: missing 'args'/);
+    expect(parseTargetConfig(`kind: process\n${SERVER}  client_auth:\n    command: ["srv", "{port}", "-r"]\n${CAPS}`, 'x.yaml').server?.client_auth).toEqual({ command: ['srv', '{port}', '-r'] });
+    expect(errorOf(`kind: process\n${SERVER}  client_auth:\n    command: ["srv", "-r"]\n${CAPS}`, 'x.yaml')).toMatch(/client_auth\.command must use \{port\}/);
+    expect(errorOf(`kind: process\n${SERVER}  client_auth:\n    command: ["srv", "{port}"]\n    args: ["-r"]\n${CAPS}`, 'x.yaml')).toMatch(/give 'args' or 'command', not both/);
+    expect(errorOf(`kind: process\n${SERVER}  client_auth:\n    args: ["{nope}"]\n${CAPS}`, 'x.yaml')).toMatch(/unknown placeholder \{nope\}/);
+    expect(errorOf(`kind: process\n${SERVER}${CAPS}  features: [request_client_certificate]\n`, 'x.yaml')).toMatch(/feature 'request_client_certificate' needs a server\.client_auth block/);
+    expect(loadTargetConfig(join(TARGETS_DIR, 'openssl.yaml')).capabilities.features).toContain('request_client_certificate');
+    expect(REFERENCE_CAPABILITIES.features).toContain('request_client_certificate');
+    // A probed config without capabilities: the permissive list has the feature only with the block.
+    expect(loadTargetConfig(join(TARGETS_DIR, 'botan.yaml')).capabilities.features).not.toContain('request_client_certificate');
+    expect(parseTargetConfig(`kind: process\nprobe: true\n${SERVER}`, 'x.yaml').capabilities.features).not.toContain('request_client_certificate');
+    expect(PERMISSIVE_CAPABILITIES.features).not.toContain('request_client_certificate');
+    expect(parseTargetConfig(`kind: process\nprobe: true\n${SERVER}  client_auth:\n    args: ["-verify", "1"]\n`, 'x.yaml').capabilities.features).toContain('request_client_certificate');
+  });
+});

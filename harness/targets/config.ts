@@ -57,6 +57,9 @@ export const KNOWN_FEATURES = [
   // keeps none), and one that issues RFC 5077 tickets (optional: botan tls_server issues none).
   'session_id_resumption',
   'session_ticket',
+  // cauth: the target server can be told to request a client certificate (target_options.request_client_certificate);
+  // set by the config loader for a `server.client_auth` block (and by the reference).
+  'request_client_certificate',
 ] as const;
 
 export interface TargetConfig {
@@ -136,7 +139,9 @@ export const INSTALL_PLACEHOLDERS = ['dir'] as const;
 /** A Debian package name (Debian Policy 5.6.1), optionally with :arch and =version; never an option. */
 const APT_PACKAGE_RE = /^[a-z0-9][a-z0-9+.-]+(?::[a-z0-9-]+)?(?:=[A-Za-z0-9.+~:-]+)?$/;
 const TRUST_KEYS = ['ca', 'verify_chain'] as const;
-const SERVER_KEYS = ['command', 'ready', 'per_case', 'pool', 'env'] as const;
+const SERVER_KEYS = ['command', 'ready', 'per_case', 'pool', 'env', 'client_auth'] as const;
+/** `server.client_auth`: how the server program requests (and verifies against {ca}) a client certificate. */
+const CLIENT_AUTH_KEYS = ['args', 'command'] as const;
 const READY_KEYS = ['stdout', 'stderr', 'port', 'timeout_ms'] as const;
 const CLIENT_KEYS = ['command', 'stdin', 'resume_args', 'timeout_ms', 'env'] as const;
 const TCP_KEYS = ['host', 'port', 'probe'] as const;
@@ -242,7 +247,8 @@ export const PERMISSIVE_CAPABILITIES: Capabilities = {
   cipher_suites: SUITE_NAMES,
   groups: GROUP_NAMES,
   signature_schemes: SCHEME_NAMES,
-  features: [...KNOWN_FEATURES],
+  // Not request_client_certificate: nothing can tell a tcp:// server to request a client certificate (cauth).
+  features: KNOWN_FEATURES.filter((f) => f !== 'request_client_certificate'),
   concurrent: false,
 };
 
@@ -363,6 +369,16 @@ export function parseTargetConfig(text: string, file: string): TargetConfig {
   // A pool is for servers that take one connection at a time; one that takes many needs none.
   if (server && cfg.server?.pool && cfg.capabilities?.concurrent)
     r.fail(server.value, 'server.pool: the target takes several connections at once (capabilities.concurrent: true): a pool is for servers that take one at a time');
+  // server.client_auth gives the feature request_client_certificate (target_options.request_client_certificate);
+  // a process target claims it only with that block (the harness has no other way to tell its server).
+  if (kind === 'process' && cfg.capabilities) {
+    const has = cfg.capabilities.features.includes('request_client_certificate');
+    if (cfg.server?.client_auth && !has) cfg.capabilities = { ...cfg.capabilities, features: [...cfg.capabilities.features, 'request_client_certificate'] };
+    else if (!cfg.server?.client_auth && has && cfg.capabilitiesGiven)
+      r.fail(caps?.value ?? root, "feature 'request_client_certificate' needs a server.client_auth block (the arguments that make the server request a client certificate)");
+    // A probed config's permissive list (every known feature) has it only with the block.
+    else if (!cfg.server?.client_auth && has) cfg.capabilities = { ...cfg.capabilities, features: cfg.capabilities.features.filter((f) => f !== 'request_client_certificate') };
+  }
 
   const ef = get('expected_failures');
   if (ef) {
@@ -486,6 +502,20 @@ function parseServer(r: Reader, node: YNode | null): ProcessServerSpec {
   }
   const env = m.get('env');
   if (env) spec.env = r.env(env.value, 'server.env');
+  const clientAuth = m.get('client_auth');
+  if (clientAuth) {
+    const cm = r.map(clientAuth.value, 'server.client_auth', CLIENT_AUTH_KEYS);
+    const args = cm.get('args');
+    const cmd = cm.get('command');
+    if (!args && !cmd) r.fail(clientAuth.value, "server.client_auth: missing 'args' (appended to server.command) or 'command' (used instead of it) for cases whose target_options ask for a client certificate");
+    if (args && cmd) r.fail(cmd.key, "server.client_auth: give 'args' or 'command', not both");
+    if (args) spec.client_auth = { args: parseCommand(r, args.value, 'server.client_auth.args', PLACEHOLDERS) };
+    else {
+      const command = parseCommand(r, cmd!.value, 'server.client_auth.command', PLACEHOLDERS);
+      if (!command.some((a) => a.includes('{port}'))) r.fail(cmd!.value, 'server.client_auth.command must use {port}');
+      spec.client_auth = { command };
+    }
+  }
   return spec;
 }
 

@@ -8,6 +8,8 @@ import { TcpTarget } from './tcp.ts';
 import { freeLowPort } from './processes.ts';
 import { ctx, handshakeOver, rawListener, tlsListener, waitFor } from './testing.ts';
 import { REFERENCE_CAPABILITIES } from './reference.ts';
+import { readFileSync } from 'node:fs';
+import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import type { Target } from './types.ts';
 
 describe('node-tls adapter: server role', () => {
@@ -119,5 +121,37 @@ describe('tcp:// adapter', () => {
     const t = resolveTarget(`tcp://127.0.0.1:${port}`);
     await expect(t.start(new AbortController().signal)).rejects.toThrow(`cannot connect to the server at 127.0.0.1:${port}: connection refused (is it running and listening there?)`);
     await expect(t.connect(ctx('a'))).rejects.toThrow(/connection refused/);
+  });
+});
+
+describe('cauth: node-tls target_options.request_client_certificate', () => {
+  it('routes the case to a second server that requires a client certificate verified against the test CA', async () => {
+    const t = resolveTarget('node') as NodeTlsTarget;
+    expect(t.capabilities.features).toContain('request_client_certificate');
+    await t.start(new AbortController().signal);
+    const client = { cert: readFileSync(TEST_PKI.path('client-p256.pem')), key: readFileSync(TEST_PKI.path('client-p256.key')) };
+    const echo = (sock: import('node:tls').TLSSocket) =>
+      new Promise<string>((r) => {
+        sock.once('data', (d: Buffer) => r(d.toString()));
+        sock.once('error', (e) => r(`error: ${e.message}`));
+        sock.once('close', () => r('closed'));
+        sock.write('ping');
+      });
+    try {
+      const plain = await handshakeOver((await t.connect(ctx('a'))).stream);
+      expect(await echo(plain.socket)).toBe('ping');
+      plain.socket.destroy();
+      const auth = await t.connect({ ...ctx('b'), options: { request_client_certificate: true } });
+      expect(auth.peer).toMatch(/requesting a client certificate/);
+      const withCert = await handshakeOver(auth.stream, client);
+      expect(await echo(withCert.socket)).toBe('ping');
+      withCert.socket.destroy();
+      // Without a certificate: the server aborts (certificate_required) after the client's Finished.
+      const without = await handshakeOver((await t.connect({ ...ctx('c'), options: { request_client_certificate: true } })).stream);
+      expect(await echo(without.socket)).toMatch(/^error: .*certificate required|^closed$/i);
+      without.socket.destroy();
+    } finally {
+      await t.stop();
+    }
   });
 });

@@ -110,6 +110,33 @@ export class NodeTlsTarget implements Target {
 
   async start(_signal?: AbortSignal): Promise<void> {
     if (this.server) return;
+    const server = this.makeServer(this.settings.request_cert);
+    this.server = server;
+    this.port = await listenOnLowPort(server);
+  }
+
+  /**
+   * cauth: the server for cases with target_options.request_client_certificate (capability feature
+   * request_client_certificate): the same settings with requestCert and rejectUnauthorized (a client
+   * certificate is requested, verified against the test CA, and required), started at its first such case.
+   */
+  private clientAuthServer: tls.Server | undefined;
+  private clientAuthPort = 0;
+  private clientAuthStarting: Promise<void> | undefined;
+
+  private async clientAuthServerPort(): Promise<number> {
+    if (!this.clientAuthServer) {
+      this.clientAuthStarting ??= (async () => {
+        const srv = this.makeServer(true);
+        this.clientAuthPort = await listenOnLowPort(srv);
+        this.clientAuthServer = srv;
+      })().finally(() => (this.clientAuthStarting = undefined));
+      await this.clientAuthStarting;
+    }
+    return this.clientAuthPort;
+  }
+
+  private makeServer(requestCert: boolean): tls.Server {
     const s = this.settings;
     const leaves = this.certificates.filter((c) => c !== 'client').map(leaf);
     const server = tls.createServer({
@@ -117,8 +144,8 @@ export class NodeTlsTarget implements Target {
       key: leaves.map((l) => l.key),
       cert: leaves.map((l) => l.cert),
       dhparam: 'auto',
-      requestCert: s.request_cert,
-      rejectUnauthorized: s.request_cert,
+      requestCert,
+      rejectUnauthorized: requestCert,
       ...(s.session_tickets ? {} : { secureOptions: cryptoConstants.SSL_OP_NO_TICKET }),
     });
     if (s.session_cache) {
@@ -144,16 +171,16 @@ export class NodeTlsTarget implements Target {
     });
     // Handshake failures are the expected outcome of most negative cases: nothing to do, the socket closes.
     server.on('tlsClientError', () => {});
-    this.server = server;
-    this.port = await listenOnLowPort(server);
+    return server;
   }
 
   async connect(ctx: TargetCaseContext): Promise<TargetConnection> {
     if (!this.server) await this.start();
-    const sock = await tcpConnect('127.0.0.1', this.port, `${this.name} server`, ctx.signal);
+    const port = ctx.options?.request_client_certificate ? await this.clientAuthServerPort() : this.port;
+    const sock = await tcpConnect('127.0.0.1', port, `${this.name} server`, ctx.signal);
     this.sockets.add(sock);
     sock.on('close', () => this.sockets.delete(sock));
-    return { stream: sock, peer: `${this.name} (node:tls) 127.0.0.1:${this.port}` };
+    return { stream: sock, peer: `${this.name} (node:tls) 127.0.0.1:${port}${ctx.options?.request_client_certificate ? ' (requesting a client certificate)' : ''}` };
   }
 
   async launchClient(ctx: TargetCaseContext): Promise<void> {
@@ -206,8 +233,10 @@ export class NodeTlsTarget implements Target {
     for (const id of [...this.clientSockets.keys()]) this.endClients(id);
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
-    const srv = this.server;
+    if (this.clientAuthStarting) await this.clientAuthStarting.catch(() => undefined);
+    const servers = [this.server, this.clientAuthServer];
     this.server = undefined;
-    if (srv) await new Promise<void>((r) => srv.close(() => r()));
+    this.clientAuthServer = undefined;
+    await Promise.all(servers.map((srv) => srv && new Promise<void>((r) => srv.close(() => r()))));
   }
 }

@@ -50,7 +50,9 @@ describe('probeTarget', () => {
     // The reference target serves what REFERENCE_CAPABILITIES claims: every group the reference implements.
     expect(capabilities.groups).toEqual(ALL_GROUPS);
     expect(capabilities.signature_schemes).toEqual(['rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384', 'rsa_pss_rsae_sha512']);
-    expect(capabilities.features).toEqual(['hello_retry_request', 'psk', 'early_data', 'key_update', 'alpn', 'record_size_limit', 'max_fragment_length', 'middlebox_compat', 'sni']);
+    // cauth: request_client_certificate is not probed but kept from the target's own capabilities (the
+    // reference's second listener, a config's server.client_auth).
+    expect(capabilities.features).toEqual(['hello_retry_request', 'psk', 'early_data', 'key_update', 'alpn', 'record_size_limit', 'max_fragment_length', 'middlebox_compat', 'sni', 'request_client_certificate']);
     expect(capabilities.alpn).toEqual(['http/1.1']);
     // Roles and concurrency stay the target's.
     expect(capabilities.roles).toEqual(['server', 'client']);

@@ -558,7 +558,8 @@ export async function probeTarget(target: Target, opts: ProbeOptions = {}): Prom
         cipher_suites: caps.cipher_suites,
         groups: caps.groups,
         signature_schemes: caps.signature_schemes,
-        features: caps.features,
+        // cauth: request_client_certificate (server.client_auth) is the config's fact, not the probe's: it stays.
+        features: [...caps.features, ...target.capabilities.features.filter((f) => f === 'request_client_certificate' && !(caps.features as string[]).includes(f))],
         alpn: caps.alpn,
         concurrent: concurrent ?? target.capabilities.concurrent,
         // The probe sees the server role; what the config says of its client role stays.

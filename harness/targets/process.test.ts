@@ -9,6 +9,9 @@ import { ProcessTarget, type ProcessTargetOptions } from './process.ts';
 import { findBinary, liveProcessCount, pidAlive, portListening } from './processes.ts';
 import { ctx, handshakeOver, rawListener, tlsListener, waitFor } from './testing.ts';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { Target } from './types.ts';
+import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -262,4 +265,65 @@ describe.skipIf(!OPENSSL)('process adapter: no process outlives the harness', ()
     expect(e.code).toBe(0);
     await waitFor(() => !pidAlive(e.server) && !pidAlive(e.client), 3000, 'the target processes to go');
   });
+});
+
+describe.skipIf(!OPENSSL)('cauth: server.client_auth (a second server for target_options.request_client_certificate)', () => {
+  let target: ProcessTarget;
+  beforeAll(async () => {
+    target = resolveTarget('openssl') as ProcessTarget;
+    expect(target).toBeInstanceOf(ProcessTarget);
+    expect(target.capabilities.features).toContain('request_client_certificate');
+    await target.start(new AbortController().signal);
+  });
+  afterAll(() => target.stop());
+
+  it('routes those cases to its own process, started with client_auth.args, and back to the run server otherwise', async () => {
+    const plain = await target.connect(ctx('plain'));
+    expect(target.clientAuthServerPid).toBeUndefined();
+    const auth = await target.connect({ ...ctx('auth'), options: { request_client_certificate: true } });
+    const pid = target.clientAuthServerPid!;
+    expect(pid).toBeGreaterThan(0);
+    expect(pid).not.toBe(target.serverPid);
+    expect(auth.peer).toContain(`(pid ${pid})`);
+    expect(plain.peer).toContain(`(pid ${target.serverPid})`);
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    expect(argv).toEqual(expect.arrayContaining(['-verify', '1', '-verify_return_error']));
+    plain.stream.destroy();
+    // A node:tls client with the test client certificate completes the handshake with it.
+    const hs = await handshakeOver(auth.stream, { cert: readFileSync(TEST_PKI.path('client-p256.pem')), key: readFileSync(TEST_PKI.path('client-p256.key')) });
+    expect(hs.protocol).toBe('TLSv1.3');
+    hs.socket.destroy();
+    await target.endCase(ctx('auth'));
+    expect(target.takeCrash('auth')).toBeUndefined();
+    await target.stop();
+    expect(pidAlive(pid)).toBe(false);
+  });
+});
+
+describe('cauth: the shipped configs with server.client_auth start their client-authenticating server', () => {
+  const client = () => ({ cert: readFileSync(TEST_PKI.path('client-p256.pem')), key: readFileSync(TEST_PKI.path('client-p256.key')) });
+  for (const name of ['openssl', 'gnutls', 'boringssl', 'go', 'jsse', 'rustls', 'nss', 'wolfssl']) {
+    it(`${name}: a TLS 1.3 handshake with the test client certificate`, async (t) => {
+      let target: Target;
+      try {
+        target = resolveTarget(name);
+      } catch (e) {
+        t.skip(`${name} is unavailable: ${(e as Error).message}`);
+        return;
+      }
+      expect(target.capabilities.features).toContain('request_client_certificate');
+      await target.start(new AbortController().signal);
+      try {
+        const c = await target.connect({ ...ctx(`cauth-${name}`), options: { request_client_certificate: true } });
+        const hs = await handshakeOver(c.stream, client());
+        expect(hs.protocol).toBe('TLSv1.3');
+        expect(hs.authorized).toBe(true);
+        hs.socket.destroy();
+        await target.endCase?.(ctx(`cauth-${name}`));
+        expect(target.takeCrash?.(`cauth-${name}`)).toBeUndefined();
+      } finally {
+        await target.stop();
+      }
+    }, 30_000);
+  }
 });

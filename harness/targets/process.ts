@@ -105,6 +105,13 @@ export interface ProcessServerSpec {
    */
   pool?: boolean;
   env?: Record<string, string>;
+  /**
+   * cauth: `client_auth.args` appended to the command (or `client_auth.command` instead of it, for a server whose
+   * command turns client certificates off) make the server request a client certificate (and verify it against
+   * {ca}): for cases whose scenario has target_options.request_client_certificate, a second instance
+   * of the server (its own process and port, started at its first such case) runs with them.
+   */
+  client_auth?: { args: string[]; command?: undefined } | { command: string[]; args?: undefined };
 }
 
 export interface ProcessClientSpec {
@@ -192,6 +199,13 @@ export class ProcessTarget implements Target {
   /** Cases whose output is kept (from their first connection until takeOutput). */
   private readonly capturing = new Set<string>();
 
+  /**
+   * cauth: the instance whose server requests a client certificate (server.client_auth), made at the first
+   * case with target_options.request_client_certificate; the cases routed to it, until their takeOutput.
+   */
+  private clientAuth: ProcessTarget | undefined;
+  private readonly clientAuthCases = new Set<string>();
+
   constructor(opts: ProcessTargetOptions) {
     this.opts = opts;
     this.name = opts.name;
@@ -202,6 +216,11 @@ export class ProcessTarget implements Target {
   /** The pid of the running server process (for tests and diagnostics). */
   get serverPid(): number | undefined {
     return this.server?.proc.running ? this.server.proc.pid : undefined;
+  }
+
+  /** The pid of the client-authenticating server (server.client_auth), if running. */
+  get clientAuthServerPid(): number | undefined {
+    return this.clientAuth?.serverPid;
   }
 
   get serverPort(): number | undefined {
@@ -395,9 +414,26 @@ export class ProcessTarget implements Target {
     return running;
   }
 
+  /** The instance for the case: the client-authenticating one for the cases routed there. */
+  private routed(caseId: string): ProcessTarget | undefined {
+    return this.clientAuthCases.has(caseId) ? this.clientAuth : undefined;
+  }
+
   async connect(ctx: TargetCaseContext): Promise<TargetConnection> {
     if (!this.opts.server) throw new Error(`${this.name} has no server command: it cannot play the server role`);
     const spec = this.opts.server;
+    if (ctx.options?.request_client_certificate) {
+      if (!spec.client_auth) throw new Error(`${this.name} has no server.client_auth: it cannot be told to request a client certificate`);
+      this.clientAuth ??= new ProcessTarget({
+        ...this.opts,
+        name: this.name,
+        server: { ...spec, command: spec.client_auth.command ?? [...spec.command, ...spec.client_auth.args], client_auth: undefined },
+        client: undefined,
+      });
+      this.clientAuthCases.add(ctx.caseId);
+      const { options: _options, ...rest } = ctx;
+      return this.clientAuth.connect(rest);
+    }
     this.capturing.add(ctx.caseId);
     if (!spec.per_case) this.serverCases.add(ctx.caseId);
     const s = spec.per_case
@@ -503,6 +539,9 @@ export class ProcessTarget implements Target {
 
   /** What the case's processes wrote (after endCase: the clients have exited, their last lines are in). */
   takeOutput(caseId: string): TargetOutput | undefined {
+    const sub = this.routed(caseId);
+    // The case stays routed (a late crash is taken after the output); the ids are few, cleared by stop().
+    if (sub) return sub.takeOutput(caseId);
     const o = this.outputs.get(caseId);
     this.outputs.delete(caseId);
     this.capturing.delete(caseId);
@@ -512,6 +551,8 @@ export class ProcessTarget implements Target {
 
   /** End of a case: kill its client processes and its per-case server. */
   async endCase(ctx: TargetCaseContext): Promise<void> {
+    const sub = this.routed(ctx.caseId);
+    if (sub) return sub.endCase(ctx);
     if (this.serverCases.has(ctx.caseId)) {
       // The run's server writes about a connection a moment after it happened: let those lines arrive. A
       // server that went down with the case's connection is waited for, so that the crash is this case's.
@@ -543,12 +584,14 @@ export class ProcessTarget implements Target {
   }
 
   takeCrash(caseId?: string): string | undefined {
+    if (caseId !== undefined && this.routed(caseId)) return this.routed(caseId)!.takeCrash(caseId);
+    const fromSub = caseId === undefined ? this.clientAuth?.takeCrash() : undefined;
     let list: string[];
     if (caseId !== undefined) {
       list = this.caseCrashes.get(caseId) ?? [];
       this.caseCrashes.delete(caseId);
     } else {
-      list = [...this.looseCrashes.splice(0), ...[...this.caseCrashes.values()].flat()];
+      list = [...this.looseCrashes.splice(0), ...[...this.caseCrashes.values()].flat(), ...(fromSub ? [fromSub] : [])];
       this.caseCrashes.clear();
     }
     return list.length === 0 ? undefined : [...new Set(list)].join('; ');
@@ -557,6 +600,8 @@ export class ProcessTarget implements Target {
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
+    await this.clientAuth?.stop();
+    this.clientAuthCases.clear();
     if (this.starting) await this.starting.catch(() => undefined);
     const s = this.server;
     this.server = undefined;

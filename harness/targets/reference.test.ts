@@ -7,7 +7,7 @@ import { TlsClient } from '../../implementations/reference/connection/client.ts'
 import { makeConfig } from '../../implementations/reference/connection/config.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
-import { ReferenceTarget } from './reference.ts';
+import { ReferenceTarget, bridge } from './reference.ts';
 import type { IdleSignal } from './types.ts';
 import { ctx } from './testing.ts';
 
@@ -242,5 +242,33 @@ describe('reference client sessions (psk14)', () => {
       await target.stop();
       await new Promise((r) => srv.close(r));
     }
+  });
+});
+
+describe('cauth: target_options.request_client_certificate (a second server that requests a client certificate)', () => {
+  const target = new ReferenceTarget();
+  afterAll(() => target.stop());
+
+  /** A reference client with the test client certificate over a connection to the target; resolves when done. */
+  async function handshake(options?: { request_client_certificate?: boolean }) {
+    const c = await target.connect({ ...ctx('cauth'), ...(options ? { options } : {}) });
+    const client = new TlsClient(makeConfig({ serverName: 'localhost', trustRoots: TEST_PKI.ca(), certificates: [TEST_PKI.client()] }));
+    bridge(c.stream as Socket, client, undefined, () => client.start());
+    for (let i = 0; i < 100 && client.state === 'handshaking'; i++) await tick(10);
+    (c.stream as Socket).destroy();
+    return { client, peer: c.peer, requested: (client as unknown as { certRequest?: unknown }).certRequest !== undefined };
+  }
+
+  it('without the option: no CertificateRequest', async () => {
+    const r = await handshake();
+    expect(r.client.state).toBe('connected');
+    expect(r.requested).toBe(false);
+  });
+
+  it('with it: the server requests a client certificate (RFC 8446 4.3.2) and the handshake completes with the test client certificate', async () => {
+    const r = await handshake({ request_client_certificate: true });
+    expect(r.client.state).toBe('connected');
+    expect(r.requested).toBe(true);
+    expect(r.peer).toMatch(/requesting a client certificate/);
   });
 });

@@ -37,7 +37,8 @@ export const REFERENCE_CAPABILITIES: Capabilities = {
     'rsa_pkcs1_sha384',
     'rsa_pkcs1_sha512',
   ],
-  features: ['hello_retry_request', 'psk', 'early_data', 'client_auth', 'key_update', 'alpn', 'record_size_limit', 'max_fragment_length', 'middlebox_compat', 'sni', 'encrypt_then_mac', 'extended_master_secret', 'session_id_resumption', 'session_ticket'],
+  // request_client_certificate: target_options.request_client_certificate (a second listener, clientAuthServer).
+  features: ['hello_retry_request', 'psk', 'early_data', 'client_auth', 'request_client_certificate', 'key_update', 'alpn', 'record_size_limit', 'max_fragment_length', 'middlebox_compat', 'sni', 'encrypt_then_mac', 'extended_master_secret', 'session_id_resumption', 'session_ticket'],
   concurrent: true,
 };
 
@@ -153,6 +154,13 @@ export class ReferenceTarget implements Target {
   readonly expectedFailures: ExpectedFailure[] = [];
   private server: Server | undefined;
   private port = 0;
+  /**
+   * The server for cases with target_options.request_client_certificate: the same server config, asking for a
+   * client certificate (RFC 8446 4.3.2) and verifying it against the test CA; started at its first such case.
+   */
+  private clientAuthServer: Server | undefined;
+  private clientAuthPort = 0;
+  private clientAuthStarting: Promise<void> | undefined;
   private readonly sockets = new Set<Socket>();
   /** The idle trackers of server connections, by the harness's port, until both ends have been seen. */
   private readonly trackers = new Map<number, IdleTracker>();
@@ -181,15 +189,35 @@ export class ReferenceTarget implements Target {
 
   async start(): Promise<void> {
     if (this.server) return;
-    this.server = createServer((sock) => {
+    this.server = this.makeServer(this.serverConfig);
+    this.port = await listenOnLowPort(this.server);
+  }
+
+  private makeServer(config: EndpointConfig): Server {
+    return createServer((sock) => {
       this.track(sock);
       const port = sock.remotePort;
       const idle = this.trackerFor(port);
       // A connection whose harness end never shows up (not made by connect()): forget its tracker.
       sock.once('close', () => this.forget(port, idle));
-      bridge(sock, new TlsServer(this.serverConfig), idle);
+      bridge(sock, new TlsServer(config), idle);
     });
-    this.port = await listenOnLowPort(this.server);
+  }
+
+  /** The port of the client-authenticating server, started on first use. */
+  private async clientAuthServerPort(): Promise<number> {
+    if (!this.clientAuthServer) {
+      this.clientAuthStarting ??= (async () => {
+        // verifyPeer (the default) checks the client's chain against trustRoots, the test CA; an empty client
+        // Certificate is accepted (RFC 8446 4.4.2.4: the server "MAY at its discretion either continue the handshake
+        // without client authentication, or abort the handshake with a "certificate_required" alert").
+        const srv = this.makeServer({ ...this.serverConfig, requestClientCert: true, verifyPeer: true });
+        this.clientAuthPort = await listenOnLowPort(srv);
+        this.clientAuthServer = srv;
+      })().finally(() => (this.clientAuthStarting = undefined));
+      await this.clientAuthStarting;
+    }
+    return this.clientAuthPort;
   }
 
   private track(sock: Socket): void {
@@ -217,9 +245,10 @@ export class ReferenceTarget implements Target {
     if (port !== undefined && this.trackers.get(port) === t) this.trackers.delete(port);
   }
 
-  async connect(_ctx: TargetCaseContext): Promise<TargetConnection> {
+  async connect(ctx: TargetCaseContext): Promise<TargetConnection> {
     if (!this.server) await this.start();
-    const sock = netConnect({ host: '127.0.0.1', port: this.port });
+    const port0 = ctx.options?.request_client_certificate ? await this.clientAuthServerPort() : this.port;
+    const sock = netConnect({ host: '127.0.0.1', port: port0 });
     this.track(sock);
     await new Promise<void>((resolve, reject) => {
       sock.once('connect', resolve);
@@ -231,7 +260,7 @@ export class ReferenceTarget implements Target {
     idle?.attachHarness(sock);
     // A connection the server never saw (reset at once): forget its tracker.
     sock.once('close', () => this.forget(port, idle));
-    return { stream: sock, peer: `reference server 127.0.0.1:${this.port}`, ...(idle ? { idle } : {}) };
+    return { stream: sock, peer: `reference server 127.0.0.1:${port0}${ctx.options?.request_client_certificate ? ' (requesting a client certificate)' : ''}`, ...(idle ? { idle } : {}) };
   }
 
   /**
@@ -269,8 +298,10 @@ export class ReferenceTarget implements Target {
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
     this.trackers.clear();
-    const srv = this.server;
+    if (this.clientAuthStarting) await this.clientAuthStarting.catch(() => undefined);
+    const servers = [this.server, this.clientAuthServer];
     this.server = undefined;
-    if (srv) await new Promise<void>((r) => srv.close(() => r()));
+    this.clientAuthServer = undefined;
+    await Promise.all(servers.map((srv) => srv && new Promise<void>((r) => srv.close(() => r()))));
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import type { Role, VersionName } from '../scenario/model.ts';
+import type { Role, TargetOptions, VersionName } from '../scenario/model.ts';
 import type { TargetOutput } from '../engine/result.ts';
 import type { Certificate } from '../../implementations/reference/crypto/certificate.ts';
 
@@ -114,6 +114,11 @@ export interface TargetCaseContext {
   listen?: { host: string; port: number };
   /** Aborted when the case times out or the run is interrupted. */
   signal: AbortSignal;
+  /**
+   * Server role: the scenario's `target_options` (harness/scenario/model.ts TargetOptions), e.g. a server that
+   * requests a client certificate. Only targets with the matching capability feature get cases that set them.
+   */
+  options?: TargetOptions;
 }
 
 export interface Target {

@@ -66,12 +66,25 @@ func server(args []string) {
 	var certs, keys list
 	fs.Var(&certs, "cert", "certificate chain PEM (repeatable)")
 	fs.Var(&keys, "key", "PKCS#8 private key PEM (repeatable, one per -cert)")
+	clientCA := fs.String("client-ca", "", "request a client certificate and verify it against this CA (PEM); an empty Certificate is accepted")
 	fs.Parse(args)
 
 	config := &tls.Config{
 		Certificates: loadPairs(certs, keys),
 		MinVersion:   tls.VersionTLS12,
 		NextProtos:   []string{"http/1.1"},
+	}
+	if *clientCA != "" {
+		pem, err := os.ReadFile(*clientCA)
+		if err != nil {
+			log.Fatalf("go-tls: %v", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			log.Fatalf("go-tls: %s: no certificate", *clientCA)
+		}
+		config.ClientCAs = pool
+		config.ClientAuth = tls.VerifyClientCertIfGiven
 	}
 	ln, err := tls.Listen("tcp", *listen, config)
 	if err != nil {

@@ -28,7 +28,7 @@ import javax.net.ssl.TrustManagerFactory;
  * Java's JSSE (the JDK's SunJSSE provider) as a TLS server or client for tls-harness.
  *
  * <pre>
- *   java -cp build JsseTls server PORT CHAIN.pem KEY.pem [CHAIN.pem KEY.pem ...]
+ *   java -cp build JsseTls server PORT CHAIN.pem KEY.pem [CHAIN.pem KEY.pem ...] [-client-ca CA.pem]
  *   java -cp build JsseTls client HOST PORT CA.pem [CHAIN.pem KEY.pem]
  * </pre>
  *
@@ -100,13 +100,30 @@ public final class JsseTls {
     }
 
     private static void server(String[] args) throws Exception {
+        // cauth: a trailing `-client-ca CA.pem` requests a client certificate (want, not need: an empty
+        // Certificate is accepted) and verifies it against that CA.
+        String clientCa = null;
+        if (args.length >= 5 && args[args.length - 2].equals("-client-ca")) {
+            clientCa = args[args.length - 1];
+            args = java.util.Arrays.copyOf(args, args.length - 2);
+        }
         int port = Integer.parseInt(args[1]);
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(keyManagers(args, 2).getKeyManagers(), null, null);
+        TrustManagerFactory tmf = null;
+        if (clientCa != null) {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            Certificate[] cas = chain(Path.of(clientCa));
+            for (int i = 0; i < cas.length; i++) trust.setCertificateEntry("ca" + i, cas[i]);
+            tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+        }
+        ctx.init(keyManagers(args, 2).getKeyManagers(), tmf != null ? tmf.getTrustManagers() : null, null);
         SSLServerSocket listener = (SSLServerSocket) ctx.getServerSocketFactory()
                 .createServerSocket(port, 128, InetAddress.getByName("127.0.0.1"));
         SSLParameters params = listener.getSSLParameters();
         params.setApplicationProtocols(new String[] {"http/1.1"});
+        if (clientCa != null) params.setWantClientAuth(true);
         listener.setSSLParameters(params);
         System.out.println("LISTENING " + listener.getLocalPort());
         System.out.flush();

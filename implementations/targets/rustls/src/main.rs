@@ -81,15 +81,29 @@ impl ResolvesServerCert for BySignatureScheme {
 }
 
 fn server(addr: &str, pairs: &[String]) {
+    // cauth: a trailing `-client-ca CA.pem` requests a client certificate (AllowAnyAnonymousOrAuthenticatedClient:
+    // an empty Certificate is accepted) and verifies a certificate that is sent against that CA.
+    let (pairs, client_ca) = match pairs {
+        [rest @ .., flag, ca] if flag == "-client-ca" => (rest, Some(ca.as_str())),
+        _ => (pairs, None),
+    };
     let mut keys = Vec::new();
     for pair in pairs.chunks(2) {
         let signing = any_supported_type(&key(&pair[1])).unwrap_or_else(|_| die(format!("{}: unsupported key", pair[1])));
         keys.push(Arc::new(CertifiedKey::new(certs(&pair[0]), signing)));
     }
-    let mut config = ServerConfig::builder()
-        .with_safe_defaults()
-        .with_no_client_auth()
-        .with_cert_resolver(Arc::new(BySignatureScheme(keys)));
+    let builder = ServerConfig::builder().with_safe_defaults();
+    let builder = match client_ca {
+        Some(ca) => {
+            let mut roots = RootCertStore::empty();
+            for c in certs(ca) {
+                roots.add(&c).unwrap_or_else(|e| die(format!("{}: {:?}", ca, e)));
+            }
+            builder.with_client_cert_verifier(rustls::server::AllowAnyAnonymousOrAuthenticatedClient::new(roots))
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let mut config = builder.with_cert_resolver(Arc::new(BySignatureScheme(keys)));
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     config.ticketer = rustls::Ticketer::new().unwrap_or_else(|e| die(format!("ticketer: {}", e)));
     let config = Arc::new(config);
@@ -232,7 +246,7 @@ fn main() {
         Some("client") if args.len() == 3 || args.len() == 5 => client(&args[1], &args[2], &args[3..]),
         Some("version") if args.len() == 1 => println!("{}", option_env!("RUSTLS_VERSION").unwrap_or("rustls 0.20")),
         _ => {
-            eprintln!("usage: rustls-tls server HOST:PORT CHAIN KEY [CHAIN KEY ...] | client HOST:PORT CA [CHAIN KEY] | version");
+            eprintln!("usage: rustls-tls server HOST:PORT CHAIN KEY [CHAIN KEY ...] [-client-ca CA] | client HOST:PORT CA [CHAIN KEY] | version");
             std::process::exit(2);
         }
     }
