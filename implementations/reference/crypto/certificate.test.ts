@@ -296,3 +296,18 @@ describe('hostname matching (RFC 6125)', () => {
     }
   });
 });
+
+describe('certificates signed with a broken hash (RFC 8446 4.4.2.4)', () => {
+  it('an MD5-signed certificate in the path fails with bad_certificate; the same key signed with SHA-256 passes', () => {
+    const md5Leaf = load('server-p256-md5.pem');
+    const rsaIntermediate = load('intermediate-rsa.pem');
+    expect(md5Leaf.signatureAlgorithm.oid).toBe('1.2.840.113549.1.1.4');
+    const r = validateChain([md5Leaf, rsaIntermediate], { trustRoots: [ca], now: NOW, hostname: 'localhost', purpose: 'serverAuth' });
+    expect(outcome(r)).toBe('bad_certificate/weak_signature');
+    expect(r.ok ? '' : r.message).toMatch(/is signed with md5WithRSAEncryption/);
+    expect(CERT_FAILURE_ALERT.weak_signature).toBe('bad_certificate');
+    // The RSA intermediate itself is fine: a leaf it signs with SHA-256 validates.
+    const good = load('server-rsa2048-via-rsa-intermediate.pem');
+    expect(outcome(validateChain([good, rsaIntermediate], { trustRoots: [ca], now: NOW, hostname: 'localhost', purpose: 'serverAuth' }))).toBe('ok');
+  });
+});

@@ -38,6 +38,7 @@ export type CertFailureCode =
   | 'unknown_issuer'
   | 'issuer_not_ca'
   | 'path_too_long'
+  | 'weak_signature'
   | 'internal';
 
 /** The alert each failure maps to (see the file comment). */
@@ -53,6 +54,8 @@ export const CERT_FAILURE_ALERT: Readonly<Record<CertFailureCode, CertAlert>> = 
   unknown_issuer: 'unknown_ca',
   issuer_not_ca: 'unknown_ca',
   path_too_long: 'certificate_unknown',
+  // RFC 8446 4.4.2.4: "... MUST abort the handshake with a "bad_certificate" alert."
+  weak_signature: 'bad_certificate',
   internal: 'certificate_unknown',
 };
 
@@ -467,6 +470,13 @@ export function matchesHostname(cert: Certificate, host: string): boolean {
   return names.some((n) => dnsNameMatches(n, host));
 }
 
+/** Certificate signature algorithms with a broken hash: MD2, MD4, MD5 with RSA. */
+const WEAK_SIGNATURE_OIDS: Record<string, string> = {
+  '1.2.840.113549.1.1.2': 'md2WithRSAEncryption',
+  '1.2.840.113549.1.1.3': 'md4WithRSAEncryption',
+  '1.2.840.113549.1.1.4': 'md5WithRSAEncryption',
+};
+
 const EKU_OIDS = { serverAuth: '1.3.6.1.5.5.7.3.1', clientAuth: '1.3.6.1.5.5.7.3.2' } as const;
 const ANY_EKU = '2.5.29.37.0';
 
@@ -571,6 +581,14 @@ export function validateChain(chain: readonly Certificate[], opts: ValidateOptio
 
   // 2. Validity of every certificate in the path except the trust anchor (unless the anchor is the leaf).
   const checked = anchor === leaf ? path : path.slice(0, -1);
+  // RFC 8446 4.4.2.4: "Any endpoint receiving any certificate which it would need to validate using any signature
+  // algorithm using an MD5 hash MUST abort the handshake with a "bad_certificate" alert." (RFC 8446 4.2.3: "MD5
+  // [SLOTH], SHA-224, and DSA MUST NOT be used"; MD2 and MD4 are older still.) The anchor's own signature is not
+  // validated (RFC 8446 4.4.2.2), so it is not judged.
+  for (const c of anchor === leaf ? [] : checked) {
+    if (WEAK_SIGNATURE_OIDS[c.signatureAlgorithm.oid])
+      return failure('weak_signature', `certificate "${oneLine(c.subject)}" is signed with ${WEAK_SIGNATURE_OIDS[c.signatureAlgorithm.oid]}`, indexOf(c));
+  }
   for (const c of checked) {
     const v = checkValidity(c, opts.now);
     if (v === 'expired')
