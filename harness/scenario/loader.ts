@@ -554,6 +554,15 @@ class DocReader {
     return v;
   }
 
+  /** A string that must be one of `allowed`, or a matrix template whose every value is: the string, else undefined. */
+  templatedChoice(n: N, what: string, allowed: readonly string[], label: string): string | undefined {
+    const s = this.str(n, what);
+    const good =
+      s !== undefined &&
+      this.templated(n, s, (v) => (allowed.includes(String(v)) ? undefined : `unknown ${label} '${v}' (one of ${allowed.join(', ')})${hint(String(v), allowed)}`));
+    return good ? s : undefined;
+  }
+
   bool(n: N, what: string): boolean | undefined {
     n = this.resolve(n);
     if (!isScalar(n) || typeof n.value !== 'boolean') return this.error(n, `${what} must be true or false, got ${this.describe(n)}`);
@@ -1103,30 +1112,12 @@ class DocReader {
         case 'accept_early_data':
           set(e.key, this.bool(e.value, what));
           break;
-        case 'certificate': {
-          const s = this.str(e.value, what);
-          const good =
-            s !== undefined &&
-            this.templated(e.value, s, (v) =>
-              (CERTIFICATES as readonly string[]).includes(String(v))
-                ? undefined
-                : `unknown certificate '${v}' (one of ${CERTIFICATES.join(', ')})${hint(String(v), CERTIFICATES)}`,
-            );
-          set('certificate', good ? s : undefined);
+        case 'certificate':
+          set('certificate', this.templatedChoice(e.value, what, CERTIFICATES, 'certificate'));
           break;
-        }
-        case 'certificate_verify': {
-          const s = this.str(e.value, what);
-          const good =
-            s !== undefined &&
-            this.templated(e.value, s, (v) =>
-              (CERTIFICATE_VERIFY_FAULTS as readonly string[]).includes(String(v))
-                ? undefined
-                : `unknown certificate_verify fault '${v}' (one of ${CERTIFICATE_VERIFY_FAULTS.join(', ')})${hint(String(v), CERTIFICATE_VERIFY_FAULTS)}`,
-            );
-          set('certificate_verify', good ? s : undefined);
+        case 'certificate_verify':
+          set('certificate_verify', this.templatedChoice(e.value, what, CERTIFICATE_VERIFY_FAULTS, 'certificate_verify fault'));
           break;
-        }
         case 'psk_unknown_identities':
           set('psk_unknown_identities', this.int(e.value, what, 0, 8));
           break;
