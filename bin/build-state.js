@@ -10,6 +10,12 @@ export const STAMP_FORMAT = 1;
 export const STAMP_FILE = 'dist/stamp.json';
 /** Directories whose TypeScript (and data files) end up in dist/. */
 export const SOURCE_DIRS = ['harness', 'implementations', 'vectors'];
+/**
+ * What `tls-harness install` builds into the target folders (git-ignored: compiled wrappers, build trees,
+ * Cargo.lock): not part of dist/, so their coming and going does not make the build stale. (Counting them made
+ * every command after `install --all` run the sources through tsx.)
+ */
+export const INSTALL_OUTPUTS = /^implementations\/targets\/[^/]+\/(bin|build|Cargo\.lock)$/;
 /** Files that change what the build writes. */
 export const BUILD_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'bin/build.js', 'bin/build-state.js'];
 
@@ -38,6 +44,7 @@ export function sourceState(root) {
     }
     for (const e of entries) {
       const p = `${rel}/${e.name}`;
+      if (INSTALL_OUTPUTS.test(p)) continue;
       if (e.isDirectory()) {
         if (e.name !== 'node_modules') walk(p);
       } else if (e.name.endsWith('.test.ts')) continue;

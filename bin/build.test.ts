@@ -70,6 +70,20 @@ describe('checkBuild (is dist/ built from the current sources?)', () => {
     writeFileSync(join(root, 'implementations/x/a.ts'), '');
   });
 
+  it('what install builds into a target folder (bin/, build/, Cargo.lock) does not make it stale', () => {
+    writeStamp(root);
+    for (const d of ['implementations/targets/t/bin', 'implementations/targets/t/build/x']) mkdirSync(join(root, d), { recursive: true });
+    writeFileSync(join(root, 'implementations/targets/t/bin/t-client'), 'binary');
+    writeFileSync(join(root, 'implementations/targets/t/build/x/T.class'), 'class');
+    writeFileSync(join(root, 'implementations/targets/t/Cargo.lock'), 'lock');
+    expect(checkBuild(root)).toEqual({ fresh: true });
+    // A source file beside them still counts.
+    writeFileSync(join(root, 'implementations/targets/t/main.go'), 'package main');
+    expect(checkBuild(root)).toEqual({ fresh: false, reason: 'implementations/targets/t/main.go is newer than the build' });
+    rmSync(join(root, 'implementations/targets/t'), { recursive: true });
+    expect(checkBuild(root)).toEqual({ fresh: true });
+  });
+
   it('a data file edited in place, or a test, does not make it stale (the build neither copies nor compiles them)', () => {
     writeStamp(root);
     writeFileSync(join(root, 'vectors/v.json'), '{"edited": true}');
