@@ -15,7 +15,7 @@
  */
 import { AlertDescription, ContentType, ProtocolVersion, nameOf } from '../../implementations/reference/codec/enums.ts';
 import type { Extension } from '../../implementations/reference/codec/extensions.ts';
-import { encodeHandshake, type ClientHello, type HandshakeContext, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
+import type { ClientHello, HandshakeContext, HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
 import { equalBytes } from '../../implementations/reference/codec/bytes.ts';
 import { CryptoError, type KeyPair } from '../../implementations/reference/crypto/provider.ts';
 import { suiteParams } from '../../implementations/reference/crypto/suites.ts';
@@ -41,7 +41,7 @@ import {
   offersTls13,
   sharedSecret,
 } from '../../implementations/reference/connection/checks13.ts';
-import { buildClientHello, fillPskBinder } from '../../implementations/reference/connection/builders13.ts';
+import { buildClientHello, fillPskBinder, truncateBeforeBinders } from '../../implementations/reference/connection/builders13.ts';
 import { openTicket, sealTicket, type TicketState } from '../../implementations/reference/connection/tickets.ts';
 import { KEY_USAGE, type Certificate } from '../../implementations/reference/crypto/certificate.ts';
 import { ScriptedPeer, violationOf, type Violation } from './peer.ts';
@@ -316,23 +316,18 @@ export class ClientPeer13 extends Peer13 {
     const t = this.offeredPsk;
     const psk = ch.extensions?.at(-1);
     if (!t || psk?.type !== 'pre_shared_key' || !psk.identities || !psk.binders) return undefined;
-    if (this.ticketIndex === 0 && psk.identities.length === 1 && psk.binders.length === 1) return fillPskBinder(ch, t, this.config.provider, this.transcript);
-    const suite = new Tls13Suite(this.config.provider, t.cipherSuite);
-    if (addUnknown) {
-      const unknown = this.unknownIdentities.map((identity) => ({ identity, obfuscated_ticket_age: 0 }));
-      psk.identities = [...unknown, ...psk.identities];
-      psk.binders = [...unknown.map(() => new Uint8Array(suite.hashLength)), ...psk.binders];
-    }
     const i = this.ticketIndex;
-    if (!psk.identities[i] || !psk.binders[i] || !equalBytes(psk.identities[i].identity, t.ticket)) return undefined;
-    const earlySecret = suite.ks.earlySecret(t.psk);
-    const binderKey = suite.ks.binderKey(earlySecret, 'resumption');
-    const full = encodeHandshake(ch);
-    const bindersLength = 2 + psk.binders.reduce((n, b) => n + 1 + b.length, 0);
-    const truncated = full.subarray(0, full.length - bindersLength);
-    const th = this.transcript.hash ? this.transcript.with(truncated) : this.config.provider.hash(suite.hash, truncated);
-    psk.binders[i] = suite.ks.pskBinder(binderKey, th);
-    return earlySecret;
+    // The ticket alone, where the builder put it: nothing to find.
+    const alone = i === 0 && psk.identities.length === 1 && psk.binders.length === 1;
+    if (!alone) {
+      if (addUnknown) {
+        const unknown = this.unknownIdentities.map((identity) => ({ identity, obfuscated_ticket_age: 0 }));
+        psk.identities = [...unknown, ...psk.identities];
+        psk.binders = [...unknown.map(() => new Uint8Array(new Tls13Suite(this.config.provider, t.cipherSuite).hashLength)), ...psk.binders];
+      }
+      if (!psk.identities[i] || !psk.binders[i] || !equalBytes(psk.identities[i].identity, t.ticket)) return undefined;
+    }
+    return fillPskBinder(ch, t, this.config.provider, this.transcript, i);
   }
 
   protected override onChangeCipherSpec(_data: Uint8Array): Violation | undefined {
@@ -876,8 +871,7 @@ export class ServerPeer13 extends Peer13 {
     const suite = new Tls13Suite(c.provider, state.cipherSuite);
     // RFC 8446 4.2.11.2: the binder over the ClientHello truncated before the binders list (after a
     // HelloRetryRequest, over the transcript before it as well).
-    const bindersLength = 2 + psk.binders.reduce((n, b) => n + 1 + b.length, 0);
-    const truncated = raw.subarray(0, raw.length - bindersLength);
+    const truncated = truncateBeforeBinders(raw, psk.binders);
     let th: Uint8Array;
     if (this.transcript.hash === suite.hash) th = this.transcript.with(truncated);
     else if (this.transcript.hash === undefined && this.transcript.messages.length === 0) th = c.provider.createHash(suite.hash).update(truncated).digest();

@@ -90,20 +90,29 @@ export function buildClientHello(c: EndpointConfig, inputs: ClientHelloInputs): 
 }
 
 /**
- * RFC 8446 4.2.11.2: compute the PSK binder over the ClientHello truncated before the binders list (and,
- * after a HelloRetryRequest, the transcript before it) and write it into the ClientHello. Returns the early
- * secret of the PSK.
+ * RFC 8446 4.2.11.2: what a PSK binder covers, the encoded ClientHello "up to and including the
+ * PreSharedKeyExtension.identities field": without its binders, which are its last bytes (2-byte list length,
+ * then a 1-byte length and the binder each).
  */
-export function fillPskBinder(ch: ClientHello, ticket: StoredTicket, provider: CryptoProvider, transcript: Transcript): Uint8Array {
+export function truncateBeforeBinders(clientHello: Uint8Array, binders: readonly Uint8Array[]): Uint8Array {
+  const bindersLength = 2 + binders.reduce((n, b) => n + 1 + b.length, 0);
+  return clientHello.subarray(0, clientHello.length - bindersLength);
+}
+
+/**
+ * RFC 8446 4.2.11.2: compute the binder of the ticket's PSK at `index` of the pre_shared_key identities (the
+ * binders list holds a placeholder of the hash's length there) over the ClientHello truncated before the
+ * binders list (and, after a HelloRetryRequest, the transcript before it) and write it into the ClientHello.
+ * Returns the early secret of the PSK.
+ */
+export function fillPskBinder(ch: ClientHello, ticket: StoredTicket, provider: CryptoProvider, transcript: Transcript, index = 0): Uint8Array {
   const suite = new Tls13Suite(provider, ticket.cipherSuite);
   const earlySecret = suite.ks.earlySecret(ticket.psk);
   const binderKey = suite.ks.binderKey(earlySecret, 'resumption');
-  const full = encodeHandshake(ch);
-  // The binders are the last bytes of the ClientHello: 2-byte list length + (1-byte length + binder) each.
-  const bindersLength = 2 + 1 + suite.hashLength;
-  const truncated = full.subarray(0, full.length - bindersLength);
-  const th = transcript.hash ? transcript.with(truncated) : provider.hash(suite.hash, truncated);
   const psk = ch.extensions!.at(-1) as Extract<Extension, { type: 'pre_shared_key' }>;
-  psk.binders = [suite.ks.pskBinder(binderKey, th)];
+  const binders = psk.binders!;
+  const truncated = truncateBeforeBinders(encodeHandshake(ch), binders);
+  const th = transcript.hash ? transcript.with(truncated) : provider.hash(suite.hash, truncated);
+  binders[index] = suite.ks.pskBinder(binderKey, th);
   return earlySecret;
 }

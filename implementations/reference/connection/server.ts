@@ -26,6 +26,7 @@ import { TlsError, check } from './errors.ts';
 import { groupName } from './groups.ts';
 import type { Inbound } from './record-layer.ts';
 import { openTicket, sealTicket, type TicketState } from './tickets.ts';
+import { truncateBeforeBinders } from './builders13.ts';
 import { Tls13Suite, certificateVerifyContent, chooseScheme, decode13, equalBytes, findExt, schemeName, unexpected } from './tls13.ts';
 import {
   checkCertificateChain,
@@ -358,9 +359,7 @@ export class TlsServer extends Endpoint {
       const tsuite = suiteParams(state.cipherSuite);
       if (!tsuite || tsuite.prfHash !== suite.hash) continue;
       // RFC 8446 4.2.11.2: verify the binder over the ClientHello truncated before the binders list.
-      const bindersLength = 2 + binders.reduce((n, b) => n + 1 + b.length, 0);
-      const truncated = raw.subarray(0, raw.length - bindersLength);
-      const th = this.transcript.with(truncated);
+      const th = this.transcript.with(truncateBeforeBinders(raw, binders));
       const early = suite.ks.earlySecret(state.psk);
       const expected = suite.ks.pskBinder(suite.ks.binderKey(early, 'resumption'), th);
       // RFC 8446 4.2.11: "If this value is not present or does not validate, the server MUST abort the
