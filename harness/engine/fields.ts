@@ -395,7 +395,8 @@ function checkOperator(path: string, actual: unknown, name: WhereOperator, opera
   }
 }
 
-function extensionCodeOf(e: { type: string; extension_type?: number }): number {
+/** The code point of a decoded extension (an opaque one's extension_type; -1 for a name the registry lacks). */
+export function extensionCodeOf(e: { type: string; extension_type?: number }): number {
   if (e.type === 'opaque') return e.extension_type ?? -1;
   const code = (ExtensionType as Record<string, number>)[e.type];
   return code ?? -1;

@@ -7,7 +7,7 @@ import type { Extension } from '../../implementations/reference/codec/extensions
 import { encodeHandshakeWithSpans, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
 import type { EncodeOverrides } from '../../implementations/reference/codec/writer.ts';
 import type { MutateOp, Position } from '../scenario/model.ts';
-import { MissingExtensionError, ScenarioRuntimeError, toBytes, convertValue } from './fields.ts';
+import { MissingExtensionError, ScenarioRuntimeError, toBytes, convertValue, extensionCodeOf } from './fields.ts';
 
 function extensionCode(t: string | number, where: string): number {
   if (typeof t === 'number') return t;
@@ -15,10 +15,6 @@ function extensionCode(t: string | number, where: string): number {
   const code = (ExtensionType as Record<string, number>)[t];
   if (code === undefined) throw new ScenarioRuntimeError(`${where}: unknown extension '${t}'`);
   return code;
-}
-
-function codeOfExt(e: Extension): number {
-  return e.type === 'opaque' ? e.extension_type : (ExtensionType as Record<string, number>)[e.type];
 }
 
 function extensionsOf(msg: HandshakeMessage, op: string): Extension[] {
@@ -49,7 +45,7 @@ export function prepare(msg: HandshakeMessage, ops: readonly MutateOp[]): { over
       case 'remove_extension': {
         const exts = extensionsOf(msg, op.op);
         const code = extensionCode(op.type, op.op);
-        const i = exts.findIndex((e) => codeOfExt(e) === code);
+        const i = exts.findIndex((e) => extensionCodeOf(e) === code);
         if (i < 0) throw new MissingExtensionError(`remove_extension: the message has no ${String(op.type)} extension`, nameOf(ExtensionType, code));
         exts.splice(i, 1);
         break;
@@ -57,7 +53,7 @@ export function prepare(msg: HandshakeMessage, ops: readonly MutateOp[]): { over
       case 'duplicate_extension': {
         const exts = extensionsOf(msg, op.op);
         const code = extensionCode(op.type, op.op);
-        const i = exts.findIndex((e) => codeOfExt(e) === code);
+        const i = exts.findIndex((e) => extensionCodeOf(e) === code);
         if (i < 0) throw new MissingExtensionError(`duplicate_extension: the message has no ${String(op.type)} extension`, nameOf(ExtensionType, code));
         exts.splice(i + 1, 0, structuredClone(exts[i]));
         break;
@@ -67,7 +63,7 @@ export function prepare(msg: HandshakeMessage, ops: readonly MutateOp[]): { over
         const order = op.order.map((t) => extensionCode(t, op.op));
         const picked: Extension[] = [];
         for (const code of order) {
-          const i = exts.findIndex((e) => codeOfExt(e) === code);
+          const i = exts.findIndex((e) => extensionCodeOf(e) === code);
           if (i < 0) throw new ScenarioRuntimeError(`reorder_extensions: the message has no ${nameOf(ExtensionType, code)} extension`);
           picked.push(...exts.splice(i, 1));
         }
