@@ -20,6 +20,7 @@ import {
   type NameTable,
 } from '../../implementations/reference/codec/enums.ts';
 import type { FieldValue } from '../scenario/model.ts';
+import { extensionOfSegment } from '../scenario/names.ts';
 import { closest } from '../suggest.ts';
 
 /** A mistake in a scenario's path or value: the case ends with verdict `error`. */
@@ -156,14 +157,9 @@ export class UnknownExtensionNameError extends ScenarioRuntimeError {}
  * its name, or `unknown(0x0011)` for an unassigned one), or `unknown(0x0011)` itself.
  */
 export function extensionSegment(key: string, path: string): string {
-  if (/^(0x[0-9a-f]+|[0-9]+)$/i.test(key)) {
-    const n = Number(key);
-    if (n > 0xffff) throw new UnknownExtensionNameError(`'${path}': extension ${key} is out of range (0..0xffff)`);
-    return nameOf(ExtensionType, n);
-  }
-  if (Object.prototype.hasOwnProperty.call(ExtensionType, key) || /^unknown\(0x[0-9a-f]{4}\)$/.test(key)) return key;
-  const hint = closest(key, Object.keys(ExtensionType));
-  throw new UnknownExtensionNameError(`'${path}': unknown extension '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; write an IANA name or a number (0x0011)`);
+  const r = extensionOfSegment(key);
+  if ('problem' in r) throw new UnknownExtensionNameError(`'${path}': ${r.problem}`);
+  return r.name;
 }
 
 /** Convert a scenario value to the representation of the field it replaces. */

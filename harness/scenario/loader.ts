@@ -74,7 +74,7 @@ import {
   type MutateKey,
   type StepKey,
 } from './format.ts';
-import { NAMES, checkMessage, checkName, codeFor, nameFor, type NameKind } from './names.ts';
+import { NAMES, checkMessage, checkName, codeFor, extensionOfSegment, nameFor, type NameKind } from './names.ts';
 import { LIVE_ROOTS, checkLiveRef, isLiveRef } from './live.ts';
 import { clip, closest, hasUnterminatedRef, hexToBytes, hint, parseHex, substitute, templateRefs, wholeRef } from './text.ts';
 
@@ -1126,15 +1126,7 @@ class DocReader {
           break;
         case 'psk_modes': {
           const items = this.seq(e.value, what);
-          const modes = items?.map((i) => {
-            const s = this.str(i, `${what} entry`);
-            const good =
-              s !== undefined &&
-              this.templated(i, s, (v) =>
-                (PSK_MODES as readonly string[]).includes(String(v)) ? undefined : `unknown psk_key_exchange_mode '${v}' (one of ${PSK_MODES.join(', ')})${hint(String(v), PSK_MODES)}`,
-              );
-            return good ? s : undefined;
-          });
+          const modes = items?.map((i) => this.templatedChoice(i, `${what} entry`, PSK_MODES, 'psk_key_exchange_mode'));
           set('psk_modes', modes && modes.every((m) => m !== undefined) ? (modes as string[]) : undefined);
           break;
         }
@@ -1990,12 +1982,9 @@ export function loadScenariosOrThrow(globsOrPaths: readonly string[], opts: Load
  */
 function unknownExtensionInPath(path: string): string | undefined {
   for (const m of path.matchAll(/(?:^|\.)extensions\.([^.[]+)/g)) {
-    const seg = m[1];
-    if (seg.includes('${')) continue;
-    if (/^(0x[0-9a-f]{1,4}|[0-9]{1,5})$/i.test(seg) && Number(seg) <= 0xffff) continue;
-    if (/^unknown\(0x[0-9a-f]{4}\)$/.test(seg)) continue;
-    const c = checkName(NAMES.extension, seg);
-    if (c) return `${c}; write an IANA extension name or a number (0x0011)`;
+    if (m[1].includes('${')) continue;
+    const r = extensionOfSegment(m[1]);
+    if ('problem' in r) return r.problem;
   }
   return undefined;
 }

@@ -11,6 +11,7 @@ import {
   NamedGroup,
   ProtocolVersion,
   SignatureScheme,
+  nameOf,
   type NameTable,
 } from '../../implementations/reference/codec/enums.ts';
 import { HANDSHAKE_STRUCT_NAMES } from '../../implementations/reference/codec/handshake.ts';
@@ -69,4 +70,17 @@ export function nameFor(kind: NameKind, v: string | number): string {
 
 export function checkMessage(v: string): string | undefined {
   return MESSAGE_NAMES.includes(v) ? undefined : `unknown message '${v}'${hint(v, MESSAGE_NAMES)}`;
+}
+
+/**
+ * The extension a field path's `extensions.<segment>` names: an IANA name (`key_share`), `unknown(0x0011)`, or a
+ * number (`0x0011`, `17`), which stands for that code point's name (`unknown(0x....)` when unassigned); or, for
+ * anything else, the problem in one line. A misspelt name must not read as an absent extension.
+ */
+export function extensionOfSegment(segment: string): { name: string } | { problem: string } {
+  if (/^unknown\(0x[0-9a-f]{4}\)$/.test(segment)) return { name: segment };
+  const problem = checkName(NAMES.extension, segment);
+  if (problem) return { problem: `${problem}; write an IANA extension name or a number (0x0011)` };
+  const n = numericText(segment);
+  return { name: n === undefined ? segment : nameOf(ExtensionType, n) };
 }
