@@ -186,16 +186,9 @@ export class RecordLayer {
         rec = this.records.next();
       } catch (e) {
         // The limit broken: plaintext (RFC 8446 5.1 / RFC 5246 6.2.1) or protected (RFC 8446 5.2 / RFC 5246 6.2.3).
-        const rule =
-          this.maxReceiveFragment < RecordLimits.plaintext
-            ? 'RFC 6066 4'
-            : this.tls13
-              ? this.readProt
-                ? 'RFC 8446 5.2'
-                : 'RFC 8446 5.1'
-              : this.readProt
-                ? 'RFC 5246 6.2.3'
-                : 'RFC 5246 6.2.1';
+        const base = this.tls13 ? (this.readProt ? 'RFC 8446 5.2' : 'RFC 8446 5.1') : this.readProt ? 'RFC 5246 6.2.3' : 'RFC 5246 6.2.1';
+        // Under a negotiated max_fragment_length the limit broken is that one.
+        const rule = this.maxReceiveFragment < RecordLimits.plaintext ? 'RFC 6066 4' : base;
         if (e instanceof DecodeError) throw new TlsError(e.alert, rule, e.message);
         throw e;
       }
