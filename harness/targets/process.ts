@@ -584,7 +584,8 @@ export class ProcessTarget implements Target {
   }
 
   takeCrash(caseId?: string): string | undefined {
-    if (caseId !== undefined && this.routed(caseId)) return this.routed(caseId)!.takeCrash(caseId);
+    const sub = caseId !== undefined ? this.routed(caseId) : undefined;
+    if (sub) return sub.takeCrash(caseId);
     const fromSub = caseId === undefined ? this.clientAuth?.takeCrash() : undefined;
     let list: string[];
     if (caseId !== undefined) {
