@@ -17,6 +17,7 @@ import { TEST_PKI } from '../../implementations/reference/connection/testing.ts'
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
 import { CERTIFICATE_FILES, tcpConnect, type CertificateName } from './process.ts';
 import type { Capabilities, ExpectedFailure, Target, TargetCaseContext, TargetConnection } from './types.ts';
+import { LazyListener } from './lazy-listener.ts';
 
 export type NodeTlsVersion = 'TLSv1.2' | 'TLSv1.3';
 
@@ -120,21 +121,7 @@ export class NodeTlsTarget implements Target {
    * request_client_certificate): the same settings with requestCert and rejectUnauthorized (a client
    * certificate is requested, verified against the test CA, and required), started at its first such case.
    */
-  private clientAuthServer: tls.Server | undefined;
-  private clientAuthPort = 0;
-  private clientAuthStarting: Promise<void> | undefined;
-
-  private async clientAuthServerPort(): Promise<number> {
-    if (!this.clientAuthServer) {
-      this.clientAuthStarting ??= (async () => {
-        const srv = this.makeServer(true);
-        this.clientAuthPort = await listenOnLowPort(srv);
-        this.clientAuthServer = srv;
-      })().finally(() => (this.clientAuthStarting = undefined));
-      await this.clientAuthStarting;
-    }
-    return this.clientAuthPort;
-  }
+  private readonly clientAuthServer = new LazyListener(() => this.makeServer(true));
 
   private makeServer(requestCert: boolean): tls.Server {
     const s = this.settings;
@@ -176,7 +163,7 @@ export class NodeTlsTarget implements Target {
 
   async connect(ctx: TargetCaseContext): Promise<TargetConnection> {
     if (!this.server) await this.start();
-    const port = ctx.options?.request_client_certificate ? await this.clientAuthServerPort() : this.port;
+    const port = ctx.options?.request_client_certificate ? await this.clientAuthServer.port() : this.port;
     const sock = await tcpConnect('127.0.0.1', port, `${this.name} server`, ctx.signal);
     this.sockets.add(sock);
     sock.on('close', () => this.sockets.delete(sock));
@@ -233,10 +220,8 @@ export class NodeTlsTarget implements Target {
     for (const id of [...this.clientSockets.keys()]) this.endClients(id);
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
-    if (this.clientAuthStarting) await this.clientAuthStarting.catch(() => undefined);
-    const servers = [this.server, this.clientAuthServer];
+    const srv = this.server;
     this.server = undefined;
-    this.clientAuthServer = undefined;
-    await Promise.all(servers.map((srv) => srv && new Promise<void>((r) => srv.close(() => r()))));
+    await Promise.all([srv && new Promise<void>((r) => srv.close(() => r())), this.clientAuthServer.close()]);
   }
 }

@@ -12,6 +12,7 @@ import type { Endpoint } from '../../implementations/reference/connection/endpoi
 import { SHARED_TEST_PKI as TEST_PKI } from './test-pki.ts';
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
 import type { Capabilities, ExpectedFailure, IdleSignal, LaunchedClient, Target, TargetCaseContext, TargetConnection } from './types.ts';
+import { LazyListener } from './lazy-listener.ts';
 
 /** Every suite the reference implements: the TLS 1.3 ones (CCM_8 too), then the TLS 1.2 ones. */
 const REFERENCE_SUITES = [...TLS13_CIPHER_SUITES, ...TLS12_CIPHER_SUITES];
@@ -158,9 +159,12 @@ export class ReferenceTarget implements Target {
    * The server for cases with target_options.request_client_certificate: the same server config, asking for a
    * client certificate (RFC 8446 4.3.2) and verifying it against the test CA; started at its first such case.
    */
-  private clientAuthServer: Server | undefined;
-  private clientAuthPort = 0;
-  private clientAuthStarting: Promise<void> | undefined;
+  private readonly clientAuthServer = new LazyListener(() =>
+    // verifyPeer (the default) checks the client's chain against trustRoots, the test CA; an empty client
+    // Certificate is accepted (RFC 8446 4.4.2.4: the server "MAY at its discretion either continue the handshake
+    // without client authentication, or abort the handshake with a "certificate_required" alert").
+    this.makeServer({ ...this.serverConfig, requestClientCert: true, verifyPeer: true }),
+  );
   private readonly sockets = new Set<Socket>();
   /** The idle trackers of server connections, by the harness's port, until both ends have been seen. */
   private readonly trackers = new Map<number, IdleTracker>();
@@ -204,21 +208,6 @@ export class ReferenceTarget implements Target {
     });
   }
 
-  /** The port of the client-authenticating server, started on first use. */
-  private async clientAuthServerPort(): Promise<number> {
-    if (!this.clientAuthServer) {
-      this.clientAuthStarting ??= (async () => {
-        // verifyPeer (the default) checks the client's chain against trustRoots, the test CA; an empty client
-        // Certificate is accepted (RFC 8446 4.4.2.4: the server "MAY at its discretion either continue the handshake
-        // without client authentication, or abort the handshake with a "certificate_required" alert").
-        const srv = this.makeServer({ ...this.serverConfig, requestClientCert: true, verifyPeer: true });
-        this.clientAuthPort = await listenOnLowPort(srv);
-        this.clientAuthServer = srv;
-      })().finally(() => (this.clientAuthStarting = undefined));
-      await this.clientAuthStarting;
-    }
-    return this.clientAuthPort;
-  }
 
   private track(sock: Socket): void {
     this.sockets.add(sock);
@@ -247,7 +236,7 @@ export class ReferenceTarget implements Target {
 
   async connect(ctx: TargetCaseContext): Promise<TargetConnection> {
     if (!this.server) await this.start();
-    const port0 = ctx.options?.request_client_certificate ? await this.clientAuthServerPort() : this.port;
+    const port0 = ctx.options?.request_client_certificate ? await this.clientAuthServer.port() : this.port;
     const sock = netConnect({ host: '127.0.0.1', port: port0 });
     this.track(sock);
     await new Promise<void>((resolve, reject) => {
@@ -298,10 +287,8 @@ export class ReferenceTarget implements Target {
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
     this.trackers.clear();
-    if (this.clientAuthStarting) await this.clientAuthStarting.catch(() => undefined);
-    const servers = [this.server, this.clientAuthServer];
+    const srv = this.server;
     this.server = undefined;
-    this.clientAuthServer = undefined;
-    await Promise.all(servers.map((srv) => srv && new Promise<void>((r) => srv.close(() => r()))));
+    await Promise.all([srv && new Promise<void>((r) => srv.close(() => r())), this.clientAuthServer.close()]);
   }
 }
