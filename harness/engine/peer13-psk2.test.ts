@@ -29,7 +29,11 @@ function serverSends(peer: ServerPeer13, msgs: string[]): Uint8Array {
 
 const FULL = ['ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished'];
 
-/** A harness server config and a reference client that resumes (and sends `early` as 0-RTT data when allowed). */
+/**
+ * A first connection (a full handshake and a ticket) between a harness server with this config and a reference
+ * client that resumes (and sends `early` as 0-RTT data when allowed); returns the second connection's peer and
+ * client, started: the client's ClientHello offers the ticket.
+ */
 function setup(c: PeerConfig, early?: string) {
   const config = makeConfig({ ...peerConfig({ cipher_suites: ['TLS_AES_128_GCM_SHA256'], groups: ['x25519'], ...c }, 'server'), now: () => FIXED_NOW });
   const store = new MemorySessionStore();
@@ -42,7 +46,10 @@ function setup(c: PeerConfig, early?: string) {
   cl.receive(serverSends(peer, FULL));
   expect(violations(peer.ingest(cl.takeOutput()))).toEqual([]);
   cl.receive(serverSends(peer, ['NewSessionTicket']));
-  return { config, client };
+  // The second connection, offering the ticket: the harness's peer and the client, started.
+  const second = { peer: new ServerPeer13(config), cl: client() };
+  second.cl.start();
+  return second;
 }
 
 describe('ServerPeer13 resumption and 0-RTT (psk2)', () => {
@@ -61,10 +68,7 @@ describe('ServerPeer13 resumption and 0-RTT (psk2)', () => {
   });
 
   it('accepts 0-RTT data: reads it under the early keys, answers early_data, then reads EndOfEarlyData and Finished', () => {
-    const { config, client } = setup({ max_early_data: 16384, accept_psk: true, accept_early_data: true }, '0-RTT ping');
-    const peer = new ServerPeer13(config);
-    const cl = client();
-    cl.start();
+    const { peer, cl } = setup({ max_early_data: 16384, accept_psk: true, accept_early_data: true }, '0-RTT ping');
     const first = peer.ingest(cl.takeOutput());
     expect(names(first)).toEqual(['ClientHello', 'application_data']);
     const data = first.find((o) => o.kind === 'application_data');
@@ -78,10 +82,7 @@ describe('ServerPeer13 resumption and 0-RTT (psk2)', () => {
   });
 
   it('skips 0-RTT data it does not accept, and resumes with the client Finished under the handshake keys', () => {
-    const { config, client } = setup({ max_early_data: 16384, accept_psk: true }, '0-RTT ping');
-    const peer = new ServerPeer13(config);
-    const cl = client();
-    cl.start();
+    const { peer, cl } = setup({ max_early_data: 16384, accept_psk: true }, '0-RTT ping');
     expect(names(peer.ingest(cl.takeOutput()))).toEqual(['ClientHello']);
     cl.receive(serverSends(peer, ['ServerHello', 'EncryptedExtensions', 'Finished']));
     const last = peer.ingest(cl.takeOutput());
@@ -90,10 +91,7 @@ describe('ServerPeer13 resumption and 0-RTT (psk2)', () => {
   });
 
   it('runs a full handshake without accept_psk, skipping the 0-RTT data', () => {
-    const { config, client } = setup({ max_early_data: 16384 }, '0-RTT ping');
-    const peer = new ServerPeer13(config);
-    const cl = client();
-    cl.start();
+    const { peer, cl } = setup({ max_early_data: 16384 }, '0-RTT ping');
     expect(names(peer.ingest(cl.takeOutput()))).toEqual(['ClientHello']);
     cl.receive(serverSends(peer, FULL));
     const last = peer.ingest(cl.takeOutput());
@@ -102,10 +100,7 @@ describe('ServerPeer13 resumption and 0-RTT (psk2)', () => {
   });
 
   it('reports a binder of its ticket that does not verify (RFC 8446 4.2.11.2)', () => {
-    const { config, client } = setup({ accept_psk: true });
-    const peer = new ServerPeer13(config);
-    const cl = client();
-    cl.start();
+    const { peer, cl } = setup({ accept_psk: true });
     const bytes = cl.takeOutput();
     // The ClientHello's last bytes are its binder (pre_shared_key is last).
     bytes[bytes.length - 1] ^= 0x01;
@@ -115,10 +110,7 @@ describe('ServerPeer13 resumption and 0-RTT (psk2)', () => {
   });
 
   it('flags an EndOfEarlyData when it did not accept early data (RFC 8446 4.5)', () => {
-    const { config, client } = setup({ accept_psk: true });
-    const peer = new ServerPeer13(config);
-    const cl = client();
-    cl.start();
+    const { peer, cl } = setup({ accept_psk: true });
     peer.ingest(cl.takeOutput());
     serverSends(peer, ['ServerHello']);
     // EndOfEarlyData (type 5, empty body) under the client's handshake keys, as a client would wrongly send it.
@@ -127,10 +119,7 @@ describe('ServerPeer13 resumption and 0-RTT (psk2)', () => {
   });
 
   it('reads under the early keys after an EncryptedExtensions with early_data it did not accept (the 0-RTT records skipped before keep the sequence)', () => {
-    const { config, client } = setup({ max_early_data: 16384 }, '0-RTT ping');
-    const peer = new ServerPeer13(config);
-    const cl = client();
-    cl.start();
+    const { peer, cl } = setup({ max_early_data: 16384 }, '0-RTT ping');
     expect(names(peer.ingest(cl.takeOutput()))).toEqual(['ClientHello']);
     // A full handshake whose EncryptedExtensions says early_data (as a scenario's insert_extension would).
     const sh = serverSends(peer, ['ServerHello']);
@@ -147,10 +136,7 @@ describe('ServerPeer13 resumption and 0-RTT (psk2)', () => {
   });
 
   it('reports an alert the client sends under its early keys before the harness has keys (a TLS 1.2 ServerHello, RFC 8446 D.3)', () => {
-    const { config, client } = setup({ max_early_data: 16384 }, '0-RTT ping');
-    const peer = new ServerPeer13(config);
-    const cl = client();
-    cl.start();
+    const { peer, cl } = setup({ max_early_data: 16384 }, '0-RTT ping');
     expect(names(peer.ingest(cl.takeOutput()))).toEqual(['ClientHello']);
     const sh = peer.build('ServerHello');
     if (sh.msg_type !== 'server_hello') throw new Error('not a ServerHello');
