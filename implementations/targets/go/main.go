@@ -35,6 +35,20 @@ type list []string
 func (l *list) String() string     { return strings.Join(*l, ",") }
 func (l *list) Set(v string) error { *l = append(*l, v); return nil }
 
+// loadPool reads the PEM certificates of a file into a pool (the trust anchors: the client's roots, the server's
+// client CAs); a file that cannot be read or holds no certificate ends the program.
+func loadPool(file string) *x509.CertPool {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		log.Fatalf("go-tls: %v", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		log.Fatalf("go-tls: %s: no certificate", file)
+	}
+	return pool
+}
+
 func loadPairs(certs, keys list) []tls.Certificate {
 	if len(certs) != len(keys) {
 		log.Fatalf("go-tls: %d -cert but %d -key", len(certs), len(keys))
@@ -75,15 +89,7 @@ func server(args []string) {
 		NextProtos:   []string{"http/1.1"},
 	}
 	if *clientCA != "" {
-		pem, err := os.ReadFile(*clientCA)
-		if err != nil {
-			log.Fatalf("go-tls: %v", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			log.Fatalf("go-tls: %s: no certificate", *clientCA)
-		}
-		config.ClientCAs = pool
+		config.ClientCAs = loadPool(*clientCA)
 		config.ClientAuth = tls.VerifyClientCertIfGiven
 	}
 	ln, err := tls.Listen("tcp", *listen, config)
@@ -127,14 +133,7 @@ func client(args []string) {
 	fs.Var(&keys, "key", "its PKCS#8 private key PEM")
 	fs.Parse(args)
 
-	pem, err := os.ReadFile(*caFile)
-	if err != nil {
-		log.Fatalf("go-tls: %v", err)
-	}
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(pem) {
-		log.Fatalf("go-tls: %s: no certificate", *caFile)
-	}
+	roots := loadPool(*caFile)
 	config := &tls.Config{
 		RootCAs:      roots,
 		ServerName:   *name,
