@@ -109,16 +109,7 @@ public final class JsseTls {
         }
         int port = Integer.parseInt(args[1]);
         SSLContext ctx = SSLContext.getInstance("TLS");
-        TrustManagerFactory tmf = null;
-        if (clientCa != null) {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            Certificate[] cas = chain(Path.of(clientCa));
-            for (int i = 0; i < cas.length; i++) trust.setCertificateEntry("ca" + i, cas[i]);
-            tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-        }
-        ctx.init(keyManagers(args, 2).getKeyManagers(), tmf != null ? tmf.getTrustManagers() : null, null);
+        ctx.init(keyManagers(args, 2).getKeyManagers(), clientCa != null ? trustManagers(clientCa).getTrustManagers() : null, null);
         SSLServerSocket listener = (SSLServerSocket) ctx.getServerSocketFactory()
                 .createServerSocket(port, 128, InetAddress.getByName("127.0.0.1"));
         SSLParameters params = listener.getSSLParameters();
@@ -156,17 +147,22 @@ public final class JsseTls {
         }
     }
 
-    private static void client(String[] args) throws Exception {
-        String host = args[1];
-        int port = Integer.parseInt(args[2]);
+    /** The certificates of a PEM file as trust anchors (the client's roots, the server's client CAs). */
+    private static TrustManagerFactory trustManagers(String caFile) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
-        Certificate[] cas = chain(Path.of(args[3]));
+        Certificate[] cas = chain(Path.of(caFile));
         for (int i = 0; i < cas.length; i++) trust.setCertificateEntry("ca" + i, cas[i]);
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
+        return tmf;
+    }
+
+    private static void client(String[] args) throws Exception {
+        String host = args[1];
+        int port = Integer.parseInt(args[2]);
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(args.length == 6 ? keyManagers(args, 4).getKeyManagers() : null, tmf.getTrustManagers(), null);
+        ctx.init(args.length == 6 ? keyManagers(args, 4).getKeyManagers() : null, trustManagers(args[3]).getTrustManagers(), null);
 
         // The name the certificate must have (and SNI) is the peer host of createSocket: localhost, connected to
         // HOST (127.0.0.1 from the harness) so that localhost's IPv6 address is never tried.

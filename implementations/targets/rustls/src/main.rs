@@ -94,13 +94,7 @@ fn server(addr: &str, pairs: &[String]) {
     }
     let builder = ServerConfig::builder().with_safe_defaults();
     let builder = match client_ca {
-        Some(ca) => {
-            let mut roots = RootCertStore::empty();
-            for c in certs(ca) {
-                roots.add(&c).unwrap_or_else(|e| die(format!("{}: {:?}", ca, e)));
-            }
-            builder.with_client_cert_verifier(rustls::server::AllowAnyAnonymousOrAuthenticatedClient::new(roots))
-        }
+        Some(ca) => builder.with_client_cert_verifier(rustls::server::AllowAnyAnonymousOrAuthenticatedClient::new(roots(ca))),
         None => builder.with_no_client_auth(),
     };
     let mut config = builder.with_cert_resolver(Arc::new(BySignatureScheme(keys)));
@@ -159,12 +153,17 @@ fn serve(config: Arc<ServerConfig>, sock: TcpStream) {
     tls.conn.complete_io(&mut tls.sock).ok();
 }
 
-fn client(addr: &str, ca: &str, pair: &[String]) {
+/// The certificates of a PEM file as trust anchors (the client's roots, the server's client CAs).
+fn roots(ca: &str) -> RootCertStore {
     let mut roots = RootCertStore::empty();
     for c in certs(ca) {
         roots.add(&c).unwrap_or_else(|e| die(format!("{}: {:?}", ca, e)));
     }
-    let builder = ClientConfig::builder().with_safe_defaults().with_root_certificates(roots);
+    roots
+}
+
+fn client(addr: &str, ca: &str, pair: &[String]) {
+    let builder = ClientConfig::builder().with_safe_defaults().with_root_certificates(roots(ca));
     let mut config = if pair.len() == 2 {
         builder.with_single_cert(certs(&pair[0]), key(&pair[1])).unwrap_or_else(|e| die(format!("{}: {}", pair[0], e)))
     } else {
