@@ -60,12 +60,21 @@ export async function fuzzClientHello(target: Target, reference: Target, o: Fuzz
       { seed, numRuns: o.runs },
     );
     if (!res.failed || !res.counterexample) break;
-    const ops = res.counterexample[0];
-    const again = await signatureOf(ops);
+    const first = await signatureOf(res.counterexample[0]);
     // A difference that does not come back is not a finding (the target answered differently by chance).
-    if (again.signature === undefined) continue;
-    known.add(again.signature);
-    findings.push({ signature: again.signature, reference: again.r, target: again.t, ops, seed, path: res.counterexamplePath ?? undefined });
+    if (first.signature === undefined || known.has(first.signature)) continue;
+    const wanted = first.signature;
+    // Shrink again, keeping exactly this signature: replayed from the failing run's path, the smallest list
+    // that still gives it (the first shrink stopped at any unknown difference, with ops that do not matter).
+    const exact = await fc.check(
+      fc.asyncProperty(mutateOpsArbitrary(shape), async (ops) => (await signatureOf(ops)).signature !== wanted),
+      { seed, numRuns: o.runs, ...(res.counterexamplePath ? { path: res.counterexamplePath } : {}) },
+    );
+    const ops = exact.failed && exact.counterexample ? exact.counterexample[0] : res.counterexample[0];
+    const again = await signatureOf(ops);
+    if (again.signature !== wanted) continue;
+    known.add(wanted);
+    findings.push({ signature: wanted, reference: again.r, target: again.t, ops, seed, path: exact.counterexamplePath ?? res.counterexamplePath ?? undefined });
   }
   return { findings, conversations };
 }
