@@ -45,6 +45,7 @@ const loaders: Record<string, () => Promise<Command>> = {
   coverage: async () => (await import('./commands/coverage.ts')).coverageCommand,
   targets: async () => (await import('./commands/targets.ts')).targetsCommand,
   install: async () => (await import('./commands/install.ts')).installCommand,
+  fuzz: async () => (await import('./commands/fuzz.ts')).fuzzCommand,
 };
 
 export const COMMAND_NAMES: readonly string[] = Object.keys(loaders);
