@@ -20,6 +20,8 @@ export interface MessageShape {
   extensions: string[];
   /** The encoded length of the unmutated message. */
   length: number;
+  /** The message has an extension list (insert_extension applies). */
+  hasExtensions: boolean;
 }
 
 /** The shape of a message: its fields and regions as the encoder sees them. */
@@ -32,7 +34,7 @@ export function shapeOf(msg: HandshakeMessage): MessageShape {
     .filter((path) => encodeHandshakeWithSpans(msg, { lengths: { [path]: 0 } }).unusedOverrides.length === 0);
   const exts = (msg as { extensions?: { type: string; extension_type?: number }[] }).extensions ?? [];
   const extensions = exts.map((e) => (e.type === 'opaque' ? nameOf(ExtensionType, e.extension_type ?? 0) : e.type));
-  return { fields, regions, extensions, length: bytes.length };
+  return { fields, regions, extensions, length: bytes.length, hasExtensions: Array.isArray((msg as { extensions?: unknown }).extensions) };
 }
 
 const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Buffer.from(b).toString('hex'));
@@ -80,7 +82,7 @@ export function mutateOpArbitrary(shape: MessageShape): fc.Arbitrary<MutateOp> {
     arbs.push({ weight: 2, arbitrary: ext.map((type): MutateOp => ({ op: 'duplicate_extension', type })) });
   }
   const known = Object.keys(ExtensionType);
-  arbs.push({
+  if (shape.hasExtensions) arbs.push({
     weight: 2,
     arbitrary: fc
       .tuple(fc.oneof(fc.constantFrom(...known), fc.integer({ min: 0, max: 0xffff })), fc.integer({ min: 0, max: 6 }))

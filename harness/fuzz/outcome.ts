@@ -1,41 +1,98 @@
 /**
- * Issue 15: the differential oracle's measure. A conversation (here: the harness's ClientHello with fuzz
- * mutations) is played through the engine like any scenario case, against any target, and what the target
- * did first is reduced to an outcome class that two implementations can be compared on: the handshake goes on,
- * an alert (by name), a close, a reset, silence, or bytes that are not TLS. The reference's outcome for the same
- * conversation is the ruler: a target that goes on where the reference aborts, or aborts where it goes on, or
- * aborts another way, is a finding.
+ * Issue 15: the differential oracle's measure. A conversation is played through the engine like any scenario
+ * case, against any target, and what the target did is reduced to an outcome class two implementations can be
+ * compared on: it completes the conversation, aborts it with an alert (by name), closes it (a close and a reset
+ * are one class: Linux resets a connection closed with unread input, so which one the harness sees is timing),
+ * stays silent, sends bytes that are not TLS or records the harness cannot decrypt, sends another message than
+ * the conversation expects, breaks a rule the harness's own checks enforce, or crashes.
  */
-import type { MutateOp, PeerConfig } from '../scenario/model.ts';
-import type { Target } from '../targets/types.ts';
+import type { CaseResult } from '../engine/result.ts';
 import { runCase } from '../engine/run-case.ts';
-import { expectStep, sendStep, testCase } from '../engine/testing.ts';
+import type { HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
+import type { ScenarioCase } from '../scenario/model.ts';
+import type { Target } from '../targets/types.ts';
 
-export type Outcome = { kind: 'continues' } | { kind: 'alert'; alert: string } | { kind: 'close' } | { kind: 'reset' } | { kind: 'silence' } | { kind: 'garbage' } | { kind: 'error'; detail: string };
+export type Outcome =
+  | { kind: 'completes' }
+  | { kind: 'alert'; alert: string }
+  | { kind: 'close' }
+  | { kind: 'silence' }
+  | { kind: 'garbage'; detail: string }
+  | { kind: 'sends'; message: string }
+  | { kind: 'violation'; detail: string }
+  | { kind: 'crash'; detail: string }
+  /** The conversation could not be played (the harness could not build a step, or failed itself). */
+  | { kind: 'error'; detail: string };
 
-export const outcomeLabel = (o: Outcome): string => (o.kind === 'alert' ? `alert ${o.alert}` : o.kind === 'error' ? `error (${o.detail})` : o.kind);
-
-/** The outcome class of what a case observed first (the engine's `observed` / `reason` words). */
-export function classify(verdict: string, observed: string | undefined, reason: string | undefined): Outcome {
-  if (verdict === 'pass') return { kind: 'silence' };
-  const text = observed ?? reason ?? '';
-  const alert = /\balert ([a-z_]+|unknown\(\d+\))/.exec(text);
-  if (alert) return { kind: 'alert', alert: alert[1] };
-  if (/reset the connection/.test(text)) return { kind: 'reset' };
-  if (/closed the connection/.test(text) || /^close\b/.test(text)) return { kind: 'close' };
-  if (/not TLS records|cannot decrypt/.test(text)) return { kind: 'garbage' };
-  if (/^(ServerHello|HelloRetryRequest|EncryptedExtensions|Certificate|CertificateVerify|Finished|handshake)/.test(text)) return { kind: 'continues' };
-  if (verdict === 'error') return { kind: 'error', detail: reason ?? '' };
-  return { kind: 'continues' };
+/** Where and why: the step the outcome was decided at, and the reference's rule when it refused. */
+export interface Played {
+  outcome: Outcome;
+  /** Index of the step the case ended at (absent: it completed). */
+  step?: number;
+  /** The reference only: the rule its endpoint cited ('RFC 8446 4.1.2'), the alert, why. */
+  rule?: { rule: string; alert: string; detail: string };
+  result: CaseResult;
 }
 
-/**
- * What the server target does with the harness's ClientHello mutated by `ops`: the first thing it sends (or its
- * silence for `ms`). The case is the scenario `send: ClientHello (mutate: ops)` + `expect: { silence: ms }`, so
- * any answer ends the expectation and is the observation.
- */
-export async function clientHelloOutcome(target: Target, ops: readonly MutateOp[], config: PeerConfig, ms = 300): Promise<Outcome> {
-  const c = testCase([sendStep('ClientHello', { mutate: [...ops] }), expectStep({ kind: 'silence', ms })], { id: 'fuzz-client-hello', config });
-  const r = await runCase(c, target, { timeoutMs: 5000, expectTimeoutMs: ms });
-  return classify(r.verdict, r.observed, r.reason);
+export const outcomeLabel = (o: Outcome): string => {
+  switch (o.kind) {
+    case 'alert':
+      return `alert ${o.alert}`;
+    case 'sends':
+      return `sends ${o.message}`;
+    case 'error':
+    case 'garbage':
+    case 'violation':
+    case 'crash':
+      return o.kind;
+    default:
+      return o.kind;
+  }
+};
+
+const MESSAGE = /^([A-Z][A-Za-z]+)\b/;
+
+/** The outcome class of a case result. */
+export function classify(r: CaseResult): Outcome {
+  if (r.verdict === 'pass' || r.verdict === 'lenient') return { kind: 'completes' };
+  const reason = r.reason ?? '';
+  if (r.verdict === 'error' || r.verdict === 'skip') return { kind: 'error', detail: reason };
+  if (/the target crashed/.test(reason)) return { kind: 'crash', detail: reason.replace(/^.*the target crashed: /, '') };
+  const observed = r.observed ?? reason;
+  const alert = /^alert ([a-z_0-9]+|unknown\(\d+\))/.exec(observed);
+  if (alert) return { kind: 'alert', alert: alert[1] };
+  if (/closed the connection|reset the connection|connection failed|was already closed/.test(observed)) return { kind: 'close' };
+  if (/^nothing\b/.test(observed)) return { kind: 'silence' };
+  if (/unreadable record|not TLS|cannot decrypt|undecodable|does not decode|a record of content type/.test(observed + ' ' + reason)) return { kind: 'garbage', detail: observed };
+  if (/ breaks RFC| as RFC .* requires/.test(reason + ' ' + (r.expected ?? ''))) return { kind: 'violation', detail: reason };
+  if (/^application data/.test(observed)) return { kind: 'sends', message: 'application_data' };
+  if (/^ChangeCipherSpec/.test(observed)) return { kind: 'sends', message: 'ChangeCipherSpec' };
+  const m = MESSAGE.exec(observed);
+  if (m) return { kind: 'sends', message: m[1] };
+  return { kind: 'violation', detail: reason };
+}
+
+export interface PlayOptions {
+  timeoutMs: number;
+  expectTimeoutMs: number;
+  signal?: AbortSignal;
+  onSend?: (stepIndex: number, msg: HandshakeMessage) => void;
+}
+
+/** A target that can say which rule it refused something by (the embedded reference with recordErrors). */
+interface RuleSource {
+  takeError?(caseId: string): { rule: string; alert: string; detail: string; origin: string } | undefined;
+}
+
+/** Plays one conversation (a case whose id is unique in the run) against a target and classifies what it did. */
+export async function play(target: Target, c: ScenarioCase, o: PlayOptions): Promise<Played> {
+  const result = await runCase(c, target, { timeoutMs: o.timeoutMs, expectTimeoutMs: o.expectTimeoutMs, optionalGraceMs: Math.min(300, o.expectTimeoutMs), ...(o.signal ? { signal: o.signal } : {}), ...(o.onSend ? { onSend: o.onSend } : {}) });
+  const err = (target as Target & RuleSource).takeError?.(c.id);
+  const outcome = classify(result);
+  return {
+    outcome,
+    ...(result.step && outcome.kind !== 'completes' ? { step: result.step.index } : {}),
+    ...(err && err.origin === 'peer' ? { rule: { rule: err.rule, alert: err.alert, detail: err.detail } } : {}),
+    result,
+  };
 }

@@ -13,6 +13,16 @@ import { SHARED_TEST_PKI as TEST_PKI } from './test-pki.ts';
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
 import type { Capabilities, ExpectedFailure, IdleSignal, LaunchedClient, Target, TargetCaseContext, TargetConnection } from './types.ts';
 import { LazyListener } from './lazy-listener.ts';
+import type { TlsError } from '../../implementations/reference/connection/errors.ts';
+
+/** What the reference's endpoint refused something with: the rule it cites ('RFC 8446 4.1.2'), the alert, why. */
+export interface ReferenceError {
+  rule: string;
+  alert: string;
+  detail: string;
+  /** peer: the harness broke the rule; local: the reference's own failure; alert-received: the harness's alert. */
+  origin: 'peer' | 'local' | 'alert-received';
+}
 
 /** Every suite the reference implements: the TLS 1.3 ones (CCM_8 too), then the TLS 1.2 ones. */
 const REFERENCE_SUITES = [...TLS13_CIPHER_SUITES, ...TLS12_CIPHER_SUITES];
@@ -114,7 +124,7 @@ export class IdleTracker implements IdleSignal {
  * Pump bytes between a socket and an endpoint until either side is done. `start` runs first (a client's
  * start()); its output goes out like any other.
  */
-export function bridge(sock: Socket, ep: Endpoint, tracker?: IdleTracker, start?: () => void): void {
+export function bridge(sock: Socket, ep: Endpoint, tracker?: IdleTracker, start?: () => void, onError?: (e: TlsError) => void): void {
   sock.setNoDelay(true);
   const flush = () => {
     // RFC 8446 6.1: the peer's close_notify closes its side only; like common servers, we then close ours.
@@ -124,7 +134,7 @@ export function bridge(sock: Socket, ep: Endpoint, tracker?: IdleTracker, start?
       tracker?.targetWrote(out.length);
       sock.write(out);
     }
-    ep.takeEvents();
+    for (const e of ep.takeEvents()) if (e.type === 'error' && onError) onError(e.error);
     if ((ep.state === 'failed' || ep.state === 'closed' || ep.writeClosed) && !sock.destroyed) {
       tracker?.targetClosing();
       sock.end();
@@ -171,7 +181,17 @@ export class ReferenceTarget implements Target {
   private readonly serverConfig: EndpointConfig;
   private readonly clientConfig: EndpointConfig;
 
-  constructor(overrides: { server?: Partial<EndpointConfig>; client?: Partial<EndpointConfig> } = {}) {
+  /**
+   * Issue 15: with `recordErrors`, the first error each case's endpoint raised (the rule it cites, the alert it
+   * sends), for takeError: the fuzzer's ruler names the rule behind the reference's answer.
+   */
+  private readonly recordErrors: boolean;
+  private readonly errors = new Map<string, ReferenceError>();
+  /** Server connections: the harness's local port -> the case it belongs to (the server sees it as the remote port). */
+  private readonly portCases = new Map<number, string>();
+
+  constructor(overrides: { server?: Partial<EndpointConfig>; client?: Partial<EndpointConfig>; recordErrors?: boolean } = {}) {
+    this.recordErrors = overrides.recordErrors ?? false;
     this.serverConfig = makeConfig({
       // The first three as before; the others are chosen only by a client that accepts none of the first three's schemes.
       certificates: [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519(), TEST_PKI.p384(), TEST_PKI.p521(), TEST_PKI.ed448()],
@@ -204,8 +224,20 @@ export class ReferenceTarget implements Target {
       const idle = this.trackerFor(port);
       // A connection whose harness end never shows up (not made by connect()): forget its tracker.
       sock.once('close', () => this.forget(port, idle));
-      bridge(sock, new TlsServer(config), idle);
+      bridge(sock, new TlsServer(config), idle, undefined, this.recordErrors ? (e) => this.noteError(port !== undefined ? this.portCases.get(port) : undefined, e) : undefined);
     });
+  }
+
+  private noteError(caseId: string | undefined, e: TlsError): void {
+    if (caseId !== undefined && !this.errors.has(caseId)) this.errors.set(caseId, { rule: e.rule, alert: e.alert, detail: e.detail, origin: e.origin });
+  }
+
+  /** The first error the reference's endpoint raised in this case (with recordErrors), forgotten once taken. */
+  takeError(caseId: string): ReferenceError | undefined {
+    const e = this.errors.get(caseId);
+    this.errors.delete(caseId);
+    for (const [port, id] of this.portCases) if (id === caseId) this.portCases.delete(port);
+    return e;
   }
 
 
@@ -245,6 +277,7 @@ export class ReferenceTarget implements Target {
     });
     sock.setNoDelay(true);
     const port = sock.localPort;
+    if (this.recordErrors && port !== undefined) this.portCases.set(port, ctx.caseId);
     const idle = this.trackerFor(port);
     idle?.attachHarness(sock);
     // A connection the server never saw (reset at once): forget its tracker.
@@ -267,7 +300,7 @@ export class ReferenceTarget implements Target {
     if (!sessionStore) this.clientSessions.set(ctx.caseId, (sessionStore = new MemorySessionStore()));
     const client = new TlsClient({ ...this.clientConfig, sessionStore, resume: true });
     const tracker = new IdleTracker();
-    sock.once('connect', () => bridge(sock, client, tracker, () => client.start()));
+    sock.once('connect', () => bridge(sock, client, tracker, () => client.start(), this.recordErrors ? (e) => this.noteError(ctx.caseId, e) : undefined));
     sock.on('error', () => sock.destroy());
     return {
       idleSignal: (harnessEnd) => {

@@ -1,0 +1,292 @@
+/**
+ * Issue 15: the conversations the fuzzer plays. A conversation is a base handshake for one role and version
+ * (written in the scenario language, so every finding is a scenario) plus a list of faults, each applied to one
+ * step of it: field-level mutations of a message (ops.ts), message-level ones (drop, duplicate, swap with the
+ * next message, a message of another state or of the other version injected), record-level ones (split,
+ * coalesce, wrong content type or version, plaintext where encryption is due, oversize, a flipped byte of the
+ * protected record, a wrong length, padding) and records interleaved before a step (an alert, a
+ * ChangeCipherSpec, an empty record). The base runs past the handshake (application data, a KeyUpdate, the
+ * closure), so faults land at every step of the handshake and after it.
+ */
+import fc from 'fast-check';
+import type { HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
+import { parseScenarioText } from '../scenario/loader.ts';
+import type { MutateOp, RecordOptions, Role, Scenario, ScenarioCase, Step, VersionName } from '../scenario/model.ts';
+import { mutateOpsArbitrary, shapeOf, type MessageShape } from './ops.ts';
+
+export type Setting = `${Role}-${VersionName}`;
+export const SETTINGS: readonly Setting[] = ['server-tls13', 'server-tls12', 'client-tls13', 'client-tls12'];
+
+const RFC = `rfc: { doc: 8446, section: "4.4.4", quote: "Recipients of Finished messages MUST verify that the contents are correct and if incorrect MUST terminate the connection with a \\"decrypt_error\\" alert.", level: must, sentences: [rfc8446-4.4.4-1] }`;
+const CONFIG13 = 'config: { cipher_suites: [TLS_AES_128_GCM_SHA256], groups: [x25519, secp256r1] }';
+const CONFIG12 = 'config: { cipher_suites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256], groups: [x25519, secp256r1] }';
+const CLOSURE = '  - expect: { closure: 300, plain_close: true }';
+
+/**
+ * The base conversations: the full handshake, application data, (TLS 1.3) a KeyUpdate, close_notify, and the
+ * target's side of the closure. Each setting has variants; the fuzzer takes the first that the target and the
+ * reference both complete (a TLS 1.2 client that offers session_ticket gets the NewSessionTicket it was
+ * promised, RFC 5077 3.3; one that does not, none).
+ */
+export const BASE_YAML: Readonly<Record<Setting, readonly string[]>> = {
+  'server-tls13': [
+    [
+      'steps:',
+      '  - send: ClientHello',
+      '  - expect: [ServerHello, EncryptedExtensions, { message: CertificateRequest, optional: true }, Certificate, CertificateVerify, Finished]',
+      '  - send: Finished',
+      '  - application_data: "fuzz"',
+      '  - key_update',
+      '  - close_notify',
+      CLOSURE,
+    ].join('\n'),
+  ],
+  'server-tls12': [
+    [
+      'steps:',
+      '  - send: ClientHello',
+      '  - expect: [ServerHello, Certificate, ServerKeyExchange, { message: CertificateRequest, optional: true }, ServerHelloDone]',
+      '  - send: ClientKeyExchange',
+      '  - change_cipher_spec',
+      '  - send: Finished',
+      '  - expect: Finished',
+      '  - application_data: "fuzz"',
+      '  - close_notify',
+      CLOSURE,
+    ].join('\n'),
+  ],
+  'client-tls13': [
+    [
+      'steps:',
+      '  - expect: ClientHello',
+      '  - send: ServerHello',
+      '  - send: EncryptedExtensions',
+      '  - send: Certificate',
+      '  - send: CertificateVerify',
+      '  - send: Finished',
+      '  - expect: Finished',
+      '  - application_data: "fuzz"',
+      '  - key_update',
+      '  - close_notify',
+      CLOSURE,
+    ].join('\n'),
+  ],
+  'client-tls12': ['  - send: NewSessionTicket\n', ''].map((ticket) =>
+    [
+      'steps:',
+      '  - expect: ClientHello',
+      '  - send: ServerHello',
+      '  - send: Certificate',
+      '  - send: ServerKeyExchange',
+      '  - send: ServerHelloDone',
+      '  - expect: [ClientKeyExchange, Finished]',
+      `${ticket}  - change_cipher_spec`,
+      '  - send: Finished',
+      '  - application_data: "fuzz"',
+      '  - close_notify',
+      CLOSURE,
+    ].join('\n'),
+  ),
+};
+
+/** One variant of a base conversation as a scenario (parsed by the loader, like any scenario file). */
+export function baseScenario(setting: Setting, variant = 0): Scenario {
+  const [role, version] = setting.split('-') as [Role, VersionName];
+  const text = [`id: fuzz-${setting}`, `title: fuzz base conversation (${role} target, ${version})`, RFC, `target: ${role}`, `versions: [${version}]`, version === 'tls13' ? CONFIG13 : CONFIG12, BASE_YAML[setting][variant]].join('\n');
+  const r = parseScenarioText(text, `<fuzz ${setting}>`);
+  if (r.scenarios.length !== 1) throw new Error(`fuzz base ${setting}: ${r.diagnostics.map((d) => d.message).join('; ')}`);
+  return r.scenarios[0];
+}
+
+/** A case of `scenario` with these steps (the fuzzer's conversations are cases like any other). */
+export function caseOf(scenario: Scenario, steps: Step[], id = scenario.id): ScenarioCase {
+  return { id, scenario: { ...scenario, id, steps }, params: {}, steps, config: scenario.config, requires: {}, control: false };
+}
+
+/** What the fuzzer knows of a base: its steps and the span map of each message a `send` step builds. */
+export interface Base {
+  setting: Setting;
+  scenario: Scenario;
+  /** Span maps of the messages the harness sent, by step index (from a run of the base: what the target made the harness send). */
+  shapes: Map<number, MessageShape>;
+}
+
+/** Collects the span maps of a run's sent messages (RunCaseOptions.onSend). */
+export function shapeCollector(): { shapes: Map<number, MessageShape>; onSend: (i: number, msg: HandshakeMessage) => void } {
+  const shapes = new Map<number, MessageShape>();
+  return { shapes, onSend: (i, msg) => shapes.set(i, shapeOf(msg)) };
+}
+
+/** An interleaved record: what goes before a step. */
+export const INTERLEAVED = ['warning_alert', 'fatal_alert', 'change_cipher_spec', 'empty_application_data', 'empty_handshake', 'heartbeat'] as const;
+export type Interleaved = (typeof INTERLEAVED)[number];
+
+/** One fault, at the index of a base step. */
+export type Fault =
+  /** Field-level mutations of the message a `send` step builds. */
+  | { kind: 'mutate'; step: number; ops: MutateOp[] }
+  /** How the `send` step's message goes onto the wire. */
+  | { kind: 'record'; step: number; record: RecordOptions }
+  | { kind: 'drop'; step: number }
+  | { kind: 'duplicate'; step: number }
+  /** The step and the next one change places (both harness actions). */
+  | { kind: 'swap'; step: number }
+  /** A message the harness can build for another state, sent before the step. */
+  | { kind: 'inject'; step: number; message: string }
+  /** Raw handshake bytes (another version's message) under the current keys, before the step. */
+  | { kind: 'inject_raw'; step: number; hex: string; name: string }
+  | { kind: 'interleave'; step: number; what: Interleaved };
+
+export interface Conversation {
+  setting: Setting;
+  faults: Fault[];
+}
+
+const isAction = (s: Step) => s.kind !== 'expect' && s.kind !== 'wait';
+const SENDABLE: Readonly<Record<Setting, readonly string[]>> = {
+  'server-tls13': ['ClientHello', 'Certificate', 'CertificateVerify', 'Finished', 'EndOfEarlyData', 'KeyUpdate'],
+  'server-tls12': ['ClientHello', 'Certificate', 'ClientKeyExchange', 'CertificateVerify', 'Finished'],
+  'client-tls13': ['ServerHello', 'HelloRetryRequest', 'EncryptedExtensions', 'CertificateRequest', 'Certificate', 'CertificateVerify', 'Finished', 'NewSessionTicket', 'KeyUpdate'],
+  'client-tls12': ['ServerHello', 'Certificate', 'ServerKeyExchange', 'CertificateRequest', 'ServerHelloDone', 'NewSessionTicket', 'Finished', 'HelloRequest'],
+};
+/** Messages of the other version, as raw handshake messages (type, 3-byte length, body). */
+const OTHER_VERSION: Readonly<Record<VersionName, readonly { name: string; hex: string }[]>> = {
+  tls13: [
+    { name: 'ServerKeyExchange (TLS 1.2)', hex: '0c000000' },
+    { name: 'ServerHelloDone (TLS 1.2)', hex: '0e000000' },
+    { name: 'HelloRequest (TLS 1.2)', hex: '00000000' },
+    { name: 'ClientKeyExchange (TLS 1.2)', hex: `10000021 20${'11'.repeat(32)}`.replace(' ', '') },
+  ],
+  tls12: [
+    { name: 'EncryptedExtensions (TLS 1.3)', hex: '080000020000' },
+    { name: 'KeyUpdate (TLS 1.3)', hex: '1800000100' },
+    { name: 'EndOfEarlyData (TLS 1.3)', hex: '05000000' },
+    { name: 'message_hash (TLS 1.3)', hex: `fe000020${'22'.repeat(32)}` },
+  ],
+};
+
+/** fast-check arbitrary of one fault of this base. */
+export function faultArbitrary(base: Base): fc.Arbitrary<Fault> {
+  const steps = base.scenario.steps;
+  const version = base.setting.endsWith('tls13') ? 'tls13' : 'tls12';
+  const sends = steps.flatMap((s, i) => (s.kind === 'send' ? [i] : []));
+  const shaped = sends.filter((i) => base.shapes.has(i));
+  const actions = steps.flatMap((s, i) => (isAction(s) ? [i] : []));
+  const swappable = actions.filter((i) => i + 1 < steps.length && isAction(steps[i + 1]));
+  const anyStep = fc.integer({ min: 0, max: steps.length - 1 });
+  const arbs: { weight: number; arbitrary: fc.Arbitrary<Fault> }[] = [];
+  if (shaped.length > 0)
+    arbs.push({ weight: 8, arbitrary: fc.constantFrom(...shaped).chain((step) => mutateOpsArbitrary(base.shapes.get(step)!).map((ops): Fault => ({ kind: 'mutate', step, ops }))) });
+  if (sends.length > 0) arbs.push({ weight: 3, arbitrary: fc.constantFrom(...sends).chain((step) => recordArbitrary(base, step).map((record): Fault => ({ kind: 'record', step, record }))) });
+  if (actions.length > 0) {
+    arbs.push({ weight: 1, arbitrary: fc.constantFrom(...actions).map((step): Fault => ({ kind: 'drop', step })) });
+    arbs.push({ weight: 1, arbitrary: fc.constantFrom(...actions).map((step): Fault => ({ kind: 'duplicate', step })) });
+  }
+  if (swappable.length > 0) arbs.push({ weight: 1, arbitrary: fc.constantFrom(...swappable).map((step): Fault => ({ kind: 'swap', step })) });
+  arbs.push({ weight: 1, arbitrary: fc.tuple(anyStep, fc.constantFrom(...SENDABLE[base.setting])).map(([step, message]): Fault => ({ kind: 'inject', step, message })) });
+  arbs.push({ weight: 1, arbitrary: fc.tuple(anyStep, fc.constantFrom(...OTHER_VERSION[version])).map(([step, m]): Fault => ({ kind: 'inject_raw', step, hex: m.hex, name: m.name })) });
+  arbs.push({ weight: 2, arbitrary: fc.tuple(anyStep, fc.constantFrom(...INTERLEAVED)).map(([step, what]): Fault => ({ kind: 'interleave', step, what })) });
+  return fc.oneof(...arbs);
+}
+
+/** Record-level options for a send step: split, coalesce, wrong type or version, plaintext, oversize, corruption. */
+function recordArbitrary(base: Base, step: number): fc.Arbitrary<RecordOptions> {
+  const steps = base.scenario.steps;
+  const len = base.shapes.get(step)?.length ?? 64;
+  const arbs: fc.Arbitrary<RecordOptions>[] = [
+    fc.integer({ min: 1, max: Math.max(1, len - 1) }).map((at) => ({ fragment_at: [at] })),
+    fc.constantFrom(1, 2, 3, 16).map((max_fragment) => ({ max_fragment })),
+    fc.constantFrom<number | string>('change_cipher_spec', 'alert', 'application_data', 'heartbeat', 0, 19, 25, 255).map((content_type) => ({ content_type })),
+    fc.constantFrom(0x0000, 0x0300, 0x0302, 0x0304, 0x0305, 0x7f1c, 0xfefd, 0xffff).map((version) => ({ version })),
+    fc.constant({ plaintext: true }),
+    fc.constantFrom(0, 1, 16385, 16640, 18433, 0xffff).map((length) => ({ length })),
+    fc.record({ at: fc.integer({ min: -17, max: 5 }), value: fc.integer({ min: 1, max: 255 }) }).map((wire_xor) => ({ wire_xor })),
+    fc.constantFrom(16385, 16640).map((max_fragment) => ({ max_fragment })),
+  ];
+  if (base.setting.endsWith('tls13')) arbs.push(fc.constantFrom(0, 1, 255, 16384 - len, 16385 - len).map((padding) => ({ padding: Math.max(0, padding) })));
+  if (step + 1 < steps.length && steps[step + 1].kind === 'send') arbs.push(fc.constant({ coalesce: true }));
+  return fc.oneof(...arbs);
+}
+
+/** A conversation of this base: one to three faults. */
+export function conversationArbitrary(base: Base, maxFaults = 3): fc.Arbitrary<Conversation> {
+  return fc.array(faultArbitrary(base), { minLength: 1, maxLength: maxFaults }).map((faults) => ({ setting: base.setting, faults }));
+}
+
+/**
+ * The steps of a conversation: the base with its faults applied. Step indices are the base's; faults at the
+ * same step apply in order. Oversize messages (record.max_fragment above 2^14) get a body that big.
+ */
+export function applyFaults(steps: readonly Step[], faults: readonly Fault[]): Step[] {
+  const order = steps.map((_, i) => i);
+  for (const f of faults)
+    if (f.kind === 'swap' && f.step + 1 < order.length) {
+      const a = order.indexOf(f.step);
+      const b = order.indexOf(f.step + 1);
+      [order[a], order[b]] = [order[b], order[a]];
+    }
+  const out: Step[] = [];
+  for (const i of order) {
+    const here = faults.filter((f) => f.step === i);
+    const loc = steps[i].loc;
+    for (const f of here) {
+      if (f.kind === 'inject') out.push({ kind: 'send', message: f.message, set: {}, mutate: [], record: {}, loc });
+      else if (f.kind === 'inject_raw') out.push({ kind: 'send_raw', layer: 'handshake', hex: f.hex, loc });
+      else if (f.kind === 'interleave') out.push(interleaved(f.what, loc));
+    }
+    if (here.some((f) => f.kind === 'drop')) continue;
+    let step = steps[i];
+    for (const f of here) {
+      if (f.kind === 'mutate' && step.kind === 'send') step = { ...step, mutate: [...step.mutate, ...f.ops] };
+      else if (f.kind === 'record' && step.kind === 'send') {
+        const record = { ...step.record, ...f.record };
+        // Oversize: a record above 2^14 needs a message that big (RFC 8446 5.1 / RFC 5246 6.2.1).
+        const grow = record.max_fragment !== undefined && record.max_fragment > 16384 ? [{ op: 'extend' as const, hex: '00'.repeat(record.max_fragment) }] : [];
+        step = { ...step, record, mutate: [...step.mutate, ...grow] };
+      }
+    }
+    out.push(step);
+    for (const f of here) if (f.kind === 'duplicate') out.push(step);
+  }
+  return out;
+}
+
+function interleaved(what: Interleaved, loc: Step['loc']): Step {
+  switch (what) {
+    case 'warning_alert':
+      // level warning, no_renegotiation (100): a warning in TLS 1.2, an error in TLS 1.3 (RFC 8446 6).
+      return { kind: 'send_alert', level: 1, description: 100, loc };
+    case 'fatal_alert':
+      return { kind: 'send_alert', level: 2, description: 10, loc };
+    case 'change_cipher_spec':
+      return { kind: 'send_change_cipher_spec', loc };
+    case 'empty_application_data':
+      return { kind: 'send_raw', layer: 'handshake', hex: '', content_type: 23, loc };
+    case 'empty_handshake':
+      return { kind: 'send_raw', layer: 'handshake', hex: '', content_type: 22, loc };
+    case 'heartbeat':
+      // RFC 6520 heartbeat_request with a payload length beyond the record (never negotiated here).
+      return { kind: 'send_raw', layer: 'handshake', hex: '014000', content_type: 24, loc };
+  }
+}
+
+/** A one-line description of a fault, for progress and finding headers. */
+export function describeFault(f: Fault, steps: readonly Step[]): string {
+  const s = steps[f.step];
+  const what = s ? (s.kind === 'send' ? s.message : s.kind === 'expect' ? 'expect' : s.kind.replace(/^send_/, '')) : '?';
+  const at = `step ${f.step + 1} (${what})`;
+  switch (f.kind) {
+    case 'mutate':
+      return `${at}: ${f.ops.map((o) => o.op).join(', ')}`;
+    case 'record':
+      return `${at}: record ${JSON.stringify(f.record)}`;
+    case 'inject':
+      return `before ${at}: ${f.message}`;
+    case 'inject_raw':
+      return `before ${at}: ${f.name}`;
+    case 'interleave':
+      return `before ${at}: ${f.what}`;
+    default:
+      return `${at}: ${f.kind}`;
+  }
+}
