@@ -1,100 +1,104 @@
 /**
- * Issue 15: a finding as a scenario file. The shrunk ClientHello mutations become a `send` step's `mutate`, the
- * expectation is what the embedded reference does with that ClientHello (the ruler), and the RFC block is the
- * sentence behind the rule the reference cited, so `tls-harness run --scenarios <file> --target T` replays the
- * finding against T (and passes against the reference).
+ * Issue 15: a finding as a scenario file. The conversation's steps (the base with the shrunk faults applied) are
+ * written in the scenario language; where the reference refused the conversation, the steps end at the step it
+ * refused at, with the reference's alert as the expectation, and the RFC block is a sentence behind the rule it
+ * cited. Where the reference completed it, the steps are the whole conversation and the RFC block is the
+ * sentence that makes the fault acceptable (fragmenting and coalescing, unknown extensions), when one is
+ * known. `tls-harness run --scenarios <file> --target T` replays it against T, and the reference passes it.
  */
 import { stringify } from 'yaml';
-import { ContentType } from '../../implementations/reference/codec/enums.ts';
-import { TlsServer } from '../../implementations/reference/connection/server.ts';
-import { makeConfig } from '../../implementations/reference/connection/config.ts';
-import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
-import type { TlsError } from '../../implementations/reference/connection/errors.ts';
-import type { HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
-import { ClientPeer13 } from '../engine/peer13.ts';
-import { peerConfig } from '../engine/run-case.ts';
-import { encodeForWire } from '../engine/mutate.ts';
+import { ExtensionType } from '../../implementations/reference/codec/enums.ts';
+import { expectationToYaml, stepToYaml } from '../scenario/emit.ts';
 import { loadSentenceIndex, sentencesOf, type Sentence } from '../rfc/index.ts';
-import type { MutateOp, PeerConfig } from '../scenario/model.ts';
+import { describeFault, type Fault, type Setting } from './conversation.ts';
 import type { Finding } from './fuzz.ts';
+import { outcomeLabel } from './outcome.ts';
 
-/** The rule and alert the reference server refuses this ClientHello with, or undefined when it goes on. */
-export function referenceVerdict(ops: readonly MutateOp[], config: PeerConfig): { rule: string; alert: string; detail: string } | undefined {
-  const ch = new ClientPeer13(peerConfig(config, 'client')).build('ClientHello') as HandshakeMessage;
-  const wire = encodeForWire(ch, ops).wire;
-  const server = new TlsServer(makeConfig({ certificates: [TEST_PKI.p256(), TEST_PKI.rsa()], trustRoots: TEST_PKI.ca() }));
-  const recs: number[] = [];
-  for (let i = 0; i < wire.length || i === 0; i += 16384) {
-    const part = wire.subarray(i, i + 16384);
-    recs.push(ContentType.handshake, 3, 1, part.length >> 8, part.length & 0xff, ...part);
-  }
-  server.receive(Uint8Array.from(recs));
-  const err = server.takeEvents().find((e) => e.type === 'error') as { type: 'error'; error: TlsError } | undefined;
-  return err ? { rule: err.error.rule, alert: err.error.alert, detail: err.error.detail } : undefined;
-}
-
-/** The sentence to cite: one of the rule's section that names the alert, else RFC 8446 6's generic ones. */
+/** The sentence to cite for a rule the reference refused by: one of its section naming the alert, else a generic one. */
 export function citation(rule: string, alert: string): Sentence | undefined {
   const index = loadSentenceIndex();
   const m = /^RFC (\d+) ([0-9A-Z.]+)$/.exec(rule);
-  if (m) {
-    const named = sentencesOf(Number(m[1]), m[2], {}, index).find((s) => s.testable && s.text.includes(`"${alert}"`));
-    if (named) return named;
-  }
-  const generic = alert === 'decode_error' ? 'rfc8446-6-6' : alert === 'illegal_parameter' ? 'rfc8446-6-7' : undefined;
-  return generic ? index.sentences.find((s) => s.id === generic) : undefined;
+  if (!m) return undefined;
+  const doc = Number(m[1]);
+  const section = sentencesOf(doc, m[2], {}, index).filter((s) => s.testable);
+  const named = section.find((s) => s.text.includes(`"${alert}"`));
+  if (named) return named;
+  // RFC 8446 6 / RFC 5246 7.2.2 define decode_error and illegal_parameter for any message.
+  const generic: Record<string, string> = doc === 5246 ? {} : { decode_error: 'rfc8446-6-6', illegal_parameter: 'rfc8446-6-7' };
+  if (generic[alert]) return index.sentences.find((s) => s.id === generic[alert]);
+  return section.find((s) => s.level === 'must' && /abort|terminate|MUST NOT (send|accept)/.test(s.text)) ?? section.find((s) => s.level === 'must');
 }
 
-/** The finding as a scenario document (YAML text), or undefined when no RFC sentence backs the reference's answer. */
-export function findingToYaml(f: Finding, target: string, config: PeerConfig, id: string): string | undefined {
-  const ref = referenceVerdict(f.ops, config);
-  if (!ref) return undefined;
-  const s = citation(ref.rule, ref.alert);
-  if (!s) return undefined;
-  const named = s.text.includes(`"${ref.alert}"`);
+/** The sentence that makes the faults acceptable when the reference completes the conversation, when one is known. */
+export function acceptanceCitation(setting: Setting, faults: readonly Fault[]): Sentence | undefined {
+  const tls13 = setting.endsWith('tls13');
+  const id = (() => {
+    const kinds = new Set(faults.map((f) => f.kind));
+    const splits = faults.every((f) => f.kind === 'record' && (f.record.fragment_at !== undefined || (f.record.max_fragment !== undefined && f.record.max_fragment <= 16384) || f.record.coalesce));
+    if (splits) return tls13 ? 'rfc8446-5.1-2' : 'rfc5246-6.2.1-1';
+    const known = new Set(Object.keys(ExtensionType));
+    const unknownExtension = kinds.size === 1 && faults.every((f) => f.kind === 'mutate' && f.ops.every((op) => op.op === 'insert_extension' && typeof op.type === 'number' && !known.has(String(op.type)) && !Object.values(ExtensionType).includes(op.type as never)));
+    if (unknownExtension && setting.startsWith('server')) return tls13 ? 'rfc8446-4.1.2-16' : 'rfc5746-3.6-5';
+    return undefined;
+  })();
+  return id ? loadSentenceIndex().sentences.find((s) => s.id === id) : undefined;
+}
+
+export interface WrittenFinding {
+  /** The scenario file's text, or undefined when no RFC sentence backs the reference's side (triage by hand). */
+  yaml?: string;
+  /** The conversation as scenario steps (YAML text), always: for findings.json and triage. */
+  steps: string;
+  why?: string;
+}
+
+/** The finding as a scenario document. */
+export function findingToYaml(f: Finding, targetName: string, id: string): WrittenFinding {
+  const [role, version] = f.conversation.setting.split('-');
+  const ref = f.reference;
+  const r = ref.outcome;
+  let steps: unknown[];
+  let sentence: Sentence | undefined;
+  let alert: string | undefined;
+  if ((r.kind === 'alert' || r.kind === 'close') && ref.step !== undefined) {
+    // The conversation up to where the reference refused it, then its answer.
+    steps = f.steps.slice(0, ref.step).map(stepToYaml);
+    if (r.kind === 'alert') {
+      alert = r.alert;
+      sentence = ref.rule ? citation(ref.rule.rule, r.alert) : undefined;
+      const strict = sentence !== undefined && sentence.text.includes(`"${r.alert}"`);
+      steps.push({ expect: expectationToYaml({ kind: 'alert', alerts: [r.alert], lenient: !strict }) });
+    } else {
+      steps.push({ expect: 'close' });
+    }
+  } else if (r.kind === 'completes') {
+    steps = f.steps.map(stepToYaml);
+    sentence = acceptanceCitation(f.conversation.setting as Setting, f.conversation.faults);
+  } else {
+    steps = f.steps.map(stepToYaml);
+  }
+  const stepsText = stringify(steps, { lineWidth: 0 });
+  if (!sentence) return { steps: stepsText, why: r.kind === 'completes' ? 'the reference completes it and no RFC sentence is known to allow these faults' : ref.rule ? `no testable sentence of ${ref.rule.rule} to cite` : `the reference ${outcomeLabel(r)} without citing a rule` };
+  const faults = f.conversation.faults.map((x) => describeFault(x, f.baseSteps));
   const doc = {
     id,
-    title: `The server refuses a ClientHello changed by ${f.ops.length} fuzz mutation${f.ops.length === 1 ? '' : 's'} with ${ref.alert} (found against ${target}: ${f.target})`,
-    rfc: { doc: s.doc, section: s.section, quote: s.text, level: s.level, sentences: [s.id] },
-    target: 'server',
-    versions: ['tls13'],
-    tags: ['fuzz'],
-    config,
-    steps: [
-      { send: 'ClientHello', mutate: f.ops.map(toYamlOp) },
-      { expect: named ? { alert: ref.alert, lenient: false } : { alert: ref.alert } },
-    ],
+    title: `${r.kind === 'completes' ? 'The conversation completes' : `The ${role} refuses the conversation${alert ? ` with ${alert}` : ''}`} (fuzz finding against ${targetName}: ${outcomeLabel(f.target.outcome)})`,
+    rfc: { doc: sentence.doc, section: sentence.section, quote: sentence.text, level: sentence.level, sentences: [sentence.id] },
+    target: role,
+    versions: [version],
+    tags: ['fuzz', f.kind],
+    config: f.config,
+    control: false,
+    steps,
   };
   const head = [
     '# yaml-language-server: $schema=../harness/scenario/scenario.schema.json',
-    `# tls-harness fuzz finding ${f.signature} (reference / ${target}), seed ${f.seed}${f.path ? `, path ${f.path}` : ''}.`,
-    `# The reference refuses it: ${ref.rule}, ${ref.detail}`,
+    `# tls-harness fuzz finding (${f.kind}) against ${targetName}: ${f.signature}`,
+    `# seed ${f.seed}, path ${f.path}${f.shrunk ? '' : ' (not shrunk: the run ended first)'}`,
+    ...faults.map((d) => `# fault: ${d}`),
+    ...(ref.rule ? [`# the reference refuses it: ${ref.rule.rule}, ${ref.rule.detail}`] : []),
+    `# the target: ${f.target.result.reason ?? outcomeLabel(f.target.outcome)}`,
   ].join('\n');
-  return `${head}\n${stringify(doc, { lineWidth: 0 })}`;
+  return { yaml: `${head}\n${stringify(doc, { lineWidth: 0 })}`, steps: stepsText };
 }
 
-/** A mutate op in the scenario file's form (`{ xor: { field, at, value } }`, ...). */
-export function toYamlOp(op: MutateOp): Record<string, unknown> {
-  switch (op.op) {
-    case 'xor':
-      return { xor: { ...op.pos, value: op.value } };
-    case 'set_bytes':
-      return { set_bytes: { ...op.pos, hex: op.hex } };
-    case 'truncate':
-      return { truncate: 'field' in op.pos ? { field: op.pos.field } : op.pos.at };
-    case 'extend':
-      return { extend: op.hex };
-    case 'append':
-      return { append: op.field ? { field: op.field, hex: op.hex } : op.hex };
-    case 'length':
-      return { length: { field: op.field, value: op.value } };
-    case 'insert_extension':
-      return { insert_extension: { type: op.type, hex: op.hex ?? '', ...(op.index !== undefined ? { index: op.index } : {}) } };
-    case 'remove_extension':
-      return { remove_extension: op.type };
-    case 'duplicate_extension':
-      return { duplicate_extension: op.type };
-    case 'reorder_extensions':
-      return { reorder_extensions: op.order };
-  }
-}

@@ -12,7 +12,7 @@
  * the findings are as many as asked, or the signal aborts (the findings so far are kept).
  */
 import fc from 'fast-check';
-import type { Role, Step, VersionName } from '../scenario/model.ts';
+import type { PeerConfig, Role, Step, VersionName } from '../scenario/model.ts';
 import type { Target } from '../targets/types.ts';
 import { applyFaults, baseScenario, BASE_YAML, caseOf, conversationArbitrary, faultArbitrary, shapeCollector, type Base, type Conversation, type Fault, type Setting } from './conversation.ts';
 import { outcomeLabel, play, type Outcome, type Played } from './outcome.ts';
@@ -44,6 +44,9 @@ export interface Finding {
   conversation: Conversation;
   /** The conversation's steps (the base with its faults applied). */
   steps: Step[];
+  /** The base's steps (fault step numbers count these) and the harness's config. */
+  baseSteps: Step[];
+  config: PeerConfig;
   reference: Played;
   target: Played;
   /** To replay the search: the batch's fast-check seed and the shrunk conversation's path. */
@@ -91,7 +94,7 @@ export interface FuzzOptions {
   onBase?: (setting: Setting, ok: boolean, detail: string) => void;
 }
 
-export interface FuzzReport extends Progress {
+export interface FuzzReport extends Omit<Progress, 'findings'> {
   findings: Finding[];
   /** Alert-name differences by signature, with a count (findings only with alertNames). */
   alertNames: Map<string, number>;
@@ -242,7 +245,8 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
     }
     const final = last?.diff?.signature === wanted ? last : await evaluate(c, false);
     if (!final?.diff) return;
-    const f: Finding = { kind: final.diff.kind, signature: wanted, conversation: best, steps: final.steps, reference: final.ref, target: final.tgt, seed, path, shrunk };
+    const base = baseOf.get(best.setting)!;
+    const f: Finding = { kind: final.diff.kind, signature: wanted, conversation: best, steps: final.steps, baseSteps: base.scenario.steps, config: base.scenario.config, reference: final.ref, target: final.tgt, seed, path, shrunk };
     report.findings.push(f);
     await o.onFinding?.(f);
     progress();
