@@ -277,7 +277,7 @@ export function describeFault(f: Fault, steps: readonly Step[]): string {
   const at = `step ${f.step + 1} (${what})`;
   switch (f.kind) {
     case 'mutate':
-      return `${at}: ${f.ops.map((o) => o.op).join(', ')}`;
+      return `${at}: ${f.ops.map(describeOp).join(', ')}`;
     case 'record':
       return `${at}: record ${JSON.stringify(f.record)}`;
     case 'inject':
@@ -288,5 +288,33 @@ export function describeFault(f: Fault, steps: readonly Step[]): string {
       return `before ${at}: ${f.what}`;
     default:
       return `${at}: ${f.kind}`;
+  }
+}
+
+/** One mutate op in a few words: `length of ClientHello.cipher_suites = 0`. */
+export function describeOp(op: MutateOp): string {
+  const pos = (p: { at: number } | { field: string; at?: number }) => ('field' in p ? `${p.field}${p.at ? ` +${p.at}` : ''}` : `byte ${p.at}`);
+  const bytes = (hex: string) => (hex.length <= 16 ? hex || 'nothing' : `${hex.length / 2} bytes`);
+  switch (op.op) {
+    case 'xor':
+      return `xor ${pos(op.pos)} with 0x${op.value.toString(16)}`;
+    case 'set_bytes':
+      return `set ${pos(op.pos)} to ${bytes(op.hex)}`;
+    case 'truncate':
+      return `truncate at ${pos(op.pos)}`;
+    case 'extend':
+      return `${bytes(op.hex)} after the message`;
+    case 'append':
+      return `${bytes(op.hex)} appended inside ${op.field ?? 'the body'}`;
+    case 'length':
+      return `length of ${op.field} = ${op.value}`;
+    case 'insert_extension':
+      return `insert extension ${op.type}${op.hex !== undefined ? ` (${bytes(op.hex)})` : ''}`;
+    case 'remove_extension':
+      return `remove extension ${op.type}`;
+    case 'duplicate_extension':
+      return `duplicate extension ${op.type}`;
+    case 'reorder_extensions':
+      return `reorder extensions ${op.order.join(', ')}`;
   }
 }
