@@ -6,7 +6,7 @@
  * finding is shrunk and written as a scenario file (`--out`, default `reports/<run-id>/findings/`), replayable
  * with `tls-harness run --target T --scenarios <file>`; findings.json lists them all, with the seed and path
  * that reproduce each. Progress goes to stderr; Ctrl-C stops the search and keeps what was found (the
- * findings are written as they come). Exit code: 0 no finding, 1 findings, 2 a usage mistake.
+ * findings are written as they come). Exit code: 0 no finding, 1 findings, 2 a usage mistake, 130 interrupted.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -160,6 +160,8 @@ export const fuzzCommand: Command = {
       for (const [sig, n] of [...report.alertNames.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10)) process.stdout.write(`  ${n} x ${sig.replace(/^alert-name: /, '')}\n`);
     }
     process.stdout.write(`findings: ${out}\n`);
+    // Like run: an interrupted search exits 130 (its findings are written).
+    if (report.interrupted) return 130;
     return report.findings.length > 0 ? ExitCode.failures : ExitCode.ok;
   },
 };

@@ -161,7 +161,9 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
   const seen = new Set<string>();
   const known = new Set<string>();
   const stopped = () => o.signal?.aborted === true;
-  const spent = () => (o.runs !== undefined && report.conversations >= o.runs) || (o.seconds !== undefined && now() - started >= o.seconds * 1000) || report.findings.length >= o.maxFindings;
+  /** Conversations started (the runs limit counts these, so parallel jobs do not overshoot it). */
+  let launched = 0;
+  const spent = () => (o.runs !== undefined && launched >= o.runs) || (o.seconds !== undefined && now() - started >= o.seconds * 1000) || report.findings.length >= o.maxFindings;
   const progress = () => {
     report.elapsedMs = now() - started;
     report.rules = rules.size;
@@ -264,6 +266,7 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
   const batchSize = o.batch ?? 40;
   let lastProgress = 0;
   const judge = async (c: Conversation, seed: number, i: number, batchArb: fc.Arbitrary<Conversation>, n: number) => {
+    launched++;
     const e = await evaluate(c);
     if (now() - lastProgress >= 1000) {
       lastProgress = now();

@@ -59,7 +59,7 @@ export function classify(r: CaseResult): Outcome {
   if (r.verdict === 'error' || r.verdict === 'skip') return { kind: 'error', detail: reason };
   if (/the target crashed/.test(reason)) return { kind: 'crash', detail: reason.replace(/^.*the target crashed: /, '') };
   const observed = r.observed ?? reason;
-  const alert = /^alert ([a-z_0-9]+|unknown\(\d+\))/.exec(observed);
+  const alert = /^alert (unknown\(\d+\)|[a-z_0-9]+)/.exec(observed);
   if (alert) return { kind: 'alert', alert: alert[1] };
   if (/closed the connection|reset the connection|connection failed|was already closed/.test(observed)) return { kind: 'close' };
   if (/^nothing\b/.test(observed)) return { kind: 'silence' };

@@ -1,0 +1,70 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CaseResult } from '../engine/result.ts';
+import { ReferenceTarget } from '../targets/reference.ts';
+import { applyFaults, baseScenario, caseOf } from './conversation.ts';
+import { compare } from './fuzz.ts';
+import { classify, play, type Outcome, type Played } from './outcome.ts';
+
+const result = (verdict: CaseResult['verdict'], extra: Partial<CaseResult> = {}): CaseResult =>
+  ({ id: 'x', scenarioId: 'x', title: 'x', rfc: { doc: 8446, section: '4', quote: 'q' }, verdict, params: {}, durationMs: 1, transcript: [], ...extra }) as CaseResult;
+
+describe('classify', () => {
+  it('reduces what a case observed to an outcome class', () => {
+    expect(classify(result('pass'))).toEqual({ kind: 'completes' });
+    expect(classify(result('lenient'))).toEqual({ kind: 'completes' });
+    expect(classify(result('fail', { observed: 'alert decode_error' }))).toEqual({ kind: 'alert', alert: 'decode_error' });
+    expect(classify(result('fail', { observed: 'alert unknown(200)' }))).toEqual({ kind: 'alert', alert: 'unknown(200)' });
+    // A close and a reset are one class (which one the harness sees is the kernel's timing).
+    expect(classify(result('fail', { observed: 'the target closed the connection without an alert' }))).toEqual({ kind: 'close' });
+    expect(classify(result('fail', { observed: 'the target reset the connection' }))).toEqual({ kind: 'close' });
+    expect(classify(result('fail', { observed: 'nothing within 500 ms' }))).toEqual({ kind: 'silence' });
+    expect(classify(result('fail', { observed: 'nothing (the target was idle, waiting for input)' }))).toEqual({ kind: 'silence' });
+    expect(classify(result('fail', { observed: 'ServerHello, EncryptedExtensions' })).kind).toBe('sends');
+    expect(classify(result('fail', { observed: 'application data (5 bytes)' }))).toEqual({ kind: 'sends', message: 'application_data' });
+    expect(classify(result('fail', { observed: 'an unreadable record (bad MAC)' })).kind).toBe('garbage');
+    expect(classify(result('fail', { reason: 'ServerHello breaks RFC 8446 4.1.3: x', expected: 'ServerHello as RFC 8446 4.1.3 requires', observed: 'ServerHello (x)' })).kind).toBe('violation');
+    expect(classify(result('fail', { reason: 'the target crashed: exit code 134', observed: 'exit code 134' }))).toEqual({ kind: 'crash', detail: 'exit code 134' });
+    expect(classify(result('error', { reason: 'scenario: xor: no field' })).kind).toBe('error');
+    expect(classify(result('skip', { reason: 'needs tls12' })).kind).toBe('error');
+  });
+});
+
+describe('compare', () => {
+  const p = (outcome: Outcome, rule?: string): Played => ({ outcome, result: result('pass'), ...(rule ? { rule: { rule, alert: 'x', detail: 'd' } } : {}) });
+  const alert = (a: string): Outcome => ({ kind: 'alert', alert: a });
+  const completes: Outcome = { kind: 'completes' };
+  it('agrees on the same class, and names each kind of difference', () => {
+    expect(compare(p(completes), p(completes))).toBeUndefined();
+    expect(compare(p(alert('decode_error')), p(alert('decode_error')))).toBeUndefined();
+    expect(compare(p({ kind: 'close' }), p({ kind: 'close' }))).toBeUndefined();
+    expect(compare(p(alert('decode_error'), 'RFC 8446 4.1.2'), p(completes))).toEqual({ kind: 'accepts', signature: 'accepts: alert decode_error [RFC 8446 4.1.2] / completes' });
+    expect(compare(p(alert('decode_error')), p({ kind: 'sends', message: 'ServerHello' }))?.kind).toBe('accepts');
+    expect(compare(p(completes), p(alert('decode_error')))?.kind).toBe('refuses');
+    expect(compare(p(completes), p({ kind: 'close' }))?.kind).toBe('refuses');
+    expect(compare(p(alert('decode_error')), p({ kind: 'close' }))?.kind).toBe('abort-class');
+    expect(compare(p(alert('decode_error')), p(alert('illegal_parameter')))?.kind).toBe('alert-name');
+    expect(compare(p(alert('decode_error')), p({ kind: 'silence' }))?.kind).toBe('hang');
+    expect(compare(p({ kind: 'silence' }), p(alert('record_overflow')))?.kind).toBe('reference-waits');
+    expect(compare(p(completes), p({ kind: 'crash', detail: 'signal SIGSEGV' }))?.kind).toBe('crash');
+    expect(compare(p(completes), p({ kind: 'garbage', detail: 'x' }))?.kind).toBe('garbage');
+    expect(compare(p(completes), p({ kind: 'violation', detail: 'x' }))?.kind).toBe('violation');
+    expect(compare(p({ kind: 'sends', message: 'ServerHello' }), p({ kind: 'sends', message: 'HelloRetryRequest' }))?.kind).toBe('abort-class');
+  });
+});
+
+describe('play', () => {
+  const reference = new ReferenceTarget({ recordErrors: true });
+  afterAll(() => reference.stop());
+  it('names the rule the reference refused a conversation by', async () => {
+    const base = baseScenario('server-tls13');
+    const steps = applyFaults(base.steps, [{ kind: 'mutate', step: 0, ops: [{ op: 'length', field: 'ClientHello.cipher_suites', value: 3 }] }]);
+    const r = await play(reference, caseOf(base, steps, 'play-1'), { timeoutMs: 5000, expectTimeoutMs: 300 });
+    expect(r.outcome).toEqual({ kind: 'alert', alert: 'decode_error' });
+    expect(r.step).toBe(1);
+    expect(r.rule?.alert).toBe('decode_error');
+    expect(r.rule?.rule).toMatch(/^RFC 8446 /);
+    const ok = await play(reference, caseOf(base, base.steps, 'play-2'), { timeoutMs: 5000, expectTimeoutMs: 300 });
+    expect(ok.outcome).toEqual({ kind: 'completes' });
+    expect(ok.rule).toBeUndefined();
+  });
+});
