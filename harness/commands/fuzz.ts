@@ -43,6 +43,7 @@ export const fuzzCommand: Command = {
     out: { type: 'string', description: 'where the finding scenarios go (default <report-dir>/<run-id>/findings/)' },
     'alert-names': { type: 'boolean', description: 'count a different alert name as a finding (by default only counted: the RFC often allows either)' },
     timeout: { type: 'string', description: "ms of the target's silence that count as its answer (default 500)" },
+    replay: { type: 'string', description: "replay one conversation of an earlier search: the path a finding printed, with its seed (and the same --role/--version)" },
     'report-dir': { type: 'string', description: 'where <run-id>/ goes (default reports/)' },
     'run-id': { type: 'string', description: 'name of the run folder (default: a timestamp)' },
   },
@@ -59,6 +60,8 @@ export const fuzzCommand: Command = {
     const role = values.role as string | undefined;
     if (role !== undefined && role !== 'server' && role !== 'client') throw new UsageError(`${CMD}: --role: expected server or client, got '${role}'`);
     const corpusDir = values.corpus as string | undefined;
+    if (values.replay !== undefined && !/^\d+(:\d+)*$/.test(values.replay as string)) throw new UsageError(`${CMD}: --replay: expected a fast-check path (numbers separated by ':', as a finding prints it), got '${values.replay as string}'`);
+    if (values.replay !== undefined && values.seed === undefined) throw new UsageError(`${CMD}: --replay needs the --seed the finding printed`);
     const corpus = corpusDir ? readCorpus(corpusDir) : [];
     const { runId, dir } = reportFolder(values, CMD);
     const out = (values.out as string | undefined) ?? join(dir, 'findings');
@@ -106,7 +109,8 @@ export const fuzzCommand: Command = {
       if (tty) process.stderr.write('\r\x1b[K');
       process.stdout.write(`finding ${written.length} (${f.kind}) ${f.conversation.setting}: ${f.signature}\n`);
       for (const fault of f.conversation.faults) process.stdout.write(`  fault: ${describeFault(fault, f.baseSteps)}\n`);
-      process.stdout.write(`  seed ${f.seed}, path ${f.path}${f.shrunk ? '' : ' (not shrunk)'}; ${file ? `replay: tls-harness run --target ${name} --scenarios ${file}` : `not written as a scenario: ${w.why}`}\n`);
+      process.stdout.write(`  ${file ? `replay: tls-harness run --target ${name} --scenarios ${file}` : `not written as a scenario: ${w.why}`}\n`);
+      process.stdout.write(`  reproduce: tls-harness fuzz --target ${name} --role ${r} --version ${versions.join(',')} --seed ${f.seed} --replay ${f.path}${f.shrunk ? '' : ' (not shrunk: the run ended first)'}${corpusDir ? ' (with the corpus as it was)' : ''}\n`);
     };
 
     let report: FuzzReport;
@@ -118,7 +122,8 @@ export const fuzzCommand: Command = {
         throw new UsageError(`${CMD}: target ${name} did not start: ${(e as Error).message.split('\n')[0]}`);
       }
       mkdirSync(out, { recursive: true });
-      process.stderr.write(`tls-harness ${CMD}: ${name} as ${r}, ${versions.join(' + ')}, seed ${seed}, ${runs !== undefined ? `${runs} conversations` : `${seconds} s`}, ${inFlight} at a time${corpus.length ? `, ${corpus.length} from the corpus` : ''}\n`);
+      const budget = values.replay !== undefined ? `replaying path ${values.replay as string}` : runs !== undefined ? `${runs} conversations` : `${seconds} s`;
+      process.stderr.write(`tls-harness ${CMD}: ${name} as ${r}, ${versions.join(' + ')}, seed ${seed}, ${budget}, ${inFlight} at a time${corpus.length ? `, ${corpus.length} from the corpus` : ''}\n`);
       report = await fuzz(target, reference, {
         role: r,
         versions,
@@ -133,10 +138,17 @@ export const fuzzCommand: Command = {
         signal: ac.signal,
         onProgress: showProgress,
         onFinding,
+        ...(values.replay !== undefined ? { replay: values.replay as string } : {}),
+        onReplay: (_c, what) => process.stdout.write(`replayed: ${what}\n`),
         onBase: (setting, ok, detail) => {
           if (!ok) process.stderr.write(`tls-harness ${CMD}: ${setting} left out: ${detail}\n`);
+          else if (/without close_notify/.test(detail)) process.stderr.write(`tls-harness ${CMD}: ${setting}: ${detail}\n`);
         },
       });
+    } catch (e) {
+      // A --replay path that names no conversation of this search.
+      if (e instanceof RangeError) throw new UsageError(`${CMD}: --replay: ${e.message}`);
+      throw e;
     } finally {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);

@@ -20,13 +20,15 @@ export const SETTINGS: readonly Setting[] = ['server-tls13', 'server-tls12', 'cl
 const RFC = `rfc: { doc: 8446, section: "4.4.4", quote: "Recipients of Finished messages MUST verify that the contents are correct and if incorrect MUST terminate the connection with a \\"decrypt_error\\" alert.", level: must, sentences: [rfc8446-4.4.4-1] }`;
 const CONFIG13 = 'config: { cipher_suites: [TLS_AES_128_GCM_SHA256], groups: [x25519, secp256r1] }';
 const CONFIG12 = 'config: { cipher_suites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256], groups: [x25519, secp256r1] }';
-const CLOSURE = '  - expect: { closure: 300, plain_close: true }';
+const CLOSURE = '  - expect: { closure: 300 }';
 
 /**
  * The base conversations: the full handshake, application data, (TLS 1.3) a KeyUpdate, close_notify, and the
  * target's side of the closure. Each setting has variants; the fuzzer takes the first that the target and the
  * reference both complete (a TLS 1.2 client that offers session_ticket gets the NewSessionTicket it was
- * promised, RFC 5077 3.3; one that does not, none).
+ * promised, RFC 5077 3.3; one that does not, none). Each is tried first with a strict closure (a close without
+ * close_notify ends it: RFC 8446 6.1, so an endpoint that silently drops the connection after a fault is told
+ * from one that goes on), then, for a target that never sends close_notify, with a plain close allowed.
  */
 export const BASE_YAML: Readonly<Record<Setting, readonly string[]>> = {
   'server-tls13': [
@@ -89,10 +91,14 @@ export const BASE_YAML: Readonly<Record<Setting, readonly string[]>> = {
   ),
 };
 
+/** How many variants a setting's base has (its templates, each with a strict and a lenient closure). */
+export const baseVariants = (setting: Setting) => 2 * BASE_YAML[setting].length;
+
 /** One variant of a base conversation as a scenario (parsed by the loader, like any scenario file). */
 export function baseScenario(setting: Setting, variant = 0): Scenario {
   const [role, version] = setting.split('-') as [Role, VersionName];
-  const text = [`id: fuzz-${setting}`, `title: fuzz base conversation (${role} target, ${version})`, RFC, `target: ${role}`, `versions: [${version}]`, version === 'tls13' ? CONFIG13 : CONFIG12, BASE_YAML[setting][variant]].join('\n');
+  const steps = BASE_YAML[setting][Math.floor(variant / 2)].replace(CLOSURE, variant % 2 === 0 ? CLOSURE : CLOSURE.replace(' }', ', plain_close: true }'));
+  const text = [`id: fuzz-${setting}`, `title: fuzz base conversation (${role} target, ${version})`, RFC, `target: ${role}`, `versions: [${version}]`, version === 'tls13' ? CONFIG13 : CONFIG12, steps].join('\n');
   const r = parseScenarioText(text, `<fuzz ${setting}>`);
   if (r.scenarios.length !== 1) throw new Error(`fuzz base ${setting}: ${r.diagnostics.map((d) => d.message).join('; ')}`);
   return r.scenarios[0];

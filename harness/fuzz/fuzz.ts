@@ -14,7 +14,7 @@
 import fc from 'fast-check';
 import type { PeerConfig, Role, Step, VersionName } from '../scenario/model.ts';
 import type { Target } from '../targets/types.ts';
-import { applyFaults, baseScenario, BASE_YAML, caseOf, conversationArbitrary, faultArbitrary, shapeCollector, type Base, type Conversation, type Fault, type Setting } from './conversation.ts';
+import { applyFaults, baseScenario, baseVariants, caseOf, conversationArbitrary, faultArbitrary, shapeCollector, type Base, type Conversation, type Fault, type Setting } from './conversation.ts';
 import { outcomeLabel, play, type Outcome, type Played } from './outcome.ts';
 
 /** What kind of difference a finding is. */
@@ -34,6 +34,8 @@ export type FindingKind =
   | 'violation'
   /** The reference waits for more where the target answers. */
   | 'reference-waits'
+  /** Both go on, differently (another message, or one completes where the other sends something else). */
+  | 'diverges'
   /** Both send an alert, not the same one (a finding only with `alertNames`). */
   | 'alert-name';
 
@@ -90,6 +92,13 @@ export interface FuzzOptions {
   now?: () => number;
   onProgress?: (p: Progress) => void;
   onFinding?: (f: Finding) => void | Promise<void>;
+  /**
+   * Replay one conversation of an earlier search instead of searching: the fast-check path a finding printed,
+   * with its batch seed as `seed` (and the same target, role, versions and corpus).
+   */
+  replay?: string;
+  /** With replay: told what the replayed conversation gave when it is not a finding. */
+  onReplay?: (c: Conversation, what: string) => void;
   /** Told of each base the target and reference complete, or the reason a setting is left out. */
   onBase?: (setting: Setting, ok: boolean, detail: string) => void;
 }
@@ -117,18 +126,18 @@ export function compare(ref: Played, tgt: Played): { kind: FindingKind; signatur
   if (t.kind === 'crash') return sig('crash');
   if (r.kind === t.kind) {
     if (r.kind === 'alert' && t.kind === 'alert' && r.alert !== t.alert) return sig('alert-name');
-    if (r.kind === 'sends' && t.kind === 'sends' && r.message !== t.message) return sig('abort-class');
+    if (r.kind === 'sends' && t.kind === 'sends' && r.message !== t.message) return sig('diverges');
     return undefined;
   }
   if (t.kind === 'garbage') return sig('garbage');
   if (t.kind === 'violation') return sig('violation');
   const aborts = (o: Outcome) => o.kind === 'alert' || o.kind === 'close';
-  if (aborts(r) && t.kind === 'completes') return sig('accepts');
-  if (r.kind === 'completes' && aborts(t)) return sig('refuses');
+  const goesOn = (o: Outcome) => o.kind === 'completes' || o.kind === 'sends';
+  if (aborts(r) && goesOn(t)) return sig('accepts');
+  if (goesOn(r) && aborts(t)) return sig('refuses');
   if (t.kind === 'silence') return sig('hang');
   if (r.kind === 'silence') return sig('reference-waits');
-  // The target goes on with a message where the reference aborted: it accepted what came before.
-  if (aborts(r) && t.kind === 'sends') return sig('accepts');
+  if (goesOn(r) && goesOn(t)) return sig('diverges');
   return sig('abort-class');
 }
 
@@ -174,7 +183,7 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
   const settings = o.versions.map((v): Setting => `${o.role}-${v}`);
   for (const setting of settings) {
     let why = '';
-    for (let v = 0; v < BASE_YAML[setting].length && !stopped(); v++) {
+    for (let v = 0; v < baseVariants(setting) && !stopped(); v++) {
       const scenario = baseScenario(setting, v);
       const { shapes, onSend } = shapeCollector();
       const po = { timeoutMs, expectTimeoutMs };
@@ -182,7 +191,7 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
       if (t.outcome.kind === 'completes' && r.outcome.kind === 'completes') {
         report.bases.push({ setting, scenario, shapes });
         why = '';
-        o.onBase?.(setting, true, `variant ${v + 1}`);
+        o.onBase?.(setting, true, v % 2 === 0 ? 'closure with close_notify' : 'the target closes without close_notify: a plain close ends the conversation as well');
         break;
       }
       why = t.outcome.kind !== 'completes' ? `the target does not complete it: ${t.result.reason ?? outcomeLabel(t.outcome)}` : `the reference does not complete it: ${r.result.reason ?? outcomeLabel(r.outcome)}`;
@@ -264,6 +273,19 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
       : undefined;
   const arb = grown ? fc.oneof({ weight: 3, arbitrary: fresh }, { weight: 1, arbitrary: grown }) : fresh;
   const batchSize = o.batch ?? 40;
+  if (o.replay !== undefined) {
+    const c = conversationAt(arb, o.seed, o.replay);
+    const e = await evaluate(c);
+    report.interesting.push(c);
+    if (e?.diff && isFinding(e.diff.kind, o)) {
+      const base = baseOf.get(c.setting)!;
+      const f: Finding = { kind: e.diff.kind, signature: e.diff.signature, conversation: c, steps: e.steps, baseSteps: base.scenario.steps, config: base.scenario.config, reference: e.ref, target: e.tgt, seed: o.seed, path: o.replay, shrunk: true };
+      report.findings.push(f);
+      await o.onFinding?.(f);
+    } else o.onReplay?.(c, e ? `${e.diff ? `${e.diff.signature} (not a finding without alertNames)` : `the target and the reference agree: ${outcomeLabel(e.ref.outcome)}`}` : 'the conversation could not be played');
+    progress();
+    return report;
+  }
   let lastProgress = 0;
   const judge = async (c: Conversation, seed: number, i: number, batchArb: fc.Arbitrary<Conversation>, n: number) => {
     launched++;
@@ -298,6 +320,14 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
   report.interrupted = stopped();
   progress();
   return report;
+}
+
+/** The conversation at `path` of the search with `seed` (fast-check replays it without shrinking further). */
+export function conversationAt(arb: fc.Arbitrary<Conversation>, seed: number, path: string): Conversation {
+  if (!/^\d+(:\d+)*$/.test(path)) throw new RangeError(`'${path}' is not a fast-check path (numbers separated by ':')`);
+  const r = fc.check(fc.property(arb, () => false), { seed, path, endOnFailure: true });
+  if (!r.failed || !r.counterexample) throw new RangeError(`path ${path} of seed ${seed} names no conversation of this search`);
+  return r.counterexample[0] as Conversation;
 }
 
 /** Drops faults, then mutate ops, one at a time while the signature holds (fast-check's shrink can leave some). */

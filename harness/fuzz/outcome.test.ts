@@ -48,7 +48,9 @@ describe('compare', () => {
     expect(compare(p(completes), p({ kind: 'crash', detail: 'signal SIGSEGV' }))?.kind).toBe('crash');
     expect(compare(p(completes), p({ kind: 'garbage', detail: 'x' }))?.kind).toBe('garbage');
     expect(compare(p(completes), p({ kind: 'violation', detail: 'x' }))?.kind).toBe('violation');
-    expect(compare(p({ kind: 'sends', message: 'ServerHello' }), p({ kind: 'sends', message: 'HelloRetryRequest' }))?.kind).toBe('abort-class');
+    expect(compare(p({ kind: 'sends', message: 'ServerHello' }), p({ kind: 'sends', message: 'HelloRetryRequest' }))?.kind).toBe('diverges');
+    expect(compare(p(completes), p({ kind: 'sends', message: 'KeyUpdate' }))?.kind).toBe('diverges');
+    expect(compare(p({ kind: 'sends', message: 'ServerHello' }), p(alert('decode_error')))?.kind).toBe('refuses');
   });
 });
 
