@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import type { HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
 import { parseScenarioText } from '../scenario/loader.ts';
 import type { MutateOp, RecordOptions, Role, Scenario, ScenarioCase, Step, VersionName } from '../scenario/model.ts';
-import { mutateOpsArbitrary, shapeOf, type MessageShape } from './ops.ts';
+import { listSetArbitrary, mutateOpsArbitrary, shapeOf, type MessageShape } from './ops.ts';
 
 export type Setting = `${Role}-${VersionName}`;
 export const SETTINGS: readonly Setting[] = ['server-tls13', 'server-tls12', 'client-tls13', 'client-tls12'];
@@ -131,6 +131,8 @@ export type Interleaved = (typeof INTERLEAVED)[number];
 export type Fault =
   /** Field-level mutations of the message a `send` step builds. */
   | { kind: 'mutate'; step: number; ops: MutateOp[] }
+  /** A list of code points of the message replaced (an item dropped, repeated or replaced, reordered, emptied). */
+  | { kind: 'set'; step: number; path: string; value: number[] }
   /** How the `send` step's message goes onto the wire. */
   | { kind: 'record'; step: number; record: RecordOptions }
   | { kind: 'drop'; step: number }
@@ -183,6 +185,9 @@ export function faultArbitrary(base: Base): fc.Arbitrary<Fault> {
   const arbs: { weight: number; arbitrary: fc.Arbitrary<Fault> }[] = [];
   if (shaped.length > 0)
     arbs.push({ weight: 8, arbitrary: fc.constantFrom(...shaped).chain((step) => mutateOpsArbitrary(base.shapes.get(step)!).map((ops): Fault => ({ kind: 'mutate', step, ops }))) });
+  const listed = shaped.filter((i) => base.shapes.get(i)!.lists.length > 0);
+  if (listed.length > 0)
+    arbs.push({ weight: 2, arbitrary: fc.constantFrom(...listed).chain((step) => listSetArbitrary(base.shapes.get(step)!)!.map(({ path, value }): Fault => ({ kind: 'set', step, path, value }))) });
   if (sends.length > 0) arbs.push({ weight: 3, arbitrary: fc.constantFrom(...sends).chain((step) => recordArbitrary(base, step).map((record): Fault => ({ kind: 'record', step, record }))) });
   if (actions.length > 0) {
     arbs.push({ weight: 1, arbitrary: fc.constantFrom(...actions).map((step): Fault => ({ kind: 'drop', step })) });
@@ -244,6 +249,7 @@ export function applyFaults(steps: readonly Step[], faults: readonly Fault[]): S
     let step = steps[i];
     for (const f of here) {
       if (f.kind === 'mutate' && step.kind === 'send') step = { ...step, mutate: [...step.mutate, ...f.ops] };
+      else if (f.kind === 'set' && step.kind === 'send') step = { ...step, set: { ...step.set, [f.path]: f.value } };
       else if (f.kind === 'record' && step.kind === 'send') {
         const record = { ...step.record, ...f.record };
         // Oversize: a record above 2^14 needs a message that big (RFC 8446 5.1 / RFC 5246 6.2.1).
@@ -286,6 +292,8 @@ export function describeFault(f: Fault, steps: readonly Step[]): string {
       return `${at}: ${f.ops.map(describeOp).join(', ')}`;
     case 'record':
       return `${at}: record ${JSON.stringify(f.record)}`;
+    case 'set':
+      return `${at}: set ${f.path} = [${f.value.map((v) => `0x${v.toString(16).padStart(4, '0')}`).join(', ')}]`;
     case 'inject':
       return `before ${at}: ${f.message}`;
     case 'inject_raw':

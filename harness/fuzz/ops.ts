@@ -22,6 +22,24 @@ export interface MessageShape {
   length: number;
   /** The message has an extension list (insert_extension applies). */
   hasExtensions: boolean;
+  /** Lists of code points in the message, by `set` path (`cipher_suites`, `extensions.supported_groups.named_group_list`). */
+  lists: { path: string; values: number[] }[];
+}
+
+const isCodeList = (v: unknown): v is number[] => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number');
+
+/** The message's lists of code points, as `set` paths: its own fields and one level inside each extension. */
+function listsOf(msg: HandshakeMessage): { path: string; values: number[] }[] {
+  const out: { path: string; values: number[] }[] = [];
+  for (const [k, v] of Object.entries(msg)) {
+    if (k === 'extensions' && Array.isArray(v)) {
+      for (const ext of v as { type?: unknown }[]) {
+        if (!ext || typeof ext.type !== 'string' || ext.type === 'opaque') continue;
+        for (const [f, x] of Object.entries(ext)) if (isCodeList(x)) out.push({ path: `extensions.${ext.type}.${f}`, values: x });
+      }
+    } else if (isCodeList(v)) out.push({ path: k, values: v });
+  }
+  return out;
 }
 
 /** The shape of a message: its fields and regions as the encoder sees them. */
@@ -34,7 +52,7 @@ export function shapeOf(msg: HandshakeMessage): MessageShape {
     .filter((path) => encodeHandshakeWithSpans(msg, { lengths: { [path]: 0 } }).unusedOverrides.length === 0);
   const exts = (msg as { extensions?: { type: string; extension_type?: number }[] }).extensions ?? [];
   const extensions = exts.map((e) => (e.type === 'opaque' ? nameOf(ExtensionType, e.extension_type ?? 0) : e.type));
-  return { fields, regions, extensions, length: bytes.length, hasExtensions: Array.isArray((msg as { extensions?: unknown }).extensions) };
+  return { fields, regions, extensions, length: bytes.length, hasExtensions: Array.isArray((msg as { extensions?: unknown }).extensions), lists: listsOf(msg) };
 }
 
 const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Buffer.from(b).toString('hex'));
@@ -76,11 +94,24 @@ export function mutateOpArbitrary(shape: MessageShape): fc.Arbitrary<MutateOp> {
     });
   }
   arbs.push({ weight: 1, arbitrary: fc.integer({ min: 1, max: 8 }).chain((n) => hex(n).map((h): MutateOp => ({ op: 'extend', hex: h }))) });
+  // Invalid and out-of-place enum values in the one- and two-byte code points: list items, groups, versions,
+  // extension types, name types (0, the maximum, GREASE, a TLS 1.3 suite or version where it does not belong).
+  const enums = shape.fields.filter((f) => f.end - f.start <= 2 && f.end > f.start && /(\]|\.(group|extension_type|legacy_version|cipher_suite|selected_version|name_type|selected_group|legacy_compression_method|msg_type))$/.test(f.path));
+  if (enums.length > 0)
+    arbs.push({
+      weight: 2,
+      arbitrary: fc.constantFrom(...enums).chain((f) =>
+        (f.end - f.start === 1 ? fc.constantFrom('00', '01', '02', 'ff', '40') : fc.constantFrom('0000', 'ffff', '0a0a', '1301', '0303', '0304', '7f1c', 'fe0d', '00ff')).map((h): MutateOp => ({ op: 'set_bytes', pos: { field: f.path }, hex: h })),
+      ),
+    });
   if (shape.extensions.length > 0) {
     const ext = fc.constantFrom(...shape.extensions);
     arbs.push({ weight: 2, arbitrary: ext.map((type): MutateOp => ({ op: 'remove_extension', type })) });
     arbs.push({ weight: 2, arbitrary: ext.map((type): MutateOp => ({ op: 'duplicate_extension', type })) });
   }
+  const distinct = [...new Set(shape.extensions)];
+  if (distinct.length >= 2)
+    arbs.push({ weight: 1, arbitrary: fc.shuffledSubarray(distinct, { minLength: distinct.length, maxLength: distinct.length }).map((order): MutateOp => ({ op: 'reorder_extensions', order })) });
   const known = Object.keys(ExtensionType);
   if (shape.hasExtensions) arbs.push({
     weight: 2,
@@ -94,4 +125,20 @@ export function mutateOpArbitrary(shape: MessageShape): fc.Arbitrary<MutateOp> {
 /** A short list of mutations of one message (fast-check shrinks it towards fewer, simpler ops). */
 export function mutateOpsArbitrary(shape: MessageShape, maxOps = 3): fc.Arbitrary<MutateOp[]> {
   return fc.array(mutateOpArbitrary(shape), { minLength: 1, maxLength: maxOps });
+}
+
+/** A list of code points changed as a whole (`set`): an item dropped, repeated or replaced, the order reversed, emptied. */
+export function listSetArbitrary(shape: MessageShape): fc.Arbitrary<{ path: string; value: number[] }> | undefined {
+  if (shape.lists.length === 0) return undefined;
+  return fc.constantFrom(...shape.lists).chain(({ path, values }) =>
+    fc
+      .oneof(
+        fc.integer({ min: 0, max: values.length - 1 }).map((k) => values.filter((_, j) => j !== k)),
+        fc.integer({ min: 0, max: values.length - 1 }).map((k) => [...values.slice(0, k + 1), values[k], ...values.slice(k + 1)]),
+        fc.tuple(fc.integer({ min: 0, max: values.length - 1 }), fc.constantFrom(0, 0xffff, 0x0a0a, 0x1301, 0x0303, 0x00ff)).map(([k, x]) => values.map((v, j) => (j === k ? x : v))),
+        fc.constant([...values].reverse()),
+        fc.constant([] as number[]),
+      )
+      .map((value) => ({ path, value })),
+  );
 }
