@@ -224,6 +224,8 @@ function summary(r: FuzzReport) {
     interrupted: r.interrupted,
     bases: r.bases.map((b) => b.setting),
     alertNames: Object.fromEntries(r.alertNames),
+    // What the harness could not play or follow, most frequent first, each with its first conversation.
+    unplayableReasons: [...r.unplayableReasons.entries()].sort((a, b) => b[1] - a[1]).map(([reason, count]) => ({ reason, count, example: r.unplayableExamples.get(reason) })),
   };
 }
 

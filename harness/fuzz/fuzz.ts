@@ -112,8 +112,9 @@ export interface FuzzReport extends Omit<Progress, 'findings'> {
   bases: Base[];
   /** Findings whose signature did not come back when replayed (timing): left out. */
   unstable: number;
-  /** One example reason per kind of unplayable conversation (for --verbose / debugging). */
+  /** Why conversations were unplayable: each reason with a count and its first conversation (findings.json). */
   unplayableReasons: Map<string, number>;
+  unplayableExamples: Map<string, Conversation>;
   interrupted: boolean;
 }
 
@@ -165,7 +166,7 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
   const timeoutMs = o.timeoutMs ?? 5000;
   const expectTimeoutMs = o.expectTimeoutMs ?? 500;
   let serial = 0;
-  const report: FuzzReport = { conversations: 0, findings: [], unplayable: 0, rules: 0, elapsedMs: 0, alertNames: new Map(), interesting: [], bases: [], unstable: 0, unplayableReasons: new Map(), interrupted: false };
+  const report: FuzzReport = { conversations: 0, findings: [], unplayable: 0, rules: 0, elapsedMs: 0, alertNames: new Map(), interesting: [], bases: [], unstable: 0, unplayableReasons: new Map(), unplayableExamples: new Map(), interrupted: false };
   const rules = new Set<string>();
   const seen = new Set<string>();
   const known = new Set<string>();
@@ -215,10 +216,14 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
     const po = { timeoutMs, expectTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) };
     const [ref, tgt] = await Promise.all([play(reference, caseOf(base.scenario, steps, `${id}-reference`), po), play(target, caseOf(base.scenario, steps, id), po)]);
     if (count) report.conversations++;
-    if (ref.outcome.kind === 'error' || tgt.outcome.kind === 'error') {
+    // The harness cannot judge a conversation it cannot follow against the reference itself: one whose reference
+    // side it cannot decrypt or finds breaking a rule is the harness's (or the reference's) problem, noted as such.
+    const lost = ref.outcome.kind === 'garbage' || ref.outcome.kind === 'violation';
+    if (ref.outcome.kind === 'error' || tgt.outcome.kind === 'error' || lost) {
       if (count) report.unplayable++;
-      const why = (ref.outcome.kind === 'error' ? ref.outcome.detail : tgt.outcome.kind === 'error' ? tgt.outcome.detail : '').replace(/\(step \d+.*$/, '').slice(0, 120);
+      const why = (lost ? `the harness cannot follow the reference: ${ref.result.reason ?? ''}` : ref.outcome.kind === 'error' ? ref.outcome.detail : tgt.outcome.kind === 'error' ? tgt.outcome.detail : '').replace(/\(step \d+.*$/, '').slice(0, 120);
       report.unplayableReasons.set(why, (report.unplayableReasons.get(why) ?? 0) + 1);
+      if (!report.unplayableExamples.has(why)) report.unplayableExamples.set(why, c);
       return undefined;
     }
     return { steps, ref, tgt, diff: compare(ref, tgt) };
