@@ -393,6 +393,24 @@ export class ClientPeer13 extends Peer13 {
     });
   }
 
+  /** A ClientHello sent now joins the transcript: the first, and the one after a HelloRetryRequest. */
+  private helloPending = true;
+  private serverHelloSeen = false;
+
+  /**
+   * Before the ServerHello the server's transcript is the ClientHello it answers (RFC 8446 4.4.1), after a
+   * HelloRetryRequest the second one. A message the harness sends out of place before it (a second ClientHello
+   * without a HelloRetryRequest, a Certificate, a fuzz fault) is one the server must refuse, not one its keys
+   * cover: it stays out of the harness's transcript, so the server's alert under its handshake keys can be read.
+   */
+  protected override joinsTranscript(msg: HandshakeMessage): boolean {
+    if (!super.joinsTranscript(msg)) return false;
+    if (this.serverHelloSeen) return true;
+    if (msg.msg_type !== 'client_hello' || !this.helloPending) return false;
+    this.helloPending = false;
+    return true;
+  }
+
   protected afterReceive(msg: HandshakeMessage, raw: Uint8Array): Violation | undefined {
     const prov = this.config.provider;
     // What the target answers: the ClientHello the harness really sent (none when a scenario sent only raw bytes).
@@ -410,6 +428,7 @@ export class ClientPeer13 extends Peer13 {
         this.transcript.replaceWithMessageHash();
         this.transcript.add(raw);
         this.hrr = msg;
+        this.helloPending = true;
         const g = findExt(msg.extensions, 'key_share')?.selected_group;
         if (g !== undefined && groupName(g)) {
           this.keyShares.clear();
@@ -423,6 +442,7 @@ export class ClientPeer13 extends Peer13 {
         return v;
       }
       case 'server_hello': {
+        this.serverHelloSeen = true;
         let v = ch
           ? violationOf(() => {
               const pskHashes = this.offeredPsk ? [...Array<undefined>(this.ticketIndex).fill(undefined), suiteParams(this.offeredPsk.cipherSuite)?.prfHash] : [];
