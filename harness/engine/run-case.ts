@@ -498,6 +498,8 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         note('sent', 'handshake', step.message, { detail: describe(decoded), epoch });
         lastSent = sentWhat(step.message, step, Object.keys(step.set).length > 0 || step.mutate.length > 0 || Object.keys(ro).length > 0);
         if (!ro.coalesce) await flush(cn, ro.tcp_split, ro.length, ro.wire_xor);
+        // transcript: false: sent out of place and forgotten (no transcript, no change of the harness's state).
+        if (step.transcript === false) return;
         peer.commit(decoded, messageBytes);
         if (decoded) cn.live.see(decoded, 'harness');
         return;

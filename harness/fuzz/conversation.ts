@@ -243,7 +243,8 @@ export function applyFaults(steps: readonly Step[], faults: readonly Fault[]): S
     const here = faults.filter((f) => f.step === i);
     const loc = steps[i].loc;
     for (const f of here) {
-      if (f.kind === 'inject') out.push({ kind: 'send', message: f.message, set: {}, mutate: [], record: {}, loc });
+      // Out of place: the target must refuse it, so the harness keeps it out of its own transcript and state.
+      if (f.kind === 'inject') out.push({ kind: 'send', message: f.message, set: {}, mutate: [], record: {}, transcript: false, loc });
       else if (f.kind === 'inject_raw') out.push({ kind: 'send_raw', layer: 'handshake', hex: f.hex, loc });
       else if (f.kind === 'interleave') out.push(interleaved(f.what, loc));
     }
@@ -260,7 +261,8 @@ export function applyFaults(steps: readonly Step[], faults: readonly Fault[]): S
       }
     }
     out.push(step);
-    for (const f of here) if (f.kind === 'duplicate') out.push(step);
+    // The copy of a handshake message comes out of place: forgotten like an injected one.
+    for (const f of here) if (f.kind === 'duplicate') out.push(step.kind === 'send' ? { ...step, transcript: false } : step);
   }
   return out;
 }

@@ -39,6 +39,8 @@ describe('stepToYaml', () => {
         '              { length: { field: ClientHello.cipher_suites, value: 3 } }, { insert_extension: { type: 0x1234, hex: "00" } }, { remove_extension: key_share },',
         '              { duplicate_extension: supported_groups }, { reorder_extensions: [key_share, supported_groups] }, { set_bytes: { at: 5, hex: "ff" } } ]',
         '    record: { fragment_at: [3], version: 0x0301, content_type: alert }',
+        '  - send: Certificate',
+        '    transcript: false',
         '  - send_raw: { hex: "16030100", layer: record }',
         '  - send_raw: { hex: "", layer: handshake, content_type: 23 }',
         '  - application_data: "ping"',

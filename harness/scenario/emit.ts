@@ -86,6 +86,7 @@ export function stepToYaml(s: Step): unknown {
       if (s.mutate.length > 0) out.mutate = s.mutate.map(mutateOpToYaml);
       if (Object.keys(s.record).length > 0) out.record = recordToYaml(s.record);
       if (s.premaster) out.premaster = s.premaster;
+      if (s.transcript === false) out.transcript = false;
       return out;
     }
     case 'send_raw':

@@ -79,7 +79,7 @@ export type StepKey = (typeof STEP_KINDS)[number];
 
 /** Keys that go next to the action key. */
 export const STEP_MODIFIERS: Readonly<Record<StepKey, readonly string[]>> = {
-  send: ['set', 'mutate', 'record', 'premaster'],
+  send: ['set', 'mutate', 'record', 'premaster', 'transcript'],
   send_raw: [],
   application_data: ['record'],
   alert: [],

@@ -1332,8 +1332,12 @@ class DocReader {
       const only = (m: string | number) => (m === PREMASTER_MESSAGE ? undefined : `premaster applies only to a ${PREMASTER_MESSAGE}, not ${m}`);
       if (message !== undefined && !this.templated(pm.keyNode, message, only)) premaster = undefined;
     }
-    if (message === undefined || set === undefined || mutate === undefined || record === undefined || (pm && premaster === undefined)) return undefined;
-    return premaster ? { kind: 'send', message, set, mutate, record, premaster, loc } : { kind: 'send', message, set, mutate, record, loc };
+    // `transcript: false`: a message sent out of place, which the target must refuse; the harness forgets it.
+    const transcript = es.has('transcript') ? this.bool(es.get('transcript')!.value, 'transcript') : true;
+    if (message === undefined || set === undefined || mutate === undefined || record === undefined || (pm && premaster === undefined) || transcript === undefined) return undefined;
+    const step: Step = premaster ? { kind: 'send', message, set, mutate, record, premaster, loc } : { kind: 'send', message, set, mutate, record, loc };
+    if (!transcript && step.kind === 'send') step.transcript = false;
+    return step;
   }
 
   /** `premaster: {...}`: the RSA EncryptedPreMasterSecret of a ClientKeyExchange (RFC 5246 7.4.7.1). */

@@ -145,6 +145,12 @@ export type Step =
       record: RecordOptions;
       /** The RSA EncryptedPreMasterSecret (a ClientKeyExchange only). */
       premaster?: PremasterSpec;
+      /**
+       * false: a message sent out of place, which the target must refuse: the harness sends it and forgets it (it
+       * joins neither the harness's transcript nor its state), so the target's answer under the keys of the
+       * conversation so far can still be read. Absent: true.
+       */
+      transcript?: false;
       loc: SourceLocation;
     }
   | { kind: 'send_raw'; layer: 'record' | 'handshake' | 'tcp'; hex: string; content_type?: number; loc: SourceLocation }

@@ -159,6 +159,7 @@ export function buildSchema(): Schema {
     premaster: obj(pick(PREMASTER_KEYS, premasterProps), [], {
       description: 'the RSA EncryptedPreMasterSecret of a ClientKeyExchange (RFC 5246 7.4.7.1): EM = first_bytes || PS || 00 || M',
     }),
+    transcript: { type: 'boolean', description: 'false: a message out of place, which the target must refuse: sent, then forgotten (not in the harness transcript or state)' },
     send_raw: {
       anyOf: [
         ref('hex'),
