@@ -165,11 +165,11 @@ export const fuzzCommand: Command = {
     process.stdout.write(
       `fuzz ${runId}: ${report.conversations} conversations in ${s.toFixed(1)} s (${(report.conversations / Math.max(s, 0.001)).toFixed(0)}/s), ` +
         `${report.findings.length} findings (${written.filter((w) => w.file).length} written as scenarios), ${report.rules} reference rules reached, ` +
-        `${report.unplayable} unplayable, ${report.unstable} unstable differences left out, ${[...report.alertNames.values()].reduce((a, b) => a + b, 0)} alert-name differences${report.interrupted ? ' (interrupted)' : ''}\n`,
+        `${report.unplayable} unplayable, ${report.unstable} unstable differences left out, ${[...report.differences.values()].reduce((a, b) => a + b, 0)} differences that are not findings${report.interrupted ? ' (interrupted)' : ''}\n`,
     );
-    if (report.alertNames.size > 0 && values['alert-names'] !== true) {
-      process.stdout.write(`alert-name differences (not findings; --alert-names makes them findings):\n`);
-      for (const [sig, n] of [...report.alertNames.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10)) process.stdout.write(`  ${n} x ${sig.replace(/^alert-name: /, '')}\n`);
+    if (report.differences.size > 0) {
+      process.stdout.write(`differences that are not findings (alert-name: another alert, --alert-names makes them findings; stricter: the reference refused by a rule that binds the sender or the other role):\n`);
+      for (const [sig, n] of [...report.differences.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12)) process.stdout.write(`  ${n} x ${sig}\n`);
     }
     process.stdout.write(`findings: ${out}\n`);
     // Like run: an interrupted search exits 130 (its findings are written).
@@ -223,7 +223,7 @@ function summary(r: FuzzReport) {
     unstable: r.unstable,
     interrupted: r.interrupted,
     bases: r.bases.map((b) => b.setting),
-    alertNames: Object.fromEntries(r.alertNames),
+    differences: Object.fromEntries(r.differences),
     // What the harness could not play or follow, most frequent first, each with its first conversation.
     unplayableReasons: [...r.unplayableReasons.entries()].sort((a, b) => b[1] - a[1]).map(([reason, count]) => ({ reason, count, example: r.unplayableExamples.get(reason) })),
   };

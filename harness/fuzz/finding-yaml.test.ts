@@ -3,7 +3,7 @@ import { ReferenceTarget } from '../targets/reference.ts';
 import { expandAll, parseScenarioText } from '../scenario/loader.ts';
 import { runCase } from '../engine/run-case.ts';
 import { applyFaults, baseScenario, caseOf, type Conversation } from './conversation.ts';
-import { acceptanceCitation, citation, findingToYaml } from './finding-yaml.ts';
+import { acceptanceCitation, bindsTarget, citation, findingToYaml } from './finding-yaml.ts';
 import { play, type Played } from './outcome.ts';
 import type { Finding } from './fuzz.ts';
 
@@ -13,6 +13,14 @@ describe('citation', () => {
     expect(citation('RFC 8446 4', 'decode_error')?.id).toBe('rfc8446-6-6');
     expect(citation('RFC 8446 4', 'illegal_parameter')?.id).toBe('rfc8446-6-7');
     expect(citation('not a rule', 'decode_error')).toBeUndefined();
+  });
+
+  it('prefers the sentence that says what the reference found, and tells a rule on the sender from one on the receiver', () => {
+    const s = citation('RFC 8446 5.1', 'unexpected_message', 'zero-length handshake fragment')!;
+    expect(s.id).toBe('rfc8446-5.1-8'); // "Implementations MUST NOT send zero-length fragments of Handshake types"
+    expect(bindsTarget(s, 'server')).toBe(false);
+    expect(bindsTarget(citation('RFC 8446 4.4.4', 'decrypt_error')!, 'server')).toBe(true);
+    expect(bindsTarget(citation('RFC 8446 4', 'decode_error')!, 'client')).toBe(true);
   });
 
   it('cites what allows the faults when the reference completes the conversation', () => {

@@ -14,19 +14,43 @@ import { describeFault, type Fault, type Setting } from './conversation.ts';
 import type { Finding } from './fuzz.ts';
 import { outcomeLabel } from './outcome.ts';
 
-/** The sentence to cite for a rule the reference refused by: one of its section naming the alert, else a generic one. */
-export function citation(rule: string, alert: string): Sentence | undefined {
+const STOP = new Set(['with', 'that', 'this', 'from', 'have', 'must', 'their', 'than', 'when', 'which', 'message', 'messages', 'alert', 'field', 'value']);
+const words = (t: string) => new Set(t.toLowerCase().split(/[^a-z0-9_-]+/).filter((w) => w.length >= 4 && !STOP.has(w)).map((w) => w.replace(/s$/, '')));
+
+/**
+ * The sentence to cite for a rule the reference refused by (`RFC 8446 5.1`, its alert and what it found): of the
+ * rule's section, the testable sentence that shares the most words with what the reference found, a sentence
+ * naming the alert counting two more; else RFC 8446 6's generic decode_error / illegal_parameter sentence; else the
+ * section's first MUST about aborting.
+ */
+export function citation(rule: string, alert: string, detail = ''): Sentence | undefined {
   const index = loadSentenceIndex();
   const m = /^RFC (\d+) ([0-9A-Z.]+)$/.exec(rule);
   if (!m) return undefined;
   const doc = Number(m[1]);
   const section = sentencesOf(doc, m[2], {}, index).filter((s) => s.testable);
-  const named = section.find((s) => s.text.includes(`"${alert}"`));
-  if (named) return named;
+  const found = words(detail);
+  let best: Sentence | undefined;
+  let bestScore = 1;
+  for (const s of section) {
+    const shared = [...words(s.text)].filter((w) => found.has(w)).length;
+    const score = shared + (s.text.includes(`"${alert}"`) ? 2 : 0);
+    if (score > bestScore) [best, bestScore] = [s, score];
+  }
+  if (best) return best;
   // RFC 8446 6 / RFC 5246 7.2.2 define decode_error and illegal_parameter for any message.
   const generic: Record<string, string> = doc === 5246 ? {} : { decode_error: 'rfc8446-6-6', illegal_parameter: 'rfc8446-6-7' };
   if (generic[alert]) return index.sentences.find((s) => s.id === generic[alert]);
   return section.find((s) => s.level === 'must' && /abort|terminate|MUST NOT (send|accept)/.test(s.text)) ?? section.find((s) => s.level === 'must');
+}
+
+/**
+ * Whether a sentence binds the target in this role as the receiver of what the harness sent: not a rule on the
+ * sender only ("Implementations MUST NOT send zero-length fragments"), nor on the other role. A reference that
+ * refuses by such a rule is stricter than the RFC asks of the target: a target that goes on is no finding.
+ */
+export function bindsTarget(s: Sentence, role: 'server' | 'client'): boolean {
+  return s.binds !== 'sender' && s.binds !== (role === 'server' ? 'client' : 'server');
 }
 
 /** The sentence that makes the faults acceptable when the reference completes the conversation, when one is known. */
@@ -65,7 +89,7 @@ export function findingToYaml(f: Finding, targetName: string, id: string): Writt
     steps = f.steps.slice(0, ref.step).map(stepToYaml);
     if (r.kind === 'alert') {
       alert = r.alert;
-      sentence = ref.rule ? citation(ref.rule.rule, r.alert) : undefined;
+      sentence = ref.rule ? citation(ref.rule.rule, r.alert, ref.rule.detail) : undefined;
       const strict = sentence !== undefined && sentence.text.includes(`"${r.alert}"`);
       steps.push({ expect: expectationToYaml({ kind: 'alert', alerts: [r.alert], lenient: !strict }) });
     } else {

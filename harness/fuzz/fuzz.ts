@@ -16,6 +16,7 @@ import type { PeerConfig, Role, Step, VersionName } from '../scenario/model.ts';
 import type { Target } from '../targets/types.ts';
 import { applyFaults, baseScenario, baseVariants, caseOf, conversationArbitrary, faultArbitrary, shapeCollector, type Base, type Conversation, type Fault, type Setting } from './conversation.ts';
 import { outcomeLabel, play, type Outcome, type Played } from './outcome.ts';
+import { bindsTarget, citation } from './finding-yaml.ts';
 
 /** What kind of difference a finding is. */
 export type FindingKind =
@@ -37,7 +38,9 @@ export type FindingKind =
   /** Both go on, differently (another message, or one completes where the other sends something else). */
   | 'diverges'
   /** Both send an alert, not the same one (a finding only with `alertNames`). */
-  | 'alert-name';
+  | 'alert-name'
+  /** 'accepts' where the rule the reference refused by binds the sender, or the other role, not the target: no finding. */
+  | 'stricter';
 
 export interface Finding {
   kind: FindingKind;
@@ -105,8 +108,8 @@ export interface FuzzOptions {
 
 export interface FuzzReport extends Omit<Progress, 'findings'> {
   findings: Finding[];
-  /** Alert-name differences by signature, with a count (findings only with alertNames). */
-  alertNames: Map<string, number>;
+  /** Differences that are not findings, by signature with a count: alert names (unless alertNames), a stricter reference. */
+  differences: Map<string, number>;
   /** Conversations that reached something new (a rule of the reference, an outcome of the target): the corpus. */
   interesting: Conversation[];
   bases: Base[];
@@ -142,7 +145,7 @@ export function compare(ref: Played, tgt: Played): { kind: FindingKind; signatur
   return sig('abort-class');
 }
 
-const isFinding = (kind: FindingKind, o: FuzzOptions) => kind !== 'alert-name' || o.alertNames === true;
+const isFinding = (kind: FindingKind, o: FuzzOptions) => kind !== 'stricter' && (kind !== 'alert-name' || o.alertNames === true);
 
 /** Runs `fn` over `items` with at most `jobs` in flight, in order of start. */
 async function pool<T>(items: readonly T[], jobs: number, fn: (item: T, i: number) => Promise<void>, stop: () => boolean): Promise<void> {
@@ -166,7 +169,7 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
   const timeoutMs = o.timeoutMs ?? 5000;
   const expectTimeoutMs = o.expectTimeoutMs ?? 500;
   let serial = 0;
-  const report: FuzzReport = { conversations: 0, findings: [], unplayable: 0, rules: 0, elapsedMs: 0, alertNames: new Map(), interesting: [], bases: [], unstable: 0, unplayableReasons: new Map(), unplayableExamples: new Map(), interrupted: false };
+  const report: FuzzReport = { conversations: 0, findings: [], unplayable: 0, rules: 0, elapsedMs: 0, differences: new Map(), interesting: [], bases: [], unstable: 0, unplayableReasons: new Map(), unplayableExamples: new Map(), interrupted: false };
   const rules = new Set<string>();
   const seen = new Set<string>();
   const known = new Set<string>();
@@ -226,7 +229,14 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
       if (!report.unplayableExamples.has(why)) report.unplayableExamples.set(why, c);
       return undefined;
     }
-    return { steps, ref, tgt, diff: compare(ref, tgt) };
+    let diff = compare(ref, tgt);
+    // The target went on where the reference refused by a rule that does not bind the target: the reference is
+    // stricter than the RFC (a sender's rule applied to what it receives), not the target wrong.
+    if (diff?.kind === 'accepts' && ref.outcome.kind === 'alert' && ref.rule) {
+      const s = citation(ref.rule.rule, ref.outcome.alert, ref.rule.detail);
+      if (s && !bindsTarget(s, o.role)) diff = { kind: 'stricter', signature: diff.signature.replace(/^accepts:/, `stricter (${s.id} binds the ${s.binds}):`) };
+    }
+    return { steps, ref, tgt, diff };
   };
   const signatureOf = async (c: Conversation) => (await evaluate(c, false))?.diff?.signature;
 
@@ -308,7 +318,7 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
     }
     if (!e.diff) return;
     if (!isFinding(e.diff.kind, o)) {
-      report.alertNames.set(e.diff.signature, (report.alertNames.get(e.diff.signature) ?? 0) + 1);
+      report.differences.set(e.diff.signature, (report.differences.get(e.diff.signature) ?? 0) + 1);
       return;
     }
     if (known.has(e.diff.signature)) return;
