@@ -40,7 +40,9 @@ export type FindingKind =
   /** Both send an alert, not the same one (a finding only with `alertNames`). */
   | 'alert-name'
   /** 'accepts' where the rule the reference refused by binds the sender, or the other role, not the target: no finding. */
-  | 'stricter';
+  | 'stricter'
+  /** 'hang' after a fault that changed a length or cut a message: the target may wait for the bytes announced. */
+  | 'waits';
 
 export interface Finding {
   kind: FindingKind;
@@ -145,7 +147,11 @@ export function compare(ref: Played, tgt: Played): { kind: FindingKind; signatur
   return sig('abort-class');
 }
 
-const isFinding = (kind: FindingKind, o: FuzzOptions) => kind !== 'stricter' && (kind !== 'alert-name' || o.alertNames === true);
+const isFinding = (kind: FindingKind, o: FuzzOptions) => kind !== 'stricter' && kind !== 'waits' && (kind !== 'alert-name' || o.alertNames === true);
+
+/** A fault after which a receiver may rightly wait for more bytes: a length changed, a message cut short. */
+export const announcesMore = (faults: readonly Fault[]) =>
+  faults.some((f) => (f.kind === 'record' && f.record.length !== undefined) || (f.kind === 'mutate' && f.ops.some((op) => op.op === 'length' || op.op === 'truncate' || op.op === 'xor' && 'field' in op.pos && !op.pos.field.includes('.'))));
 
 /** Runs `fn` over `items` with at most `jobs` in flight, in order of start. */
 async function pool<T>(items: readonly T[], jobs: number, fn: (item: T, i: number) => Promise<void>, stop: () => boolean): Promise<void> {
@@ -236,6 +242,9 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
       const s = citation(ref.rule.rule, ref.outcome.alert, ref.rule.detail);
       if (s && !bindsTarget(s, o.role)) diff = { kind: 'stricter', signature: diff.signature.replace(/^accepts:/, `stricter (${s.id} binds the ${s.binds}):`) };
     }
+    // Silence after a length was changed or a message cut short: the target may be waiting for the bytes the
+    // length announces (a record or message is not received until it is whole), not hanging.
+    if (diff?.kind === 'hang' && announcesMore(c.faults)) diff = { kind: 'waits', signature: diff.signature.replace(/^hang:/, 'waits:') };
     return { steps, ref, tgt, diff };
   };
   const signatureOf = async (c: Conversation) => (await evaluate(c, false))?.diff?.signature;
