@@ -147,6 +147,21 @@ export function compare(ref: Played, tgt: Played): { kind: FindingKind; signatur
   return sig('abort-class');
 }
 
+/**
+ * compare(), then what the RFC says of it: an 'accepts' whose rule binds the sender or the other role is the
+ * reference being stricter than the RFC (a sender's rule applied to what it receives); a 'hang' after a length
+ * was changed or a message cut short is the target waiting for the bytes the length announces.
+ */
+export function difference(ref: Played, tgt: Played, faults: readonly Fault[], role: Role): { kind: FindingKind; signature: string } | undefined {
+  const diff = compare(ref, tgt);
+  if (diff?.kind === 'accepts' && ref.outcome.kind === 'alert' && ref.rule) {
+    const s = citation(ref.rule.rule, ref.outcome.alert, ref.rule.detail);
+    if (s && !bindsTarget(s, role)) return { kind: 'stricter', signature: diff.signature.replace(/^accepts:/, `stricter (${s.id} binds the ${s.binds}):`) };
+  }
+  if (diff?.kind === 'hang' && announcesMore(faults)) return { kind: 'waits', signature: diff.signature.replace(/^hang:/, 'waits:') };
+  return diff;
+}
+
 const isFinding = (kind: FindingKind, o: FuzzOptions) => kind !== 'stricter' && kind !== 'waits' && (kind !== 'alert-name' || o.alertNames === true);
 
 /** A fault after which a receiver may rightly wait for more bytes: a length changed, a message cut short. */
@@ -235,16 +250,7 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
       if (!report.unplayableExamples.has(why)) report.unplayableExamples.set(why, c);
       return undefined;
     }
-    let diff = compare(ref, tgt);
-    // The target went on where the reference refused by a rule that does not bind the target: the reference is
-    // stricter than the RFC (a sender's rule applied to what it receives), not the target wrong.
-    if (diff?.kind === 'accepts' && ref.outcome.kind === 'alert' && ref.rule) {
-      const s = citation(ref.rule.rule, ref.outcome.alert, ref.rule.detail);
-      if (s && !bindsTarget(s, o.role)) diff = { kind: 'stricter', signature: diff.signature.replace(/^accepts:/, `stricter (${s.id} binds the ${s.binds}):`) };
-    }
-    // Silence after a length was changed or a message cut short: the target may be waiting for the bytes the
-    // length announces (a record or message is not received until it is whole), not hanging.
-    if (diff?.kind === 'hang' && announcesMore(c.faults)) diff = { kind: 'waits', signature: diff.signature.replace(/^hang:/, 'waits:') };
+    const diff = difference(ref, tgt, c.faults, o.role);
     return { steps, ref, tgt, diff };
   };
   const signatureOf = async (c: Conversation) => (await evaluate(c, false))?.diff?.signature;

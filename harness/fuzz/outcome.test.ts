@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CaseResult } from '../engine/result.ts';
 import { ReferenceTarget } from '../targets/reference.ts';
 import { applyFaults, baseScenario, caseOf } from './conversation.ts';
-import { compare } from './fuzz.ts';
+import { compare, difference } from './fuzz.ts';
 import { classify, play, type Outcome, type Played } from './outcome.ts';
 
 const result = (verdict: CaseResult['verdict'], extra: Partial<CaseResult> = {}): CaseResult =>
@@ -68,5 +68,22 @@ describe('play', () => {
     const ok = await play(reference, caseOf(base, base.steps, 'play-2'), { timeoutMs: 5000, expectTimeoutMs: 300 });
     expect(ok.outcome).toEqual({ kind: 'completes' });
     expect(ok.rule).toBeUndefined();
+  });
+});
+
+describe('difference', () => {
+  const p = (outcome: Outcome, rule?: { rule: string; detail: string }): Played => ({ outcome, result: result('pass'), ...(rule ? { rule: { ...rule, alert: 'x' } } : {}) });
+  const completes: Outcome = { kind: 'completes' };
+  it('calls a refusal by a rule on the sender a stricter reference, not a finding', () => {
+    const ref = p({ kind: 'alert', alert: 'unexpected_message' }, { rule: 'RFC 8446 5.1', detail: 'zero-length handshake fragment' });
+    expect(difference(ref, p(completes), [{ kind: 'interleave', step: 0, what: 'empty_handshake' }], 'server')?.kind).toBe('stricter');
+    const bad = p({ kind: 'alert', alert: 'decrypt_error' }, { rule: 'RFC 8446 4.4.4', detail: 'client Finished verify_data is wrong' });
+    expect(difference(bad, p(completes), [{ kind: 'mutate', step: 2, ops: [{ op: 'xor', pos: { field: 'Finished.verify_data', at: 0 }, value: 1 }] }], 'server')?.kind).toBe('accepts');
+  });
+  it('calls silence after a changed length waiting, not a hang', () => {
+    const ref = p({ kind: 'alert', alert: 'record_overflow' }, { rule: 'RFC 8446 5.1', detail: 'record too long' });
+    expect(difference(ref, p({ kind: 'silence' }), [{ kind: 'record', step: 0, record: { length: 18433 } }], 'server')?.kind).toBe('waits');
+    expect(difference(ref, p({ kind: 'silence' }), [{ kind: 'mutate', step: 0, ops: [{ op: 'truncate', pos: { field: 'ClientHello.extensions' } }] }], 'server')?.kind).toBe('waits');
+    expect(difference(ref, p({ kind: 'silence' }), [{ kind: 'drop', step: 2 }], 'server')?.kind).toBe('hang');
   });
 });
