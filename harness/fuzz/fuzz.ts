@@ -56,7 +56,10 @@ export interface Finding {
   config: PeerConfig;
   reference: Played;
   target: Played;
-  /** To replay the search: the batch's fast-check seed and the shrunk conversation's path. */
+  /**
+   * To replay the search: the batch's fast-check seed and the shrunk conversation's path (for a finding unmasked
+   * from an alert-name difference, the path of the conversation it was found in, with more faults).
+   */
   seed: number;
   path: string;
   /** False when the run ended (Ctrl-C, time) before the finding was shrunk. */
@@ -255,8 +258,11 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
   };
   const signatureOf = async (c: Conversation) => (await evaluate(c, false))?.diff?.signature;
 
-  /** Confirm, shrink and keep a difference first seen in `c` (index `i` of the batch with `seed`). */
-  const pursue = async (c: Conversation, wanted: string, seed: number, i: number, arb: fc.Arbitrary<Conversation>, batch: number) => {
+  /**
+   * Confirm, shrink and keep a difference first seen in `c` (index `i` of the batch with `seed`). Without `arb`,
+   * `c` is not the conversation at that path (it was unmasked from it): shrunk by dropping faults and ops only.
+   */
+  const pursue = async (c: Conversation, wanted: string, seed: number, i: number, arb?: fc.Arbitrary<Conversation>, batch = 1) => {
     // A difference that does not come back twice is timing, not a finding.
     for (let k = 0; k < 2; k++)
       if ((await signatureOf(c)) !== wanted) {
@@ -268,11 +274,13 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
     let path = String(i);
     let shrunk = false;
     if (!stopped()) {
-      const res = await fc.check(
-        fc.asyncProperty(arb, async (x) => stopped() || (await signatureOf(x)) !== wanted),
-        { seed, path: String(i), numRuns: batch },
-      );
-      if (res.failed && res.counterexample) {
+      const res = arb
+        ? await fc.check(
+            fc.asyncProperty(arb, async (x) => stopped() || (await signatureOf(x)) !== wanted),
+            { seed, path: String(i), numRuns: batch },
+          )
+        : undefined;
+      if (res?.failed && res.counterexample) {
         best = res.counterexample[0];
         path = res.counterexamplePath ?? path;
       }
@@ -334,11 +342,34 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
     if (!e.diff) return;
     if (!isFinding(e.diff.kind, o)) {
       report.differences.set(e.diff.signature, (report.differences.get(e.diff.signature) ?? 0) + 1);
+      if (e.diff.kind === 'alert-name') await unmask(c, e.diff.signature, seed, i);
       return;
     }
     if (known.has(e.diff.signature)) return;
     known.add(e.diff.signature); // claimed: a concurrent job with the same signature does not pursue it too
     await pursue(c, e.diff.signature, seed, i, batchArb, n);
+  };
+  /**
+   * Two different alerts can hide a finding: the target went past the fault the reference refused (it accepted
+   * it) and refused a later fault of the same conversation, with that fault's alert. So the first time an
+   * alert-name signature comes up in a conversation of several faults, the conversation is played again without
+   * each fault in turn (recursively while alert names still differ); a finding there is pursued like any other.
+   */
+  const unmasked = new Set<string>();
+  const unmask = async (c: Conversation, signature: string, seed: number, i: number): Promise<void> => {
+    if (c.faults.length < 2 || unmasked.has(signature)) return;
+    unmasked.add(signature);
+    for (let k = 0; k < c.faults.length && !stopped() && !spent(); k++) {
+      const fewer: Conversation = { ...c, faults: c.faults.filter((_, j) => j !== k) };
+      launched++;
+      const e = await evaluate(fewer);
+      if (!e?.diff) continue;
+      if (e.diff.kind === 'alert-name' && !isFinding(e.diff.kind, o)) await unmask(fewer, e.diff.signature, seed, i);
+      else if (isFinding(e.diff.kind, o) && !known.has(e.diff.signature)) {
+        known.add(e.diff.signature);
+        await pursue(fewer, e.diff.signature, seed, i);
+      }
+    }
   };
   // The corpus first, as it is (regressions of earlier findings come back at once).
   await pool(corpus, o.jobs ?? 1, (c) => judge(c, o.seed, -1, arb, 1).then(() => undefined), () => stopped() || spent());
