@@ -110,7 +110,8 @@ export const fuzzCommand: Command = {
       process.stdout.write(`finding ${written.length} (${f.kind}) ${f.conversation.setting}: ${f.signature}\n`);
       for (const fault of f.conversation.faults) process.stdout.write(`  fault: ${describeFault(fault, f.baseSteps)}\n`);
       process.stdout.write(`  ${file ? `replay: tls-harness run --target ${name} --scenarios ${file}` : `not written as a scenario: ${w.why}`}\n`);
-      process.stdout.write(`  reproduce: tls-harness fuzz --target ${name} --role ${r} --version ${versions.join(',')} --seed ${f.seed} --replay ${f.path}${f.shrunk ? '' : ' (not shrunk: the run ended first)'}${corpusDir ? ' (with the corpus as it was)' : ''}\n`);
+      if (f.path.startsWith('-')) process.stdout.write(`  from the corpus (${corpusDir}): a conversation of an earlier run\n`);
+      else process.stdout.write(`  reproduce: tls-harness fuzz --target ${name} --role ${r} --version ${versions.join(',')} --seed ${f.seed} --replay ${f.path}${f.shrunk ? '' : ' (not shrunk: the run ended first)'}${corpusDir ? ' (with the corpus as it was)' : ''}\n`);
     };
 
     let report: FuzzReport;

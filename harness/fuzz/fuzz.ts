@@ -325,7 +325,7 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
     return report;
   }
   let lastProgress = 0;
-  const judge = async (c: Conversation, seed: number, i: number, batchArb: fc.Arbitrary<Conversation>, n: number) => {
+  const judge = async (c: Conversation, seed: number, i: number, batchArb: fc.Arbitrary<Conversation> | undefined, n: number) => {
     launched++;
     const e = await evaluate(c);
     if (now() - lastProgress >= 1000) {
@@ -372,7 +372,8 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
     }
   };
   // The corpus first, as it is (regressions of earlier findings come back at once).
-  await pool(corpus, o.jobs ?? 1, (c) => judge(c, o.seed, -1, arb, 1).then(() => undefined), () => stopped() || spent());
+  // A corpus conversation is at no path of this search: shrunk by dropping faults and ops only.
+  await pool(corpus, o.jobs ?? 1, (c) => judge(c, o.seed, -1, undefined, 1).then(() => undefined), () => stopped() || spent());
   for (let k = 0; !stopped() && !spent(); k++) {
     const seed = (o.seed + k) % 2 ** 31;
     const batch = fc.sample(arb, { seed, numRuns: batchSize });
