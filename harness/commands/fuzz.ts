@@ -29,7 +29,7 @@ const CMD = 'fuzz';
 export const fuzzCommand: Command = {
   name: 'fuzz',
   summary: 'differential fuzzing of a live server or client against the embedded reference; every finding shrunk and written as a replayable scenario',
-  usage: 'tls-harness fuzz --target NAME [--role server|client] [--version tls13|tls12] [--seconds N | --runs N] [--seed S] [--jobs N] [--corpus DIR] [--out DIR]',
+  usage: 'tls-harness fuzz --target NAME [--role server|client] [--version tls13|tls12] [--seconds N | --runs N] [--seed S] [--jobs N] [--corpus DIR] [--out DIR] [--findings N] [--shrink-seconds N] [--alert-names] [--timeout MS] [--replay PATH]',
   options: {
     target: { type: 'string', description: 'the implementation: a config in implementations/targets/, reference, or tcp://HOST:PORT (server role)' },
     role: { type: 'string', description: 'the role the target plays: server (default when it has one) or client' },
@@ -43,6 +43,7 @@ export const fuzzCommand: Command = {
     out: { type: 'string', description: 'where the finding scenarios go (default <report-dir>/<run-id>/findings/)' },
     'alert-names': { type: 'boolean', description: 'count a different alert name as a finding (by default only counted: the RFC often allows either)' },
     timeout: { type: 'string', description: "ms of the target's silence that count as its answer (default 500)" },
+    'shrink-seconds': { type: 'string', description: 'how long shrinking one finding may take (default 60; the best so far is kept, marked not shrunk)' },
     replay: { type: 'string', description: "replay one conversation of an earlier search: the path a finding printed, with its seed (and the same --role/--version)" },
     'report-dir': { type: 'string', description: 'where <run-id>/ goes (default reports/)' },
     'run-id': { type: 'string', description: 'name of the run folder (default: a timestamp)' },
@@ -54,6 +55,7 @@ export const fuzzCommand: Command = {
     const seconds = positiveInt(values.seconds, 'seconds', 7 * 24 * 3600, ' (seconds)', CMD) ?? (runs === undefined ? 60 : undefined);
     const jobs = positiveInt(values.jobs, 'jobs', MAX_JOBS, '', CMD) ?? 2;
     const maxFindings = positiveInt(values.findings, 'findings', 10_000, '', CMD) ?? 20;
+    const shrinkSeconds = positiveInt(values['shrink-seconds'], 'shrink-seconds', 24 * 3600, ' (seconds)', CMD) ?? 60;
     const expectTimeoutMs = positiveInt(values.timeout, 'timeout', MAX_TIMEOUT_MS, ' (ms)', CMD) ?? 500;
     const seed = values.seed !== undefined ? (positiveInt(values.seed, 'seed', 2 ** 31 - 1, '', CMD) as number) : Date.now() % 2 ** 31;
     const versions = parseVersions(values.version as string[] | undefined);
@@ -133,6 +135,7 @@ export const fuzzCommand: Command = {
         ...(seconds !== undefined ? { seconds } : {}),
         jobs: inFlight,
         maxFindings,
+        shrinkSeconds,
         expectTimeoutMs,
         alertNames: values['alert-names'] === true,
         corpus,

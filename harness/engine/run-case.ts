@@ -513,7 +513,8 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
           peer.rl.send(step.content_type ?? ContentType.handshake, bytes, { protectAlways: true, allowEmpty: true });
           note('sent', 'raw', 'handshake bytes', { wire: step.hex, epoch: peer.writeEpoch });
           await flush(cn);
-          peer.commit(tryDecode(bytes, peer), bytes);
+          // Only handshake content joins the transcript (a protected change_cipher_spec, alert or heartbeat does not).
+          if ((step.content_type ?? ContentType.handshake) === ContentType.handshake) peer.commit(tryDecode(bytes, peer), bytes);
         } else {
           await flush(cn);
           note('sent', 'raw', `${step.layer} bytes`, { wire: step.hex });

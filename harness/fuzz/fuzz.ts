@@ -89,6 +89,8 @@ export interface FuzzOptions {
   maxFindings: number;
   /** Conversations per generated batch. */
   batch?: number;
+  /** How long shrinking one finding may take (default 60 s; also bounded by what is left of `seconds`). */
+  shrinkSeconds?: number;
   /** Per-conversation limit, and how long the target's silence counts as its answer. */
   timeoutMs?: number;
   expectTimeoutMs?: number;
@@ -273,19 +275,24 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
     let best = c;
     let path = String(i);
     let shrunk = false;
+    // Shrinking is bounded: by --shrink-seconds, and by what is left of --seconds (the best so far is kept).
+    const left = o.seconds !== undefined ? Math.max(1000, o.seconds * 1000 - (now() - started)) : Infinity;
+    const budget = Math.min((o.shrinkSeconds ?? 60) * 1000, left);
+    const deadline = now() + budget;
+    const outOfTime = () => stopped() || now() >= deadline;
     if (!stopped()) {
       const res = arb
         ? await fc.check(
-            fc.asyncProperty(arb, async (x) => stopped() || (await signatureOf(x)) !== wanted),
-            { seed, path: String(i), numRuns: batch },
+            fc.asyncProperty(arb, async (x) => outOfTime() || (await signatureOf(x)) !== wanted),
+            { seed, path: String(i), numRuns: batch, interruptAfterTimeLimit: budget },
           )
         : undefined;
       if (res?.failed && res.counterexample) {
         best = res.counterexample[0];
         path = res.counterexamplePath ?? path;
       }
-      best = await dropWhileSame(best, wanted, signatureOf, stopped);
-      shrunk = !stopped();
+      best = await dropWhileSame(best, wanted, signatureOf, outOfTime);
+      shrunk = !outOfTime() && !res?.interrupted;
     }
     const last = await evaluate(best, false);
     if (!last?.diff || last.diff.signature !== wanted) {
