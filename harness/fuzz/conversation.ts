@@ -21,6 +21,14 @@ const RFC = `rfc: { doc: 8446, section: "4.4.4", quote: "Recipients of Finished 
 const CONFIG13 = 'config: { cipher_suites: [TLS_AES_128_GCM_SHA256], groups: [x25519, secp256r1] }';
 const CONFIG12 = 'config: { cipher_suites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256], groups: [x25519, secp256r1] }';
 const CLOSURE = '  - expect: { closure: 300, plain_close: true }';
+// RFC 8446 6.1: "Each party MUST send a "close_notify" alert before closing its write side of the connection,
+// unless it has already sent some error alert." (RFC 5246 7.2.1 the same.) A target whose unfaulted base ends
+// with its close_notify has aborted a faulted conversation when it closes without one: the strict closure tells
+// that close from a completed conversation (with the plain one, a target that closed at the fault "completed");
+// the close that follows tells a target that waits (silence passes a closure) from one that completed.
+const STRICT_CLOSURE = '  - expect: { closure: 300 }\n  - expect: close';
+/** Each setting's variants with the strict closure first, the plain-close ones as the fallback. */
+const strictFirst = (variants: readonly string[]): string[] => [...variants.map((v) => v.replace(CLOSURE, STRICT_CLOSURE)), ...variants];
 
 /**
  * The base conversations: the full handshake, application data, (TLS 1.3) a KeyUpdate, close_notify, and the
@@ -29,7 +37,7 @@ const CLOSURE = '  - expect: { closure: 300, plain_close: true }';
  * promised, RFC 5077 3.3; one that does not, none).
  */
 export const BASE_YAML: Readonly<Record<Setting, readonly string[]>> = {
-  'server-tls13': [
+  'server-tls13': strictFirst([
     [
       'steps:',
       '  - send: ClientHello',
@@ -40,8 +48,8 @@ export const BASE_YAML: Readonly<Record<Setting, readonly string[]>> = {
       '  - close_notify',
       CLOSURE,
     ].join('\n'),
-  ],
-  'server-tls12': [
+  ]),
+  'server-tls12': strictFirst([
     [
       'steps:',
       '  - send: ClientHello',
@@ -54,8 +62,8 @@ export const BASE_YAML: Readonly<Record<Setting, readonly string[]>> = {
       '  - close_notify',
       CLOSURE,
     ].join('\n'),
-  ],
-  'client-tls13': [
+  ]),
+  'client-tls13': strictFirst([
     [
       'steps:',
       '  - expect: ClientHello',
@@ -70,8 +78,8 @@ export const BASE_YAML: Readonly<Record<Setting, readonly string[]>> = {
       '  - close_notify',
       CLOSURE,
     ].join('\n'),
-  ],
-  'client-tls12': ['  - send: NewSessionTicket\n', ''].map((ticket) =>
+  ]),
+  'client-tls12': strictFirst(['  - send: NewSessionTicket\n', ''].map((ticket) =>
     [
       'steps:',
       '  - expect: ClientHello',
@@ -86,7 +94,7 @@ export const BASE_YAML: Readonly<Record<Setting, readonly string[]>> = {
       '  - close_notify',
       CLOSURE,
     ].join('\n'),
-  ),
+  )),
 };
 
 /** One variant of a base conversation as a scenario (parsed by the loader, like any scenario file). */

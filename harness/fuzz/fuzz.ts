@@ -35,7 +35,21 @@ export type FindingKind =
   /** The reference waits for more where the target answers. */
   | 'reference-waits'
   /** Both send an alert, not the same one (a finding only with `alertNames`). */
-  | 'alert-name';
+  | 'alert-name'
+  /**
+   * TLS 1.3: the target closes without an alert where the reference sends one. Not a finding (counted with the
+   * alert names): RFC 8446 6.2: "Whenever an implementation encounters a fatal error condition, it SHOULD send an
+   * appropriate fatal alert and MUST close the connection [...] The phrases "terminate the connection with an X
+   * alert" and "abort the handshake with an X alert" mean that the implementation MUST send alert X if it sends
+   * any alert."
+   */
+  | 'close-for-alert'
+  /**
+   * The target waits where the reference refused a length that claims more bytes than were sent (a record or
+   * handshake length, a message cut short): the target has not received the whole record or message yet, and no
+   * RFC rule makes it judge one before it has. Not a finding (counted with the alert names).
+   */
+  | 'waits';
 
 export interface Finding {
   kind: FindingKind;
@@ -108,13 +122,28 @@ export interface FuzzReport extends Omit<Progress, 'findings'> {
   interrupted: boolean;
 }
 
-/** How the outcomes of one conversation compare: undefined when they agree. */
-export function compare(ref: Played, tgt: Played): { kind: FindingKind; signature: string } | undefined {
+/** Faults after which the receiver waits for bytes that never come: a length above what was sent, a message cut short. */
+export function leavesIncomplete(faults: readonly Fault[]): boolean {
+  return faults.some(
+    (f) =>
+      (f.kind === 'record' && f.record.length !== undefined && f.record.length > 16384) ||
+      // The message's own length (the field is the message's name), or a cut that keeps the header's length.
+      (f.kind === 'mutate' && f.ops.some((op) => op.op === 'truncate' || (op.op === 'length' && !op.field.includes('.') && op.value >= 0x10000))),
+  );
+}
+
+/**
+ * How the outcomes of one conversation compare: undefined when they agree. With the conversation, the
+ * differences the RFC allows are told apart (kinds close-for-alert and waits: not findings).
+ */
+export function compare(ref: Played, tgt: Played, c?: Conversation): { kind: FindingKind; signature: string } | undefined {
   const r = ref.outcome;
   const t = tgt.outcome;
   const rl = `${outcomeLabel(r)}${ref.rule ? ` [${ref.rule.rule}]` : ''}`;
   const sig = (kind: FindingKind, tl = outcomeLabel(t)) => ({ kind, signature: `${kind}: ${rl} / ${tl}` });
   if (t.kind === 'crash') return sig('crash');
+  if (c?.setting.endsWith('tls13') && r.kind === 'alert' && t.kind === 'close') return sig('close-for-alert');
+  if (c && t.kind === 'silence' && (r.kind === 'alert' || r.kind === 'close') && leavesIncomplete(c.faults)) return sig('waits');
   if (r.kind === t.kind) {
     if (r.kind === 'alert' && t.kind === 'alert' && r.alert !== t.alert) return sig('alert-name');
     if (r.kind === 'sends' && t.kind === 'sends' && r.message !== t.message) return sig('abort-class');
@@ -132,7 +161,7 @@ export function compare(ref: Played, tgt: Played): { kind: FindingKind; signatur
   return sig('abort-class');
 }
 
-const isFinding = (kind: FindingKind, o: FuzzOptions) => kind !== 'alert-name' || o.alertNames === true;
+const isFinding = (kind: FindingKind, o: FuzzOptions) => (kind !== 'alert-name' || o.alertNames === true) && kind !== 'close-for-alert' && kind !== 'waits';
 
 /** Runs `fn` over `items` with at most `jobs` in flight, in order of start. */
 async function pool<T>(items: readonly T[], jobs: number, fn: (item: T, i: number) => Promise<void>, stop: () => boolean): Promise<void> {
@@ -210,7 +239,7 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
       report.unplayableReasons.set(why, (report.unplayableReasons.get(why) ?? 0) + 1);
       return undefined;
     }
-    return { steps, ref, tgt, diff: compare(ref, tgt) };
+    return { steps, ref, tgt, diff: compare(ref, tgt, c) };
   };
   const signatureOf = async (c: Conversation) => (await evaluate(c, false))?.diff?.signature;
 
