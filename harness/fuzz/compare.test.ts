@@ -4,7 +4,7 @@ import { BASE_YAML, baseScenario } from './conversation.ts';
 import { compare, leavesIncomplete } from './fuzz.ts';
 import type { Outcome, Played } from './outcome.ts';
 
-const played = (outcome: Outcome, rule?: string): Played => ({ outcome, ...(rule ? { rule: { rule, alert: 'x', detail: '' } } : {}), result: {} as CaseResult });
+const played = (outcome: Outcome, rule?: string, step = 3): Played => ({ outcome, step, ...(rule ? { rule: { rule, alert: 'x', detail: '' } } : {}), result: {} as CaseResult });
 
 describe('compare: differences the RFC allows (issue 15 triage)', () => {
   const alert = played({ kind: 'alert', alert: 'unexpected_message' }, 'RFC 8446 5.1');
@@ -15,6 +15,11 @@ describe('compare: differences the RFC allows (issue 15 triage)', () => {
     // TLS 1.2: RFC 5246 7.2.2 "it MUST send the appropriate alert prior to closing the connection".
     expect(compare(alert, close, { setting: 'server-tls12', faults: [] })?.kind).toBe('abort-class');
     expect(compare(alert, close)?.kind).toBe('abort-class');
+    // A target that closes at a later step went on past what the reference refused.
+    expect(compare(alert, played({ kind: 'close' }, undefined, 6), { setting: 'server-tls13', faults: [] })?.kind).toBe('abort-class');
+    // The reference closes after an error alert it got; the target answers it with an alert: both abort.
+    expect(compare(close, alert, { setting: 'client-tls13', faults: [] })?.kind).toBe('close-for-alert');
+    expect(compare(close, played({ kind: 'alert', alert: 'unexpected_message' }, undefined, 6), { setting: 'server-tls13', faults: [] })?.kind).toBe('abort-class');
   });
   it('waiting for the rest of a record or message whose length claims more than was sent is no finding', () => {
     const big = { setting: 'server-tls12' as const, faults: [{ kind: 'record' as const, step: 0, record: { length: 16385 } }] };

@@ -37,8 +37,9 @@ export type FindingKind =
   /** Both send an alert, not the same one (a finding only with `alertNames`). */
   | 'alert-name'
   /**
-   * TLS 1.3: the target closes without an alert where the reference sends one. Not a finding (counted with the
-   * alert names): RFC 8446 6.2: "Whenever an implementation encounters a fatal error condition, it SHOULD send an
+   * Both abort at the same step, one with an alert, one without: TLS 1.3, the target closes without an alert
+   * where the reference sends one, or the reference closes (after an error alert it got) where the target sends
+   * an alert. Not a finding (counted with the alert names): RFC 8446 6.2: "Whenever an implementation encounters a fatal error condition, it SHOULD send an
    * appropriate fatal alert and MUST close the connection [...] The phrases "terminate the connection with an X
    * alert" and "abort the handshake with an X alert" mean that the implementation MUST send alert X if it sends
    * any alert."
@@ -142,7 +143,13 @@ export function compare(ref: Played, tgt: Played, c?: Conversation): { kind: Fin
   const rl = `${outcomeLabel(r)}${ref.rule ? ` [${ref.rule.rule}]` : ''}`;
   const sig = (kind: FindingKind, tl = outcomeLabel(t)) => ({ kind, signature: `${kind}: ${rl} / ${tl}` });
   if (t.kind === 'crash') return sig('crash');
-  if (c?.setting.endsWith('tls13') && r.kind === 'alert' && t.kind === 'close') return sig('close-for-alert');
+  // Both abort at the same point, one with an alert and one without (a target that went on to a later step
+  // accepted what the reference refused: still a finding).
+  const together = ref.step !== undefined && tgt.step !== undefined && tgt.step <= ref.step;
+  if (together && c?.setting.endsWith('tls13') && r.kind === 'alert' && t.kind === 'close') return sig('close-for-alert');
+  // The reference closes without an alert (it received an error alert: RFC 8446 6.2, RFC 5246 7.2.2) where the
+  // target aborts with one: both abort; an alert before the close is what RFC 5246 7.2.2 asks and RFC 8446 6.2 advises.
+  if (together && r.kind === 'close' && t.kind === 'alert') return sig('close-for-alert');
   if (c && t.kind === 'silence' && (r.kind === 'alert' || r.kind === 'close') && leavesIncomplete(c.faults)) return sig('waits');
   if (r.kind === t.kind) {
     if (r.kind === 'alert' && t.kind === 'alert' && r.alert !== t.alert) return sig('alert-name');
