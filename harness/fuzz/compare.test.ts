@@ -21,6 +21,12 @@ describe('compare: differences the RFC allows (issue 15 triage)', () => {
     expect(compare(close, alert, { setting: 'client-tls13', faults: [] })?.kind).toBe('close-for-alert');
     expect(compare(close, played({ kind: 'alert', alert: 'unexpected_message' }, undefined, 6), { setting: 'server-tls13', faults: [] })?.kind).toBe('abort-class');
   });
+  it('a target that ends at an earlier step than the reference refused what the reference took up to there', () => {
+    const early = played({ kind: 'close' }, undefined, 1);
+    const late = played({ kind: 'alert', alert: 'decode_error' }, 'RFC 5246 7.4.9', 6);
+    // One signature, whatever later fault made the reference refuse: the later fault can be dropped.
+    expect(compare(late, early, { setting: 'server-tls12', faults: [] })).toEqual({ kind: 'refuses', signature: 'refuses: completes / close' });
+  });
   it('waiting for the rest of a record or message whose length claims more than was sent is no finding', () => {
     const big = { setting: 'server-tls12' as const, faults: [{ kind: 'record' as const, step: 0, record: { length: 16385 } }] };
     expect(leavesIncomplete(big.faults)).toBe(true);

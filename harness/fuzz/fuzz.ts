@@ -138,7 +138,12 @@ export function leavesIncomplete(faults: readonly Fault[]): boolean {
  * differences the RFC allows are told apart (kinds close-for-alert and waits: not findings).
  */
 export function compare(ref: Played, tgt: Played, c?: Conversation): { kind: FindingKind; signature: string } | undefined {
-  const r = ref.outcome;
+  // The target ends at an earlier step than the reference: up to there the reference went on, so the difference
+  // is the target's refusal of what the reference took (the reference's later refusal is another fault's, and
+  // naming it would make one bug as many findings as there are later faults, none of them droppable).
+  const earlier = tgt.step !== undefined && ref.step !== undefined && tgt.step < ref.step;
+  const r: Outcome = earlier ? { kind: 'completes' } : ref.outcome;
+  if (earlier) ref = { ...ref, outcome: r, rule: undefined };
   const t = tgt.outcome;
   const rl = `${outcomeLabel(r)}${ref.rule ? ` [${ref.rule.rule}]` : ''}`;
   const sig = (kind: FindingKind, tl = outcomeLabel(t)) => ({ kind, signature: `${kind}: ${rl} / ${tl}` });
