@@ -202,7 +202,11 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
   const seen = new Set<string>();
   const known = new Set<string>();
   const stopped = () => o.signal?.aborted === true;
-  const spent = () => (o.runs !== undefined && report.conversations >= o.runs) || (o.seconds !== undefined && now() - started >= o.seconds * 1000) || report.findings.length >= o.maxFindings;
+  const timeUp = () => o.seconds !== undefined && now() - started >= o.seconds * 1000;
+  const spent = () => (o.runs !== undefined && report.conversations >= o.runs) || timeUp() || report.findings.length >= o.maxFindings;
+  // Shrinking stops with the run's time too (a "hang" finding costs the silence wait per candidate, and
+  // fast-check's shrink can visit hundreds): the finding is kept as far as it got.
+  const shrinkStopped = () => stopped() || timeUp();
   const progress = () => {
     report.elapsedMs = now() - started;
     report.rules = rules.size;
@@ -267,17 +271,17 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
     let best = c;
     let path = String(i);
     let shrunk = false;
-    if (!stopped()) {
+    if (!shrinkStopped()) {
       const res = await fc.check(
-        fc.asyncProperty(arb, async (x) => stopped() || (await signatureOf(x)) !== wanted),
+        fc.asyncProperty(arb, async (x) => shrinkStopped() || (await signatureOf(x)) !== wanted),
         { seed, path: String(i), numRuns: batch },
       );
       if (res.failed && res.counterexample) {
         best = res.counterexample[0];
         path = res.counterexamplePath ?? path;
       }
-      best = await dropWhileSame(best, wanted, signatureOf, stopped);
-      shrunk = !stopped();
+      best = await dropWhileSame(best, wanted, signatureOf, shrinkStopped);
+      shrunk = !shrinkStopped();
     }
     const last = await evaluate(best, false);
     if (!last?.diff || last.diff.signature !== wanted) {
