@@ -33,6 +33,8 @@ describe('compare: differences the RFC allows (issue 15 triage)', () => {
     expect(compare(alert, silence, big)?.kind).toBe('waits');
     const msg = { setting: 'client-tls13' as const, faults: [{ kind: 'mutate' as const, step: 5, ops: [{ op: 'length' as const, field: 'Finished', value: 16777215 }] }] };
     expect(compare(alert, silence, msg)?.kind).toBe('waits');
+    const xored = { setting: 'client-tls12' as const, faults: [{ kind: 'mutate' as const, step: 4, ops: [{ op: 'xor' as const, pos: { field: 'ServerHelloDone', at: 1 }, value: 1 }] }] };
+    expect(compare(alert, silence, xored)?.kind).toBe('waits');
     const inner = { setting: 'client-tls13' as const, faults: [{ kind: 'mutate' as const, step: 5, ops: [{ op: 'length' as const, field: 'Finished.verify_data', value: 65535 }] }] };
     expect(compare(alert, silence, inner)?.kind).toBe('hang');
     expect(compare(alert, silence, { setting: 'server-tls13', faults: [{ kind: 'drop', step: 2 }] })?.kind).toBe('hang');

@@ -129,7 +129,14 @@ export function leavesIncomplete(faults: readonly Fault[]): boolean {
     (f) =>
       (f.kind === 'record' && f.record.length !== undefined && f.record.length > 16384) ||
       // The message's own length (the field is the message's name), or a cut that keeps the header's length.
-      (f.kind === 'mutate' && f.ops.some((op) => op.op === 'truncate' || (op.op === 'length' && !op.field.includes('.') && op.value >= 0x10000))),
+      (f.kind === 'mutate' &&
+        f.ops.some(
+          (op) =>
+            op.op === 'truncate' ||
+            (op.op === 'length' && !op.field.includes('.') && op.value >= 0x10000) ||
+            // An xor inside the message's own 3-byte length (the field named by the message alone starts with it).
+            (op.op === 'xor' && 'field' in op.pos && !op.pos.field.includes('.') && (op.pos.at ?? 0) <= 2),
+        )),
   );
 }
 
