@@ -26,6 +26,9 @@ describe('compare: differences the RFC allows (issue 15 triage)', () => {
     const late = played({ kind: 'alert', alert: 'decode_error' }, 'RFC 5246 7.4.9', 6);
     // One signature, whatever later fault made the reference refuse: the later fault can be dropped.
     expect(compare(late, early, { setting: 'server-tls12', faults: [] })).toEqual({ kind: 'refuses', signature: 'refuses: completes / close' });
+    // The same alert at an earlier step: one fault, seen at once by the target.
+    const earlyAlert = played({ kind: 'alert', alert: 'decode_error' }, undefined, 1);
+    expect(compare(late, earlyAlert, { setting: 'server-tls12', faults: [] })).toBeUndefined();
   });
   it('waiting for the rest of a record or message whose length claims more than was sent is no finding', () => {
     const big = { setting: 'server-tls12' as const, faults: [{ kind: 'record' as const, step: 0, record: { length: 16385 } }] };

@@ -148,7 +148,9 @@ export function compare(ref: Played, tgt: Played, c?: Conversation): { kind: Fin
   // The target ends at an earlier step than the reference: up to there the reference went on, so the difference
   // is the target's refusal of what the reference took (the reference's later refusal is another fault's, and
   // naming it would make one bug as many findings as there are later faults, none of them droppable).
-  const earlier = tgt.step !== undefined && ref.step !== undefined && tgt.step < ref.step;
+  // Only when the outcome classes differ: the same alert (or two alerts) at different steps can be one fault
+  // seen at once by one side and later by the other.
+  const earlier = tgt.step !== undefined && ref.step !== undefined && tgt.step < ref.step && tgt.outcome.kind !== ref.outcome.kind;
   const r: Outcome = earlier ? { kind: 'completes' } : ref.outcome;
   if (earlier) ref = { ...ref, outcome: r, rule: undefined };
   const t = tgt.outcome;
