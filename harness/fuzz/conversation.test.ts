@@ -14,12 +14,13 @@ describe('applyFaults', () => {
   const steps = baseScenario('server-tls13').steps;
   it('leaves the base as it is without faults', () => {
     expect(applyFaults(steps, [])).toEqual(steps);
-    expect(names(steps)).toEqual(['ClientHello', 'expect', 'Finished', 'send_application_data', 'key_update', 'close_notify', 'expect']);
+    // The strict base: the closure, then the close (a target still waiting is told from one that completed).
+    expect(names(steps)).toEqual(['ClientHello', 'expect', 'Finished', 'send_application_data', 'key_update', 'close_notify', 'expect', 'expect']);
   });
 
   it('drops, duplicates, swaps, injects and interleaves at base step indices', () => {
-    expect(names(applyFaults(steps, [{ kind: 'drop', step: 2 }]))).toEqual(['ClientHello', 'expect', 'send_application_data', 'key_update', 'close_notify', 'expect']);
-    expect(names(applyFaults(steps, [{ kind: 'duplicate', step: 0 }]))).toEqual(['ClientHello', 'ClientHello', 'expect', 'Finished', 'send_application_data', 'key_update', 'close_notify', 'expect']);
+    expect(names(applyFaults(steps, [{ kind: 'drop', step: 2 }]))).toEqual(['ClientHello', 'expect', 'send_application_data', 'key_update', 'close_notify', 'expect', 'expect']);
+    expect(names(applyFaults(steps, [{ kind: 'duplicate', step: 0 }]))).toEqual(['ClientHello', 'ClientHello', 'expect', 'Finished', 'send_application_data', 'key_update', 'close_notify', 'expect', 'expect']);
     expect(names(applyFaults(steps, [{ kind: 'swap', step: 3 }])).slice(2, 5)).toEqual(['Finished', 'key_update', 'send_application_data']);
     expect(names(applyFaults(steps, [{ kind: 'inject', step: 2, message: 'Certificate' }])).slice(1, 4)).toEqual(['expect', 'Certificate', 'Finished']);
     expect(names(applyFaults(steps, [{ kind: 'inject_raw', step: 0, hex: '0e000000', name: 'ServerHelloDone (TLS 1.2)' }]))[0]).toBe('raw 0e000000');

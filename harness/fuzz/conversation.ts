@@ -20,7 +20,15 @@ export const SETTINGS: readonly Setting[] = ['server-tls13', 'server-tls12', 'cl
 const RFC = `rfc: { doc: 8446, section: "4.4.4", quote: "Recipients of Finished messages MUST verify that the contents are correct and if incorrect MUST terminate the connection with a \\"decrypt_error\\" alert.", level: must, sentences: [rfc8446-4.4.4-1] }`;
 const CONFIG13 = 'config: { cipher_suites: [TLS_AES_128_GCM_SHA256], groups: [x25519, secp256r1] }';
 const CONFIG12 = 'config: { cipher_suites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256], groups: [x25519, secp256r1] }';
-const CLOSURE = '  - expect: { closure: 300 }';
+const CLOSURE = '  - expect: { closure: 300, plain_close: true }';
+// RFC 8446 6.1: "Each party MUST send a "close_notify" alert before closing its write side of the connection,
+// unless it has already sent some error alert." (RFC 5246 7.2.1 the same.) A target whose unfaulted base ends
+// with its close_notify has aborted a faulted conversation when it closes without one: the strict closure tells
+// that close from a completed conversation (with the plain one, a target that closed at the fault "completed");
+// the close that follows tells a target that waits (silence passes a closure) from one that completed.
+const STRICT_CLOSURE = '  - expect: { closure: 300 }\n  - expect: close';
+/** Each setting's variants with the strict closure first, the plain-close ones as the fallback. */
+const strictFirst = (variants: readonly string[]): string[] => [...variants.map((v) => v.replace(CLOSURE, STRICT_CLOSURE)), ...variants];
 
 /**
  * The base conversations: the full handshake, application data, (TLS 1.3) a KeyUpdate, close_notify, and the
@@ -28,10 +36,11 @@ const CLOSURE = '  - expect: { closure: 300 }';
  * reference both complete (a TLS 1.2 client that offers session_ticket gets the NewSessionTicket it was
  * promised, RFC 5077 3.3; one that does not, none). Each is tried first with a strict closure (a close without
  * close_notify ends it: RFC 8446 6.1, so an endpoint that silently drops the connection after a fault is told
- * from one that goes on), then, for a target that never sends close_notify, with a plain close allowed.
+ * from one that goes on; then the close, so one that waits is told from one that completed), then, for a target
+ * that never sends close_notify, with a plain close allowed.
  */
 export const BASE_YAML: Readonly<Record<Setting, readonly string[]>> = {
-  'server-tls13': [
+  'server-tls13': strictFirst([
     [
       'steps:',
       '  - send: ClientHello',
@@ -42,8 +51,8 @@ export const BASE_YAML: Readonly<Record<Setting, readonly string[]>> = {
       '  - close_notify',
       CLOSURE,
     ].join('\n'),
-  ],
-  'server-tls12': [
+  ]),
+  'server-tls12': strictFirst([
     [
       'steps:',
       '  - send: ClientHello',
@@ -56,8 +65,8 @@ export const BASE_YAML: Readonly<Record<Setting, readonly string[]>> = {
       '  - close_notify',
       CLOSURE,
     ].join('\n'),
-  ],
-  'client-tls13': [
+  ]),
+  'client-tls13': strictFirst([
     [
       'steps:',
       '  - expect: ClientHello',
@@ -72,8 +81,8 @@ export const BASE_YAML: Readonly<Record<Setting, readonly string[]>> = {
       '  - close_notify',
       CLOSURE,
     ].join('\n'),
-  ],
-  'client-tls12': ['  - send: NewSessionTicket\n', ''].map((ticket) =>
+  ]),
+  'client-tls12': strictFirst(['  - send: NewSessionTicket\n', ''].map((ticket) =>
     [
       'steps:',
       '  - expect: ClientHello',
@@ -88,16 +97,19 @@ export const BASE_YAML: Readonly<Record<Setting, readonly string[]>> = {
       '  - close_notify',
       CLOSURE,
     ].join('\n'),
-  ),
+  )),
 };
 
-/** How many variants a setting's base has (its templates, each with a strict and a lenient closure). */
-export const baseVariants = (setting: Setting) => 2 * BASE_YAML[setting].length;
+/** How many variants a setting's base has (strict closures first, then the plain-close ones). */
+export const baseVariants = (setting: Setting) => BASE_YAML[setting].length;
+
+/** Whether a base variant lets a plain close (no close_notify) end the conversation. */
+export const plainCloseVariant = (setting: Setting, variant: number) => BASE_YAML[setting][variant].includes('plain_close: true');
 
 /** One variant of a base conversation as a scenario (parsed by the loader, like any scenario file). */
 export function baseScenario(setting: Setting, variant = 0): Scenario {
   const [role, version] = setting.split('-') as [Role, VersionName];
-  const steps = BASE_YAML[setting][Math.floor(variant / 2)].replace(CLOSURE, variant % 2 === 0 ? CLOSURE : CLOSURE.replace(' }', ', plain_close: true }'));
+  const steps = BASE_YAML[setting][variant];
   const text = [`id: fuzz-${setting}`, `title: fuzz base conversation (${role} target, ${version})`, RFC, `target: ${role}`, `versions: [${version}]`, version === 'tls13' ? CONFIG13 : CONFIG12, steps].join('\n');
   const r = parseScenarioText(text, `<fuzz ${setting}>`);
   if (r.scenarios.length !== 1) throw new Error(`fuzz base ${setting}: ${r.diagnostics.map((d) => d.message).join('; ')}`);

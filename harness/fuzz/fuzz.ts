@@ -14,7 +14,7 @@
 import fc from 'fast-check';
 import type { PeerConfig, Role, Step, VersionName } from '../scenario/model.ts';
 import type { Target } from '../targets/types.ts';
-import { applyFaults, baseScenario, baseVariants, caseOf, conversationArbitrary, faultArbitrary, shapeCollector, type Base, type Conversation, type Fault, type Setting } from './conversation.ts';
+import { applyFaults, baseScenario, baseVariants, caseOf, plainCloseVariant, conversationArbitrary, faultArbitrary, shapeCollector, type Base, type Conversation, type Fault, type Setting } from './conversation.ts';
 import { outcomeLabel, play, type Outcome, type Played } from './outcome.ts';
 import { bindsTarget, citation } from './finding-yaml.ts';
 
@@ -41,7 +41,20 @@ export type FindingKind =
   | 'alert-name'
   /** 'accepts' where the rule the reference refused by binds the sender, or the other role, not the target: no finding. */
   | 'stricter'
-  /** 'hang' after a fault that changed a length or cut a message: the target may wait for the bytes announced. */
+  /**
+   * Both abort at the same step, one with an alert, one without: TLS 1.3, the target closes without an alert
+   * where the reference sends one, or the reference closes (after an error alert it got) where the target sends
+   * an alert. Not a finding (counted with the alert names): RFC 8446 6.2: "Whenever an implementation encounters a fatal error condition, it SHOULD send an
+   * appropriate fatal alert and MUST close the connection [...] The phrases "terminate the connection with an X
+   * alert" and "abort the handshake with an X alert" mean that the implementation MUST send alert X if it sends
+   * any alert."
+   */
+  | 'close-for-alert'
+  /**
+   * The target waits where the reference refused a length that claims more bytes than were sent (a record or
+   * handshake length, a message cut short): the target has not received the whole record or message yet, and no
+   * RFC rule makes it judge one before it has. Not a finding (counted with the alert names).
+   */
   | 'waits';
 
 export interface Finding {
@@ -128,13 +141,48 @@ export interface FuzzReport extends Omit<Progress, 'findings'> {
   interrupted: boolean;
 }
 
-/** How the outcomes of one conversation compare: undefined when they agree. */
-export function compare(ref: Played, tgt: Played): { kind: FindingKind; signature: string } | undefined {
-  const r = ref.outcome;
+/** Faults after which the receiver waits for bytes that never come: a length above what was sent, a message cut short. */
+export function leavesIncomplete(faults: readonly Fault[]): boolean {
+  return faults.some(
+    (f) =>
+      (f.kind === 'record' && f.record.length !== undefined && f.record.length > 16384) ||
+      // The message's own length (the field is the message's name), or a cut that keeps the header's length.
+      (f.kind === 'mutate' &&
+        f.ops.some(
+          (op) =>
+            op.op === 'truncate' ||
+            (op.op === 'length' && !op.field.includes('.') && op.value >= 0x10000) ||
+            // An xor inside the message's own 3-byte length (the field named by the message alone starts with it).
+            (op.op === 'xor' && 'field' in op.pos && !op.pos.field.includes('.') && (op.pos.at ?? 0) <= 2),
+        )),
+  );
+}
+
+/**
+ * How the outcomes of one conversation compare: undefined when they agree. With the conversation, the
+ * differences the RFC allows are told apart (kinds close-for-alert and waits: not findings).
+ */
+export function compare(ref: Played, tgt: Played, c?: Conversation): { kind: FindingKind; signature: string } | undefined {
+  // The target ends at an earlier step than the reference: up to there the reference went on, so the difference
+  // is the target's refusal of what the reference took (the reference's later refusal is another fault's, and
+  // naming it would make one bug as many findings as there are later faults, none of them droppable).
+  // Only when the outcome classes differ: the same alert (or two alerts) at different steps can be one fault
+  // seen at once by one side and later by the other.
+  const earlier = tgt.step !== undefined && ref.step !== undefined && tgt.step < ref.step && tgt.outcome.kind !== ref.outcome.kind;
+  const r: Outcome = earlier ? { kind: 'completes' } : ref.outcome;
+  if (earlier) ref = { ...ref, outcome: r, rule: undefined };
   const t = tgt.outcome;
   const rl = `${outcomeLabel(r)}${ref.rule ? ` [${ref.rule.rule}]` : ''}`;
   const sig = (kind: FindingKind, tl = outcomeLabel(t)) => ({ kind, signature: `${kind}: ${rl} / ${tl}` });
   if (t.kind === 'crash') return sig('crash');
+  // Both abort at the same point, one with an alert and one without (a target that went on to a later step
+  // accepted what the reference refused: still a finding).
+  const together = ref.step !== undefined && tgt.step !== undefined && tgt.step <= ref.step;
+  if (together && c?.setting.endsWith('tls13') && r.kind === 'alert' && t.kind === 'close') return sig('close-for-alert');
+  // The reference closes without an alert (it received an error alert: RFC 8446 6.2, RFC 5246 7.2.2) where the
+  // target aborts with one: both abort; an alert before the close is what RFC 5246 7.2.2 asks and RFC 8446 6.2 advises.
+  if (together && r.kind === 'close' && t.kind === 'alert') return sig('close-for-alert');
+  if (c && t.kind === 'silence' && (r.kind === 'alert' || r.kind === 'close') && leavesIncomplete(c.faults)) return sig('waits');
   if (r.kind === t.kind) {
     if (r.kind === 'alert' && t.kind === 'alert' && r.alert !== t.alert) return sig('alert-name');
     if (r.kind === 'sends' && t.kind === 'sends' && r.message !== t.message) return sig('diverges');
@@ -157,8 +205,9 @@ export function compare(ref: Played, tgt: Played): { kind: FindingKind; signatur
  * reference being stricter than the RFC (a sender's rule applied to what it receives); a 'hang' after a length
  * was changed or a message cut short is the target waiting for the bytes the length announces.
  */
-export function difference(ref: Played, tgt: Played, faults: readonly Fault[], role: Role): { kind: FindingKind; signature: string } | undefined {
-  const diff = compare(ref, tgt);
+export function difference(ref: Played, tgt: Played, c: Conversation, role: Role): { kind: FindingKind; signature: string } | undefined {
+  const diff = compare(ref, tgt, c);
+  const faults = c.faults;
   if (diff?.kind === 'accepts' && ref.outcome.kind === 'alert' && ref.rule) {
     const s = citation(ref.rule.rule, ref.outcome.alert, ref.rule.detail);
     if (s && !bindsTarget(s, role)) return { kind: 'stricter', signature: diff.signature.replace(/^accepts:/, `stricter (${s.id} binds the ${s.binds}):`) };
@@ -167,7 +216,7 @@ export function difference(ref: Played, tgt: Played, faults: readonly Fault[], r
   return diff;
 }
 
-const isFinding = (kind: FindingKind, o: FuzzOptions) => kind !== 'stricter' && kind !== 'waits' && (kind !== 'alert-name' || o.alertNames === true);
+const isFinding = (kind: FindingKind, o: FuzzOptions) => kind !== 'stricter' && kind !== 'waits' && kind !== 'close-for-alert' && (kind !== 'alert-name' || o.alertNames === true);
 
 /** A fault after which a receiver may rightly wait for more bytes: a length changed, a message cut short. */
 export const announcesMore = (faults: readonly Fault[]) =>
@@ -221,7 +270,7 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
       if (t.outcome.kind === 'completes' && r.outcome.kind === 'completes') {
         report.bases.push({ setting, scenario, shapes });
         why = '';
-        o.onBase?.(setting, true, v % 2 === 0 ? 'closure with close_notify' : 'the target closes without close_notify: a plain close ends the conversation as well');
+        o.onBase?.(setting, true, !plainCloseVariant(setting, v) ? 'closure with close_notify' : 'the target closes without close_notify: a plain close ends the conversation as well');
         break;
       }
       why = t.outcome.kind !== 'completes' ? `the target does not complete it: ${t.result.reason ?? outcomeLabel(t.outcome)}` : `the reference does not complete it: ${r.result.reason ?? outcomeLabel(r.outcome)}`;
@@ -255,7 +304,7 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
       if (!report.unplayableExamples.has(why)) report.unplayableExamples.set(why, c);
       return undefined;
     }
-    const diff = difference(ref, tgt, c.faults, o.role);
+    const diff = difference(ref, tgt, c, o.role);
     return { steps, ref, tgt, diff };
   };
   const signatureOf = async (c: Conversation) => (await evaluate(c, false))?.diff?.signature;

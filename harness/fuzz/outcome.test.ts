@@ -76,14 +76,14 @@ describe('difference', () => {
   const completes: Outcome = { kind: 'completes' };
   it('calls a refusal by a rule on the sender a stricter reference, not a finding', () => {
     const ref = p({ kind: 'alert', alert: 'unexpected_message' }, { rule: 'RFC 8446 5.1', detail: 'zero-length handshake fragment' });
-    expect(difference(ref, p(completes), [{ kind: 'interleave', step: 0, what: 'empty_handshake' }], 'server')?.kind).toBe('stricter');
+    expect(difference(ref, p(completes), { setting: 'server-tls13', faults: [{ kind: 'interleave', step: 0, what: 'empty_handshake' }] }, 'server')?.kind).toBe('stricter');
     const bad = p({ kind: 'alert', alert: 'decrypt_error' }, { rule: 'RFC 8446 4.4.4', detail: 'client Finished verify_data is wrong' });
-    expect(difference(bad, p(completes), [{ kind: 'mutate', step: 2, ops: [{ op: 'xor', pos: { field: 'Finished.verify_data', at: 0 }, value: 1 }] }], 'server')?.kind).toBe('accepts');
+    expect(difference(bad, p(completes), { setting: 'server-tls13', faults: [{ kind: 'mutate', step: 2, ops: [{ op: 'xor', pos: { field: 'Finished.verify_data', at: 0 }, value: 1 }] }] }, 'server')?.kind).toBe('accepts');
   });
   it('calls silence after a changed length waiting, not a hang', () => {
     const ref = p({ kind: 'alert', alert: 'record_overflow' }, { rule: 'RFC 8446 5.1', detail: 'record too long' });
-    expect(difference(ref, p({ kind: 'silence' }), [{ kind: 'record', step: 0, record: { length: 18433 } }], 'server')?.kind).toBe('waits');
-    expect(difference(ref, p({ kind: 'silence' }), [{ kind: 'mutate', step: 0, ops: [{ op: 'truncate', pos: { field: 'ClientHello.extensions' } }] }], 'server')?.kind).toBe('waits');
-    expect(difference(ref, p({ kind: 'silence' }), [{ kind: 'drop', step: 2 }], 'server')?.kind).toBe('hang');
+    expect(difference(ref, p({ kind: 'silence' }), { setting: 'server-tls13', faults: [{ kind: 'record', step: 0, record: { length: 18433 } }] }, 'server')?.kind).toBe('waits');
+    expect(difference(ref, p({ kind: 'silence' }), { setting: 'server-tls13', faults: [{ kind: 'mutate', step: 0, ops: [{ op: 'truncate', pos: { field: 'ClientHello.extensions' } }] }] }, 'server')?.kind).toBe('waits');
+    expect(difference(ref, p({ kind: 'silence' }), { setting: 'server-tls13', faults: [{ kind: 'drop', step: 2 }] }, 'server')?.kind).toBe('hang');
   });
 });

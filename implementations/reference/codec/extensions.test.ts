@@ -158,6 +158,10 @@ describe('extension decode errors', () => {
     ['server_name_list<1..2^16-1> empty', 'client_hello', '0000 0002 0000', 'Extension.server_name.server_name_list'],
     ['empty HostName <1..2^16-1>', 'client_hello', '0000 0005 0003 00 0000', 'Extension.server_name.server_name_list[0].host_name'],
     ['non-empty server_name in EE', 'encrypted_extensions', '0000 0001 00', 'Extension.server_name'],
+    // RFC 6066 3: a new NameType's data "MUST begin with a 16-bit length field"; one that overruns the list is
+    // unparsable (a host_name whose length was cut to 1 leaves "ocalhost": name_type 0x6f, length 0x6361).
+    ['unknown NameType whose length overruns the list', 'client_hello', '0000 000e 000c 00 0001 6c 6f 6361 6c686f7374', 'Extension.server_name.server_name_list[1].name'],
+    ['unknown NameType without its 16-bit length', 'client_hello', '0000 0007 0005 00 0001 61 01', 'Extension.server_name.server_name_list[1].name'],
     ['non-empty early_data in EE', 'encrypted_extensions', '002a 0001 00', 'Extension.early_data'],
     ['non-empty status_request in SH', 'server_hello', '0005 0001 01', 'Extension.status_request'],
     ['empty status_request in CH', 'client_hello', '0005 0000', 'Extension.status_request.status_type'],

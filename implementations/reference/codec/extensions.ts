@@ -499,14 +499,24 @@ function readBody(r: Reader, name: ParsedExtensionName, ctx: ExtensionContext): 
       // RFC 6066 3: ServerName server_name_list<1..2^16-1>
       const list = r.vec('server_name_list', 2, 1, 0xffff);
       const server_name_list: ServerName[] = [];
+      let unknownType = false;
       for (let i = 0; list.remaining > 0; i++) {
         const item = list.at(i);
         const name_type = item.u8('name_type');
-        // RFC 6066 3: only host_name(0) has a defined body; any other NameType cannot be parsed further
-        if (name_type !== 0) return undefined;
+        if (name_type !== 0) {
+          // RFC 6066 3: "For backward compatibility, all future data structures associated with new NameTypes
+          // MUST begin with a 16-bit length field." So another NameType is skipped by that length, and one whose
+          // length runs past the list cannot be parsed: RFC 8446 6, "Peers which receive a message which cannot be
+          // parsed according to the syntax [...] MUST terminate the connection with a "decode_error" alert."
+          item.opaque('name', 2, 0, 0xffff);
+          unknownType = true;
+          continue;
+        }
         // RFC 6066 3: opaque HostName<1..2^16-1>
         server_name_list.push({ name_type, host_name: item.opaque('host_name', 2, 1, 0xffff) });
       }
+      // Only host_name(0) has a defined body: a list with another NameType stays opaque.
+      if (unknownType) return undefined;
       return { type: name, server_name_list };
     }
     case 'max_fragment_length': {
