@@ -472,6 +472,13 @@ describe('checkServerKeyExchange12: ECDHE (RFC 8422 5.4, RFC 5246 7.4.3)', () =>
     rejects(() => checkServerKeyExchange12(ecdheSke({ curve: NamedGroup.secp384r1 }), skeCtx(P256_PUB)), 'illegal_parameter', 'RFC 8422 5.4');
   });
 
+  it('no supported_groups in the ClientHello: any curve of RFC 8422 5.1.1 (RFC 8422 4: "the server is free to choose")', () => {
+    const ch = hello({ drop: ['supported_groups'] });
+    for (const curve of [P256, NamedGroup.secp384r1, X25519]) expect(checkServerKeyExchange12(ecdheSke({ curve }), skeCtx(P256_PUB, { clientHello: ch })).group).toBe(curve);
+    // A group that is not an elliptic curve is still refused.
+    rejects(() => checkServerKeyExchange12(ecdheSke({ curve: NamedGroup.ffdhe2048 }), skeCtx(P256_PUB, { clientHello: ch })), 'illegal_parameter', 'RFC 8422 5.4');
+  });
+
   it('no signature: decode_error', () => {
     rejects(() => checkServerKeyExchange12({ ...ecdheSke(), signature: undefined }, skeCtx(P256_PUB)), 'decode_error', 'RFC 5246 7.4.3');
   });

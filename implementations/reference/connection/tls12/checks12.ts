@@ -458,8 +458,12 @@ export function checkServerKeyExchange12(ske: Extract<ServerKeyExchange, { form:
   let params: Uint8Array;
   let group: number | undefined;
   if (ske.form === 'ecdhe') {
-    // RFC 8422 5.4 / 5.1.1: the curve must be one the client offered in supported_groups.
-    const offered = findExt(ch.extensions, 'supported_groups')?.named_group_list ?? [];
+    // RFC 8422 5.4 / 5.1.1: the curve must be one the client offered in supported_groups. RFC 8422 4: "A client
+    // that proposes ECC cipher suites may choose not to include these extensions.  In this case, the server is
+    // free to choose any one of the elliptic curves or point formats listed in Section 5." So without the
+    // extension any curve the codec knows (Section 5.1.1's list) is accepted.
+    const sent = findExt(ch.extensions, 'supported_groups');
+    const offered = sent ? sent.named_group_list : EC_GROUPS;
     check(offered.includes(ske.named_curve) && EC_GROUPS.includes(ske.named_curve), 'illegal_parameter', 'RFC 8422 5.4', `ServerKeyExchange curve ${ske.named_curve} was not offered`);
     params = ecdheParams(ske.named_curve, ske.public);
     group = ske.named_curve;
