@@ -165,9 +165,11 @@ export interface Conversation {
 const isAction = (s: Step) => s.kind !== 'expect' && s.kind !== 'wait';
 const SENDABLE: Readonly<Record<Setting, readonly string[]>> = {
   'server-tls13': ['ClientHello', 'Certificate', 'CertificateVerify', 'Finished', 'EndOfEarlyData', 'KeyUpdate'],
-  'server-tls12': ['ClientHello', 'Certificate', 'ClientKeyExchange', 'CertificateVerify', 'Finished'],
+  // No ClientHello injected in TLS 1.2 (after the handshake it asks for a renegotiation, which a server may
+  // refuse with a warning or an error, RFC 5246 7.4.1.2 / RFC 5746), no HelloRequest (a client may ignore it).
+  'server-tls12': ['Certificate', 'ClientKeyExchange', 'CertificateVerify', 'Finished'],
   'client-tls13': ['ServerHello', 'HelloRetryRequest', 'EncryptedExtensions', 'CertificateRequest', 'Certificate', 'CertificateVerify', 'Finished', 'NewSessionTicket', 'KeyUpdate'],
-  'client-tls12': ['ServerHello', 'Certificate', 'ServerKeyExchange', 'CertificateRequest', 'ServerHelloDone', 'NewSessionTicket', 'Finished', 'HelloRequest'],
+  'client-tls12': ['ServerHello', 'Certificate', 'ServerKeyExchange', 'CertificateRequest', 'ServerHelloDone', 'NewSessionTicket', 'Finished'],
 };
 /**
  * Messages of the other version, as raw handshake messages (type, 3-byte length, body). Not a HelloRequest: a
@@ -210,8 +212,20 @@ export function faultArbitrary(base: Base): fc.Arbitrary<Fault> {
   if (swappable.length > 0) arbs.push({ weight: 1, arbitrary: fc.constantFrom(...swappable).map((step): Fault => ({ kind: 'swap', step })) });
   arbs.push({ weight: 1, arbitrary: fc.tuple(anyStep, fc.constantFrom(...SENDABLE[base.setting])).map(([step, message]): Fault => ({ kind: 'inject', step, message })) });
   arbs.push({ weight: 1, arbitrary: fc.tuple(anyStep, fc.constantFrom(...OTHER_VERSION[version])).map(([step, m]): Fault => ({ kind: 'inject_raw', step, hex: m.hex, name: m.name })) });
-  arbs.push({ weight: 2, arbitrary: fc.tuple(anyStep, fc.constantFrom(...INTERLEAVED)).map(([step, what]): Fault => ({ kind: 'interleave', step, what })) });
+  arbs.push({ weight: 2, arbitrary: fc.tuple(anyStep, fc.constantFrom(...INTERLEAVED)).filter(([step, what]) => what !== 'warning_alert' || judgesWarnings(base, step)).map(([step, what]): Fault => ({ kind: 'interleave', step, what })) });
   return fc.oneof(...arbs);
+}
+
+/**
+ * Whether a warning alert before this step can be judged: in TLS 1.3 once the version is agreed (after the
+ * ServerHello), where every alert but close_notify and user_canceled is an error whatever its level (RFC 8446 6).
+ * In TLS 1.2, and before the version is known, the receiver of a warning may go on or stop (RFC 5246 7.2).
+ */
+function judgesWarnings(base: Base, step: number): boolean {
+  if (base.setting.endsWith('tls12')) return false;
+  const steps = base.scenario.steps;
+  const hello = steps.findIndex((s) => (s.kind === 'send' && s.message === 'ServerHello') || (s.kind === 'expect' && s.expect.kind === 'messages' && s.expect.messages.some((m) => m.names.includes('ServerHello'))));
+  return hello >= 0 && step > hello;
 }
 
 /** Record-level options for a send step: split, coalesce, wrong type or version, plaintext, oversize, corruption. */
@@ -222,7 +236,9 @@ function recordArbitrary(base: Base, step: number): fc.Arbitrary<RecordOptions> 
     fc.integer({ min: 1, max: Math.max(1, len - 1) }).map((at) => ({ fragment_at: [at] })),
     fc.constantFrom(1, 2, 3, 16).map((max_fragment) => ({ max_fragment })),
     fc.constantFrom(20, 21, 23, 24, 0, 19, 25, 255).map((content_type) => ({ content_type })),
-    fc.constantFrom(0x0000, 0x0300, 0x0302, 0x0304, 0x0305, 0x7f1c, 0xfefd, 0xffff).map((version) => ({ version })),
+    // TLS 1.3: legacy_record_version "MUST be ignored for all purposes" (RFC 8446 5.1). TLS 1.2 gives the receiver
+    // no rule for it (RFC 5246 6.2.1, E.1): not generated there.
+    ...(base.setting.endsWith('tls13') ? [fc.constantFrom(0x0000, 0x0300, 0x0302, 0x0304, 0x0305, 0x7f1c, 0xfefd, 0xffff).map((version) => ({ version }))] : []),
     fc.constant({ plaintext: true }),
     // A wrong record length: smaller than the record (the rest is read as the next header), or over every limit.
     fc.constantFrom(0, 1, 2, 18433, 0xffff).map((length) => ({ length })),

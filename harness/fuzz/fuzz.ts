@@ -39,8 +39,15 @@ export type FindingKind =
   | 'diverges'
   /** Both send an alert, not the same one (a finding only with `alertNames`). */
   | 'alert-name'
-  /** 'accepts' where the rule the reference refused by binds the sender, or the other role, not the target: no finding. */
+  /**
+   * 'accepts' where the reference is stricter than the RFC asks of the target: its rule binds the sender or the
+   * other role, is a SHOULD or MAY, is RFC 9846's, or is a TLS 1.3 rule in a TLS 1.2 conversation. No finding.
+   */
   | 'stricter'
+  /** The reference refused with internal_error, citing no rule: a limit of its own. No finding. */
+  | 'reference-limit'
+  /** The server target refused a changed offer with handshake_failure / insufficient_security (no acceptable parameters). No finding. */
+  | 'declines'
   /**
    * Both abort at the same step, one with an alert, one without: TLS 1.3, the target closes without an alert
    * where the reference sends one, or the reference closes (after an error alert it got) where the target sends
@@ -208,15 +215,35 @@ export function compare(ref: Played, tgt: Played, c?: Conversation): { kind: Fin
 export function difference(ref: Played, tgt: Played, c: Conversation, role: Role): { kind: FindingKind; signature: string } | undefined {
   const diff = compare(ref, tgt, c);
   const faults = c.faults;
+  const tls12 = c.setting.endsWith('tls12');
+  const as = (kind: FindingKind, why: string) => diff && { kind, signature: `${kind} (${why}): ${diff.signature.replace(/^[a-z-]+: /, '')}` };
   if (diff?.kind === 'accepts' && ref.outcome.kind === 'alert' && ref.rule) {
-    const s = citation(ref.rule.rule, ref.outcome.alert, ref.rule.detail);
-    if (s && !bindsTarget(s, role)) return { kind: 'stricter', signature: diff.signature.replace(/^accepts:/, `stricter (${s.id} binds the ${s.binds}):`) };
+    const rule = ref.rule.rule;
+    // RFC 9846 (the TLS 1.3 revision) where the reference follows it: a target may follow RFC 8446.
+    if (/^RFC 9846\b/.test(rule)) return as('stricter', 'an RFC 9846 rule');
+    // A TLS 1.3 rule of the record layer or the handshake applied in a TLS 1.2 conversation (RFC 8446 4 and 6
+    // define decode_error and illegal_parameter for any message, RFC 5246 7.2.2 the same).
+    if (tls12 && /^RFC 8446 (5|4\.|B|D)/.test(rule)) return as('stricter', `a TLS 1.3 rule (${rule}) in TLS 1.2`);
+    const s = citation(rule, ref.outcome.alert, ref.rule.detail);
+    if (s && !bindsTarget(s, role)) return as('stricter', `${s.id} binds the ${s.binds}`);
+    // "Servers MAY check ...": the reference checks what the RFC lets a receiver check.
+    if (s && s.level !== 'must') return as('stricter', `${s.id} is a ${s.level.toUpperCase()}`);
   }
-  if (diff?.kind === 'hang' && announcesMore(faults)) return { kind: 'waits', signature: diff.signature.replace(/^hang:/, 'waits:') };
+  // The reference's own limit, without a rule (internal_error): not the RFC's.
+  if (diff && ref.outcome.kind === 'alert' && ref.outcome.alert === 'internal_error' && !ref.rule) return as('reference-limit', 'the reference hit a limit of its own');
+  if (diff?.kind === 'hang' && announcesMore(faults)) return as('waits', 'a length announces bytes that never come');
+  // The reference waits for the rest of a unit the target refused early (a size limit of its own): both allowed.
+  if (diff?.kind === 'reference-waits') return as('waits', 'the reference waits for the rest');
+  // A server that finds no acceptable parameters in a changed offer may refuse it (RFC 5246 7.4.1.3 / RFC 8446
+  // 4.1.1): the reference accepts every suite, group and scheme, a target need not.
+  const offerOnly = role === 'server' && faults.every((f) => f.step === 0 && (f.kind === 'set' || f.kind === 'mutate'));
+  if (diff?.kind === 'refuses' && tgt.outcome.kind === 'alert' && ['handshake_failure', 'insufficient_security'].includes(tgt.outcome.alert) && offerOnly) return as('declines', 'no acceptable parameters');
   return diff;
 }
 
-const isFinding = (kind: FindingKind, o: FuzzOptions) => kind !== 'stricter' && kind !== 'waits' && kind !== 'close-for-alert' && (kind !== 'alert-name' || o.alertNames === true);
+/** Differences the RFC allows: counted, not findings. */
+const NOT_FINDINGS: ReadonlySet<FindingKind> = new Set(['stricter', 'waits', 'close-for-alert', 'reference-limit', 'declines']);
+const isFinding = (kind: FindingKind, o: FuzzOptions) => !NOT_FINDINGS.has(kind) && (kind !== 'alert-name' || o.alertNames === true);
 
 /** A fault after which a receiver may rightly wait for more bytes: a length changed, a message cut short. */
 export const announcesMore = (faults: readonly Fault[]) =>
