@@ -17,7 +17,7 @@ import { resolveTarget } from '../targets/config.ts';
 import { ReferenceTarget } from '../targets/reference.ts';
 import type { Target } from '../targets/types.ts';
 import { fuzz, type Finding, type FuzzReport, type Progress } from '../fuzz/fuzz.ts';
-import { findingToYaml } from '../fuzz/finding-yaml.ts';
+import { findingToYaml, knownAs } from '../fuzz/finding-yaml.ts';
 import { SETTINGS, describeFault, type Conversation } from '../fuzz/conversation.ts';
 import { outcomeLabel } from '../fuzz/outcome.ts';
 import { writeFileAtomic } from '../report/atomic.ts';
@@ -105,11 +105,12 @@ export const fuzzCommand: Command = {
       const w = findingToYaml(f, name, id);
       const file = w.yaml ? join(out, `${id}.yaml`) : undefined;
       if (file) writeFileAtomic(file, w.yaml!);
-      written.push(record(f, id, file, w.steps, w.why));
+      const known = knownAs(w.sentence, target.expectedFailures);
+      written.push({ ...record(f, id, file, w.steps, w.why), ...(known ? { known } : {}) });
       // Every finding goes to findings.json as it comes: an interrupted run keeps them all.
       writeFileAtomic(join(out, 'findings.json'), `${JSON.stringify({ target: name, role: r, seed, findings: written }, null, 2)}\n`);
       if (tty) process.stderr.write('\r\x1b[K');
-      process.stdout.write(`finding ${written.length} (${f.kind}) ${f.conversation.setting}: ${f.signature}\n`);
+      process.stdout.write(`finding ${written.length} (${f.kind}) ${f.conversation.setting}: ${f.signature}${known ? ` (known: expected failure ${known} of ${name})` : ''}\n`);
       for (const fault of f.conversation.faults) process.stdout.write(`  fault: ${describeFault(fault, f.baseSteps)}\n`);
       process.stdout.write(`  ${file ? `replay: tls-harness run --target ${name} --scenarios ${file}` : `not written as a scenario: ${w.why}`}\n`);
       if (f.path.startsWith('-')) process.stdout.write(`  from the corpus (${corpusDir}): a conversation of an earlier run\n`);
@@ -195,6 +196,8 @@ interface FindingRecord {
   shrunk: boolean;
   file?: string;
   notWritten?: string;
+  /** An expected failure of the target whose reason quotes the same RFC sentence: a known deviation. */
+  known?: string;
   conversation: Conversation;
   steps: string;
 }

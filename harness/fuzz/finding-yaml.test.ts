@@ -3,7 +3,7 @@ import { ReferenceTarget } from '../targets/reference.ts';
 import { expandAll, parseScenarioText } from '../scenario/loader.ts';
 import { runCase } from '../engine/run-case.ts';
 import { applyFaults, baseScenario, caseOf, type Conversation } from './conversation.ts';
-import { acceptanceCitation, bindsTarget, citation, findingToYaml } from './finding-yaml.ts';
+import { acceptanceCitation, bindsTarget, citation, findingToYaml, knownAs } from './finding-yaml.ts';
 import { play, type Played } from './outcome.ts';
 import type { Finding } from './fuzz.ts';
 
@@ -21,6 +21,14 @@ describe('citation', () => {
     expect(bindsTarget(s, 'server')).toBe(false);
     expect(bindsTarget(citation('RFC 8446 4.4.4', 'decrypt_error')!, 'server')).toBe(true);
     expect(bindsTarget(citation('RFC 8446 4', 'decode_error')!, 'client')).toBe(true);
+  });
+
+  it("knows a finding the target's expected failures already quote", () => {
+    const s = citation('RFC 8446 4.4.4', 'decrypt_error');
+    const expected = [{ id: 'tls13-finished-*', reason: 'It takes a bad Finished. RFC 8446 4.4.4: "Recipients of Finished messages MUST verify that the contents are correct and if incorrect MUST terminate the connection with a "decrypt_error" alert."' }];
+    expect(knownAs(s, expected)).toBe('tls13-finished-*');
+    expect(knownAs(citation('RFC 8446 4', 'decode_error'), expected)).toBeUndefined();
+    expect(knownAs(undefined, expected)).toBeUndefined();
   });
 
   it('cites what allows the faults when the reference completes the conversation', () => {

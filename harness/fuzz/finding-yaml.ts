@@ -9,7 +9,7 @@
 import { stringify } from 'yaml';
 import { ExtensionType } from '../../implementations/reference/codec/enums.ts';
 import { expectationToYaml, stepToYaml } from '../scenario/emit.ts';
-import { loadSentenceIndex, sentencesOf, type Sentence } from '../rfc/index.ts';
+import { loadSentenceIndex, normalizeQuote, sentencesOf, type Sentence } from '../rfc/index.ts';
 import { describeFault, type Fault, type Setting } from './conversation.ts';
 import type { Finding } from './fuzz.ts';
 import { outcomeLabel } from './outcome.ts';
@@ -69,6 +69,8 @@ export function acceptanceCitation(setting: Setting, faults: readonly Fault[]): 
 }
 
 export interface WrittenFinding {
+  /** The RFC sentence the scenario cites. */
+  sentence?: Sentence;
   /** The scenario file's text, or undefined when no RFC sentence backs the reference's side (triage by hand). */
   yaml?: string;
   /** The conversation as scenario steps (YAML text), always: for findings.json and triage. */
@@ -123,6 +125,16 @@ export function findingToYaml(f: Finding, targetName: string, id: string): Writt
     ...(ref.rule ? [`# the reference refuses it: ${ref.rule.rule}, ${ref.rule.detail}`] : []),
     `# the target: ${f.target.result.reason ?? outcomeLabel(f.target.outcome)}`,
   ].join('\n');
-  return { yaml: `${head}\n${stringify(doc, { lineWidth: 0 })}`, steps: stepsText };
+  return { yaml: `${head}\n${stringify(doc, { lineWidth: 0 })}`, steps: stepsText, sentence };
 }
 
+
+/**
+ * The target's expected failure (its config's `expected_failures`, from the conformance suite's triage) whose
+ * reason quotes the sentence the finding cites: the finding is a deviation already known.
+ */
+export function knownAs(sentence: Sentence | undefined, expected: readonly { id: string; reason: string }[]): string | undefined {
+  if (!sentence) return undefined;
+  const quote = normalizeQuote(sentence.text);
+  return expected.find((e) => normalizeQuote(e.reason).includes(quote))?.id;
+}

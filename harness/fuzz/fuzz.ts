@@ -238,6 +238,10 @@ export function difference(ref: Played, tgt: Played, c: Conversation, role: Role
   // 4.1.1): the reference accepts every suite, group and scheme, a target need not.
   const offerOnly = role === 'server' && faults.every((f) => f.step === 0 && (f.kind === 'set' || f.kind === 'mutate'));
   if (diff?.kind === 'refuses' && tgt.outcome.kind === 'alert' && ['handshake_failure', 'insufficient_security'].includes(tgt.outcome.alert) && offerOnly) return as('declines', 'no acceptable parameters');
+  // An extension the reference does not implement, inserted with a body of its own: the reference ignores it
+  // (RFC 8446 4.1.2: "Servers MUST ignore unrecognized extensions"), a target that implements it checks it.
+  const inserted = faults.every((f) => f.kind === 'mutate' && f.ops.every((op) => op.op === 'insert_extension' && typeof op.type === 'string'));
+  if (diff?.kind === 'refuses' && inserted) return as('declines', 'an extension the reference does not implement');
   return diff;
 }
 
