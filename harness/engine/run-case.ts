@@ -41,8 +41,11 @@ export interface RunCaseOptions {
   signal?: AbortSignal;
   /** The run's positive controls (run-all makes one per run); absent: cases run without controls. */
   controls?: ControlCache;
-  /** Told each handshake message a `send` step builds, with the step's index, before its mutations (the fuzzer's span maps). */
-  onSend?: (stepIndex: number, msg: HandshakeMessage) => void;
+  /**
+   * Told each handshake message a `send` step builds, with the step's index, before its mutations, and whether it
+   * goes out under record protection (the fuzzer's span maps).
+   */
+  onSend?: (stepIndex: number, msg: HandshakeMessage, encrypted: boolean) => void;
 }
 
 /** Ends the case with a verdict (thrown inside the step loop, caught in runCase). */
@@ -467,7 +470,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         const msg = peer.build(step.message, { premaster: step.premaster });
         applySet(msg, cn.live.resolveMap(step.set));
         peer.afterSet(msg, Object.keys(step.set)); // suite-cl: a TLS 1.2 ServerKeyExchange is signed over the params as set
-        opts.onSend?.(stepIndex, msg);
+        opts.onSend?.(stepIndex, msg, peer.writeEpoch !== 'plaintext');
         const mutate = cn.live.resolveMutations(step.mutate);
         const { wire: bytes, message: messageBytes } = encodeForWire(msg, mutate);
         const ro = step.record;

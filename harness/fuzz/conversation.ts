@@ -130,9 +130,9 @@ export interface Base {
 }
 
 /** Collects the span maps of a run's sent messages (RunCaseOptions.onSend). */
-export function shapeCollector(): { shapes: Map<number, MessageShape>; onSend: (i: number, msg: HandshakeMessage) => void } {
+export function shapeCollector(): { shapes: Map<number, MessageShape>; onSend: (i: number, msg: HandshakeMessage, encrypted: boolean) => void } {
   const shapes = new Map<number, MessageShape>();
-  return { shapes, onSend: (i, msg) => shapes.set(i, shapeOf(msg)) };
+  return { shapes, onSend: (i, msg, encrypted) => shapes.set(i, { ...shapeOf(msg), encrypted }) };
 }
 
 /** An interleaved record: what goes before a step. */
@@ -239,14 +239,17 @@ function recordArbitrary(base: Base, step: number): fc.Arbitrary<RecordOptions> 
     // TLS 1.3: legacy_record_version "MUST be ignored for all purposes" (RFC 8446 5.1). TLS 1.2 gives the receiver
     // no rule for it (RFC 5246 6.2.1, E.1): not generated there.
     ...(base.setting.endsWith('tls13') ? [fc.constantFrom(0x0000, 0x0300, 0x0302, 0x0304, 0x0305, 0x7f1c, 0xfefd, 0xffff).map((version) => ({ version }))] : []),
-    fc.constant({ plaintext: true }),
+
     // A wrong record length: smaller than the record (the rest is read as the next header), or over every limit.
     fc.constantFrom(0, 1, 2, 18433, 0xffff).map((length) => ({ length })),
-    // A flipped byte of the record as sent, past its header (the header's fields have faults of their own): in the
-    // tag or the end of a protected record, in the content of a plaintext one.
-    fc.record({ at: fc.oneof(fc.integer({ min: -17, max: -1 }), fc.integer({ min: 5, max: 12 })), value: fc.integer({ min: 1, max: 255 }) }).map((wire_xor) => ({ wire_xor })),
     fc.constantFrom(16385, 16640).map((max_fragment) => ({ max_fragment })),
   ];
+  // Under record protection only: a flipped byte of the protected record (a bad MAC; in a plaintext record it
+  // would change the message behind the harness's back), and the record sent in the clear instead.
+  if (base.shapes.get(step)?.encrypted) {
+    arbs.push(fc.record({ at: fc.oneof(fc.integer({ min: -17, max: -1 }), fc.integer({ min: 5, max: 12 })), value: fc.integer({ min: 1, max: 255 }) }).map((wire_xor) => ({ wire_xor })));
+    arbs.push(fc.constant({ plaintext: true }));
+  }
   if (base.setting.endsWith('tls13')) arbs.push(fc.constantFrom(0, 1, 255, 16384 - len, 16385 - len).map((padding) => ({ padding: Math.max(0, padding) })));
   if (step + 1 < steps.length && steps[step + 1].kind === 'send') arbs.push(fc.constant({ coalesce: true }));
   return fc.oneof(...arbs);

@@ -22,6 +22,8 @@ export interface MessageShape {
   length: number;
   /** The message has an extension list (insert_extension applies). */
   hasExtensions: boolean;
+  /** The message goes out under record protection (a flipped byte of the record is then a bad MAC, not a changed message). */
+  encrypted?: boolean;
   /** Lists of code points in the message, by `set` path (`cipher_suites`, `extensions.supported_groups.named_group_list`). */
   lists: { path: string; values: number[] }[];
 }

@@ -76,7 +76,7 @@ export interface PlayOptions {
   timeoutMs: number;
   expectTimeoutMs: number;
   signal?: AbortSignal;
-  onSend?: (stepIndex: number, msg: HandshakeMessage) => void;
+  onSend?: (stepIndex: number, msg: HandshakeMessage, encrypted: boolean) => void;
 }
 
 /** A target that can say which rule it refused something by (the embedded reference with recordErrors). */
