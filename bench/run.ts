@@ -18,7 +18,8 @@
  *                       ^tls13-server: the TLS 1.3 server suite), wall-time ratio (goal <= 0.4)
  *   fuzz/reference-R    issue 15: `fuzz()` conversations per second, the embedded reference as the target (role R:
  *                       server, client; TLS 1.3 + 1.2) and as the oracle, seed 1, --jobs 2 (the CLI's default),
- *                       --timeout 500 (the CLI's default) (goal >= 300; no peer)
+ *                       --timeout 500 (the CLI's default) (goal >= 300; no peer). Both references are
+ *                       `inMemory` (server-role connections over in-memory pipes; the client role stays on TCP)
  *   fuzz/openssl        `fuzz()` against the openssl target (server role, TLS 1.3 + 1.2, seed 1, --jobs
  *                       FUZZ_JOBS, default 2 as the CLI: that many s_server instances) vs `openssl s_time -new`
  *                       against one of the same s_server instances right after (goal: ratio >= 0.5)
@@ -439,7 +440,8 @@ async function jobs(): Promise<void> {
 
 /** As `tls-harness fuzz`: --seed 1, both versions, --timeout 500 (the CLI's default), the whole time. */
 async function fuzzFor(target: Target, role: Role, jobs: number, secs: number, beforeStop?: () => Promise<void>): Promise<{ report: FuzzReport; rate: number; cpuS: number; wallS: number }> {
-  const reference = new ReferenceTarget({ recordErrors: true });
+  // The ruler in memory (ReferenceTarget inMemory), as the target reference is below.
+  const reference = new ReferenceTarget({ recordErrors: true, inMemory: true });
   const ac = new AbortController();
   await Promise.all([target.start(ac.signal), reference.start()]);
   try {
@@ -487,7 +489,7 @@ async function fuzzBench(): Promise<void> {
     const name = `fuzz/reference-${role}`;
     if (!selected(only, name)) continue;
     await guarded(name, async () => {
-      const r = await fuzzFor(new ReferenceTarget(), role, 2, secs);
+      const r = await fuzzFor(new ReferenceTarget({ inMemory: true }), role, 2, secs);
       report({ name, what: `fuzz --target reference --role ${role} (tls13 + tls12) --seed 1 --jobs 2: ${fuzzWhat(r.report, r.cpuS)}`, ours: r.rate, unit: 'conversations/s', goal: 300, higherIsBetter: true });
     });
   }

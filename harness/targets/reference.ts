@@ -241,7 +241,8 @@ export function bridge(sock: Socket | MemoryEnd, ep: Endpoint, tracker?: IdleTra
   });
   sock.on('end', () => {
     tracker?.targetClosing();
-    sock.end();
+    // (end() of an ended stream only makes an error object nobody reads)
+    if (!sock.writableEnded) sock.end();
   });
   sock.on('close', () => tracker?.targetClosing());
   start?.();
