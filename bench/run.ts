@@ -19,7 +19,7 @@
  *   fuzz/reference-R    issue 15: `fuzz()` conversations per second, the embedded reference as the target (role R:
  *                       server, client; TLS 1.3 + 1.2) and as the oracle, seed 1, --jobs 2 (the CLI's default),
  *                       --timeout 500 (the CLI's default) (goal >= 300; no peer). Both references are
- *                       `inMemory` (server-role connections over in-memory pipes; the client role stays on TCP)
+ *                       `inMemory` (their connections are in-memory pipes, in both roles)
  *   fuzz/openssl        `fuzz()` against the openssl target (server role, TLS 1.3 + 1.2, seed 1, --jobs
  *                       FUZZ_JOBS, default 2 as the CLI: that many s_server instances) vs `openssl s_time -new`
  *                       against one of the same s_server instances right after (goal: ratio >= 0.5)

@@ -287,6 +287,7 @@ export class ReferenceTarget implements Target {
   constructor(overrides: { server?: Partial<EndpointConfig>; client?: Partial<EndpointConfig>; recordErrors?: boolean; inMemory?: boolean } = {}) {
     this.recordErrors = overrides.recordErrors ?? false;
     this.inMemory = overrides.inMemory ?? false;
+    if (this.inMemory) this.connectClient = (ctx) => this.connectClientInMemory(ctx);
     this.serverConfig = makeConfig({
       // The first three as before; the others are chosen only by a client that accepts none of the first three's schemes.
       certificates: [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519(), TEST_PKI.p384(), TEST_PKI.p521(), TEST_PKI.ed448()],
@@ -419,6 +420,25 @@ export class ReferenceTarget implements Target {
         return tracker;
       },
     };
+  }
+
+  /**
+   * inMemory: the client role's connection is an in-memory pipe too; the engine takes the harness's end
+   * from here (run-case.ts InProcessClient) instead of listening for the client.
+   */
+  readonly connectClient?: (ctx: TargetCaseContext) => Promise<TargetConnection>;
+
+  private async connectClientInMemory(ctx: TargetCaseContext): Promise<TargetConnection> {
+    const [harness, end] = MemoryEnd.pair();
+    this.track(harness);
+    this.track(end);
+    let sessionStore = this.clientSessions.get(ctx.caseId);
+    if (!sessionStore) this.clientSessions.set(ctx.caseId, (sessionStore = new MemorySessionStore()));
+    const client = new TlsClient({ ...this.clientConfig, sessionStore, resume: true });
+    const idle = new IdleTracker();
+    idle.attachHarness(harness);
+    bridge(end, client, idle, () => client.start(), this.recordErrors ? (e) => this.noteError(ctx.caseId, e) : undefined);
+    return { stream: harness, peer: 'reference client (in memory)', idle };
   }
 
   async endCase(ctx: TargetCaseContext): Promise<void> {
