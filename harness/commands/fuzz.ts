@@ -63,8 +63,9 @@ export const fuzzCommand: Command = {
     const { runId, dir } = reportFolder(values, CMD);
     const out = (values.out as string | undefined) ?? join(dir, 'findings');
 
-    const reference = new ReferenceTarget({ recordErrors: true });
-    const target: Target = name === 'reference' ? new ReferenceTarget() : resolveTarget(name, { instances: jobs });
+    // In memory (no sockets): the ruler plays every conversation, and a reference target too.
+    const reference = new ReferenceTarget({ recordErrors: true, inMemory: true });
+    const target: Target = name === 'reference' ? new ReferenceTarget({ inMemory: true }) : resolveTarget(name, { instances: jobs });
     const roles = target.capabilities.roles;
     const r: Role = (role as Role | undefined) ?? (roles.includes('server') ? 'server' : 'client');
     if (!roles.includes(r)) throw new UsageError(`${CMD}: target ${name} plays no ${r} role (it plays: ${roles.join(', ') || 'none'})`);
