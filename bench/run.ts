@@ -33,6 +33,7 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import * as tls from 'node:tls';
 import * as net from 'node:net';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -444,6 +445,8 @@ async function fuzzFor(target: Target, role: Role, jobs: number, secs: number, b
   // The ruler in memory (ReferenceTarget inMemory), as the target reference is below.
   const reference = new ReferenceTarget({ recordErrors: true, inMemory: true });
   const ac = new AbortController();
+  // Every case in flight listens to it (two per job).
+  setMaxListeners(64, ac.signal);
   await Promise.all([target.start(ac.signal), reference.start()]);
   try {
     const t0 = performance.now();
