@@ -16,16 +16,25 @@
  *                       no peer)
  *   jobs                `run --target openssl --jobs 4` vs `--jobs 1` on a subset (JOBS_GREP, default
  *                       ^tls13-server: the TLS 1.3 server suite), wall-time ratio (goal <= 0.4)
+ *   fuzz/reference-R    issue 15: `fuzz()` conversations per second, the embedded reference as the target (role R:
+ *                       server, client; TLS 1.3 + 1.2) and as the oracle, seed 1, --jobs 2 (the CLI's default),
+ *                       --timeout 500 (the CLI's default) (goal >= 300; no peer). Both references are
+ *                       `inMemory` (their connections are in-memory pipes, in both roles)
+ *   fuzz/openssl        `fuzz()` against the openssl target (server role, TLS 1.3 + 1.2, seed 1, --jobs
+ *                       FUZZ_JOBS, default 8 (the CLI's default is 2): that many s_server instances) vs
+ *                       `openssl s_time -new` against one of the same s_server instances right after, new
+ *                       connections per wall second (goal: ratio >= 0.5)
  *
- * BENCH_SECONDS (default 2) scales every measurement; BENCH_ONLY=name,name runs only the goals whose name (or
- * its part before `/`) is listed, e.g. BENCH_ONLY=aead,serve/node. Every wait is bounded and every child
- * process is killed on the way out.
+ * BENCH_SECONDS (default 2) scales every measurement (each fuzz part runs 5 x BENCH_SECONDS); BENCH_ONLY=name,name runs only the goals whose name (or
+ * its part before `/`) is listed, e.g. BENCH_ONLY=aead,serve/node. BENCH_JSON=FILE also writes the results
+ * as JSON. Every wait is bounded and every child process is killed on the way out.
  */
 import { createCipheriv, randomBytes } from 'node:crypto';
 import * as tls from 'node:tls';
 import * as net from 'node:net';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +52,11 @@ import { suiteParams } from '../implementations/reference/crypto/suites.ts';
 import { expandAll, loadScenariosOrThrow } from '../harness/scenario/loader.ts';
 import { runAll } from '../harness/engine/run-all.ts';
 import { ReferenceTarget } from '../harness/targets/reference.ts';
+import { resolveTarget } from '../harness/targets/config.ts';
+import type { ProcessPool } from '../harness/targets/pool.ts';
+import type { Target } from '../harness/targets/types.ts';
+import type { Role } from '../harness/scenario/model.ts';
+import { fuzz as fuzzRun, type FuzzReport } from '../harness/fuzz/fuzz.ts';
 import { formatResult, formatTable, selected, type Result } from './report.ts';
 import { checkBuild } from '../bin/build-state.js';
 
@@ -424,6 +438,94 @@ async function jobs(): Promise<void> {
   }
 }
 
+// ---- fuzz: conversations per second (issue 15) -----------------------------------------------------------
+
+/** As `tls-harness fuzz`: --seed 1, both versions, --timeout 500 (the CLI's default), the whole time. */
+async function fuzzFor(target: Target, role: Role, jobs: number, secs: number, beforeStop?: () => Promise<void>): Promise<{ report: FuzzReport; rate: number; cpuS: number; wallS: number }> {
+  // The ruler in memory (ReferenceTarget inMemory), as the target reference is below.
+  const reference = new ReferenceTarget({ recordErrors: true, inMemory: true });
+  const ac = new AbortController();
+  // Every case in flight listens to it (two per job).
+  setMaxListeners(64, ac.signal);
+  await Promise.all([target.start(ac.signal), reference.start()]);
+  try {
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const report = await fuzzRun(target, reference, { role, versions: ['tls13', 'tls12'], seed: 1, seconds: secs, jobs, maxFindings: 20, expectTimeoutMs: 500, signal: ac.signal });
+    const wallS = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    // The rate the CLI prints: conversations over the run's time (shrinking a finding included).
+    await beforeStop?.();
+    return { report, rate: report.conversations / (report.elapsedMs / 1000), cpuS: (cpu.user + cpu.system) / 1e6, wallS };
+  } finally {
+    await Promise.allSettled([target.stop(), reference.stop()]);
+  }
+}
+
+// CPU next to wall time (as the suite's): on a machine shared with other work the wall rate varies, the CPU
+// per conversation much less.
+const fuzzWhat = (r: FuzzReport, cpuS: number) =>
+  `${r.conversations} conversations in ${(r.elapsedMs / 1000).toFixed(1)} s, CPU ${cpuS.toFixed(1)} s (${((cpuS * 1000) / Math.max(1, r.conversations)).toFixed(1)} ms each), ${r.findings.length} findings, ${r.unplayable} unplayable, ${r.bases.length} bases`;
+
+/** `openssl s_time -connect 127.0.0.1:PORT -new -time N`: new TLS connections per wall second. */
+async function sTime(port: number, secs: number): Promise<{ rate: number; count: number; wallS: number }> {
+  const t0 = performance.now();
+  const child = spawn('openssl', ['s_time', '-connect', `127.0.0.1:${port}`, '-new', '-time', String(secs)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    out = (out + d.toString()).slice(-4000);
+  });
+  child.stderr!.on('data', () => undefined);
+  const timer = setTimeout(() => child.kill('SIGKILL'), (secs + 20) * 1000);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  children.delete(child);
+  const wallS = (performance.now() - t0) / 1000;
+  // "2512 connections in 2.48s; 1012.90 connections/user sec, ..." (the first summary: the -new pass)
+  const m = /(\d+) connections in [\d.]+s;/.exec(out);
+  if (!m) throw new Error(`openssl s_time exited (${code}) without a summary: ${out.trim().split('\n').slice(-2).join(' ')}`);
+  const count = Number(m[1]);
+  return { rate: count / wallS, count, wallS };
+}
+
+async function fuzzBench(): Promise<void> {
+  const secs = Math.max(1, Math.round(5 * seconds));
+  for (const role of ['server', 'client'] as const) {
+    const name = `fuzz/reference-${role}`;
+    if (!selected(only, name)) continue;
+    await guarded(name, async () => {
+      const r = await fuzzFor(new ReferenceTarget({ inMemory: true }), role, 2, secs);
+      report({ name, what: `fuzz --target reference --role ${role} (tls13 + tls12) --seed 1 --jobs 2: ${fuzzWhat(r.report, r.cpuS)}`, ours: r.rate, unit: 'conversations/s', goal: 300, higherIsBetter: true });
+    });
+  }
+  if (!selected(only, 'fuzz/openssl')) return;
+  if (!hasOpenssl()) return skip('fuzz/openssl', 'openssl is not installed (the target is `openssl s_server`, the peer `openssl s_time`)');
+  await guarded('fuzz/openssl', async () => {
+    // A process target waits more than it works (silence is its --timeout, the closure's wait, the settling of
+    // its output after each case): more instances than cores pay off.
+    const jobs = Math.max(1, Math.round(Number(process.env.FUZZ_JOBS ?? 8)) || 8);
+    const target = resolveTarget('openssl', { instances: jobs }) as ProcessPool;
+    let peer: Awaited<ReturnType<typeof sTime>> | undefined;
+    // s_time runs against one of the run's s_server instances right after the fuzz run, while they are still up.
+    const r = await fuzzFor(target, 'server', jobs, secs, async () => {
+      const port = target.serverPorts.find((p) => p !== undefined);
+      if (port !== undefined) peer = await sTime(port, secs);
+    });
+    if (!peer) throw new Error('no s_server instance was running at the end of the fuzz run');
+    report({
+      name: 'fuzz/openssl',
+      what: `fuzz --target openssl --role server (tls13 + tls12) --seed 1 --jobs ${jobs}: ${fuzzWhat(r.report, r.cpuS)}; openssl s_time -new against one of its s_server instances: ${peer.count} connections in ${peer.wallS.toFixed(1)} s`,
+      ours: r.rate,
+      peer: peer.rate,
+      peerName: 'openssl s_time connections',
+      unit: '/s',
+      goal: 0.5,
+      higherIsBetter: true,
+    });
+  });
+}
+
 function skip(name: string, reason: string): void {
   report({ name, what: '', ours: NaN, unit: '', goal: NaN, higherIsBetter: true, skipped: reason });
 }
@@ -462,6 +564,8 @@ await guarded('aead', aead);
 await guarded('serve', serve);
 await guarded('suite', suite);
 await guarded('jobs', jobs);
+await guarded('fuzz', fuzzBench);
 process.stdout.write('\n' + formatTable(results) + '\n');
+if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ seconds, results }, null, 2)}\n`);
 killChildren();
 process.exit(0);

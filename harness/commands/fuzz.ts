@@ -9,6 +9,7 @@
  * findings are written as they come). Exit code: 0 no finding, 1 findings, 2 a usage mistake, 130 interrupted.
  */
 import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from '../cli.ts';
@@ -68,8 +69,9 @@ export const fuzzCommand: Command = {
     const { runId, dir } = reportFolder(values, CMD);
     const out = (values.out as string | undefined) ?? join(dir, 'findings');
 
-    const reference = new ReferenceTarget({ recordErrors: true });
-    const target: Target = name === 'reference' ? new ReferenceTarget() : resolveTarget(name, { instances: jobs });
+    // In memory (no sockets): the ruler plays every conversation, and a reference target too.
+    const reference = new ReferenceTarget({ recordErrors: true, inMemory: true });
+    const target: Target = name === 'reference' ? new ReferenceTarget({ inMemory: true }) : resolveTarget(name, { instances: jobs });
     const roles = target.capabilities.roles;
     const r: Role = (role as Role | undefined) ?? (roles.includes('server') ? 'server' : 'client');
     if (!roles.includes(r)) throw new UsageError(`${CMD}: target ${name} plays no ${r} role (it plays: ${roles.join(', ') || 'none'})`);
@@ -77,6 +79,8 @@ export const fuzzCommand: Command = {
     const inFlight = r === 'server' && !target.capabilities.concurrent ? Math.min(jobs, target.instances ?? 1) : jobs;
 
     const ac = new AbortController();
+    // Each conversation in flight listens on the signal (both sides, their connections).
+    setMaxListeners(Math.max(10, 8 * jobs), ac.signal);
     let interrupts = 0;
     const onSigint = () => {
       if (++interrupts > 1) process.exit(130);

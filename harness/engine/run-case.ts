@@ -11,7 +11,7 @@ import { makeConfig, type EndpointConfig, type StoredTicket } from '../../implem
 import { EXTRA_TEST_CERTIFICATES, SHARED_TEST_PKI as TEST_PKI } from '../targets/test-pki.ts';
 import type { Expectation, MessageExpectation, PeerConfig, ScenarioCase, SourceLocation, Step } from '../scenario/model.ts';
 import { REQUEST_CLIENT_CERTIFICATE_FEATURE } from '../scenario/format.ts';
-import { roleCapabilities, type Capabilities, type Target, type TargetConnection, type TrustSettings } from '../targets/types.ts';
+import { roleCapabilities, type Capabilities, type Target, type TargetCaseContext, type TargetConnection, type TrustSettings } from '../targets/types.ts';
 import type { CaseResult, TargetOutput, TranscriptEntry, Verdict } from './result.ts';
 import { findExt } from '../../implementations/reference/connection/tls13.ts';
 import { groupName } from '../../implementations/reference/connection/groups.ts';
@@ -371,6 +371,10 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         if (err.code === 'ECONNRESET' || /\bECONNRESET\b/.test(err.message)) tc = resetConnection();
         else throw new CaseEnd('error', `cannot connect to the target: ${err.code ?? err.message.split('\n')[0]}`);
       }
+    } else if ((target as InProcessClient).connectClient) {
+      // A client in this process (the reference with inMemory): its connection's other end, no listener.
+      tc = await (target as InProcessClient).connectClient!({ caseId, signal: ac.signal });
+      clientLaunches++;
     } else {
       if (!target.launchClient) throw new CaseEnd('error', 'the target has no client role adapter');
       listener ??= await listen();
@@ -1136,6 +1140,14 @@ function closeText(o: Extract<Observation, { kind: 'close' }>): string {
 /** A reset by the target (not a close after which a write of the harness was refused). */
 function isReset(o: Extract<Observation, { kind: 'close' }>): boolean {
   return o.how === 'reset' && (o.detail === 'ECONNRESET' || o.detail === 'EPIPE');
+}
+
+/**
+ * A target whose client runs in this process and hands over the harness's end of its connection at once
+ * (ReferenceTarget with inMemory): the case needs no listener and no accept.
+ */
+interface InProcessClient {
+  connectClient?(ctx: TargetCaseContext): Promise<TargetConnection>;
 }
 
 /** A target connection reset before the connect completed: a stream that fails with ECONNRESET at once. */

@@ -20,13 +20,13 @@ export const SETTINGS: readonly Setting[] = ['server-tls13', 'server-tls12', 'cl
 const RFC = `rfc: { doc: 8446, section: "4.4.4", quote: "Recipients of Finished messages MUST verify that the contents are correct and if incorrect MUST terminate the connection with a \\"decrypt_error\\" alert.", level: must, sentences: [rfc8446-4.4.4-1] }`;
 const CONFIG13 = 'config: { cipher_suites: [TLS_AES_128_GCM_SHA256], groups: [x25519, secp256r1] }';
 const CONFIG12 = 'config: { cipher_suites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256], groups: [x25519, secp256r1] }';
-const CLOSURE = '  - expect: { closure: 300, plain_close: true }';
+const CLOSURE = '  - expect: { closure: 150, plain_close: true }';
 // RFC 8446 6.1: "Each party MUST send a "close_notify" alert before closing its write side of the connection,
 // unless it has already sent some error alert." (RFC 5246 7.2.1 the same.) A target whose unfaulted base ends
 // with its close_notify has aborted a faulted conversation when it closes without one: the strict closure tells
 // that close from a completed conversation (with the plain one, a target that closed at the fault "completed");
 // the close that follows tells a target that waits (silence passes a closure) from one that completed.
-const STRICT_CLOSURE = '  - expect: { closure: 300 }\n  - expect: close';
+const STRICT_CLOSURE = '  - expect: { closure: 150 }\n  - expect: close';
 /** Each setting's variants with the strict closure first, the plain-close ones as the fallback. */
 const strictFirst = (variants: readonly string[]): string[] => [...variants.map((v) => v.replace(CLOSURE, STRICT_CLOSURE)), ...variants];
 

@@ -461,11 +461,24 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
   // The corpus first, as it is (regressions of earlier findings come back at once).
   // A corpus conversation is at no path of this search: shrunk by dropping faults and ops only.
   await pool(corpus, o.jobs ?? 1, (c) => judge(c, o.seed, -1, undefined, 1).then(() => undefined), () => stopped() || spent());
-  for (let k = 0; !stopped() && !spent(); k++) {
-    const seed = (o.seed + k) % 2 ** 31;
-    const batch = fc.sample(arb, { seed, numRuns: batchSize });
-    await pool(batch, o.jobs ?? 1, (c, i) => judge(c, seed, i, arb, batchSize), () => stopped() || spent());
-  }
+  // Batch k is fc.sample with seed o.seed + k; a job takes the next conversation as soon as it is free (a job
+  // confirming and shrinking a finding does not hold the others at the end of a batch).
+  let k = 0;
+  let seed = 0;
+  let batch: Conversation[] = [];
+  let next = 0;
+  const search = async () => {
+    while (!stopped() && !spent()) {
+      if (next >= batch.length) {
+        seed = (o.seed + k++) % 2 ** 31;
+        batch = fc.sample(arb, { seed, numRuns: batchSize });
+        next = 0;
+      }
+      const i = next++;
+      await judge(batch[i], seed, i, arb, batchSize);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, o.jobs ?? 1) }, search));
   report.interrupted = stopped();
   progress();
   return report;

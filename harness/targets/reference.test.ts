@@ -7,7 +7,7 @@ import { TlsClient } from '../../implementations/reference/connection/client.ts'
 import { makeConfig } from '../../implementations/reference/connection/config.ts';
 import { TEST_PKI } from '../../implementations/reference/connection/testing.ts';
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
-import { ReferenceTarget, bridge } from './reference.ts';
+import { MemoryEnd, ReferenceTarget, bridge } from './reference.ts';
 import type { IdleSignal } from './types.ts';
 import { ctx } from './testing.ts';
 
@@ -270,5 +270,140 @@ describe('cauth: target_options.request_client_certificate (a second server that
     expect(r.client.state).toBe('connected');
     expect(r.requested).toBe(true);
     expect(r.peer).toMatch(/requesting a client certificate/);
+  });
+});
+
+// Issue 15: the fuzzer's ruler plays every conversation; in memory it needs no sockets.
+describe('inMemory: server connections over an in-memory pipe (MemoryEnd)', () => {
+  const target = new ReferenceTarget({ inMemory: true });
+  afterAll(() => target.stop());
+
+  it('delivers in order a tick later, not within the write; end() is a FIN the other end answers with its own', async () => {
+    const [a, b] = MemoryEnd.pair();
+    const got: string[] = [];
+    b.on('data', (d: Buffer) => got.push(d.toString()));
+    const ended = new Promise<void>((r) => b.once('end', () => r()));
+    const aClosed = new Promise<void>((r) => a.once('close', () => r()));
+    a.resume();
+    a.write('one');
+    a.write('two');
+    expect(got).toEqual([]);
+    a.end();
+    await ended;
+    expect(got).toEqual(['one', 'two']);
+    expect([a.bytesWritten, b.bytesRead]).toEqual([6, 6]);
+    // Not half-open, as a net.Socket: b ended its side, a sees the end and both close.
+    await aClosed;
+    expect(b.writableEnded).toBe(true);
+  });
+
+  it('a close with unread data, or a write to a closed end, is a reset (ECONNRESET); a close with none is a FIN', async () => {
+    const errorOf = (s: MemoryEnd) => new Promise<string>((r) => s.once('error', (e: NodeJS.ErrnoException) => r(e.code ?? '')));
+    {
+      const [a, b] = MemoryEnd.pair();
+      b.pause();
+      a.write('unread');
+      await tick(5);
+      const err = errorOf(a);
+      b.destroy();
+      expect(await err).toBe('ECONNRESET');
+    }
+    {
+      const [a, b] = MemoryEnd.pair();
+      a.resume();
+      const end = new Promise<void>((r) => a.once('end', () => r()));
+      b.destroy();
+      await end;
+      // a ended its side as the FIN came (no half-open): what it writes now is refused, not sent.
+      expect(a.writableEnded).toBe(true);
+    }
+    {
+      // b does not read: the FIN of a's close stays unread, b's side stays open, and its bytes reach a closed end.
+      const [a, b] = MemoryEnd.pair();
+      b.pause();
+      const err = errorOf(b);
+      a.destroy();
+      await tick(5);
+      expect(b.writableEnded).toBe(false);
+      b.write('late');
+      expect(await err).toBe('ECONNRESET');
+    }
+  });
+
+  it('idle once connected; not idle while its answer is unread; idle after its alert only once the close has arrived', async () => {
+    const c = await target.connect(ctx('mem-idle-1'));
+    const sock = c.stream as unknown as Socket;
+    expect(c.peer).toBe('reference server (in memory)');
+    await whenIdle(c.idle!, sock);
+    sock.pause();
+    sock.write(clientHello());
+    expect(c.idle!.idle()).toBe(false);
+    await tick();
+    expect(c.idle!.idle()).toBe(false);
+    const got: Buffer[] = [];
+    sock.on('data', (d: Buffer) => got.push(d));
+    sock.resume();
+    await whenIdle(c.idle!, sock);
+    expect(Buffer.concat(got)[0]).toBe(22);
+    expect(Buffer.concat(got).length).toBeGreaterThan(500);
+    sock.destroy();
+
+    const d = await target.connect(ctx('mem-idle-2'));
+    const s2 = d.stream as unknown as Socket;
+    const atData: boolean[] = [];
+    s2.on('data', () => atData.push(d.idle!.idle()));
+    s2.write(Buffer.from('1703030005' + '0000000000', 'hex'));
+    await new Promise<void>((r) => s2.once('end', () => r()));
+    expect(atData.length).toBeGreaterThan(0);
+    expect(atData.every((x) => x === false)).toBe(true);
+    expect(d.idle!.idle()).toBe(true);
+    s2.destroy();
+  });
+
+  it('a case sees the same over memory as over TCP: fuzz conversations of each role and version, fixed seed', async () => {
+    const fc = (await import('fast-check')).default;
+    const { applyFaults, baseScenario, caseOf, conversationArbitrary, shapeCollector } = await import('../fuzz/conversation.ts');
+    const { play } = await import('../fuzz/outcome.ts');
+    const tcp = new ReferenceTarget({ recordErrors: true });
+    const mem = new ReferenceTarget({ recordErrors: true, inMemory: true });
+    await tcp.start();
+    const po = { timeoutMs: 5000, expectTimeoutMs: 500 };
+    // What a case observed; the rule's detail may quote random bytes (a key share read as a length), so not that.
+    // (A harness error's reason carries its stack, whose frames differ with the way the connection came.)
+    const seen = (p: Awaited<ReturnType<typeof play>>) => [p.outcome.kind === 'error' ? 'error' : p.outcome, p.step, p.rule?.rule, p.rule?.alert, p.result.verdict, p.result.reason?.split('\n')[0], p.result.expected, p.result.observed];
+    try {
+      let n = 0;
+      for (const setting of ['server-tls13', 'server-tls12', 'client-tls13', 'client-tls12'] as const) {
+        const scenario = baseScenario(setting);
+        const { shapes, onSend } = shapeCollector();
+        await play(tcp, caseOf(scenario, scenario.steps, `eq-base-${setting}`), { ...po, onSend });
+        // Faults on a message that carries a signature: an ECDSA signature is 70 to 72 bytes, so a length or
+        // position fault on it gives one outcome or another from run to run, over either transport.
+        const signed = (i: number) => ['CertificateVerify', 'ServerKeyExchange'].includes((scenario.steps[i] as { message?: string }).message ?? '');
+        for (const c of fc.sample(conversationArbitrary({ setting, scenario, shapes }), { seed: 15, numRuns: 40 })) {
+          if (c.faults.some((f) => signed(f.step))) continue;
+          const steps = applyFaults(scenario.steps, c.faults);
+          const id = `eq-${n++}`;
+          const [a, b] = await Promise.all([play(tcp, caseOf(scenario, steps, `${id}-tcp`), po), play(mem, caseOf(scenario, steps, `${id}-mem`), po)]);
+          let want = seen(a);
+          // Other random bytes may still decide (a key share read as a length): what memory saw must come over TCP too.
+          for (let k = 0; k < 5 && JSON.stringify(seen(b)) !== JSON.stringify(want); k++) want = seen(await play(tcp, caseOf(scenario, steps, `${id}-tcp-${k}`), po));
+          expect({ faults: c.faults, seen: seen(b) }).toEqual({ faults: c.faults, seen: want });
+        }
+      }
+    } finally {
+      await Promise.all([tcp.stop(), mem.stop()]);
+    }
+  }, 120_000);
+
+  it('the client role too: the engine takes the client connection from connectClient, no listener', async () => {
+    const { baseScenario, caseOf } = await import('../fuzz/conversation.ts');
+    const { runCase } = await import('../engine/run-case.ts');
+    const scenario = baseScenario('client-tls13');
+    const r = await runCase(caseOf(scenario, scenario.steps, 'mem-client'), target, { timeoutMs: 5000, expectTimeoutMs: 500 });
+    expect(r.verdict).toBe('pass');
+    expect(r.transcript?.[0]?.name).toBe('reference client (in memory)');
+    // Without inMemory, no such method: the client connects over TCP to the harness's listener.
+    expect(new ReferenceTarget().connectClient).toBeUndefined();
   });
 });

@@ -1,9 +1,12 @@
 /**
  * The embedded default target: the reference server and client with their default versions (TLS 1.3 and
  * TLS 1.2, as a user gets them), in this process, over real TCP sockets on 127.0.0.1. Strict by construction,
- * so the starter suite passes against it; it is also how the harness tests itself.
+ * so the starter suite passes against it; it is also how the harness tests itself. With `inMemory` (issue 15:
+ * the fuzzer's ruler, played for every conversation), the server role's connections are in-memory pipes
+ * (MemoryEnd) instead: no sockets, no kernel, the same bytes and closes.
  */
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import { TlsClient } from '../../implementations/reference/connection/client.ts';
 import { TlsServer } from '../../implementations/reference/connection/server.ts';
 import { MemorySessionStore, TLS12_CIPHER_SUITES, TLS13_CIPHER_SUITES, makeConfig, type EndpointConfig } from '../../implementations/reference/connection/config.ts';
@@ -70,7 +73,7 @@ export class IdleTracker implements IdleSignal {
   private started = false;
   /** The endpoint's socket ended or was destroyed: a close is on its way to the harness's end. */
   private targetClosed = false;
-  private harness: Socket | undefined;
+  private harness: HarnessEnd | undefined;
   private readonly listeners = new Set<() => void>();
 
   idle(): boolean {
@@ -98,7 +101,7 @@ export class IdleTracker implements IdleSignal {
   }
 
   /** The harness's end of the connection (no listener is added to it: its flow is the engine's). */
-  attachHarness(sock: Socket): void {
+  attachHarness(sock: HarnessEnd): void {
     this.harness ??= sock;
     this.changed();
   }
@@ -120,11 +123,98 @@ export class IdleTracker implements IdleSignal {
   }
 }
 
+/** What IdleTracker reads of the harness's end of a connection (a net.Socket, or a MemoryEnd). */
+export type HarnessEnd = Pick<Socket, 'bytesWritten' | 'bytesRead' | 'readableLength' | 'readableEnded' | 'destroyed'>;
+
+/**
+ * One end of an in-memory connection (MemoryEnd.pair()), for the reference in this process: what one end
+ * writes comes out of the other as 'data', in order, a tick later (as a loopback socket delivers it at the
+ * next poll, never within the write); end() is a FIN: the other end sees 'end' after the data and, as a
+ * net.Socket without allowHalfOpen, ends its own side; destroy() is a close: the other end sees 'end', or a
+ * reset (ECONNRESET) when the destroyed end had not read everything it was sent (as the kernel answers a
+ * close with unread data with a RST), and a write to a destroyed end is answered with a reset too.
+ * bytesWritten / bytesRead count as a net.Socket's do (IdleTracker depends on them).
+ */
+export class MemoryEnd extends Duplex {
+  private other!: MemoryEnd;
+  bytesWritten = 0;
+  bytesRead = 0;
+  /** Bytes written to this end that have not arrived yet (delivered at the next tick). */
+  private inFlight = 0;
+
+  static pair(): [MemoryEnd, MemoryEnd] {
+    const a = new MemoryEnd();
+    const b = new MemoryEnd();
+    a.other = b;
+    b.other = a;
+    return [a, b];
+  }
+
+  private constructor() {
+    super({ allowHalfOpen: false });
+  }
+
+  setNoDelay(): this {
+    return this;
+  }
+
+  override _read(): void {}
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    // cb at once (the kernel took it): the next write comes straight here, so this counts what write() was handed.
+    this.bytesWritten += chunk.length;
+    const to = this.other;
+    to.inFlight += chunk.length;
+    process.nextTick(() => to.arrive(chunk));
+    cb();
+  }
+
+  override _final(cb: (e?: Error | null) => void): void {
+    const to = this.other;
+    process.nextTick(() => to.arriveEnd());
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    // Unread: in this end's buffer, or still on its way here.
+    const unread = this.readableLength > 0 || this.inFlight > 0;
+    const to = this.other;
+    process.nextTick(() => to.peerGone(unread));
+    cb(err);
+  }
+
+  private arrive(chunk: Buffer): void {
+    this.inFlight -= chunk.length;
+    if (this.destroyed) {
+      // A write to a closed connection: the kernel answers with a RST.
+      this.other.reset();
+      return;
+    }
+    if (this.readableEnded) return;
+    this.bytesRead += chunk.length;
+    this.push(chunk);
+  }
+
+  private arriveEnd(): void {
+    if (!this.destroyed && !this.readableEnded) this.push(null);
+  }
+
+  private peerGone(reset: boolean): void {
+    if (this.destroyed) return;
+    if (reset) this.reset();
+    else this.push(null);
+  }
+
+  private reset(): void {
+    if (!this.destroyed) this.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104, syscall: 'read' }));
+  }
+}
+
 /**
  * Pump bytes between a socket and an endpoint until either side is done. `start` runs first (a client's
  * start()); its output goes out like any other.
  */
-export function bridge(sock: Socket, ep: Endpoint, tracker?: IdleTracker, start?: () => void, onError?: (e: TlsError) => void): void {
+export function bridge(sock: Socket | MemoryEnd, ep: Endpoint, tracker?: IdleTracker, start?: () => void, onError?: (e: TlsError) => void): void {
   sock.setNoDelay(true);
   const flush = () => {
     // RFC 8446 6.1: the peer's close_notify closes its side only; like common servers, we then close ours.
@@ -151,7 +241,8 @@ export function bridge(sock: Socket, ep: Endpoint, tracker?: IdleTracker, start?
   });
   sock.on('end', () => {
     tracker?.targetClosing();
-    sock.end();
+    // (end() of an ended stream only makes an error object nobody reads)
+    if (!sock.writableEnded) sock.end();
   });
   sock.on('close', () => tracker?.targetClosing());
   start?.();
@@ -175,7 +266,7 @@ export class ReferenceTarget implements Target {
     // without client authentication, or abort the handshake with a "certificate_required" alert").
     this.makeServer({ ...this.serverConfig, requestClientCert: true, verifyPeer: true }),
   );
-  private readonly sockets = new Set<Socket>();
+  private readonly sockets = new Set<Socket | MemoryEnd>();
   /** The idle trackers of server connections, by the harness's port, until both ends have been seen. */
   private readonly trackers = new Map<number, IdleTracker>();
   private readonly serverConfig: EndpointConfig;
@@ -190,8 +281,13 @@ export class ReferenceTarget implements Target {
   /** Server connections: the harness's local port -> the case it belongs to (the server sees it as the remote port). */
   private readonly portCases = new Map<number, string>();
 
-  constructor(overrides: { server?: Partial<EndpointConfig>; client?: Partial<EndpointConfig>; recordErrors?: boolean } = {}) {
+  /** Server-role connections are in-memory pipes (MemoryEnd), not loopback TCP. */
+  private readonly inMemory: boolean;
+
+  constructor(overrides: { server?: Partial<EndpointConfig>; client?: Partial<EndpointConfig>; recordErrors?: boolean; inMemory?: boolean } = {}) {
     this.recordErrors = overrides.recordErrors ?? false;
+    this.inMemory = overrides.inMemory ?? false;
+    if (this.inMemory) this.connectClient = (ctx) => this.connectClientInMemory(ctx);
     this.serverConfig = makeConfig({
       // The first three as before; the others are chosen only by a client that accepts none of the first three's schemes.
       certificates: [TEST_PKI.p256(), TEST_PKI.rsa(), TEST_PKI.ed25519(), TEST_PKI.p384(), TEST_PKI.p521(), TEST_PKI.ed448()],
@@ -241,7 +337,7 @@ export class ReferenceTarget implements Target {
   }
 
 
-  private track(sock: Socket): void {
+  private track(sock: Socket | MemoryEnd): void {
     this.sockets.add(sock);
     sock.on('close', () => this.sockets.delete(sock));
   }
@@ -267,6 +363,7 @@ export class ReferenceTarget implements Target {
   }
 
   async connect(ctx: TargetCaseContext): Promise<TargetConnection> {
+    if (this.inMemory) return this.connectInMemory(ctx);
     if (!this.server) await this.start();
     const port0 = ctx.options?.request_client_certificate ? await this.clientAuthServer.port() : this.port;
     const sock = netConnect({ host: '127.0.0.1', port: port0 });
@@ -283,6 +380,19 @@ export class ReferenceTarget implements Target {
     // A connection the server never saw (reset at once): forget its tracker.
     sock.once('close', () => this.forget(port, idle));
     return { stream: sock, peer: `reference server 127.0.0.1:${port0}${ctx.options?.request_client_certificate ? ' (requesting a client certificate)' : ''}`, ...(idle ? { idle } : {}) };
+  }
+
+  /** A server connection over an in-memory pipe: the same server config, endpoint, bridge and idle tracking. */
+  private connectInMemory(ctx: TargetCaseContext): TargetConnection {
+    const auth = ctx.options?.request_client_certificate === true;
+    const [harness, server] = MemoryEnd.pair();
+    this.track(harness);
+    this.track(server);
+    const idle = new IdleTracker();
+    idle.attachHarness(harness);
+    const config = auth ? { ...this.serverConfig, requestClientCert: true, verifyPeer: true } : this.serverConfig;
+    bridge(server, new TlsServer(config), idle, undefined, this.recordErrors ? (e) => this.noteError(ctx.caseId, e) : undefined);
+    return { stream: harness, peer: `reference server (in memory)${auth ? ' (requesting a client certificate)' : ''}`, idle };
   }
 
   /**
@@ -310,6 +420,25 @@ export class ReferenceTarget implements Target {
         return tracker;
       },
     };
+  }
+
+  /**
+   * inMemory: the client role's connection is an in-memory pipe too; the engine takes the harness's end
+   * from here (run-case.ts InProcessClient) instead of listening for the client.
+   */
+  readonly connectClient?: (ctx: TargetCaseContext) => Promise<TargetConnection>;
+
+  private async connectClientInMemory(ctx: TargetCaseContext): Promise<TargetConnection> {
+    const [harness, end] = MemoryEnd.pair();
+    this.track(harness);
+    this.track(end);
+    let sessionStore = this.clientSessions.get(ctx.caseId);
+    if (!sessionStore) this.clientSessions.set(ctx.caseId, (sessionStore = new MemorySessionStore()));
+    const client = new TlsClient({ ...this.clientConfig, sessionStore, resume: true });
+    const idle = new IdleTracker();
+    idle.attachHarness(harness);
+    bridge(end, client, idle, () => client.start(), this.recordErrors ? (e) => this.noteError(ctx.caseId, e) : undefined);
+    return { stream: harness, peer: 'reference client (in memory)', idle };
   }
 
   async endCase(ctx: TargetCaseContext): Promise<void> {
