@@ -52,6 +52,7 @@ import { suiteParams } from '../implementations/reference/crypto/suites.ts';
 import { expandAll, loadScenariosOrThrow } from '../harness/scenario/loader.ts';
 import { runAll } from '../harness/engine/run-all.ts';
 import { ReferenceTarget } from '../harness/targets/reference.ts';
+import { setServerOutputSettleMs } from '../harness/targets/process.ts';
 import { resolveTarget } from '../harness/targets/config.ts';
 import type { ProcessPool } from '../harness/targets/pool.ts';
 import type { Target } from '../harness/targets/types.ts';
@@ -505,6 +506,7 @@ async function fuzzBench(): Promise<void> {
     // A process target waits more than it works (silence is its --timeout, the closure's wait, the settling of
     // its output after each case): more instances than cores pay off.
     const jobs = Math.max(1, Math.round(Number(process.env.FUZZ_JOBS ?? 8)) || 8);
+    setServerOutputSettleMs(10); // as the fuzz command does
     const target = resolveTarget('openssl', { instances: jobs }) as ProcessPool;
     let peer: Awaited<ReturnType<typeof sTime>> | undefined;
     // s_time runs against one of the run's s_server instances right after the fuzz run, while they are still up.

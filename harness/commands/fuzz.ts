@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { Command } from '../cli.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { resolveTarget } from '../targets/config.ts';
+import { setServerOutputSettleMs } from '../targets/process.ts';
 import { ReferenceTarget } from '../targets/reference.ts';
 import type { Target } from '../targets/types.ts';
 import { fuzz, type Finding, type FuzzReport, type Progress } from '../fuzz/fuzz.ts';
@@ -70,6 +71,8 @@ export const fuzzCommand: Command = {
     const out = (values.out as string | undefined) ?? join(dir, 'findings');
 
     // In memory (no sockets): the ruler plays every conversation, and a reference target too.
+    // Conversations are short and many: the wait for a process server's output after each is cut (process.ts).
+    setServerOutputSettleMs(10);
     const reference = new ReferenceTarget({ recordErrors: true, inMemory: true });
     const target: Target = name === 'reference' ? new ReferenceTarget({ inMemory: true }) : resolveTarget(name, { instances: jobs });
     const roles = target.capabilities.roles;

@@ -27,7 +27,16 @@ export const OUTPUT_LIMIT = 8192;
  * lines are attributed by time (to the cases connected when they arrive): exact for per-case servers and
  * clients, best effort for a server shared by the run (cases running at once share its lines).
  */
-const SERVER_OUTPUT_SETTLE_MS = 50;
+let SERVER_OUTPUT_SETTLE_MS = 50;
+
+/**
+ * How long a case's end waits for the run's server to write about its connection (default 50 ms). `fuzz` sets
+ * 10: it reads no server output, and its findings are replayed before they count, so a crash attributed a
+ * moment late is confirmed or dropped, not misreported.
+ */
+export function setServerOutputSettleMs(ms: number): void {
+  SERVER_OUTPUT_SETTLE_MS = ms;
+}
 
 /** The tail of one output stream: whole lines, at most OUTPUT_LIMIT bytes (the oldest dropped first). */
 class Tail {
