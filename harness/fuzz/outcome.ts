@@ -93,7 +93,9 @@ export async function play(target: Target, c: ScenarioCase, o: PlayOptions): Pro
   // close_notify and keeps its side open past the wait completed the conversation all the same (RFC 8446 6.1
   // lets it stay open; silence at that last step is no hang).
   const last = c.steps.at(-1);
-  if (outcome.kind === 'silence' && result.step?.index === c.steps.length - 1 && last?.kind === 'expect' && last.expect.kind === 'close' && (result.transcript ?? []).some((e) => e.dir === 'received' && e.kind === 'alert' && e.name === 'close_notify')) outcome = { kind: 'completes' };
+  // So did one that stays open when the conversation dropped the harness's close_notify (nothing asked it to close).
+  const seen = (dir: 'sent' | 'received') => (result.transcript ?? []).some((e) => e.dir === dir && e.kind === 'alert' && e.name === 'close_notify');
+  if (outcome.kind === 'silence' && result.step?.index === c.steps.length - 1 && last?.kind === 'expect' && last.expect.kind === 'close' && (seen('received') || !seen('sent'))) outcome = { kind: 'completes' };
   return {
     outcome,
     ...(result.step && outcome.kind !== 'completes' ? { step: result.step.index } : {}),
