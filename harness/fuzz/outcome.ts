@@ -94,9 +94,11 @@ export async function play(target: Target, c: ScenarioCase, o: PlayOptions): Pro
   // lets it stay open; silence at that last step is no hang).
   const last = c.steps.at(-1);
   // In TLS 1.3 an endpoint need not answer close_notify at all (RFC 8446 6.1: close_notify closes the sender's
-  // write side only), so silence at that last step completes the conversation there too.
+  // write side only), so silence at that last step completes the conversation there too; so does staying open
+  // when the conversation dropped the harness's close_notify (nothing asked the target to close).
   const tls13 = c.scenario.versions.includes('tls13');
-  if (outcome.kind === 'silence' && result.step?.index === c.steps.length - 1 && last?.kind === 'expect' && last.expect.kind === 'close' && (tls13 || (result.transcript ?? []).some((e) => e.dir === 'received' && e.kind === 'alert' && e.name === 'close_notify'))) outcome = { kind: 'completes' };
+  const seen = (dir: 'sent' | 'received') => (result.transcript ?? []).some((e) => e.dir === dir && e.kind === 'alert' && e.name === 'close_notify');
+  if (outcome.kind === 'silence' && result.step?.index === c.steps.length - 1 && last?.kind === 'expect' && last.expect.kind === 'close' && (tls13 || seen('received') || !seen('sent'))) outcome = { kind: 'completes' };
   return {
     outcome,
     ...(result.step && outcome.kind !== 'completes' ? { step: result.step.index } : {}),
