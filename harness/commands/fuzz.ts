@@ -117,7 +117,7 @@ export const fuzzCommand: Command = {
       // Every finding goes to findings.json as it comes: an interrupted run keeps them all.
       writeFileAtomic(join(out, 'findings.json'), `${JSON.stringify({ target: name, role: r, seed, findings: written }, null, 2)}\n`);
       if (tty) process.stderr.write('\r\x1b[K');
-      process.stdout.write(`finding ${written.length} (${f.kind}) ${f.conversation.setting}: ${f.signature}${known ? ` (known: expected failure ${known} of ${name})` : ''}\n`);
+      process.stdout.write(`finding ${written.length}: ${f.signature}${known ? ` (known: expected failure ${known} of ${name})` : ''}\n`);
       for (const fault of f.conversation.faults) process.stdout.write(`  fault: ${describeFault(fault, f.baseSteps)}\n`);
       process.stdout.write(`  ${file ? `replay: tls-harness run --target ${name} --scenarios ${file}` : `not written as a scenario: ${w.why}`}\n`);
       if (f.path.startsWith('-')) process.stdout.write(`  from the corpus (${corpusDir}): a conversation of an earlier run\n`);

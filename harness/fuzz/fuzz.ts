@@ -335,7 +335,9 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
       if (!report.unplayableExamples.has(why)) report.unplayableExamples.set(why, c);
       return undefined;
     }
-    const diff = difference(ref, tgt, c, o.role);
+    const d = difference(ref, tgt, c, o.role);
+    // The setting is part of the signature: one difference in TLS 1.2 does not hide the same one in TLS 1.3.
+    const diff = d && { ...d, signature: `${c.setting} ${d.signature}` };
     return { steps, ref, tgt, diff };
   };
   const signatureOf = async (c: Conversation) => (await evaluate(c, false))?.diff?.signature;
@@ -380,7 +382,11 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
       best = c;
     }
     const final = last?.diff?.signature === wanted ? last : await evaluate(c, false);
-    if (!final?.diff) return;
+    // Neither the shrunk nor the first conversation gives the signature any more: timing, not a finding.
+    if (!final?.diff || final.diff.signature !== wanted) {
+      report.unstable++;
+      return;
+    }
     const base = baseOf.get(best.setting)!;
     const f: Finding = { kind: final.diff.kind, signature: wanted, conversation: best, steps: final.steps, baseSteps: base.scenario.steps, config: base.scenario.config, reference: final.ref, target: final.tgt, seed, path, shrunk };
     report.findings.push(f);
