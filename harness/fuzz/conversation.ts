@@ -212,18 +212,19 @@ export function faultArbitrary(base: Base): fc.Arbitrary<Fault> {
   if (swappable.length > 0) arbs.push({ weight: 1, arbitrary: fc.constantFrom(...swappable).map((step): Fault => ({ kind: 'swap', step })) });
   arbs.push({ weight: 1, arbitrary: fc.tuple(anyStep, fc.constantFrom(...SENDABLE[base.setting])).map(([step, message]): Fault => ({ kind: 'inject', step, message })) });
   arbs.push({ weight: 1, arbitrary: fc.tuple(anyStep, fc.constantFrom(...OTHER_VERSION[version])).map(([step, m]): Fault => ({ kind: 'inject_raw', step, hex: m.hex, name: m.name })) });
-  arbs.push({ weight: 2, arbitrary: fc.tuple(anyStep, fc.constantFrom(...INTERLEAVED)).filter(([step, what]) => what !== 'warning_alert' || judgesWarnings(base, step)).map(([step, what]): Fault => ({ kind: 'interleave', step, what })) });
+  arbs.push({ weight: 2, arbitrary: fc.tuple(anyStep, fc.constantFrom(...INTERLEAVED)).map(([step, what]): Fault => ({ kind: 'interleave', step, what })) });
   return fc.oneof(...arbs);
 }
 
 /**
  * Whether a warning alert before this step can be judged: in TLS 1.3 once the version is agreed (after the
  * ServerHello), where every alert but close_notify and user_canceled is an error whatever its level (RFC 8446 6).
- * In TLS 1.2, and before the version is known, the receiver of a warning may go on or stop (RFC 5246 7.2).
+ * In TLS 1.2, and before the version is known, the receiver of a warning may go on or stop (RFC 5246 7.2): such
+ * warnings are still sent (what else a target does after one, a second ClientHello, a crash, is judged), but
+ * whether it goes on or stops is not (fuzz.ts difference: 'warning-choice').
  */
-function judgesWarnings(base: Base, step: number): boolean {
-  if (base.setting.endsWith('tls12')) return false;
-  const steps = base.scenario.steps;
+export function judgesWarnings(setting: Setting, steps: readonly Step[], step: number): boolean {
+  if (setting.endsWith('tls12')) return false;
   const hello = steps.findIndex((s) => (s.kind === 'send' && s.message === 'ServerHello') || (s.kind === 'expect' && s.expect.kind === 'messages' && s.expect.messages.some((m) => m.names.includes('ServerHello'))));
   return hello >= 0 && step > hello;
 }

@@ -14,7 +14,7 @@
 import fc from 'fast-check';
 import type { PeerConfig, Role, Step, VersionName } from '../scenario/model.ts';
 import type { Target } from '../targets/types.ts';
-import { applyFaults, baseScenario, baseVariants, caseOf, plainCloseVariant, conversationArbitrary, faultArbitrary, shapeCollector, type Base, type Conversation, type Fault, type Setting } from './conversation.ts';
+import { applyFaults, baseScenario, baseVariants, caseOf, judgesWarnings, plainCloseVariant, conversationArbitrary, faultArbitrary, shapeCollector, type Base, type Conversation, type Fault, type Setting } from './conversation.ts';
 import { outcomeLabel, play, type Outcome, type Played } from './outcome.ts';
 import { bindsTarget, citation } from './finding-yaml.ts';
 
@@ -44,6 +44,8 @@ export type FindingKind =
    * other role, is a SHOULD or MAY, is RFC 9846's, or is a TLS 1.3 rule in a TLS 1.2 conversation. No finding.
    */
   | 'stricter'
+  /** After a warning alert the RFC lets the receiver go on or stop after: going on or stopping. No finding. */
+  | 'warning-choice'
   /** The reference refused with internal_error, citing no rule: a limit of its own. No finding. */
   | 'reference-limit'
   /** The server target refused a changed offer with handshake_failure / insufficient_security (no acceptable parameters). No finding. */
@@ -212,8 +214,13 @@ export function compare(ref: Played, tgt: Played, c?: Conversation): { kind: Fin
  * reference being stricter than the RFC (a sender's rule applied to what it receives); a 'hang' after a length
  * was changed or a message cut short is the target waiting for the bytes the length announces.
  */
-export function difference(ref: Played, tgt: Played, c: Conversation, role: Role): { kind: FindingKind; signature: string } | undefined {
+export function difference(ref: Played, tgt: Played, c: Conversation, role: Role, baseSteps?: readonly Step[]): { kind: FindingKind; signature: string } | undefined {
   const diff = compare(ref, tgt, c);
+  // A warning alert the RFC lets the receiver go on or stop after (TLS 1.2, or before the version is agreed):
+  // going on, stopping, and how it stops are all allowed; other differences (a crash, garbage, a violation, another
+  // message) are still judged.
+  const openWarning = baseSteps !== undefined && c.faults.some((f) => f.kind === 'interleave' && f.what === 'warning_alert' && !judgesWarnings(c.setting, baseSteps, f.step));
+  if (diff && openWarning && ['accepts', 'refuses', 'abort-class', 'close-for-alert', 'alert-name'].includes(diff.kind)) return { kind: 'warning-choice', signature: `warning-choice: ${diff.signature.replace(/^[a-z-]+: /, '')}` };
   const faults = c.faults;
   const tls12 = c.setting.endsWith('tls12');
   const as = (kind: FindingKind, why: string) => diff && { kind, signature: `${kind} (${why}): ${diff.signature.replace(/^[a-z-]+: /, '')}` };
@@ -246,7 +253,7 @@ export function difference(ref: Played, tgt: Played, c: Conversation, role: Role
 }
 
 /** Differences the RFC allows: counted, not findings. */
-const NOT_FINDINGS: ReadonlySet<FindingKind> = new Set(['stricter', 'waits', 'close-for-alert', 'reference-limit', 'declines']);
+const NOT_FINDINGS: ReadonlySet<FindingKind> = new Set(['stricter', 'waits', 'close-for-alert', 'reference-limit', 'declines', 'warning-choice']);
 const isFinding = (kind: FindingKind, o: FuzzOptions) => !NOT_FINDINGS.has(kind) && (kind !== 'alert-name' || o.alertNames === true);
 
 /** A fault after which a receiver may rightly wait for more bytes: a length changed, a message cut short. */
@@ -335,7 +342,7 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
       if (!report.unplayableExamples.has(why)) report.unplayableExamples.set(why, c);
       return undefined;
     }
-    const d = difference(ref, tgt, c, o.role);
+    const d = difference(ref, tgt, c, o.role, base.scenario.steps);
     // The setting is part of the signature: one difference in TLS 1.2 does not hide the same one in TLS 1.3.
     const diff = d && { ...d, signature: `${c.setting} ${d.signature}` };
     return { steps, ref, tgt, diff };

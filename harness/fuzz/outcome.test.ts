@@ -80,6 +80,18 @@ describe('difference', () => {
     const bad = p({ kind: 'alert', alert: 'decrypt_error' }, { rule: 'RFC 8446 4.4.4', detail: 'client Finished verify_data is wrong' });
     expect(difference(bad, p(completes), { setting: 'server-tls13', faults: [{ kind: 'mutate', step: 2, ops: [{ op: 'xor', pos: { field: 'Finished.verify_data', at: 0 }, value: 1 }] }] }, 'server')?.kind).toBe('accepts');
   });
+  it('does not judge going on or stopping after a warning alert the RFC leaves to the receiver', () => {
+    const steps = baseScenario('server-tls12').steps;
+    const warned = { setting: 'server-tls12' as const, faults: [{ kind: 'interleave' as const, step: 1, what: 'warning_alert' as const }] };
+    expect(difference(p(completes), p({ kind: 'alert', alert: 'handshake_failure' }), warned, 'server', steps)?.kind).toBe('warning-choice');
+    // What else the target does after it is judged.
+    expect(difference(p(completes), p({ kind: 'garbage', detail: 'x' }), warned, 'server', steps)?.kind).toBe('garbage');
+    // TLS 1.3 after the ServerHello: every alert is an error alert (RFC 8446 6), going on is accepting it.
+    const steps13 = baseScenario('server-tls13').steps;
+    const warned13 = { setting: 'server-tls13' as const, faults: [{ kind: 'interleave' as const, step: 3, what: 'warning_alert' as const }] };
+    expect(difference(p({ kind: 'close' }), p(completes), warned13, 'server', steps13)?.kind).toBe('accepts');
+  });
+
   it('calls silence after a changed length waiting, not a hang', () => {
     const ref = p({ kind: 'alert', alert: 'record_overflow' }, { rule: 'RFC 8446 5.1', detail: 'record too long' });
     expect(difference(ref, p({ kind: 'silence' }), { setting: 'server-tls13', faults: [{ kind: 'record', step: 0, record: { length: 18433 } }] }, 'server')?.kind).toBe('waits');
