@@ -521,7 +521,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
           note('sent', 'raw', 'handshake bytes', { wire: step.hex, epoch: peer.writeEpoch });
           await flush(cn);
           // Only handshake content joins the transcript (a protected change_cipher_spec, alert or heartbeat does not).
-          if ((step.content_type ?? ContentType.handshake) === ContentType.handshake) peer.commit(tryDecode(bytes, peer), bytes);
+          if ((step.content_type ?? ContentType.handshake) === ContentType.handshake && step.transcript !== false) peer.commit(tryDecode(bytes, peer), bytes);
         } else {
           await flush(cn);
           note('sent', 'raw', `${step.layer} bytes`, { wire: step.hex });

@@ -281,7 +281,7 @@ export function applyFaults(steps: readonly Step[], faults: readonly Fault[]): S
     for (const f of here) {
       // Out of place: the target must refuse it, so the harness keeps it out of its own transcript and state.
       if (f.kind === 'inject') out.push({ kind: 'send', message: f.message, set: {}, mutate: [], record: {}, transcript: false, loc });
-      else if (f.kind === 'inject_raw') out.push({ kind: 'send_raw', layer: 'handshake', hex: f.hex, loc });
+      else if (f.kind === 'inject_raw') out.push({ kind: 'send_raw', layer: 'handshake', hex: f.hex, transcript: false, loc });
       else if (f.kind === 'interleave') out.push(interleaved(f.what, loc));
     }
     if (here.some((f) => f.kind === 'drop')) continue;

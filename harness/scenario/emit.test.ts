@@ -43,6 +43,7 @@ describe('stepToYaml', () => {
         '    transcript: false',
         '  - send_raw: { hex: "16030100", layer: record }',
         '  - send_raw: { hex: "", layer: handshake, content_type: 23 }',
+        '  - send_raw: { hex: "080000020000", layer: handshake, transcript: false }',
         '  - application_data: "ping"',
         '  - application_data: { hex: "00ff" }',
         '    record: { padding: 3 }',

@@ -90,7 +90,7 @@ export function stepToYaml(s: Step): unknown {
       return out;
     }
     case 'send_raw':
-      return { send_raw: { hex: compactHex(s.hex), layer: s.layer, ...(s.content_type !== undefined ? { content_type: s.content_type } : {}) } };
+      return { send_raw: { hex: compactHex(s.hex), layer: s.layer, ...(s.content_type !== undefined ? { content_type: s.content_type } : {}), ...(s.transcript === false ? { transcript: false } : {}) } };
     case 'send_application_data':
       return { application_data: bytesToYaml(s.data), ...(s.record && Object.keys(s.record).length > 0 ? { record: recordToYaml(s.record) } : {}) };
     case 'send_alert':

@@ -96,7 +96,7 @@ export const BARE_STEPS = ['change_cipher_spec', 'close_notify', 'key_update', '
 
 /** Keys of the mapping form of each step's value (absent: the value is not a mapping). */
 export const STEP_VALUE_KEYS: Readonly<Partial<Record<StepKey, readonly string[]>>> = {
-  send_raw: ['hex', 'layer', 'content_type'],
+  send_raw: ['hex', 'layer', 'content_type', 'transcript'],
   application_data: ['hex'],
   alert: ['level', 'description'],
   change_cipher_spec: [],

@@ -1264,8 +1264,11 @@ class DocReader {
         const layer = m.has('layer') ? this.oneOf(m.get('layer')!.value, 'send_raw layer', RAW_LAYERS) : 'record';
         const ct = m.has('content_type') ? this.code(m.get('content_type')!.value, NAMES.content_type, 'send_raw content_type') : undefined;
         if (hex === undefined || layer === undefined || (m.has('content_type') && ct === undefined)) return undefined;
+        const transcript = m.has('transcript') ? this.bool(m.get('transcript')!.value, 'send_raw transcript') : true;
+        if (transcript === undefined) return undefined;
         const step: Step = { kind: 'send_raw', layer, hex, loc };
         if (ct !== undefined) step.content_type = ct;
+        if (!transcript) step.transcript = false;
         return step;
       }
       case 'application_data': {

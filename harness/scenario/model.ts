@@ -153,7 +153,8 @@ export type Step =
       transcript?: false;
       loc: SourceLocation;
     }
-  | { kind: 'send_raw'; layer: 'record' | 'handshake' | 'tcp'; hex: string; content_type?: number; loc: SourceLocation }
+  /** `transcript: false` (layer handshake): bytes out of place, kept out of the harness's transcript and state. */
+  | { kind: 'send_raw'; layer: 'record' | 'handshake' | 'tcp'; hex: string; content_type?: number; transcript?: false; loc: SourceLocation }
   /** `record`: only the options APPLICATION_DATA_RECORD_KEYS lists (format.ts). */
   | { kind: 'send_application_data'; data: Uint8Array; record?: RecordOptions; loc: SourceLocation }
   | { kind: 'send_alert'; level: number; description: number; loc: SourceLocation }

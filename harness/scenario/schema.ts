@@ -168,6 +168,7 @@ export function buildSchema(): Schema {
             hex: ref('hex'),
             layer: { enum: [...RAW_LAYERS], description: 'record: whole records; handshake: handshake bytes the harness puts in records; tcp: raw bytes' },
             content_type: names('content_type', 'content type of the record the bytes go in', false),
+            transcript: { type: 'boolean', description: 'false (layer handshake): bytes out of place, kept out of the harness transcript and state' },
           }),
           ['hex'],
         ),
