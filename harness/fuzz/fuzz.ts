@@ -202,6 +202,8 @@ export function compare(ref: Played, tgt: Played, c?: Conversation): { kind: Fin
   const aborts = (o: Outcome) => o.kind === 'alert' || o.kind === 'close';
   const goesOn = (o: Outcome) => o.kind === 'completes' || o.kind === 'sends';
   if (aborts(r) && goesOn(t)) return sig('accepts');
+  // Both abort, the target at a later step: it went past what the reference refused.
+  if (aborts(r) && aborts(t) && ref.step !== undefined && tgt.step !== undefined && tgt.step > ref.step) return sig('accepts');
   if (goesOn(r) && aborts(t)) return sig('refuses');
   if (t.kind === 'silence') return sig('hang');
   if (r.kind === 'silence') return sig('reference-waits');
@@ -242,12 +244,14 @@ export function difference(ref: Played, tgt: Played, c: Conversation, role: Role
   // The reference waits for the rest of a unit the target refused early (a size limit of its own): both allowed.
   if (diff?.kind === 'reference-waits') return as('waits', 'the reference waits for the rest');
   // A server that finds no acceptable parameters in a changed offer may refuse it (RFC 5246 7.4.1.3 / RFC 8446
-  // 4.1.1): the reference accepts every suite, group and scheme, a target need not.
-  const offerOnly = role === 'server' && faults.every((f) => f.step === 0 && (f.kind === 'set' || f.kind === 'mutate'));
+  // 4.1.1): the reference accepts every suite, group and scheme, a target need not. So may a client a changed
+  // ServerHello (RFC 5746 3.4: without renegotiation_info "some clients may want to terminate the handshake").
+  const hello = baseSteps?.findIndex((x) => x.kind === 'send') ?? (role === 'server' ? 0 : 1);
+  const offerOnly = faults.every((f) => f.step === hello && (f.kind === 'set' || f.kind === 'mutate'));
   if (diff?.kind === 'refuses' && tgt.outcome.kind === 'alert' && ['handshake_failure', 'insufficient_security'].includes(tgt.outcome.alert) && offerOnly) return as('declines', 'no acceptable parameters');
   // An extension the reference does not implement, inserted with a body of its own: the reference ignores it
   // (RFC 8446 4.1.2: "Servers MUST ignore unrecognized extensions"), a target that implements it checks it.
-  const inserted = faults.every((f) => f.kind === 'mutate' && f.ops.every((op) => op.op === 'insert_extension' && typeof op.type === 'string'));
+  const inserted = faults.some((f) => f.kind === 'mutate' && f.ops.some((op) => op.op === 'insert_extension' && typeof op.type === 'string'));
   if (diff?.kind === 'refuses' && inserted) return as('declines', 'an extension the reference does not implement');
   return diff;
 }
