@@ -328,12 +328,12 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
 
   // ---- one conversation, both sides ----
   const stepsOf = (c: Conversation) => applyFaults(baseOf.get(c.setting)!.scenario.steps, c.faults);
-  const evaluate = async (c: Conversation, count = true) => {
+  const evaluate = async (c: Conversation, count = true, silenceMs = expectTimeoutMs) => {
     const base = baseOf.get(c.setting);
     if (!base) return undefined;
     const steps = stepsOf(c);
     const id = `fuzz-${++serial}`;
-    const po = { timeoutMs, expectTimeoutMs, ...(o.signal ? { signal: o.signal } : {}) };
+    const po = { timeoutMs: Math.max(timeoutMs, 4 * silenceMs), expectTimeoutMs: silenceMs, ...(o.signal ? { signal: o.signal } : {}) };
     const [ref, tgt] = await Promise.all([play(reference, caseOf(base.scenario, steps, `${id}-reference`), po), play(target, caseOf(base.scenario, steps, id), po)]);
     if (count) report.conversations++;
     // The harness cannot judge a conversation it cannot follow against the reference itself: one whose reference
@@ -358,6 +358,17 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
    * `c` is not the conversation at that path (it was unmasked from it): shrunk by dropping faults and ops only.
    */
   const pursue = async (c: Conversation, wanted: string, seed: number, i: number, arb?: fc.Arbitrary<Conversation>, batch = 1) => {
+    // A hang must outlast a generous wait too (four times --timeout, at least 2 s): a target that answers after
+    // a second (OpenSSL's s_server after a KeyUpdate) is slow, not hanging. Counted with the differences.
+    if (/^\S+ hang:/.test(wanted)) {
+      const slow = await evaluate(c, false, Math.max(2000, 4 * expectTimeoutMs));
+      if (slow?.diff?.signature !== wanted) {
+        const sig = wanted.replace(' hang:', ' slow:');
+        report.differences.set(sig, (report.differences.get(sig) ?? 0) + 1);
+        known.delete(wanted);
+        return;
+      }
+    }
     // A difference that does not come back twice is timing, not a finding.
     for (let k = 0; k < 2; k++)
       if ((await signatureOf(c)) !== wanted) {
