@@ -7,6 +7,7 @@ import { stepToYaml } from '../scenario/emit.ts';
 import type { Step } from '../scenario/model.ts';
 import { SETTINGS, applyFaults, baseScenario, caseOf, conversationArbitrary, describeFault, shapeCollector, type Base } from './conversation.ts';
 import { play } from './outcome.ts';
+import { fcParams, fcTimeout } from '../../implementations/reference/codec/fc.ts';
 
 const names = (steps: readonly Step[]) => steps.map((s) => (s.kind === 'send' ? s.message : s.kind === 'send_raw' ? `raw ${s.hex}` : s.kind));
 
@@ -68,7 +69,7 @@ describe('generated conversations', () => {
     }
   });
 
-  it('are scenarios: each is written as YAML and read back by the loader unchanged (seed 15)', () => {
+  it('are scenarios: each is written as YAML and read back by the loader unchanged', () => {
     for (const b of bases) {
       fc.assert(
         fc.property(conversationArbitrary(b), (c) => {
@@ -80,8 +81,8 @@ describe('generated conversations', () => {
           expect(errors, text).toEqual([]);
           expect(r.scenarios[0].steps.map(({ loc: _l, ...s }) => s)).toEqual(steps.map(({ loc: _l, ...s }) => s));
         }),
-        { seed: 15, numRuns: 60 },
+        fcParams(60),
       );
     }
-  });
+  }, fcTimeout(60));
 });

@@ -5,6 +5,7 @@ import { parseScenarioText } from './loader.ts';
 import { compactHex, stepToYaml } from './emit.ts';
 import type { Step } from './model.ts';
 import { parseHex } from './text.ts';
+import { fcParams, fcTimeout } from '../../implementations/reference/codec/fc.ts';
 
 const HEAD = [
   'id: emitted',
@@ -77,6 +78,7 @@ describe('stepToYaml', () => {
         const back = parseHex(compactHex(hex));
         return 'hex' in back && back.hex === hex;
       }),
+      fcParams(100),
     );
-  });
+  }, fcTimeout(100));
 });

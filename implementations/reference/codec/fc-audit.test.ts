@@ -37,6 +37,16 @@ describe('the audit itself', () => {
     expect(audit(`it('no property', () => { fc.sample(fc.nat(), { numRuns: 3, seed: 1 }); });`)).toEqual([]);
   });
 
+  it("counts the fuzzer's fc.check (its engine, with the user's seed and path) without judging it", () => {
+    const engine = { path: 'harness/fuzz/fuzz.ts', text: `import fc from 'fast-check';\nexport async function fuzz() { return fc.check(fc.property(fc.nat(), () => true), { seed: 1, path: '3' }); }\n` };
+    const caller = { path: 'harness/fuzz/fuzz.test.ts', text: `import { it } from 'vitest';\nimport { fuzz } from './fuzz.ts';\nit('f', async () => { await fuzz(); });\n` };
+    const r = auditPropertyTests([engine, caller]);
+    expect(r.problems).toEqual([]);
+    expect(r.asserts).toBe(1);
+    // The same call anywhere else is judged.
+    expect(auditPropertyTests([{ ...engine, path: 'harness/fuzz/other.ts' }]).problems).toHaveLength(1);
+  });
+
   it('finds parameters that bypass fcParams, however they are written', () => {
     const cases: [string, RegExp][] = [
       [`fc.assert(fc.property(fc.nat(), () => true));`, /:4:1: fc\.assert has no parameters/],
