@@ -21,6 +21,7 @@ import { connectTls, describeError, type ConnectionError, type TlsSocket } from 
 import type { HandshakeSummary } from '../../implementations/reference/connection/endpoint.ts';
 import { defaultSuites, loadCa, loadPairs, namedSummary, noGroupReason, noSignatureReason, parseAlpn, parseCipherSuites, parseGroups, parseIntOption, parseVersionRange } from './tls-options.ts';
 import { applyCryptoOption, cryptoOption } from './crypto-option.ts';
+import { keyLogSink, keylogOption } from './keylog-option.ts';
 
 const CMD = 'connect';
 
@@ -153,6 +154,7 @@ export const connectCommand: Command = {
   allowPositionals: true,
   options: {
     crypto: cryptoOption,
+    keylog: keylogOption,
     ca: { type: 'string', description: 'trust anchors (PEM) to verify the server certificate with' },
     insecure: { type: 'boolean', description: 'do not verify the server certificate (reported in the output)' },
     servername: { type: 'string', description: 'SNI and the name to verify (default: HOST; no SNI for an IP address)' },
@@ -212,6 +214,8 @@ export const connectCommand: Command = {
     const resume = values.resume === true;
     if (resume) partial.sessionStore = new MemorySessionStore();
 
+    const keyLog = keyLogSink(CMD, values.keylog);
+    if (keyLog) partial.keyLog = keyLog;
     const config = makeConfig(partial);
     let first: Outcome | undefined;
     let result: Outcome;

@@ -17,6 +17,7 @@ import { makeConfig, type EndpointConfig } from '../../implementations/reference
 import { createTlsServer, describeError, type TlsSocket } from '../../implementations/reference/connection/tcp.ts';
 import { defaultSuites, isTls12Suite, isTls13Suite, loadCa, loadPairs, namedSummary, noGroupReason, noSignatureReason, parseAlpn, parseCipherSuites, parseGroups, parseIntOption, parseVersionRange } from './tls-options.ts';
 import { applyCryptoOption, cryptoOption } from './crypto-option.ts';
+import { keyLogSink, keylogOption } from './keylog-option.ts';
 
 const CMD = 'serve';
 
@@ -128,6 +129,7 @@ export const serveCommand: Command = {
     'tls-harness serve [--port P] --cert C --key K [--chain F] [--cert C2 --key K2 ...] [--min-version V] [--max-version V] [--alpn LIST] [--groups LIST] [--ciphersuites LIST] [--no-ems] [--no-etm] [--allow-sha1-signatures] [--request-client-cert --ca F] [--crypto noble|node]',
   options: {
     crypto: cryptoOption,
+    keylog: keylogOption,
     port: { type: 'string', short: 'p', description: 'TCP port (default 4433; 0: any free port, printed in the ready line)' },
     host: { type: 'string', description: 'address to listen on (default 127.0.0.1)' },
     cert: { type: 'string', multiple: true, description: 'certificate chain PEM (leaf first); repeat with --key for more key types' },
@@ -186,6 +188,8 @@ export const serveCommand: Command = {
     }
     // One config for every connection: the ticket key and the TLS 1.2 session cache are shared, so tickets and
     // session IDs resume across connections.
+    const keyLog = keyLogSink(CMD, values.keylog);
+    if (keyLog) partial.keyLog = keyLog;
     const config = makeConfig(partial);
 
     const listener = createTlsServer(config, (t) => {

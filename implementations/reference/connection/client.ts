@@ -7,6 +7,7 @@
  * Every check the RFC asks of a client ends the connection with the alert the RFC names and a TlsError that
  * cites the section.
  */
+import { logKey } from './keylog.ts';
 import { CipherSuite, ContentType, ExtensionType, HandshakeType as HT, ProtocolVersion, nameOf } from '../codec/enums.ts';
 import type { Extension } from '../codec/extensions.ts';
 import { extensionCode } from '../codec/extensions.ts';
@@ -235,6 +236,7 @@ export class TlsClient extends Endpoint {
     if (this.config.middleboxCompat) this.sendCcsOnce();
     this.transcript.start(suite.hash);
     const secret = suite.ks.clientEarlyTrafficSecret(this.earlySecret, this.transcript.current());
+    logKey(this.config.keyLog, 'CLIENT_EARLY_TRAFFIC_SECRET', this.clientHello?.random, secret);
     this.rl.setWriteProtection(suite.protection(secret));
     // RFC 8446 4.2.10: 0-RTT data is limited to max_early_data_size.
     const data = this.config.earlyData.subarray(0, t.maxEarlyData);
@@ -367,6 +369,8 @@ export class TlsClient extends Endpoint {
     const th = this.transcript.current();
     this.clientHsSecret = suite.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
     this.serverHsSecret = suite.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
+    logKey(this.config.keyLog, 'CLIENT_HANDSHAKE_TRAFFIC_SECRET', this.clientHello?.random, this.clientHsSecret);
+    logKey(this.config.keyLog, 'SERVER_HANDSHAKE_TRAFFIC_SECRET', this.clientHello?.random, this.serverHsSecret);
     this.rl.setReadProtection(suite.protection(this.serverHsSecret));
     // From here on, everything the client sends (an alert too) is protected with its handshake keys, except
     // while 0-RTT data is in flight: then the early keys stay until EndOfEarlyData (RFC 8446 4.5, 2.3).
@@ -437,6 +441,8 @@ export class TlsClient extends Endpoint {
     const thServerFinished = this.transcript.current();
     const clientApp = suite.ks.clientApplicationTrafficSecret0(master, thServerFinished);
     const serverApp = suite.ks.serverApplicationTrafficSecret0(master, thServerFinished);
+    logKey(this.config.keyLog, 'CLIENT_TRAFFIC_SECRET_0', this.clientHello?.random, clientApp);
+    logKey(this.config.keyLog, 'SERVER_TRAFFIC_SECRET_0', this.clientHello?.random, serverApp);
     // RFC 8446 5.1: the server's flight must end on a record boundary before the key change.
     this.rl.setReadProtection(suite.protection(serverApp));
 

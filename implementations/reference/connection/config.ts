@@ -117,6 +117,8 @@ export interface TicketCodec {
 
 export interface EndpointConfig {
   provider: CryptoProvider;
+  /** Told each secret as a key log line (NSS SSLKEYLOGFILE format, keylog.ts), for captures Wireshark decrypts. */
+  keyLog?: (line: string) => void;
   /**
    * The versions this endpoint speaks (RFC 8446 4.2.1). TLS 1.2 is in use only when minVersion allows it AND
    * cipherSuites holds at least one TLS 1.2 suite; TLS 1.3 only when maxVersion allows it and cipherSuites

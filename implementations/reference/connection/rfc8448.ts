@@ -291,9 +291,10 @@ export interface ReplayResult {
  * Drive one side through a section: feed it the peer's records from the trace and check that everything it
  * sends equals the trace's records of its own side, byte for byte and in order.
  */
-export function replaySide(section: string, side: 'client' | 'server', ctx: ReplayContext, trace?: Trace, provider: CryptoProvider = nobleProvider): ReplayResult {
+export function replaySide(section: string, side: 'client' | 'server', ctx: ReplayContext, trace?: Trace, provider: CryptoProvider = nobleProvider, keyLog?: (line: string) => void): ReplayResult {
   const t = trace ?? loadTrace(section);
-  const ep = side === 'client' ? new TlsClient(rfcClientConfig(section, ctx, provider)) : new TlsServer(rfcServerConfig(section, ctx, provider));
+  const log = keyLog ? { keyLog } : {};
+  const ep = side === 'client' ? new TlsClient({ ...rfcClientConfig(section, ctx, provider), ...log }) : new TlsServer({ ...rfcServerConfig(section, ctx, provider), ...log });
   const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
   let out = '';
   const take = () => (out += hex(ep.takeOutput()));

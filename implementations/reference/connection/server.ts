@@ -7,6 +7,7 @@
  * Strict by design: it is the ruler other implementations are measured with, so every check the RFC asks
  * of a server ends the connection with the alert the RFC names and a TlsError citing the section.
  */
+import { logKey } from './keylog.ts';
 import { HandshakeType as HT, ProtocolVersion, PskKeyExchangeMode, nameOf } from '../codec/enums.ts';
 import type { Extension } from '../codec/extensions.ts';
 import type {
@@ -425,6 +426,8 @@ export class TlsServer extends Endpoint {
     const th = this.transcript.current();
     this.clientHsSecret = suite.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
     const serverHs = suite.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
+    logKey(this.config.keyLog, 'CLIENT_HANDSHAKE_TRAFFIC_SECRET', this.ch1?.random, this.clientHsSecret);
+    logKey(this.config.keyLog, 'SERVER_HANDSHAKE_TRAFFIC_SECRET', this.ch1?.random, serverHs);
     this.rl.setWriteProtection(suite.protection(serverHs));
 
     // EncryptedExtensions.
@@ -475,10 +478,14 @@ export class TlsServer extends Endpoint {
     const thSf = this.transcript.current();
     this.clientApp = suite.ks.clientApplicationTrafficSecret0(this.master, thSf);
     this.writeSecret = suite.ks.serverApplicationTrafficSecret0(this.master, thSf);
+    logKey(this.config.keyLog, 'CLIENT_TRAFFIC_SECRET_0', this.ch1?.random, this.clientApp);
+    logKey(this.config.keyLog, 'SERVER_TRAFFIC_SECRET_0', this.ch1?.random, this.writeSecret);
     this.rl.setWriteProtection(suite.protection(this.writeSecret));
 
     if (this.earlyDataAccepted) {
-      this.rl.setReadProtection(suite.protection(suite.ks.clientEarlyTrafficSecret(early, thClientHello!)));
+      const earlyTraffic = suite.ks.clientEarlyTrafficSecret(early, thClientHello!);
+      logKey(this.config.keyLog, 'CLIENT_EARLY_TRAFFIC_SECRET', this.ch1?.random, earlyTraffic);
+      this.rl.setReadProtection(suite.protection(earlyTraffic));
       this.hsState = 'wait_eoed';
     } else {
       this.rl.setReadProtection(suite.protection(this.clientHsSecret));

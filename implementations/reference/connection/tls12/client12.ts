@@ -9,6 +9,7 @@
  * master secret (RFC 7627), encrypt-then-MAC (RFC 7366), secure renegotiation signalling (RFC 5746),
  * resumption by session ID (RFC 5246 7.4.1.2) and by ticket (RFC 5077).
  */
+import { logKey } from '../keylog.ts';
 import { AlertDescription, AlertLevel, ClientCertificateType, HandshakeType } from '../../codec/enums.ts';
 import type { CertificateRequest, ClientHello, Finished, ServerHello, ServerKeyExchange } from '../../codec/handshake.ts';
 import { concatBytes } from '../../codec/bytes.ts';
@@ -132,6 +133,7 @@ export class Client12 implements Machine12 {
 
   private deriveKeys(): void {
     const p = this.keys.protections(this.master, this.offer.clientHello.random, this.sh.random, this.etm);
+    logKey(this.config.keyLog, 'CLIENT_RANDOM', this.offer.clientHello.random, this.master);
     this.writeProt = p.client;
     this.readProt = p.server;
   }

@@ -12,6 +12,7 @@
  * groups; extended master secret (RFC 7627), encrypt-then-MAC (RFC 7366), secure renegotiation signalling
  * (RFC 5746), session cache and tickets (RFC 5077), ALPN, SNI, client authentication.
  */
+import { logKey } from '../keylog.ts';
 import { AlertDescription, AlertLevel, ClientCertificateType, DOWNGRADE_TLS12, HandshakeType, NamedGroup, ProtocolVersion } from '../../codec/enums.ts';
 import type { Extension } from '../../codec/extensions.ts';
 import type { CertificateVerify, ClientHello, ClientKeyExchange, Finished } from '../../codec/handshake.ts';
@@ -345,6 +346,7 @@ export class Server12 implements Machine12 {
 
   private deriveKeys(): void {
     const p = this.keys.protections(this.master, this.ch.random, this.serverRandom, this.etm);
+    logKey(this.config.keyLog, 'CLIENT_RANDOM', this.ch.random, this.master);
     this.readProt = p.client;
     this.writeProt = p.server;
   }
