@@ -86,6 +86,8 @@ export abstract class ScriptedPeer {
   peerChain: Certificate[] = [];
   /** Set when the record layer can no longer read the target's bytes. */
   broken = false;
+  /** Told each secret the harness derives, as a key log line (SSLKEYLOGFILE format), for captures Wireshark decrypts. */
+  keyLog: ((line: string) => void) | undefined;
   abstract readonly role: 'client' | 'server';
   abstract readonly version: 'tls12' | 'tls13';
 

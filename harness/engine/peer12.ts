@@ -16,6 +16,7 @@
  * Renegotiation (RFC 5746): a ClientHello sent (client) or received (server) after a completed handshake starts
  * a new handshake under the current keys, with renegotiation_info carrying the previous verify_data.
  */
+import { logKey } from '../../implementations/reference/connection/keylog.ts';
 import { CipherSuite, ClientCertificateType, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion } from '../../implementations/reference/codec/enums.ts';
 import { extensionCode, type Extension } from '../../implementations/reference/codec/extensions.ts';
 import type { ClientHello, HandshakeContext, HandshakeMessage, ServerKeyExchange } from '../../implementations/reference/codec/handshake.ts';
@@ -191,6 +192,7 @@ abstract class Peer12 extends ScriptedPeer {
   protected deriveKeyBlock(): void {
     if (!this.keys || !this.master || !this.clientRandom || !this.serverRandom) return;
     this.pending = this.keys.protections(this.master, this.clientRandom, this.serverRandom, this.etm);
+    logKey(this.keyLog, 'CLIENT_RANDOM', this.clientRandom, this.master);
   }
 
   protected finishedFor(sender: 'client' | 'server'): Uint8Array | undefined {

@@ -13,6 +13,7 @@
  * about. The peer keeps going after a violation (keys, transcript) so the rest of the conversation is still
  * decoded in the report.
  */
+import { logKey } from '../../implementations/reference/connection/keylog.ts';
 import { AlertDescription, ContentType, ProtocolVersion, nameOf } from '../../implementations/reference/codec/enums.ts';
 import type { Extension } from '../../implementations/reference/codec/extensions.ts';
 import type { ClientHello, HandshakeContext, HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
@@ -127,7 +128,12 @@ export abstract class Peer13 extends ScriptedPeer {
     const th = this.transcript.current();
     this.clientHsSecret = suite.ks.clientHandshakeTrafficSecret(this.handshakeSecret, th);
     this.serverHsSecret = suite.ks.serverHandshakeTrafficSecret(this.handshakeSecret, th);
+    logKey(this.keyLog, 'CLIENT_HANDSHAKE_TRAFFIC_SECRET', this.keyLogRandom(), this.clientHsSecret);
+    logKey(this.keyLog, 'SERVER_HANDSHAKE_TRAFFIC_SECRET', this.keyLogRandom(), this.serverHsSecret);
   }
+
+  /** The ClientHello's random, which names the connection in the key log. */
+  protected abstract keyLogRandom(): Uint8Array | undefined;
 
   /** RFC 8446 7.1: the master secret and both application traffic secrets, after the server Finished. */
   protected deriveApplicationSecrets(): void {
@@ -136,6 +142,8 @@ export abstract class Peer13 extends ScriptedPeer {
     const th = this.transcript.current();
     this.clientAppSecret = this.suite.ks.clientApplicationTrafficSecret0(this.masterSecret, th);
     this.serverAppSecret = this.suite.ks.serverApplicationTrafficSecret0(this.masterSecret, th);
+    logKey(this.keyLog, 'CLIENT_TRAFFIC_SECRET_0', this.keyLogRandom(), this.clientAppSecret);
+    logKey(this.keyLog, 'SERVER_TRAFFIC_SECRET_0', this.keyLogRandom(), this.serverAppSecret);
   }
 
   protected setRead(secret: Uint8Array | undefined, epoch: string): void {
@@ -204,6 +212,9 @@ export class ClientPeer13 extends Peer13 {
   private sessionId: Uint8Array;
   private random: Uint8Array;
   private clientHello: ClientHello | undefined;
+  protected keyLogRandom(): Uint8Array | undefined {
+    return this.clientHello?.random;
+  }
   /** The server sent a change_cipher_spec record in this connection (RFC 8446 D.4). */
   private ccsReceived = false;
   private hrr: Extract<HandshakeMessage, { msg_type: 'hello_retry_request' }> | undefined;
@@ -558,6 +569,9 @@ export class ClientPeer13 extends Peer13 {
 export class ServerPeer13 extends Peer13 {
   readonly role = 'server' as const;
   clientHello: ClientHello | undefined;
+  protected keyLogRandom(): Uint8Array | undefined {
+    return this.clientHello?.random;
+  }
   /** The HelloRetryRequest the harness sent, as sent, and the ClientHello it answered, until the next ClientHello. */
   private pendingRetry: { hrr: Extract<HandshakeMessage, { msg_type: 'hello_retry_request' }>; clientHello: ClientHello | undefined } | undefined;
   /** The CertificateRequest the harness sent, as sent. */

@@ -41,6 +41,8 @@ export interface RunCaseOptions {
   signal?: AbortSignal;
   /** The run's positive controls (run-all makes one per run); absent: cases run without controls. */
   controls?: ControlCache;
+  /** Told each secret the harness derives, as a key log line (SSLKEYLOGFILE format): `run --pcap`. */
+  keyLog?: (line: string) => void;
   /**
    * Told each handshake message a `send` step builds, with the step's index, before its mutations, and whether it
    * goes out under record protection (the fuzzer's span maps).
@@ -397,6 +399,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     const peer = makePeer(version, role, config, carry);
     if (peer instanceof Peer13) peer.certificateVerifyFault = c.config.certificate_verify as Peer13['certificateVerifyFault'];
     peer.rl.acceptPlaintextAlerts = true;
+    peer.keyLog = opts.keyLog;
     const wire = new Wire(tc.stream);
     // A target that can prove it is idle (the embedded reference) ends the waits for it at once.
     wire.watchIdle(tc.idle);
