@@ -28,6 +28,7 @@ import { createReportWriter, createRunLogger, compareToBaseline, describeCompari
 import { ControlCache } from '../engine/controls.ts';
 import { DirError, ensureWritableDir } from '../report/atomic.ts';
 import { applyCryptoOption, cryptoOption } from './crypto-option.ts';
+import { CaptureWriter } from '../report/capture.ts';
 
 const DEFAULT_SCENARIOS = fromRoot('scenarios/');
 const DEFAULT_REPORTS = fromRoot('reports/');
@@ -159,6 +160,7 @@ export const runCommand: Command = {
     baseline: { type: 'string', description: 'a previous report.json: regressions against it fail the run' },
     timeout: { type: 'string', description: 'time limit per case in ms (default 10000)' },
     'no-controls': { type: 'boolean', description: 'do not run the positive controls (the unmutated handshake before negative cases)' },
+    pcap: { type: 'boolean', description: "write each case's conversation as reports/<run-id>/pcap/<case>.pcapng (decryptable: the key log is in the file) and keylog.txt" },
     'report-dir': { type: 'string', description: 'where reports/<run-id>/ goes (default reports/)' },
     'run-id': { type: 'string', description: 'name of the report folder (default: a timestamp)' },
     'log-level': { type: 'string', description: 'run.log level: fatal, error, warn, info (default), debug, trace, silent' },
@@ -317,7 +319,9 @@ export const runCommand: Command = {
       }
       if (!target.capabilities.concurrent && jobs > 1 && (target.instances ?? 1) < 2)
         process.stderr.write(`tls-harness: target ${target.name} takes one connection at a time: running cases one by one${tcpUrl ? ' (--jobs N: N connections at once)' : ''}\n`);
+      const pcap = values.pcap === true ? new CaptureWriter(reportDir) : undefined;
       result = await runAll(cases, target, {
+        ...(pcap ? { capture: pcap.capture, keyLog: pcap.keyLog } : {}),
         jobs,
         runId,
         strict: values.strict === true,
@@ -327,6 +331,7 @@ export const runCommand: Command = {
         controls: controls ?? false,
         onStart: (c) => progress.start(c.id),
         onCase: (r, done, total) => {
+          pcap?.write(r.id);
           finished.push(r);
           progress.done(r, done, total);
           log.logCase(r);

@@ -4,6 +4,7 @@
  * whole conversation. Every target behaviour (garbage, silence, reset, crash) ends in a verdict within the
  * case's time limit; a mistake in the scenario ends in verdict `error`.
  */
+import type { TcpConversation } from '../report/pcapng.ts';
 import { createServer, type Server, type Socket } from 'node:net';
 import { AlertDescription, AlertLevel, CipherSuite, ContentType, NamedGroup, PskKeyExchangeMode, nameOf } from '../../implementations/reference/codec/enums.ts';
 import { decodeHandshakeBody, type HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
@@ -41,8 +42,10 @@ export interface RunCaseOptions {
   signal?: AbortSignal;
   /** The run's positive controls (run-all makes one per run); absent: cases run without controls. */
   controls?: ControlCache;
-  /** Told each secret the harness derives, as a key log line (SSLKEYLOGFILE format): `run --pcap`. */
-  keyLog?: (line: string) => void;
+  /** Told each secret the harness derives, as a key log line (SSLKEYLOGFILE format), with the case: `run --pcap`. */
+  keyLog?: (line: string, caseId: string) => void;
+  /** Told each connection of a case as it ends, every byte both ways in order (`run --pcap`, harness/report/pcapng.ts). */
+  capture?: (conversation: TcpConversation, caseId: string) => void;
   /**
    * Told each handshake message a `send` step builds, with the step's index, before its mutations, and whether it
    * goes out under record protection (the fuzzer's span maps).
@@ -212,6 +215,8 @@ export function peerConfig(c: PeerConfig, role: 'client' | 'server', trust?: Tru
 interface Conn {
   wire: Wire;
   peer: ScriptedPeer;
+  /** `run --pcap`: the connection's bytes so far. */
+  capture?: TcpConversation;
   /** Observations not yet consumed by an expectation. */
   queue: Observation[];
   closedSeen: boolean;
@@ -399,8 +404,9 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     const peer = makePeer(version, role, config, carry);
     if (peer instanceof Peer13) peer.certificateVerifyFault = c.config.certificate_verify as Peer13['certificateVerifyFault'];
     peer.rl.acceptPlaintextAlerts = true;
-    peer.keyLog = opts.keyLog;
+    peer.keyLog = opts.keyLog ? (line) => opts.keyLog!(line, caseId) : undefined;
     const wire = new Wire(tc.stream);
+    const capture = opts.capture ? startCapture(wire, tc.stream, c.scenario.target, caseId) : undefined;
     // A target that can prove it is idle (the embedded reference) ends the waits for it at once.
     wire.watchIdle(tc.idle);
     return {
@@ -412,7 +418,17 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       live: new LiveState(c.scenario.target),
       scan: new RecordHeaderScan(received, version === 'tls13'),
       stall: { bytes: 0, records: received.records, kinds: new Map() },
+      ...(capture ? { capture } : {}),
     };
+  };
+
+  /** The connection's bytes to opts.capture, once, as it ends (the harness closes it: its FIN). */
+  const endCapture = (cn: Conn) => {
+    const rec = cn.capture;
+    if (!rec || !opts.capture) return;
+    cn.capture = undefined;
+    rec.closes = [...(rec.closes ?? []), { t: now(), from: c.scenario.target === 'server' ? 'client' : 'server' }];
+    opts.capture(rec, caseId);
   };
 
   try {
@@ -424,6 +440,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       if (r?.lenient) lenient ??= r.lenient;
       if (r?.reconnect) {
         carry = carryFrom(conn.peer, r.reconnect === 'resume', carry);
+        endCapture(conn);
         conn.wire.destroy();
         conn = await open(carry);
       }
@@ -458,6 +475,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
   } finally {
     clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
+    if (conn) endCapture(conn);
     conn?.wire.destroy();
     listener?.close();
     // Release what the case started on the target's side (a client process, a per-case server).
@@ -1238,4 +1256,29 @@ function acceptOne(srv: Server, deadline: number): Promise<Socket | undefined> {
     };
     srv.on('connection', on);
   });
+}
+
+/** Wall time in ms with microseconds (pcapng timestamps). */
+const now = () => performance.timeOrigin + performance.now();
+let captureSerial = 0;
+
+/**
+ * Starts recording a connection's bytes (`run --pcap`). Ports are the sockets' own; a connection without ports
+ * (the in-memory reference) gets made-up ones. The harness is the TCP client when the target is a server.
+ */
+function startCapture(wire: Wire, stream: unknown, targetRole: 'server' | 'client', caseId: string): TcpConversation {
+  const sock = stream as { localPort?: number; remotePort?: number };
+  const harness = targetRole === 'server' ? 'client' : 'server';
+  const target = targetRole;
+  const serial = ++captureSerial;
+  const local = typeof sock.localPort === 'number' ? sock.localPort : undefined;
+  const remote = typeof sock.remotePort === 'number' ? sock.remotePort : undefined;
+  const clientPort = (harness === 'client' ? local : remote) ?? 40000 + (serial % 20000);
+  const serverPort = (harness === 'client' ? remote : local) ?? 4433;
+  const rec: TcpConversation = { clientPort, serverPort, start: now(), segments: [], closes: [], comment: caseId };
+  wire.tap = (ev, data) => {
+    if (ev === 'eof') rec.closes!.push({ t: now(), from: target });
+    else if (data) rec.segments.push({ t: now(), from: ev === 'in' ? target : harness, data });
+  };
+  return rec;
 }

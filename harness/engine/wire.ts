@@ -33,13 +33,17 @@ export class Wire {
   private wake: (() => void) | undefined;
   private idleSignal: IdleSignal | undefined;
   private unwatch: (() => void) | undefined;
+  /** Told every byte that crosses the connection, in order (`run --pcap`): in from the target, out from the harness, the target's EOF. */
+  tap: ((ev: 'in' | 'out' | 'eof', data?: Uint8Array) => void) | undefined;
 
   constructor(
     readonly stream: Duplex,
     private readonly limits: { readChunk: number; wireBuffer: number } = LIMITS,
   ) {
     stream.on('data', (d: Buffer) => {
-      this.chunks.push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice());
+      const chunk = new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice();
+      this.tap?.('in', chunk);
+      this.chunks.push(chunk);
       this.buffered += d.byteLength;
       // Memory per connection: past the buffer limit, stop reading; the socket's flow control holds the rest.
       if (this.buffered >= this.limits.wireBuffer && !this.paused) {
@@ -49,6 +53,7 @@ export class Wire {
       this.notify();
     });
     stream.on('end', () => {
+      this.tap?.('eof');
       if (this.failure === undefined) this.endedFirst = true;
       this.ended = true;
       this.notify();
@@ -140,6 +145,7 @@ export class Wire {
     // a RST, and Node destroys a socket whose write fails without reading what the kernel still holds (the
     // alert), which would turn the target's alert into "the target reset the connection".
     await pollInput();
+    if (!this.failure && !this.stream.destroyed && !this.stream.writableEnded) this.tap?.('out', bytes.slice());
     let start = 0;
     for (const end of [...cuts, bytes.length]) {
       if (this.failure) return this.endedFirst ? 'closed' : this.failure;
