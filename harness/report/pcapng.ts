@@ -28,6 +28,8 @@ export interface TcpConversation {
   comment?: string;
 }
 
+import { concatBytes } from '../../implementations/reference/codec/bytes.ts';
+
 const LINKTYPE_RAW = 101;
 const MAX_SEGMENT = 16384;
 const LOOPBACK = Uint8Array.of(127, 0, 0, 1);
@@ -45,15 +47,7 @@ function block(type: number, body: Uint8Array): Uint8Array {
   return out;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
+const concat = (parts: readonly Uint8Array[]): Uint8Array => concatBytes(...parts);
 
 /** An option: code, length, value padded to 32 bits. */
 function option(code: number, value: Uint8Array): Uint8Array {
