@@ -8,6 +8,7 @@
  * carries a comment (the case id). Format: draft-ietf-opsawg-pcapng (Section Header, Interface Description,
  * Decryption Secrets and Enhanced Packet Blocks), little-endian.
  */
+import { concatBytes } from '../../implementations/reference/codec/bytes.ts';
 
 export interface TcpSegment {
   /** When it was written, ms since the epoch (fractions kept to the microsecond). */
@@ -27,8 +28,6 @@ export interface TcpConversation {
   /** A comment on the connection's first packet (Wireshark shows it as pkt_comment). */
   comment?: string;
 }
-
-import { concatBytes } from '../../implementations/reference/codec/bytes.ts';
 
 const LINKTYPE_RAW = 101;
 const MAX_SEGMENT = 16384;
