@@ -34,21 +34,7 @@ export interface Played {
   result: CaseResult;
 }
 
-export const outcomeLabel = (o: Outcome): string => {
-  switch (o.kind) {
-    case 'alert':
-      return `alert ${o.alert}`;
-    case 'sends':
-      return `sends ${o.message}`;
-    case 'error':
-    case 'garbage':
-    case 'violation':
-    case 'crash':
-      return o.kind;
-    default:
-      return o.kind;
-  }
-};
+export const outcomeLabel = (o: Outcome): string => (o.kind === 'alert' ? `alert ${o.alert}` : o.kind === 'sends' ? `sends ${o.message}` : o.kind);
 
 const MESSAGE = /^([A-Z][A-Za-z]+)\b/;
 
