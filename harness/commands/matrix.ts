@@ -16,7 +16,7 @@ import { ExitCode, UsageError } from '../errors.ts';
 import { fromRoot } from '../paths.ts';
 import { TARGETS_DIR, listTargetNames, loadTargetConfig, unavailableReason } from '../targets/config.ts';
 import { ensureWritableDir, writeFileAtomic } from '../report/atomic.ts';
-import { readReport } from '../report/json.ts';
+import { isExpectedFailure, isUnexpectedPass, readReport } from '../report/json.ts';
 import { MATRIX_SCHEMA_VERSION, buildMatrix, matrixMarkdown, matrixOk, matrixReadmeSection, replaceReadmeSection, README_END, README_START, type MatrixInput, type MatrixJson } from '../report/matrix.ts';
 import { MAX_JOBS, MAX_TIMEOUT_MS, positiveInt, reportFolder } from './run.ts';
 import { applyCryptoOption, cryptoOption } from './crypto-option.ts';
@@ -179,6 +179,15 @@ export const matrixCommand: Command = {
             ? `${s.total} cases: ${s.passed} passed, ${s.lenient} lenient, ${s.advisory} advisory, ${s.failed} failed (${s.expectedFailures} expected), ${s.errors} errors, ${s.skipped} skipped${code === 0 ? '' : ` (exit ${code})`}`
             : (input.error ?? `exit ${code}`);
           process.stdout.write(`  ${target}: ${line}\n`);
+          // Name what made the run unexpected, so that a CI log says which case to look at.
+          const odd = (input.report?.cases ?? []).filter(
+            (c) => (c.verdict === 'fail' && !isExpectedFailure(c)) || c.verdict === 'error' || isUnexpectedPass(c),
+          );
+          for (const c of odd.slice(0, 10)) {
+            const what = isUnexpectedPass(c) ? `${c.verdict}, expected to fail` : `${c.verdict}${c.reason ? `: ${c.reason}` : ''}`;
+            process.stdout.write(`    ${c.id}: ${what.split('\n')[0]!.slice(0, 300)}\n`);
+          }
+          if (odd.length > 10) process.stdout.write(`    ... and ${odd.length - 10} more (${target}/summary.md)\n`);
           resolve();
         };
         child.on('error', (e) => done(null, `could not start tls-harness run: ${e.message}`));

@@ -146,11 +146,30 @@ describe('abort evidence against scripted targets', () => {
     expect(r.reason).toBe('the target sent bytes that are not TLS records: an HTTP response ("HTTP/1.1 400 Bad Request")');
   });
 
+  it('a flight goes out in one write: a target that aborts on its first message and closes with the rest unread still shows its alert', async () => {
+    target = await scriptedTarget((peer, s) => {
+      peer.rl.send(ContentType.alert, Uint8Array.of(AlertLevel.fatal, AlertDescription.illegal_parameter));
+      s.write(peer.rl.takeOutput());
+      s.destroy();
+    });
+    const extra: Step = { kind: 'send_raw', layer: 'tcp', hex: '16'.repeat(4000), loc };
+    let writes = -1;
+    const r = await runCase(makeCase([send('ClientHello'), extra, extra, alert('illegal_parameter')]), target, {
+      timeoutMs: 4000,
+      expectTimeoutMs: 1000,
+      capture: (c) => (writes = c.segments.filter((g) => g.from === 'client').length),
+    });
+    expect(r.verdict).toBe('pass');
+    expect(writes).toBe(1);
+  });
+
   describe('a target that resets while the harness writes', () => {
     const resetting: Script = (_peer, s) => s.resetAndDestroy();
-    // Writes of 16 KiB each, in flight while the reset arrives (or after it: both are the target's doing).
+    // Writes of 16 KiB each, in flight while the reset arrives (or after it: both are the target's doing). The
+    // zero waits make them separate writes (consecutive sends are one flight, one write).
     const big: Step = { kind: 'send_raw', layer: 'tcp', hex: '16'.repeat(16384), loc };
-    const racing: Step[] = [send('ClientHello'), big, big, big, big];
+    const now: Step = { kind: 'wait', ms: 0, loc };
+    const racing: Step[] = [send('ClientHello'), big, now, big, now, big, now, big];
     const after: Step[] = [send('ClientHello'), { kind: 'wait', ms: 200, loc }, big];
 
     for (const [name, writes] of [['while', racing], ['after', after]] as const) {

@@ -31,6 +31,7 @@ import { cbcEncryptOptions } from './cbc-record.ts'; // wire12: record.cbc
 import { listenOnLowPort } from '../../implementations/reference/connection/ports.ts';
 import { acceptOrExit, clientExitOutcome, nextExpectation, withLateCrash } from '../targets/client-exit.ts';
 import { signaturePair } from '../../implementations/reference/connection/tls12/common12.ts';
+import { concatBytes } from '../../implementations/reference/codec/bytes.ts';
 
 export interface RunCaseOptions {
   /** The whole case must finish within this many ms. */
@@ -235,6 +236,13 @@ interface Conn {
    * held unread, so an alert the target sent just before may be lost (see resetMayHideAlert in run-all.ts).
    */
   writeRefused?: boolean;
+  /**
+   * Bytes of the harness's sends not yet written: a flight (the sends between two reads) goes out in one
+   * write (drain), as a TLS stack sends one. A target that aborts after the first message of a flight and
+   * closes with the rest unread answers with a RST; written message by message, the later writes meet that
+   * RST, and Node drops the socket with the target's alert still unread in the kernel.
+   */
+  pending: Uint8Array[];
 }
 
 /**
@@ -418,6 +426,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       live: new LiveState(c.scenario.target),
       scan: new RecordHeaderScan(received, version === 'tls13'),
       stall: { bytes: 0, records: received.records, kinds: new Map() },
+      pending: [],
       ...(capture ? { capture } : {}),
     };
   };
@@ -439,12 +448,14 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       const r = await runStep(step, conn);
       if (r?.lenient) lenient ??= r.lenient;
       if (r?.reconnect) {
+        await drain(conn);
         carry = carryFrom(conn.peer, r.reconnect === 'resume', carry);
         endCapture(conn);
         conn.wire.destroy();
         conn = await open(carry);
       }
     }
+    await drain(conn);
     if (opts.signal?.aborted) return finish('error', { reason: 'interrupted' });
     const crash = target.takeCrash?.(caseId);
     if (crash) return finish('fail', { reason: `the target crashed: ${crash}`, observed: crash });
@@ -735,8 +746,28 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     await write(cn, out, tcpSplit);
   }
 
-  /** Bytes to the target; a write it refused is noted as what the target did (the next read sees the close). */
+  /**
+   * Bytes to the target, written with the rest of the flight (drain) before the harness next reads, reconnects
+   * or ends; bytes the scenario splits into TCP writes of their own (tcp_split) go out at once, after the flight.
+   */
   async function write(cn: Conn, bytes: Uint8Array, tcpSplit?: number[]): Promise<void> {
+    if (tcpSplit && tcpSplit.length > 0) {
+      await drain(cn);
+      return writeNow(cn, bytes, tcpSplit);
+    }
+    cn.pending.push(bytes);
+  }
+
+  /** The flight so far in one write. */
+  async function drain(cn: Conn): Promise<void> {
+    if (cn.pending.length === 0) return;
+    const bytes = cn.pending.length === 1 ? cn.pending[0] : concatBytes(...cn.pending);
+    cn.pending = [];
+    await writeNow(cn, bytes);
+  }
+
+  /** A write; one the target refused is noted as what the target did (the next read sees the close). */
+  async function writeNow(cn: Conn, bytes: Uint8Array, tcpSplit?: number[]): Promise<void> {
     const failed = await cn.wire.write(bytes, tcpSplit);
     if (failed === undefined) return;
     if (failed !== 'closed') cn.writeRefused = true;
@@ -751,6 +782,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
    * LIMITS.stallBytes without the conversation moving on.
    */
   async function pump(cn: Conn, until: number, done: () => boolean): Promise<void> {
+    await drain(cn);
     cn.idle = false;
     while (!done()) {
       if (opts.signal?.aborted) throw new CaseEnd('error', 'interrupted');
@@ -907,6 +939,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
    * the harness cannot read end the case here, whatever the step expected: they are evidence.
    */
   async function next(cn: Conn, until: number, keep: (o: Observation) => boolean = () => false): Promise<Observation | undefined> {
+    await drain(cn);
     waitEndedIdle = false;
     for (;;) {
       while (cn.queue.length > 0) {
