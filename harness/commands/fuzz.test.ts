@@ -51,6 +51,32 @@ describe('tls-harness fuzz', () => {
     expect(again.stderr).toMatch(/reference as client/);
   });
 
+  it('--pcap: each finding replayed once more, recorded; tshark decrypts the capture with the key log inside it', (ctx) => {
+    if (spawnSync('openssl', ['version']).status !== 0) {
+      console.log('openssl not installed: fuzz --pcap against openssl not checked');
+      return ctx.skip();
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'fuzz-pcap-'));
+    // The README's first finding against OpenSSL 3.0 (an early_data extension with a body in a TLS 1.2 ClientHello).
+    const r = cli(['fuzz', '--target', 'openssl', '--role', 'server', '--version', 'tls13,tls12', '--seed', '1', '--replay', '26:2:1:1:2', '--pcap', '--report-dir', dir, '--run-id', 'p']);
+    expect(r.code, r.stderr).toBe(1);
+    const findings = join(dir, 'p', 'findings');
+    const pcap = join(findings, 'pcap', 'fuzz-openssl-server-tls12-accepts-1.pcapng');
+    expect(r.stdout).toContain(`capture of fuzz-openssl-server-tls12-accepts-1: ${pcap}`);
+    expect(JSON.parse(readFileSync(join(findings, 'findings.json'), 'utf8')).findings[0].pcap).toBe(pcap);
+    expect(readFileSync(join(findings, 'keylog.txt'), 'utf8')).toMatch(/^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$/m);
+    if (spawnSync('tshark', ['--version']).status !== 0) {
+      console.log('tshark not installed: decryption of the fuzz capture not checked (apt-get install tshark)');
+      return;
+    }
+    // The key log is in the file (a decryption secrets block): no -o tls.keylog_file needed.
+    const t = spawnSync('tshark', ['-r', pcap, '-T', 'fields', '-e', 'tls.handshake.type', '-e', 'tls.handshake.extension.type'], { encoding: 'utf8' });
+    expect(t.status, t.stderr).toBe(0);
+    const fields = t.stdout.split(/[\s,]+/);
+    expect(fields).toContain('20'); // Finished, encrypted: decrypted
+    expect(fields).toContain('42'); // the early_data extension the finding is about, in the ClientHello
+  });
+
   it('keeps what it has on Ctrl-C: findings.json written, exit 130', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fuzz-cli-'));
     const child = spawn(process.execPath, [bin, 'fuzz', '--target', 'reference', '--seconds', '120', '--seed', '3', '--report-dir', dir, '--run-id', 'int'], { stdio: ['ignore', 'pipe', 'pipe'] });

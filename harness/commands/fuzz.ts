@@ -20,8 +20,9 @@ import { ReferenceTarget } from '../targets/reference.ts';
 import type { Target } from '../targets/types.ts';
 import { fuzz, type Finding, type FuzzReport, type Progress } from '../fuzz/fuzz.ts';
 import { findingToYaml, knownAs } from '../fuzz/finding-yaml.ts';
-import { SETTINGS, describeFault, type Conversation } from '../fuzz/conversation.ts';
-import { outcomeLabel } from '../fuzz/outcome.ts';
+import { SETTINGS, caseOf, describeFault, type Conversation } from '../fuzz/conversation.ts';
+import { outcomeLabel, play } from '../fuzz/outcome.ts';
+import { CaptureWriter } from '../report/capture.ts';
 import { writeFileAtomic } from '../report/atomic.ts';
 import type { Role, VersionName } from '../scenario/model.ts';
 import { MAX_JOBS, MAX_TIMEOUT_MS, positiveInt, reportFolder } from './run.ts';
@@ -31,7 +32,7 @@ const CMD = 'fuzz';
 export const fuzzCommand: Command = {
   name: 'fuzz',
   summary: 'differential fuzzing of a live server or client against the embedded reference; every finding shrunk and written as a replayable scenario',
-  usage: 'tls-harness fuzz --target NAME [--role server|client] [--version tls13|tls12] [--seconds N | --runs N] [--seed S] [--jobs N] [--corpus DIR] [--out DIR] [--findings N] [--shrink-seconds N] [--alert-names] [--timeout MS] [--replay PATH]',
+  usage: 'tls-harness fuzz --target NAME [--role server|client] [--version tls13|tls12] [--seconds N | --runs N] [--seed S] [--jobs N] [--corpus DIR] [--out DIR] [--findings N] [--shrink-seconds N] [--alert-names] [--timeout MS] [--replay PATH] [--pcap]',
   options: {
     target: { type: 'string', description: 'the implementation: a config in implementations/targets/, reference, or tcp://HOST:PORT (server role)' },
     role: { type: 'string', description: 'the role the target plays: server (default when it has one) or client' },
@@ -47,6 +48,7 @@ export const fuzzCommand: Command = {
     timeout: { type: 'string', description: "ms of the target's silence that count as its answer (default 500)" },
     'shrink-seconds': { type: 'string', description: 'how long shrinking one finding may take (default 60; the best so far is kept, marked not shrunk)' },
     replay: { type: 'string', description: "replay one conversation of an earlier search: the path a finding printed, with its seed (and the same --role/--version)" },
+    pcap: { type: 'boolean', description: 'replay each finding once more, recorded: <out>/pcap/<finding>.pcapng (decryptable: the key log is in the file) and <out>/keylog.txt' },
     'report-dir': { type: 'string', description: 'where <run-id>/ goes (default reports/)' },
     'run-id': { type: 'string', description: 'name of the run folder (default: a timestamp)' },
   },
@@ -104,6 +106,7 @@ export const fuzzCommand: Command = {
       }
     };
     const written: FindingRecord[] = [];
+    const found: { f: Finding; id: string }[] = [];
     const ids = new Map<string, number>();
     const slug = name.replace(/^tcp:\/\//, '').replace(/[^a-z0-9]+/gi, '-').toLowerCase();
     const onFinding = (f: Finding) => {
@@ -114,6 +117,7 @@ export const fuzzCommand: Command = {
       if (file) writeFileAtomic(file, w.yaml!);
       const known = knownAs(w.sentence, target.expectedFailures);
       written.push({ ...record(f, id, file, w.steps, w.why), ...(known ? { known } : {}) });
+      found.push({ f, id });
       // Every finding goes to findings.json as it comes: an interrupted run keeps them all.
       writeFileAtomic(join(out, 'findings.json'), `${JSON.stringify({ target: name, role: r, seed, findings: written }, null, 2)}\n`);
       if (tty) process.stderr.write('\r\x1b[K');
@@ -157,6 +161,20 @@ export const fuzzCommand: Command = {
           else if (/without close_notify/.test(detail)) process.stderr.write(`tls-harness ${CMD}: ${setting}: ${detail}\n`);
         },
       });
+      // --pcap: each finding's conversation once more against the target, recorded (after the search, one at a
+      // time, so that it cannot disturb it; after Ctrl-C too: the findings so far are kept, their captures with them).
+      if (values.pcap === true && found.length > 0) {
+        const cw = new CaptureWriter(out);
+        for (const { f, id } of found) {
+          const again = await play(target, caseOf(f.scenario, f.steps, id), { timeoutMs: Math.max(5000, 4 * expectTimeoutMs), expectTimeoutMs, capture: cw.capture, keyLog: cw.keyLog });
+          const file = cw.write(id);
+          const rec = written.find((w) => w.id === id)!;
+          if (file) rec.pcap = file;
+          const same = outcomeLabel(again.outcome) === outcomeLabel(f.target.outcome);
+          if (!same) rec.pcapOutcome = outcomeLabel(again.outcome);
+          process.stdout.write(`capture of ${id}: ${file ?? 'no connection was made'}${same ? '' : ` (this time the target: ${outcomeLabel(again.outcome)})`}\n`);
+        }
+      }
     } catch (e) {
       // A --replay path that names no conversation of this search.
       if (e instanceof RangeError) throw new UsageError(`${CMD}: --replay: ${e.message}`);
@@ -205,6 +223,9 @@ interface FindingRecord {
   notWritten?: string;
   /** An expected failure of the target whose reason quotes the same RFC sentence: a known deviation. */
   known?: string;
+  /** --pcap: the recorded replay of the finding, and the target's outcome in it when it was not the finding's. */
+  pcap?: string;
+  pcapOutcome?: string;
   conversation: Conversation;
   steps: string;
 }

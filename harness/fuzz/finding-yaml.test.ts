@@ -56,6 +56,7 @@ describe('findingToYaml', () => {
       signature: 'accepts: x / completes',
       conversation,
       steps,
+      scenario: base,
       baseSteps: base.steps,
       config: base.config,
       reference: ref,

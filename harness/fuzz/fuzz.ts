@@ -12,7 +12,7 @@
  * the findings are as many as asked, or the signal aborts (the findings so far are kept).
  */
 import fc from 'fast-check';
-import type { PeerConfig, Role, Step, VersionName } from '../scenario/model.ts';
+import type { PeerConfig, Role, Scenario, Step, VersionName } from '../scenario/model.ts';
 import type { Target } from '../targets/types.ts';
 import { applyFaults, baseScenario, baseVariants, caseOf, judgesWarnings, plainCloseVariant, conversationArbitrary, faultArbitrary, shapeCollector, type Base, type Conversation, type Fault, type Setting } from './conversation.ts';
 import { outcomeLabel, play, type Outcome, type Played } from './outcome.ts';
@@ -73,6 +73,8 @@ export interface Finding {
   conversation: Conversation;
   /** The conversation's steps (the base with its faults applied). */
   steps: Step[];
+  /** The base scenario the faults were applied to (caseOf(scenario, steps) plays the finding again). */
+  scenario: Scenario;
   /** The base's steps (fault step numbers count these) and the harness's config. */
   baseSteps: Step[];
   config: PeerConfig;
@@ -412,7 +414,7 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
       return;
     }
     const base = baseOf.get(best.setting)!;
-    const f: Finding = { kind: final.diff.kind, signature: wanted, conversation: best, steps: final.steps, baseSteps: base.scenario.steps, config: base.scenario.config, reference: final.ref, target: final.tgt, seed, path, shrunk };
+    const f: Finding = { kind: final.diff.kind, signature: wanted, conversation: best, steps: final.steps, scenario: base.scenario, baseSteps: base.scenario.steps, config: base.scenario.config, reference: final.ref, target: final.tgt, seed, path, shrunk };
     report.findings.push(f);
     await o.onFinding?.(f);
     progress();
@@ -434,7 +436,7 @@ export async function fuzz(target: Target, reference: Target, o: FuzzOptions): P
     report.interesting.push(c);
     if (e?.diff && isFinding(e.diff.kind, o)) {
       const base = baseOf.get(c.setting)!;
-      const f: Finding = { kind: e.diff.kind, signature: e.diff.signature, conversation: c, steps: e.steps, baseSteps: base.scenario.steps, config: base.scenario.config, reference: e.ref, target: e.tgt, seed: o.seed, path: o.replay, shrunk: true };
+      const f: Finding = { kind: e.diff.kind, signature: e.diff.signature, conversation: c, steps: e.steps, scenario: base.scenario, baseSteps: base.scenario.steps, config: base.scenario.config, reference: e.ref, target: e.tgt, seed: o.seed, path: o.replay, shrunk: true };
       report.findings.push(f);
       await o.onFinding?.(f);
     } else o.onReplay?.(c, e ? `${e.diff ? `${e.diff.signature} (not a finding without alertNames)` : `the target and the reference agree: ${outcomeLabel(e.ref.outcome)}`}` : 'the conversation could not be played');

@@ -7,7 +7,7 @@
  * the conversation expects, breaks a rule the harness's own checks enforce, or crashes.
  */
 import type { CaseResult } from '../engine/result.ts';
-import { runCase } from '../engine/run-case.ts';
+import { runCase, type RunCaseOptions } from '../engine/run-case.ts';
 import type { HandshakeMessage } from '../../implementations/reference/codec/handshake.ts';
 import type { ScenarioCase } from '../scenario/model.ts';
 import type { Target } from '../targets/types.ts';
@@ -63,6 +63,9 @@ export interface PlayOptions {
   expectTimeoutMs: number;
   signal?: AbortSignal;
   onSend?: (stepIndex: number, msg: HandshakeMessage, encrypted: boolean) => void;
+  /** fuzz --pcap: the conversation's bytes and key log (RunCaseOptions). */
+  capture?: RunCaseOptions['capture'];
+  keyLog?: RunCaseOptions['keyLog'];
 }
 
 /** A target that can say which rule it refused something by (the embedded reference with recordErrors). */
@@ -72,7 +75,7 @@ interface RuleSource {
 
 /** Plays one conversation (a case whose id is unique in the run) against a target and classifies what it did. */
 export async function play(target: Target, c: ScenarioCase, o: PlayOptions): Promise<Played> {
-  const result = await runCase(c, target, { timeoutMs: o.timeoutMs, expectTimeoutMs: o.expectTimeoutMs, optionalGraceMs: Math.min(300, o.expectTimeoutMs), ...(o.signal ? { signal: o.signal } : {}), ...(o.onSend ? { onSend: o.onSend } : {}) });
+  const result = await runCase(c, target, { timeoutMs: o.timeoutMs, expectTimeoutMs: o.expectTimeoutMs, optionalGraceMs: Math.min(300, o.expectTimeoutMs), ...(o.signal ? { signal: o.signal } : {}), ...(o.onSend ? { onSend: o.onSend } : {}), ...(o.capture ? { capture: o.capture } : {}), ...(o.keyLog ? { keyLog: o.keyLog } : {}) });
   const err = (target as Target & RuleSource).takeError?.(c.id);
   let outcome = classify(result);
   // The fuzzer's strict bases end with a closure and a close (conversation.ts): a target that sent its
