@@ -11,7 +11,9 @@ import { ExitCode, UsageError } from '../errors.ts';
 import { readReport, summaryOk } from '../report/json.ts';
 import { mergeReports } from '../report/merge.ts';
 import { writeReportFiles } from '../report/write.ts';
-import { compareToBaseline, describeComparison } from '../report/baseline.ts';
+import { compareToBaseline, comparisonMarkdown, describeComparison } from '../report/baseline.ts';
+import { appendStepSummary } from '../report/step-summary.ts';
+import { toSummaryMarkdown } from '../report/markdown.ts';
 import { DirError, ensureWritableDir } from '../report/atomic.ts';
 
 export const mergeCommand: Command = {
@@ -53,12 +55,16 @@ export const mergeCommand: Command = {
         `${s.unexpectedPasses ? `, ${s.unexpectedPasses} unexpected passes` : ''}${merged.interrupted ? ' (interrupted)' : ''}\n` +
         `wrote ${written.json}, ${written.junit}, ${written.markdown}\n`,
     );
+    let baselineMd = '';
     if (baseline) {
       const cmp = compareToBaseline(merged, baseline);
       process.stdout.write(describeComparison(cmp) + '\n');
       for (const r of cmp.regressions) process.stdout.write(`  regression: ${r.id}: ${r.was} -> ${r.now}\n`);
       if (cmp.regressions.length) ok = false;
+      baselineMd = '\n' + comparisonMarkdown(cmp, values.baseline as string);
     }
+    // In a GitHub Actions job: the merged summary (and the comparison) on the run's page.
+    appendStepSummary(toSummaryMarkdown(merged) + baselineMd, { whole: written.markdown });
     return ok ? ExitCode.ok : ExitCode.failures;
   },
 };
