@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { toReportJson } from './json.ts';
 import { mdCell, statusWord, toSummaryMarkdown } from './markdown.ts';
 import { groupRun, makeCase, makeRun, transcript } from './testing.ts';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../paths.ts';
 
 const run = makeRun([
   makeCase('tls13-finished-bad[group=x25519]', 'fail', { reason: 'accepted a bad | Finished <script>' }),
@@ -58,6 +60,13 @@ describe('summary.md', () => {
     expect(at('### Expected failures')).toBeLessThan(at('<summary>Lenient'));
     expect(at('<summary>Lenient')).toBeLessThan(at('### Transcripts'));
     expect(at('### Transcripts')).toBeLessThan(at('<summary>Skipped'));
+  });
+
+  it('a scenario file under the package root is shown relative to it', () => {
+    const file = join(PACKAGE_ROOT, 'scenarios', 'tls13', 'x.yaml');
+    const out = toSummaryMarkdown(toReportJson(makeRun([makeCase('a', 'fail', { step: { index: 2, loc: { file, line: 3, col: 7 } } })])));
+    expect(out).toContain('  - at `scenarios/tls13/x.yaml:3:7` (step 2)\n');
+    expect(out).toContain('(step 2 at scenarios/tls13/x.yaml:3:7)</summary>');
   });
 
   it('a case id with a pipe or backticks stays one code span in a list item', () => {

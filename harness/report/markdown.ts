@@ -21,6 +21,7 @@ import type { TranscriptEntry } from '../engine/result.ts';
 import type { ReportCase, ReportJson } from './json.ts';
 import { isExpectedFailure, isUnexpectedPass, summaryOk } from './json.ts';
 import { oneLine } from './text.ts';
+import { PACKAGE_ROOT } from '../paths.ts';
 
 export const MARKDOWN_LIMIT = 60_000;
 
@@ -120,8 +121,13 @@ function expectedObserved(c: ReportCase, max: number): string {
   return `expected ${c.expected === null ? '(not stated)' : mdCell(c.expected, max)}, observed ${c.observed === null ? '(not stated)' : mdCell(c.observed, max)}`;
 }
 
+/** A scenario file under the package root as a relative path (`scenarios/...`), as a reader finds it in the repository. */
+function scenarioPath(file: string): string {
+  return file.startsWith(PACKAGE_ROOT) ? file.slice(PACKAGE_ROOT.length).replace(/^[\\/]+/, '') : file;
+}
+
 function stepRef(c: ReportCase): string | undefined {
-  return c.step ? `${code(`${c.step.file}:${c.step.line}:${c.step.col}`, false)} (step ${c.step.index})` : undefined;
+  return c.step ? `${code(`${scenarioPath(c.step.file)}:${c.step.line}:${c.step.col}`, false)} (step ${c.step.index})` : undefined;
 }
 
 /**
@@ -158,7 +164,7 @@ function html(s: string, max = 150): string {
 
 /** The transcript of a failure or error, collapsed (what it was judged on is in its list item above). */
 function details(c: ReportCase, maxRows: number): string {
-  const at = c.step ? ` (step ${c.step.index} at ${html(`${c.step.file}:${c.step.line}:${c.step.col}`)})` : '';
+  const at = c.step ? ` (step ${c.step.index} at ${html(`${scenarioPath(c.step.file)}:${c.step.line}:${c.step.col}`)})` : '';
   return `\n<details><summary>${verdictLabel(c)}: <code>${html(c.id, 200)}</code>: ${html(c.reason ?? '')}${at}</summary>\n\n${c.transcript.length ? transcriptTable(c.transcript, maxRows) : '_No transcript._'}\n\n</details>\n`;
 }
 
