@@ -1,6 +1,6 @@
 /** `merge --baseline B --fail-on regressions`: a target's known failures (in the baseline too) do not fail the merge. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../cli.ts';
@@ -34,6 +34,19 @@ describe('merge --fail-on regressions', () => {
     expect(await main(['merge', join(dir, 'o1'), s1, s2, '--baseline', base()])).toBe(1);
     expect(await main(['merge', join(dir, 'o2'), s1, s2, '--baseline', base(), '--fail-on', 'regressions'])).toBe(0);
     expect(out).toContain('--fail-on regressions: every unexpected result is in the baseline too\n');
+    // the step summary says why a FAILED summary passes
+    const summary = join(dir, 'step.md');
+    const saved = process.env.GITHUB_STEP_SUMMARY;
+    process.env.GITHUB_STEP_SUMMARY = summary;
+    try {
+      expect(await main(['merge', join(dir, 'o4'), s1, s2, '--baseline', base(), '--fail-on', 'regressions'])).toBe(0);
+    } finally {
+      if (saved === undefined) delete process.env.GITHUB_STEP_SUMMARY;
+      else process.env.GITHUB_STEP_SUMMARY = saved;
+    }
+    const md = readFileSync(summary, 'utf8');
+    expect(md).toMatch(/^## tls-harness: openssl-3\.0: FAILED\n/);
+    expect(md).toContain('\nWith `--fail-on regressions` the merge passes: every unexpected result above is in the baseline too.\n');
     expect(await main(['merge', join(dir, 'o3'), s1, s2, '--baseline', base(), '--fail-on', 'unexpected'])).toBe(1);
   });
 

@@ -81,6 +81,7 @@ export const mergeCommand: Command = {
         else if (!cmp.regressions.length && !summaryOk(s)) process.stdout.write('--fail-on regressions: every unexpected result is in the baseline too\n');
       }
       baselineMd = '\n' + comparisonMarkdown(cmp, values.baseline as string);
+      if (failOn === 'regressions' && ok && !summaryOk(s)) baselineMd += '\nWith `--fail-on regressions` the merge passes: every unexpected result above is in the baseline too.\n';
     }
     // In a GitHub Actions job: the merged summary (and the comparison) on the run's page.
     appendStepSummary(toSummaryMarkdown(merged) + baselineMd, { whole: written.markdown });
