@@ -20,6 +20,7 @@ import { isExpectedFailure, isUnexpectedPass, readReport } from '../report/json.
 import { MATRIX_SCHEMA_VERSION, buildMatrix, matrixMarkdown, matrixOk, matrixReadmeSection, replaceReadmeSection, README_END, README_START, type MatrixInput, type MatrixJson } from '../report/matrix.ts';
 import { MAX_JOBS, MAX_TIMEOUT_MS, positiveInt, reportFolder } from './run.ts';
 import { applyCryptoOption, cryptoOption } from './crypto-option.ts';
+import { appendStepSummary, STEP_SUMMARY_ENV } from '../report/step-summary.ts';
 
 const BIN = fromRoot('bin/tls-harness.js');
 /** The port range `run` uses by default, split between the runs that go at once. */
@@ -154,7 +155,8 @@ export const matrixCommand: Command = {
         const lo = PORTS.min + slot * span;
         const args = [BIN, 'run', '--target', target, '--report-dir', dir, '--run-id', target, '--ports', `${lo}-${lo + span - 1}`, ...common];
         const log = createWriteStream(join(dir, `${target}.log`));
-        const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        // The runs do not write $GITHUB_STEP_SUMMARY: the matrix does, once, for all of them.
+        const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [STEP_SUMMARY_ENV]: '' } });
         running.add(child);
         let tail = '';
         const keep = (d: Buffer) => {
@@ -207,7 +209,9 @@ export const matrixCommand: Command = {
     const inputs = targets.filter((t) => results.has(t)).map((t) => results.get(t)!);
     const m = buildMatrix(runId, startedAt, new Date().toISOString(), inputs);
     writeFileAtomic(join(dir, 'matrix.json'), JSON.stringify(m, null, 2) + '\n');
-    writeFileAtomic(join(dir, 'matrix.md'), matrixMarkdown(m));
+    const md = matrixMarkdown(m);
+    writeFileAtomic(join(dir, 'matrix.md'), md);
+    appendStepSummary(md, { whole: join(dir, 'matrix.md') }); // in a GitHub Actions job: on the run's page
     const shared = m.deviations.filter((d) => d.shared).length;
     process.stdout.write(`matrix: ${m.cases.length} cases x ${m.targets.length} targets, ${m.deviations.length} deviations (${shared} shared); ${matrixOk(m) ? 'every run as expected' : 'unexpected results'}\nreports: ${dir}/matrix.md\n`);
     if (readme !== undefined) updateReadme(readme, m);

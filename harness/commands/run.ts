@@ -29,6 +29,9 @@ import { ControlCache } from '../engine/controls.ts';
 import { DirError, ensureWritableDir } from '../report/atomic.ts';
 import { applyCryptoOption, cryptoOption } from './crypto-option.ts';
 import { CaptureWriter } from '../report/capture.ts';
+import { appendStepSummary } from '../report/step-summary.ts';
+import { toSummaryMarkdown } from '../report/markdown.ts';
+import { comparisonMarkdown } from '../report/baseline.ts';
 
 const DEFAULT_SCENARIOS = fromRoot('scenarios/');
 const DEFAULT_REPORTS = fromRoot('reports/');
@@ -241,7 +244,8 @@ export const runCommand: Command = {
       interrupts++;
       if (interrupts > 1) {
         // A second Ctrl-C: write what finished and leave at once.
-        writer.flush(snapshot(true));
+        const w = writer.flush(snapshot(true));
+        appendStepSummary(toSummaryMarkdown(w.report), { whole: w.markdown });
         log.close();
         process.exit(130);
       }
@@ -372,11 +376,15 @@ export const runCommand: Command = {
     const unexpected = final.cases.filter(isUnexpected);
     let regressions = 0;
     let baselineLine = '';
+    let baselineMd = '';
     if (baseline) {
       const cmp = compareToBaseline(final, baseline);
       regressions = cmp.regressions.length;
       baselineLine = `\n${describeComparison(cmp)}${cmp.regressions.map((r) => `\n  REGRESSION ${r.id}: ${r.was} -> ${r.now}`).join('')}`;
+      baselineMd = '\n' + comparisonMarkdown(cmp, values.baseline as string);
     }
+    // In a GitHub Actions job: the summary (and the comparison) on the run's page.
+    appendStepSummary(toSummaryMarkdown(written.report) + baselineMd, { whole: written.markdown });
     log.logger.info({ summary: s, regressions }, 'run end');
     log.close();
     const ctl = final.controls;

@@ -58,3 +58,20 @@ export function describeComparison(c: BaselineComparison): string {
   const n = c.regressions.length;
   return `${n} regression${n === 1 ? '' : 's'}, ${c.fixed.length} fixed, ${c.new.length} new, ${c.missing.length} missing against the baseline`;
 }
+
+/**
+ * The comparison as Markdown for the step summary: the line of `describeComparison` as a heading, then the
+ * regressions and the fixed cases (at most `max` of each, with a count of the rest).
+ */
+export function comparisonMarkdown(c: BaselineComparison, baselineFile: string, max = 100): string {
+  const code = (s: string) => (s.includes('`') ? '`` ' + s + ' ``' : '`' + s + '`');
+  const out = [`### Baseline: ${describeComparison(c)}`, '', `Compared with ${code(baselineFile)}: ${c.regressions.length ? '**the run regressed** (it fails).' : 'no regression.'}`, ''];
+  for (const [label, list] of [
+    ['regression', c.regressions],
+    ['fixed', c.fixed],
+  ] as const) {
+    for (const r of list.slice(0, max)) out.push(`- ${label}: ${code(r.id)}: ${r.was} -> ${r.now}`);
+    if (list.length > max) out.push(`- ... and ${list.length - max} more ${label === 'fixed' ? 'fixed cases' : 'regressions'}, see the command's output`);
+  }
+  return out.join('\n') + '\n';
+}

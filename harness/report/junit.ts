@@ -17,6 +17,10 @@
  *
  * The suite's failures/errors/skipped counts are those of the elements above (so an expected failure is
  * counted in `skipped`, an unexpected pass in `failures`); its time is the run's wall-clock time.
+ *
+ * The output is valid against harness/report/junit.xsd, the format as Jenkins, GitLab and the GitHub
+ * test-report actions read it (junit-schema.test.ts checks it with xmllint): counts are integers, times
+ * decimal seconds, the timestamp ISO 8601 without a zone, and text holds no character XML 1.0 forbids.
  */
 import type { ReportCase, ReportJson } from './json.ts';
 import { isExpectedFailure, isUnexpectedPass } from './json.ts';
@@ -43,7 +47,8 @@ export function junitKind(c: ReportCase): JunitKind {
   }
 }
 
-const seconds = (ms: number) => (Math.max(0, ms) / 1000).toFixed(3);
+/** Seconds as junit.xsd's `seconds` (a non-negative decimal): a duration that is not a finite number is 0. */
+const seconds = (ms: number) => (Number.isFinite(ms) ? Math.max(0, ms) / 1000 : 0).toFixed(3);
 
 function prop(name: string, value: string | number): string {
   return `<property name="${xmlAttr(name)}" value="${xmlAttr(String(value))}"/>`;
@@ -93,7 +98,8 @@ export function junitTestcase(c: ReportCase): string {
       break;
   }
   return (
-    `  <testcase classname="${xmlAttr(c.scenarioId)}" name="${xmlAttr(c.id)}" time="${seconds(c.durationMs)}">\n` + inner.join('\n') + '\n  </testcase>'
+    // junit.xsd: a test case's name is not empty (a case id never is, but a report.json edited by hand may have one).
+    `  <testcase classname="${xmlAttr(c.scenarioId)}" name="${xmlAttr(c.id || '(no case id)')}" time="${seconds(c.durationMs)}">\n` + inner.join('\n') + '\n  </testcase>'
   );
 }
 
@@ -103,10 +109,14 @@ export function targetOutputText(o: NonNullable<ReportCase['targetOutput']>): st
   return `target output, ${o.source}:\n${block('stdout', o.stdout)}${block('stderr', o.stderr)}`;
 }
 
-/** `2024-05-01T12:00:00` (UTC, no zone: the Ant/Surefire XSD's pattern), or undefined. */
+/**
+ * `2024-05-01T12:00:00` (UTC, no zone: the Ant format, junit.xsd's `antTimestamp`), or undefined for a date it
+ * cannot hold (not a date; a year before 0000 or after 9999, which toISOString writes as -000001 / +010000).
+ */
 function junitTimestamp(iso: string): string | undefined {
   const t = Date.parse(iso);
-  return Number.isNaN(t) ? undefined : new Date(t).toISOString().slice(0, 19);
+  const s = Number.isNaN(t) ? '' : new Date(t).toISOString().slice(0, 19);
+  return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(s) ? s : undefined;
 }
 
 function wallMs(report: ReportJson): number {

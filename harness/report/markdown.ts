@@ -1,15 +1,27 @@
 /**
  * summary.md: a Markdown summary for CI step summaries ($GITHUB_STEP_SUMMARY) and pull-request comments.
- * A headline with the status word (PASSED, FAILED, INTERRUPTED), the counts, then tables: unexpected passes,
- * failures and errors, expected failures, the controls that did not pass, the indistinguishability groups
- * (with what each variant got, for those that differ), the transcript of each failure and error in a collapsed
- * <details>, then lenient and skipped cases (collapsed). Kept under a byte budget (default 60 000 bytes,
- * below GitHub's 65 536-character comment limit) by dropping what does not fit, with a note.
+ * A headline with the status word (PASSED, FAILED, INTERRUPTED) and the counts, then the cases that need a
+ * look, each with what a reader needs to triage it without opening report.json:
+ *
+ * - unexpected passes, then failures and errors (unexpected), one list item each: case id, the RFC section
+ *   linked to rfc-editor.org with its level, the quoted RFC sentence (`rfc.quote`), expected vs observed, and
+ *   the scenario step (file:line:col);
+ * - expected failures, one shorter line each (id, RFC link, expected vs observed, why it is listed);
+ * - the controls that did not pass, the indistinguishability groups (with what each variant got, for those
+ *   that differ);
+ * - advisory and lenient cases (collapsed, one short line each), the transcript of each failure and error
+ *   (collapsed), the skipped cases (collapsed).
+ *
+ * Kept under a byte budget (default 60 000 bytes, below GitHub's 65 536-character comment limit): the sections
+ * are filled in that order, and once one item does not fit nothing after it is added (each section left out,
+ * or cut, says `... and N more ..., see report.json`), so an unexpected failure is never dropped while an
+ * expected one, a lenient case or a transcript is shown.
  */
 import type { TranscriptEntry } from '../engine/result.ts';
 import type { ReportCase, ReportJson } from './json.ts';
 import { isExpectedFailure, isUnexpectedPass, summaryOk } from './json.ts';
 import { oneLine } from './text.ts';
+import { PACKAGE_ROOT } from '../paths.ts';
 
 export const MARKDOWN_LIMIT = 60_000;
 
@@ -27,9 +39,13 @@ export function mdCell(s: string, max = 200): string {
     .replace(/([\\`*_[\]|#~])/g, '\\$1');
 }
 
-/** A code span that cannot be broken by backticks in the text. */
-function code(s: string): string {
-  const t = oneLine(s, 200).replace(/\|/g, '\\|');
+/**
+ * A code span that cannot be broken by backticks in the text. In a table cell a pipe must be escaped (GFM
+ * splits cells before it parses code spans); anywhere else the backslash would show, so it is left alone.
+ */
+function code(s: string, inTable = true): string {
+  const one = oneLine(s, 200);
+  const t = inTable ? one.replace(/\|/g, '\\|') : one;
   return t.includes('`') ? '`` ' + t + ' ``' : '`' + t + '`';
 }
 
@@ -45,14 +61,16 @@ function verdictLabel(c: ReportCase): string {
 
 class Budget {
   used = 0;
+  /** Set once something did not fit: nothing is added after that (see the file comment). */
+  closed = false;
   readonly parts: string[] = [];
   constructor(readonly limit: number) {}
-  fits(s: string): boolean {
-    return this.used + Buffer.byteLength(s, 'utf8') <= this.limit;
-  }
-  /** Appends `s` if it fits; returns whether it did. */
+  /** Appends `s` if it fits and nothing was refused before; returns whether it did. */
   add(s: string): boolean {
-    if (!this.fits(s)) return false;
+    if (this.closed || this.used + Buffer.byteLength(s, 'utf8') > this.limit) {
+      this.closed = true;
+      return false;
+    }
     this.parts.push(s);
     this.used += Buffer.byteLength(s, 'utf8');
     return true;
@@ -65,7 +83,7 @@ class Budget {
 }
 
 const RESERVE = 2000;
-const TRUNCATED = (n: number, what: string) => `\n_Truncated: ${n} more ${what} not shown (size limit); see report.json and junit.xml._\n`;
+const TRUNCATED = (n: number, what: string) => `\n_... and ${n} more ${what} not shown (size limit), see report.json._\n`;
 
 function table(b: Budget, title: string, head: string[], rows: string[][], what: string, reasonNote?: string): void {
   if (rows.length === 0) return;
@@ -82,8 +100,55 @@ function table(b: Budget, title: string, head: string[], rows: string[][], what:
   }
 }
 
-function caseRow(c: ReportCase, reason: string | null = c.reason): string[] {
-  return [verdictLabel(c), code(c.id), rfcLink(c), mdCell(reason ?? '')];
+/** A section of list items (`items` each end with a newline) under `heading` (if any), cut with a note where the budget ends. */
+function list(b: Budget, heading: string, items: string[], what: string, note?: string): void {
+  if (items.length === 0) return;
+  if (!b.add(`\n${heading ? heading + '\n\n' : ''}${note ? note + '\n\n' : ''}`)) {
+    b.force(TRUNCATED(items.length, what));
+    return;
+  }
+  for (let i = 0; i < items.length; i++) {
+    if (!b.add(items[i])) {
+      b.force(TRUNCATED(items.length - i, what));
+      return;
+    }
+  }
+}
+
+/** `expected alert decrypt\_error, observed alert bad\_record\_mac`, or the reason when the case has neither. */
+function expectedObserved(c: ReportCase, max: number): string {
+  if (c.expected === null && c.observed === null) return mdCell(c.reason ?? '', max);
+  return `expected ${c.expected === null ? '(not stated)' : mdCell(c.expected, max)}, observed ${c.observed === null ? '(not stated)' : mdCell(c.observed, max)}`;
+}
+
+/** A scenario file under the package root as a relative path (`scenarios/...`), as a reader finds it in the repository. */
+function scenarioPath(file: string): string {
+  return file.startsWith(PACKAGE_ROOT) ? file.slice(PACKAGE_ROOT.length).replace(/^[\\/]+/, '') : file;
+}
+
+function stepRef(c: ReportCase): string | undefined {
+  return c.step ? `${code(`${scenarioPath(c.step.file)}:${c.step.line}:${c.step.col}`, false)} (step ${c.step.index})` : undefined;
+}
+
+/**
+ * An unexpected failure, error or unexpected pass: the verdict and id with the reason, then the RFC section
+ * (linked, with its level) and its quoted sentence, expected and observed, and the step.
+ */
+export function failureItem(c: ReportCase): string {
+  const reason = isUnexpectedPass(c) ? `listed as an expected failure (${mdCell(c.expectedFailure ?? '', 300)}), but it passed` : mdCell(c.reason ?? '', 500);
+  const lines = [`- **${verdictLabel(c)}** ${code(c.id, false)}${reason ? `: ${reason}` : ''}`];
+  lines.push(`  - ${rfcLink(c)} (${c.rfc.level.toUpperCase()}): "${mdCell(c.rfc.quote, 600)}"`);
+  if (c.expected !== null) lines.push(`  - expected: ${mdCell(c.expected, 300)}`);
+  if (c.observed !== null) lines.push(`  - observed: ${mdCell(c.observed, 300)}`);
+  const at = stepRef(c);
+  if (at) lines.push(`  - at ${at}`);
+  return lines.join('\n') + '\n';
+}
+
+/** One line: id, RFC link, expected vs observed (or the reason), and `extra` (why it is listed). */
+export function shortItem(c: ReportCase, extra?: string): string {
+  const level = c.rfc.level === 'must' ? '' : `, ${c.rfc.level.toUpperCase()}`;
+  return `- ${code(c.id, false)} (${rfcLink(c)}${level}): ${expectedObserved(c, 120)}${extra ? `; ${extra}` : ''}\n`;
 }
 
 function transcriptTable(t: readonly TranscriptEntry[], maxRows: number): string {
@@ -97,14 +162,10 @@ function html(s: string, max = 150): string {
   return oneLine(s, max).replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
 }
 
+/** The transcript of a failure or error, collapsed (what it was judged on is in its list item above). */
 function details(c: ReportCase, maxRows: number): string {
-  const lines = [`\n<details><summary>${verdictLabel(c)}: <code>${html(c.id, 200)}</code>: ${html(c.reason ?? '')}</summary>\n`];
-  if (c.expected !== null) lines.push(`- expected: ${mdCell(c.expected, 500)}`);
-  if (c.observed !== null) lines.push(`- observed: ${mdCell(c.observed, 500)}`);
-  if (c.step) lines.push(`- at: ${code(`${c.step.file}:${c.step.line}:${c.step.col}`)} (step ${c.step.index})`);
-  lines.push(`- ${rfcLink(c)}: ${mdCell(c.rfc.quote, 500)}`);
-  lines.push('', c.transcript.length ? transcriptTable(c.transcript, maxRows) : '_No transcript._', '', '</details>\n');
-  return lines.join('\n');
+  const at = c.step ? ` (step ${c.step.index} at ${html(`${scenarioPath(c.step.file)}:${c.step.line}:${c.step.col}`)})` : '';
+  return `\n<details><summary>${verdictLabel(c)}: <code>${html(c.id, 200)}</code>: ${html(c.reason ?? '')}${at}</summary>\n\n${c.transcript.length ? transcriptTable(c.transcript, maxRows) : '_No transcript._'}\n\n</details>\n`;
 }
 
 /** `**Positive controls**: 12 of 14 passed; 2 failed (their 30 cases are skipped).` */
@@ -185,21 +246,18 @@ export function toSummaryMarkdown(report: ReportJson, opts: MarkdownOptions = {}
   const advisories = report.cases.filter((c) => c.verdict === 'advisory');
   const skipped = report.cases.filter((c) => c.verdict === 'skip');
 
-  const head = ['verdict', 'case', 'RFC', 'reason'];
-  table(
+  list(
     b,
-    'Unexpected passes',
-    head,
-    unexpectedPasses.map((c) => caseRow(c, `listed as an expected failure: ${c.expectedFailure}`)),
+    `### Unexpected passes (${unexpectedPasses.length})`,
+    unexpectedPasses.map(failureItem),
     'unexpected passes',
     'Listed as expected failures, but passed: remove them from the expected failures (they fail the run).',
   );
-  table(b, 'Failures and errors', head, failures.map((c) => caseRow(c)), 'failures');
-  table(
+  list(b, `### Failures and errors (${failures.length})`, failures.map(failureItem), 'failures and errors');
+  list(
     b,
-    'Expected failures',
-    head,
-    expected.map((c) => caseRow(c, `${c.reason ?? ''} (expected: ${c.expectedFailure})`)),
+    `### Expected failures (${expected.length})`,
+    expected.map((c) => shortItem(c, `listed: ${mdCell(c.expectedFailure ?? '', 200)}`)),
     'expected failures',
     'Listed as expected failures for this target: they do not fail the run.',
   );
@@ -217,6 +275,18 @@ export function toSummaryMarkdown(report: ReportJson, opts: MarkdownOptions = {}
 
   groupsSection(b, report.groups ?? []);
 
+  const collapsed = (title: string, items: string[], what: string, note?: string) => {
+    if (!items.length) return;
+    if (!b.add(`\n<details><summary>${title} (${items.length})</summary>\n`)) {
+      b.force(TRUNCATED(items.length, what));
+      return;
+    }
+    list(b, '', items, what, note);
+    b.force('\n</details>\n');
+  };
+  collapsed('Advisory', advisories.map((c) => shortItem(c)), 'advisory cases', 'SHOULD/MAY rules the target does not follow: they do not fail the run (unless --strict).');
+  collapsed('Lenient', lenient.map((c) => shortItem(c)), 'lenient cases', 'Accepted, but not the preferred outcome: they do not fail the run (unless --strict).');
+
   if (failures.length) {
     if (b.add(`\n### Transcripts\n`)) {
       for (let i = 0; i < failures.length; i++) {
@@ -228,19 +298,6 @@ export function toSummaryMarkdown(report: ReportJson, opts: MarkdownOptions = {}
     } else b.force(TRUNCATED(failures.length, 'transcripts'));
   }
 
-  for (const [title, list] of [
-    ['Advisory', advisories],
-    ['Lenient', lenient],
-    ['Skipped', skipped],
-  ] as const) {
-    if (!list.length) continue;
-    const open = `\n<details><summary>${title} (${list.length})</summary>\n`;
-    if (!b.add(open)) {
-      b.force(TRUNCATED(list.length, `${title.toLowerCase()} cases`));
-      continue;
-    }
-    table(b, title, head, list.map((c) => caseRow(c)), `${title.toLowerCase()} cases`);
-    b.force('\n</details>\n');
-  }
+  collapsed('Skipped', skipped.map((c) => `- ${code(c.id, false)}: ${mdCell(c.reason ?? '', 200)}\n`), 'skipped cases');
   return b.parts.join('');
 }
