@@ -58,6 +58,12 @@ function substitute(text: string, matrix: Record<string, string | number>): stri
 }
 
 describe('examples/github-actions/tls-harness.yml: structure', () => {
+  it('the README shows the whole file, as it is', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const shown = /<summary>The whole workflow \(<code>examples\/github-actions\/tls-harness\.yml<\/code>\)<\/summary>\n\n```yaml\n([\s\S]*?)```\n/.exec(readme)?.[1];
+    expect(shown).toBe(readFileSync(WORKFLOW, 'utf8'));
+  });
+
   it('a sharded run job and a merge job that needs it', () => {
     expect(wf.name).toBeTruthy();
     expect(shardJob).toBeDefined();
