@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { ScenarioCase } from '../scenario/model.ts';
 import { shardCases } from './run.ts';
 import { compressionOracle } from '../engine/testing.ts';
+import { interruptAfterFirstPass } from './cli-testing.ts';
 
 const bin = fileURLToPath(new URL('../../bin/tls-harness.js', import.meta.url));
 const examples = fileURLToPath(new URL('../../scenarios/examples/', import.meta.url));
@@ -236,19 +237,7 @@ steps:
     writeFileSync(join(dir, 'slow.yaml'), SLOW('t-slow'));
     // Against Node's tls, not the embedded reference: the reference proves it is idle, so its waits end at once
     // and the run could finish before the signal comes; Node's server makes each case wait its 700 ms.
-    const child = spawn(process.execPath, [bin, 'run', '--target', 'node', '--scenarios', dir, '--report-dir', out, '--run-id', 'int', '--jobs', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (/PASS/.test(stdout)) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 50);
-    });
-    child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const { code } = await interruptAfterFirstPass(['run', '--target', 'node', '--scenarios', dir, '--report-dir', out, '--run-id', 'int', '--jobs', '1']);
     expect(code).toBe(130);
     const report = JSON.parse(readFileSync(join(out, 'int', 'report.json'), 'utf8'));
     expect(report.interrupted).toBe(true);

@@ -3,7 +3,7 @@
  * Markdown summary to the file it names; a file that cannot be written is one warning line, not a crash.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { main } from '../cli.ts';
 import { serializeReport, toReportJson } from '../report/json.ts';
 import { makeCase, makeRun } from '../report/testing.ts';
 import { STEP_SUMMARY_ENV } from '../report/step-summary.ts';
+import { interruptAfterFirstPass } from './cli-testing.ts';
 
 const bin = fileURLToPath(new URL('../../bin/tls-harness.js', import.meta.url));
 const examples = fileURLToPath(new URL('../../scenarios/examples/', import.meta.url));
@@ -91,19 +92,8 @@ steps:
   - expect: { silence: 10 }
 `,
     );
-    const child = spawn(process.execPath, [bin, 'run', '--target', 'node', '--scenarios', sc, '--report-dir', dir, '--run-id', 'int', '--jobs', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (/PASS/.test(stdout)) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 50);
-    });
-    child.kill('SIGINT');
-    expect(await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))).toBe(130);
+    const { code } = await interruptAfterFirstPass(['run', '--target', 'node', '--scenarios', sc, '--report-dir', dir, '--run-id', 'int', '--jobs', '1']);
+    expect(code).toBe(130);
     const md = readFileSync(summary, 'utf8');
     expect(md).toMatch(/^## tls-harness: node: INTERRUPTED\n/);
     expect(md).toContain('**Interrupted**: only the cases that finished are reported.');
