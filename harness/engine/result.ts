@@ -153,4 +153,21 @@ export interface RunResult {
   probe?: ProbeReport;
   /** How the target's chain was checked, when not simply against the test CA. */
   trust?: TrustReport;
+  /** The command line that started the run, as its arguments (`tls-harness`, `run`, `--target`, ...). */
+  command?: string[];
+  /** The capabilities the cases ran with. */
+  capabilities?: RunCapabilities;
+}
+
+/** The capabilities a run's cases ran with (report.json `capabilities`): the target's, after probing and the flags. */
+export interface RunCapabilities {
+  roles: Role[];
+  versions: string[];
+  cipher_suites: string[];
+  groups: string[];
+  signature_schemes: string[];
+  features: string[];
+  alpn?: string[];
+  /** The client role's own lists, where they differ. */
+  client?: Partial<Record<'versions' | 'cipher_suites' | 'groups' | 'signature_schemes' | 'features', string[]>>;
 }
