@@ -1,6 +1,6 @@
 // Shared by report.js and matrix.js (harness/report/html.ts inlines them into report.html). Plain browser
 // JavaScript, no framework, no network. Report data is only ever put into the page with textContent and
-// DOM APIs (never innerHTML), and links only where they are http(s) or built from encoded path segments.
+// DOM APIs (never as HTML markup), and links only where they are http(s) or built from encoded path segments.
 'use strict';
 
 /** An element: attrs (class, text, on<event>, open, hidden, other attributes) and children (nodes or text). */

@@ -16,8 +16,8 @@ const tagsOf = (c) => (Array.isArray(c.tags) && c.tags.length ? c.tags : [NO_TAG
 
 /** The verdict filter's choices beyond the verdicts themselves. */
 const GROUPS = {
-  unexpected: { label: 'unexpected (fail, error, unexpected pass)', test: isUnexpected },
-  deviations: { label: 'deviations (not pass, not skip)', test: (c) => c.verdict !== 'pass' && c.verdict !== 'skip' },
+  unexpected: { label: 'unexpected', test: isUnexpected },
+  deviations: { label: 'deviations', test: (c) => c.verdict !== 'pass' && c.verdict !== 'skip' },
 };
 
 const state = { verdict: '', tag: '', section: '', q: '', case: '' };
