@@ -112,6 +112,12 @@ export class Cdp {
     });
   }
 
+  /** Calls `f` with every event; returns a function that stops it. */
+  onEvent(f: (method: string, params: Record<string, unknown>, sessionId?: string) => void): () => void {
+    this.listeners.add(f);
+    return () => this.listeners.delete(f);
+  }
+
   /** The next event `method` (of `sessionId`), or an error after the time limit. */
   waitFor(method: string, sessionId?: string): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {

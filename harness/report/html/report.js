@@ -345,7 +345,7 @@ function caseBody(c) {
       ),
     );
   }
-  body.append(ladder(c.transcript || [], c.targetRole, c.verdict !== 'pass' && c.verdict !== 'skip'));
+  body.append(ladder(c.transcript || [], c.targetRole));
   return body;
 }
 
@@ -358,20 +358,16 @@ function harnessIsClient(transcript, targetRole) {
   return hello ? hello.dir === 'sent' : true;
 }
 
-function ladder(transcript, targetRole, markLast) {
+function ladder(transcript, targetRole) {
   const harnessLeft = harnessIsClient(transcript, targetRole);
   const side = (who) => el('span', { class: `side-${who}`, text: `${who === 'harness' ? 'harness' : 'target'} (${(who === 'harness') === harnessLeft ? 'client' : 'server'})` });
   const box = el('div', { class: 'ladder' }, el('div', { class: 'heads' }, el('div'), el('div', null, side(harnessLeft ? 'harness' : 'target'), side(harnessLeft ? 'target' : 'harness'))));
   if (!transcript.length) box.append(el('div', { class: 'empty', text: 'No conversation (the case ended before anything was sent).' }));
-  let lastMsg = -1;
-  transcript.forEach((e, i) => {
-    if (e.dir !== 'note') lastMsg = i;
-  });
-  transcript.forEach((e, i) => box.append(ladderRow(e, harnessLeft, markLast && i === lastMsg)));
+  for (const e of transcript) box.append(ladderRow(e, harnessLeft));
   return box;
 }
 
-function ladderRow(e, harnessLeft, final) {
+function ladderRow(e, harnessLeft) {
   const t = el('div', { class: 't', text: typeof e.t === 'number' ? `${e.t} ms` : '' });
   if (e.dir === 'note') {
     const lane = el('div', { class: 'lane' }, el('span', { text: `${e.kind}: ${e.name}` }));
@@ -393,7 +389,7 @@ function ladderRow(e, harnessLeft, final) {
   const lane = el('div', { class: 'lane' }, label, el('div', { class: 'arrow' }));
   if (e.detail !== undefined && e.detail !== null) lane.append(fieldsDetails(e.detail, changed, changed.length > 0, 'fields', e.name));
   if (e.wire) lane.append(wireDetails(e.wire, e.wireLength));
-  return el('div', { class: `row ${e.dir} ${fromLeft ? 'ltr' : 'rtl'} kind-${cssWord(e.kind)}${final ? ' final' : ''}` }, t, lane);
+  return el('div', { class: `row ${e.dir} ${fromLeft ? 'ltr' : 'rtl'} kind-${cssWord(e.kind)}` }, t, lane);
 }
 
 function cssWord(s) {
