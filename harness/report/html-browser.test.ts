@@ -16,7 +16,8 @@ import { main } from '../cli.ts';
 import { fromRoot } from '../paths.ts';
 import { Cdp, findBrowser, type CdpPage } from './cdp.ts';
 import { readReport, toReportJson, type ReportJson } from './json.ts';
-import { reportHtml } from './html.ts';
+import { matrixHtml, reportHtml } from './html.ts';
+import { buildMatrix } from './matrix.ts';
 import { makeCase, makeRun } from './testing.ts';
 
 const BROWSER = findBrowser();
@@ -71,6 +72,9 @@ describe.skipIf(!BROWSER)('report.html in headless Chromium', () => {
   const shown = () => page.evaluate<number>(`Number(document.getElementById('count').getAttribute('data-shown'))`);
   const hash = () => page.evaluate<string>('decodeURIComponent(location.hash)');
   const sleep = (ms: number) => page.evaluate(`new Promise((r) => setTimeout(r, ${ms}))`);
+  /** The value of `expr` once it is truthy (a details element builds its content on its toggle event, a task later). */
+  const when = <T>(expr: string) =>
+    page.evaluate<T>(`new Promise((resolve, reject) => { const t0 = Date.now(); const f = () => { const v = (${expr}); if (v) resolve(v); else if (Date.now() - t0 > 5000) reject(new Error('not within 5 s: ' + ${JSON.stringify(expr)})); else setTimeout(f, 20); }; f(); })`);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'th-html-browser-'));
@@ -130,6 +134,7 @@ describe.skipIf(!BROWSER)('report.html in headless Chromium', () => {
 
   it("opens a failing case by its link: the RFC sentence, expected vs observed, the step, and a ladder with the changed field", async () => {
     await load(`${url}#verdict=fail&case=${encodeURIComponent(FAIL_ID)}`);
+    await when(`document.querySelector('details.case[data-id="${FAIL_ID}"] .ladder')`);
     const c = await page.evaluate<Record<string, unknown>>(`(() => {
       const d = document.querySelector('details.case[data-id="${FAIL_ID}"]');
       const ladder = d.querySelector('.ladder');
@@ -167,7 +172,7 @@ describe.skipIf(!BROWSER)('report.html in headless Chromium', () => {
     expect(await hash()).toContain(`case=${FAIL_ID}`);
     // Raw bytes on demand: the hex dump is built when asked for.
     await page.click(`details.case[data-id="${FAIL_ID}"] .row.sent details.wire > summary`);
-    expect(await page.evaluate(`document.querySelector('details.case[data-id="${FAIL_ID}"] .row.sent pre.hex').textContent`)).toMatch(/^000000 {2}16 03 0[13] /);
+    expect(await when(`document.querySelector('details.case[data-id="${FAIL_ID}"] .row.sent pre.hex')?.textContent`)).toMatch(/^000000 {2}16 03 0[13] /);
     await page.evaluate(`document.querySelector('details.case[data-id="${FAIL_ID}"]').scrollIntoView()`);
     const png = await page.screenshot();
     expect(png.subarray(1, 4).toString()).toBe('PNG');
@@ -191,5 +196,38 @@ describe.skipIf(!BROWSER)('report.html in headless Chromium', () => {
     })`);
     expect(seen).toEqual({ pwned: null, imgs: 0, scripts: 2, reason: true });
     expect(readFileSync(f, 'utf8')).not.toContain('<img');
+  });
+});
+
+describe.skipIf(!BROWSER)("the matrix's report.html in headless Chromium", () => {
+  let cdp: Cdp | undefined;
+  afterAll(async () => {
+    await limit(cdp?.close() ?? Promise.resolve(), 10_000, 'closing the browser').catch(() => undefined);
+  });
+
+  it('shows cases x targets, filters the cases whose verdicts differ, and links each cell to the case in its target\'s report.html', async () => {
+    const a = toReportJson(makeRun([makeCase('x[n=1]', 'fail', { expectedFailure: 'known' }), makeCase('y', 'pass'), makeCase('z', 'pass')], { target: 'a' }));
+    const b = toReportJson(makeRun([makeCase('x[n=1]', 'pass'), makeCase('y', 'pass')], { target: 'b' }));
+    const m = buildMatrix('m1', a.startedAt, a.finishedAt, [
+      { target: 'a', reportDir: 'a', report: a, exitCode: 0 },
+      { target: 'b/c', reportDir: 'b/c', report: b, exitCode: 0 },
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'th-matrix-browser-'));
+    writeFileSync(join(dir, 'report.html'), matrixHtml(m));
+    cdp = await limit(Cdp.launch(BROWSER!, { timeoutMs: 20_000 }), 30_000, 'starting the browser');
+    const page = await cdp.newPage(1280, 900);
+    const url = pathToFileURL(join(dir, 'report.html')).href;
+    await page.goto(url);
+    const shown = () => page.evaluate<number>(`Number(document.getElementById('count').getAttribute('data-shown'))`);
+    expect(await shown()).toBe(3);
+    await page.type('#q', 'x[n');
+    expect(await shown()).toBe(1);
+    await page.goto('about:blank');
+    await page.goto(`${url}#show=differ`);
+    // x differs (fail / pass); z ran on one target only: its verdicts do not differ.
+    expect(await shown()).toBe(1);
+    const links = await page.evaluate<string[]>(`[...document.querySelectorAll('tr[data-id="x[n=1]"] td.cell a')].map((a) => a.getAttribute('href'))`);
+    expect(links).toEqual(['a/report.html#case=x%5Bn%3D1%5D', 'b/c/report.html#case=x%5Bn%3D1%5D']);
+    expect(await page.evaluate(`document.querySelector('tr[data-id="x[n=1]"] td.cell a').title`)).toMatch(/^a: fail: expected alert decrypt_error, observed alert bad_record_mac \(expected failure: known\)$/);
   });
 });

@@ -63,6 +63,16 @@ function deviations() {
   return box;
 }
 
+/** `${case id}\u0000${target}` -> the target's deviation on the case (expected vs observed, expected failure). */
+const DEV = new Map();
+for (const d of M.deviations || []) for (const t of d.targets) DEV.set(`${d.id}\u0000${t.target}`, t);
+
+function cellTitle(target, verdict, dev) {
+  if (!dev) return `${target}: ${verdict}`;
+  const what = dev.expected || dev.observed ? `expected ${dev.expected || '-'}, observed ${dev.observed || '-'}` : dev.reason || '';
+  return `${target}: ${verdict}${what ? `: ${what}` : ''}${dev.expectedFailure ? ` (expected failure: ${dev.expectedFailure})` : ''}`;
+}
+
 function grid() {
   const head = el('tr', null, el('th', { text: 'case' }), TARGETS.map((t) => el('th', { class: 't', text: t.name })));
   const body = el('tbody');
@@ -76,13 +86,18 @@ function grid() {
       { 'data-id': c.id },
       el('td', null, el('span', { class: 'cid', text: c.id }), el('div', { class: 'ctitle', text: c.title })),
       TARGETS.map((t, i) =>
-        el('td', { class: 'cell' }, vs[i] ? el('a', { href: reportLink(t.reportDir, c.id), title: `${t.name}: ${vs[i]}` }, verdictBadge(vs[i])) : el('span', { class: 'v v-none', title: `${t.name}: not run`, text: '-' })),
+        el('td', { class: 'cell' }, vs[i] ? cell(t, c.id, vs[i]) : el('span', { class: 'v v-none', title: `${t.name}: not run`, text: '-' })),
       ),
     );
     mrows.push({ c, tr, differs, deviates, text: `${c.id}\n${c.title}\n${c.rfc.quote}\nrfc ${c.rfc.doc} ${c.rfc.section}`.toLowerCase(), verdicts: new Set(present) });
     body.append(tr);
   }
   return el('div', { class: 'scroll tall' }, el('table', { class: 'grid matrix' }, el('thead', null, head), body));
+}
+
+function cell(t, id, verdict) {
+  const dev = DEV.get(`${id}\u0000${t.name}`);
+  return el('a', { href: reportLink(t.reportDir, id), title: cellTitle(t.name, verdict, dev) }, verdictBadge(verdict, { expected: !!(dev && dev.expectedFailure) }));
 }
 
 function mApply() {

@@ -214,11 +214,14 @@ function caseRow(c) {
   );
   const d = el('details', { class: `case verdict-${c.verdict}`, 'data-id': c.id }, summary);
   let built = false;
+  // Built when first opened (the toggle event comes a task later: openCase builds it at once).
+  d.build = () => {
+    if (built) return;
+    built = true;
+    d.append(caseBody(c));
+  };
   d.addEventListener('toggle', () => {
-    if (d.open && !built) {
-      built = true;
-      d.append(caseBody(c));
-    }
+    if (d.open) d.build();
     if (d.open) {
       if (state.case !== c.id) {
         state.case = c.id;
@@ -282,6 +285,7 @@ function openCase(id, scroll) {
     syncControls();
     applyFilters();
   }
+  r.details.build();
   r.details.open = true;
   if (scroll) r.details.scrollIntoView({ block: 'start' });
 }
