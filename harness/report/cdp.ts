@@ -90,11 +90,18 @@ export class Cdp {
     ];
     const child = spawn(executable, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
     const cdp = new Cdp(child, profile, opts.timeoutMs ?? 20_000);
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', reject);
-    });
-    await cdp.send('Browser.getVersion');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+      });
+      await cdp.send('Browser.getVersion');
+    } catch (e) {
+      // A browser that does not start, or does not answer: nothing is left running.
+      child.kill('SIGKILL');
+      rmSync(profile, { recursive: true, force: true });
+      throw e;
+    }
     return cdp;
   }
 
