@@ -259,5 +259,9 @@ steps:
     expect(report.cases.length).toBeGreaterThanOrEqual(1);
     expect(report.cases.length).toBeLessThan(6);
     expect(report.cases.filter((c: { verdict: string }) => c.verdict === 'pass').length).toBeGreaterThanOrEqual(1);
+    // report.html is written on interruption too, with the same cases.
+    const html = readFileSync(join(out, 'int', 'report.html'), 'utf8');
+    const start = html.indexOf('id="report-data">') + 'id="report-data">'.length;
+    expect(JSON.parse(html.slice(start, html.indexOf('</script>', start))).cases.length).toBe(report.cases.length);
   });
 });

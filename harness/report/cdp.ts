@@ -4,10 +4,10 @@
  * it reads) and 4 (what it writes), one JSON message per NUL-terminated chunk. Every call has a time
  * limit, and `close()` kills the browser if it does not quit by itself.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
 /** The browsers tried, in order (Debian: chromium-headless-shell, chromium). */
@@ -17,9 +17,17 @@ export const BROWSERS = ['chromium-headless-shell', 'chromium', 'google-chrome']
 export function findBrowser(): string | undefined {
   const forced = process.env.TLS_HARNESS_CHROMIUM;
   if (forced) return forced;
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean);
   for (const b of BROWSERS) {
-    const r = spawnSync('sh', ['-c', `command -v ${b}`], { encoding: 'utf8' });
-    if (r.status === 0 && r.stdout.trim()) return r.stdout.trim();
+    for (const d of dirs) {
+      const p = join(d, b);
+      try {
+        accessSync(p, constants.X_OK);
+        return p;
+      } catch {
+        /* not here */
+      }
+    }
   }
   return undefined;
 }

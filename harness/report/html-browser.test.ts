@@ -183,6 +183,27 @@ describe.skipIf(!BROWSER)('report.html in headless Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('highlights changed fields given as set paths (extensions.<name>...) and as mutate paths (extensions[i].<name>...)', async () => {
+    const detail = {
+      msg_type: 'client_hello',
+      legacy_version: 'TLS1_2',
+      extensions: [
+        { type: 'key_share', client_shares: [{ group: 'x25519', key_exchange: 'ab' }] },
+        { type: 'supported_versions', versions: ['TLS1_3'] },
+      ],
+    };
+    const sent = { t: 1, dir: 'sent' as const, kind: 'handshake', name: 'ClientHello', detail, changed: ['extensions.key_share.client_shares[0].group', 'extensions[1].supported_versions.versions', 'record.version'] };
+    const r = toReportJson(makeRun([makeCase('paths', 'fail', { targetRole: 'server', transcript: [sent] })]));
+    const f = join(dir, 'paths.html');
+    writeFileSync(f, reportHtml(r));
+    await load(`${pathToFileURL(f).href}#case=paths`);
+    const paths = await when<string[]>(`(() => { const p = [...document.querySelectorAll('.ladder .fields .changed')].map((e) => e.getAttribute('data-path')); return p.length && p; })()`);
+    expect(paths).toEqual(['extensions.0.client_shares.0.group', 'extensions.1.versions']);
+    // The path to each is open; the record option, not a field of the message, is named in the label only.
+    expect(await page.evaluate(`document.querySelector('.ladder .fields [data-path="extensions.0.client_shares.0.group"]').getBoundingClientRect().height > 0`)).toBe(true);
+    expect(await page.evaluate(`document.querySelector('.ladder .tag.chg').textContent`)).toBe('changed: extensions.key_share.client_shares[0].group, extensions[1].supported_versions.versions, record.version');
+  });
+
   it('report text cannot inject markup or script', async () => {
     const r = toReportJson(makeRun([makeCase('inject', 'fail', { reason: INJECT, title: INJECT, observed: INJECT, targetOutput: { source: INJECT, stdout: INJECT, stderr: '' } })], { target: INJECT }));
     const f = join(dir, 'inject.html');
