@@ -84,7 +84,14 @@ function capabilitiesPanel() {
     for (const n of p.notes || []) kv.push(el('dt', { text: 'probe note' }), el('dd', { text: n }));
   }
   if (R.trust) kv.push(el('dt', { text: 'trust' }), el('dd', { text: `${R.trust.ca}; chain ${R.trust.verifyChain ? 'validated' : 'not validated'}${R.trust.reason ? ` (${R.trust.reason})` : ''}` }));
-  return el('div', { class: 'panel' }, el('h2', { class: 'first', text: R.capabilities ? 'Capabilities the cases ran with' : 'Probed capabilities' }), el('dl', { class: 'kv' }, kv));
+  const n = (k, what) => (caps && Array.isArray(caps[k]) ? `${caps[k].length} ${what}` : null);
+  const brief = caps ? [caps.versions && caps.versions.join(', '), n('cipher_suites', 'cipher suites'), n('groups', 'groups'), n('signature_schemes', 'signature schemes'), n('features', 'features')].filter(Boolean).join('; ') : '';
+  return el(
+    'details',
+    { class: 'panel', id: 'capabilities' },
+    el('summary', null, el('b', { text: R.capabilities ? 'Capabilities the cases ran with' : R.probe ? 'Probed capabilities' : 'Trust' }), brief ? `: ${brief}` : ''),
+    el('dl', { class: 'kv' }, kv),
+  );
 }
 
 function overview() {
@@ -139,7 +146,7 @@ function overview() {
         'details',
         { class: 'panel', open: bad.length > 0 },
         el('summary', { text: `Positive controls: ${R.controls.length - bad.length} of ${R.controls.length} unmutated handshakes completed` }),
-        bad.map((c) => el('div', null, verdictBadge(c.verdict), ' ', el('code', { text: c.key }), el('div', { class: 'muted', text: `${c.reason || ''} (${c.cases.length} cases)` }))),
+        bad.map((c) => el('div', { class: 'control' }, verdictBadge(c.verdict), ' ', el('code', { text: c.key }), el('div', { class: 'muted', text: `${c.reason || ''} (${c.cases.length} case${c.cases.length === 1 ? '' : 's'})` }), c.transcript ? lazyLadder(c.transcript, /^(server|client) /.exec(c.key)?.[1]) : null)),
       ),
     );
   const differ = (R.groups || []).filter((g) => !g.equal);
@@ -351,6 +358,19 @@ function caseBody(c) {
   }
   body.append(ladder(c.transcript || [], c.targetRole));
   return body;
+}
+
+/** A failed control's conversation: its ladder, built when opened. */
+function lazyLadder(transcript, targetRole) {
+  const d = el('details', null, el('summary', { text: `the conversation (${transcript.length} entries)` }));
+  let built = false;
+  d.addEventListener('toggle', () => {
+    if (d.open && !built) {
+      built = true;
+      d.append(ladder(transcript, targetRole));
+    }
+  });
+  return d;
 }
 
 /** Which side the harness is on: the client (target server) on the left, the server on the right. */
