@@ -18,7 +18,7 @@ import { Cdp, findBrowser, type CdpPage } from './cdp.ts';
 import { readReport, toReportJson, type ReportJson } from './json.ts';
 import { matrixHtml, reportHtml } from './html.ts';
 import { buildMatrix } from './matrix.ts';
-import { makeCase, makeRun } from './testing.ts';
+import { makeCase, makeRun, transcript } from './testing.ts';
 
 const BROWSER = findBrowser();
 if (!BROWSER) console.log('html-browser.test.ts: skipped: no chromium-headless-shell, chromium or google-chrome on the PATH (Debian: apt-get install chromium-headless-shell)');
@@ -202,6 +202,24 @@ describe.skipIf(!BROWSER)('report.html in headless Chromium', () => {
     // The path to each is open; the record option, not a field of the message, is named in the label only.
     expect(await page.evaluate(`document.querySelector('.ladder .fields [data-path="extensions.0.client_shares.0.group"]').getBoundingClientRect().height > 0`)).toBe(true);
     expect(await page.evaluate(`document.querySelector('.ladder .tag.chg').textContent`)).toBe('changed: extensions.key_share.client_shares[0].group, extensions[1].supported_versions.versions, record.version');
+  });
+
+  it('a report the size of a full run (900 cases, ~8 MB) opens with every case listed and filters', async () => {
+    const verdicts = ['pass', 'pass', 'pass', 'fail', 'skip', 'lenient'] as const;
+    const r = toReportJson(makeRun(Array.from({ length: 900 }, (_, i) => makeCase(`tls13-case-${String(i).padStart(3, '0')}`, verdicts[i % 6], { transcript: transcript(12, 200) }))));
+    const f = join(dir, 'big.html');
+    const html = reportHtml(r);
+    writeFileSync(f, html);
+    const t0 = performance.now();
+    await load(pathToFileURL(f).href);
+    const loadMs = performance.now() - t0;
+    expect(await shown()).toBe(900);
+    // The list only: no case has built its details.
+    expect(await page.evaluate('document.querySelectorAll(".ladder").length')).toBe(0);
+    await page.click('#verdict-chips .chip[data-verdict="fail"]');
+    expect(await shown()).toBe(150);
+    const scriptMs = await page.evaluate<string>('document.body.getAttribute("data-ready")');
+    console.log(`html-browser.test.ts: ${(html.length / 1e6).toFixed(1)} MB, 900 cases: loaded in ${loadMs.toFixed(0)} ms (the page's script: ${scriptMs} ms)`);
   });
 
   it('report text cannot inject markup or script', async () => {
