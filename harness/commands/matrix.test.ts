@@ -84,6 +84,11 @@ describe.skipIf(!OPENSSL)('tls-harness matrix: runs', () => {
     expect(m.cases.find((c) => c.id === 'tls12-client-ext-alpn-not-offered')!.verdicts).toEqual({ reference: 'pass', openssl: 'lenient' });
     expect(readFileSync(join(dir, 'm', 'matrix.md'), 'utf8')).toContain('### tls13-server-client-hello-compression-methods[method=1] (only openssl)');
     expect(out).toMatch(/every run as expected/);
+    // report.html: the matrix as a page (its data is matrix.json), beside each target's own report.html.
+    const html = readFileSync(join(dir, 'm', 'report.html'), 'utf8');
+    const start = html.indexOf('id="matrix-data">') + 'id="matrix-data">'.length;
+    expect(JSON.parse(html.slice(start, html.indexOf('</script>', start)))).toEqual(m);
+    for (const t of ['reference', 'openssl']) expect(existsSync(join(dir, 'm', t, 'report.html'))).toBe(true);
   }, 60_000);
 
   it('exits 1 when a run has an unexpected result (--strict makes openssl\'s lenient ALPN alert a failure)', async () => {

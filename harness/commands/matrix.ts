@@ -3,7 +3,8 @@
  *
  * Each target runs in its own `tls-harness run` process (its report in <matrix>/<target>/, exactly what
  * `run --target T` writes), `--parallel` of them at once, each with its own slice of the port range so
- * that their servers never ask for the same port. Then matrix.json and matrix.md go into the matrix folder.
+ * that their servers never ask for the same port. Then matrix.json, matrix.md and report.html (the matrix as a
+ * page, each cell a link to the target's own report.html) go into the matrix folder.
  * Exit code 0 when every run was as its target's config expects, 1 otherwise (an unexpected failure, an
  * error, an unexpected pass, or a run that did not finish), 2 for a usage mistake. Ctrl-C (SIGINT/SIGTERM)
  * stops the runs, which write what they finished; the matrix of those is written too.
@@ -19,6 +20,7 @@ import { ensureWritableDir, writeFileAtomic } from '../report/atomic.ts';
 import { isExpectedFailure, isUnexpectedPass, readReport } from '../report/json.ts';
 import { MATRIX_SCHEMA_VERSION, buildMatrix, matrixMarkdown, matrixOk, matrixReadmeSection, replaceReadmeSection, README_END, README_START, type MatrixInput, type MatrixJson } from '../report/matrix.ts';
 import { MAX_JOBS, MAX_TIMEOUT_MS, positiveInt, reportFolder } from './run.ts';
+import { HTML_FILE, matrixHtml } from '../report/html.ts';
 import { applyCryptoOption, cryptoOption } from './crypto-option.ts';
 import { appendStepSummary, STEP_SUMMARY_ENV } from '../report/step-summary.ts';
 
@@ -212,8 +214,9 @@ export const matrixCommand: Command = {
     const md = matrixMarkdown(m);
     writeFileAtomic(join(dir, 'matrix.md'), md);
     appendStepSummary(md, { whole: join(dir, 'matrix.md') }); // in a GitHub Actions job: on the run's page
+    writeFileAtomic(join(dir, HTML_FILE), matrixHtml(m));
     const shared = m.deviations.filter((d) => d.shared).length;
-    process.stdout.write(`matrix: ${m.cases.length} cases x ${m.targets.length} targets, ${m.deviations.length} deviations (${shared} shared); ${matrixOk(m) ? 'every run as expected' : 'unexpected results'}\nreports: ${dir}/matrix.md\n`);
+    process.stdout.write(`matrix: ${m.cases.length} cases x ${m.targets.length} targets, ${m.deviations.length} deviations (${shared} shared); ${matrixOk(m) ? 'every run as expected' : 'unexpected results'}\nreports: ${dir}/matrix.md, ${dir}/${HTML_FILE}\n`);
     if (readme !== undefined) updateReadme(readme, m);
     if (stopping) return 130;
     return matrixOk(m) && inputs.length === targets.length ? ExitCode.ok : ExitCode.failures;

@@ -51,8 +51,13 @@ describe('tls-harness merge', () => {
     expect(err).toBe('');
     expect(code).toBe(1); // tls13-a failed
     expect(out).toMatch(/^merged 2 reports, 5 cases: 1 passed, 1 lenient, 0 advisory, 2 failed \(1 expected\), 0 errors, 1 skipped\n/);
-    expect(readdirSync(o).sort()).toEqual(['junit.xml', 'report.json', 'summary.md']);
+    expect(readdirSync(o).sort()).toEqual(['junit.xml', 'report.html', 'report.json', 'summary.md']);
+    expect(out).toContain(`${join(o, 'report.html')}\n`);
     const r = readReport(join(o, 'report.json'));
+    // report.html embeds the merged report (the page's data: every case, in id order).
+    const html = readFileSync(join(o, 'report.html'), 'utf8');
+    const start = html.indexOf('id="report-data">') + 'id="report-data">'.length;
+    expect(JSON.parse(html.slice(start, html.indexOf('</script>', start))).cases.map((c: { id: string }) => c.id)).toEqual(r.cases.map((c) => c.id));
     expect(r.cases.map((c) => c.id)).toEqual(['tls13-a', 'tls13-b', 'tls13-c', 'tls13-d', 'tls13-e']);
     expect(r).toMatchObject({
       runId: 'merged',

@@ -1,6 +1,6 @@
 /**
  * `tls-harness merge OUT_DIR REPORT.json...`: merge the report.json files of shard runs (`run --shard I/N`)
- * into one report.json + junit.xml + summary.md in OUT_DIR. Exit code 0 when the merged run is all as
+ * into one report.json + junit.xml + summary.md + report.html in OUT_DIR. Exit code 0 when the merged run is all as
  * expected, 1 when it has unexpected failures, errors or unexpected passes, was interrupted, or (with
  * --baseline) regressed (with --fail-on regressions: only when it regressed, a case the baseline lacks
  * fails, or a shard was interrupted); 2 for a usage error (a file that is not a report, different targets, a case in two shards).
@@ -21,7 +21,7 @@ const isUnexpected = (c: ReportCase) => (c.verdict === 'fail' && !isExpectedFail
 
 export const mergeCommand: Command = {
   name: 'merge',
-  summary: 'merge the report.json files of sharded runs into one report.json, junit.xml and summary.md',
+  summary: 'merge the report.json files of sharded runs into one report.json, junit.xml, summary.md and report.html',
   usage: 'tls-harness merge OUT_DIR REPORT.json... [--run-id ID] [--baseline REPORT.json [--fail-on regressions]]',
   allowPositionals: true,
   options: {
@@ -64,7 +64,7 @@ export const mergeCommand: Command = {
       `merged ${files.length} report${files.length === 1 ? '' : 's'}, ${s.total} cases: ${s.passed} passed, ${s.lenient} lenient, ${s.advisory} advisory, ${s.failed} failed` +
         `${s.expectedFailures ? ` (${s.expectedFailures} expected)` : ''}, ${s.errors} errors, ${s.skipped} skipped` +
         `${s.unexpectedPasses ? `, ${s.unexpectedPasses} unexpected passes` : ''}${merged.interrupted ? ' (interrupted)' : ''}\n` +
-        `wrote ${written.json}, ${written.junit}, ${written.markdown}\n`,
+        `wrote ${written.json}, ${written.junit}, ${written.markdown}, ${written.html}\n`,
     );
     let baselineMd = '';
     if (baseline) {

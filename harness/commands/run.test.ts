@@ -52,9 +52,13 @@ describe('tls-harness run', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/4 cases against reference: 4 passed/);
-    for (const f of ['report.json', 'junit.xml', 'summary.md', 'run.log']) expect(existsSync(join(out, 'r1', f))).toBe(true);
+    for (const f of ['report.json', 'junit.xml', 'summary.md', 'report.html', 'run.log']) expect(existsSync(join(out, 'r1', f))).toBe(true);
     const report = JSON.parse(readFileSync(join(out, 'r1', 'report.json'), 'utf8'));
     expect(report.summary).toMatchObject({ total: 4, passed: 4, failed: 0 });
+    // The command line and the capabilities the cases ran with (the HTML report's overview shows them).
+    expect(report.command).toEqual(['tls-harness', 'run', '--scenarios', examples, '--report-dir', out, '--run-id', 'r1']);
+    expect(report.capabilities.versions).toEqual(['tls13', 'tls12']);
+    expect(report.cases[0]).toMatchObject({ targetRole: expect.stringMatching(/^(server|client)$/), tags: expect.any(Array) });
     expect(report.cases[0].transcript.length).toBeGreaterThan(3);
     // One positive control per configuration: three cipher suites (server target), one client config.
     expect(report.controls).toHaveLength(4);
@@ -244,5 +248,9 @@ steps:
     expect(report.cases.length).toBeGreaterThanOrEqual(1);
     expect(report.cases.length).toBeLessThan(6);
     expect(report.cases.filter((c: { verdict: string }) => c.verdict === 'pass').length).toBeGreaterThanOrEqual(1);
+    // report.html is written on interruption too, with the same cases.
+    const html = readFileSync(join(out, 'int', 'report.html'), 'utf8');
+    const start = html.indexOf('id="report-data">') + 'id="report-data">'.length;
+    expect(JSON.parse(html.slice(start, html.indexOf('</script>', start))).cases.length).toBe(report.cases.length);
   });
 });

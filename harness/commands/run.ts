@@ -21,7 +21,7 @@ import { formatProbe, probeTarget, type ProbeReport, type TrustReport } from '..
 import { chainErrorCase, hasCapabilityFlags, overrideCapabilities, parseCapabilityFlags, restrictCapabilities } from '../targets/settings.ts';
 import type { Target } from '../targets/types.ts';
 import { runAll, isUnexpected, summarize } from '../engine/run-all.ts';
-import type { CaseResult, GroupResult, RunResult } from '../engine/result.ts';
+import type { CaseResult, GroupResult, RunCapabilities, RunResult } from '../engine/result.ts';
 import { groupTable } from '../engine/indist.ts';
 import type { ScenarioCase } from '../scenario/model.ts';
 import { createReportWriter, createRunLogger, compareToBaseline, describeComparison, readReport } from '../report/index.ts';
@@ -90,6 +90,32 @@ export function reportFolder(values: Record<string, unknown>, cmd?: string): { r
     throw e;
   }
   return { runId, base, dir: join(base, runId) };
+}
+
+/** The command line as parsed (report.json `command`): `tls-harness <cmd>`, then each option given, in order. */
+export function commandLine(cmd: string, values: Record<string, unknown>): string[] {
+  const out = ['tls-harness', cmd];
+  for (const [k, v] of Object.entries(values)) {
+    for (const x of Array.isArray(v) ? v : [v]) {
+      if (x === true) out.push(`--${k}`);
+      else if (typeof x === 'string') out.push(`--${k}`, x);
+    }
+  }
+  return out;
+}
+
+/** The capabilities the cases run with, as report.json records them. */
+function runCapabilities(c: Target['capabilities']): RunCapabilities {
+  return {
+    roles: c.roles,
+    versions: c.versions,
+    cipher_suites: c.cipher_suites,
+    groups: c.groups,
+    signature_schemes: c.signature_schemes,
+    features: c.features,
+    ...(c.alpn ? { alpn: c.alpn } : {}),
+    ...(c.client ? { client: c.client } : {}),
+  };
 }
 
 export function makeRunId(now = new Date()): string {
@@ -238,6 +264,8 @@ export const runCommand: Command = {
       ...(groups ? { groups } : {}),
       ...(probeReport ? { probe: probeReport } : {}),
       ...(trustReport ? { trust: trustReport } : {}),
+      command: commandLine('run', values),
+      capabilities: runCapabilities(target.capabilities),
     });
     let interrupts = 0;
     const onSigint = () => {

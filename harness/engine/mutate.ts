@@ -167,3 +167,53 @@ export function applyByteOps(input: Uint8Array, ops: readonly MutateOp[], spans:
   }
   return bytes;
 }
+
+/**
+ * What a `send` step changed in the message it sends, as field paths for the transcript (`changed`) and the
+ * HTML report, which highlights them in the decoded message: the `set` paths as written (`cipher_suites`,
+ * `extensions.key_share.client_shares[0].group`); a `mutate` field with the struct name dropped
+ * (`ClientHello.extensions[1].key_share` -> `extensions[1].key_share`; the message itself, e.g. an append to
+ * its body, is its struct name, `ClientHello`; the handshake header stays `Handshake.length`); extension edits
+ * as `extensions.<name>` (inserted, duplicated) or `extensions` (removed, reordered); a byte offset as
+ * `[byte N]`, bytes after the message as `[trailing bytes]`; the RSA premaster as `encrypted_pre_master_secret`;
+ * record options as `record.<option>`. Each path once, in the step's order.
+ */
+export function changedFields(
+  msg: HandshakeMessage,
+  step: { set?: Record<string, unknown>; mutate?: readonly MutateOp[]; record?: object; premaster?: object },
+): string[] {
+  const struct = structName(msg);
+  const rel = (field: string): string => (field.startsWith(`${struct}.`) ? field.slice(struct.length + 1) : field);
+  const out: string[] = Object.keys(step.set ?? {});
+  const pos = (p: Position): string => ('field' in p ? rel(p.field) : `[byte ${p.at}]`);
+  for (const op of step.mutate ?? []) {
+    switch (op.op) {
+      case 'xor':
+      case 'set_bytes':
+      case 'truncate':
+        out.push(pos(op.pos));
+        break;
+      case 'extend':
+        out.push('[trailing bytes]');
+        break;
+      case 'append':
+        out.push(op.field === undefined ? struct : rel(op.field));
+        break;
+      case 'length':
+        out.push(op.field === struct ? 'Handshake.length' : rel(op.field));
+        break;
+      case 'insert_extension':
+      case 'duplicate_extension':
+        out.push(`extensions.${typeof op.type === 'number' || /^0x/i.test(op.type) ? nameOf(ExtensionType, extensionCode(op.type, op.op)) : op.type}`);
+        break;
+      case 'remove_extension':
+      case 'reorder_extensions':
+        out.push('extensions');
+        break;
+    }
+  }
+  if (step.premaster && Object.keys(step.premaster).length > 0) out.push('encrypted_pre_master_secret');
+  for (const k of Object.keys(step.record ?? {})) out.push(`record.${k}`);
+  return [...new Set(out)];
+}
+

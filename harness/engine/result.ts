@@ -2,7 +2,7 @@
  * What running a case produces: the verdict, what was expected and what was observed, and the whole
  * conversation decoded. Report writers (harness/report/) consume these.
  */
-import type { RfcReference, SourceLocation } from '../scenario/model.ts';
+import type { RfcReference, Role, SourceLocation } from '../scenario/model.ts';
 import type { ProbeReport, TrustReport } from '../targets/probe.ts';
 
 /**
@@ -35,6 +35,11 @@ export interface TranscriptEntry {
   repeat?: number;
   /** With `repeat`: ms since the case started of the last of them. */
   lastT?: number;
+  /**
+   * A message the harness sent: the fields the scenario's step changed (its `set`, `mutate`, `record` options),
+   * as paths into `detail` (see changedFields in mutate.ts). Absent when the step changed nothing.
+   */
+  changed?: string[];
 }
 
 export interface CaseResult {
@@ -42,6 +47,10 @@ export interface CaseResult {
   scenarioId: string;
   title: string;
   rfc: RfcReference;
+  /** The role the target played: `server` (the harness is the client) or `client`. */
+  targetRole?: Role;
+  /** The scenario's tags. */
+  tags?: string[];
   verdict: Verdict;
   /** Why: for fail/lenient/error/skip, one line. */
   reason?: string;
@@ -144,4 +153,21 @@ export interface RunResult {
   probe?: ProbeReport;
   /** How the target's chain was checked, when not simply against the test CA. */
   trust?: TrustReport;
+  /** The command line that started the run, as its arguments (`tls-harness`, `run`, `--target`, ...). */
+  command?: string[];
+  /** The capabilities the cases ran with. */
+  capabilities?: RunCapabilities;
+}
+
+/** The capabilities a run's cases ran with (report.json `capabilities`): the target's, after probing and the flags. */
+export interface RunCapabilities {
+  roles: Role[];
+  versions: string[];
+  cipher_suites: string[];
+  groups: string[];
+  signature_schemes: string[];
+  features: string[];
+  alpn?: string[];
+  /** The client role's own lists, where they differ. */
+  client?: Partial<Record<'versions' | 'cipher_suites' | 'groups' | 'signature_schemes' | 'features', string[]>>;
 }

@@ -44,6 +44,9 @@ describe('runCase against the reference target', () => {
   it('set and mutate reach the wire: compression methods [1] get illegal_parameter', async () => {
     const r = await runCase(makeCase('server', [send('ClientHello', { set: { legacy_compression_methods: [1] } }), expectStep({ kind: 'alert', alerts: ['illegal_parameter'], lenient: false })]), target, opts);
     expect(r.verdict).toBe('pass');
+    // The transcript says what the step changed (the HTML report highlights it), and the case its target's role.
+    expect(r.transcript.find((e) => e.dir === 'sent' && e.name === 'ClientHello')?.changed).toEqual(['legacy_compression_methods']);
+    expect(r.targetRole).toBe('server');
   });
 
   it('a HelloRetryRequest round: key share for x25519 only, target wants secp256r1', async () => {

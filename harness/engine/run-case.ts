@@ -20,7 +20,7 @@ import { ControlCache, caseVersion, controlConfig, controlKey, type ControlOutco
 export { caseVersion } from './controls.ts';
 import { LiveState } from './live.ts';
 import { MissingExtensionError, ScenarioRuntimeError, applySet, checkWhere, describe, extensionName, toNumber } from './fields.ts';
-import { encodeForWire, encodeMutated } from './mutate.ts';
+import { changedFields, encodeForWire, encodeMutated } from './mutate.ts';
 import { ClientPeer13, Peer13, ServerPeer13, type HarnessPskOptions } from './peer13.ts';
 import { ClientPeer12, ServerPeer12, type Resumption12 } from './peer12.ts';
 import { contentTypeCode, type Observation, type ScriptedPeer } from './peer.ts';
@@ -275,7 +275,7 @@ export async function runCase(c: ScenarioCase, target: Target, opts: RunCaseOpti
     const t0 = Date.now();
     const ctl = await opts.controls!.get(key, c.id, () => runControl(c, key, target, { ...opts, timeoutMs }));
     const waited = Date.now() - t0;
-    const base = { id: c.id, scenarioId: c.scenario.id, title: c.scenario.title, rfc: c.scenario.rfc, params: c.params, durationMs: waited };
+    const base = { id: c.id, scenarioId: c.scenario.id, title: c.scenario.title, rfc: c.scenario.rfc, targetRole: c.scenario.target, tags: c.scenario.tags, params: c.params, durationMs: waited };
     const note: TranscriptEntry = { t: 0, dir: 'note', kind: 'control', name: `${ctl.verdict}: ${key}`, ...(ctl.reason ? { detail: ctl.reason } : {}) };
     if (opts.signal?.aborted) return { ...base, verdict: 'error', reason: 'interrupted', transcript: [note] };
     if (ctl.verdict === 'fail') return { ...base, verdict: 'skip', reason: `the target does not complete the unmutated handshake: ${ctl.reason}`, transcript: [note] };
@@ -328,6 +328,8 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     scenarioId: c.scenario.id,
     title: c.scenario.title,
     rfc: c.scenario.rfc,
+    targetRole: c.scenario.target,
+    tags: c.scenario.tags,
     params: c.params,
   };
   /** The result being returned: the target's output is added to it once the case has ended (in finally). */
@@ -534,7 +536,8 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
           peer.rl.writeVersion = savedVersion;
         }
         if (step.mutate.length > 0) decoded = tryDecode(messageBytes, peer) ?? msg;
-        note('sent', 'handshake', step.message, { detail: describe(decoded), epoch });
+        const changed = changedFields(msg, step);
+        note('sent', 'handshake', step.message, { detail: describe(decoded), epoch, ...(changed.length ? { changed } : {}) });
         lastSent = sentWhat(step.message, step, Object.keys(step.set).length > 0 || step.mutate.length > 0 || Object.keys(ro).length > 0);
         if (!ro.coalesce) await flush(cn, ro.tcp_split, ro.length, ro.wire_xor);
         // transcript: false: sent out of place and forgotten (no transcript, no change of the harness's state).

@@ -1,4 +1,4 @@
-/** Report writers: report.json, junit.xml, summary.md, the run log, baseline comparison. See README "Reports". */
+/** Report writers: report.json, junit.xml, summary.md, report.html, the run log, baseline comparison. See README "Reports". */
 export { writeFileAtomic, type AtomicData } from './atomic.ts';
 export {
   SCHEMA_VERSION,
@@ -28,3 +28,4 @@ export { LOG_LEVELS, createRunLogger, logCase, parseLogLevel, type LogLevel, typ
 export { PARTIAL_FILE, REPORT_FILES, createReportWriter, writeReportFiles, writeReports, type ReportWriter, type WriteReportsOptions, type WrittenReports } from './write.ts';
 export { compareToBaseline, describeComparison, type BaselineComparison, type VerdictChange } from './baseline.ts';
 export { mergeReports } from './merge.ts';
+export { HTML_FILE, matrixHtml, reportHtml } from './html.ts';

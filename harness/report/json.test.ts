@@ -259,3 +259,40 @@ describe('report.json: probe and trust', () => {
     expect(oneLineError(() => validateReport(t))).toBe('invalid tls-harness report: trust.verifyChain: expected true or false, got nothing');
   });
 });
+
+describe('report.json: command line, capabilities, target role, tags, changed fields (for the HTML report)', () => {
+  const capabilities = { roles: ['server' as const], versions: ['tls13'], cipher_suites: ['TLS_AES_128_GCM_SHA256'], groups: ['x25519'], signature_schemes: ['ed25519'], features: ['key_update'], alpn: [] };
+  const command = ['tls-harness', 'run', '--target', 'openssl'];
+  const sent = { t: 0, dir: 'sent' as const, kind: 'handshake', name: 'ClientHello', detail: { legacy_version: 'TLS1_2' }, changed: ['legacy_version', 'record.version'] };
+  const withAll = () => ({
+    ...run,
+    command,
+    capabilities,
+    cases: [makeCase('tls13-a', 'fail', { targetRole: 'server', tags: ['tls13', 'alerts'], transcript: [sent] }), makeCase('tls13-b', 'pass', { targetRole: 'client' })],
+  });
+
+  it('are written when known, conform to the schema, and read back', () => {
+    const json = JSON.parse(serializeReport(toReportJson(withAll())));
+    expect(Object.keys(json)).toEqual(['schemaVersion', 'runId', 'target', 'startedAt', 'finishedAt', 'interrupted', 'tool', 'summary', 'command', 'capabilities', 'cases']);
+    expect(json.command).toEqual(command);
+    expect(json.capabilities).toEqual(capabilities);
+    expect(json.cases[0]).toMatchObject({ targetRole: 'server', tags: ['tls13', 'alerts'], transcript: [sent] });
+    expect(checkSchema(json, schema)).toEqual([]);
+    expect(validateReport(json)).toBe(json);
+  });
+
+  it('reports without them (written before) still read; malformed ones are refused by the validator and the schema', () => {
+    expect(validateReport(JSON.parse(serializeReport(toReportJson(run)))).command).toBeUndefined();
+    const json = JSON.parse(serializeReport(toReportJson(withAll())));
+    json.cases[1].targetRole = 'peer';
+    expect(oneLineError(() => validateReport(json))).toBe("invalid tls-harness report: cases[1].targetRole: expected server or client, got 'peer'");
+    expect(checkSchema(json, schema)).toEqual(['$.cases[1].targetRole: not in enum']);
+    const k = JSON.parse(serializeReport(toReportJson(withAll())));
+    k.cases[0].transcript[0].changed = 'legacy_version';
+    expect(oneLineError(() => validateReport(k))).toBe("invalid tls-harness report: cases[0].transcript[0].changed: expected an array of strings, got 'legacy_version'");
+    expect(checkSchema(k, schema)).toEqual(['$.cases[0].transcript[0].changed: expected array, got string']);
+    const m = JSON.parse(serializeReport(toReportJson(withAll())));
+    m.command = 'tls-harness run';
+    expect(oneLineError(() => validateReport(m))).toBe("invalid tls-harness report: command: expected an array of strings, got 'tls-harness run'");
+  });
+});

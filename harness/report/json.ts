@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.ts';
 import { fromRoot } from '../paths.ts';
-import type { CaseResult, ControlResult, GroupResult, RunResult, RunSummary, TargetOutput, TranscriptEntry, Verdict } from '../engine/result.ts';
+import type { CaseResult, ControlResult, GroupResult, RunCapabilities, RunResult, RunSummary, TargetOutput, TranscriptEntry, Verdict } from '../engine/result.ts';
 import type { ProbeReport, TrustReport } from '../targets/probe.ts';
 
 export const SCHEMA_VERSION = 1;
@@ -36,6 +36,10 @@ export interface ReportCase {
   title: string;
   verdict: Verdict;
   rfc: ReportRfc;
+  /** The role the target played (server: the harness was the client). Absent in reports written before it was recorded. */
+  targetRole?: 'server' | 'client';
+  /** The scenario's tags. Absent in reports written before they were recorded. */
+  tags?: string[];
   reason: string | null;
   expected: string | null;
   observed: string | null;
@@ -83,6 +87,10 @@ export interface ReportJson {
   probe?: ProbeReport;
   /** When the chain was not simply checked against the test CA: --ca, --no-verify-chain, or a chain that did not validate. */
   trust?: TrustReport;
+  /** The command line of the run (`tls-harness run --target openssl ...`), as its arguments. */
+  command?: string[];
+  /** The capabilities the cases ran with (the target's, as probed or stated, narrowed by the capability flags). */
+  capabilities?: RunCapabilities;
 }
 
 let cachedVersion: string | undefined;
@@ -149,6 +157,8 @@ export function toReportCase(c: CaseResult): ReportCase {
     title: c.title,
     verdict: c.verdict,
     rfc: { doc: c.rfc.doc, section: c.rfc.section, quote: c.rfc.quote, level: c.rfc.level ?? 'must', url: rfcUrl(c.rfc.doc, c.rfc.section) },
+    ...(c.targetRole ? { targetRole: c.targetRole } : {}),
+    ...(c.tags ? { tags: c.tags } : {}),
     reason: c.reason ?? null,
     expected: c.expected ?? null,
     observed: c.observed ?? null,
@@ -178,6 +188,8 @@ export function toReportJson(run: RunResult, tool: ReportTool = toolInfo(), case
     ...(run.groups ? { groups: run.groups } : {}),
     ...(run.probe ? { probe: run.probe } : {}),
     ...(run.trust ? { trust: run.trust } : {}),
+    ...(run.command ? { command: run.command } : {}),
+    ...(run.capabilities ? { capabilities: run.capabilities } : {}),
     cases,
   };
 }
@@ -291,6 +303,8 @@ function checkCase(c: unknown, p: string): void {
     str(step, 'file', `${p}.step`);
     for (const k of ['index', 'line', 'col']) num(step, k, `${p}.step`, true);
   }
+  if (c.targetRole !== undefined && c.targetRole !== 'server' && c.targetRole !== 'client') fail(`${p}.targetRole`, 'server or client', c.targetRole);
+  if (c.tags !== undefined && (!Array.isArray(c.tags) || !c.tags.every((t) => typeof t === 'string'))) fail(`${p}.tags`, 'an array of strings', c.tags);
   const params = obj(c, 'params', p);
   for (const [k, v] of Object.entries(params)) if (typeof v !== 'string' && typeof v !== 'number') fail(`${p}.params.${k}`, 'a string or a number', v);
   num(c, 'durationMs', p);
@@ -312,6 +326,7 @@ function checkTranscript(t: unknown, p: string): void {
     str(e, 'name', q);
     if (e.wire !== undefined) str(e, 'wire', q);
     if (e.epoch !== undefined) str(e, 'epoch', q);
+    if (e.changed !== undefined && (!Array.isArray(e.changed) || !e.changed.every((x) => typeof x === 'string'))) fail(`${q}.changed`, 'an array of strings', e.changed);
   });
 }
 
@@ -396,6 +411,11 @@ export function validateReport(json: unknown, source?: string): ReportJson {
       const t = obj(r, 'trust', 'report');
       str(t, 'ca', 'trust');
       bool(t, 'verifyChain', 'trust');
+    }
+    if (r.command !== undefined && (!Array.isArray(r.command) || !r.command.every((x) => typeof x === 'string'))) fail('report.command', 'an array of strings', r.command);
+    if (r.capabilities !== undefined) {
+      const caps = obj(r, 'capabilities', 'report');
+      for (const k of ['roles', 'versions', 'cipher_suites', 'groups', 'signature_schemes', 'features']) if (!Array.isArray(caps[k])) fail(`capabilities.${k}`, 'an array', caps[k]);
     }
     if (r.mergedFrom !== undefined) {
       if (!Array.isArray(r.mergedFrom)) fail('report.mergedFrom', 'an array', r.mergedFrom);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
@@ -48,7 +48,7 @@ describe('writeFileAtomic', () => {
 });
 
 describe('writeReports', () => {
-  it('writes report.json, junit.xml and summary.md, and can be called again as cases finish', () => {
+  it('writes report.json, junit.xml, summary.md and report.html, and can be called again as cases finish', () => {
     const d = tmp();
     const cases: CaseResult[] = [makeCase('b-case', 'pass')];
     const run = makeRun(cases, { interrupted: true });
@@ -63,7 +63,13 @@ describe('writeReports', () => {
     expect(r.interrupted).toBe(false);
     expect(parseXml(readFileSync(w2.junit, 'utf8')).attrs).toMatchObject({ tests: '2', failures: '1' });
     expect(readFileSync(w2.markdown, 'utf8')).toMatch(/^## tls-harness: openssl-3.0: FAILED/);
-    expect(readdirSync(d).sort()).toEqual(['junit.xml', 'report.json', 'summary.md']);
+    expect(w2.html).toBe(join(d, 'report.html'));
+    expect(readFileSync(w2.html!, 'utf8')).toContain('"id":"a-case"');
+    expect(readdirSync(d).sort()).toEqual(['junit.xml', 'report.html', 'report.json', 'summary.md']);
+    // Without html (the writes while a run goes on), report.html is left as it was.
+    const w3 = writeReports(d, makeRun([makeCase('c-case', 'pass')]), { html: false });
+    expect(w3.html).toBeUndefined();
+    expect(readFileSync(join(d, 'report.html'), 'utf8')).not.toContain('"id":"c-case"');
   });
 
   it('notices a case changed after it was first written', () => {
@@ -126,8 +132,12 @@ describe('writeReports', () => {
     expect(w.update(makeRun([makeCase('a', 'pass')]))).toBe(true);
     expect(w.update(makeRun([makeCase('a', 'pass'), makeCase('b', 'pass')]))).toBe(false);
     expect(readReport(join(d, 'report.json')).cases).toHaveLength(1);
-    w.flush(makeRun([makeCase('a', 'pass'), makeCase('b', 'pass')]));
+    // report.html (as large as report.json) is not rewritten as cases finish: only by flush (the end, Ctrl-C).
+    expect(existsSync(join(d, 'report.html'))).toBe(false);
+    const w2 = w.flush(makeRun([makeCase('a', 'pass'), makeCase('b', 'pass')]));
     expect(readReport(join(d, 'report.json')).cases).toHaveLength(2);
+    expect(w2.html).toBe(join(d, 'report.html'));
+    expect(readFileSync(join(d, 'report.html'), 'utf8')).toContain('"id":"b"');
   });
 });
 
@@ -149,7 +159,7 @@ describe('createReportWriter: the journal', () => {
     expect((JSON.parse(lines[1]) as ReportCase).verdict).toBe('fail');
     w.flush(makeRun([a, b]));
     expect(readReport(join(d, 'report.json')).cases.map((c) => c.id)).toEqual(['a', 'b']);
-    expect(readdirSync(d).sort()).toEqual(['junit.xml', 'report.json', 'summary.md']);
+    expect(readdirSync(d).sort()).toEqual(['junit.xml', 'report.html', 'report.json', 'summary.md']);
   });
 
   it('waits longer between rewrites when a rewrite is slow (costFactor times its duration)', () => {

@@ -1,8 +1,9 @@
 /**
- * Writing a run's reports: report.json, junit.xml and summary.md in `reports/<run-id>/`, each atomically
- * (writeFileAtomic). `writeReports` may be called again and again as cases finish (and once more on
- * Ctrl-C): each case's JSON and XML are serialized once and cached, so a call costs little more than
- * concatenating and writing the files. A CaseResult must not be changed after it has been written (the
+ * Writing a run's reports: report.json, junit.xml, summary.md and report.html in `reports/<run-id>/`, each
+ * atomically (writeFileAtomic). `writeReports` may be called again and again as cases finish (and once more
+ * on Ctrl-C): each case's JSON and XML are serialized once and cached, so a call costs little more than
+ * concatenating and writing the files. report.html (as large as report.json) is written only when asked
+ * (`html`, the default): the report writer writes it at the end of the run and on Ctrl-C, not as cases finish. A CaseResult must not be changed after it has been written (the
  * cache notices a changed verdict, reason, duration or transcript length, nothing finer).
  */
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -12,8 +13,9 @@ import { writeFileAtomic } from './atomic.ts';
 import { reportCaseJson, reportJsonChunks, safeStringify, summarize, toReportCase, toReportJson, type ReportCase, type ReportJson, type ReportTool } from './json.ts';
 import { junitChunks, junitTestcase } from './junit.ts';
 import { toSummaryMarkdown, type MarkdownOptions } from './markdown.ts';
+import { HTML_FILE, reportHtmlChunks } from './html.ts';
 
-export const REPORT_FILES = { json: 'report.json', junit: 'junit.xml', markdown: 'summary.md' } as const;
+export const REPORT_FILES = { json: 'report.json', junit: 'junit.xml', markdown: 'summary.md', html: HTML_FILE } as const;
 
 export interface WriteReportsOptions {
   /** Recorded as `tool`; defaults to this tls-harness (name and package.json version). */
@@ -21,13 +23,17 @@ export interface WriteReportsOptions {
   /** Count the summary from the cases instead of taking run.summary. */
   recomputeSummary?: boolean;
   markdown?: MarkdownOptions;
+  /** Write report.html too (default true; false for the writes while the run goes on). */
+  html?: boolean;
 }
 
 export interface WrittenReports {
-  /** Paths of the three files. */
+  /** Paths of the files written. */
   json: string;
   junit: string;
   markdown: string;
+  /** Set when report.html was written. */
+  html?: string;
   report: ReportJson;
 }
 
@@ -76,22 +82,25 @@ export function writeReports(dir: string, run: RunResult, opts: WriteReportsOpti
     parts.map((p) => p.json),
     parts.map((p) => p.xml),
     opts.markdown,
+    opts.html ?? true,
   );
 }
 
-/** Writes the three files for an already-built report (used by `merge`). */
+/** Writes the four files for an already-built report (used by `merge`). */
 export function writeReportFiles(dir: string, report: ReportJson, markdown?: MarkdownOptions): WrittenReports {
-  return writeFiles(dir, report, report.cases.map(reportCaseJson), report.cases.map(junitTestcase), markdown);
+  return writeFiles(dir, report, report.cases.map(reportCaseJson), report.cases.map(junitTestcase), markdown, true);
 }
 
-function writeFiles(dir: string, report: ReportJson, caseJsons: string[], testcases: string[], markdown?: MarkdownOptions): WrittenReports {
+function writeFiles(dir: string, report: ReportJson, caseJsons: string[], testcases: string[], markdown: MarkdownOptions | undefined, withHtml: boolean): WrittenReports {
   const json = join(dir, REPORT_FILES.json);
   const junit = join(dir, REPORT_FILES.junit);
   const md = join(dir, REPORT_FILES.markdown);
   writeFileAtomic(json, batched(reportJsonChunks(report, caseJsons)));
   writeFileAtomic(junit, batched(junitChunks(report, testcases)));
   writeFileAtomic(md, toSummaryMarkdown(report, markdown));
-  return { json, junit, markdown: md, report };
+  const html = withHtml ? join(dir, REPORT_FILES.html) : undefined;
+  if (html) writeFileAtomic(html, batched(reportHtmlChunks(report)));
+  return { json, junit, markdown: md, ...(html ? { html } : {}), report };
 }
 
 /** Groups small string chunks into ~1 MiB writes. */
@@ -120,13 +129,13 @@ export interface ReportWriter {
    */
   add(c: CaseResult): void;
   /**
-   * Rewrites report.json, junit.xml and summary.md if the interval has passed since the last write (or
+   * Rewrites report.json, junit.xml and summary.md (not report.html) if the interval has passed since the last write (or
    * nothing was written yet); returns whether it wrote. `run` may be a function, called only then. The
    * interval is at least `minIntervalMs` and at least `costFactor` times the last write's duration, so
    * rewriting takes a bounded share of the run however large the report grows.
    */
   update(run: RunResult | (() => RunResult)): boolean;
-  /** Writes the reports now (at the end of the run, and on Ctrl-C) and removes the journal. */
+  /** Writes the reports now, report.html too (at the end of the run, and on Ctrl-C), and removes the journal. */
   flush(run: RunResult): WrittenReports;
 }
 
@@ -143,9 +152,9 @@ export function createReportWriter(dir: string, opts: WriteReportsOptions & { mi
   let last = -Infinity;
   let cost = 0;
   let fd: number | undefined;
-  const write = (run: RunResult): WrittenReports => {
+  const write = (run: RunResult, html: boolean): WrittenReports => {
     const t0 = performance.now();
-    const w = writeReports(dir, run, opts);
+    const w = writeReports(dir, run, { ...opts, html });
     last = performance.now();
     cost = last - t0;
     return w;
@@ -165,11 +174,11 @@ export function createReportWriter(dir: string, opts: WriteReportsOptions & { mi
     update(run) {
       const now = performance.now();
       if (now - last < Math.max(interval, factor * cost)) return false;
-      write(typeof run === 'function' ? run() : run);
+      write(typeof run === 'function' ? run() : run, false);
       return true;
     },
     flush(run) {
-      const w = write(run);
+      const w = write(run, true);
       if (fd !== undefined) {
         try {
           closeSync(fd);
