@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { main } from '../cli.ts';
-import { fromRoot } from '../paths.ts';
+import { PACKAGE_ROOT, fromRoot } from '../paths.ts';
 import { Cdp, findBrowser, type CdpPage } from './cdp.ts';
 import { readReport, toReportJson, type ReportJson } from './json.ts';
 import { matrixHtml, reportHtml } from './html.ts';
@@ -169,6 +169,8 @@ describe.skipIf(!BROWSER)('report.html in headless Chromium', () => {
       changedVisible: true,
     });
     expect(c.received).toContain('ServerHello');
+    // A scenario file of the repository is shown as the repository names it (the report holds the absolute path).
+    expect(await page.evaluate(`scenarioPath(${JSON.stringify(join(PACKAGE_ROOT, 'scenarios', 'x.yaml'))})`)).toBe(join('scenarios', 'x.yaml'));
     expect(await hash()).toContain(`case=${FAIL_ID}`);
     // Raw bytes on demand: the hex dump is built when asked for.
     await page.click(`details.case[data-id="${FAIL_ID}"] .row.sent details.wire > summary`);

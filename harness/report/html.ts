@@ -10,7 +10,7 @@
  * cell a link to that target's report.html#case=<id>.
  */
 import { readFileSync } from 'node:fs';
-import { fromRoot } from '../paths.ts';
+import { PACKAGE_ROOT, fromRoot } from '../paths.ts';
 import { safeStringify, type ReportJson } from './json.ts';
 import type { MatrixJson } from './matrix.ts';
 
@@ -49,7 +49,8 @@ function* page(title: string, dataId: string, data: Iterable<string>, script: st
   yield `<meta http-equiv="Content-Security-Policy" content="${CSP}">\n`;
   yield '<meta name="viewport" content="width=device-width, initial-scale=1">\n<meta name="referrer" content="no-referrer">\n';
   yield `<title>${escapeHtml(title)}</title>\n<style>\n${asset('page.css').replace(/<\//g, '<\\/')}</style>\n</head>\n<body>\n`;
-  yield `<main id="app"><h1>${escapeHtml(title)}</h1><noscript><p>This report needs JavaScript to show its cases; the data is in the page source (and in report.json).</p></noscript></main>\n`;
+  // The package root, so that the page shows scenario files as the repository names them (scenarios/...).
+  yield `<main id="app" data-root="${escapeHtml(PACKAGE_ROOT)}"><h1>${escapeHtml(title)}</h1><noscript><p>This report needs JavaScript to show its cases; the data is in the page source (and in report.json).</p></noscript></main>\n`;
   yield `<script type="application/json" id="${dataId}">`;
   for (const chunk of data) yield embedJson(chunk);
   yield '</script>\n';

@@ -333,7 +333,7 @@ function caseBody(c) {
   row('expected', c.expected, 'expected');
   row('observed', c.observed, 'observed');
   row('reason', c.reason);
-  if (c.step) row('step', [el('code', { text: `${c.step.file}:${c.step.line}:${c.step.col}` }), el('span', { class: 'muted', text: ` (step ${c.step.index + 1} of the scenario)` })]);
+  if (c.step) row('step', [el('code', { text: `${scenarioPath(c.step.file)}:${c.step.line}:${c.step.col}` }), el('span', { class: 'muted', text: ` (step ${c.step.index + 1} of the scenario)` })]);
   if (c.expectedFailure) row('expected failure', isUnexpectedPass(c) ? `listed as an expected failure, but it passed: ${c.expectedFailure}` : c.expectedFailure);
   row('retried', c.retried ? `ran twice; the first run: ${c.retried}` : '');
   row('target role', c.targetRole ? `${c.targetRole} (the harness plays the ${c.targetRole === 'server' ? 'client' : 'server'})` : '');
@@ -581,3 +581,9 @@ function main() {
 }
 
 main();
+
+/** A scenario file under the package root as the repository names it (scenarios/...); others as they are. */
+function scenarioPath(file) {
+  const root = document.getElementById('app')?.dataset.root ?? '';
+  return root && file.startsWith(root) ? file.slice(root.length).replace(/^[\\/]+/, '') : file;
+}
