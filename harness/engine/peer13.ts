@@ -47,6 +47,7 @@ import { openTicket, sealTicket, type TicketState } from '../../implementations/
 import { KEY_USAGE, type Certificate } from '../../implementations/reference/crypto/certificate.ts';
 import { ScriptedPeer, violationOf, type Violation } from './peer.ts';
 import { ScenarioRuntimeError } from './fields.ts';
+import { ffdheLeadingZeroKey, type FfdheLeadingZero } from './ffdhe-key.ts';
 
 /** psk14: what the scripted client offers beyond its EndpointConfig (scenario config.psk_unknown_identities). */
 export interface HarnessPskOptions {
@@ -596,6 +597,13 @@ export class ServerPeer13 extends Peer13 {
     return this.clientFinished;
   }
   private ticketIndex = 0;
+  /**
+   * config.ffdhe_leading_zero: with an ffdhe group, the ServerHello's key share is drawn until the shared secret
+   * Z (RFC 8446 7.4.1) or the harness's public value Y (4.2.8.1) starts with a zero byte (ffdhe-key.ts).
+   */
+  ffdheLeadingZero: FfdheLeadingZero | undefined;
+  /** The draws the last such key took (undefined: none chosen that way). */
+  ffdheLeadingZeroTries: number | undefined;
 
   build(name: string): HandshakeMessage {
     const c = this.config;
@@ -705,7 +713,16 @@ export class ServerPeer13 extends Peer13 {
     const shares = findExt(this.clientHello?.extensions, 'key_share')?.client_shares ?? [];
     const pick = this.config.groups.map((g) => shares.find((s) => s.group === g)).find((s) => s && groupName(s.group)) ?? shares.find((s) => groupName(s.group));
     if (!pick) return undefined;
-    const kx = this.config.provider.keyExchange(groupName(pick.group)!);
+    const name = groupName(pick.group)!;
+    const kx = this.config.provider.keyExchange(name);
+    // config.ffdhe_leading_zero (ffdhe-key.ts): a key whose Z with the client's share (or whose own Y) starts with 0x00.
+    if (this.ffdheLeadingZero && name.startsWith('ffdhe')) {
+      const chosen = ffdheLeadingZeroKey(kx, pick.key_exchange, this.ffdheLeadingZero);
+      if (chosen) {
+        this.ffdheLeadingZeroTries = chosen.tries;
+        return { group: pick.group, kp: chosen.kp, peer: pick.key_exchange };
+      }
+    }
     return { group: pick.group, kp: kx.generate(this.config.ephemeralKey?.(pick.group)), peer: pick.key_exchange };
   }
 

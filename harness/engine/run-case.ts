@@ -411,6 +411,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     note('note', 'connect', tc.peer);
     const peer = makePeer(version, role, config, carry);
     if (peer instanceof Peer13) peer.certificateVerifyFault = c.config.certificate_verify as Peer13['certificateVerifyFault'];
+    if (peer instanceof ServerPeer13) peer.ffdheLeadingZero = c.config.ffdhe_leading_zero as ServerPeer13['ffdheLeadingZero'];
     peer.rl.acceptPlaintextAlerts = true;
     peer.keyLog = opts.keyLog ? (line) => opts.keyLog!(line, caseId) : undefined;
     const wire = new Wire(tc.stream);
