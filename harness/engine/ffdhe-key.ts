@@ -15,7 +15,6 @@
  */
 import type { KeyExchange, KeyPair } from '../../implementations/reference/crypto/provider.ts';
 import { CryptoError } from '../../implementations/reference/crypto/provider.ts';
-
 import { FFDHE_LEADING_ZERO } from '../scenario/format.ts';
 
 export type FfdheLeadingZero = (typeof FFDHE_LEADING_ZERO)[number];

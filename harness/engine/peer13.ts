@@ -46,7 +46,7 @@ import { buildClientHello, fillPskBinder, truncateBeforeBinders } from '../../im
 import { openTicket, sealTicket, type TicketState } from '../../implementations/reference/connection/tickets.ts';
 import { KEY_USAGE, type Certificate } from '../../implementations/reference/crypto/certificate.ts';
 import { ScriptedPeer, violationOf, type Violation } from './peer.ts';
-import { ScenarioRuntimeError } from './fields.ts';
+import { ScenarioRuntimeError, TargetLacksError } from './fields.ts';
 import { ffdheLeadingZeroKey, type FfdheLeadingZero } from './ffdhe-key.ts';
 
 /** psk14: what the scripted client offers beyond its EndpointConfig (scenario config.psk_unknown_identities). */
@@ -602,8 +602,8 @@ export class ServerPeer13 extends Peer13 {
    * Z (RFC 8446 7.4.1) or the harness's public value Y (4.2.8.1) starts with a zero byte (ffdhe-key.ts).
    */
   ffdheLeadingZero: FfdheLeadingZero | undefined;
-  /** The draws the last such key took (undefined: none chosen that way). */
-  ffdheLeadingZeroTries: number | undefined;
+  /** What the last such key is, for the transcript (the engine notes it once, then clears it). */
+  ffdheLeadingZeroNote: string | undefined;
 
   build(name: string): HandshakeMessage {
     const c = this.config;
@@ -613,6 +613,9 @@ export class ServerPeer13 extends Peer13 {
         const offered = findExt(ch?.extensions, 'supported_groups')?.named_group_list ?? [];
         const shared = new Set((findExt(ch?.extensions, 'key_share')?.client_shares ?? []).map((s) => s.group));
         const group = c.groups.find((g) => offered.includes(g) && !shared.has(g) && groupName(g)) ?? c.groups[0];
+        // config.ffdhe_leading_zero: the retry must select an ffdhe group the client listed without a share.
+        if (this.ffdheLeadingZero && !(offered.includes(group) && !shared.has(group) && isFfdhe(group)))
+          throw new TargetLacksError(`config.ffdhe_leading_zero: the target's ClientHello lists no ffdhe group of the scenario's config.groups without a key share (supported_groups: ${offered.map((g) => groupName(g) ?? g).join(', ') || 'none'})`);
         const exts: Extension[] = [{ type: 'key_share', selected_group: group }];
         if (c.helloRetryCookie) exts.push({ type: 'cookie', cookie: c.cookieFactory?.() ?? c.random(32) });
         exts.push({ type: 'supported_versions', selected_version: ProtocolVersion.TLS1_3 });
@@ -716,10 +719,13 @@ export class ServerPeer13 extends Peer13 {
     const name = groupName(pick.group)!;
     const kx = this.config.provider.keyExchange(name);
     // config.ffdhe_leading_zero (ffdhe-key.ts): a key whose Z with the client's share (or whose own Y) starts with 0x00.
-    if (this.ffdheLeadingZero && name.startsWith('ffdhe')) {
+    if (this.ffdheLeadingZero) {
+      if (!isFfdhe(pick.group)) throw new TargetLacksError(`config.ffdhe_leading_zero: the target's key share is for ${name}, not an ffdhe group`);
       const chosen = ffdheLeadingZeroKey(kx, pick.key_exchange, this.ffdheLeadingZero);
+      // undefined: the client's Y is invalid (RFC 7919 5.1; the peer's own checks judge it) or no draw had the zero.
       if (chosen) {
-        this.ffdheLeadingZeroTries = chosen.tries;
+        const head = (b: Uint8Array) => Buffer.from(b.subarray(0, 4)).toString('hex');
+        this.ffdheLeadingZeroNote = `${name}, ${this.ffdheLeadingZero} after ${chosen.tries} draw(s): Z (${chosen.shared.length} bytes) starts ${head(chosen.shared)}.., the harness's Y starts ${head(chosen.kp.publicKey)}..`;
         return { group: pick.group, kp: chosen.kp, peer: pick.key_exchange };
       }
     }
@@ -945,4 +951,9 @@ export class ServerPeer13 extends Peer13 {
     this.readEpoch = 'early';
     return undefined;
   }
+}
+
+/** An RFC 7919 group (ffdhe2048 ... ffdhe8192). */
+function isFfdhe(group: number): boolean {
+  return groupName(group)?.startsWith('ffdhe') ?? false;
 }
