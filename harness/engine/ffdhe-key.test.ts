@@ -43,7 +43,7 @@ describe('ffdheLeadingZeroKey (config.ffdhe_leading_zero)', () => {
     });
   }
 
-  it('gives up on an invalid peer value (RFC 7919 5.1: 1 < Y < p-1) and after maxTries draws', () => {
+  it('gives up on an invalid peer value (RFC 7919 5.1: 1 < Y < p-1), and with an error after maxTries draws', () => {
     const kx = allProviders()[0].keyExchange('ffdhe2048');
     expect(ffdheLeadingZeroKey(kx, Uint8Array.of(1), 'shared_secret')).toBeUndefined();
     // A key exchange whose values never start with zero: exactly maxTries draws, then undefined.
@@ -53,9 +53,16 @@ describe('ffdheLeadingZeroKey (config.ffdhe_leading_zero)', () => {
       generate: (): KeyPair => (draws++, { group: 'ffdhe2048', privateKey: Uint8Array.of(2), publicKey: new Uint8Array(byteLength).fill(7) }),
       sharedSecret: () => new Uint8Array(byteLength).fill(7),
     };
-    expect(ffdheLeadingZeroKey(never, Uint8Array.of(5), 'shared_secret', 10)).toBeUndefined();
+    expect(() => ffdheLeadingZeroKey(never, Uint8Array.of(5), 'shared_secret', 10)).toThrow(/no ffdhe2048 key with a shared_secret starting with a zero byte in 10 draws/);
     expect(draws).toBe(10);
-    const failing: KeyExchange = { ...never, sharedSecret: () => { throw new CryptoError('invalid_public_key', 'bad'); } };
+    // A Y that starts with zero, but a peer value the key exchange refuses: undefined, at the first draw.
+    const failing: KeyExchange = {
+      group: 'ffdhe2048',
+      generate: (): KeyPair => ({ group: 'ffdhe2048', privateKey: Uint8Array.of(2), publicKey: new Uint8Array(byteLength) }),
+      sharedSecret: () => {
+        throw new CryptoError('invalid_public_key', 'bad');
+      },
+    };
     expect(ffdheLeadingZeroKey(failing, Uint8Array.of(5), 'public_value', 10)).toBeUndefined();
   });
 });

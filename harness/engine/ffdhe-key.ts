@@ -11,11 +11,12 @@
  *
  * Each draw has a chance of about 1/256 (Z and Y are close to uniform in [2, p-2], and p's top byte is 0xff for
  * every RFC 7919 group), so ~256 draws are expected; FFDHE_LEADING_ZERO_MAX_TRIES bounds them (failure
- * chance (255/256)^4096, about 1e-7).
+ * chance (255/256)^4096, about 1e-7: the case is then an error).
  */
 import type { KeyExchange, KeyPair } from '../../implementations/reference/crypto/provider.ts';
 import { CryptoError } from '../../implementations/reference/crypto/provider.ts';
 import { FFDHE_LEADING_ZERO } from '../scenario/format.ts';
+import { ScenarioRuntimeError } from './fields.ts';
 
 export type FfdheLeadingZero = (typeof FFDHE_LEADING_ZERO)[number];
 export const FFDHE_LEADING_ZERO_MAX_TRIES = 4096;
@@ -30,7 +31,9 @@ export interface LeadingZeroKey {
 
 /**
  * A key pair of `kx` (an ffdhe group) whose shared secret with `peerPublic` (or whose own public value) starts
- * with a zero byte; undefined when the peer's value is invalid (RFC 7919 5.1) or no draw within `maxTries` has one.
+ * with a zero byte; undefined when the peer's value is invalid (RFC 7919 5.1: the peer's own checks judge it).
+ * Throws a ScenarioRuntimeError (the case is an error, never a pass that did not test the zero) when no draw
+ * within `maxTries` has one.
  */
 export function ffdheLeadingZeroKey(kx: KeyExchange, peerPublic: Uint8Array, which: FfdheLeadingZero, maxTries = FFDHE_LEADING_ZERO_MAX_TRIES): LeadingZeroKey | undefined {
   for (let tries = 1; tries <= maxTries; tries++) {
@@ -46,5 +49,5 @@ export function ffdheLeadingZeroKey(kx: KeyExchange, peerPublic: Uint8Array, whi
     if (which === 'shared_secret' && shared[0] !== 0) continue;
     return { kp, shared, tries };
   }
-  return undefined;
+  throw new ScenarioRuntimeError(`config.ffdhe_leading_zero: no ${kx.group} key with a ${which} starting with a zero byte in ${maxTries} draws`);
 }

@@ -722,7 +722,7 @@ export class ServerPeer13 extends Peer13 {
     if (this.ffdheLeadingZero) {
       if (!isFfdhe(pick.group)) throw new TargetLacksError(`config.ffdhe_leading_zero: the target's key share is for ${name}, not an ffdhe group`);
       const chosen = ffdheLeadingZeroKey(kx, pick.key_exchange, this.ffdheLeadingZero);
-      // undefined: the client's Y is invalid (RFC 7919 5.1; the peer's own checks judge it) or no draw had the zero.
+      // undefined: the client's Y is invalid (RFC 7919 5.1; the peer's own checks judge it): any key will do.
       if (chosen) {
         const head = (b: Uint8Array) => Buffer.from(b.subarray(0, 4)).toString('hex');
         this.ffdheLeadingZeroNote = `${name}, ${this.ffdheLeadingZero} after ${chosen.tries} draw(s): Z (${chosen.shared.length} bytes) starts ${head(chosen.shared)}.., the harness's Y starts ${head(chosen.kp.publicKey)}..`;
