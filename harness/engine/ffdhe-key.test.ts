@@ -5,7 +5,7 @@ import { makeConfig } from '../../implementations/reference/connection/config.ts
 import { FIXED_NOW, testClientConfig } from '../../implementations/reference/connection/testing.ts';
 import { bigintToBytes, bytesToBigint, modPow } from '../../implementations/reference/connection/tls12/common12.ts';
 import { FFDHE_GROUPS } from '../../implementations/reference/crypto/ffdhe.ts';
-import { CryptoError, type KeyExchange, type KeyPair } from '../../implementations/reference/crypto/provider.ts';
+import type { KeyPair } from '../../implementations/reference/crypto/provider.ts';
 import { allProviders } from '../../implementations/reference/crypto/providers.ts';
 import type { Tls13Suite } from '../../implementations/reference/connection/tls13.ts';
 import { ffdheLeadingZeroKey } from './ffdhe-key.ts';
@@ -15,6 +15,7 @@ import { ServerPeer13, type Observation } from './peer13.ts';
 import { peerConfig } from './run-case.ts';
 
 const { p, byteLength } = FFDHE_GROUPS.ffdhe2048;
+const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 describe('ffdheLeadingZeroKey (config.ffdhe_leading_zero)', () => {
   for (const provider of allProviders()) {
@@ -43,27 +44,18 @@ describe('ffdheLeadingZeroKey (config.ffdhe_leading_zero)', () => {
     });
   }
 
-  it('gives up on an invalid peer value (RFC 7919 5.1: 1 < Y < p-1), and with an error after maxTries draws', () => {
+  it('gives up on an invalid peer value (RFC 7919 5.1: 1 < Y < p-1), and with an error after maxTries candidates', () => {
     const kx = allProviders()[0].keyExchange('ffdhe2048');
     expect(ffdheLeadingZeroKey(kx, Uint8Array.of(1), 'shared_secret')).toBeUndefined();
-    // A key exchange whose values never start with zero: exactly maxTries draws, then undefined.
-    let draws = 0;
-    const never: KeyExchange = {
-      group: 'ffdhe2048',
-      generate: (): KeyPair => (draws++, { group: 'ffdhe2048', privateKey: Uint8Array.of(2), publicKey: new Uint8Array(byteLength).fill(7) }),
-      sharedSecret: () => new Uint8Array(byteLength).fill(7),
-    };
-    expect(() => ffdheLeadingZeroKey(never, Uint8Array.of(5), 'shared_secret', 10)).toThrow(/no ffdhe2048 key with a shared_secret starting with a zero byte in 10 draws/);
-    expect(draws).toBe(10);
-    // A Y that starts with zero, but a peer value the key exchange refuses: undefined, at the first draw.
-    const failing: KeyExchange = {
-      group: 'ffdhe2048',
-      generate: (): KeyPair => ({ group: 'ffdhe2048', privateKey: Uint8Array.of(2), publicKey: new Uint8Array(byteLength) }),
-      sharedSecret: () => {
-        throw new CryptoError('invalid_public_key', 'bad');
-      },
-    };
-    expect(ffdheLeadingZeroKey(failing, Uint8Array.of(5), 'public_value', 10)).toBeUndefined();
+    // From x = 2047 (a fixed start): g^x = 2^2047 < p has no zero byte; 2^2048 mod p = 2^1984 - ... has eight.
+    const x = Uint8Array.of(0x07, 0xff);
+    expect(() => ffdheLeadingZeroKey(kx, Uint8Array.of(5), 'public_value', 1, x)).toThrow(/no ffdhe2048 key with a public_value starting with a zero byte in 1 candidates/);
+    const y = ffdheLeadingZeroKey(kx, Uint8Array.of(5), 'public_value', 2, x)!;
+    expect([y.tries, bytesToBigint(y.kp.privateKey), bytesToBigint(y.kp.publicKey), toHex(y.kp.publicKey.subarray(0, 8))]).toEqual([2, 2048n, (1n << 2048n) % p, '00'.repeat(8)]);
+    // With the peer's Y = 2, Z = 2^x mod p: the same sequence.
+    expect(() => ffdheLeadingZeroKey(kx, Uint8Array.of(2), 'shared_secret', 1, x)).toThrow(/in 1 candidates/);
+    const z = ffdheLeadingZeroKey(kx, Uint8Array.of(2), 'shared_secret', 2, x)!;
+    expect([z.tries, bytesToBigint(z.shared), z.shared.length]).toEqual([2, (1n << 2048n) % p, byteLength]);
   });
 });
 
@@ -105,7 +97,7 @@ describe('ServerPeer13 with config.ffdhe_leading_zero', () => {
     expect(names(last)).toEqual(['Finished']);
     expect(violations(last)).toEqual([]);
     expect(peer.handshakeComplete).toBe(true);
-    expect(peer.ffdheLeadingZeroNote).toMatch(/^ffdhe2048, shared_secret after \d+ draw\(s\): Z \(256 bytes\) starts 00/);
+    expect(peer.ffdheLeadingZeroNote).toMatch(/^ffdhe2048, shared_secret after \d+ candidate\(s\): Z \(256 bytes\) starts 00/);
 
     const inside = peer as unknown as Inside;
     const z = allProviders()[0].keyExchange('ffdhe2048').sharedSecret(inside.pendingShare.kp.privateKey, inside.pendingShare.peer);

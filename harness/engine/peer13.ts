@@ -598,7 +598,7 @@ export class ServerPeer13 extends Peer13 {
   }
   private ticketIndex = 0;
   /**
-   * config.ffdhe_leading_zero: with an ffdhe group, the ServerHello's key share is drawn until the shared secret
+   * config.ffdhe_leading_zero: with an ffdhe group, the ServerHello's key share is searched for until the shared secret
    * Z (RFC 8446 7.4.1) or the harness's public value Y (4.2.8.1) starts with a zero byte (ffdhe-key.ts).
    */
   ffdheLeadingZero: FfdheLeadingZero | undefined;
@@ -725,7 +725,7 @@ export class ServerPeer13 extends Peer13 {
       // undefined: the client's Y is invalid (RFC 7919 5.1; the peer's own checks judge it): any key will do.
       if (chosen) {
         const head = (b: Uint8Array) => Buffer.from(b.subarray(0, 4)).toString('hex');
-        this.ffdheLeadingZeroNote = `${name}, ${this.ffdheLeadingZero} after ${chosen.tries} draw(s): Z (${chosen.shared.length} bytes) starts ${head(chosen.shared)}.., the harness's Y starts ${head(chosen.kp.publicKey)}..`;
+        this.ffdheLeadingZeroNote = `${name}, ${this.ffdheLeadingZero} after ${chosen.tries} candidate(s): Z (${chosen.shared.length} bytes) starts ${head(chosen.shared)}.., the harness's Y starts ${head(chosen.kp.publicKey)}..`;
         return { group: pick.group, kp: chosen.kp, peer: pick.key_exchange };
       }
     }
