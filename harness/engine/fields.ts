@@ -28,6 +28,14 @@ export class ScenarioRuntimeError extends Error {
   override readonly name = 'ScenarioRuntimeError';
 }
 
+/**
+ * The target's own messages show that it lacks what the case needs (e.g. config.ffdhe_leading_zero against a
+ * client that offers no ffdhe group): the case is a skip with this reason, not a failure.
+ */
+export class TargetLacksError extends Error {
+  override readonly name = 'TargetLacksError';
+}
+
 /** A scenario changes an extension the message does not have (`extension`: its name). */
 export class MissingExtensionError extends ScenarioRuntimeError {
   constructor(

@@ -46,7 +46,8 @@ import { buildClientHello, fillPskBinder, truncateBeforeBinders } from '../../im
 import { openTicket, sealTicket, type TicketState } from '../../implementations/reference/connection/tickets.ts';
 import { KEY_USAGE, type Certificate } from '../../implementations/reference/crypto/certificate.ts';
 import { ScriptedPeer, violationOf, type Violation } from './peer.ts';
-import { ScenarioRuntimeError } from './fields.ts';
+import { ScenarioRuntimeError, TargetLacksError } from './fields.ts';
+import { ffdheLeadingZeroKey, type FfdheLeadingZero } from './ffdhe-key.ts';
 
 /** psk14: what the scripted client offers beyond its EndpointConfig (scenario config.psk_unknown_identities). */
 export interface HarnessPskOptions {
@@ -596,6 +597,13 @@ export class ServerPeer13 extends Peer13 {
     return this.clientFinished;
   }
   private ticketIndex = 0;
+  /**
+   * config.ffdhe_leading_zero: with an ffdhe group, the ServerHello's key share is searched for until the shared secret
+   * Z (RFC 8446 7.4.1) or the harness's public value Y (4.2.8.1) starts with a zero byte (ffdhe-key.ts).
+   */
+  ffdheLeadingZero: FfdheLeadingZero | undefined;
+  /** What the last such key is, for the transcript (the engine notes it once, then clears it). */
+  ffdheLeadingZeroNote: string | undefined;
 
   build(name: string): HandshakeMessage {
     const c = this.config;
@@ -605,6 +613,9 @@ export class ServerPeer13 extends Peer13 {
         const offered = findExt(ch?.extensions, 'supported_groups')?.named_group_list ?? [];
         const shared = new Set((findExt(ch?.extensions, 'key_share')?.client_shares ?? []).map((s) => s.group));
         const group = c.groups.find((g) => offered.includes(g) && !shared.has(g) && groupName(g)) ?? c.groups[0];
+        // config.ffdhe_leading_zero: the retry must select an ffdhe group the client listed without a share.
+        if (this.ffdheLeadingZero && !(offered.includes(group) && !shared.has(group) && isFfdhe(group)))
+          throw new TargetLacksError(`config.ffdhe_leading_zero: the target's ClientHello lists no ffdhe group of the scenario's config.groups without a key share (supported_groups: ${offered.map((g) => groupName(g) ?? g).join(', ') || 'none'})`);
         const exts: Extension[] = [{ type: 'key_share', selected_group: group }];
         if (c.helloRetryCookie) exts.push({ type: 'cookie', cookie: c.cookieFactory?.() ?? c.random(32) });
         exts.push({ type: 'supported_versions', selected_version: ProtocolVersion.TLS1_3 });
@@ -705,7 +716,19 @@ export class ServerPeer13 extends Peer13 {
     const shares = findExt(this.clientHello?.extensions, 'key_share')?.client_shares ?? [];
     const pick = this.config.groups.map((g) => shares.find((s) => s.group === g)).find((s) => s && groupName(s.group)) ?? shares.find((s) => groupName(s.group));
     if (!pick) return undefined;
-    const kx = this.config.provider.keyExchange(groupName(pick.group)!);
+    const name = groupName(pick.group)!;
+    const kx = this.config.provider.keyExchange(name);
+    // config.ffdhe_leading_zero (ffdhe-key.ts): a key whose Z with the client's share (or whose own Y) starts with 0x00.
+    if (this.ffdheLeadingZero) {
+      if (!isFfdhe(pick.group)) throw new TargetLacksError(`config.ffdhe_leading_zero: the target's key share is for ${name}, not an ffdhe group`);
+      const chosen = ffdheLeadingZeroKey(kx, pick.key_exchange, this.ffdheLeadingZero);
+      // undefined: the client's Y is invalid (RFC 7919 5.1; the peer's own checks judge it): any key will do.
+      if (chosen) {
+        const head = (b: Uint8Array) => Buffer.from(b.subarray(0, 4)).toString('hex');
+        this.ffdheLeadingZeroNote = `${name}, ${this.ffdheLeadingZero} after ${chosen.tries} candidate(s): Z (${chosen.shared.length} bytes) starts ${head(chosen.shared)}.., the harness's Y starts ${head(chosen.kp.publicKey)}..`;
+        return { group: pick.group, kp: chosen.kp, peer: pick.key_exchange };
+      }
+    }
     return { group: pick.group, kp: kx.generate(this.config.ephemeralKey?.(pick.group)), peer: pick.key_exchange };
   }
 
@@ -928,4 +951,9 @@ export class ServerPeer13 extends Peer13 {
     this.readEpoch = 'early';
     return undefined;
   }
+}
+
+/** An RFC 7919 group (ffdhe2048 ... ffdhe8192). */
+function isFfdhe(group: number): boolean {
+  return groupName(group)?.startsWith('ffdhe') ?? false;
 }

@@ -19,7 +19,7 @@ import { groupName } from '../../implementations/reference/connection/groups.ts'
 import { ControlCache, caseVersion, controlConfig, controlKey, type ControlOutcome } from './controls.ts';
 export { caseVersion } from './controls.ts';
 import { LiveState } from './live.ts';
-import { MissingExtensionError, ScenarioRuntimeError, applySet, checkWhere, describe, extensionName, toNumber } from './fields.ts';
+import { MissingExtensionError, ScenarioRuntimeError, TargetLacksError, applySet, checkWhere, describe, extensionName, toNumber } from './fields.ts';
 import { changedFields, encodeForWire, encodeMutated } from './mutate.ts';
 import { ClientPeer13, Peer13, ServerPeer13, type HarnessPskOptions } from './peer13.ts';
 import { ClientPeer12, ServerPeer12, type Resumption12 } from './peer12.ts';
@@ -413,6 +413,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
     note('note', 'connect', tc.peer);
     const peer = makePeer(version, role, config, carry);
     if (peer instanceof Peer13) peer.certificateVerifyFault = c.config.certificate_verify as Peer13['certificateVerifyFault'];
+    if (peer instanceof ServerPeer13) peer.ffdheLeadingZero = c.config.ffdhe_leading_zero as ServerPeer13['ffdheLeadingZero'];
     peer.rl.acceptPlaintextAlerts = true;
     peer.keyLog = opts.keyLog ? (line) => opts.keyLog!(line, caseId) : undefined;
     const wire = new Wire(tc.stream);
@@ -480,6 +481,7 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
       if (ch?.msg_type === 'client_hello' && !(ch.extensions ?? []).some((x) => extensionName(x) === e.extension))
         return finish('skip', { reason: `the target's ClientHello has no ${e.extension} extension, so the harness's answer has none for the case to change (${e.message})`, step });
     }
+    if (e instanceof TargetLacksError) return finish('skip', { reason: e.message, step });
     if (e instanceof ScenarioRuntimeError) {
       const at = step ? ` (step ${step.index + 1}, ${step.loc.file}:${step.loc.line}:${step.loc.col})` : '';
       return finish('error', { reason: `scenario: ${e.message}${at}`, step });
@@ -538,6 +540,11 @@ async function runConversation(c: ScenarioCase, steps: readonly EngineStep[], ta
         if (step.mutate.length > 0) decoded = tryDecode(messageBytes, peer) ?? msg;
         const changed = changedFields(msg, step);
         note('sent', 'handshake', step.message, { detail: describe(decoded), epoch, ...(changed.length ? { changed } : {}) });
+        // config.ffdhe_leading_zero: the key the harness drew (ffdhe-key.ts), so the report shows the leading zero.
+        if (peer instanceof ServerPeer13 && peer.ffdheLeadingZeroNote) {
+          note('note', 'ffdhe_leading_zero', peer.ffdheLeadingZeroNote);
+          peer.ffdheLeadingZeroNote = undefined;
+        }
         lastSent = sentWhat(step.message, step, Object.keys(step.set).length > 0 || step.mutate.length > 0 || Object.keys(ro).length > 0);
         if (!ro.coalesce) await flush(cn, ro.tcp_split, ro.length, ro.wire_xor);
         // transcript: false: sent out of place and forgotten (no transcript, no change of the harness's state).

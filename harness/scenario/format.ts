@@ -35,6 +35,7 @@ export const CONFIG_KEYS = [
   'accept_psk',
   'accept_early_data',
   'certificate_verify',
+  'ffdhe_leading_zero',
 ] as const;
 /** psk_key_exchange_modes (RFC 8446 4.2.9) the harness offers, as `config.psk_modes`. */
 export const PSK_MODES = ['psk_ke', 'psk_dhe_ke'] as const;
@@ -45,6 +46,12 @@ export const PSK_MODES = ['psk_ke', 'psk_dhe_ke'] as const;
  * Certificate message.
  */
 export const CERTIFICATE_VERIFY_FAULTS = ['other_context', 'stale_transcript'] as const;
+/**
+ * `config.ffdhe_leading_zero`: the harness as TLS 1.3 server draws its FFDHE key share (an ffdhe group only)
+ * until `shared_secret`, Z with the client's share, or `public_value`, its own Y, starts with a zero byte
+ * (harness/engine/ffdhe-key.ts; RFC 8446 7.4.1 and 4.2.8.1: both left-padded to the size of the prime).
+ */
+export const FFDHE_LEADING_ZERO = ['shared_secret', 'public_value'] as const;
 /**
  * `target_options:` what the scenario asks of the TARGET itself (not of the harness's peer), per case:
  * `request_client_certificate: true` (server role only) has the target server request a client certificate

@@ -336,6 +336,15 @@ describe('errors, each with its position', () => {
     ]);
   });
 
+  it('config.ffdhe_leading_zero: shared_secret or public_value, templated or not', () => {
+    expect(only('config: { ffdhe_leading_zero: shared_secret }\nsteps: [close_notify]\n').config).toMatchObject({ ffdhe_leading_zero: 'shared_secret' });
+    const templated = only('matrix: { z: [shared_secret, public_value] }\nconfig: { ffdhe_leading_zero: "${z}" }\nsteps: [close_notify]\n');
+    expect(expandCases(templated).map((c) => c.config.ffdhe_leading_zero)).toEqual(['shared_secret', 'public_value']);
+    expect(lines(parse('config: { ffdhe_leading_zero: shared_secrets }\nsteps: [close_notify]\n').diagnostics)).toEqual([
+      "6:31 error: unknown ffdhe_leading_zero value 'shared_secrets' (one of shared_secret, public_value) (did you mean 'shared_secret'?)",
+    ]);
+  });
+
   it('missing required fields', () => {
     const r = parseScenarioText('title: x\nsteps: [close_notify]\n', 'm.yaml');
     expect(lines(r.diagnostics)).toEqual([

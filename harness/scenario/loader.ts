@@ -40,6 +40,7 @@ import {
   CBC_KEYS,
   CERTIFICATES,
   CERTIFICATE_VERIFY_FAULTS,
+  FFDHE_LEADING_ZERO,
   CONFIG_KEYS,
   MAX_FRAGMENT_LENGTHS,
   PSK_MODES,
@@ -1118,6 +1119,9 @@ class DocReader {
         case 'certificate_verify':
           set('certificate_verify', this.templatedChoice(e.value, what, CERTIFICATE_VERIFY_FAULTS, 'certificate_verify fault'));
           break;
+        case 'ffdhe_leading_zero':
+          set('ffdhe_leading_zero', this.templatedChoice(e.value, what, FFDHE_LEADING_ZERO, 'ffdhe_leading_zero value'));
+          break;
         case 'psk_unknown_identities':
           set('psk_unknown_identities', this.int(e.value, what, 0, 8));
           break;
@@ -1948,6 +1952,7 @@ class Subst {
     if (typeof c.max_fragment_length === 'string') out.max_fragment_length = Number(this.val(c.max_fragment_length));
     if (c.psk_modes) out.psk_modes = c.psk_modes.map((x) => this.str(x));
     if (c.certificate_verify !== undefined) out.certificate_verify = this.str(c.certificate_verify);
+    if (c.ffdhe_leading_zero !== undefined) out.ffdhe_leading_zero = this.str(c.ffdhe_leading_zero);
     return out;
   }
 

@@ -231,6 +231,8 @@ export interface PeerConfig {
   accept_early_data?: boolean;
   /** A fault in the harness's TLS 1.3 CertificateVerify: other_context, stale_transcript (format.ts CERTIFICATE_VERIFY_FAULTS). */
   certificate_verify?: string;
+  /** The harness as TLS 1.3 server, ffdhe groups: its key share makes Z (shared_secret) or its Y (public_value) start with a zero byte (format.ts FFDHE_LEADING_ZERO). */
+  ffdhe_leading_zero?: string;
 }
 
 /**

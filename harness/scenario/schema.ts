@@ -14,6 +14,7 @@ import {
   MAX_FRAGMENT_LENGTHS,
   PSK_MODES,
   CERTIFICATE_VERIFY_FAULTS,
+  FFDHE_LEADING_ZERO,
   EXPECT_KINDS,
   EXPECT_MODIFIERS,
   EXPECT_WORDS,
@@ -231,6 +232,10 @@ export function buildSchema(): Schema {
     accept_early_data: { type: 'boolean', description: 'with accept_psk, the harness as server accepts 0-RTT data' },
     psk_modes: list({ enum: [...PSK_MODES] }, { description: 'psk_key_exchange_modes the harness offers with a ticket (RFC 8446 4.2.9)' }),
     certificate_verify: { anyOf: [{ enum: [...CERTIFICATE_VERIFY_FAULTS] }, ref('template')], description: "a fault in the harness's TLS 1.3 CertificateVerify" },
+    ffdhe_leading_zero: {
+      anyOf: [{ enum: [...FFDHE_LEADING_ZERO] }, ref('template')],
+      description: 'the harness as TLS 1.3 server draws its ffdhe key share until Z (shared_secret) or its own Y (public_value) starts with a zero byte',
+    },
   };
   const requiresProps: Record<string, Schema> = {
     versions: list({ enum: [...VERSIONS] }),
