@@ -28,3 +28,20 @@ export async function interruptAfterFirstPass(args: string[], opts: SpawnOptions
   child.kill('SIGINT');
   return { code: await exited, stdout };
 }
+
+/**
+ * A scenario of six cases that take 700 ms each against Node's tls (the embedded reference would end its waits
+ * at once: it proves it is idle), for tests that interrupt a run while it goes on.
+ */
+export const SLOW_SCENARIO = (id: string) => `id: ${id}
+title: A case that takes a while
+rfc: { doc: 8446, section: "4.1.2", level: must, sentences: [rfc8446-4.1.2-16], quote: "Servers MUST ignore unrecognized extensions." }
+target: server
+versions: [tls13]
+matrix: { n: [1, 2, 3, 4, 5, 6] }
+steps:
+  - send: ClientHello
+  - expect: [ServerHello, EncryptedExtensions, Certificate, CertificateVerify, Finished]
+  - wait: 700
+  - expect: { silence: 10 }
+`;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { ScenarioCase } from '../scenario/model.ts';
 import { shardCases } from './run.ts';
 import { compressionOracle } from '../engine/testing.ts';
-import { interruptAfterFirstPass } from './cli-testing.ts';
+import { SLOW_SCENARIO, interruptAfterFirstPass } from './cli-testing.ts';
 
 const bin = fileURLToPath(new URL('../../bin/tls-harness.js', import.meta.url));
 const examples = fileURLToPath(new URL('../../scenarios/examples/', import.meta.url));
@@ -18,18 +18,7 @@ function cli(args: string[], cwd?: string) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const SLOW = (id: string) => `id: ${id}
-title: A case that takes a while
-rfc: { doc: 8446, section: "4.1.2", level: must, sentences: [rfc8446-4.1.2-16], quote: "Servers MUST ignore unrecognized extensions." }
-target: server
-versions: [tls13]
-matrix: { n: [1, 2, 3, 4, 5, 6] }
-steps:
-  - send: ClientHello
-  - expect: [ServerHello, EncryptedExtensions, Certificate, CertificateVerify, Finished]
-  - wait: 700
-  - expect: { silence: "\${n}" }
-`.replace('"${n}"', '10');
+const SLOW = SLOW_SCENARIO;
 
 /** Two refusals that must be alike: compression method 1 or 64 (RFC 8446 4.1.2). */
 const INDIST = (indist: string) => `id: indist-compression

@@ -12,7 +12,7 @@ import { main } from '../cli.ts';
 import { serializeReport, toReportJson } from '../report/json.ts';
 import { makeCase, makeRun } from '../report/testing.ts';
 import { STEP_SUMMARY_ENV } from '../report/step-summary.ts';
-import { interruptAfterFirstPass } from './cli-testing.ts';
+import { SLOW_SCENARIO, interruptAfterFirstPass } from './cli-testing.ts';
 
 const bin = fileURLToPath(new URL('../../bin/tls-harness.js', import.meta.url));
 const examples = fileURLToPath(new URL('../../scenarios/examples/', import.meta.url));
@@ -76,22 +76,7 @@ describe('$GITHUB_STEP_SUMMARY', () => {
   it('run on Ctrl-C appends the summary of the cases that finished', async () => {
     const sc = join(dir, 'sc');
     mkdirSync(sc);
-    // Six cases of 700 ms each against Node's tls (see run.test.ts: the reference would end its waits at once).
-    writeFileSync(
-      join(sc, 'slow.yaml'),
-      `id: t-slow
-title: A case that takes a while
-rfc: { doc: 8446, section: "4.1.2", level: must, sentences: [rfc8446-4.1.2-16], quote: "Servers MUST ignore unrecognized extensions." }
-target: server
-versions: [tls13]
-matrix: { n: [1, 2, 3, 4, 5, 6] }
-steps:
-  - send: ClientHello
-  - expect: [ServerHello, EncryptedExtensions, Certificate, CertificateVerify, Finished]
-  - wait: 700
-  - expect: { silence: 10 }
-`,
-    );
+    writeFileSync(join(sc, 'slow.yaml'), SLOW_SCENARIO('t-slow'));
     const { code } = await interruptAfterFirstPass(['run', '--target', 'node', '--scenarios', sc, '--report-dir', dir, '--run-id', 'int', '--jobs', '1']);
     expect(code).toBe(130);
     const md = readFileSync(summary, 'utf8');

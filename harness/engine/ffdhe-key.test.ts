@@ -13,6 +13,7 @@ import { TargetLacksError } from './fields.ts';
 import { encodeForWire } from './mutate.ts';
 import { ServerPeer13, type Observation } from './peer13.ts';
 import { peerConfig } from './run-case.ts';
+import { SERVER_FLIGHT as FULL, observedNames, serverSends } from './testing.ts';
 
 const { p, byteLength } = FFDHE_GROUPS.ffdhe2048;
 const toHex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -61,20 +62,9 @@ describe('ffdheLeadingZeroKey (config.ffdhe_leading_zero)', () => {
 
 // The harness as server (ServerPeer13) with config.ffdhe_leading_zero against the reference client.
 
-const names = (obs: Observation[]) => obs.filter((o) => o.kind !== 'change_cipher_spec').map((o) => (o.kind === 'handshake' ? o.name : o.kind));
+const names = observedNames;
 const violations = (obs: Observation[]) => obs.filter((o) => o.kind === 'record_error' || (o.kind === 'handshake' && (o.violation || o.decodeError)));
 
-function serverSends(peer: ServerPeer13, msgs: string[]): Uint8Array {
-  for (const m of msgs) {
-    const msg = peer.build(m);
-    const { wire } = encodeForWire(msg, []);
-    peer.rl.send(ContentType.handshake, wire);
-    peer.commit(msg, wire);
-  }
-  return peer.rl.takeOutput();
-}
-
-const FULL = ['ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished'];
 
 function server(which: 'shared_secret' | 'public_value') {
   const config = makeConfig({ ...peerConfig({ cipher_suites: ['TLS_AES_128_GCM_SHA256'], groups: ['ffdhe2048'] }, 'server'), now: () => FIXED_NOW });

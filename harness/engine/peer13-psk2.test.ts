@@ -11,23 +11,12 @@ import { MemorySessionStore, makeConfig } from '../../implementations/reference/
 import { encodeForWire } from './mutate.ts';
 import { ServerPeer13, type Observation } from './peer13.ts';
 import { peerConfig } from './run-case.ts';
+import { SERVER_FLIGHT as FULL, observedNames, serverSends } from './testing.ts';
 import type { PeerConfig } from '../scenario/model.ts';
 
-// The reference client's middlebox-compatibility change_cipher_spec (RFC 8446 D.4) is left out.
-const names = (obs: Observation[]) => obs.filter((o) => o.kind !== 'change_cipher_spec').map((o) => (o.kind === 'handshake' ? o.name : o.kind));
+const names = observedNames;
 const violations = (obs: Observation[]) => obs.filter((o) => o.kind === 'handshake' && (o.violation || o.decodeError));
 
-function serverSends(peer: ServerPeer13, msgs: string[]): Uint8Array {
-  for (const m of msgs) {
-    const msg = peer.build(m);
-    const { wire } = encodeForWire(msg, []);
-    peer.rl.send(ContentType.handshake, wire);
-    peer.commit(msg, wire);
-  }
-  return peer.rl.takeOutput();
-}
-
-const FULL = ['ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished'];
 
 /**
  * A first connection (a full handshake and a ticket) between a harness server with this config and a reference

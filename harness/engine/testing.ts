@@ -7,6 +7,9 @@ import { listenOnLowPort } from '../../implementations/reference/connection/port
 import type { Expectation, MutateOp, PeerConfig, RecordOptions, RequirementLevel, Role, ScenarioCase, SourceLocation, Step } from '../scenario/model.ts';
 import { REFERENCE_CAPABILITIES } from '../targets/reference.ts';
 import type { Target, TargetConnection } from '../targets/types.ts';
+import { ContentType } from '../../implementations/reference/codec/enums.ts';
+import { encodeForWire } from './mutate.ts';
+import type { Observation, ServerPeer13 } from './peer13.ts';
 
 export const TEST_LOC: SourceLocation = { file: 'test.yaml', line: 1, col: 1 };
 
@@ -109,4 +112,18 @@ export function compressionOracle(): Promise<Target & { server: Server; port: nu
       s.end(Buffer.from([21, 3, 3, 0, 2, 2, buf[at + 1] === 1 ? 47 : 50]));
     });
   }, 'oracle');
+}
+
+/** The names of what a scripted peer observed, the middlebox-compatibility change_cipher_spec (RFC 8446 D.4) left out. */
+export const observedNames = (obs: Observation[]) => obs.filter((o) => o.kind !== 'change_cipher_spec').map((o) => (o.kind === 'handshake' ? o.name : o.kind));
+
+/** A scripted server's messages, each built from its live state and committed: the records to send. */
+export function serverSends(peer: ServerPeer13, msgs: string[]): Uint8Array {
+  for (const m of msgs) {
+    const msg = peer.build(m);
+    const { wire } = encodeForWire(msg, []);
+    peer.rl.send(ContentType.handshake, wire);
+    peer.commit(msg, wire);
+  }
+  return peer.rl.takeOutput();
 }
