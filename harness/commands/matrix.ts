@@ -17,7 +17,7 @@ import { ExitCode, UsageError } from '../errors.ts';
 import { fromRoot } from '../paths.ts';
 import { TARGETS_DIR, listTargetNames, loadTargetConfig, unavailableReason } from '../targets/config.ts';
 import { ensureWritableDir, writeFileAtomic } from '../report/atomic.ts';
-import { isExpectedFailure, isUnexpectedPass, readReport } from '../report/json.ts';
+import { isUnexpectedPass, isUnexpectedResult, readReport } from '../report/json.ts';
 import { MATRIX_SCHEMA_VERSION, buildMatrix, matrixMarkdown, matrixOk, matrixReadmeSection, replaceReadmeSection, README_END, README_START, type MatrixInput, type MatrixJson } from '../report/matrix.ts';
 import { MAX_JOBS, MAX_TIMEOUT_MS, positiveInt, reportFolder } from './run.ts';
 import { HTML_FILE, matrixHtml } from '../report/html.ts';
@@ -184,9 +184,7 @@ export const matrixCommand: Command = {
             : (input.error ?? `exit ${code}`);
           process.stdout.write(`  ${target}: ${line}\n`);
           // Name what made the run unexpected, so that a CI log says which case to look at.
-          const odd = (input.report?.cases ?? []).filter(
-            (c) => (c.verdict === 'fail' && !isExpectedFailure(c)) || c.verdict === 'error' || isUnexpectedPass(c),
-          );
+          const odd = (input.report?.cases ?? []).filter(isUnexpectedResult);
           for (const c of odd.slice(0, 10)) {
             const what = isUnexpectedPass(c) ? `${c.verdict}, expected to fail` : `${c.verdict}${c.reason ? `: ${c.reason}` : ''}`;
             process.stdout.write(`    ${c.id}: ${what.split('\n')[0]!.slice(0, 300)}\n`);

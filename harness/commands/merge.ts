@@ -8,16 +8,13 @@
 import { basename, resolve } from 'node:path';
 import type { Command } from '../cli.ts';
 import { ExitCode, UsageError } from '../errors.ts';
-import { isExpectedFailure, readReport, summaryOk, type ReportCase } from '../report/json.ts';
+import { isUnexpectedFailure, readReport, summaryOk } from '../report/json.ts';
 import { mergeReports } from '../report/merge.ts';
 import { writeReportFiles } from '../report/write.ts';
 import { compareToBaseline, comparisonMarkdown, describeComparison } from '../report/baseline.ts';
 import { appendStepSummary } from '../report/step-summary.ts';
 import { toSummaryMarkdown } from '../report/markdown.ts';
 import { DirError, ensureWritableDir } from '../report/atomic.ts';
-
-/** A failure that is not listed as expected, or an error. */
-const isUnexpected = (c: ReportCase) => (c.verdict === 'fail' && !isExpectedFailure(c)) || c.verdict === 'error';
 
 export const mergeCommand: Command = {
   name: 'merge',
@@ -75,7 +72,7 @@ export const mergeCommand: Command = {
       if (failOn === 'regressions') {
         // A case the baseline does not have that fails (a new scenario, a filter changed) is no known failure either.
         const byId = new Map(merged.cases.map((c) => [c.id, c]));
-        const newBad = cmp.new.filter((n) => isUnexpected(byId.get(n.id)!));
+        const newBad = cmp.new.filter((n) => isUnexpectedFailure(byId.get(n.id)!));
         for (const n of newBad) process.stdout.write(`  new ${n.now}: ${n.id} (not in the baseline)\n`);
         if (newBad.length) ok = false;
         else if (!cmp.regressions.length && !summaryOk(s)) process.stdout.write('--fail-on regressions: every unexpected result is in the baseline too\n');

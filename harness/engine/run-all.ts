@@ -10,7 +10,7 @@ import type { CaseResult, RunResult } from './result.ts';
 import { runCase, type RunCaseOptions } from './run-case.ts';
 import { ControlCache } from './controls.ts';
 import { applyGroups, compareGroups } from './indist.ts';
-import { isUnexpectedPass, summarize } from '../report/json.ts';
+import { isUnexpectedResult, summarize } from '../report/json.ts';
 
 export { summarize };
 
@@ -61,7 +61,7 @@ export function applyStrict(r: CaseResult, strict: boolean | undefined): CaseRes
  * harness or setup fault is never "expected"), or an expected failure that passed.
  */
 export function isUnexpected(c: CaseResult): boolean {
-  return (c.verdict === 'fail' && c.expectedFailure === undefined) || c.verdict === 'error' || isUnexpectedPass(c);
+  return isUnexpectedResult(c);
 }
 
 /**

@@ -115,6 +115,16 @@ export function rfcUrl(doc: number, section: string): string {
   return /^[A-Za-z]/.test(s) ? `${base}#appendix-${encodeURIComponent(s)}` : `${base}#section-${encodeURIComponent(s)}`;
 }
 
+/** A failure not listed as expected, or an error. */
+export function isUnexpectedFailure(c: { verdict: Verdict; expectedFailure?: string | null }): boolean {
+  return (c.verdict === 'fail' && !isExpectedFailure(c)) || c.verdict === 'error';
+}
+
+/** What makes a run not as expected: an unexpected failure or error, or a listed expected failure that passed. */
+export function isUnexpectedResult(c: { verdict: Verdict; expectedFailure?: string | null }): boolean {
+  return isUnexpectedFailure(c) || isUnexpectedPass(c);
+}
+
 /** Expected failure that failed: counted in `failed` and in `expectedFailures`. */
 export function isExpectedFailure(c: { verdict: Verdict; expectedFailure?: string | null }): boolean {
   return !!c.expectedFailure && c.verdict === 'fail';

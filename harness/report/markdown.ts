@@ -19,7 +19,7 @@
  */
 import type { TranscriptEntry } from '../engine/result.ts';
 import type { ReportCase, ReportJson } from './json.ts';
-import { isExpectedFailure, isUnexpectedPass, summaryOk } from './json.ts';
+import { isExpectedFailure, isUnexpectedFailure, isUnexpectedPass, summaryOk } from './json.ts';
 import { oneLine } from './text.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
 
@@ -240,7 +240,7 @@ export function toSummaryMarkdown(report: ReportJson, opts: MarkdownOptions = {}
   );
 
   const unexpectedPasses = report.cases.filter(isUnexpectedPass);
-  const failures = report.cases.filter((c) => (c.verdict === 'fail' && !isExpectedFailure(c)) || c.verdict === 'error');
+  const failures = report.cases.filter(isUnexpectedFailure);
   const expected = report.cases.filter(isExpectedFailure);
   const lenient = report.cases.filter((c) => c.verdict === 'lenient' && !isUnexpectedPass(c));
   const advisories = report.cases.filter((c) => c.verdict === 'advisory');
