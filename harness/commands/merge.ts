@@ -13,7 +13,6 @@ import { mergeReports } from '../report/merge.ts';
 import { writeReportFiles } from '../report/write.ts';
 import { compareToBaseline, comparisonMarkdown, describeComparison } from '../report/baseline.ts';
 import { appendStepSummary } from '../report/step-summary.ts';
-import { toSummaryMarkdown } from '../report/markdown.ts';
 import { DirError, ensureWritableDir } from '../report/atomic.ts';
 
 export const mergeCommand: Command = {
@@ -81,7 +80,7 @@ export const mergeCommand: Command = {
       if (failOn === 'regressions' && ok && !summaryOk(s)) baselineMd += '\nWith `--fail-on regressions` the merge passes: every unexpected result above is in the baseline too.\n';
     }
     // In a GitHub Actions job: the merged summary (and the comparison) on the run's page.
-    appendStepSummary(toSummaryMarkdown(merged) + baselineMd, { whole: written.markdown });
+    appendStepSummary(written.summary + baselineMd, { whole: written.markdown });
     return ok ? ExitCode.ok : ExitCode.failures;
   },
 };

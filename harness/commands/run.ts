@@ -30,7 +30,6 @@ import { DirError, ensureWritableDir } from '../report/atomic.ts';
 import { applyCryptoOption, cryptoOption } from './crypto-option.ts';
 import { CaptureWriter } from '../report/capture.ts';
 import { appendStepSummary } from '../report/step-summary.ts';
-import { toSummaryMarkdown } from '../report/markdown.ts';
 import { comparisonMarkdown } from '../report/baseline.ts';
 
 const DEFAULT_SCENARIOS = fromRoot('scenarios/');
@@ -273,7 +272,7 @@ export const runCommand: Command = {
       if (interrupts > 1) {
         // A second Ctrl-C: write what finished and leave at once.
         const w = writer.flush(snapshot(true));
-        appendStepSummary(toSummaryMarkdown(w.report), { whole: w.markdown });
+        appendStepSummary(w.summary, { whole: w.markdown });
         log.close();
         process.exit(130);
       }
@@ -412,7 +411,7 @@ export const runCommand: Command = {
       baselineMd = '\n' + comparisonMarkdown(cmp, values.baseline as string);
     }
     // In a GitHub Actions job: the summary (and the comparison) on the run's page.
-    appendStepSummary(toSummaryMarkdown(written.report) + baselineMd, { whole: written.markdown });
+    appendStepSummary(written.summary + baselineMd, { whole: written.markdown });
     log.logger.info({ summary: s, regressions }, 'run end');
     log.close();
     const ctl = final.controls;

@@ -35,6 +35,8 @@ export interface WrittenReports {
   /** Set when report.html was written. */
   html?: string;
   report: ReportJson;
+  /** The Markdown written to summary.md. */
+  summary: string;
 }
 
 interface Rendered {
@@ -97,10 +99,11 @@ function writeFiles(dir: string, report: ReportJson, caseJsons: string[], testca
   const md = join(dir, REPORT_FILES.markdown);
   writeFileAtomic(json, batched(reportJsonChunks(report, caseJsons)));
   writeFileAtomic(junit, batched(junitChunks(report, testcases)));
-  writeFileAtomic(md, toSummaryMarkdown(report, markdown));
+  const summary = toSummaryMarkdown(report, markdown);
+  writeFileAtomic(md, summary);
   const html = withHtml ? join(dir, REPORT_FILES.html) : undefined;
   if (html) writeFileAtomic(html, batched(reportHtmlChunks(report)));
-  return { json, junit, markdown: md, ...(html ? { html } : {}), report };
+  return { json, junit, markdown: md, ...(html ? { html } : {}), report, summary };
 }
 
 /** Groups small string chunks into ~1 MiB writes. */
