@@ -126,8 +126,13 @@ function scenarioPath(file: string): string {
   return file.startsWith(PACKAGE_ROOT) ? file.slice(PACKAGE_ROOT.length).replace(/^[\\/]+/, '') : file;
 }
 
+/** `scenarios/...yaml:12:5`: where the case's verdict was decided. */
+function stepPlace(step: NonNullable<ReportCase['step']>): string {
+  return `${scenarioPath(step.file)}:${step.line}:${step.col}`;
+}
+
 function stepRef(c: ReportCase): string | undefined {
-  return c.step ? `${code(`${scenarioPath(c.step.file)}:${c.step.line}:${c.step.col}`, false)} (step ${c.step.index})` : undefined;
+  return c.step ? `${code(stepPlace(c.step), false)} (step ${c.step.index})` : undefined;
 }
 
 /**
@@ -164,7 +169,7 @@ function html(s: string, max = 150): string {
 
 /** The transcript of a failure or error, collapsed (what it was judged on is in its list item above). */
 function details(c: ReportCase, maxRows: number): string {
-  const at = c.step ? ` (step ${c.step.index} at ${html(`${scenarioPath(c.step.file)}:${c.step.line}:${c.step.col}`)})` : '';
+  const at = c.step ? ` (step ${c.step.index} at ${html(stepPlace(c.step))})` : '';
   return `\n<details><summary>${verdictLabel(c)}: <code>${html(c.id, 200)}</code>: ${html(c.reason ?? '')}${at}</summary>\n\n${c.transcript.length ? transcriptTable(c.transcript, maxRows) : '_No transcript._'}\n\n</details>\n`;
 }
 
