@@ -288,6 +288,12 @@ function bool(o: Record<string, unknown>, k: string, path: string): void {
   if (typeof o[k] !== 'boolean') fail(`${path}.${k}`, 'true or false', o[k]);
 }
 
+/** An optional field that, when present, is an array of strings. */
+function optStrings(o: Record<string, unknown>, k: string, path: string): void {
+  const v = o[k];
+  if (v !== undefined && (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))) fail(`${path}.${k}`, 'an array of strings', v);
+}
+
 function obj(o: Record<string, unknown>, k: string, path: string): Record<string, unknown> {
   const v = o[k];
   if (!isObj(v)) fail(`${path}.${k}`, 'an object', v);
@@ -314,7 +320,7 @@ function checkCase(c: unknown, p: string): void {
     for (const k of ['index', 'line', 'col']) num(step, k, `${p}.step`, true);
   }
   if (c.targetRole !== undefined && c.targetRole !== 'server' && c.targetRole !== 'client') fail(`${p}.targetRole`, 'server or client', c.targetRole);
-  if (c.tags !== undefined && (!Array.isArray(c.tags) || !c.tags.every((t) => typeof t === 'string'))) fail(`${p}.tags`, 'an array of strings', c.tags);
+  optStrings(c, 'tags', p);
   const params = obj(c, 'params', p);
   for (const [k, v] of Object.entries(params)) if (typeof v !== 'string' && typeof v !== 'number') fail(`${p}.params.${k}`, 'a string or a number', v);
   num(c, 'durationMs', p);
@@ -336,7 +342,7 @@ function checkTranscript(t: unknown, p: string): void {
     str(e, 'name', q);
     if (e.wire !== undefined) str(e, 'wire', q);
     if (e.epoch !== undefined) str(e, 'epoch', q);
-    if (e.changed !== undefined && (!Array.isArray(e.changed) || !e.changed.every((x) => typeof x === 'string'))) fail(`${q}.changed`, 'an array of strings', e.changed);
+    optStrings(e, 'changed', q);
   });
 }
 
@@ -422,7 +428,7 @@ export function validateReport(json: unknown, source?: string): ReportJson {
       str(t, 'ca', 'trust');
       bool(t, 'verifyChain', 'trust');
     }
-    if (r.command !== undefined && (!Array.isArray(r.command) || !r.command.every((x) => typeof x === 'string'))) fail('report.command', 'an array of strings', r.command);
+    optStrings(r, 'command', 'report');
     if (r.capabilities !== undefined) {
       const caps = obj(r, 'capabilities', 'report');
       for (const k of ['roles', 'versions', 'cipher_suites', 'groups', 'signature_schemes', 'features']) if (!Array.isArray(caps[k])) fail(`capabilities.${k}`, 'an array', caps[k]);
